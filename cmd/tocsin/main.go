@@ -1,0 +1,165 @@
+// Command tocsin is the Tocsin server and its admin commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // schedules carry IANA zones; a bare container has no zoneinfo
+
+	"github.com/tocsinhq/tocsin/internal/app"
+	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/config"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `Tocsin: heartbeat monitoring, incidents and paging in one binary.
+
+Usage:
+  tocsin serve [--config FILE] [--listen ADDR] [--database DSN]
+  tocsin config check FILE
+  tocsin backup [--database DSN] DEST
+  tocsin version
+
+Environment: TOCSIN_CONFIG, TOCSIN_LISTEN, TOCSIN_DATABASE mirror the flags;
+TOCSIN_ADMIN_TOKEN adds an API token named "admin".
+`
+
+func main() {
+	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// Main runs the command line and returns the exit status: 0 success, 1
+// failure, 2 bad usage or invalid input.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "serve":
+		return serve(args[1:], stderr)
+	case "config":
+		if len(args) != 3 || args[1] != "check" {
+			fmt.Fprint(stderr, "usage: tocsin config check FILE\n")
+			return 2
+		}
+		return configCheck(args[2], stdout, stderr)
+	case "backup":
+		return backup(args[1:], stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "tocsin", version)
+		return 0
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "tocsin: unknown command %q\n\n%s", args[0], usage)
+	return 2
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// DefaultDatabase is the embedded SQLite store used when none is given.
+const DefaultDatabase = "./tocsin-data/tocsin.db"
+
+func serve(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", envOr("TOCSIN_CONFIG", ""), "config file (YAML)")
+	listen := fs.String("listen", envOr("TOCSIN_LISTEN", "127.0.0.1:8080"), "address to serve HTTP on")
+	database := fs.String("database", envOr("TOCSIN_DATABASE", DefaultDatabase), "database: a SQLite file path")
+	logFormat := fs.String("log-format", envOr("TOCSIN_LOG_FORMAT", "text"), "log format: text or json")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "tocsin serve: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	var handler slog.Handler = slog.NewTextHandler(stderr, nil)
+	if *logFormat == "json" {
+		handler = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(handler)
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	a, err := app.New(ctx, app.Options{ConfigPath: *configPath, Listen: *listen, Database: *database,
+		AdminToken: os.Getenv("TOCSIN_ADMIN_TOKEN"), Version: version, Clock: clock.Real{}, Log: log})
+	if err != nil {
+		fmt.Fprintf(stderr, "tocsin: %v\n", err)
+		return 1
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		for range hup {
+			// Errors are logged by Reload; the running config stays.
+			a.Reload(ctx)
+		}
+	}()
+	if err := a.Run(ctx); err != nil {
+		fmt.Fprintf(stderr, "tocsin: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func configCheck(path string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(path)
+	if err != nil {
+		var list config.ErrorList
+		if errors.As(err, &list) {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		fmt.Fprintf(stderr, "tocsin: %v\n", err)
+		return 2
+	}
+	for _, w := range cfg.Warnings {
+		fmt.Fprintln(stderr, "warning:", w)
+	}
+	fmt.Fprintf(stdout, "%s: ok (%d checks, %d channels, %d API tokens)\n", path, len(cfg.Checks), len(cfg.Channels), len(cfg.APITokens))
+	return 0
+}
+
+func backup(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	database := fs.String("database", envOr("TOCSIN_DATABASE", DefaultDatabase), "database to back up")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprint(stderr, "usage: tocsin backup [--database DSN] DEST\n")
+		return 2
+	}
+	ctx := context.Background()
+	db, err := store.Open(ctx, *database, store.Options{Clock: clock.Real{}})
+	if err != nil {
+		fmt.Fprintf(stderr, "tocsin: %v\n", err)
+		return 1
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, fs.Arg(0)); err != nil {
+		fmt.Fprintf(stderr, "tocsin: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "backed up %s to %s\n", db.Path(), fs.Arg(0))
+	return 0
+}

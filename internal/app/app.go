@@ -1,0 +1,372 @@
+// Package app wires Tocsin together: config, store, engine, outbox, ping
+// recorder, watchdog and HTTP server. cmd/tocsin and the end-to-end tests
+// start it whole.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/config"
+	"github.com/tocsinhq/tocsin/internal/engine"
+	"github.com/tocsinhq/tocsin/internal/heartbeat"
+	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/ingest/ping"
+	"github.com/tocsinhq/tocsin/internal/metrics"
+	"github.com/tocsinhq/tocsin/internal/notify"
+	"github.com/tocsinhq/tocsin/internal/outbox"
+	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/watchdog"
+	"github.com/tocsinhq/tocsin/internal/web"
+)
+
+// Options say how to run.
+type Options struct {
+	ConfigPath string // empty: no config file
+	Listen     string
+	Database   string
+	AdminToken string // a plain API token named "admin", from TOCSIN_ADMIN_TOKEN
+	Version    string
+	Clock      clock.Clock
+	Log        *slog.Logger
+	// HTTPClient sends notifications and heartbeats; nil: a default one.
+	HTTPClient *http.Client
+}
+
+// App is a running Tocsin.
+type App struct {
+	opts     Options
+	log      *slog.Logger
+	clock    clock.Clock
+	db       *store.DB
+	state    atomic.Pointer[state]
+	reloadMu sync.Mutex
+
+	metrics    *metrics.Metrics
+	engine     *engine.Engine
+	recorder   *heartbeat.Recorder
+	dispatcher *outbox.Dispatcher
+	watchdog   *watchdog.Watchdog
+	senders    notify.Senders
+	client     *http.Client
+	listener   net.Listener
+	server     *http.Server
+}
+
+// state is everything derived from one config file, swapped as a whole.
+type state struct {
+	cfg      *config.Config
+	channels map[string]tocsin.Channel
+	tokens   []web.Token
+	pingKey  []byte
+	env      incident.Env
+}
+
+// New opens the store, loads the config and builds every part; Run starts them.
+func New(ctx context.Context, opts Options) (*App, error) {
+	if opts.Clock == nil || opts.Log == nil {
+		return nil, errors.New("app: clock and logger are required")
+	}
+	cfg := &config.Config{}
+	if opts.ConfigPath != "" {
+		var err error
+		if cfg, err = config.Load(opts.ConfigPath); err != nil {
+			return nil, err
+		}
+	} else if cfg, _ = config.Parse("(defaults)", nil); cfg == nil {
+		return nil, errors.New("app: default config is invalid")
+	}
+	a := &App{opts: opts, log: opts.Log, clock: opts.Clock, client: opts.HTTPClient}
+	if a.client == nil {
+		a.client = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16,
+			IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second}}
+	}
+	db, err := store.Open(ctx, opts.Database, store.Options{Clock: opts.Clock})
+	if err != nil {
+		return nil, err
+	}
+	a.db = db
+	// One process owns a SQLite database: claims left by a crashed run
+	// are ours to take back at once.
+	if err := db.ReleaseClaims(ctx, ""); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.senders = notify.Default(a.client, opts.Version)
+	a.metrics = metrics.New(a.outboxDepth, func() float64 { return float64(a.engine.Scheduled()) })
+	a.watchdog = watchdog.New(a.clock, a.log.With("component", "watchdog"),
+		func() time.Duration { return a.state.Load().cfg.Watchdog.StallAfter.D() }, a.reportStall)
+	a.engine = engine.New(db, a.clock, a.env, a.log.With("component", "engine"), a.watchdog.Register("engine"))
+	a.dispatcher = outbox.New(db, a.clock, a.log.With("component", "outbox"), a.senders, a.channel, a.outboxConfig,
+		owner(), a.watchdog.Register("outbox"))
+	a.recorder = heartbeat.NewRecorder(db, a.clock, a.env, heartbeat.Hooks{
+		Deadline:  a.engine.Schedule,
+		Committed: a.pingsCommitted,
+	}, a.log.With("component", "pings"), a.watchdog.Register("pings"))
+	a.engine.OnExpire = func(_ int64, late time.Duration) {
+		a.metrics.DeadlineLag.Observe(late.Seconds())
+		a.metrics.StateChanges.WithLabelValues("up", "down").Inc()
+	}
+	a.engine.OnQueued = a.dispatcher.Poke
+	a.dispatcher.OnResult = func(channel, outcome string, latency time.Duration) {
+		a.metrics.Sends.WithLabelValues(channel, outcome).Inc()
+		if latency > 0 {
+			a.metrics.SendLatency.WithLabelValues(channel).Observe(latency.Seconds())
+		}
+	}
+	if _, err := a.apply(ctx, cfg, "startup"); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := a.engine.Load(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("load deadlines: %w", err)
+	}
+	ln, err := net.Listen("tcp", opts.Listen)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	a.listener = ln
+	srv := &web.Server{DB: db, Clock: a.clock, Log: a.log.With("component", "http"), Metrics: a.metrics,
+		Ping:   &ping.Handler{Recorder: a.recorder, Settings: a.pingSettings, Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
+		Tokens: func() []web.Token { return a.state.Load().tokens }, Env: a.env, Reload: a.Reload, Ready: a.ready,
+		Changed: a.engine.Schedule, Queued: a.dispatcher.Poke}
+	a.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	return a, nil
+}
+
+// Addr is the address the server listens on.
+func (a *App) Addr() string { return a.listener.Addr().String() }
+
+// DB is the store, for tests and one-shot commands.
+func (a *App) DB() *store.DB { return a.db }
+
+// Watchdog is the loop watchdog, for tests.
+func (a *App) Watchdog() *watchdog.Watchdog { return a.watchdog }
+
+// Engine is the deadline engine, for tests.
+func (a *App) Engine() *engine.Engine { return a.engine }
+
+// Run serves until ctx ends, then shuts down gracefully: the HTTP server
+// stops taking requests and finishes those in flight, the loops finish
+// their current step, and the store is closed.
+func (a *App) Run(ctx context.Context) error {
+	loops, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	for _, run := range []func(context.Context){a.recorder.Run, a.engine.Run, a.dispatcher.Run, a.watchdog.Run, a.selfHeartbeat} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(loops)
+		}()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- a.server.Serve(a.listener) }()
+	a.log.Info("tocsin serving", "addr", a.Addr(), "database", a.db.Path(), "config", a.opts.ConfigPath, "version", a.opts.Version)
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	a.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if serr := a.server.Shutdown(sctx); serr != nil {
+		a.log.Warn("http shutdown", "err", serr)
+	}
+	stopLoops()
+	wg.Wait()
+	if cerr := a.db.Close(); cerr != nil {
+		a.log.Warn("close store", "err", cerr)
+	}
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// Reload reads the config file again and swaps it in whole, or leaves the
+// running config untouched and says why.
+func (a *App) Reload(ctx context.Context) (string, error) {
+	if a.opts.ConfigPath == "" {
+		return "", errors.New("tocsin was started without a config file")
+	}
+	cfg, err := config.Load(a.opts.ConfigPath)
+	if err != nil {
+		a.metrics.ConfigReload.WithLabelValues("error").Inc()
+		a.log.Error("config reload rejected; running config unchanged", "err", err)
+		return "", err
+	}
+	summary, err := a.apply(ctx, cfg, "reload")
+	if err != nil {
+		a.metrics.ConfigReload.WithLabelValues("error").Inc()
+		a.log.Error("config reload failed; running config unchanged", "err", err)
+		return "", err
+	}
+	if err := a.engine.Load(ctx); err != nil {
+		return "", fmt.Errorf("reload deadlines: %w", err)
+	}
+	a.metrics.ConfigReload.WithLabelValues("ok").Inc()
+	a.log.Info("config reloaded", "summary", summary)
+	return summary, nil
+}
+
+// apply syncs the checks of cfg into the store (with an audit entry) and
+// swaps in the state derived from it. Either both happen or neither.
+func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string, error) {
+	a.reloadMu.Lock()
+	defer a.reloadMu.Unlock()
+	st, err := a.derive(cfg)
+	if err != nil {
+		return "", err
+	}
+	defs := make([]store.CheckDef, 0, len(cfg.Checks))
+	for _, c := range cfg.Checks {
+		defs = append(defs, store.CheckDef{UUID: c.UUID, Name: c.Name, Slug: c.Slug,
+			Spec:  tocsin.ScheduleSpec{Every: c.Schedule.Every.D(), Cron: c.Schedule.Cron, TZ: c.Schedule.TZ},
+			Grace: c.Grace.D(), Notify: c.Notify, AutoResolve: c.AutoResolve == nil || *c.AutoResolve, Methods: c.Methods,
+			ManualResume: c.ManualResume, RunbookURL: c.RunbookURL, Description: c.Description})
+	}
+	var res store.SyncResult
+	err = a.db.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		if res, err = tx.SyncChecks(ctx, defs); err != nil {
+			return err
+		}
+		// A changed period or grace moves deadlines.
+		if err := tx.RecomputeDeadlines(ctx); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, "tocsin", "config."+why, fmt.Sprintf("config %s applied", cfg.File), map[string]any{
+			"file": cfg.File, "created": res.Created, "updated": len(res.Updated), "removed": res.Removed})
+	})
+	if err != nil {
+		return "", fmt.Errorf("apply config: %w", err)
+	}
+	a.state.Store(st)
+	for _, w := range cfg.Warnings {
+		a.log.Warn("config", "warning", w)
+	}
+	if len(st.tokens) == 0 {
+		a.log.Warn("no API tokens configured: the management API refuses every request (set api_tokens or TOCSIN_ADMIN_TOKEN)")
+	}
+	return fmt.Sprintf("%d checks (%d created, %d removed), %d channels", len(defs), len(res.Created), len(res.Removed),
+		len(cfg.Channels)), nil
+}
+
+// derive computes the runtime state of a config.
+func (a *App) derive(cfg *config.Config) (*state, error) {
+	st := &state{cfg: cfg, channels: map[string]tocsin.Channel{}}
+	for _, ch := range cfg.Channels {
+		st.channels[ch.Name] = tocsin.Channel{Name: ch.Name, Type: ch.Type, URL: ch.URL, Secret: ch.Secret,
+			Timeout: ch.Timeout.D(), Headers: ch.Headers}
+	}
+	for _, t := range cfg.APITokens {
+		sum, err := hex.DecodeString(t.TokenSHA256)
+		if err != nil {
+			return nil, fmt.Errorf("api token %q: %w", t.Name, err)
+		}
+		st.tokens = append(st.tokens, web.Token{Name: t.Name, SHA256: sum})
+	}
+	if a.opts.AdminToken != "" {
+		sum := sha256.Sum256([]byte(a.opts.AdminToken))
+		st.tokens = append(st.tokens, web.Token{Name: "admin", SHA256: sum[:]})
+	}
+	switch {
+	case cfg.PingKey != "":
+		sum := sha256.Sum256([]byte(cfg.PingKey))
+		st.pingKey = sum[:]
+	case cfg.PingKeySHA256 != "":
+		sum, err := hex.DecodeString(cfg.PingKeySHA256)
+		if err != nil {
+			return nil, fmt.Errorf("ping_key_sha256: %w", err)
+		}
+		st.pingKey = sum
+	}
+	st.env = incident.Env{PublicURL: strings.TrimSuffix(cfg.PublicURL, "/"), HasChannel: func(name string) bool {
+		_, ok := st.channels[name]
+		return ok
+	}}
+	if st.env.PublicURL == "" {
+		st.env.PublicURL = "http://" + a.opts.Listen
+	}
+	return st, nil
+}
+
+func (a *App) env() incident.Env { return a.state.Load().env }
+
+func (a *App) channel(name string) (tocsin.Channel, bool) {
+	ch, ok := a.state.Load().channels[name]
+	return ch, ok
+}
+
+func (a *App) outboxConfig() outbox.Config {
+	o := a.state.Load().cfg.Outbox
+	return outbox.Config{PerChannel: o.PerChannel, MaxAttempts: o.MaxAttempts, BackoffBase: o.BackoffBase.D(), BackoffMax: o.BackoffMax.D()}
+}
+
+func (a *App) pingSettings() (int, []byte) {
+	st := a.state.Load()
+	return st.cfg.PingBodyLimit, st.pingKey
+}
+
+func (a *App) outboxDepth() float64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	n, err := a.db.OutboxDepth(ctx)
+	if err != nil {
+		return -1
+	}
+	return float64(n)
+}
+
+func (a *App) pingsCommitted(pings []tocsin.Ping, trs []heartbeat.Transition, queued bool) {
+	a.metrics.PingBatch.Observe(float64(len(pings)))
+	for i, p := range pings {
+		a.metrics.Pings.WithLabelValues(string(p.Kind)).Inc()
+		if trs[i].Changed() {
+			a.metrics.StateChanges.WithLabelValues(string(trs[i].From), string(trs[i].To)).Inc()
+		}
+	}
+	if queued {
+		a.dispatcher.Poke()
+	}
+}
+
+// ready lists what keeps the server from being ready.
+func (a *App) ready(ctx context.Context) []string {
+	var problems []string
+	for _, loop := range a.watchdog.Stalled() {
+		problems = append(problems, "loop stalled: "+loop)
+	}
+	if err := a.db.Ping(ctx); err != nil {
+		problems = append(problems, "store unreachable")
+		a.log.Error("readyz: store", "err", err)
+	}
+	return problems
+}
+
+// owner names this process in outbox claims.
+func owner() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	rand.Read(b[:])
+	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
+}

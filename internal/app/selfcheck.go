@@ -1,0 +1,102 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+)
+
+// reportStall tells the operator channels that a loop stalled or recovered.
+// It sends directly, not through the outbox: the outbox may be what stalled.
+func (a *App) reportStall(ctx context.Context, loop string, stalled bool, since time.Duration) {
+	state := "recovered"
+	a.metrics.LoopStalled.WithLabelValues(loop).Set(0)
+	if stalled {
+		state = "stalled"
+		a.metrics.LoopStalled.WithLabelValues(loop).Set(1)
+	}
+	st := a.state.Load()
+	now := a.clock.Now().UTC()
+	key := fmt.Sprintf("tocsin-watchdog-%s-%s-%d", loop, state, now.UnixMilli())
+	body, _ := json.Marshal(map[string]any{
+		"idempotency_key": key, "event": "tocsin.loop_" + state, "occurred_at": now,
+		"loop": loop, "silent_for_seconds": since.Seconds(),
+		"message": fmt.Sprintf("Tocsin's %s loop %s (no progress for %s)", loop, state, since.Round(time.Second)),
+	})
+	n := &tocsin.Notification{IdempotencyKey: key, Event: "tocsin.loop_" + state, Payload: body}
+	for _, name := range st.cfg.Operator.Notify {
+		ch, ok := st.channels[name]
+		sender := a.senders[ch.Type]
+		if !ok || sender == nil {
+			continue
+		}
+		sctx, cancel := context.WithTimeout(ctx, ch.Timeout)
+		_, err := sender.Send(sctx, ch, n)
+		cancel()
+		if err != nil {
+			a.log.Error("watchdog report failed", "channel", name, "loop", loop, "err", err)
+		}
+	}
+	// Best effort: the store may be what is stuck.
+	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := a.db.Audit(actx, "watchdog", "loop."+state, fmt.Sprintf("%s loop %s", loop, state),
+		map[string]any{"loop": loop, "silent_for_seconds": since.Seconds()}); err != nil {
+		a.log.Warn("watchdog audit", "err", err)
+	}
+}
+
+// selfHeartbeat pings the configured outside monitor, so that Tocsin's own
+// death is noticed. Each ping has a deadline; failures are logged.
+func (a *App) selfHeartbeat(ctx context.Context) {
+	beat := a.watchdog.Register("self_heartbeat")
+	for {
+		beat()
+		hb := a.state.Load().cfg.SelfHeartbeat
+		wait := time.Second
+		if hb.URL != "" {
+			a.sendSelfHeartbeat(ctx, hb.URL, hb.Timeout.D())
+			wait = hb.Every.D()
+		}
+		// Wake at least every few seconds to beat the watchdog and to
+		// pick up a changed config.
+		for wait > 0 {
+			step := min(wait, 5*time.Second)
+			t := a.clock.NewTimer(step)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C():
+			}
+			beat()
+			wait -= step
+		}
+	}
+}
+
+func (a *App) sendSelfHeartbeat(ctx context.Context, url string, timeout time.Duration) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		a.log.Error("self heartbeat", "err", err)
+		return
+	}
+	req.Header.Set("User-Agent", "Tocsin/"+a.opts.Version)
+	resp, err := a.client.Do(req)
+	if err != nil {
+		a.log.Warn("self heartbeat failed", "err", err)
+		return
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		a.log.Warn("self heartbeat refused", "status", resp.StatusCode)
+	}
+}

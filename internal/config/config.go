@@ -1,0 +1,172 @@
+// Package config reads Tocsin's YAML config file into a typed Config:
+// defaults applied, every field validated, and every problem reported with
+// its file, line and field path (checks[1].grace) in one pass. It never
+// panics, whatever the input.
+package config
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// MaxFileSize is the largest config file accepted, in bytes.
+const MaxFileSize = 4 << 20
+
+// Defaults, applied to fields the file leaves out.
+const (
+	DefaultPingBodyLimit        = 100_000
+	DefaultChannelTimeout       = 10 * time.Second
+	DefaultGrace                = time.Hour // as Healthchecks
+	DefaultSelfHeartbeatEvery   = time.Minute
+	DefaultSelfHeartbeatTimeout = 10 * time.Second
+	DefaultOutboxMaxAttempts    = 10
+	DefaultOutboxBackoffBase    = 5 * time.Second
+	DefaultOutboxBackoffMax     = 10 * time.Minute
+	DefaultOutboxPerChannel     = 4
+	DefaultWatchdogStallAfter   = 30 * time.Second
+)
+
+// Config is the whole config file.
+type Config struct {
+	File          string        `yaml:"-"`               // path it was read from
+	PublicURL     string        `yaml:"public_url"`      // base URL for links in notifications, no trailing slash; optional
+	APITokens     []APIToken    `yaml:"api_tokens"`      // tokens accepted by the API
+	PingKey       string        `yaml:"ping_key"`        // plain ping key for /ping/<ping-key>/<slug> URLs
+	PingKeySHA256 string        `yaml:"ping_key_sha256"` // or its hex SHA-256; at most one of the two
+	PingBodyLimit int           `yaml:"ping_body_limit"` // bytes kept of a ping body
+	Channels      []Channel     `yaml:"channels"`
+	Checks        []Check       `yaml:"checks"`
+	Operator      Operator      `yaml:"operator"`
+	SelfHeartbeat SelfHeartbeat `yaml:"self_heartbeat"`
+	Outbox        Outbox        `yaml:"outbox"`
+	Watchdog      Watchdog      `yaml:"watchdog"`
+	Warnings      []string      `yaml:"-"` // non-fatal remarks, "file:line: path: text"
+}
+
+// APIToken is a bearer token accepted by the API, stored as its SHA-256.
+type APIToken struct {
+	Name        string `yaml:"name"`         // required, unique
+	TokenSHA256 string `yaml:"token_sha256"` // 64 lowercase hex characters
+}
+
+// Channel is a destination for notifications.
+type Channel struct {
+	Name    string            `yaml:"name"`    // required, unique, ^[a-z0-9][a-z0-9_-]{0,63}$
+	Type    string            `yaml:"type"`    // only "webhook" for now
+	URL     string            `yaml:"url"`     // absolute http or https URL with a host
+	Secret  string            `yaml:"secret"`  // HMAC key, optional
+	Timeout Duration          `yaml:"timeout"` // per-send deadline
+	Headers map[string]string `yaml:"headers"` // extra request headers, optional
+}
+
+// Check is a heartbeat check declared in the file.
+type Check struct {
+	Name         string   `yaml:"name"`          // required, unique, 1..100 characters
+	UUID         string   `yaml:"uuid"`          // optional canonical UUID, lowercase
+	Slug         string   `yaml:"slug"`          // defaults to the name, slugified
+	Schedule     Schedule `yaml:"schedule"`      // required
+	Grace        Duration `yaml:"grace"`         // how late a ping may be before the check is down
+	Notify       []string `yaml:"notify"`        // channel names
+	AutoResolve  *bool    `yaml:"auto_resolve"`  // a recovery resolves the incident; never nil after Parse
+	Methods      string   `yaml:"methods"`       // "" (any method) or "POST" (other pings are ignored)
+	ManualResume bool     `yaml:"manual_resume"` // a paused check stays paused on ping
+	RunbookURL   string   `yaml:"runbook_url"`   // optional absolute http(s) URL
+	Description  string   `yaml:"description"`
+	Line         int      `yaml:"-"` // line of the check in the file, for later errors
+}
+
+// Schedule is when a check expects pings: exactly one of Every or Cron.
+type Schedule struct {
+	Every Duration `yaml:"every"`
+	Cron  string   `yaml:"cron"` // checked for syntax by the cron package, not here
+	TZ    string   `yaml:"tz"`   // IANA time zone of Cron; only with Cron
+}
+
+// Operator says who hears about Tocsin itself (the watchdog).
+type Operator struct {
+	Notify []string `yaml:"notify"` // channel names
+}
+
+// SelfHeartbeat makes Tocsin ping an outside monitor, so that someone
+// notices when Tocsin itself is down.
+type SelfHeartbeat struct {
+	URL     string   `yaml:"url"`     // empty turns it off
+	Every   Duration `yaml:"every"`   // period of the pings
+	Timeout Duration `yaml:"timeout"` // per-ping deadline, less than Every
+}
+
+// Outbox tunes the delivery of notifications.
+type Outbox struct {
+	MaxAttempts int      `yaml:"max_attempts"` // attempts before giving up, 1..100
+	BackoffBase Duration `yaml:"backoff_base"` // first retry delay, doubled each time
+	BackoffMax  Duration `yaml:"backoff_max"`  // longest retry delay, at least BackoffBase
+	PerChannel  int      `yaml:"per_channel"`  // concurrent sends per channel, 1..64
+}
+
+// Watchdog tunes the detection of stalled engine jobs.
+type Watchdog struct {
+	StallAfter Duration `yaml:"stall_after"` // a job not finishing a cycle in this long is stalled
+}
+
+// Load reads the config file at path and parses it.
+func Load(path string) (*Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse parses and validates the config in data, read from filename. On
+// failure the error is an ErrorList holding every problem found.
+func Parse(filename string, data []byte) (*Config, error) {
+	d := newDecoder(filename)
+	if len(data) > MaxFileSize {
+		d.errorf(0, "", "file is larger than %d MiB", MaxFileSize>>20)
+		return nil, d.result()
+	}
+	cfg := &Config{}
+	root := d.parseYAML(data)
+	if len(d.errs) > 0 {
+		return nil, d.result()
+	}
+	if root != nil {
+		d.lines[""] = root.Line
+		if root.Kind != 0 && !isNull(root) && root.Kind != yaml.MappingNode && (root.Kind != yaml.AliasNode || root.Alias == nil || root.Alias.Kind != yaml.MappingNode) {
+			d.errorf(root.Line, "", "the file must be a mapping of keys (like checks:), got %s", describe(root))
+			return nil, d.result()
+		}
+		d.value(root, reflect.ValueOf(cfg).Elem(), "", false)
+	}
+	// Validation runs even after decoding errors, so that one run reports
+	// everything; it stays quiet about fields that already have an error.
+	if !d.stop {
+		d.validate(cfg)
+	}
+	if err := d.result(); err != nil {
+		return nil, err
+	}
+	cfg.File = filename
+	cfg.Warnings = d.warnings
+	return cfg, nil
+}
+
+// ChannelByName returns the channel called name.
+func (c *Config) ChannelByName(name string) (Channel, bool) {
+	for _, ch := range c.Channels {
+		if ch.Name == name {
+			return ch, true
+		}
+	}
+	return Channel{}, false
+}

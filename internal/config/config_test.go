@@ -1,0 +1,525 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+func fixtures(t testing.TB, dir string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("testdata", dir, "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no fixtures in testdata/%s", dir)
+	}
+	return files
+}
+
+func TestGoodFixtures(t *testing.T) {
+	for _, file := range fixtures(t, "good") {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			cfg, err := Load(file)
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if cfg.File != file {
+				t.Errorf("File = %q, want %q", cfg.File, file)
+			}
+			checkInvariants(t, cfg)
+		})
+	}
+}
+
+// wantLine returns the text after "# want: " on the first line of file.
+func wantLine(t *testing.T, file string) string {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	want, ok := strings.CutPrefix(string(first), "# want: ")
+	if !ok || strings.TrimSpace(want) == "" {
+		t.Fatalf("%s: first line must be \"# want: <part of the error>\"", file)
+	}
+	return want
+}
+
+func TestBadFixtures(t *testing.T) {
+	for _, file := range fixtures(t, "bad") {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			want := wantLine(t, file)
+			cfg, err := Load(file)
+			if err == nil {
+				t.Fatalf("Load succeeded, want error containing %q", want)
+			}
+			if cfg != nil {
+				t.Errorf("Load returned a config with an error")
+			}
+			if !strings.Contains(err.Error(), want) {
+				t.Fatalf("error does not contain %q:\n%v", want, err)
+			}
+			var list ErrorList
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("error is %T, want a non-empty ErrorList", err)
+			}
+			for _, e := range list {
+				if e.File != file {
+					t.Errorf("error %q has File %q, want %q", e, e.File, file)
+				}
+			}
+		})
+	}
+}
+
+func TestExampleConfig(t *testing.T) {
+	cfg, err := Load(filepath.Join("testdata", "good", "full.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Warnings) != 0 {
+		t.Errorf("warnings: %q", cfg.Warnings)
+	}
+	if cfg.PublicURL != "https://tocsin.example.com" {
+		t.Errorf("PublicURL = %q", cfg.PublicURL)
+	}
+	if len(cfg.Checks) != 2 || len(cfg.Channels) != 2 || len(cfg.APITokens) != 2 {
+		t.Fatalf("got %d checks, %d channels, %d tokens", len(cfg.Checks), len(cfg.Channels), len(cfg.APITokens))
+	}
+	backup, report := cfg.Checks[0], cfg.Checks[1]
+	if backup.Schedule.Every.D() != 24*time.Hour || backup.Methods != "POST" || backup.Line != 55 {
+		t.Errorf("backup = %+v", backup)
+	}
+	// Merged from x-check-defaults.
+	if report.Grace.D() != 2*time.Hour || strings.Join(report.Notify, ",") != "ops" {
+		t.Errorf("report grace %s notify %q, want 2h [ops] from the merge key", report.Grace, report.Notify)
+	}
+	if report.Slug != "hourly-report" || report.Schedule.Cron != "5 * * * *" || report.Schedule.TZ != "Europe/Paris" {
+		t.Errorf("report = %+v", report)
+	}
+	ch, ok := cfg.ChannelByName("ops")
+	if !ok || ch.Headers["X-Team"] != "platform" || ch.Timeout.D() != 10*time.Second {
+		t.Errorf("ChannelByName(ops) = %+v, %v", ch, ok)
+	}
+	if _, ok := cfg.ChannelByName("nope"); ok {
+		t.Error("ChannelByName(nope) found a channel")
+	}
+}
+
+func TestSpecExample(t *testing.T) {
+	cfg, err := Load(filepath.Join("testdata", "good", "spec.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Checks[0]
+	if c.Slug != "nightly-backup" || c.Grace.D() != 30*time.Second || c.Schedule.Every.D() != time.Minute ||
+		c.UUID != "0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70" || c.Line != 5 || !*c.AutoResolve {
+		t.Errorf("check = %+v", c)
+	}
+	if cfg.Channels[0].Secret != "s3cret" || cfg.APITokens[0].Name != "admin" {
+		t.Errorf("config = %+v", cfg)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	src := "channels: [{name: ops, type: webhook, url: 'https://example.com/'}]\n" +
+		"checks: [{name: My Backup!, schedule: {every: 1h}}]\n"
+	cfg, err := Parse("tocsin.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cfg.Checks[0]
+	switch {
+	case cfg.File != "tocsin.yaml":
+		t.Errorf("File = %q", cfg.File)
+	case cfg.PingBodyLimit != 100_000:
+		t.Errorf("PingBodyLimit = %d", cfg.PingBodyLimit)
+	case cfg.Channels[0].Timeout.D() != 10*time.Second:
+		t.Errorf("channel timeout = %s", cfg.Channels[0].Timeout)
+	case c.Grace.D() != time.Hour:
+		t.Errorf("grace = %s", c.Grace)
+	case c.AutoResolve == nil || !*c.AutoResolve:
+		t.Errorf("auto_resolve = %v", c.AutoResolve)
+	case c.Slug != "my-backup":
+		t.Errorf("slug = %q", c.Slug)
+	case c.Line != 2:
+		t.Errorf("line = %d", c.Line)
+	case cfg.SelfHeartbeat != SelfHeartbeat{Every: Duration(time.Minute), Timeout: Duration(10 * time.Second)}:
+		t.Errorf("self_heartbeat = %+v", cfg.SelfHeartbeat)
+	case cfg.Outbox != Outbox{MaxAttempts: 10, BackoffBase: Duration(5 * time.Second), BackoffMax: Duration(10 * time.Minute), PerChannel: 4}:
+		t.Errorf("outbox = %+v", cfg.Outbox)
+	case cfg.Watchdog.StallAfter.D() != 30*time.Second:
+		t.Errorf("watchdog = %+v", cfg.Watchdog)
+	}
+	// No notify channel earns a warning.
+	if len(cfg.Warnings) != 1 || !strings.HasPrefix(cfg.Warnings[0], "tocsin.yaml:2: checks[0]: ") {
+		t.Errorf("warnings = %q", cfg.Warnings)
+	}
+
+	for _, src := range []string{"", "# only a comment\n", "---\n", "~\n"} {
+		cfg, err := Parse("empty.yaml", []byte(src))
+		if err != nil {
+			t.Fatalf("Parse(%q): %v", src, err)
+		}
+		if cfg.PingBodyLimit != 100_000 || cfg.Outbox.MaxAttempts != 10 || cfg.Watchdog.StallAfter.D() != 30*time.Second {
+			t.Errorf("Parse(%q) left defaults unset: %+v", src, cfg)
+		}
+	}
+}
+
+func TestExplicitValuesKept(t *testing.T) {
+	src := `
+public_url: https://example.com/tocsin//
+ping_body_limit: 10_000_000
+checks:
+  - name: a
+    schedule: {every: 1h}
+    auto_resolve: false
+    grace: 2w
+outbox: {max_attempts: 1, per_channel: 64, backoff_base: 1m, backoff_max: 1m}
+`
+	cfg, err := Parse("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PublicURL != "https://example.com/tocsin" || cfg.PingBodyLimit != 10_000_000 {
+		t.Errorf("public_url %q ping_body_limit %d", cfg.PublicURL, cfg.PingBodyLimit)
+	}
+	if *cfg.Checks[0].AutoResolve || cfg.Checks[0].Grace.D() != 14*24*time.Hour {
+		t.Errorf("check = %+v", cfg.Checks[0])
+	}
+	if cfg.Outbox.MaxAttempts != 1 || cfg.Outbox.PerChannel != 64 || cfg.Outbox.BackoffBase != cfg.Outbox.BackoffMax {
+		t.Errorf("outbox = %+v", cfg.Outbox)
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	src := `channels: [{name: ops, type: webhook, url: 'https://example.com/', timeout: 5s}]
+ping_key: short
+checks:
+  - name: fast
+    schedule: {every: 5s}
+    notify: [ops]
+`
+	cfg, err := Parse("w.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"w.yaml:1: channels[0].timeout: 5s is under 10s",
+		"w.yaml:2: ping_key: shorter than 16 characters",
+		"w.yaml:5: checks[0].schedule.every: 5s is under 10s",
+	}
+	got := strings.Join(cfg.Warnings, "\n")
+	for _, w := range want {
+		if !strings.Contains(got, w) {
+			t.Errorf("warnings lack %q:\n%s", w, got)
+		}
+	}
+	if len(cfg.Warnings) != len(want) {
+		t.Errorf("got %d warnings, want %d:\n%s", len(cfg.Warnings), len(want), got)
+	}
+}
+
+func TestAllErrorsReported(t *testing.T) {
+	src := `checks:
+  - name: a
+    schedule: {every: 500ms}
+  - name: b
+    schedule: {every: 1h}
+    grace: abc
+    notify: [nope]
+outbox: {max_attempts: 0}
+`
+	_, err := Parse("t.yaml", []byte(src))
+	var list ErrorList
+	if !errors.As(err, &list) {
+		t.Fatalf("error is %T: %v", err, err)
+	}
+	want := []string{
+		`t.yaml:3: checks[0].schedule.every: must be at least 1s, got "500ms"`,
+		`t.yaml:6: checks[1].grace: must be a duration like 90s, 1h30m, 1d or 2w, got "abc"`,
+		`t.yaml:7: checks[1].notify[0]: unknown channel "nope"; defined: none`,
+		`t.yaml:8: outbox.max_attempts: must be between 1 and 100, got 0`,
+	}
+	if got := err.Error(); got != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", got, strings.Join(want, "\n"))
+	}
+	// A bad every is not also reported as a missing schedule.
+	if strings.Contains(err.Error(), "required") {
+		t.Errorf("follow-on error reported:\n%v", err)
+	}
+}
+
+func TestRedacted(t *testing.T) {
+	src := `
+ping_key: plain-ping-key-0123456789
+api_tokens: [{name: admin, token_sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08}]
+channels:
+  - name: ops
+    type: webhook
+    url: https://user:url-password@example.com/hook
+    secret: hmac-secret-value
+    headers:
+      Authorization: Bearer header-auth-value
+      X-Api-Token: header-token-value
+      X-Team: platform
+self_heartbeat:
+  url: https://user:hb-password@hc.example.com/ping
+`
+	cfg, err := Parse("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := cfg.Redacted()
+	for _, secret := range []string{"plain-ping-key", "url-password", "hmac-secret-value", "header-auth-value", "header-token-value", "hb-password"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("Redacted shows %q:\n%s", secret, out)
+		}
+	}
+	for _, shown := range []string{"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "platform", "secret: <secret>", "ping_key: <secret>", "https://user:<secret>@example.com/hook"} {
+		if !strings.Contains(out, shown) {
+			t.Errorf("Redacted lacks %q:\n%s", shown, out)
+		}
+	}
+	// The config itself is untouched.
+	if cfg.Channels[0].Secret != "hmac-secret-value" || cfg.Channels[0].Headers["Authorization"] != "Bearer header-auth-value" || cfg.PingKey == secretMark {
+		t.Errorf("Redacted changed the config: %+v", cfg.Channels[0])
+	}
+	// The output reads back as a config.
+	var back Config
+	if err := yaml.Unmarshal([]byte(out), &back); err != nil {
+		t.Fatalf("Redacted output does not parse: %v", err)
+	}
+	if back.Outbox.BackoffMax.D() != 10*time.Minute {
+		t.Errorf("round trip outbox = %+v", back.Outbox)
+	}
+}
+
+func TestDuration(t *testing.T) {
+	good := map[string]time.Duration{
+		"1s":     time.Second,
+		"90s":    90 * time.Second,
+		"1h30m":  90 * time.Minute,
+		"1d":     24 * time.Hour,
+		"2w":     14 * 24 * time.Hour,
+		"1d12h":  36 * time.Hour,
+		"1w1d":   8 * 24 * time.Hour,
+		"1.5d":   36 * time.Hour,
+		"1500ms": 1500 * time.Millisecond,
+	}
+	for in, want := range good {
+		got, err := parseDuration(in)
+		if err != nil || got != want {
+			t.Errorf("parseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+		var d Duration
+		if err := yaml.Unmarshal([]byte(in), &d); err != nil || d.D() != want {
+			t.Errorf("yaml.Unmarshal(%q) = %v, %v; want %v", in, d, err, want)
+		}
+	}
+	bad := []string{"500ms", "-1s", "abc", "", "0", "0s", "30", "1x", "d", "1d-1h", "1 d", "99999999999w", "+", "1h30"}
+	for _, in := range bad {
+		if got, err := parseDuration(in); err == nil {
+			t.Errorf("parseDuration(%q) = %v, want an error", in, got)
+		}
+		var d Duration
+		if err := yaml.Unmarshal([]byte(strings.ReplaceAll("v: '"+in+"'", "''", `""`)), &struct{ V *Duration }{&d}); err == nil {
+			t.Errorf("yaml.Unmarshal(%q) succeeded", in)
+		}
+	}
+	// Durations print the way they are written, and read back.
+	for _, d := range []time.Duration{time.Second, 90 * time.Second, time.Hour, 36 * time.Hour, 14 * 24 * time.Hour} {
+		out, err := yaml.Marshal(Duration(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := parseDuration(strings.TrimSpace(string(out)))
+		if err != nil || back != d {
+			t.Errorf("%v printed as %q read back as %v, %v", d, out, back, err)
+		}
+	}
+}
+
+func TestSlugify(t *testing.T) {
+	for in, want := range map[string]string{
+		"nightly-backup":     "nightly-backup",
+		"My Backup!":         "my-backup",
+		"  --DB__dump 2--  ": "db-dump-2",
+		"Überprüfung":        "berpr-fung",
+		"!!!":                "",
+	} {
+		if got := Slugify(in); got != want {
+			t.Errorf("Slugify(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestLimits(t *testing.T) {
+	big := bytes.Repeat([]byte("# padding\n"), MaxFileSize/10+1)
+	if _, err := Parse("big.yaml", big); err == nil || !strings.Contains(err.Error(), "big.yaml: file is larger than 4 MiB") {
+		t.Errorf("Parse of a big file: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(path, big, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "larger than 4 MiB") {
+		t.Errorf("Load of a big file: %v", err)
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("Load of a missing file: %v", err)
+	}
+
+	// Many errors are cut short, with a count of the rest.
+	var b strings.Builder
+	b.WriteString("checks:\n")
+	for range 500 {
+		b.WriteString("  - {name: a}\n")
+	}
+	_, err := Parse("many.yaml", []byte(b.String()))
+	var list ErrorList
+	if !errors.As(err, &list) || len(list) != maxErrors+1 || !strings.Contains(list[len(list)-1].Msg, "more errors not shown") {
+		t.Errorf("got %d errors, last %v", len(list), list[len(list)-1])
+	}
+}
+
+func TestNeverPanics(t *testing.T) {
+	inputs := []string{
+		"checks: [{name: a, schedule: {every: [1]}}]",
+		"checks: [[]]",
+		"checks: {a: 1}",
+		"? [a]\n: b\n",
+		"checks:\n  - ? {a: 1}\n    : b\n",
+		"channels: [{name: a, headers: [x]}]",
+		"channels: [{name: a, headers: {? [x] : y}}]",
+		"a: &a [*a]\nchecks: *a\n",
+		"checks: [&c {name: a, <<: [*c, *c]}]",
+		"checks: [{<<: 1}]",
+		"checks: [{<<: [1]}]",
+		"!!binary aGVsbG8=",
+		"checks: !!map {}",
+		"\xff\xfe",
+		"\x00",
+		"%YAML 1.1\n---\na: b",
+		"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+		strings.Repeat("[", 20000),
+		"checks: [{name: a, schedule: {every: 1h}, uuid: *x}]",
+		"outbox: {max_attempts: 99999999999999999999999}",
+		"ping_body_limit: 0x10",
+		"ping_body_limit: 1e5",
+	}
+	for _, in := range inputs {
+		cfg, err := Parse("p.yaml", []byte(in))
+		if err == nil {
+			checkInvariants(t, cfg)
+		}
+	}
+}
+
+func TestBillionLaughs(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x-0: &a0 {name: a, schedule: {every: 1h}}\n")
+	prev := "a0"
+	for i := 1; i <= 9; i++ {
+		b.WriteString("x-" + string(rune('0'+i)) + ": &a" + string(rune('0'+i)) + " [")
+		for j := range 10 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("*" + prev)
+		}
+		b.WriteString("]\n")
+		prev = "a" + string(rune('0'+i))
+	}
+	b.WriteString("checks: *" + prev + "\nchannels: *" + prev + "\noperator: {notify: *" + prev + "}\n")
+	start := time.Now()
+	_, err := Parse("laughs.yaml", []byte(b.String()))
+	if err == nil {
+		t.Fatal("billion laughs parsed")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("billion laughs took %v", d)
+	}
+}
+
+// checkInvariants asserts what every successfully parsed Config holds.
+func checkInvariants(t testing.TB, cfg *Config) {
+	t.Helper()
+	if cfg == nil {
+		t.Fatal("nil config without an error")
+	}
+	if cfg.PingBodyLimit <= 0 || cfg.PingBodyLimit > 10_000_000 {
+		t.Errorf("PingBodyLimit = %d", cfg.PingBodyLimit)
+	}
+	if cfg.PingKey != "" && cfg.PingKeySHA256 != "" {
+		t.Error("both ping keys set")
+	}
+	if strings.HasSuffix(cfg.PublicURL, "/") {
+		t.Errorf("PublicURL %q ends with /", cfg.PublicURL)
+	}
+	channels := map[string]bool{}
+	for _, ch := range cfg.Channels {
+		if ch.Name == "" || channels[ch.Name] || ch.Type != "webhook" || ch.URL == "" {
+			t.Errorf("bad channel %+v", ch)
+		}
+		channels[ch.Name] = true
+		if ch.Timeout.D() < time.Second || ch.Timeout.D() > 5*time.Minute {
+			t.Errorf("channel timeout %s", ch.Timeout)
+		}
+	}
+	slugs := map[string]bool{}
+	for _, c := range cfg.Checks {
+		if c.AutoResolve == nil {
+			t.Errorf("check %q: AutoResolve is nil", c.Name)
+		}
+		if c.Name == "" || c.Slug == "" || slugs[c.Slug] || c.Line <= 0 {
+			t.Errorf("bad check %+v", c)
+		}
+		slugs[c.Slug] = true
+		if c.Grace.D() < time.Second {
+			t.Errorf("check %q: grace %s", c.Name, c.Grace)
+		}
+		if (c.Schedule.Every == 0) == (c.Schedule.Cron == "") {
+			t.Errorf("check %q: schedule %+v", c.Name, c.Schedule)
+		}
+		if c.Methods != "" && c.Methods != "POST" {
+			t.Errorf("check %q: methods %q", c.Name, c.Methods)
+		}
+		for _, n := range c.Notify {
+			if !channels[n] {
+				t.Errorf("check %q: unknown channel %q", c.Name, n)
+			}
+		}
+	}
+	for _, n := range cfg.Operator.Notify {
+		if !channels[n] {
+			t.Errorf("operator: unknown channel %q", n)
+		}
+	}
+	sh, ob := cfg.SelfHeartbeat, cfg.Outbox
+	if sh.Every.D() < time.Second || sh.Timeout.D() < time.Second || sh.Timeout >= sh.Every {
+		t.Errorf("self_heartbeat %+v", sh)
+	}
+	if ob.MaxAttempts < 1 || ob.MaxAttempts > 100 || ob.PerChannel < 1 || ob.PerChannel > 64 ||
+		ob.BackoffBase.D() < time.Second || ob.BackoffBase > ob.BackoffMax {
+		t.Errorf("outbox %+v", ob)
+	}
+	if cfg.Watchdog.StallAfter.D() < time.Second {
+		t.Errorf("watchdog %+v", cfg.Watchdog)
+	}
+	for _, w := range cfg.Warnings {
+		if !strings.HasPrefix(w, cfg.File+":") {
+			t.Errorf("warning %q does not start with the file name", w)
+		}
+	}
+}

@@ -1,0 +1,77 @@
+package config
+
+import (
+	"maps"
+	"net/url"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// secretMark replaces secrets in printed configs.
+const secretMark = "<secret>"
+
+// secretHeaderWords mark a header whose value is a secret when its name
+// contains one of them, in any case.
+var secretHeaderWords = []string{"auth", "token", "secret", "key", "cookie", "password"}
+
+// Redacted returns the config as YAML with every secret printed as
+// <secret>: channel secrets, the plain ping key, passwords in URLs and the
+// values of headers whose names suggest credentials. Hashes are shown.
+func (c *Config) Redacted() string {
+	r := *c
+	if r.PingKey != "" {
+		r.PingKey = secretMark
+	}
+	r.SelfHeartbeat.URL = redactURL(r.SelfHeartbeat.URL)
+	r.Channels = make([]Channel, len(c.Channels))
+	for i, ch := range c.Channels {
+		if ch.Secret != "" {
+			ch.Secret = secretMark
+		}
+		ch.URL = redactURL(ch.URL)
+		ch.Headers = maps.Clone(ch.Headers)
+		for k := range ch.Headers {
+			if secretHeader(k) {
+				ch.Headers[k] = secretMark
+			}
+		}
+		r.Channels[i] = ch
+	}
+	out, err := yaml.Marshal(&r)
+	if err != nil {
+		return "# cannot print config: " + err.Error() + "\n"
+	}
+	return string(out)
+}
+
+func secretHeader(name string) bool {
+	name = strings.ToLower(name)
+	for _, w := range secretHeaderWords {
+		if strings.Contains(name, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// redactURL hides the password of a URL, if it has one.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, has := u.User.Password(); !has {
+		return s
+	}
+	u.User = url.User(u.User.Username())
+	out := u.String()
+	// The escaped user name holds no "@": the first one after the scheme
+	// ends it.
+	i := strings.Index(out, "://") + 3
+	at := strings.IndexByte(out[i:], '@')
+	if at < 0 {
+		return out
+	}
+	return out[:i+at] + ":" + secretMark + out[i+at:]
+}

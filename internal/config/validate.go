@@ -1,0 +1,428 @@
+package config
+
+import (
+	"fmt"
+	"maps"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+var (
+	channelNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
+	slugRE        = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
+	uuidRE        = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	sha256RE      = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	pingKeyRE     = regexp.MustCompile(`^[A-Za-z0-9._~-]{1,128}$`)
+)
+
+// supportedChannelTypes lists the channel types this version can send to.
+var supportedChannelTypes = []string{"webhook"}
+
+const (
+	maxNameLen        = 100
+	maxSlugLen        = 100
+	maxChannelTimeout = 5 * time.Minute
+	minPingKeyLen     = 16
+	maxPingBodyLimit  = 10_000_000
+	// shortDuration is the length under which a duration is probably a
+	// mistake (seconds meant as minutes) and earns a warning.
+	shortDuration = 10 * time.Second
+)
+
+// validate applies defaults to cfg and checks every field.
+func (d *decoder) validate(cfg *Config) {
+	d.checking = true
+	defer func() { d.checking = false }()
+
+	if cfg.PublicURL != "" {
+		if err := checkHTTPURL(cfg.PublicURL); err != nil {
+			d.fieldErrorf("public_url", "%s", err)
+		} else if u, _ := url.Parse(cfg.PublicURL); u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+			d.fieldErrorf("public_url", "must not have a query or fragment, got %s", quote(cfg.PublicURL))
+		} else {
+			cfg.PublicURL = strings.TrimRight(cfg.PublicURL, "/")
+		}
+	}
+
+	d.validateTokens(cfg)
+	d.validatePingKey(cfg)
+
+	if !d.set["ping_body_limit"] {
+		cfg.PingBodyLimit = DefaultPingBodyLimit
+	} else if cfg.PingBodyLimit <= 0 || cfg.PingBodyLimit > maxPingBodyLimit {
+		d.fieldErrorf("ping_body_limit", "must be between 1 and %d, got %d", maxPingBodyLimit, cfg.PingBodyLimit)
+	}
+
+	channels := d.validateChannels(cfg)
+	d.validateChecks(cfg, channels)
+	d.validateNotify("operator.notify", cfg.Operator.Notify, channels)
+
+	sh := &cfg.SelfHeartbeat
+	d.duration("self_heartbeat.every", &sh.Every, DefaultSelfHeartbeatEvery)
+	d.duration("self_heartbeat.timeout", &sh.Timeout, DefaultSelfHeartbeatTimeout)
+	if sh.URL != "" {
+		if err := checkHTTPURL(sh.URL); err != nil {
+			d.fieldErrorf("self_heartbeat.url", "%s", err)
+		}
+	}
+	if sh.Timeout >= sh.Every {
+		d.fieldErrorf("self_heartbeat.timeout", "must be less than every (%s), got %s", sh.Every, sh.Timeout)
+	}
+
+	ob := &cfg.Outbox
+	d.intDefault("outbox.max_attempts", &ob.MaxAttempts, DefaultOutboxMaxAttempts, 1, 100)
+	d.intDefault("outbox.per_channel", &ob.PerChannel, DefaultOutboxPerChannel, 1, 64)
+	// The default base is itself under shortDuration, so no warning here.
+	if !d.set["outbox.backoff_base"] {
+		ob.BackoffBase = Duration(DefaultOutboxBackoffBase)
+	}
+	d.duration("outbox.backoff_max", &ob.BackoffMax, DefaultOutboxBackoffMax)
+	if ob.BackoffBase > ob.BackoffMax {
+		d.fieldErrorf("outbox.backoff_base", "must not be more than backoff_max (%s), got %s", ob.BackoffMax, ob.BackoffBase)
+	}
+
+	d.duration("watchdog.stall_after", &cfg.Watchdog.StallAfter, DefaultWatchdogStallAfter)
+}
+
+func (d *decoder) validateTokens(cfg *Config) {
+	names := map[string]int{}
+	hashes := map[string]int{}
+	for i, t := range cfg.APITokens {
+		p := fmt.Sprintf("api_tokens[%d]", i)
+		if err := checkName(t.Name); err != nil {
+			d.fieldErrorf(p+".name", "%s", err)
+		} else if j, dup := names[t.Name]; dup {
+			d.fieldErrorf(p+".name", "%s is also the name of api_tokens[%d]", quote(t.Name), j)
+		} else {
+			names[t.Name] = i
+		}
+		switch {
+		case t.TokenSHA256 == "":
+			d.fieldErrorf(p+".token_sha256", "required: the hex SHA-256 of the token (sha256sum output)")
+		case !sha256RE.MatchString(t.TokenSHA256):
+			d.fieldErrorf(p+".token_sha256", "must be 64 lowercase hex characters (sha256sum output), got %s", quote(t.TokenSHA256))
+		default:
+			if j, dup := hashes[t.TokenSHA256]; dup {
+				d.fieldErrorf(p+".token_sha256", "same token as api_tokens[%d]", j)
+			} else {
+				hashes[t.TokenSHA256] = i
+			}
+		}
+	}
+}
+
+func (d *decoder) validatePingKey(cfg *Config) {
+	if cfg.PingKey != "" && cfg.PingKeySHA256 != "" {
+		d.fieldErrorf("ping_key_sha256", "set ping_key or ping_key_sha256, not both")
+	}
+	if cfg.PingKey != "" {
+		if !pingKeyRE.MatchString(cfg.PingKey) {
+			d.fieldErrorf("ping_key", "must be 1 to 128 letters, digits or . _ ~ - (it goes in URLs)")
+		} else if len(cfg.PingKey) < minPingKeyLen {
+			d.warnf("ping_key", "shorter than %d characters: anyone who guesses it can ping your checks", minPingKeyLen)
+		}
+	}
+	if cfg.PingKeySHA256 != "" && !sha256RE.MatchString(cfg.PingKeySHA256) {
+		d.fieldErrorf("ping_key_sha256", "must be 64 lowercase hex characters (sha256sum output), got %s", quote(cfg.PingKeySHA256))
+	}
+}
+
+// validateChannels checks the channels and returns their names, or nil if
+// a channel or its name could not be read, so that references to it are
+// not reported as unknown.
+func (d *decoder) validateChannels(cfg *Config) map[string]bool {
+	names := map[string]int{}
+	for i := range cfg.Channels {
+		ch := &cfg.Channels[i]
+		p := fmt.Sprintf("channels[%d]", i)
+		switch {
+		case ch.Name == "":
+			d.fieldErrorf(p+".name", "required")
+		case !channelNameRE.MatchString(ch.Name):
+			d.fieldErrorf(p+".name", "must be 1 to 64 lowercase letters, digits, _ or -, starting with a letter or digit, got %s", quote(ch.Name))
+		default:
+			if j, dup := names[ch.Name]; dup {
+				d.fieldErrorf(p+".name", "%s is also the name of channels[%d]", quote(ch.Name), j)
+			} else {
+				names[ch.Name] = i
+			}
+		}
+		supported := strings.Join(supportedChannelTypes, ", ")
+		switch {
+		case ch.Type == "":
+			d.fieldErrorf(p+".type", "required; supported: %s", supported)
+		case !slices.Contains(supportedChannelTypes, ch.Type):
+			d.fieldErrorf(p+".type", "unsupported type %s; supported: %s", quote(ch.Type), supported)
+		}
+		if ch.URL == "" {
+			d.fieldErrorf(p+".url", "required")
+		} else if err := checkHTTPURL(ch.URL); err != nil {
+			d.fieldErrorf(p+".url", "%s", err)
+		}
+		d.duration(p+".timeout", &ch.Timeout, DefaultChannelTimeout)
+		if ch.Timeout.D() > maxChannelTimeout {
+			d.fieldErrorf(p+".timeout", "must be at most %s, got %s", Duration(maxChannelTimeout), ch.Timeout)
+		}
+		seen := map[string]string{}
+		for _, k := range slices.Sorted(maps.Keys(ch.Headers)) {
+			hp := p + ".headers." + k
+			if !validHeaderName(k) {
+				d.fieldErrorf(hp, "invalid header name %s", quote(k))
+				continue
+			}
+			if prev, dup := seen[strings.ToLower(k)]; dup {
+				d.fieldErrorf(hp, "same header as %s (names are case-insensitive)", quote(prev))
+				continue
+			}
+			seen[strings.ToLower(k)] = k
+			if !validHeaderValue(ch.Headers[k]) {
+				d.fieldErrorf(hp, "header value must not contain control characters or line breaks")
+			}
+		}
+	}
+	if d.bad["channels"] {
+		return nil
+	}
+	for i := range cfg.Channels {
+		p := fmt.Sprintf("channels[%d]", i)
+		if d.bad[p] || d.bad[p+".name"] {
+			return nil
+		}
+	}
+	defined := make(map[string]bool, len(names))
+	for n := range names {
+		defined[n] = true
+	}
+	return defined
+}
+
+func (d *decoder) validateChecks(cfg *Config, channels map[string]bool) {
+	type seenAt struct {
+		i    int
+		name string
+	}
+	names := map[string]int{}
+	uuids := map[string]seenAt{}
+	slugs := map[string]seenAt{}
+	for i := range cfg.Checks {
+		c := &cfg.Checks[i]
+		p := fmt.Sprintf("checks[%d]", i)
+		c.Line = d.line(p)
+
+		if err := checkName(c.Name); err != nil {
+			d.fieldErrorf(p+".name", "%s", err)
+		} else if j, dup := names[c.Name]; dup {
+			d.fieldErrorf(p+".name", "%s is also the name of checks[%d] (line %d)", quote(c.Name), j, cfg.Checks[j].Line)
+		} else {
+			names[c.Name] = i
+		}
+
+		if c.UUID != "" {
+			if !uuidRE.MatchString(c.UUID) {
+				d.fieldErrorf(p+".uuid", "must be a UUID like 0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70, got %s", quote(c.UUID))
+			} else {
+				c.UUID = strings.ToLower(c.UUID)
+				if prev, dup := uuids[c.UUID]; dup {
+					d.fieldErrorf(p+".uuid", "%s is also the uuid of checks[%d] %s (line %d)", c.UUID, prev.i, quote(prev.name), cfg.Checks[prev.i].Line)
+				} else {
+					uuids[c.UUID] = seenAt{i, c.Name}
+				}
+			}
+		}
+
+		slugOK := true
+		if !d.set[p+".slug"] {
+			c.Slug = Slugify(c.Name)
+			if c.Slug == "" && c.Name != "" {
+				d.fieldErrorf(p+".name", "has no letters or digits to make a slug from; set slug")
+				slugOK = false
+			}
+		} else if !slugRE.MatchString(c.Slug) || len(c.Slug) > maxSlugLen {
+			d.fieldErrorf(p+".slug", "must be 1 to %d lowercase letters, digits, _ or -, starting with a letter or digit, got %s", maxSlugLen, quote(c.Slug))
+			slugOK = false
+		}
+		if slugOK && c.Slug != "" {
+			if prev, dup := slugs[c.Slug]; dup {
+				d.fieldErrorf(p+".slug", "slug %s of check %s is also the slug of checks[%d] %s (line %d)",
+					quote(c.Slug), quote(c.Name), prev.i, quote(prev.name), cfg.Checks[prev.i].Line)
+			} else {
+				slugs[c.Slug] = seenAt{i, c.Name}
+			}
+		}
+
+		d.validateSchedule(p+".schedule", &c.Schedule)
+		d.duration(p+".grace", &c.Grace, DefaultGrace)
+		d.validateNotify(p+".notify", c.Notify, channels)
+		if len(c.Notify) == 0 {
+			d.warnf(p, "check %s notifies no channel: its incidents will only show in the UI", quote(c.Name))
+		}
+		if c.AutoResolve == nil {
+			t := true
+			c.AutoResolve = &t
+		}
+		switch strings.ToUpper(c.Methods) {
+		case "":
+		case "POST":
+			c.Methods = "POST"
+		default:
+			d.fieldErrorf(p+".methods", `must be "" (any method) or "POST", got %s`, quote(c.Methods))
+		}
+		if c.RunbookURL != "" {
+			if err := checkHTTPURL(c.RunbookURL); err != nil {
+				d.fieldErrorf(p+".runbook_url", "%s", err)
+			}
+		}
+	}
+}
+
+func (d *decoder) validateSchedule(p string, s *Schedule) {
+	hasEvery, hasCron := s.Every != 0, s.Cron != ""
+	switch {
+	case !hasEvery && !hasCron:
+		d.fieldErrorf(p, "required: set every (like 1h) or cron (like \"0 3 * * *\")")
+	case hasEvery && hasCron:
+		d.fieldErrorf(p, "set every or cron, not both")
+	}
+	if hasEvery {
+		d.warnShort(p+".every", s.Every)
+	}
+	if s.TZ != "" {
+		if !hasCron {
+			d.fieldErrorf(p+".tz", "only allowed with cron")
+		} else if _, err := time.LoadLocation(s.TZ); err != nil || s.TZ == "Local" {
+			d.fieldErrorf(p+".tz", "unknown time zone %s; use an IANA name like Europe/Paris or UTC", quote(s.TZ))
+		}
+	}
+}
+
+// validateNotify checks that every name in list is a defined channel;
+// channels is nil when the channels themselves could not be read.
+func (d *decoder) validateNotify(p string, list []string, channels map[string]bool) {
+	seen := map[string]int{}
+	for i, name := range list {
+		ip := fmt.Sprintf("%s[%d]", p, i)
+		if j, dup := seen[name]; dup {
+			d.fieldErrorf(ip, "channel %s is already listed at %s[%d]", quote(name), p, j)
+			continue
+		}
+		seen[name] = i
+		if channels != nil && !channels[name] {
+			d.fieldErrorf(ip, "unknown channel %s; defined: %s", quote(name), definedList(channels))
+		}
+	}
+}
+
+// duration applies a default to the duration field at p, or warns if the
+// value from the file is suspiciously short.
+func (d *decoder) duration(p string, v *Duration, def time.Duration) {
+	if !d.set[p] {
+		*v = Duration(def)
+		return
+	}
+	d.warnShort(p, *v)
+}
+
+func (d *decoder) warnShort(p string, v Duration) {
+	if v.D() < shortDuration {
+		d.warnf(p, "%s is under %s; is that intended?", v, Duration(shortDuration))
+	}
+}
+
+// intDefault applies a default to the integer field at p, or checks that
+// the value from the file lies in [lo, hi].
+func (d *decoder) intDefault(p string, v *int, def, lo, hi int) {
+	if !d.set[p] {
+		*v = def
+		return
+	}
+	if *v < lo || *v > hi {
+		d.fieldErrorf(p, "must be between %d and %d, got %d", lo, hi, *v)
+	}
+}
+
+// Slugify derives a check's default slug from its name: lowercase, runs of
+// anything but a-z and 0-9 turned into "-", no "-" at either end.
+func Slugify(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if 'a' <= r && r <= 'z' || '0' <= r && r <= '9' {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+			continue
+		}
+		dash = true
+	}
+	return b.String()
+}
+
+// checkName checks a required display name: 1 to maxNameLen characters,
+// no control characters.
+func checkName(s string) error {
+	switch {
+	case s == "":
+		return fmt.Errorf("required")
+	case utf8.RuneCountInString(s) > maxNameLen:
+		return fmt.Errorf("must be at most %d characters, got %d", maxNameLen, utf8.RuneCountInString(s))
+	case strings.TrimSpace(s) == "":
+		return fmt.Errorf("must not be blank")
+	case strings.IndexFunc(s, unicode.IsControl) >= 0:
+		return fmt.Errorf("must not contain control characters, got %s", quote(s))
+	}
+	return nil
+}
+
+// checkHTTPURL checks that s is an absolute http or https URL with a host.
+func checkHTTPURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("must be an absolute http or https URL, got %s", quote(s))
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("must be an absolute http or https URL, got %s", quote(s))
+	}
+	if u.Hostname() == "" {
+		return fmt.Errorf("must have a host, got %s", quote(s))
+	}
+	return nil
+}
+
+// validHeaderName reports whether s is an HTTP token (RFC 9110).
+func validHeaderName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// validHeaderValue reports whether s can be sent as a header value.
+func validHeaderValue(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func definedList(channels map[string]bool) string {
+	if len(channels) == 0 {
+		return "none"
+	}
+	return strings.Join(slices.Sorted(maps.Keys(channels)), ", ")
+}

@@ -1,0 +1,201 @@
+// Package engine runs Tocsin's decisions in time: it keeps the deadline of
+// every check in a priority queue (rebuilt from storage at start) and, when
+// one passes, turns the check down and opens its incident. Idle checks cost
+// nothing: nothing scans all checks.
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/heartbeat"
+	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+// maxBatch bounds how many due checks one transaction handles.
+const maxBatch = 500
+
+// idleBeat is how often the loop wakes to beat the watchdog when nothing is due.
+const idleBeat = time.Second
+
+// Engine runs check deadlines.
+type Engine struct {
+	db    *store.DB
+	clock clock.Clock
+	env   func() incident.Env
+	log   *slog.Logger
+	beat  func()
+
+	// OnExpire, if set, is told of every check that went down and how late
+	// the engine acted on it (for metrics and benchmarks).
+	OnExpire func(checkID int64, lateBy time.Duration)
+	// OnQueued is called after a commit that queued notifications.
+	OnQueued func()
+	// BeforeRound, if set, runs at the start of each round: tests use it
+	// to stall the loop and see the watchdog notice.
+	BeforeRound func()
+
+	mu    sync.Mutex
+	queue *deadlineQueue
+	wake  chan struct{}
+}
+
+// New makes an engine; Run starts it.
+func New(db *store.DB, clk clock.Clock, env func() incident.Env, log *slog.Logger, beat func()) *Engine {
+	if beat == nil {
+		beat = func() {}
+	}
+	return &Engine{db: db, clock: clk, env: env, log: log, beat: beat, queue: newDeadlineQueue(), wake: make(chan struct{}, 1)}
+}
+
+// Schedule sets a check's deadline; a zero time removes it.
+func (e *Engine) Schedule(checkID int64, at time.Time) {
+	e.mu.Lock()
+	first, _ := e.queue.Peek()
+	e.queue.Set(checkID, at)
+	earlier := !at.IsZero() && (first.IsZero() || at.Before(first))
+	e.mu.Unlock()
+	if earlier {
+		e.poke()
+	}
+}
+
+// Scheduled reports how many checks have a deadline.
+func (e *Engine) Scheduled() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.queue.Len()
+}
+
+func (e *Engine) poke() {
+	select {
+	case e.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Load rebuilds the queue from storage.
+func (e *Engine) Load(ctx context.Context) error {
+	ds, err := e.db.Deadlines(ctx)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	for _, d := range ds {
+		e.queue.Set(d.CheckID, d.At)
+	}
+	e.mu.Unlock()
+	e.poke()
+	return nil
+}
+
+// Run handles deadlines as they pass until ctx ends.
+func (e *Engine) Run(ctx context.Context) {
+	for {
+		e.beat()
+		if e.BeforeRound != nil {
+			e.BeforeRound()
+		}
+		now := e.clock.Now()
+		e.mu.Lock()
+		ids := e.queue.PopDue(now, maxBatch)
+		next, ok := e.queue.Peek()
+		e.mu.Unlock()
+		if len(ids) > 0 {
+			e.expire(ctx, ids, now)
+			continue
+		}
+		wait := idleBeat
+		if ok && next.Sub(now) < wait {
+			wait = next.Sub(now)
+		}
+		t := e.clock.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-e.wake:
+			t.Stop()
+		case <-t.C():
+		}
+	}
+}
+
+func (e *Engine) expire(ctx context.Context, ids []int64, now time.Time) {
+	env := e.env()
+	type late struct {
+		id int64
+		by time.Duration
+	}
+	var done []late
+	var resched []store.Deadline
+	queued := false
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	err := e.db.Write(wctx, func(tx *store.Tx) error {
+		done, resched, queued = done[:0], resched[:0], false
+		for _, id := range ids {
+			c, err := tx.CheckByID(wctx, id)
+			if err != nil {
+				if tocsin.ErrorCode(err) == tocsin.ENotFound { // removed since it was queued
+					continue
+				}
+				return err
+			}
+			due := c.GoesDownAt()
+			tr, expired := heartbeat.Expire(c, now)
+			if !expired {
+				// A ping moved the deadline after this entry was queued.
+				resched = append(resched, store.Deadline{CheckID: id, At: c.AlertAfter})
+				continue
+			}
+			if err := tx.SaveCheckState(wctx, c); err != nil {
+				return err
+			}
+			data := map[string]any{"deadline": due.UTC(), "evaluated_at": now.UTC(), "grace": c.Grace.String(),
+				"schedule": c.Schedule.String(), "from": tr.From, "to": tr.To}
+			if !c.LastPingAt.IsZero() {
+				data["last_ping_at"] = c.LastPingAt.UTC()
+			}
+			if _, err := incident.OpenForCheck(wctx, tx, env, c, now, tr.Reason, data); err != nil {
+				return err
+			}
+			queued = true
+			done = append(done, late{id, now.Sub(due)})
+		}
+		return nil
+	})
+	if err != nil {
+		// Put them back: the next round tries again, nothing is lost.
+		e.log.Error("expire checks", "err", err, "checks", len(ids))
+		e.mu.Lock()
+		for _, id := range ids {
+			e.queue.Set(id, now)
+		}
+		e.mu.Unlock()
+		t := e.clock.NewTimer(time.Second)
+		select {
+		case <-ctx.Done():
+		case <-t.C():
+		}
+		t.Stop()
+		return
+	}
+	for _, d := range resched {
+		e.Schedule(d.CheckID, d.At)
+	}
+	for _, d := range done {
+		e.log.Info("check down", "check_id", d.id, "late_by", d.by)
+		if e.OnExpire != nil {
+			e.OnExpire(d.id, d.by)
+		}
+	}
+	if queued && e.OnQueued != nil {
+		e.OnQueued()
+	}
+}

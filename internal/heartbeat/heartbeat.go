@@ -1,0 +1,103 @@
+// Package heartbeat is the state machine of heartbeat checks: what a ping
+// does to a check, and what the passing of its deadline does. It follows
+// the Healthchecks rules so that existing cron wrappers behave the same.
+package heartbeat
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+)
+
+// Transition says how a ping or a deadline changed a check.
+type Transition struct {
+	From, To tocsin.CheckState // effective states before and after
+	WentDown bool              // the check is now down and was not
+	CameUp   bool              // the check is now up and was down
+	Reason   string
+}
+
+// Changed reports whether the effective state changed.
+func (t Transition) Changed() bool { return t.From != t.To }
+
+// ApplyPing applies p to c at p.At: it sets p.Kind to what the ping counts
+// as (ignored, for instance), numbers it, and updates c's state fields.
+func ApplyPing(c *tocsin.Check, p *tocsin.Ping) Transition {
+	now := p.At
+	tr := Transition{From: c.StateAt(now)}
+	wasDown := tr.From == tocsin.StateDown
+	if c.Methods == "POST" && p.Method != "POST" {
+		p.Kind = tocsin.PingIgnored
+	}
+	if c.Status == tocsin.StatePaused && c.ManualResume {
+		p.Kind = tocsin.PingIgnored
+	}
+	c.Pings++
+	p.CheckID, p.N = c.ID, c.Pings
+
+	switch p.Kind {
+	case tocsin.PingStart:
+		c.LastStartAt, c.LastStartRID = now, p.RID
+		if c.Status == tocsin.StatePaused {
+			c.Status = tocsin.StateNew // un-paused: a run has begun, the next finish sets up or down
+		}
+	case tocsin.PingSuccess, tocsin.PingFail:
+		if !c.LastStartAt.IsZero() && p.RID == c.LastStartRID {
+			p.Duration = now.Sub(c.LastStartAt)
+			c.LastDuration = p.Duration
+		}
+		// A fail always ends the pending run; a success ends it when it
+		// is the same run or carries no run id.
+		if p.Kind == tocsin.PingFail || p.RID == "" || p.RID == c.LastStartRID {
+			c.LastStartAt, c.LastStartRID = time.Time{}, ""
+		}
+		c.LastPingAt = now
+		if p.Kind == tocsin.PingFail {
+			c.Status = tocsin.StateDown
+			tr.Reason = "fail ping"
+			if p.ExitStatus != nil {
+				tr.Reason = fmt.Sprintf("exit status %d", *p.ExitStatus)
+			}
+		} else {
+			c.Status = tocsin.StateUp
+			tr.Reason = "success ping"
+		}
+	}
+	c.AlertAfter = c.GoesDownAt()
+	tr.To = c.StateAt(now)
+	tr.WentDown = !wasDown && tr.To == tocsin.StateDown
+	tr.CameUp = wasDown && tr.To != tocsin.StateDown && tr.To != tocsin.StatePaused
+	if tr.CameUp && p.Kind == tocsin.PingStart {
+		// A start says a run began, not that the job works again.
+		tr.CameUp = false
+	}
+	return tr
+}
+
+// Expire applies the passing of time: if c's deadline is at or before now,
+// c goes down. It reports false (and changes nothing) if c is not due.
+func Expire(c *tocsin.Check, now time.Time) (Transition, bool) {
+	due := c.GoesDownAt()
+	if due.IsZero() || now.Before(due) {
+		return Transition{}, false
+	}
+	tr := Transition{From: c.StateAt(due.Add(-time.Millisecond)), To: tocsin.StateDown, WentDown: true}
+	if !c.LastStartAt.IsZero() && !c.LastStartAt.Add(c.Grace).After(due) {
+		tr.Reason = fmt.Sprintf("run started at %s did not finish within the grace time of %s",
+			c.LastStartAt.UTC().Format(time.RFC3339), tocsin.FormatDuration(c.Grace))
+	} else {
+		tr.Reason = fmt.Sprintf("no ping since %s; expected by %s (%s), grace %s",
+			formatTime(c.LastPingAt), c.ExpectedAt().UTC().Format(time.RFC3339), c.Schedule, tocsin.FormatDuration(c.Grace))
+	}
+	c.Status = tocsin.StateDown
+	c.AlertAfter = time.Time{}
+	return tr, true
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format(time.RFC3339)
+}

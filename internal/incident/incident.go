@@ -1,0 +1,232 @@
+// Package incident opens, acknowledges and resolves incidents. Every change
+// is written with its timeline entry and its notifications in the caller's
+// transaction, so an incident never exists without the record of who was
+// told about it.
+package incident
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+// Env is what the incident logic needs from the running config.
+type Env struct {
+	PublicURL string
+	// HasChannel reports whether a channel of that name is configured.
+	HasChannel func(name string) bool
+}
+
+// Event is the document queued for every notification; channels render it
+// (the webhook channel sends it as it is). It is fixed when queued, so every
+// retry of a notification carries the same bytes.
+type Event struct {
+	IdempotencyKey string        `json:"idempotency_key"`
+	Event          string        `json:"event"`
+	OccurredAt     time.Time     `json:"occurred_at"`
+	Reason         string        `json:"reason,omitempty"`
+	Actor          string        `json:"actor,omitempty"`
+	Incident       EventIncident `json:"incident"`
+	Check          *EventCheck   `json:"check,omitempty"`
+}
+
+// EventIncident is the incident as a notification shows it.
+type EventIncident struct {
+	ID       int64                 `json:"id"`
+	Title    string                `json:"title"`
+	Status   tocsin.IncidentStatus `json:"status"`
+	URL      string                `json:"url"`
+	OpenedAt time.Time             `json:"opened_at"`
+}
+
+// EventCheck is the check as a notification shows it.
+type EventCheck struct {
+	Name       string            `json:"name"`
+	UUID       string            `json:"uuid"`
+	State      tocsin.CheckState `json:"state"`
+	LastPingAt *time.Time        `json:"last_ping_at"`
+	RunbookURL string            `json:"runbook_url,omitempty"`
+}
+
+// OpenForCheck opens an incident for a check that went down, unless one is
+// open already (then it only appends to its timeline). The reason and data
+// say what decided it.
+func OpenForCheck(ctx context.Context, tx *store.Tx, env Env, c *tocsin.Check, now time.Time, reason string, data any) (*tocsin.Incident, error) {
+	open, err := tx.OpenIncidentForCheck(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	if open != nil {
+		return open, tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: open.ID, At: now, Kind: tocsin.TimelineStateChange,
+			Actor: "tocsin", Message: fmt.Sprintf("%s is down again: %s", c.Name, reason), Data: mustJSON(data)})
+	}
+	in := &tocsin.Incident{CheckID: c.ID, Title: c.Name + " is down", Status: tocsin.IncidentTriggered, OpenedAt: now}
+	if err := tx.CreateIncident(ctx, in); err != nil {
+		return nil, err
+	}
+	if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineOpened,
+		Actor: "tocsin", Message: fmt.Sprintf("Incident opened: %s is down: %s", c.Name, reason), Data: mustJSON(data)}); err != nil {
+		return nil, err
+	}
+	return in, notify(ctx, tx, env, in, c, tocsin.EventTriggered, now, reason, "")
+}
+
+// RecoverCheck records that a check is up again: the open incident is
+// resolved if the check says so, else the recovery is noted on it.
+func RecoverCheck(ctx context.Context, tx *store.Tx, env Env, c *tocsin.Check, now time.Time, reason string, data any) error {
+	open, err := tx.OpenIncidentForCheck(ctx, c.ID)
+	if err != nil || open == nil {
+		return err
+	}
+	if !c.AutoResolve {
+		return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: open.ID, At: now, Kind: tocsin.TimelineStateChange,
+			Actor: "tocsin", Message: fmt.Sprintf("%s is up again (%s); the incident stays open: auto_resolve is off", c.Name, reason),
+			Data: mustJSON(data)})
+	}
+	if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: open.ID, At: now, Kind: tocsin.TimelineStateChange,
+		Actor: "tocsin", Message: fmt.Sprintf("%s is up again: %s", c.Name, reason), Data: mustJSON(data)}); err != nil {
+		return err
+	}
+	return resolve(ctx, tx, env, open, c, now, "tocsin", "check recovered")
+}
+
+// Acknowledge marks an incident acknowledged by actor. Acknowledging twice
+// is allowed and changes nothing; a resolved incident cannot be acknowledged.
+func Acknowledge(ctx context.Context, tx *store.Tx, env Env, id int64, actor string, now time.Time) (*tocsin.Incident, error) {
+	in, err := tx.IncidentByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch in.Status {
+	case tocsin.IncidentAcknowledged:
+		return in, nil
+	case tocsin.IncidentResolved:
+		return nil, tocsin.Errorf(tocsin.EConflict, "incident %d is resolved", id)
+	}
+	in.Status, in.AckedAt, in.AckedBy = tocsin.IncidentAcknowledged, now, actor
+	if err := tx.SaveIncident(ctx, in); err != nil {
+		return nil, err
+	}
+	if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineAcknowledged,
+		Actor: actor, Message: "Acknowledged by " + actor}); err != nil {
+		return nil, err
+	}
+	c, err := checkOf(ctx, tx, in)
+	if err != nil {
+		return nil, err
+	}
+	return in, notify(ctx, tx, env, in, c, tocsin.EventAcknowledged, now, "", actor)
+}
+
+// Resolve resolves an incident by hand. Resolving twice changes nothing.
+func Resolve(ctx context.Context, tx *store.Tx, env Env, id int64, actor string, now time.Time) (*tocsin.Incident, error) {
+	in, err := tx.IncidentByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if in.Status == tocsin.IncidentResolved {
+		return in, nil
+	}
+	c, err := checkOf(ctx, tx, in)
+	if err != nil {
+		return nil, err
+	}
+	return in, resolve(ctx, tx, env, in, c, now, actor, "resolved by "+actor)
+}
+
+func resolve(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *tocsin.Check, now time.Time, actor, reason string) error {
+	in.Status, in.ResolvedAt, in.ResolvedBy = tocsin.IncidentResolved, now, actor
+	if err := tx.SaveIncident(ctx, in); err != nil {
+		return err
+	}
+	if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineResolved,
+		Actor: actor, Message: "Resolved: " + reason}); err != nil {
+		return err
+	}
+	return notify(ctx, tx, env, in, c, tocsin.EventResolved, now, reason, actor)
+}
+
+func checkOf(ctx context.Context, tx *store.Tx, in *tocsin.Incident) (*tocsin.Check, error) {
+	if in.CheckID == 0 {
+		return nil, nil
+	}
+	c, err := tx.CheckByID(ctx, in.CheckID)
+	if tocsin.ErrorCode(err) == tocsin.ENotFound {
+		return nil, nil // the check was removed; the incident lives on
+	}
+	return c, err
+}
+
+// notify queues one notification per channel of the check, each with its
+// timeline entry. With nowhere to send, the timeline says so loudly.
+func notify(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *tocsin.Check, event string, now time.Time, reason, actor string) error {
+	var channels []string
+	if c != nil {
+		channels = c.Notify
+	}
+	if len(channels) == 0 {
+		return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineNotifyNoChannel,
+			Actor: "tocsin", Message: "NOBODY NOTIFIED of " + event + ": no notification channel is configured for this incident"})
+	}
+	ev := Event{Event: event, OccurredAt: now.UTC().Truncate(time.Millisecond), Reason: reason, Actor: actor, Incident: EventIncident{
+		ID: in.ID, Title: in.Title, Status: in.Status, URL: IncidentURL(env.PublicURL, in.ID), OpenedAt: in.OpenedAt.UTC()}}
+	if c != nil {
+		ev.Check = &EventCheck{Name: c.Name, UUID: c.UUID, State: c.StateAt(now), RunbookURL: c.RunbookURL}
+		if !c.LastPingAt.IsZero() {
+			t := c.LastPingAt.UTC().Truncate(time.Millisecond)
+			ev.Check.LastPingAt = &t
+		}
+	}
+	for _, ch := range channels {
+		if env.HasChannel != nil && !env.HasChannel(ch) {
+			if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineNotifyNoChannel,
+				Actor: "tocsin", Message: fmt.Sprintf("NOT NOTIFIED: channel %q of %s is not configured", ch, event)}); err != nil {
+				return err
+			}
+			continue
+		}
+		ev.IdempotencyKey = "tocsin-incident-" + strconv.FormatInt(in.ID, 10) + "-" + event + "-" + ch
+		payload, err := json.Marshal(ev)
+		if err != nil {
+			return fmt.Errorf("encode event: %w", err)
+		}
+		added, err := tx.Enqueue(ctx, &tocsin.Notification{IdempotencyKey: ev.IdempotencyKey, Channel: ch, Event: event,
+			IncidentID: in.ID, Payload: payload})
+		if err != nil {
+			return err
+		}
+		if !added {
+			continue
+		}
+		if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineNotifyQueued,
+			Actor: "tocsin", Message: fmt.Sprintf("%s queued for channel %s", event, ch),
+			Data: mustJSON(map[string]string{"channel": ch, "idempotency_key": ev.IdempotencyKey})}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// IncidentURL is the link to an incident in notifications.
+func IncidentURL(publicURL string, id int64) string {
+	return publicURL + "/api/v1/incidents/" + strconv.FormatInt(id, 10)
+}
+
+func mustJSON(v any) json.RawMessage {
+	if v == nil {
+		return nil
+	}
+	if raw, ok := v.(json.RawMessage); ok {
+		return raw
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage(fmt.Sprintf("%q", err.Error()))
+	}
+	return b
+}

@@ -1,0 +1,403 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+)
+
+const checkColumns = `id, uuid, name, slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
+	auto_resolve, methods, manual_resume, runbook_url, description, status, last_ping_at,
+	last_start_at, last_start_rid, last_duration, alert_after, pings, created_at`
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func (db *DB) scanCheck(r rowScanner) (*tocsin.Check, error) {
+	var c tocsin.Check
+	var every, grace, lastPing, lastStart, lastDur, alertAfter, created int64
+	var notify string
+	var autoResolve, manualResume int
+	var status string
+	err := r.Scan(&c.ID, &c.UUID, &c.Name, &c.Slug, &every, &c.Spec.Cron, &c.Spec.TZ, &grace, &notify,
+		&autoResolve, &c.Methods, &manualResume, &c.RunbookURL, &c.Description, &status, &lastPing,
+		&lastStart, &c.LastStartRID, &lastDur, &alertAfter, &c.Pings, &created)
+	if err != nil {
+		return nil, err
+	}
+	c.Spec.Every = time.Duration(every) * time.Millisecond
+	c.Grace = time.Duration(grace) * time.Millisecond
+	if err := json.Unmarshal([]byte(notify), &c.Notify); err != nil {
+		return nil, fmt.Errorf("check %s: notify: %w", c.UUID, err)
+	}
+	c.AutoResolve = autoResolve != 0
+	c.ManualResume = manualResume != 0
+	c.Status = tocsin.CheckState(status)
+	c.LastPingAt = fromMS(lastPing)
+	c.LastStartAt = fromMS(lastStart)
+	c.LastDuration = time.Duration(lastDur) * time.Millisecond
+	c.AlertAfter = fromMS(alertAfter)
+	c.CreatedAt = fromMS(created)
+	if c.Schedule, err = db.sched(c.Spec); err != nil {
+		return nil, fmt.Errorf("check %s: schedule: %w", c.UUID, err)
+	}
+	return &c, nil
+}
+
+func (db *DB) queryChecks(ctx context.Context, q sqlQuerier, where string, args ...any) ([]*tocsin.Check, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+checkColumns+" FROM checks WHERE deleted_at = 0 "+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query checks: %w", err)
+	}
+	defer rows.Close()
+	var out []*tocsin.Check
+	for rows.Next() {
+		c, err := db.scanCheck(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan check: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+type sqlQuerier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Checks lists the checks by name.
+func (db *DB) Checks(ctx context.Context) ([]*tocsin.Check, error) {
+	return db.queryChecks(ctx, db.read, "ORDER BY name")
+}
+
+// CheckByUUID returns the check, or a not-found *tocsin.Error.
+func (db *DB) CheckByUUID(ctx context.Context, uuid string) (*tocsin.Check, error) {
+	return db.oneCheck(ctx, db.read, "AND uuid = $1", uuid)
+}
+
+func (db *DB) oneCheck(ctx context.Context, q sqlQuerier, where string, args ...any) (*tocsin.Check, error) {
+	c, err := db.scanCheck(q.QueryRowContext(ctx, "SELECT "+checkColumns+" FROM checks WHERE deleted_at = 0 "+where, args...))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tocsin.Errorf(tocsin.ENotFound, "check not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get check: %w", err)
+	}
+	return c, nil
+}
+
+// Deadline is when a check goes down unless pinged.
+type Deadline struct {
+	CheckID int64
+	At      time.Time
+}
+
+// Deadlines returns every check that can go down by waiting, for the
+// engine's queue at start-up. It reads two integers a check.
+func (db *DB) Deadlines(ctx context.Context) ([]Deadline, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT id, alert_after FROM checks WHERE alert_after > 0 AND deleted_at = 0")
+	if err != nil {
+		return nil, fmt.Errorf("query deadlines: %w", err)
+	}
+	defer rows.Close()
+	var out []Deadline
+	for rows.Next() {
+		var d Deadline
+		var at int64
+		if err := rows.Scan(&d.CheckID, &at); err != nil {
+			return nil, err
+		}
+		d.At = fromMS(at)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// CheckByUUID returns the check inside the transaction.
+func (tx *Tx) CheckByUUID(ctx context.Context, uuid string) (*tocsin.Check, error) {
+	return tx.db.oneCheck(ctx, tx.tx, "AND uuid = $1", uuid)
+}
+
+// CheckByID returns the check inside the transaction.
+func (tx *Tx) CheckByID(ctx context.Context, id int64) (*tocsin.Check, error) {
+	return tx.db.oneCheck(ctx, tx.tx, "AND id = $1", id)
+}
+
+// ChecksBySlug returns the checks with this slug (more than one is ambiguous).
+func (tx *Tx) ChecksBySlug(ctx context.Context, slug string) ([]*tocsin.Check, error) {
+	return tx.db.queryChecks(ctx, tx.tx, "AND slug = $1 LIMIT 2", slug)
+}
+
+// SaveCheckState writes the state fields of c.
+func (tx *Tx) SaveCheckState(ctx context.Context, c *tocsin.Check) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE checks SET status = $1, last_ping_at = $2, last_start_at = $3,
+		last_start_rid = $4, last_duration = $5, alert_after = $6, pings = $7 WHERE id = $8`,
+		string(c.Status), ms(c.LastPingAt), ms(c.LastStartAt), c.LastStartRID,
+		c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings, c.ID)
+	if err != nil {
+		return fmt.Errorf("save check state: %w", err)
+	}
+	return nil
+}
+
+// CheckDef is a check's definition, as config or the API gives it.
+type CheckDef struct {
+	UUID         string // empty: keep the stored one, or generate
+	Name         string
+	Slug         string
+	Spec         tocsin.ScheduleSpec
+	Grace        time.Duration
+	Notify       []string
+	AutoResolve  bool
+	Methods      string
+	ManualResume bool
+	RunbookURL   string
+	Description  string
+}
+
+// SyncResult says what SyncChecks changed.
+type SyncResult struct {
+	Created, Updated, Removed []string // check names
+	UUIDs                     map[string]string
+}
+
+// SyncChecks makes the stored checks match defs: new ones are created (with
+// a generated UUID when none is given), changed ones updated (their state
+// kept), and checks no longer defined are removed (kept in the database,
+// hidden; defining one again by name brings back its UUID and history).
+func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, error) {
+	res := SyncResult{UUIDs: map[string]string{}}
+	now := ms(tx.db.clock.Now())
+	type stored struct {
+		id        int64
+		uuid      string
+		deletedAt int64
+	}
+	existing := map[string]stored{}
+	rows, err := tx.tx.QueryContext(ctx, "SELECT id, uuid, name, deleted_at FROM checks")
+	if err != nil {
+		return res, fmt.Errorf("sync checks: %w", err)
+	}
+	for rows.Next() {
+		var s stored
+		var name string
+		if err := rows.Scan(&s.id, &s.uuid, &name, &s.deletedAt); err != nil {
+			rows.Close()
+			return res, fmt.Errorf("sync checks: %w", err)
+		}
+		existing[name] = s
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return res, fmt.Errorf("sync checks: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, d := range defs {
+		seen[d.Name] = true
+		if _, err := tx.db.sched(d.Spec); err != nil {
+			return res, fmt.Errorf("check %q: %w", d.Name, err)
+		}
+		notify, err := json.Marshal(nonNil(d.Notify))
+		if err != nil {
+			return res, err
+		}
+		args := []any{d.Slug, d.Spec.Every.Milliseconds(), d.Spec.Cron, d.Spec.TZ, d.Grace.Milliseconds(), string(notify),
+			boolInt(d.AutoResolve), d.Methods, boolInt(d.ManualResume), d.RunbookURL, d.Description}
+		s, ok := existing[d.Name]
+		if !ok {
+			id := d.UUID
+			if id == "" {
+				id = NewUUID()
+			}
+			_, err := tx.tx.ExecContext(ctx, `INSERT INTO checks (slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
+				auto_resolve, methods, manual_resume, runbook_url, description, uuid, name, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, append(args, id, d.Name, now)...)
+			if err != nil {
+				return res, fmt.Errorf("create check %q: %w", d.Name, uniqueToUser(err, "uuid "+id+" is already used by another check"))
+			}
+			res.Created = append(res.Created, d.Name)
+			res.UUIDs[d.Name] = id
+			continue
+		}
+		id := s.uuid
+		if d.UUID != "" {
+			id = d.UUID
+		}
+		_, err = tx.tx.ExecContext(ctx, `UPDATE checks SET slug = $1, schedule_every = $2, schedule_cron = $3, schedule_tz = $4,
+			grace = $5, notify = $6, auto_resolve = $7, methods = $8, manual_resume = $9, runbook_url = $10,
+			description = $11, uuid = $12, deleted_at = 0 WHERE id = $13`, append(args, id, s.id)...)
+		if err != nil {
+			return res, fmt.Errorf("update check %q: %w", d.Name, uniqueToUser(err, "uuid "+id+" is already used by another check"))
+		}
+		res.Updated = append(res.Updated, d.Name)
+		res.UUIDs[d.Name] = id
+	}
+	for name, s := range existing {
+		if seen[name] || s.deletedAt != 0 {
+			continue
+		}
+		if _, err := tx.tx.ExecContext(ctx, "UPDATE checks SET deleted_at = $1, alert_after = 0 WHERE id = $2", now, s.id); err != nil {
+			return res, fmt.Errorf("remove check %q: %w", name, err)
+		}
+		res.Removed = append(res.Removed, name)
+	}
+	return res, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func uniqueToUser(err error, msg string) error {
+	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint") {
+		return tocsin.Errorf(tocsin.EConflict, "%s", msg)
+	}
+	return err
+}
+
+// NewUUID returns a random (version 4) UUID in canonical form.
+func NewUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// InsertPing stores a ping.
+func (tx *Tx) InsertPing(ctx context.Context, p *tocsin.Ping) error {
+	var exit any
+	if p.ExitStatus != nil {
+		exit = *p.ExitStatus
+	}
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO pings (check_id, n, at, kind, exit_status, rid, method, remote_addr,
+		scheme, user_agent, body, truncated, duration) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		p.CheckID, p.N, ms(p.At), string(p.Kind), exit, p.RID, p.Method, p.RemoteAddr, p.Scheme, p.UserAgent,
+		p.Body, boolInt(p.Truncated), p.Duration.Milliseconds())
+	if err != nil {
+		return fmt.Errorf("insert ping: %w", err)
+	}
+	return nil
+}
+
+// PrunePings deletes the pings of a check numbered below keepFrom.
+func (tx *Tx) PrunePings(ctx context.Context, checkID, keepFrom int64) error {
+	_, err := tx.tx.ExecContext(ctx, "DELETE FROM pings WHERE check_id = $1 AND n < $2", checkID, keepFrom)
+	if err != nil {
+		return fmt.Errorf("prune pings: %w", err)
+	}
+	return nil
+}
+
+// Pings returns the latest pings of a check, newest first.
+func (db *DB) Pings(ctx context.Context, checkID int64, limit int) ([]tocsin.Ping, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT check_id, n, at, kind, exit_status, rid, method, remote_addr, scheme,
+		user_agent, body, truncated, duration FROM pings WHERE check_id = $1 ORDER BY n DESC LIMIT $2`, checkID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("query pings: %w", err)
+	}
+	defer rows.Close()
+	var out []tocsin.Ping
+	for rows.Next() {
+		var p tocsin.Ping
+		var at, dur int64
+		var exit sql.NullInt64
+		var kind string
+		var trunc int
+		if err := rows.Scan(&p.CheckID, &p.N, &at, &kind, &exit, &p.RID, &p.Method, &p.RemoteAddr, &p.Scheme,
+			&p.UserAgent, &p.Body, &trunc, &dur); err != nil {
+			return nil, fmt.Errorf("scan ping: %w", err)
+		}
+		p.At, p.Kind, p.Truncated, p.Duration = fromMS(at), tocsin.PingKind(kind), trunc != 0, time.Duration(dur)*time.Millisecond
+		if exit.Valid {
+			v := int(exit.Int64)
+			p.ExitStatus = &v
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// PingCount returns how many pings are stored for a check (all checks if 0).
+func (db *DB) PingCount(ctx context.Context, checkID int64) (int64, error) {
+	var n int64
+	q, args := "SELECT COUNT(*) FROM pings", []any{}
+	if checkID != 0 {
+		q, args = q+" WHERE check_id = $1", []any{checkID}
+	}
+	err := db.read.QueryRowContext(ctx, q, args...).Scan(&n)
+	return n, err
+}
+
+// Audit writes an entry to the audit log.
+func (tx *Tx) Audit(ctx context.Context, actor, action, message string, data any) error {
+	return audit(ctx, tx.tx, tx.db.clock.Now(), actor, action, message, data)
+}
+
+// Audit writes an entry to the audit log in its own transaction.
+func (db *DB) Audit(ctx context.Context, actor, action, message string, data any) error {
+	return audit(ctx, db.write, db.clock.Now(), actor, action, message, data)
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func audit(ctx context.Context, e execer, now time.Time, actor, action, message string, data any) error {
+	raw, err := jsonText(data)
+	if err != nil {
+		return err
+	}
+	_, err = e.ExecContext(ctx, "INSERT INTO audit_log (at, actor, action, message, data) VALUES ($1, $2, $3, $4, $5)",
+		ms(now), actor, action, message, raw)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+func jsonText(v any) (string, error) {
+	if v == nil {
+		return "", nil
+	}
+	if raw, ok := v.(json.RawMessage); ok {
+		return string(raw), nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("encode data: %w", err)
+	}
+	return string(b), nil
+}
+
+// RecomputeDeadlines sets every check's alert_after from its definition and
+// state, after definitions changed.
+func (tx *Tx) RecomputeDeadlines(ctx context.Context) error {
+	checks, err := tx.db.queryChecks(ctx, tx.tx, "")
+	if err != nil {
+		return err
+	}
+	for _, c := range checks {
+		at := c.GoesDownAt()
+		if at.Equal(c.AlertAfter) {
+			continue
+		}
+		c.AlertAfter = at
+		if err := tx.SaveCheckState(ctx, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

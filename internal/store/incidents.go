@@ -1,0 +1,167 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/tocsinhq/tocsin"
+)
+
+const incidentColumns = "id, COALESCE(check_id, 0), title, status, opened_at, acked_at, acked_by, resolved_at, resolved_by"
+
+func scanIncident(r rowScanner) (*tocsin.Incident, error) {
+	var in tocsin.Incident
+	var status string
+	var opened, acked, resolved int64
+	if err := r.Scan(&in.ID, &in.CheckID, &in.Title, &status, &opened, &acked, &in.AckedBy, &resolved, &in.ResolvedBy); err != nil {
+		return nil, err
+	}
+	in.Status = tocsin.IncidentStatus(status)
+	in.OpenedAt, in.AckedAt, in.ResolvedAt = fromMS(opened), fromMS(acked), fromMS(resolved)
+	return &in, nil
+}
+
+// OpenIncidentForCheck returns the check's open incident, or nil.
+func (tx *Tx) OpenIncidentForCheck(ctx context.Context, checkID int64) (*tocsin.Incident, error) {
+	in, err := scanIncident(tx.tx.QueryRowContext(ctx, "SELECT "+incidentColumns+
+		" FROM incidents WHERE check_id = $1 AND status <> 'resolved'", checkID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get open incident: %w", err)
+	}
+	return in, nil
+}
+
+// IncidentByID returns the incident inside the transaction, without timeline.
+func (tx *Tx) IncidentByID(ctx context.Context, id int64) (*tocsin.Incident, error) {
+	in, err := scanIncident(tx.tx.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tocsin.Errorf(tocsin.ENotFound, "incident not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get incident: %w", err)
+	}
+	return in, nil
+}
+
+// CreateIncident inserts in and sets its ID.
+func (tx *Tx) CreateIncident(ctx context.Context, in *tocsin.Incident) error {
+	var checkID any
+	if in.CheckID != 0 {
+		checkID = in.CheckID
+	}
+	err := tx.tx.QueryRowContext(ctx, `INSERT INTO incidents (check_id, title, status, opened_at)
+		VALUES ($1, $2, $3, $4) RETURNING id`, checkID, in.Title, string(in.Status), ms(in.OpenedAt)).Scan(&in.ID)
+	if err != nil {
+		return fmt.Errorf("create incident: %w", err)
+	}
+	return nil
+}
+
+// SaveIncident writes the status fields of in.
+func (tx *Tx) SaveIncident(ctx context.Context, in *tocsin.Incident) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE incidents SET status = $1, acked_at = $2, acked_by = $3, resolved_at = $4,
+		resolved_by = $5 WHERE id = $6`, string(in.Status), ms(in.AckedAt), in.AckedBy, ms(in.ResolvedAt), in.ResolvedBy, in.ID)
+	if err != nil {
+		return fmt.Errorf("save incident: %w", err)
+	}
+	return nil
+}
+
+// AppendTimeline adds an entry to an incident's timeline.
+func (tx *Tx) AppendTimeline(ctx context.Context, e *tocsin.TimelineEntry) error {
+	data, err := jsonText(e.Data)
+	if err != nil {
+		return err
+	}
+	if e.At.IsZero() {
+		e.At = tx.db.clock.Now()
+	}
+	err = tx.tx.QueryRowContext(ctx, `INSERT INTO timeline (incident_id, at, kind, actor, message, data)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, e.IncidentID, ms(e.At), e.Kind, e.Actor, e.Message, data).Scan(&e.ID)
+	if err != nil {
+		return fmt.Errorf("append timeline: %w", err)
+	}
+	return nil
+}
+
+// IncidentFilter selects incidents to list.
+type IncidentFilter struct {
+	Status   tocsin.IncidentStatus // empty: any
+	Open     bool                  // not resolved
+	CheckID  int64
+	Limit    int
+	BeforeID int64 // for paging: only incidents with a smaller id
+}
+
+// Incidents lists incidents, newest first, without timelines.
+func (db *DB) Incidents(ctx context.Context, f IncidentFilter) ([]*tocsin.Incident, error) {
+	q := "SELECT " + incidentColumns + " FROM incidents WHERE 1 = 1"
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.Status != "" {
+		q += " AND status = " + arg(string(f.Status))
+	}
+	if f.Open {
+		q += " AND status <> 'resolved'"
+	}
+	if f.CheckID != 0 {
+		q += " AND check_id = " + arg(f.CheckID)
+	}
+	if f.BeforeID != 0 {
+		q += " AND id < " + arg(f.BeforeID)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	q += " ORDER BY id DESC LIMIT " + arg(f.Limit)
+	rows, err := db.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query incidents: %w", err)
+	}
+	defer rows.Close()
+	var out []*tocsin.Incident
+	for rows.Next() {
+		in, err := scanIncident(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan incident: %w", err)
+		}
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
+
+// Incident returns an incident with its timeline.
+func (db *DB) Incident(ctx context.Context, id int64) (*tocsin.Incident, error) {
+	in, err := scanIncident(db.read.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tocsin.Errorf(tocsin.ENotFound, "incident not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get incident: %w", err)
+	}
+	rows, err := db.read.QueryContext(ctx, "SELECT id, at, kind, actor, message, data FROM timeline WHERE incident_id = $1 ORDER BY id", id)
+	if err != nil {
+		return nil, fmt.Errorf("query timeline: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e := tocsin.TimelineEntry{IncidentID: id}
+		var at int64
+		var data string
+		if err := rows.Scan(&e.ID, &at, &e.Kind, &e.Actor, &e.Message, &data); err != nil {
+			return nil, fmt.Errorf("scan timeline: %w", err)
+		}
+		e.At = fromMS(at)
+		if data != "" {
+			e.Data = json.RawMessage(data)
+		}
+		in.Timeline = append(in.Timeline, e)
+	}
+	return in, rows.Err()
+}

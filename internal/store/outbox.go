@@ -1,0 +1,170 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+)
+
+// Enqueue adds a notification to the outbox. A row with the same idempotency
+// key is left as it is: enqueueing is idempotent. It reports whether a row
+// was added.
+func (tx *Tx) Enqueue(ctx context.Context, n *tocsin.Notification) (bool, error) {
+	now := tx.db.clock.Now()
+	if n.NextAttemptAt.IsZero() {
+		n.NextAttemptAt = now
+	}
+	n.CreatedAt = now
+	n.Status = tocsin.NotifyPending
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO outbox (idempotency_key, channel, event, incident_id, payload, status,
+		next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) ON CONFLICT (idempotency_key) DO NOTHING`,
+		n.IdempotencyKey, n.Channel, n.Event, n.IncidentID, n.Payload, ms(n.NextAttemptAt), ms(now))
+	if err != nil {
+		return false, fmt.Errorf("enqueue notification: %w", err)
+	}
+	added, err := res.RowsAffected()
+	return added == 1, err
+}
+
+const outboxColumns = `id, idempotency_key, channel, event, incident_id, payload, status, attempts, next_attempt_at,
+	last_error, created_at, sent_at`
+
+func scanNotification(r rowScanner) (*tocsin.Notification, error) {
+	var n tocsin.Notification
+	var status string
+	var next, created, sent int64
+	if err := r.Scan(&n.ID, &n.IdempotencyKey, &n.Channel, &n.Event, &n.IncidentID, &n.Payload, &status, &n.Attempts,
+		&next, &n.LastError, &created, &sent); err != nil {
+		return nil, err
+	}
+	n.Status = tocsin.NotificationStatus(status)
+	n.NextAttemptAt, n.CreatedAt, n.SentAt = fromMS(next), fromMS(created), fromMS(sent)
+	return &n, nil
+}
+
+// ClaimDue claims up to limit pending notifications that are due and not
+// claimed by a live owner, at most perChannel of each channel, skipping the
+// channels in busy. A claim lasts until
+// now+lease; the owner must record the outcome before then.
+func (db *DB) ClaimDue(ctx context.Context, owner string, lease time.Duration, limit, perChannel int, busy map[string]bool) ([]*tocsin.Notification, error) {
+	var out []*tocsin.Notification
+	err := db.Write(ctx, func(tx *Tx) error {
+		now := db.clock.Now()
+		// Busy channels are excluded in SQL, so a backlog on a hung channel
+		// cannot fill the scan and starve the others.
+		args := []any{ms(now), 4 * limit}
+		exclude := ""
+		for ch := range busy {
+			args = append(args, ch)
+			exclude += fmt.Sprintf(" AND channel <> $%d", len(args))
+		}
+		rows, err := tx.tx.QueryContext(ctx, "SELECT "+outboxColumns+` FROM outbox
+			WHERE status = 'pending' AND next_attempt_at <= $1 AND claimed_until < $1`+exclude+`
+			ORDER BY next_attempt_at, id LIMIT $2`, args...)
+		if err != nil {
+			return fmt.Errorf("query due notifications: %w", err)
+		}
+		var due []*tocsin.Notification
+		counts := map[string]int{}
+		for rows.Next() {
+			n, err := scanNotification(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("scan notification: %w", err)
+			}
+			if len(due) < limit && counts[n.Channel] < perChannel {
+				counts[n.Channel]++
+				due = append(due, n)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, n := range due {
+			if _, err := tx.tx.ExecContext(ctx, "UPDATE outbox SET claimed_by = $1, claimed_until = $2 WHERE id = $3",
+				owner, ms(now.Add(lease)), n.ID); err != nil {
+				return fmt.Errorf("claim notification: %w", err)
+			}
+		}
+		out = due
+		return nil
+	})
+	return out, err
+}
+
+// NextDue returns when the earliest pending notification is due, or zero.
+func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
+	var at int64
+	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MIN(MAX(next_attempt_at, claimed_until)), 0) FROM outbox
+		WHERE status = 'pending'`).Scan(&at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("next due notification: %w", err)
+	}
+	return fromMS(at), nil
+}
+
+// ReleaseClaims frees the claims of an owner (one that restarted, say).
+func (db *DB) ReleaseClaims(ctx context.Context, owner string) error {
+	_, err := db.write.ExecContext(ctx, "UPDATE outbox SET claimed_by = '', claimed_until = 0 WHERE status = 'pending' AND claimed_by <> '' AND ($1 = '' OR claimed_by = $1)", owner)
+	if err != nil {
+		return fmt.Errorf("release claims: %w", err)
+	}
+	return nil
+}
+
+// MarkSent records a delivered notification.
+func (tx *Tx) MarkSent(ctx context.Context, id int64, attempts int) error {
+	_, err := tx.tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, claimed_by = '',
+		claimed_until = 0, last_error = '' WHERE id = $3`, attempts, ms(tx.db.clock.Now()), id)
+	if err != nil {
+		return fmt.Errorf("mark sent: %w", err)
+	}
+	return nil
+}
+
+// MarkRetry records a failed attempt and when to try again; a zero retryAt
+// gives up (status failed).
+func (tx *Tx) MarkRetry(ctx context.Context, id int64, attempts int, lastErr string, retryAt time.Time) error {
+	status := string(tocsin.NotifyPending)
+	if retryAt.IsZero() {
+		status = string(tocsin.NotifyFailed)
+	}
+	_, err := tx.tx.ExecContext(ctx, `UPDATE outbox SET status = $1, attempts = $2, last_error = $3, next_attempt_at = $4,
+		claimed_by = '', claimed_until = 0 WHERE id = $5`, status, attempts, lastErr, ms(retryAt), id)
+	if err != nil {
+		return fmt.Errorf("mark retry: %w", err)
+	}
+	return nil
+}
+
+// OutboxDepth counts pending notifications.
+func (db *DB) OutboxDepth(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.read.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'").Scan(&n)
+	return n, err
+}
+
+// Notifications lists outbox rows of an incident (all if incidentID is 0), oldest first.
+func (db *DB) Notifications(ctx context.Context, incidentID int64) ([]*tocsin.Notification, error) {
+	q, args := "SELECT "+outboxColumns+" FROM outbox", []any{}
+	if incidentID != 0 {
+		q, args = q+" WHERE incident_id = $1", []any{incidentID}
+	}
+	rows, err := db.read.QueryContext(ctx, q+" ORDER BY id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("query notifications: %w", err)
+	}
+	defer rows.Close()
+	var out []*tocsin.Notification
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,240 @@
+// Package store keeps Tocsin's state in SQL: checks, pings, incidents and
+// their timelines, the notification outbox and the audit log. SQLite (pure Go,
+// WAL) is the embedded default. Exported methods of DB run one statement or
+// open one transaction; multi-step writes go through Write, whose Tx offers
+// the small steps.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/clock"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// ScheduleFunc builds a Schedule from its spec.
+type ScheduleFunc func(tocsin.ScheduleSpec) (tocsin.Schedule, error)
+
+// DB is an open Tocsin database.
+type DB struct {
+	write *sql.DB // one connection: SQLite has one writer, and we queue for it here rather than in busy loops
+	read  *sql.DB
+	clock clock.Clock
+	sched ScheduleFunc
+	path  string
+}
+
+// Options configure Open.
+type Options struct {
+	Clock clock.Clock
+	// Schedule builds schedules from stored specs; nil handles only "every".
+	Schedule ScheduleFunc
+}
+
+// EverySchedule builds the periodic schedules; other kinds are an error.
+func EverySchedule(s tocsin.ScheduleSpec) (tocsin.Schedule, error) {
+	if s.Cron != "" {
+		return nil, fmt.Errorf("cron schedules are not supported")
+	}
+	if s.Every <= 0 {
+		return nil, fmt.Errorf("schedule has no period")
+	}
+	return tocsin.Every(s.Every), nil
+}
+
+// Open opens (creating if needed) the database named by dsn and brings its
+// schema up to date. A plain path or a "sqlite:" / "file:" DSN means SQLite.
+func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	if opts.Clock == nil {
+		return nil, errors.New("open store: no clock")
+	}
+	if opts.Schedule == nil {
+		opts.Schedule = EverySchedule
+	}
+	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
+		return nil, errors.New("open store: PostgreSQL is not supported by this build yet; use a SQLite file path")
+	}
+	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	if path == "" {
+		return nil, errors.New("open store: empty database path")
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+	}
+	// synchronous(FULL): a ping answered OK survives power loss, not only a
+	// crash of the process. Group commit keeps this affordable.
+	conn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_txlock=immediate"
+	w, err := sql.Open("sqlite", conn)
+	if err != nil {
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	r, err := sql.Open("sqlite", conn+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	db := &DB{write: w, read: r, clock: opts.Clock, sched: opts.Schedule, path: path}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
+// Ping checks that the database answers, for /readyz.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Backup writes a consistent copy of the database to path, while it is in use.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("backup: %s already exists", path)
+	}
+	_, err := db.write.ExecContext(ctx, "VACUUM INTO $1", path)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}
+
+// migrate applies the embedded migrations that the database lacks, each in
+// its own transaction, and refuses a database newer than this binary.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	files, err := fs.Glob(migrations, "migrations/sqlite/*.sql")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	sort.Strings(files)
+	var current int
+	if err := db.write.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&current); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	latest := 0
+	for _, f := range files {
+		name := filepath.Base(f)
+		v, err := strconv.Atoi(strings.SplitN(name, "_", 2)[0])
+		if err != nil {
+			return fmt.Errorf("migrate: bad migration name %s", name)
+		}
+		latest = v
+		if v <= current {
+			continue
+		}
+		body, err := migrations.ReadFile(f)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+			v, name, ms(db.clock.Now())); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migrate %s: %w", name, err)
+		}
+	}
+	if current > latest {
+		return fmt.Errorf("migrate: database schema version %d is newer than this binary knows (%d); upgrade tocsin", current, latest)
+	}
+	return nil
+}
+
+// SchemaVersion returns the highest applied migration.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := db.read.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations").Scan(&v)
+	return v, err
+}
+
+// Write runs fn in one write transaction: all of it commits, or none.
+func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(&Tx{tx: tx, db: db}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Tx is a write transaction.
+type Tx struct {
+	tx *sql.Tx
+	db *DB
+}
+
+// ms converts a time to stored Unix milliseconds; the zero time is 0.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMS converts stored Unix milliseconds back; 0 is the zero time.
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}

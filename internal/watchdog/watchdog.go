@@ -1,0 +1,121 @@
+// Package watchdog watches Tocsin's own loops. Each long-running loop beats
+// its watchdog entry; a loop that has not beaten for too long is stalled: the
+// watchdog logs it, makes /readyz fail, and reports it through a path that
+// does not go through any of the loops it watches (a direct send, not the
+// outbox). It says so again when the loop recovers.
+package watchdog
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/tocsinhq/tocsin/internal/clock"
+)
+
+// Report tells people about a stall or a recovery; it must bound its own
+// work with ctx.
+type Report func(ctx context.Context, loop string, stalled bool, since time.Duration)
+
+// Watchdog tracks loops.
+type Watchdog struct {
+	clock      clock.Clock
+	log        *slog.Logger
+	stallAfter func() time.Duration
+	report     Report
+
+	mu    sync.Mutex
+	loops map[string]*loop
+}
+
+type loop struct {
+	last    time.Time
+	stalled bool
+}
+
+// New makes a watchdog. report may be nil.
+func New(clk clock.Clock, log *slog.Logger, stallAfter func() time.Duration, report Report) *Watchdog {
+	return &Watchdog{clock: clk, log: log, stallAfter: stallAfter, report: report, loops: map[string]*loop{}}
+}
+
+// Register adds a loop and returns the function it calls to beat.
+func (w *Watchdog) Register(name string) func() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	l := &loop{last: w.clock.Now()}
+	w.loops[name] = l
+	return func() {
+		now := w.clock.Now()
+		w.mu.Lock()
+		l.last = now
+		w.mu.Unlock()
+	}
+}
+
+// Stalled lists the loops that are stalled now, by name.
+func (w *Watchdog) Stalled() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	var out []string
+	for name, l := range w.loops {
+		if l.stalled {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Check looks at every loop once; Run calls it periodically.
+func (w *Watchdog) Check(ctx context.Context) {
+	now := w.clock.Now()
+	limit := w.stallAfter()
+	type change struct {
+		name    string
+		stalled bool
+		since   time.Duration
+	}
+	var changes []change
+	w.mu.Lock()
+	for name, l := range w.loops {
+		since := now.Sub(l.last)
+		stalled := since > limit
+		if stalled != l.stalled {
+			l.stalled = stalled
+			changes = append(changes, change{name, stalled, since})
+		}
+	}
+	w.mu.Unlock()
+	for _, c := range changes {
+		if c.stalled {
+			w.log.Error("loop stalled", "loop", c.name, "since", c.since.Round(time.Millisecond))
+		} else {
+			w.log.Info("loop recovered", "loop", c.name)
+		}
+		if w.report != nil {
+			// Each report runs on its own, bounded: a hung receiver must
+			// not stall the watchdog itself.
+			go func() {
+				rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+				defer cancel()
+				w.report(rctx, c.name, c.stalled, c.since)
+			}()
+		}
+	}
+}
+
+// Run checks the loops every quarter of the stall limit until ctx ends.
+func (w *Watchdog) Run(ctx context.Context) {
+	for {
+		t := w.clock.NewTimer(max(w.stallAfter()/4, 100*time.Millisecond))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		}
+		w.Check(ctx)
+	}
+}

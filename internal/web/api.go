@@ -1,0 +1,355 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if problems := s.Ready(ctx); len(problems) > 0 {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "problems": problems})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// checkJSON is a check as the API shows it.
+type checkJSON struct {
+	UUID              string            `json:"uuid"`
+	Name              string            `json:"name"`
+	Slug              string            `json:"slug"`
+	Description       string            `json:"description,omitempty"`
+	State             tocsin.CheckState `json:"state"`
+	Schedule          scheduleJSON      `json:"schedule"`
+	ScheduleExplained string            `json:"schedule_explained"`
+	Grace             string            `json:"grace"`
+	Notify            []string          `json:"notify"`
+	AutoResolve       bool              `json:"auto_resolve"`
+	RunbookURL        string            `json:"runbook_url,omitempty"`
+	LastPingAt        *time.Time        `json:"last_ping_at"`
+	LastStartAt       *time.Time        `json:"last_start_at"`
+	LastDurationSec   *float64          `json:"last_duration_seconds"`
+	NextExpectedAt    *time.Time        `json:"next_expected_at"`
+	GoesDownAt        *time.Time        `json:"goes_down_at"`
+	Pings             int64             `json:"pings"`
+	PingURL           string            `json:"ping_url"`
+	CreatedAt         time.Time         `json:"created_at"`
+}
+
+type scheduleJSON struct {
+	Every string `json:"every,omitempty"`
+	Cron  string `json:"cron,omitempty"`
+	TZ    string `json:"tz,omitempty"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func (s *Server) checkJSON(c *tocsin.Check, now time.Time) checkJSON {
+	j := checkJSON{UUID: c.UUID, Name: c.Name, Slug: c.Slug, Description: c.Description, State: c.StateAt(now),
+		Schedule: scheduleJSON{Cron: c.Spec.Cron, TZ: c.Spec.TZ}, ScheduleExplained: c.Schedule.String(),
+		Grace: tocsin.FormatDuration(c.Grace), Notify: c.Notify, AutoResolve: c.AutoResolve, RunbookURL: c.RunbookURL,
+		LastPingAt: timePtr(c.LastPingAt), LastStartAt: timePtr(c.LastStartAt), NextExpectedAt: timePtr(c.ExpectedAt()),
+		GoesDownAt: timePtr(c.GoesDownAt()), Pings: c.Pings, PingURL: s.Env().PublicURL + "/ping/" + c.UUID,
+		CreatedAt: c.CreatedAt.UTC()}
+	if c.Spec.Every > 0 {
+		j.Schedule.Every = tocsin.FormatDuration(c.Spec.Every)
+	}
+	if c.LastDuration > 0 {
+		d := c.LastDuration.Seconds()
+		j.LastDurationSec = &d
+	}
+	if j.Notify == nil {
+		j.Notify = []string{}
+	}
+	return j
+}
+
+func (s *Server) listChecks(w http.ResponseWriter, r *http.Request) {
+	checks, err := s.DB.Checks(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := s.Clock.Now()
+	out := make([]checkJSON, 0, len(checks))
+	for _, c := range checks {
+		out = append(out, s.checkJSON(c, now))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"checks": out})
+}
+
+func (s *Server) getCheck(w http.ResponseWriter, r *http.Request) {
+	c, err := s.DB.CheckByUUID(r.Context(), r.PathValue("uuid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.checkJSON(c, s.Clock.Now()))
+}
+
+type pingJSON struct {
+	N          int64           `json:"n"`
+	At         time.Time       `json:"at"`
+	Kind       tocsin.PingKind `json:"kind"`
+	ExitStatus *int            `json:"exit_status,omitempty"`
+	RID        string          `json:"rid,omitempty"`
+	Method     string          `json:"method"`
+	RemoteAddr string          `json:"remote_addr"`
+	Scheme     string          `json:"scheme"`
+	UserAgent  string          `json:"user_agent"`
+	Body       string          `json:"body"`
+	Truncated  bool            `json:"body_truncated"`
+	DurationS  *float64        `json:"duration_seconds,omitempty"`
+}
+
+func (s *Server) listPings(w http.ResponseWriter, r *http.Request) {
+	c, err := s.DB.CheckByUUID(r.Context(), r.PathValue("uuid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pings, err := s.DB.Pings(r.Context(), c.ID, 100)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]pingJSON, 0, len(pings))
+	for _, p := range pings {
+		j := pingJSON{N: p.N, At: p.At, Kind: p.Kind, ExitStatus: p.ExitStatus, RID: p.RID, Method: p.Method,
+			RemoteAddr: p.RemoteAddr, Scheme: p.Scheme, UserAgent: p.UserAgent, Body: string(p.Body), Truncated: p.Truncated}
+		if p.Duration > 0 {
+			d := p.Duration.Seconds()
+			j.DurationS = &d
+		}
+		out = append(out, j)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"pings": out})
+}
+
+func (s *Server) pauseCheck(w http.ResponseWriter, r *http.Request)  { s.setPaused(w, r, true) }
+func (s *Server) resumeCheck(w http.ResponseWriter, r *http.Request) { s.setPaused(w, r, false) }
+
+// setPaused pauses a check (no alerts until the next ping, or until resumed
+// when manual_resume is set) or resumes it (it then waits for its next ping,
+// as a new check does).
+func (s *Server) setPaused(w http.ResponseWriter, r *http.Request, pause bool) {
+	var c *tocsin.Check
+	err := s.DB.Write(r.Context(), func(tx *store.Tx) error {
+		var err error
+		if c, err = tx.CheckByUUID(r.Context(), r.PathValue("uuid")); err != nil {
+			return err
+		}
+		from := c.Status
+		switch {
+		case pause:
+			c.Status = tocsin.StatePaused
+		case c.Status != tocsin.StatePaused:
+			return tocsin.Errorf(tocsin.EConflict, "check is not paused")
+		default:
+			c.Status = tocsin.StateNew
+		}
+		c.LastStartAt, c.LastStartRID = time.Time{}, ""
+		c.AlertAfter = c.GoesDownAt()
+		if err := tx.SaveCheckState(r.Context(), c); err != nil {
+			return err
+		}
+		return tx.Audit(r.Context(), actor(r), map[bool]string{true: "check.pause", false: "check.resume"}[pause],
+			c.Name+": "+string(from)+" -> "+string(c.Status), map[string]string{"check_uuid": c.UUID})
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Changed(c.ID, c.AlertAfter)
+	writeJSON(w, http.StatusOK, s.checkJSON(c, s.Clock.Now()))
+}
+
+// incidentJSON is an incident as the API shows it.
+type incidentJSON struct {
+	ID             int64                  `json:"id"`
+	Title          string                 `json:"title"`
+	Status         tocsin.IncidentStatus  `json:"status"`
+	CheckUUID      string                 `json:"check_uuid,omitempty"`
+	URL            string                 `json:"url"`
+	OpenedAt       time.Time              `json:"opened_at"`
+	AcknowledgedAt *time.Time             `json:"acknowledged_at"`
+	AcknowledgedBy string                 `json:"acknowledged_by,omitempty"`
+	ResolvedAt     *time.Time             `json:"resolved_at"`
+	ResolvedBy     string                 `json:"resolved_by,omitempty"`
+	Timeline       []tocsin.TimelineEntry `json:"timeline,omitempty"`
+}
+
+func (s *Server) incidentJSON(in *tocsin.Incident, checkUUID string) incidentJSON {
+	j := incidentJSON{ID: in.ID, Title: in.Title, Status: in.Status, CheckUUID: checkUUID,
+		URL: incident.IncidentURL(s.Env().PublicURL, in.ID), OpenedAt: in.OpenedAt.UTC(),
+		AcknowledgedAt: timePtr(in.AckedAt), AcknowledgedBy: in.AckedBy, ResolvedAt: timePtr(in.ResolvedAt),
+		ResolvedBy: in.ResolvedBy, Timeline: in.Timeline}
+	for i := range j.Timeline {
+		j.Timeline[i].At = j.Timeline[i].At.UTC()
+	}
+	return j
+}
+
+// checkUUIDs maps check ids to UUIDs for listing.
+func (s *Server) checkUUIDs(ctx context.Context) (map[int64]string, error) {
+	checks, err := s.DB.Checks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[int64]string, len(checks))
+	for _, c := range checks {
+		m[c.ID] = c.UUID
+	}
+	return m, nil
+}
+
+func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	f := store.IncidentFilter{Limit: 100}
+	switch st := q.Get("status"); st {
+	case "":
+	case "open":
+		f.Open = true
+	case string(tocsin.IncidentTriggered), string(tocsin.IncidentAcknowledged), string(tocsin.IncidentResolved):
+		f.Status = tocsin.IncidentStatus(st)
+	default:
+		writeError(w, tocsin.Errorf(tocsin.EInvalid, "status must be open, triggered, acknowledged or resolved"))
+		return
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			writeError(w, tocsin.Errorf(tocsin.EInvalid, "limit must be a number from 1 to 1000"))
+			return
+		}
+		f.Limit = n
+	}
+	if v := q.Get("before"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			writeError(w, tocsin.Errorf(tocsin.EInvalid, "before must be an incident id"))
+			return
+		}
+		f.BeforeID = n
+	}
+	uuids, err := s.checkUUIDs(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if v := q.Get("check"); v != "" {
+		c, err := s.DB.CheckByUUID(r.Context(), v)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		f.CheckID = c.ID
+	}
+	list, err := s.DB.Incidents(r.Context(), f)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]incidentJSON, 0, len(list))
+	for _, in := range list {
+		out = append(out, s.incidentJSON(in, uuids[in.CheckID]))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"incidents": out})
+}
+
+func incidentID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, tocsin.Errorf(tocsin.EInvalid, "incident id must be a positive number")
+	}
+	return id, nil
+}
+
+func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) {
+	id, err := incidentID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	in, err := s.DB.Incident(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeIncident(w, r, http.StatusOK, in)
+}
+
+func (s *Server) writeIncident(w http.ResponseWriter, r *http.Request, status int, in *tocsin.Incident) {
+	uuid := ""
+	if in.CheckID != 0 {
+		uuids, err := s.checkUUIDs(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		uuid = uuids[in.CheckID]
+	}
+	writeJSON(w, status, s.incidentJSON(in, uuid))
+}
+
+type incidentAction func(ctx context.Context, tx *store.Tx, env incident.Env, id int64, actor string, now time.Time) (*tocsin.Incident, error)
+
+func (s *Server) acknowledgeIncident(w http.ResponseWriter, r *http.Request) {
+	s.changeIncident(w, r, incident.Acknowledge)
+}
+
+func (s *Server) resolveIncident(w http.ResponseWriter, r *http.Request) {
+	s.changeIncident(w, r, incident.Resolve)
+}
+
+func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, action incidentAction) {
+	id, err := incidentID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	env := s.Env()
+	err = s.DB.Write(r.Context(), func(tx *store.Tx) error {
+		_, err := action(r.Context(), tx, env, id, actor(r), s.Clock.Now())
+		return err
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Queued()
+	in, err := s.DB.Incident(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeIncident(w, r, http.StatusOK, in)
+}
+
+func (s *Server) reloadConfig(w http.ResponseWriter, r *http.Request) {
+	summary, err := s.Reload(r.Context())
+	if err != nil {
+		s.Log.Warn("config reload rejected", "err", err, "actor", actor(r))
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "config rejected, the running config is unchanged: " + err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "reloaded", "summary": summary})
+}

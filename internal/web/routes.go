@@ -1,0 +1,35 @@
+package web
+
+import "net/http"
+
+// route is one entry of the route table.
+type route struct {
+	pattern string // net/http ServeMux pattern, with method
+	public  bool   // served without a token
+	handler http.Handler
+}
+
+// routes is every route Tocsin serves, top to bottom.
+func (s *Server) routes() []route {
+	return []route{
+		// Operations.
+		{"GET /healthz", true, http.HandlerFunc(s.healthz)},
+		{"GET /readyz", true, http.HandlerFunc(s.readyz)},
+		{"GET /metrics", true, s.metricsHandler()},
+
+		// Signals: the ping URL is the credential, as in Healthchecks.
+		{"/ping/", true, s.Ping},
+
+		// Management API.
+		{"GET /api/v1/checks", false, http.HandlerFunc(s.listChecks)},
+		{"GET /api/v1/checks/{uuid}", false, http.HandlerFunc(s.getCheck)},
+		{"GET /api/v1/checks/{uuid}/pings", false, http.HandlerFunc(s.listPings)},
+		{"POST /api/v1/checks/{uuid}/pause", false, http.HandlerFunc(s.pauseCheck)},
+		{"POST /api/v1/checks/{uuid}/resume", false, http.HandlerFunc(s.resumeCheck)},
+		{"GET /api/v1/incidents", false, http.HandlerFunc(s.listIncidents)},
+		{"GET /api/v1/incidents/{id}", false, http.HandlerFunc(s.getIncident)},
+		{"POST /api/v1/incidents/{id}/acknowledge", false, http.HandlerFunc(s.acknowledgeIncident)},
+		{"POST /api/v1/incidents/{id}/resolve", false, http.HandlerFunc(s.resolveIncident)},
+		{"POST /api/v1/config/reload", false, http.HandlerFunc(s.reloadConfig)},
+	}
+}

@@ -1,0 +1,150 @@
+// Package web serves Tocsin over HTTP: the ping API, the management API
+// under /api/v1 (bearer tokens), and the operational endpoints. Every route
+// is in the one table in routes.go, which the auth test walks.
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/metrics"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+// Token is an API token as configured: a name and the SHA-256 of the secret.
+type Token struct {
+	Name   string
+	SHA256 []byte
+}
+
+// Server holds what the handlers need.
+type Server struct {
+	DB      *store.DB
+	Clock   clock.Clock
+	Log     *slog.Logger
+	Metrics *metrics.Metrics
+	Ping    http.Handler
+	Tokens  func() []Token
+	Env     func() incident.Env
+	// Reload re-reads the config file; its error is shown to the caller.
+	Reload func(ctx context.Context) (string, error)
+	// Ready reports why the server is not ready, if it is not.
+	Ready func(ctx context.Context) []string
+	// Changed is called after the API changed a check's deadline.
+	Changed func(checkID int64, at time.Time)
+	// Queued is called after the API queued notifications.
+	Queued func()
+}
+
+// maxBody bounds every API request body.
+const maxBody = 64 << 10
+
+// Handler returns the HTTP handler with every route.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		h := rt.handler
+		if !rt.public {
+			h = s.authenticate(h)
+		}
+		mux.Handle(rt.pattern, limitBody(h))
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, tocsin.Errorf(tocsin.ENotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+func (s *Server) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{Timeout: 10 * time.Second})
+}
+
+func limitBody(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/ping/") { // the ping handler caps bodies itself, and truncates
+			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+type actorKey struct{}
+
+// authenticate admits requests with a valid bearer token and records the
+// token's name as the actor.
+func (s *Server) authenticate(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || token == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tocsin"`)
+			writeError(w, tocsin.Errorf(tocsin.EUnauth, "missing bearer token"))
+			return
+		}
+		sum := sha256.Sum256([]byte(token))
+		name := ""
+		for _, t := range s.Tokens() {
+			if subtle.ConstantTimeCompare(sum[:], t.SHA256) == 1 {
+				name = t.Name
+			}
+		}
+		if name == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tocsin", error="invalid_token"`)
+			writeError(w, tocsin.Errorf(tocsin.EUnauth, "invalid bearer token"))
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, name)))
+	})
+}
+
+func actor(r *http.Request) string {
+	name, _ := r.Context().Value(actorKey{}).(string)
+	return "api:" + name
+}
+
+// statusOf maps error codes to HTTP statuses, in one place.
+func statusOf(code string) int {
+	switch code {
+	case tocsin.EInvalid:
+		return http.StatusBadRequest
+	case tocsin.ENotFound:
+		return http.StatusNotFound
+	case tocsin.EConflict:
+		return http.StatusConflict
+	case tocsin.EUnauth:
+		return http.StatusUnauthorized
+	case tocsin.EForbidden:
+		return http.StatusForbidden
+	}
+	return http.StatusInternalServerError
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	writeJSON(w, statusOf(tocsin.ErrorCode(err)), map[string]string{"error": tocsin.ErrorMessage(err)})
+}
+
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if tocsin.ErrorCode(err) == tocsin.EInternal {
+		s.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	writeError(w, err)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}

@@ -1,0 +1,316 @@
+// Package tocsin holds the domain of Tocsin: checks and the signals that feed
+// them, incidents and their timelines, and notifications. It imports only the
+// standard library; storage, HTTP, the engine and the notifiers depend on it,
+// never the reverse.
+package tocsin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// CheckState is where a check stands. Grace and started are derived from the
+// stored status and the clock, as Healthchecks does.
+type CheckState string
+
+// The states of a check.
+const (
+	StateNew     CheckState = "new"     // never pinged
+	StateUp      CheckState = "up"      // last ping on time
+	StateStarted CheckState = "started" // a run is in progress (start ping, no finish yet)
+	StateGrace   CheckState = "grace"   // late, but within the grace period
+	StateDown    CheckState = "down"    // late past grace, or failed
+	StatePaused  CheckState = "paused"  // not monitored until the next ping or resume
+)
+
+// PingKind is what a ping says about the run it reports.
+type PingKind string
+
+// The kinds of ping of the Healthchecks ping API.
+const (
+	PingSuccess PingKind = "success"
+	PingStart   PingKind = "start"
+	PingFail    PingKind = "fail"
+	PingLog     PingKind = "log"
+	PingIgnored PingKind = "ign" // accepted and stored, but changes nothing
+)
+
+// Schedule says when the next ping of a heartbeat check is expected.
+type Schedule interface {
+	// Next returns the first expected time strictly after t, and false if
+	// the schedule never fires again.
+	Next(t time.Time) (time.Time, bool)
+	// String describes the schedule for people.
+	String() string
+}
+
+// Every is a schedule that expects a ping a fixed period after the last one.
+type Every time.Duration
+
+// Next returns t plus the period.
+func (e Every) Next(t time.Time) (time.Time, bool) { return t.Add(time.Duration(e)), true }
+
+// String describes the period.
+func (e Every) String() string { return "every " + FormatDuration(time.Duration(e)) }
+
+// ScheduleSpec is a schedule as written in config: a period, or a cron
+// expression with its time zone.
+type ScheduleSpec struct {
+	Every time.Duration
+	Cron  string
+	TZ    string
+}
+
+// Check is a monitored job or service.
+type Check struct {
+	ID           int64
+	UUID         string
+	Name         string
+	Slug         string
+	Spec         ScheduleSpec
+	Schedule     Schedule // built from Spec
+	Methods      string   // "" or "POST": non-POST pings are then ignored
+	ManualResume bool     // a paused check stays paused when pinged
+	Description  string
+	Grace        time.Duration
+	Notify       []string // channel names
+	AutoResolve  bool     // a recovery resolves the open incident
+	RunbookURL   string
+
+	Status       CheckState // stored status: new, up, down or paused
+	LastPingAt   time.Time  // last success or fail; zero if none
+	LastStartAt  time.Time  // pending start; zero if none
+	LastStartRID string     // run id of the pending start
+	LastDuration time.Duration
+	AlertAfter   time.Time // when the check goes down unless pinged; zero if never
+	Pings        int64     // pings received, numbering them
+	CreatedAt    time.Time
+}
+
+// ExpectedAt is when the next ping is due (the start of the grace period),
+// or zero if the check is not waiting for one.
+func (c *Check) ExpectedAt() time.Time {
+	if c.Status != StateUp && c.Status != StateDown && c.Status != StateNew {
+		return time.Time{}
+	}
+	var next time.Time
+	if (c.Status == StateUp || c.Status == StateDown) && !c.LastPingAt.IsZero() && c.Schedule != nil {
+		if n, ok := c.Schedule.Next(c.LastPingAt); ok {
+			next = n
+		}
+	}
+	if !c.LastStartAt.IsZero() && (next.IsZero() || c.LastStartAt.Before(next)) {
+		next = c.LastStartAt
+	}
+	return next
+}
+
+// GoesDownAt is when the check turns down unless a ping arrives first, or
+// zero if it cannot go down by waiting.
+func (c *Check) GoesDownAt() time.Time {
+	if c.Status == StateDown || c.Status == StatePaused {
+		return time.Time{}
+	}
+	exp := c.ExpectedAt()
+	if exp.IsZero() {
+		return time.Time{}
+	}
+	return exp.Add(c.Grace)
+}
+
+// StateAt is the state as people see it at now: the stored status refined
+// with started and grace.
+func (c *Check) StateAt(now time.Time) CheckState {
+	switch c.Status {
+	case StatePaused, StateDown:
+		return c.Status
+	}
+	if down := c.GoesDownAt(); !down.IsZero() && !now.Before(down) {
+		return StateDown
+	}
+	if !c.LastStartAt.IsZero() {
+		return StateStarted
+	}
+	if c.Status == StateNew {
+		return StateNew
+	}
+	if exp := c.ExpectedAt(); !exp.IsZero() && !now.Before(exp) {
+		return StateGrace
+	}
+	return StateUp
+}
+
+// Ping is one request to the ping API, as stored.
+type Ping struct {
+	CheckID    int64
+	N          int64 // sequence number within the check
+	At         time.Time
+	Kind       PingKind
+	ExitStatus *int
+	RID        string
+	Method     string
+	RemoteAddr string
+	Scheme     string
+	UserAgent  string
+	Body       []byte
+	Truncated  bool // the body was longer than the limit and was cut
+	Duration   time.Duration
+}
+
+// IncidentStatus is where an incident stands.
+type IncidentStatus string
+
+// Incident statuses.
+const (
+	IncidentTriggered    IncidentStatus = "triggered"
+	IncidentAcknowledged IncidentStatus = "acknowledged"
+	IncidentResolved     IncidentStatus = "resolved"
+)
+
+// Incident is a problem that needs people, with its timeline.
+type Incident struct {
+	ID         int64
+	CheckID    int64 // zero if not opened by a check
+	Title      string
+	Status     IncidentStatus
+	OpenedAt   time.Time
+	AckedAt    time.Time
+	AckedBy    string
+	ResolvedAt time.Time
+	ResolvedBy string
+	Timeline   []TimelineEntry
+}
+
+// Timeline entry kinds.
+const (
+	TimelineOpened          = "incident.opened"
+	TimelineStateChange     = "check.state_changed"
+	TimelinePing            = "check.ping"
+	TimelineAcknowledged    = "incident.acknowledged"
+	TimelineResolved        = "incident.resolved"
+	TimelineNotifyQueued    = "notification.queued"
+	TimelineNotifySent      = "notification.sent"
+	TimelineNotifyFailed    = "notification.failed"
+	TimelineNotifyGivenUp   = "notification.given_up"
+	TimelineNotifyNoChannel = "notification.no_channel"
+	TimelineMonitoringIssue = "monitoring.issue"
+)
+
+// TimelineEntry is one line of an incident's append-only history, with the
+// inputs that caused it in Data.
+type TimelineEntry struct {
+	ID         int64           `json:"id"`
+	IncidentID int64           `json:"-"`
+	At         time.Time       `json:"at"`
+	Kind       string          `json:"kind"`
+	Actor      string          `json:"actor"`
+	Message    string          `json:"message"`
+	Data       json.RawMessage `json:"data,omitempty"`
+}
+
+// Notification events.
+const (
+	EventTriggered    = "incident.triggered"
+	EventAcknowledged = "incident.acknowledged"
+	EventResolved     = "incident.resolved"
+)
+
+// NotificationStatus is where an outbox row stands.
+type NotificationStatus string
+
+// Outbox row statuses.
+const (
+	NotifyPending NotificationStatus = "pending"
+	NotifySent    NotificationStatus = "sent"
+	NotifyFailed  NotificationStatus = "failed" // gave up after the last attempt
+)
+
+// Notification is a row of the durable outbox: committed before any send.
+type Notification struct {
+	ID             int64
+	IdempotencyKey string
+	Channel        string
+	Event          string
+	IncidentID     int64
+	Payload        []byte // the body, fixed when queued so every retry is identical
+	Status         NotificationStatus
+	Attempts       int
+	NextAttemptAt  time.Time
+	LastError      string
+	CreatedAt      time.Time
+	SentAt         time.Time
+}
+
+// Error codes, mapped to HTTP statuses in one place.
+const (
+	EInvalid   = "invalid"
+	ENotFound  = "not_found"
+	EConflict  = "conflict"
+	EUnauth    = "unauthorized"
+	EInternal  = "internal"
+	EForbidden = "forbidden"
+)
+
+// Error is an error meant for the user: a code and a message safe to show.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err, or EInternal if it is not an *Error.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
+}
+
+// ErrorMessage returns the user-facing message of err; internal errors get
+// a generic text, their details belong in the log.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}
+
+// FormatDuration prints d the way config files write it (90s, 5m, 2h, 1d).
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d >= 24*time.Hour && d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%dd", d/(24*time.Hour))
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d >= time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}
+
+// Channel is a configured way to deliver notifications.
+type Channel struct {
+	Name    string
+	Type    string // webhook, ...
+	URL     string
+	Secret  string // for signatures; never logged
+	Timeout time.Duration
+	Headers map[string]string
+}
+
+// Sender delivers a notification over one type of channel. It returns
+// whether a failure is worth retrying; the outbox does the retrying.
+type Sender interface {
+	Send(ctx context.Context, ch Channel, n *Notification) (retry bool, err error)
+}
