@@ -27,8 +27,8 @@ func FuzzParse(f *testing.F) {
 				os.WriteFile(fmt.Sprintf("/tmp/slowinput-%d", time.Now().UnixNano()), data, 0o644)
 			}
 		}()
+		defer close(done)
 		cfg, err := Parse("fuzz.yaml", data)
-		close(done)
 		_ = start
 		if err != nil {
 			if cfg != nil {

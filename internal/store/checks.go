@@ -168,27 +168,30 @@ type SyncResult struct {
 	UUIDs                     map[string]string
 }
 
-// SyncChecks makes the stored checks match defs: new ones are created (with
-// a generated UUID when none is given), changed ones updated (their state
-// kept), and checks no longer defined are removed (kept in the database,
-// hidden; defining one again by name brings back its UUID and history).
+// SyncChecks makes the checks managed by the config file match defs: new
+// ones are created (with a generated UUID when none is given), changed ones
+// updated (their state kept), and config checks no longer defined are
+// removed (kept in the database, hidden; defining one again by name brings
+// back its UUID and history). Checks created through the API are left alone
+// unless the config defines one of the same name, which takes it over.
 func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, error) {
 	res := SyncResult{UUIDs: map[string]string{}}
 	now := ms(tx.db.clock.Now())
 	type stored struct {
 		id        int64
 		uuid      string
+		managedBy string
 		deletedAt int64
 	}
 	existing := map[string]stored{}
-	rows, err := tx.tx.QueryContext(ctx, "SELECT id, uuid, name, deleted_at FROM checks")
+	rows, err := tx.tx.QueryContext(ctx, "SELECT id, uuid, name, managed_by, deleted_at FROM checks")
 	if err != nil {
 		return res, fmt.Errorf("sync checks: %w", err)
 	}
 	for rows.Next() {
 		var s stored
 		var name string
-		if err := rows.Scan(&s.id, &s.uuid, &name, &s.deletedAt); err != nil {
+		if err := rows.Scan(&s.id, &s.uuid, &name, &s.managedBy, &s.deletedAt); err != nil {
 			rows.Close()
 			return res, fmt.Errorf("sync checks: %w", err)
 		}
@@ -217,8 +220,8 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 				id = NewUUID()
 			}
 			_, err := tx.tx.ExecContext(ctx, `INSERT INTO checks (slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
-				auto_resolve, methods, manual_resume, runbook_url, description, uuid, name, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, append(args, id, d.Name, now)...)
+				auto_resolve, methods, manual_resume, runbook_url, description, uuid, name, created_at, managed_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'config')`, append(args, id, d.Name, now)...)
 			if err != nil {
 				return res, fmt.Errorf("create check %q: %w", d.Name, uniqueToUser(err, "uuid "+id+" is already used by another check"))
 			}
@@ -232,7 +235,7 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 		}
 		_, err = tx.tx.ExecContext(ctx, `UPDATE checks SET slug = $1, schedule_every = $2, schedule_cron = $3, schedule_tz = $4,
 			grace = $5, notify = $6, auto_resolve = $7, methods = $8, manual_resume = $9, runbook_url = $10,
-			description = $11, uuid = $12, deleted_at = 0 WHERE id = $13`, append(args, id, s.id)...)
+			description = $11, uuid = $12, deleted_at = 0, managed_by = 'config' WHERE id = $13`, append(args, id, s.id)...)
 		if err != nil {
 			return res, fmt.Errorf("update check %q: %w", d.Name, uniqueToUser(err, "uuid "+id+" is already used by another check"))
 		}
@@ -240,7 +243,7 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 		res.UUIDs[d.Name] = id
 	}
 	for name, s := range existing {
-		if seen[name] || s.deletedAt != 0 {
+		if seen[name] || s.deletedAt != 0 || s.managedBy != "config" {
 			continue
 		}
 		if _, err := tx.tx.ExecContext(ctx, "UPDATE checks SET deleted_at = $1, alert_after = 0 WHERE id = $2", now, s.id); err != nil {
@@ -249,6 +252,32 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 		res.Removed = append(res.Removed, name)
 	}
 	return res, nil
+}
+
+// CreateCheck creates a check that the config file does not manage (the API
+// and bulk tools create these) and returns its UUID.
+func (tx *Tx) CreateCheck(ctx context.Context, d CheckDef) (string, error) {
+	if _, err := tx.db.sched(d.Spec); err != nil {
+		return "", tocsin.Errorf(tocsin.EInvalid, "check %q: %v", d.Name, err)
+	}
+	notify, err := json.Marshal(nonNil(d.Notify))
+	if err != nil {
+		return "", err
+	}
+	id := d.UUID
+	if id == "" {
+		id = NewUUID()
+	}
+	_, err = tx.tx.ExecContext(ctx, `INSERT INTO checks (slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
+		auto_resolve, methods, manual_resume, runbook_url, description, uuid, name, created_at, managed_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'api')`,
+		d.Slug, d.Spec.Every.Milliseconds(), d.Spec.Cron, d.Spec.TZ, d.Grace.Milliseconds(), string(notify),
+		boolInt(d.AutoResolve), d.Methods, boolInt(d.ManualResume), d.RunbookURL, d.Description, id, d.Name,
+		ms(tx.db.clock.Now()))
+	if err != nil {
+		return "", fmt.Errorf("create check %q: %w", d.Name, uniqueToUser(err, "a check with this name or uuid exists"))
+	}
+	return id, nil
 }
 
 func nonNil(s []string) []string {
