@@ -29,17 +29,17 @@ const (
 // decoder turns a YAML node tree into a Config, collecting every problem
 // with its line and field path instead of stopping at the first.
 type decoder struct {
-	file     string
-	errs     ErrorList
-	dropped  int            // errors past maxErrors
-	warnings []string       // "file:line: path: text"
-	lines    map[string]int // field path -> line, for every node seen
-	set      map[string]bool
-	expanded int
+	file       string
+	errs       ErrorList
+	dropped    int            // errors past maxErrors
+	warnings   []string       // "file:line: path: text"
+	lines      map[string]int // field path -> line, for every node seen
+	set        map[string]bool
+	expanded   int
 	bad        map[string]bool // paths with a decoding error
 	badParents map[string]bool // parents of those paths
-	checking bool     // validating, after decoding
-	stop     bool     // a limit was hit; decode no further
+	checking   bool            // validating, after decoding
+	stop       bool            // a limit was hit; decode no further
 }
 
 func newDecoder(file string) *decoder {

@@ -1,15 +1,19 @@
 package config
 
 import (
-	"fmt"
-	"time"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
 func FuzzParse(f *testing.F) {
 	for _, dir := range []string{"good", "bad"} {
 		for _, file := range fixtures(f, dir) {
+			if filepath.Base(file) == "alias-expansion.yaml" {
+				// Each run takes most of the alias budget; mutations of it
+				// slow the fuzzer to a crawl. TestBadFixtures covers it.
+				continue
+			}
 			data, err := os.ReadFile(file)
 			if err != nil {
 				f.Fatal(err)
@@ -18,18 +22,7 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		start := time.Now()
-		done := make(chan bool)
-		go func() {
-			select {
-			case <-done:
-			case <-time.After(time.Second):
-				os.WriteFile(fmt.Sprintf("/tmp/slowinput-%d", time.Now().UnixNano()), data, 0o644)
-			}
-		}()
-		defer close(done)
 		cfg, err := Parse("fuzz.yaml", data)
-		_ = start
 		if err != nil {
 			if cfg != nil {
 				t.Fatal("config returned with an error")

@@ -1,0 +1,195 @@
+package engine
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/heartbeat"
+	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+var t0 = time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC)
+
+type fixture struct {
+	db    *store.DB
+	clock *clock.Fake
+	eng   *Engine
+	rec   *heartbeat.Recorder
+	uuid  string
+}
+
+func env() incident.Env {
+	return incident.Env{PublicURL: "http://tocsin.test", HasChannel: func(string) bool { return true }}
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	f := &fixture{clock: clock.NewFake(t0)}
+	db, err := store.Open(ctx, t.TempDir()+"/t.db", store.Options{Clock: f.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	f.db = db
+	err = db.Write(ctx, func(tx *store.Tx) error {
+		f.uuid, err = tx.CreateCheck(ctx, store.CheckDef{Name: "backup", Slug: "backup",
+			Spec: tocsin.ScheduleSpec{Every: time.Minute}, Grace: 30 * time.Second, Notify: []string{"ops"}, AutoResolve: true})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	f.eng = New(db, f.clock, env, log, nil)
+	f.rec = heartbeat.NewRecorder(db, f.clock, env, heartbeat.Hooks{Deadline: f.eng.Schedule}, log, nil)
+	go f.rec.Run(ctx)
+	return f
+}
+
+func (f *fixture) ping(t *testing.T, kind tocsin.PingKind) {
+	t.Helper()
+	res, err := f.rec.Record(context.Background(), heartbeat.Request{UUID: f.uuid, Ping: tocsin.Ping{Kind: kind}})
+	if err != nil || !res.Found {
+		t.Fatalf("ping: %+v %v", res, err)
+	}
+}
+
+// waitFor polls cond (real time, bounded) while the fake clock stands still.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func (f *fixture) state(t *testing.T) tocsin.CheckState {
+	c, err := f.db.CheckByUUID(context.Background(), f.uuid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Status
+}
+
+func TestDeadlineOpensIncident(t *testing.T) {
+	f := setup(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go f.eng.Run(ctx)
+	f.ping(t, tocsin.PingSuccess)
+	if f.eng.Scheduled() != 1 {
+		t.Fatalf("scheduled %d", f.eng.Scheduled())
+	}
+	// Pings before the deadline keep moving it.
+	f.clock.Advance(80 * time.Second)
+	f.ping(t, tocsin.PingSuccess)
+	f.clock.Advance(80 * time.Second)
+	time.Sleep(20 * time.Millisecond)
+	if s := f.state(t); s != tocsin.StateUp {
+		t.Fatalf("state %s before the deadline", s)
+	}
+	f.clock.Advance(10 * time.Second) // 90 s after the last ping
+	waitFor(t, "check down", func() bool { return f.state(t) == tocsin.StateDown })
+	list, err := f.db.Incidents(ctx, store.IncidentFilter{Open: true})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("open incidents: %v %v", list, err)
+	}
+	in, err := f.db.Incident(ctx, list[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := []string{}
+	for _, e := range in.Timeline {
+		kinds = append(kinds, e.Kind)
+	}
+	if len(kinds) != 2 || kinds[0] != tocsin.TimelineOpened || kinds[1] != tocsin.TimelineNotifyQueued {
+		t.Fatalf("timeline %v", kinds)
+	}
+	ns, err := f.db.Notifications(ctx, in.ID)
+	if err != nil || len(ns) != 1 || ns[0].Event != tocsin.EventTriggered || ns[0].Channel != "ops" {
+		t.Fatalf("outbox %+v %v", ns, err)
+	}
+	if f.eng.Scheduled() != 0 {
+		t.Fatalf("a down check stays scheduled")
+	}
+	// Recovery resolves it.
+	f.ping(t, tocsin.PingSuccess)
+	in, _ = f.db.Incident(ctx, in.ID)
+	if in.Status != tocsin.IncidentResolved {
+		t.Fatalf("incident %s after recovery", in.Status)
+	}
+}
+
+func TestDeadlinesSurviveRestart(t *testing.T) {
+	f := setup(t)
+	f.ping(t, tocsin.PingSuccess)
+	// A new engine, as after a restart, rebuilds its queue from the store.
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	eng := New(f.db, f.clock, env, log, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := eng.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if eng.Scheduled() != 1 {
+		t.Fatalf("loaded %d deadlines", eng.Scheduled())
+	}
+	var lates []time.Duration
+	done := make(chan struct{})
+	eng.OnExpire = func(_ int64, late time.Duration) { lates = append(lates, late); close(done) }
+	go eng.Run(ctx)
+	f.clock.Advance(5 * time.Minute) // down while it was not running
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("engine did not expire the loaded deadline")
+	}
+	if lates[0] != 5*time.Minute-90*time.Second {
+		t.Fatalf("late by %s", lates[0])
+	}
+}
+
+func TestQueue(t *testing.T) {
+	q := newDeadlineQueue()
+	for i := int64(1); i <= 100; i++ {
+		q.Set(i, t0.Add(time.Duration(101-i)*time.Second))
+	}
+	q.Set(50, time.Time{}) // removed
+	q.Set(1, t0)           // moved to the front
+	q.Set(1000, time.Time{})
+	if q.Len() != 99 {
+		t.Fatalf("len %d", q.Len())
+	}
+	ids := q.PopDue(t0.Add(3*time.Second), 10)
+	want := []int64{1, 100, 99, 98}
+	if len(ids) != len(want) {
+		t.Fatalf("popped %v, want %v", ids, want)
+	}
+	for i := range want {
+		if ids[i] != want[i] {
+			t.Fatalf("popped %v, want %v", ids, want)
+		}
+	}
+	if at, _ := q.Peek(); !at.Equal(t0.Add(4 * time.Second)) {
+		t.Fatalf("peek %v", at)
+	}
+	prev := time.Time{}
+	for q.Len() > 0 {
+		at, _ := q.Peek()
+		if at.Before(prev) {
+			t.Fatal("heap order broken")
+		}
+		prev = at
+		q.PopDue(at, 1)
+	}
+}
