@@ -150,14 +150,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	limit, keyHash := h.Settings()
 	w.Header().Set("Ping-Body-Limit", strconv.Itoa(limit))
-	switch r.Method {
-	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut:
-	case http.MethodOptions:
+	// Any method pings, as in Healthchecks; only a CORS preflight is not a ping.
+	if r.Method == http.MethodOptions {
 		w.Header().Set("Access-Control-Allow-Methods", "GET, HEAD, POST")
 		w.WriteHeader(http.StatusNoContent)
-		return
-	default:
-		reply(w, r, http.StatusMethodNotAllowed, "method not allowed")
 		return
 	}
 	route, err := ParsePath(strings.TrimPrefix(r.URL.EscapedPath(), "/ping/"))

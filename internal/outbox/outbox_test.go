@@ -1,0 +1,228 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/notify"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+type fixture struct {
+	db       *store.DB
+	channels map[string]tocsin.Channel
+	incident int64
+	cfg      Config
+}
+
+func setup(t *testing.T) *fixture {
+	t.Helper()
+	db, err := store.Open(context.Background(), t.TempDir()+"/t.db", store.Options{Clock: clock.Real{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	f := &fixture{db: db, channels: map[string]tocsin.Channel{},
+		cfg: Config{PerChannel: 2, MaxAttempts: 5, BackoffBase: 20 * time.Millisecond, BackoffMax: 50 * time.Millisecond}}
+	err = db.Write(context.Background(), func(tx *store.Tx) error {
+		in := &tocsin.Incident{Title: "test", Status: tocsin.IncidentTriggered, OpenedAt: time.Now()}
+		err := tx.CreateIncident(context.Background(), in)
+		f.incident = in.ID
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) addChannel(name, url string, timeout time.Duration) {
+	f.channels[name] = tocsin.Channel{Name: name, Type: "webhook", URL: url, Timeout: timeout}
+}
+
+func (f *fixture) enqueue(t *testing.T, channel string, n int) {
+	t.Helper()
+	err := f.db.Write(context.Background(), func(tx *store.Tx) error {
+		for i := 0; i < n; i++ {
+			key := fmt.Sprintf("%s-%d", channel, i)
+			if _, err := tx.Enqueue(context.Background(), &tocsin.Notification{IdempotencyKey: key, Channel: channel,
+				Event: tocsin.EventTriggered, IncidentID: f.incident, Payload: []byte(`{"k":"` + key + `"}`)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) start(t *testing.T) *Dispatcher {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	d := New(f.db, clock.Real{}, slog.New(slog.NewTextHandler(io.Discard, nil)), notify.Default(http.DefaultClient, "test"),
+		func(name string) (tocsin.Channel, bool) { ch, ok := f.channels[name]; return ch, ok },
+		func() Config { return f.cfg }, "test-owner", nil)
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return d
+}
+
+func (f *fixture) statuses(t *testing.T) map[string]map[tocsin.NotificationStatus]int {
+	ns, err := f.db.Notifications(context.Background(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[tocsin.NotificationStatus]int{}
+	for _, n := range ns {
+		if out[n.Channel] == nil {
+			out[n.Channel] = map[tocsin.NotificationStatus]int{}
+		}
+		out[n.Channel][n.Status]++
+	}
+	return out
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// A receiver that never answers must not hold up another channel: the
+// healthy channel's notifications are delivered while the hung channel's,
+// queued before them, are all still pending.
+func TestHungReceiverDoesNotBlockOtherChannels(t *testing.T) {
+	f := setup(t)
+	release := make(chan struct{})
+	var hungCalls atomic.Int32
+	hung := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hungCalls.Add(1)
+		select { // never answers within the test
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer hung.Close()
+	defer close(release)
+	var fastGot atomic.Int32
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fastGot.Add(1) }))
+	defer fast.Close()
+	f.addChannel("hung", hung.URL, time.Minute)
+	f.addChannel("fast", fast.URL, 5*time.Second)
+
+	f.enqueue(t, "hung", 20) // queued first, due first
+	f.enqueue(t, "fast", 10)
+	f.start(t)
+	waitFor(t, "fast channel delivered", func() bool { return f.statuses(t)["fast"][tocsin.NotifySent] == 10 })
+	st := f.statuses(t)
+	if st["hung"][tocsin.NotifyPending] != 20 || st["hung"][tocsin.NotifySent] != 0 {
+		t.Fatalf("hung channel: %v", st["hung"])
+	}
+	if got := hungCalls.Load(); got > int32(f.cfg.PerChannel) {
+		t.Fatalf("hung channel has %d sends in flight, limit %d", got, f.cfg.PerChannel)
+	}
+	if fastGot.Load() != 10 {
+		t.Fatalf("fast receiver got %d", fastGot.Load())
+	}
+}
+
+func TestRetryThenSuccess(t *testing.T) {
+	f := setup(t)
+	var calls atomic.Int32
+	var mu sync.Mutex
+	var keys []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		mu.Unlock()
+		if calls.Add(1) <= 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	defer srv.Close()
+	f.addChannel("ops", srv.URL, 5*time.Second)
+	f.enqueue(t, "ops", 1)
+	f.start(t)
+	waitFor(t, "delivery", func() bool { return f.statuses(t)["ops"][tocsin.NotifySent] == 1 })
+	ns, _ := f.db.Notifications(context.Background(), f.incident)
+	if ns[0].Attempts != 3 {
+		t.Fatalf("attempts %d, want 3", ns[0].Attempts)
+	}
+	for _, k := range keys {
+		if k != "ops-0" {
+			t.Fatalf("retries changed the idempotency key: %v", keys)
+		}
+	}
+	in, _ := f.db.Incident(context.Background(), f.incident)
+	var kinds []string
+	for _, e := range in.Timeline {
+		kinds = append(kinds, e.Kind)
+	}
+	want := []string{tocsin.TimelineNotifyFailed, tocsin.TimelineNotifyFailed, tocsin.TimelineNotifySent}
+	if fmt.Sprint(kinds) != fmt.Sprint(want) {
+		t.Fatalf("timeline %v, want %v", kinds, want)
+	}
+}
+
+func TestGiveUp(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		status   int
+		attempts int
+	}{
+		{"server errors until the limit", http.StatusInternalServerError, 3},
+		{"a client error is not retried", http.StatusBadRequest, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := setup(t)
+			f.cfg.MaxAttempts = 3
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(tc.status) }))
+			defer srv.Close()
+			f.addChannel("ops", srv.URL, 5*time.Second)
+			f.enqueue(t, "ops", 1)
+			f.start(t)
+			waitFor(t, "give up", func() bool { return f.statuses(t)["ops"][tocsin.NotifyFailed] == 1 })
+			ns, _ := f.db.Notifications(context.Background(), f.incident)
+			if ns[0].Attempts != tc.attempts || ns[0].LastError == "" {
+				t.Fatalf("attempts %d (want %d), last error %q", ns[0].Attempts, tc.attempts, ns[0].LastError)
+			}
+			in, _ := f.db.Incident(context.Background(), f.incident)
+			if last := in.Timeline[len(in.Timeline)-1]; last.Kind != tocsin.TimelineNotifyGivenUp {
+				t.Fatalf("last timeline entry %s", last.Kind)
+			}
+		})
+	}
+}
+
+func TestUnknownChannelIsRecorded(t *testing.T) {
+	f := setup(t)
+	f.enqueue(t, "gone", 1)
+	f.start(t)
+	waitFor(t, "failure recorded", func() bool { return f.statuses(t)["gone"][tocsin.NotifyFailed] == 1 })
+}
+
+func TestBackoff(t *testing.T) {
+	cfg := Config{BackoffBase: time.Second, BackoffMax: 10 * time.Second}
+	for attempt, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 4: 8 * time.Second, 9: 10 * time.Second} {
+		got := Backoff(cfg, attempt)
+		if got > want || got < want*4/5 {
+			t.Errorf("attempt %d: %s, want %s minus up to 20%%", attempt, got, want)
+		}
+	}
+}
