@@ -29,6 +29,7 @@ const (
 	DefaultOutboxBackoffMax     = 10 * time.Minute
 	DefaultOutboxPerChannel     = 4
 	DefaultWatchdogStallAfter   = 30 * time.Second
+	MinStallAfter               = 3 * time.Second
 )
 
 // Config is the whole config file.

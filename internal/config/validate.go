@@ -87,6 +87,12 @@ func (d *decoder) validate(cfg *Config) {
 	}
 
 	d.duration("watchdog.stall_after", &cfg.Watchdog.StallAfter, DefaultWatchdogStallAfter)
+	// Idle loops beat about once a second; a shorter limit would see stalls
+	// that are not there.
+	if d.set["watchdog.stall_after"] && cfg.Watchdog.StallAfter.D() < MinStallAfter && cfg.Watchdog.StallAfter.D() >= time.Second {
+		d.fieldErrorf("watchdog.stall_after", "must be at least %s (idle loops report about once a second), got %s",
+			MinStallAfter, cfg.Watchdog.StallAfter)
+	}
 }
 
 func (d *decoder) validateTokens(cfg *Config) {

@@ -60,11 +60,33 @@ func (s *Server) Handler() http.Handler {
 		}
 		mux.Handle(rt.pattern, limitBody(h))
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		// No route: let the mux decide between 404 and 405 (it sets
+		// Allow), and answer in JSON like every other error.
+		c := &statusCapture{header: w.Header()}
+		h.ServeHTTP(c, r)
+		if c.status == http.StatusMethodNotAllowed {
+			writeJSON(w, c.status, map[string]string{"error": "method " + r.Method + " not allowed on " + r.URL.Path})
+			return
+		}
 		writeError(w, tocsin.Errorf(tocsin.ENotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
-	return mux
 }
+
+// statusCapture records the status a handler chose and drops its body.
+type statusCapture struct {
+	header http.Header
+	status int
+}
+
+func (c *statusCapture) Header() http.Header         { return c.header }
+func (c *statusCapture) Write(b []byte) (int, error) { return len(b), nil }
+func (c *statusCapture) WriteHeader(status int)      { c.status = status }
 
 func (s *Server) metricsHandler() http.Handler {
 	return promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{Timeout: 10 * time.Second})

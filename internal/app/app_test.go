@@ -1,0 +1,205 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tocsinhq/tocsin/internal/clock"
+)
+
+type running struct {
+	app  *App
+	base string
+	done chan error
+}
+
+func start(t *testing.T, configPath string, tweak func(*App)) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := New(ctx, Options{ConfigPath: configPath, Listen: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "t.db"),
+		AdminToken: "tok", Version: "test", Clock: clock.Real{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if tweak != nil {
+		tweak(a)
+	}
+	r := &running{app: a, base: "http://" + a.Addr(), done: make(chan error, 1)}
+	go func() { r.done <- a.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-r.done:
+		case <-time.After(20 * time.Second):
+			t.Error("app did not stop")
+		}
+	})
+	return r
+}
+
+func (r *running) get(t *testing.T, path string, out any) int {
+	t.Helper()
+	return r.do(t, "GET", path, out)
+}
+
+func (r *running) do(t *testing.T, method, path string, out any) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, r.base+path, nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func checkNames(t *testing.T, r *running) string {
+	var body struct {
+		Checks []struct{ Name string } `json:"checks"`
+	}
+	r.get(t, "/api/v1/checks", &body)
+	var names []string
+	for _, c := range body.Checks {
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ",")
+}
+
+func TestConfigReload(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	writeFile(t, path, "checks:\n  - {name: alpha, schedule: {every: 1h}}\n")
+	r := start(t, path, nil)
+	if got := checkNames(t, r); got != "alpha" {
+		t.Fatalf("checks %q", got)
+	}
+	var alpha struct{ UUID string }
+	var list struct{ Checks []struct{ UUID string } }
+	r.get(t, "/api/v1/checks", &list)
+	alpha.UUID = list.Checks[0].UUID
+
+	// A half-written file is rejected with file:line, and nothing changes.
+	writeFile(t, path, "checks:\n  - {name: alpha, schedule: {every: 1h}}\n  - {name: beta, schedule: {every: soon}}\n")
+	var rejected map[string]string
+	if code := r.do(t, "POST", "/api/v1/config/reload", &rejected); code != 400 {
+		t.Fatalf("reload of a bad file: %d", code)
+	}
+	if !strings.Contains(rejected["error"], "tocsin.yaml:3: checks[1].schedule.every") {
+		t.Fatalf("error without file:line and path: %q", rejected["error"])
+	}
+	if got := checkNames(t, r); got != "alpha" {
+		t.Fatalf("checks after a rejected reload: %q", got)
+	}
+
+	writeFile(t, path, "checks:\n  - {name: beta, schedule: {every: 1h}}\n  - {name: alpha, schedule: {every: 2h}}\n")
+	if code := r.do(t, "POST", "/api/v1/config/reload", nil); code != 200 {
+		t.Fatalf("reload: %d", code)
+	}
+	if got := checkNames(t, r); got != "alpha,beta" {
+		t.Fatalf("checks after reload: %q", got)
+	}
+	var c struct {
+		UUID              string
+		ScheduleExplained string `json:"schedule_explained"`
+	}
+	r.get(t, "/api/v1/checks/"+alpha.UUID, &c)
+	if c.ScheduleExplained != "every 2h" {
+		t.Fatalf("alpha kept its uuid but not its new schedule: %+v", c)
+	}
+
+	// A check removed from the file is gone; defined again, it has its UUID back.
+	writeFile(t, path, "checks:\n  - {name: beta, schedule: {every: 1h}}\n")
+	r.do(t, "POST", "/api/v1/config/reload", nil)
+	if got := checkNames(t, r); got != "beta" {
+		t.Fatalf("checks after removal: %q", got)
+	}
+	writeFile(t, path, "checks:\n  - {name: beta, schedule: {every: 1h}}\n  - {name: alpha, schedule: {every: 1h}}\n")
+	r.do(t, "POST", "/api/v1/config/reload", nil)
+	if code := r.get(t, "/api/v1/checks/"+alpha.UUID, nil); code != 200 {
+		t.Fatalf("alpha did not come back with its uuid: %d", code)
+	}
+}
+
+// TestWatchdogReportsStalledLoop stalls the engine loop and sees the stall
+// fail /readyz and reach the operator channel, then the recovery.
+func TestWatchdogReportsStalledLoop(t *testing.T) {
+	var mu sync.Mutex
+	var events []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Event, Loop string }
+		json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		events = append(events, body.Event+":"+body.Loop)
+		mu.Unlock()
+	}))
+	defer hook.Close()
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	writeFile(t, path, "channels:\n  - {name: ops, type: webhook, url: \""+hook.URL+"\"}\n"+
+		"operator: {notify: [ops]}\nwatchdog: {stall_after: 3s}\n")
+	var stall atomic.Bool
+	release := make(chan struct{})
+	r := start(t, path, func(a *App) {
+		a.Engine().BeforeRound = func() {
+			if stall.Load() {
+				<-release
+			}
+		}
+	})
+	eventually(t, "ready", func() bool { return r.get(t, "/readyz", nil) == 200 })
+	stall.Store(true)
+	var ready struct{ Problems []string }
+	eventually(t, "readyz failing", func() bool {
+		return r.get(t, "/readyz", &ready) == 503 && len(ready.Problems) == 1 && ready.Problems[0] == "loop stalled: engine"
+	})
+	has := func(ev string) func() bool {
+		return func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			for _, e := range events {
+				if e == ev {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	eventually(t, "stall reported to the operator channel", has("tocsin.loop_stalled:engine"))
+	stall.Store(false)
+	close(release)
+	eventually(t, "ready again", func() bool { return r.get(t, "/readyz", nil) == 200 })
+	eventually(t, "recovery reported", has("tocsin.loop_recovered:engine"))
+}

@@ -1,0 +1,126 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/metrics"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+// public lists the routes served without a token, and why.
+var public = map[string]string{
+	"GET /healthz": "liveness probe",
+	"GET /readyz":  "readiness probe; says only which loop is stalled",
+	"GET /metrics": "Prometheus scrape, as exporters are",
+	"/ping/":       "the ping URL is the credential, as in Healthchecks",
+}
+
+func testServer(t *testing.T) *Server {
+	t.Helper()
+	db, err := store.Open(context.Background(), t.TempDir()+"/t.db", store.Options{Clock: clock.Real{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	sum := sha256.Sum256([]byte("right-token"))
+	return &Server{DB: db, Clock: clock.Real{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Metrics: metrics.New(func() float64 { return 0 }, func() float64 { return 0 }),
+		Ping:    http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "OK") }),
+		Tokens:  func() []Token { return []Token{{Name: "admin", SHA256: sum[:]}} },
+		Env:     func() incident.Env { return incident.Env{} },
+		Reload:  func(context.Context) (string, error) { return "ok", nil },
+		Ready:   func(context.Context) []string { return nil },
+		Changed: func(int64, time.Time) {}, Queued: func() {}}
+}
+
+// TestEveryRouteRequiresAuth walks the route table: every route that is not
+// listed as public refuses requests without a valid bearer token, and the
+// public list matches the table.
+func TestEveryRouteRequiresAuth(t *testing.T) {
+	s := testServer(t)
+	h := s.Handler()
+	seenPublic := map[string]bool{}
+	for _, rt := range s.routes() {
+		method, path, ok := strings.Cut(rt.pattern, " ")
+		if !ok {
+			method, path = "GET", rt.pattern
+		}
+		path = strings.NewReplacer("{uuid}", "0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70", "{id}", "1").Replace(path)
+		if _, isPublic := public[rt.pattern]; isPublic != rt.public {
+			t.Errorf("%s: public=%v in the table, but the reviewed list says %v", rt.pattern, rt.public, isPublic)
+		}
+		if rt.public {
+			seenPublic[rt.pattern] = true
+			req := httptest.NewRequest(method, path, nil)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code == http.StatusUnauthorized {
+				t.Errorf("%s: public route asks for a token", rt.pattern)
+			}
+			continue
+		}
+		for _, auth := range []string{"", "Bearer", "Bearer wrong-token", "Basic cmlnaHQtdG9rZW4=", "bearer right-token"} {
+			req := httptest.NewRequest(method, path, strings.NewReader("{}"))
+			if auth != "" {
+				req.Header.Set("Authorization", auth)
+			}
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != http.StatusUnauthorized {
+				t.Errorf("%s with Authorization %q: status %d, want 401", rt.pattern, auth, w.Code)
+			}
+			if !strings.Contains(w.Body.String(), `"error"`) {
+				t.Errorf("%s: 401 without an error message: %s", rt.pattern, w.Body.String())
+			}
+		}
+		req := httptest.NewRequest(method, path, strings.NewReader("{}"))
+		req.Header.Set("Authorization", "Bearer right-token")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code == http.StatusUnauthorized || w.Code == http.StatusMethodNotAllowed {
+			t.Errorf("%s with the right token: status %d", rt.pattern, w.Code)
+		}
+	}
+	for p := range public {
+		if !seenPublic[p] {
+			t.Errorf("%s is listed as public but is not in the route table", p)
+		}
+	}
+}
+
+func TestBadRequests(t *testing.T) {
+	h := testServer(t).Handler()
+	for _, tc := range []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/api/v1/incidents/abc", 400},
+		{"GET", "/api/v1/incidents/-1", 400},
+		{"GET", "/api/v1/incidents/99", 404},
+		{"GET", "/api/v1/incidents?status=bogus", 400},
+		{"GET", "/api/v1/incidents?limit=0", 400},
+		{"GET", "/api/v1/checks/not-a-check", 404},
+		{"POST", "/api/v1/checks/not-a-check/pause", 404},
+		{"POST", "/api/v1/incidents/99/acknowledge", 404},
+		{"GET", "/api/v1/nothing-here", 404},
+		{"DELETE", "/api/v1/checks", 405},
+	} {
+		req := httptest.NewRequest(tc.method, tc.path, nil)
+		req.Header.Set("Authorization", "Bearer right-token")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != tc.status {
+			t.Errorf("%s %s: %d %s, want %d", tc.method, tc.path, w.Code, w.Body.String(), tc.status)
+		}
+	}
+}
