@@ -28,6 +28,7 @@ Usage:
   tocsin serve [--config FILE] [--listen ADDR] [--database DSN]
   tocsin config check FILE
   tocsin backup [--database DSN] DEST
+  tocsin receive [--listen ADDR] [--secret S]   print webhooks (for trying Tocsin out)
   tocsin version
 
 Environment: TOCSIN_CONFIG, TOCSIN_LISTEN, TOCSIN_DATABASE mirror the flags;
@@ -56,6 +57,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return configCheck(args[2], stdout, stderr)
 	case "backup":
 		return backup(args[1:], stdout, stderr)
+	case "receive":
+		return receive(args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "tocsin", version)
 		return 0
