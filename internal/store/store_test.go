@@ -1,0 +1,170 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/clock"
+)
+
+func open(t *testing.T, path string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), path, Options{Clock: clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestMigrateFromEmptyAndAgain(t *testing.T) {
+	path := t.TempDir() + "/t.db"
+	db := open(t, path)
+	v, err := db.SchemaVersion(context.Background())
+	if err != nil || v != 1 {
+		t.Fatalf("version %d %v", v, err)
+	}
+	db.Close()
+	db = open(t, path) // applying again is a no-op
+	if v, _ := db.SchemaVersion(context.Background()); v != 1 {
+		t.Fatalf("version after reopen %d", v)
+	}
+	var mode string
+	db.read.QueryRow("PRAGMA journal_mode").Scan(&mode)
+	if mode != "wal" {
+		t.Fatalf("journal mode %s", mode)
+	}
+}
+
+func TestRefuseNewerDatabase(t *testing.T) {
+	path := t.TempDir() + "/t.db"
+	db := open(t, path)
+	if _, err := db.write.Exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)"); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	_, err := Open(context.Background(), path, Options{Clock: clock.Real{}})
+	if err == nil || !strings.Contains(err.Error(), "newer than this binary") {
+		t.Fatalf("opened a newer database: %v", err)
+	}
+}
+
+func TestSyncChecks(t *testing.T) {
+	db := open(t, t.TempDir()+"/t.db")
+	ctx := context.Background()
+	def := func(name string) CheckDef {
+		return CheckDef{Name: name, Slug: name, Spec: tocsin.ScheduleSpec{Every: time.Hour}, Grace: time.Minute}
+	}
+	sync := func(defs ...CheckDef) SyncResult {
+		var res SyncResult
+		if err := db.Write(ctx, func(tx *Tx) error {
+			var err error
+			res, err = tx.SyncChecks(ctx, defs)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := sync(def("a"), def("b"))
+	if len(res.Created) != 2 {
+		t.Fatalf("%+v", res)
+	}
+	uuidA := res.UUIDs["a"]
+	var apiUUID string
+	db.Write(ctx, func(tx *Tx) error {
+		apiUUID, _ = tx.CreateCheck(ctx, def("from-api"))
+		return nil
+	})
+	res = sync(def("b"))
+	if len(res.Removed) != 1 || res.Removed[0] != "a" {
+		t.Fatalf("removal: %+v", res)
+	}
+	if _, err := db.CheckByUUID(ctx, apiUUID); err != nil {
+		t.Fatalf("config sync removed a check created by the API: %v", err)
+	}
+	if _, err := db.CheckByUUID(ctx, uuidA); tocsin.ErrorCode(err) != tocsin.ENotFound {
+		t.Fatalf("removed check still visible: %v", err)
+	}
+	res = sync(def("b"), def("a"))
+	if res.UUIDs["a"] != uuidA {
+		t.Fatalf("a came back with uuid %s, had %s", res.UUIDs["a"], uuidA)
+	}
+	// A UUID used by another check is a clear conflict, and nothing changes.
+	d := def("c")
+	d.UUID = uuidA
+	err := db.Write(ctx, func(tx *Tx) error { _, err := tx.SyncChecks(ctx, []CheckDef{def("a"), def("b"), d}); return err })
+	if tocsin.ErrorCode(err) != tocsin.EConflict {
+		t.Fatalf("duplicate uuid: %v", err)
+	}
+	checks, _ := db.Checks(ctx)
+	if len(checks) != 3 {
+		t.Fatalf("%d checks after a failed sync", len(checks))
+	}
+}
+
+func TestClaimsAreExclusive(t *testing.T) {
+	db := open(t, t.TempDir()+"/t.db")
+	ctx := context.Background()
+	db.Write(ctx, func(tx *Tx) error {
+		for i, ch := range []string{"a", "a", "a", "b"} {
+			added, err := tx.Enqueue(ctx, &tocsin.Notification{IdempotencyKey: "k" + string(rune('0'+i)), Channel: ch, Event: "e", Payload: []byte("{}")})
+			if err != nil || !added {
+				t.Fatal(added, err)
+			}
+		}
+		added, err := tx.Enqueue(ctx, &tocsin.Notification{IdempotencyKey: "k0", Channel: "a", Event: "e", Payload: []byte("{}")})
+		if err != nil || added {
+			t.Fatalf("same idempotency key enqueued twice: %v %v", added, err)
+		}
+		return nil
+	})
+	first, err := db.ClaimDue(ctx, "one", time.Minute, 10, 2, nil)
+	if err != nil || len(first) != 3 { // two of channel a, one of b
+		t.Fatalf("first claim: %d %v", len(first), err)
+	}
+	second, _ := db.ClaimDue(ctx, "two", time.Minute, 10, 2, nil)
+	if len(second) != 1 || second[0].Channel != "a" {
+		t.Fatalf("second claim got %d rows", len(second))
+	}
+	third, _ := db.ClaimDue(ctx, "three", time.Minute, 10, 2, nil)
+	if len(third) != 0 {
+		t.Fatalf("claimed rows twice")
+	}
+	if err := db.ReleaseClaims(ctx, "one"); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := db.ClaimDue(ctx, "three", time.Minute, 10, 2, map[string]bool{"b": true})
+	if len(again) != 2 {
+		t.Fatalf("after release: %d rows (busy channel b excluded)", len(again))
+	}
+}
+
+func TestBackup(t *testing.T) {
+	dir := t.TempDir()
+	db := open(t, dir+"/t.db")
+	ctx := context.Background()
+	db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.CreateCheck(ctx, CheckDef{Name: "x", Slug: "x", Spec: tocsin.ScheduleSpec{Every: time.Hour}})
+		return err
+	})
+	if err := db.Backup(ctx, dir+"/copy.db"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Backup(ctx, dir+"/copy.db"); err == nil {
+		t.Fatal("backup overwrote an existing file")
+	}
+	copyDB, err := sql.Open("sqlite", "file:"+dir+"/copy.db?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copyDB.Close()
+	var n int
+	if err := copyDB.QueryRow("SELECT COUNT(*) FROM checks").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("backup has %d checks: %v", n, err)
+	}
+}
