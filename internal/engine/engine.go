@@ -54,8 +54,18 @@ func New(db *store.DB, clk clock.Clock, env func() incident.Env, log *slog.Logge
 }
 
 // Schedule sets a check's deadline; a zero time removes it.
-func (e *Engine) Schedule(checkID int64, at time.Time) {
+func (e *Engine) Schedule(checkID int64, at time.Time) { e.set(checkID, at, false) }
+
+// scheduleIfAbsent puts back a deadline the engine popped, unless a ping
+// has set a newer one meanwhile: what the engine read may be stale by then.
+func (e *Engine) scheduleIfAbsent(checkID int64, at time.Time) { e.set(checkID, at, true) }
+
+func (e *Engine) set(checkID int64, at time.Time, ifAbsent bool) {
 	e.mu.Lock()
+	if _, present := e.queue.index[checkID]; ifAbsent && present {
+		e.mu.Unlock()
+		return
+	}
 	first, _ := e.queue.Peek()
 	e.queue.Set(checkID, at)
 	earlier := !at.IsZero() && (first.IsZero() || at.Before(first))
@@ -173,11 +183,9 @@ func (e *Engine) expire(ctx context.Context, ids []int64, now time.Time) {
 	if err != nil {
 		// Put them back: the next round tries again, nothing is lost.
 		e.log.Error("expire checks", "err", err, "checks", len(ids))
-		e.mu.Lock()
 		for _, id := range ids {
-			e.queue.Set(id, now)
+			e.scheduleIfAbsent(id, now)
 		}
-		e.mu.Unlock()
 		t := e.clock.NewTimer(time.Second)
 		select {
 		case <-ctx.Done():
@@ -187,7 +195,7 @@ func (e *Engine) expire(ctx context.Context, ids []int64, now time.Time) {
 		return
 	}
 	for _, d := range resched {
-		e.Schedule(d.CheckID, d.At)
+		e.scheduleIfAbsent(d.CheckID, d.At)
 	}
 	for _, d := range done {
 		e.log.Info("check down", "check_id", d.id, "late_by", d.by)
