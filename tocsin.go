@@ -88,6 +88,7 @@ type Check struct {
 	AlertAfter   time.Time // when the check goes down unless pinged; zero if never
 	Pings        int64     // pings received, numbering them
 	CreatedAt    time.Time
+	Version      int64 // changes with every stored write; a copy with an old one is stale
 }
 
 // ExpectedAt is when the next ping is due (the start of the grace period),

@@ -56,6 +56,9 @@ type Recorder struct {
 	log   *slog.Logger
 	reqs  chan *pending
 	beat  func()
+	// cache holds the last committed copy of each check pinged, by UUID.
+	// Only Run's goroutine touches it.
+	cache map[string]*tocsin.Check
 }
 
 type pending struct {
@@ -70,7 +73,8 @@ func NewRecorder(db *store.DB, clk clock.Clock, env func() incident.Env, hooks H
 	if beat == nil {
 		beat = func() {}
 	}
-	return &Recorder{db: db, clock: clk, env: env, hooks: hooks, log: log, reqs: make(chan *pending, 4*maxBatch), beat: beat}
+	return &Recorder{db: db, clock: clk, env: env, hooks: hooks, log: log, reqs: make(chan *pending, 4*maxBatch), beat: beat,
+		cache: map[string]*tocsin.Check{}}
 }
 
 // ErrStopped is returned for pings that arrive while the recorder stops.
@@ -141,11 +145,16 @@ type deadline struct {
 	at time.Time
 }
 
+// commit stores a batch in one transaction. Checks come from the cache
+// when it has them; the stored version guards every write, so a copy made
+// stale by another writer (the engine, the API, a config reload) is read
+// again and the ping applied to the fresh one.
 func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 	env := r.env()
 	var deadlines []deadline
-	var pings []tocsin.Ping
+	var pings []*tocsin.Ping
 	var trs []Transition
+	work := map[string]*tocsin.Check{} // this batch's copies, by UUID
 	queued := false
 	// The write gets its own deadline: a stuck disk must not hold the
 	// recorder forever, and the senders will retry.
@@ -153,34 +162,40 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 	defer cancel()
 	err := r.db.Write(wctx, func(tx *store.Tx) error {
 		deadlines, pings, trs, queued = deadlines[:0], pings[:0], trs[:0], false
+		clear(work)
 		now := r.clock.Now()
 		for _, p := range batch {
 			p.res = Result{}
-			c, err := r.lookup(wctx, tx, p)
+			c, err := r.lookup(wctx, tx, p, work)
 			if err != nil {
 				return err
 			}
 			if c == nil {
 				continue
 			}
-			p.res.Found, p.res.Check = true, c.UUID
 			ping := p.req.Ping
 			ping.At = now
 			tr := ApplyPing(c, &ping)
-			p.res.Transition = tr
-			if err := tx.SaveCheckState(wctx, c); err != nil {
-				return err
-			}
-			if err := tx.InsertPing(wctx, &ping); err != nil {
-				return err
-			}
-			if ping.N%PingsKept == 0 {
-				if err := tx.PrunePings(wctx, c.ID, ping.N-PingsKept+1); err != nil {
+			err = tx.SaveCheckState(wctx, c)
+			if errors.Is(err, store.ErrStale) {
+				delete(r.cache, c.UUID)
+				delete(work, c.UUID)
+				if c, err = r.lookup(wctx, tx, p, work); err != nil || c == nil {
+					if err == nil {
+						continue
+					}
 					return err
 				}
+				ping = p.req.Ping
+				ping.At = now
+				tr = ApplyPing(c, &ping)
+				err = tx.SaveCheckState(wctx, c)
 			}
-			ping.Body = nil
-			pings = append(pings, ping)
+			if err != nil {
+				return err
+			}
+			p.res.Found, p.res.Check, p.res.Transition = true, c.UUID, tr
+			pings = append(pings, &ping)
 			trs = append(trs, tr)
 			deadlines = append(deadlines, deadline{c.ID, c.AlertAfter})
 			data := map[string]any{"ping_n": ping.N, "kind": ping.Kind, "from": tr.From, "to": tr.To, "remote_addr": ping.RemoteAddr}
@@ -200,10 +215,27 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 				queued = true
 			}
 		}
+		if err := tx.InsertPings(wctx, pings); err != nil {
+			return err
+		}
+		for _, p := range pings {
+			if p.N%PingsKept == 0 {
+				if err := tx.PrunePings(wctx, p.CheckID, p.N-PingsKept+1); err != nil {
+					return err
+				}
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		r.log.Error("store pings", "err", err, "batch", len(batch))
+		for id := range work {
+			delete(r.cache, id) // what the failed transaction did to them is undone
+		}
+	} else {
+		for id, c := range work {
+			r.cache[id] = c
+		}
 	}
 	for _, p := range batch {
 		if err != nil {
@@ -220,25 +252,48 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 		}
 	}
 	if r.hooks.Committed != nil {
-		r.hooks.Committed(pings, trs, queued)
+		out := make([]tocsin.Ping, len(pings))
+		for i, p := range pings {
+			out[i] = *p
+			out[i].Body = nil
+		}
+		r.hooks.Committed(out, trs, queued)
 	}
 }
 
-func (r *Recorder) lookup(ctx context.Context, tx *store.Tx, p *pending) (*tocsin.Check, error) {
-	if p.req.UUID != "" {
-		c, err := tx.CheckByUUID(ctx, p.req.UUID)
-		if tocsin.ErrorCode(err) == tocsin.ENotFound {
+// lookup finds the check a ping addresses: this batch's copy, else a copy
+// of the cached one, else the stored one. It returns nil if there is none.
+func (r *Recorder) lookup(ctx context.Context, tx *store.Tx, p *pending, work map[string]*tocsin.Check) (*tocsin.Check, error) {
+	uuid := p.req.UUID
+	if uuid == "" {
+		cs, err := tx.ChecksBySlug(ctx, p.req.Slug)
+		if err != nil || len(cs) == 0 {
+			return nil, err
+		}
+		if len(cs) > 1 {
+			p.res.Ambiguous = true
 			return nil, nil
 		}
-		return c, err
+		uuid = cs[0].UUID
+		if _, ok := work[uuid]; !ok {
+			work[uuid] = cs[0]
+		}
 	}
-	cs, err := tx.ChecksBySlug(ctx, p.req.Slug)
-	if err != nil || len(cs) == 0 {
-		return nil, err
+	if c, ok := work[uuid]; ok {
+		return c, nil
 	}
-	if len(cs) > 1 {
-		p.res.Ambiguous = true
+	if c, ok := r.cache[uuid]; ok {
+		cp := *c
+		work[uuid] = &cp
+		return &cp, nil
+	}
+	c, err := tx.CheckByUUID(ctx, uuid)
+	if tocsin.ErrorCode(err) == tocsin.ENotFound {
 		return nil, nil
 	}
-	return cs[0], nil
+	if err != nil {
+		return nil, err
+	}
+	work[uuid] = c
+	return c, nil
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 
 const checkColumns = `id, uuid, name, slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
 	auto_resolve, methods, manual_resume, runbook_url, description, status, last_ping_at,
-	last_start_at, last_start_rid, last_duration, alert_after, pings, created_at`
+	last_start_at, last_start_rid, last_duration, alert_after, pings, created_at, version`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -27,7 +28,7 @@ func (db *DB) scanCheck(r rowScanner) (*tocsin.Check, error) {
 	var status string
 	err := r.Scan(&c.ID, &c.UUID, &c.Name, &c.Slug, &every, &c.Spec.Cron, &c.Spec.TZ, &grace, &notify,
 		&autoResolve, &c.Methods, &manualResume, &c.RunbookURL, &c.Description, &status, &lastPing,
-		&lastStart, &c.LastStartRID, &lastDur, &alertAfter, &c.Pings, &created)
+		&lastStart, &c.LastStartRID, &lastDur, &alertAfter, &c.Pings, &created, &c.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -135,17 +136,28 @@ func (tx *Tx) ChecksBySlug(ctx context.Context, slug string) ([]*tocsin.Check, e
 	return tx.db.queryChecks(ctx, tx.tx, "AND slug = $1 LIMIT 2", slug)
 }
 
-// SaveCheckState writes the state fields of c.
+// ErrStale is returned when a check changed since it was read.
+var ErrStale = errors.New("check changed since it was read")
+
+// SaveCheckState writes the state fields of c, if the stored check is still
+// at c.Version (else ErrStale), and advances c.Version.
 func (tx *Tx) SaveCheckState(ctx context.Context, c *tocsin.Check) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE checks SET status = $1, last_ping_at = $2, last_start_at = $3,
-		last_start_rid = $4, last_duration = $5, alert_after = $6, pings = $7 WHERE id = $8`,
+	res, err := tx.tx.StmtContext(ctx, tx.db.saveState).ExecContext(ctx,
 		string(c.Status), ms(c.LastPingAt), ms(c.LastStartAt), c.LastStartRID,
-		c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings, c.ID)
+		c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings, c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("save check state: %w", err)
 	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return ErrStale
+	}
+	c.Version++
 	return nil
 }
+
+const saveStateSQL = `UPDATE checks SET status = $1, last_ping_at = $2, last_start_at = $3, last_start_rid = $4,
+	last_duration = $5, alert_after = $6, pings = $7, version = version + 1
+	WHERE id = $8 AND version = $9 AND deleted_at = 0`
 
 // CheckDef is a check's definition, as config or the API gives it.
 type CheckDef struct {
@@ -235,7 +247,7 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 		}
 		_, err = tx.tx.ExecContext(ctx, `UPDATE checks SET slug = $1, schedule_every = $2, schedule_cron = $3, schedule_tz = $4,
 			grace = $5, notify = $6, auto_resolve = $7, methods = $8, manual_resume = $9, runbook_url = $10,
-			description = $11, uuid = $12, deleted_at = 0, managed_by = 'config' WHERE id = $13`, append(args, id, s.id)...)
+			description = $11, uuid = $12, deleted_at = 0, managed_by = 'config', version = version + 1 WHERE id = $13`, append(args, id, s.id)...)
 		if err != nil {
 			return res, fmt.Errorf("update check %q: %w", d.Name, uniqueToUser(err, "uuid "+id+" is already used by another check"))
 		}
@@ -246,7 +258,7 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 		if seen[name] || s.deletedAt != 0 || s.managedBy != "config" {
 			continue
 		}
-		if _, err := tx.tx.ExecContext(ctx, "UPDATE checks SET deleted_at = $1, alert_after = 0 WHERE id = $2", now, s.id); err != nil {
+		if _, err := tx.tx.ExecContext(ctx, "UPDATE checks SET deleted_at = $1, alert_after = 0, version = version + 1 WHERE id = $2", now, s.id); err != nil {
 			return res, fmt.Errorf("remove check %q: %w", name, err)
 		}
 		res.Removed = append(res.Removed, name)
@@ -305,18 +317,39 @@ func NewUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// InsertPing stores a ping.
-func (tx *Tx) InsertPing(ctx context.Context, p *tocsin.Ping) error {
-	var exit any
-	if p.ExitStatus != nil {
-		exit = *p.ExitStatus
-	}
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO pings (check_id, n, at, kind, exit_status, rid, method, remote_addr,
-		scheme, user_agent, body, truncated, duration) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-		p.CheckID, p.N, ms(p.At), string(p.Kind), exit, p.RID, p.Method, p.RemoteAddr, p.Scheme, p.UserAgent,
-		p.Body, boolInt(p.Truncated), p.Duration.Milliseconds())
-	if err != nil {
-		return fmt.Errorf("insert ping: %w", err)
+// InsertPings stores pings with one statement.
+func (tx *Tx) InsertPings(ctx context.Context, pings []*tocsin.Ping) error {
+	const cols = 13
+	for len(pings) > 0 {
+		n := min(len(pings), 500) // stays well under SQLite's limit on variables
+		var q strings.Builder
+		q.WriteString(`INSERT INTO pings (check_id, n, at, kind, exit_status, rid, method, remote_addr, scheme,
+			user_agent, body, truncated, duration) VALUES `)
+		args := make([]any, 0, n*cols)
+		for i, p := range pings[:n] {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for j := 0; j < cols; j++ {
+				if j > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteByte('$')
+				q.WriteString(strconv.Itoa(i*cols + j + 1))
+			}
+			q.WriteByte(')')
+			var exit any
+			if p.ExitStatus != nil {
+				exit = *p.ExitStatus
+			}
+			args = append(args, p.CheckID, p.N, ms(p.At), string(p.Kind), exit, p.RID, p.Method, p.RemoteAddr,
+				p.Scheme, p.UserAgent, p.Body, boolInt(p.Truncated), p.Duration.Milliseconds())
+		}
+		if _, err := tx.tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("insert pings: %w", err)
+		}
+		pings = pings[n:]
 	}
 	return nil
 }

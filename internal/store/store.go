@@ -38,6 +38,9 @@ type DB struct {
 	clock clock.Clock
 	sched ScheduleFunc
 	path  string
+
+	// Statements of the ping path, parsed once on the writer connection.
+	saveState *sql.Stmt
 }
 
 // Options configure Open.
@@ -104,11 +107,18 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if db.saveState, err = w.PrepareContext(ctx, saveStateSQL); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: prepare: %w", err)
+	}
 	return db, nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	if db.saveState != nil {
+		db.saveState.Close()
+	}
 	return errors.Join(db.read.Close(), db.write.Close())
 }
 

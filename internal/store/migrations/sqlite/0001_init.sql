@@ -22,6 +22,7 @@ CREATE TABLE checks (
     last_duration    INTEGER NOT NULL DEFAULT 0,  -- milliseconds
     alert_after      INTEGER NOT NULL DEFAULT 0,  -- when the check goes down unless pinged
     pings            INTEGER NOT NULL DEFAULT 0,  -- pings received, numbering them
+    version          INTEGER NOT NULL DEFAULT 0,  -- bumped by every write: cached copies compare it
     managed_by       TEXT    NOT NULL DEFAULT 'api', -- 'config': kept in step with the config file
     created_at       INTEGER NOT NULL,
     deleted_at       INTEGER NOT NULL DEFAULT 0

@@ -1,0 +1,327 @@
+// Package benchkit holds what the benchmark programs under bench/ share: a
+// description of the machine they ran on, an HTTP load generator, a seeder
+// that writes checks straight into a store, and small statistics functions.
+package benchkit
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+// Machine describes the computer a benchmark runs on, as a few lines of
+// Markdown for docs/benchmarks.md.
+func Machine(dir string) string {
+	cpu := firstField("/proc/cpuinfo", "model name")
+	mem := firstField("/proc/meminfo", "MemTotal")
+	osName := strings.Trim(firstFieldSep("/etc/os-release", "PRETTY_NAME", "="), `"`)
+	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	fs := "unknown"
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err == nil {
+		switch st.Type {
+		case 0xEF53:
+			fs = "ext4"
+		case 0x01021994:
+			fs = "tmpfs"
+		case 0x58465342:
+			fs = "xfs"
+		case 0x9123683E:
+			fs = "btrfs"
+		case 0x794c7630:
+			fs = "overlayfs"
+		default:
+			fs = fmt.Sprintf("type %#x", st.Type)
+		}
+	}
+	load, _ := os.ReadFile("/proc/loadavg")
+	loadFields := strings.Fields(string(load))
+	if len(loadFields) > 3 {
+		loadFields = loadFields[:3]
+	}
+	return fmt.Sprintf("- CPU: %s, %d logical cores (GOMAXPROCS %d)\n- RAM: %s\n- OS: %s, Linux %s\n- Go: %s %s/%s\n- Database directory on: %s\n- Load average at start (1, 5, 15 min): %s\n",
+		cpu, runtime.NumCPU(), runtime.GOMAXPROCS(0), mem, osName, strings.TrimSpace(string(kernel)),
+		runtime.Version(), runtime.GOOS, runtime.GOARCH, fs, strings.Join(loadFields, " "))
+}
+
+func firstField(path, key string) string { return firstFieldSep(path, key, ":") }
+
+func firstFieldSep(path, key, sep string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), sep)
+		if ok && strings.TrimSpace(k) == key {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+// Result is what one load run measured.
+type Result struct {
+	OK, Failed int           // responses in the window: 200 OK, anything else or a transport error
+	Window     time.Duration // length of the measured window
+	Latencies  []time.Duration
+	FirstError string
+}
+
+// RPS is successful requests per second over the window.
+func (r Result) RPS() float64 { return float64(r.OK) / r.Window.Seconds() }
+
+// Percentile returns the p-th percentile (0..100) of the latencies.
+func (r Result) Percentile(p float64) time.Duration { return Percentile(r.Latencies, p) }
+
+// Percentile returns the p-th percentile (0..100) of ds, nearest rank; ds
+// is sorted in place.
+func Percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	i := int(float64(len(ds))*p/100+0.5) - 1
+	return ds[max(0, min(i, len(ds)-1))]
+}
+
+// NewClient returns a keep-alive HTTP/1.1 client that holds up to conns
+// connections to one host.
+func NewClient(conns int) *http.Client {
+	return &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		MaxIdleConns:        conns,
+		MaxIdleConnsPerHost: conns,
+		MaxConnsPerHost:     conns,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+	}}
+}
+
+// Load sends GET requests from conc workers, each on its own keep-alive
+// connection, for warmup plus window. Request i goes to url(i). Only
+// requests that start and finish inside the window are counted.
+func Load(ctx context.Context, url func(i int64) string, conc int, warmup, window time.Duration) Result {
+	client := NewClient(conc)
+	defer client.CloseIdleConnections()
+	start := time.Now()
+	from, to := start.Add(warmup), start.Add(warmup+window)
+	var next atomic.Int64
+	type part struct {
+		ok, failed int
+		lat        []time.Duration
+		err        string
+	}
+	parts := make([]part, conc)
+	var wg sync.WaitGroup
+	for w := range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := &parts[w]
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				if !t0.Before(to) {
+					return
+				}
+				ok, err := get(ctx, client, url(next.Add(1)-1))
+				t1 := time.Now()
+				if t0.Before(from) || t1.After(to) {
+					continue
+				}
+				if ok {
+					p.ok++
+					p.lat = append(p.lat, t1.Sub(t0))
+				} else {
+					p.failed++
+					if p.err == "" && err != nil {
+						p.err = err.Error()
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	res := Result{Window: window}
+	for _, p := range parts {
+		res.OK += p.ok
+		res.Failed += p.failed
+		res.Latencies = append(res.Latencies, p.lat...)
+		if res.FirstError == "" {
+			res.FirstError = p.err
+		}
+	}
+	return res
+}
+
+func get(ctx context.Context, c *http.Client, url string) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return false, err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return false, fmt.Errorf("%s: HTTP %d", url, resp.StatusCode)
+	}
+	return true, nil
+}
+
+// PingAll pings every URL once from conc workers and returns when all are
+// answered, or the first failure.
+func PingAll(ctx context.Context, urls []string, conc int) error {
+	client := NewClient(conc)
+	defer client.CloseIdleConnections()
+	var next atomic.Int64
+	errc := make(chan error, conc)
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(urls) {
+					return
+				}
+				if ok, err := get(ctx, client, urls[i]); !ok {
+					errc <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	return <-errc
+}
+
+// Seed writes checks straight into the store at path, in transactions of
+// at most 10,000, and returns their UUIDs in order. They are created as API
+// checks, which a config file does not remove.
+func Seed(ctx context.Context, path string, defs []store.CheckDef) ([]string, error) {
+	db, err := store.Open(ctx, path, store.Options{Clock: clock.Real{}})
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	uuids := make([]string, 0, len(defs))
+	for len(defs) > 0 {
+		n := min(len(defs), 10_000)
+		err := db.Write(ctx, func(tx *store.Tx) error {
+			for _, d := range defs[:n] {
+				id, err := tx.CreateCheck(ctx, d)
+				if err != nil {
+					return err
+				}
+				uuids = append(uuids, id)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("seed checks: %w", err)
+		}
+		defs = defs[n:]
+	}
+	return uuids, nil
+}
+
+// Checks returns n check definitions named prefix-000001..., each with a
+// fresh UUID, period every and the given grace and channels.
+func Checks(prefix string, n int, every, grace time.Duration, notify []string) []store.CheckDef {
+	defs := make([]store.CheckDef, n)
+	for i := range defs {
+		name := fmt.Sprintf("%s-%06d", prefix, i+1)
+		defs[i] = store.CheckDef{UUID: store.NewUUID(), Name: name, Slug: name, Spec: tocsin.ScheduleSpec{Every: every},
+			Grace: grace, Notify: notify, AutoResolve: true}
+	}
+	return defs
+}
+
+// ModuleRoot is the directory of the Tocsin module, for building the binary.
+func ModuleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", fmt.Errorf("go env GOMOD: %w", err)
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", fmt.Errorf("run this from inside the tocsin module")
+	}
+	return strings.TrimSuffix(mod, "/go.mod"), nil
+}
+
+// Ms formats a duration in milliseconds with one decimal.
+func Ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond)) }
+
+// FsyncProbe writes 4 KiB and fdatasyncs it, over and over for d, in a file
+// in dir: the floor under any durable commit on that disk. It returns the
+// number of syncs and their latencies.
+func FsyncProbe(dir string, d time.Duration) ([]time.Duration, error) {
+	f, err := os.CreateTemp(dir, "fsync-probe-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	buf := make([]byte, 4096)
+	var lat []time.Duration
+	end := time.Now().Add(d)
+	for i := 0; time.Now().Before(end); i++ {
+		t0 := time.Now()
+		if _, err := f.WriteAt(buf, int64(i%256)*4096); err != nil {
+			return nil, err
+		}
+		if err := syscall.Fdatasync(int(f.Fd())); err != nil {
+			return nil, err
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	return lat, nil
+}
+
+// Scrape reads the value of every metric sample whose line starts with one
+// of names from a Prometheus text exposition at url.
+func Scrape(url string, names ...string) (map[string]float64, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		for _, n := range names {
+			if rest, ok := strings.CutPrefix(line, n+" "); ok {
+				var v float64
+				fmt.Sscan(rest, &v)
+				out[n] = v
+			}
+		}
+	}
+	return out, sc.Err()
+}
