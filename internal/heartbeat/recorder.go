@@ -198,18 +198,14 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 			pings = append(pings, &ping)
 			trs = append(trs, tr)
 			deadlines = append(deadlines, deadline{c.ID, c.AlertAfter})
-			data := map[string]any{"ping_n": ping.N, "kind": ping.Kind, "from": tr.From, "to": tr.To, "remote_addr": ping.RemoteAddr}
-			if ping.ExitStatus != nil {
-				data["exit_status"] = *ping.ExitStatus
-			}
 			switch {
 			case tr.WentDown:
-				if _, err := incident.OpenForCheck(wctx, tx, env, c, now, tr.Reason, data); err != nil {
+				if _, err := incident.OpenForCheck(wctx, tx, env, c, now, tr.Reason, pingData(&ping, tr)); err != nil {
 					return err
 				}
 				queued = true
 			case tr.CameUp:
-				if err := incident.RecoverCheck(wctx, tx, env, c, now, tr.Reason, data); err != nil {
+				if err := incident.RecoverCheck(wctx, tx, env, c, now, tr.Reason, pingData(&ping, tr)); err != nil {
 					return err
 				}
 				queued = true
@@ -259,6 +255,19 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 		}
 		r.hooks.Committed(out, trs, queued)
 	}
+}
+
+// pingData is the evidence a state change records: the ping that caused it.
+func pingData(p *tocsin.Ping, tr Transition) map[string]any {
+	data := map[string]any{"ping_n": p.N, "kind": p.Kind, "from": tr.From, "to": tr.To, "remote_addr": p.RemoteAddr,
+		"method": p.Method, "user_agent": p.UserAgent}
+	if p.ExitStatus != nil {
+		data["exit_status"] = *p.ExitStatus
+	}
+	if p.RID != "" {
+		data["rid"] = p.RID
+	}
+	return data
 }
 
 // lookup finds the check a ping addresses: this batch's copy, else a copy

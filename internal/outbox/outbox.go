@@ -48,10 +48,24 @@ type Dispatcher struct {
 	// OnResult, if set, is told of each attempt.
 	OnResult func(channel, outcome string, latency time.Duration)
 
-	mu    sync.Mutex
-	lanes map[string]*lane
-	wake  chan struct{}
-	wg    sync.WaitGroup
+	mu       sync.Mutex
+	lanes    map[string]*lane
+	inLane   map[int64]bool // rows held by lanes, so a row is never queued twice
+	wake     chan struct{}
+	wg       sync.WaitGroup
+	outcomes chan outcome
+}
+
+// outcome is the result of one attempt, waiting to be recorded.
+type outcome struct {
+	n       *tocsin.Notification
+	ch      tocsin.Channel
+	attempt int
+	kind    string
+	err     error
+	latency time.Duration
+	retryAt time.Time
+	max     int
 }
 
 type lane struct {
@@ -66,7 +80,8 @@ func New(db *store.DB, clk clock.Clock, log *slog.Logger, senders map[string]toc
 		beat = func() {}
 	}
 	return &Dispatcher{db: db, clock: clk, log: log, senders: senders, channels: channels, config: config,
-		owner: owner, beat: beat, lanes: map[string]*lane{}, wake: make(chan struct{}, 1)}
+		owner: owner, beat: beat, lanes: map[string]*lane{}, inLane: map[int64]bool{}, wake: make(chan struct{}, 1),
+		outcomes: make(chan outcome, 1024)}
 }
 
 // Poke tells the dispatcher that rows were queued.
@@ -82,14 +97,26 @@ func (d *Dispatcher) Poke() {
 // once, when a single-node store releases them at start).
 const claimLease = 10 * time.Minute
 
+// laneDepth is how many rows a lane holds per concurrent send: claiming
+// several at a time keeps claim transactions few when a burst goes out.
+const laneDepth = 8
+
 // Run claims and dispatches due rows until ctx ends, then waits for the
-// sends in flight (each bounded by its deadline).
+// sends in flight (each bounded by its deadline) and records their outcomes.
 func (d *Dispatcher) Run(ctx context.Context) {
-	defer d.wg.Wait()
+	recorded := make(chan struct{})
+	go func() { d.recordOutcomes(ctx); close(recorded) }()
+	defer func() {
+		d.wg.Wait()
+		close(d.outcomes)
+		<-recorded
+	}()
 	for {
 		d.beat()
 		busy := d.busyChannels()
-		claimed, err := d.db.ClaimDue(ctx, d.owner, claimLease, 200, d.config().PerChannel, busy)
+		per := d.config().PerChannel
+		lease := max(claimLease, time.Duration(laneDepth+2)*d.maxTimeout())
+		claimed, err := d.db.ClaimDue(ctx, d.owner, lease, 500, per*laneDepth, busy)
 		if err != nil && ctx.Err() == nil {
 			d.log.Error("claim notifications", "err", err)
 		}
@@ -119,6 +146,23 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	}
 }
 
+// maxTimeout is the longest send deadline of the channels with lanes.
+func (d *Dispatcher) maxTimeout() time.Duration {
+	d.mu.Lock()
+	names := make([]string, 0, len(d.lanes))
+	for name := range d.lanes {
+		names = append(names, name)
+	}
+	d.mu.Unlock()
+	longest := 10 * time.Second
+	for _, name := range names {
+		if ch, ok := d.channels(name); ok && ch.Timeout > longest {
+			longest = ch.Timeout
+		}
+	}
+	return longest
+}
+
 // busyChannels are those whose lane already holds enough work.
 func (d *Dispatcher) busyChannels() map[string]bool {
 	per := d.config().PerChannel
@@ -126,7 +170,7 @@ func (d *Dispatcher) busyChannels() map[string]bool {
 	defer d.mu.Unlock()
 	busy := map[string]bool{}
 	for name, l := range d.lanes {
-		if len(l.queue)+l.running >= per {
+		if len(l.queue)+l.running >= per*laneDepth {
 			busy[name] = true
 		}
 	}
@@ -136,6 +180,10 @@ func (d *Dispatcher) busyChannels() map[string]bool {
 func (d *Dispatcher) dispatch(ctx context.Context, n *tocsin.Notification) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.inLane[n.ID] {
+		return
+	}
+	d.inLane[n.ID] = true
 	l := d.lanes[n.Channel]
 	if l == nil {
 		l = &lane{}
@@ -170,19 +218,19 @@ func (d *Dispatcher) work(ctx context.Context, name string, l *lane) {
 
 func (d *Dispatcher) send(ctx context.Context, n *tocsin.Notification) {
 	if ctx.Err() != nil {
+		d.leave(n)
 		return // shutting down: the claim is released at the next start
 	}
 	cfg := d.config()
-	attempt := n.Attempts + 1
+	o := outcome{n: n, attempt: n.Attempts + 1, max: cfg.MaxAttempts}
 	ch, ok := d.channels(n.Channel)
+	o.ch = ch
 	var retry bool
-	var err error
-	var latency time.Duration
 	switch sender := d.senders[ch.Type]; {
 	case !ok:
-		err = fmt.Errorf("channel %q is not configured", n.Channel)
+		o.err = fmt.Errorf("channel %q is not configured", n.Channel)
 	case sender == nil:
-		err = fmt.Errorf("channel %q has unsupported type %q", n.Channel, ch.Type)
+		o.err = fmt.Errorf("channel %q has unsupported type %q", n.Channel, ch.Type)
 	default:
 		timeout := ch.Timeout
 		if timeout <= 0 {
@@ -190,66 +238,111 @@ func (d *Dispatcher) send(ctx context.Context, n *tocsin.Notification) {
 		}
 		sctx, cancel := context.WithTimeout(ctx, timeout)
 		start := d.clock.Now()
-		retry, err = sender.Send(sctx, ch, n)
-		latency = d.clock.Now().Sub(start)
+		retry, o.err = sender.Send(sctx, ch, n)
+		o.latency = d.clock.Now().Sub(start)
 		cancel()
-		if err != nil && ctx.Err() != nil {
+		if o.err != nil && ctx.Err() != nil {
+			d.leave(n)
 			return // interrupted by shutdown, not the receiver's fault
 		}
 	}
-	outcome := OutcomeSent
-	var retryAt time.Time
-	if err != nil {
-		outcome = OutcomeGivenUp
-		if retry && attempt < cfg.MaxAttempts {
-			outcome = OutcomeRetry
-			retryAt = d.clock.Now().Add(Backoff(cfg, attempt))
+	o.kind = OutcomeSent
+	if o.err != nil {
+		o.kind = OutcomeGivenUp
+		if retry && o.attempt < cfg.MaxAttempts {
+			o.kind = OutcomeRetry
+			o.retryAt = d.clock.Now().Add(Backoff(cfg, o.attempt))
 		}
+		d.log.Warn("notification failed", "channel", n.Channel, "notification_id", n.ID, "attempt", o.attempt,
+			"outcome", o.kind, "err", o.err)
 	}
 	if d.OnResult != nil {
-		d.OnResult(n.Channel, outcome, latency)
+		d.OnResult(n.Channel, o.kind, o.latency)
 	}
-	// Recording the outcome gets its own deadline, past a shutdown: a sent
-	// notification that is not recorded would be sent again.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	werr := d.db.Write(rctx, func(tx *store.Tx) error {
-		entry := &tocsin.TimelineEntry{IncidentID: n.IncidentID, Actor: "tocsin",
-			Data: mustJSON(map[string]any{"channel": n.Channel, "idempotency_key": n.IdempotencyKey, "attempt": attempt,
-				"latency_ms": latency.Milliseconds(), "error": errText(err)})}
-		switch outcome {
-		case OutcomeSent:
-			if err := tx.MarkSent(rctx, n.ID, attempt); err != nil {
-				return err
+	d.outcomes <- o
+}
+
+// leave forgets a row that a lane gave up without an outcome.
+func (d *Dispatcher) leave(n *tocsin.Notification) {
+	d.mu.Lock()
+	delete(d.inLane, n.ID)
+	d.mu.Unlock()
+}
+
+// recordOutcomes writes outcomes in batches, each batch in one transaction
+// (a burst of sends costs a few commits, not one each). It runs until the
+// outcomes channel is closed and drained, past ctx's end: a sent
+// notification that is not recorded would be sent again.
+func (d *Dispatcher) recordOutcomes(ctx context.Context) {
+	batch := make([]outcome, 0, 256)
+	for o := range d.outcomes {
+		batch = append(batch[:0], o)
+	fill:
+		for len(batch) < cap(batch) {
+			select {
+			case o, ok := <-d.outcomes:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, o)
+			default:
+				break fill
 			}
-			entry.Kind = tocsin.TimelineNotifySent
-			entry.Message = fmt.Sprintf("%s delivered to %s (%s) in %s, attempt %d", n.Event, n.Channel, ch.Type,
-				latency.Round(time.Millisecond), attempt)
-		case OutcomeRetry:
-			if err := tx.MarkRetry(rctx, n.ID, attempt, err.Error(), retryAt); err != nil {
-				return err
-			}
-			entry.Kind = tocsin.TimelineNotifyFailed
-			entry.Message = fmt.Sprintf("%s to %s failed (attempt %d of %d): %s; retry at %s", n.Event, n.Channel,
-				attempt, cfg.MaxAttempts, err, retryAt.UTC().Format(time.RFC3339))
-		default:
-			if err := tx.MarkRetry(rctx, n.ID, attempt, err.Error(), time.Time{}); err != nil {
-				return err
-			}
-			entry.Kind = tocsin.TimelineNotifyGivenUp
-			entry.Message = fmt.Sprintf("%s to %s FAILED for good after attempt %d: %s", n.Event, n.Channel, attempt, err)
 		}
-		if n.IncidentID == 0 {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		err := d.db.Write(rctx, func(tx *store.Tx) error {
+			for _, o := range batch {
+				if err := record(rctx, tx, o); err != nil {
+					return err
+				}
+			}
 			return nil
+		})
+		cancel()
+		if err != nil {
+			// The rows stay claimed until the lease lapses, then go out
+			// again with the same idempotency keys.
+			d.log.Error("record notification outcomes", "err", err, "outcomes", len(batch))
 		}
-		return tx.AppendTimeline(rctx, entry)
-	})
-	if werr != nil {
-		d.log.Error("record notification outcome", "err", werr, "notification_id", n.ID, "outcome", outcome)
+		for _, o := range batch {
+			d.leave(o.n)
+		}
+		d.Poke()
 	}
-	if err != nil {
-		d.log.Warn("notification failed", "channel", n.Channel, "notification_id", n.ID, "attempt", attempt, "outcome", outcome, "err", err)
+}
+
+// record writes one outcome and its timeline entry.
+func record(ctx context.Context, tx *store.Tx, o outcome) error {
+	n := o.n
+	entry := &tocsin.TimelineEntry{IncidentID: n.IncidentID, Actor: "tocsin",
+		Data: mustJSON(map[string]any{"channel": n.Channel, "idempotency_key": n.IdempotencyKey, "attempt": o.attempt,
+			"latency_ms": o.latency.Milliseconds(), "error": errText(o.err)})}
+	switch o.kind {
+	case OutcomeSent:
+		if err := tx.MarkSent(ctx, n.ID, o.attempt); err != nil {
+			return err
+		}
+		entry.Kind = tocsin.TimelineNotifySent
+		entry.Message = fmt.Sprintf("%s delivered to %s (%s) in %s, attempt %d", n.Event, n.Channel, o.ch.Type,
+			o.latency.Round(time.Millisecond), o.attempt)
+	case OutcomeRetry:
+		if err := tx.MarkRetry(ctx, n.ID, o.attempt, o.err.Error(), o.retryAt); err != nil {
+			return err
+		}
+		entry.Kind = tocsin.TimelineNotifyFailed
+		entry.Message = fmt.Sprintf("%s to %s failed (attempt %d of %d): %s; retry at %s", n.Event, n.Channel,
+			o.attempt, o.max, o.err, o.retryAt.UTC().Format(time.RFC3339))
+	default:
+		if err := tx.MarkRetry(ctx, n.ID, o.attempt, o.err.Error(), time.Time{}); err != nil {
+			return err
+		}
+		entry.Kind = tocsin.TimelineNotifyGivenUp
+		entry.Message = fmt.Sprintf("%s to %s FAILED for good after attempt %d: %s", n.Event, n.Channel, o.attempt, o.err)
 	}
+	if n.IncidentID == 0 {
+		return nil
+	}
+	return tx.AppendTimeline(ctx, entry)
 }
 
 // Backoff is the delay before the attempt after attempt: base doubled per

@@ -30,8 +30,9 @@ CREATE TABLE checks (
 CREATE INDEX checks_slug ON checks (slug) WHERE deleted_at = 0;
 CREATE INDEX checks_alert_after ON checks (alert_after) WHERE alert_after > 0 AND deleted_at = 0;
 
+-- Keyed by check and sequence number, without a rowid: one b-tree to
+-- insert into per ping, and a check's pings are stored together.
 CREATE TABLE pings (
-    id          INTEGER PRIMARY KEY,
     check_id    INTEGER NOT NULL REFERENCES checks (id),
     n           INTEGER NOT NULL,
     at          INTEGER NOT NULL,
@@ -44,9 +45,9 @@ CREATE TABLE pings (
     user_agent  TEXT    NOT NULL DEFAULT '',
     body        BLOB,
     truncated   INTEGER NOT NULL DEFAULT 0,
-    duration    INTEGER NOT NULL DEFAULT 0
-);
-CREATE UNIQUE INDEX pings_check_n ON pings (check_id, n);
+    duration    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (check_id, n)
+) WITHOUT ROWID;
 
 CREATE TABLE incidents (
     id          INTEGER PRIMARY KEY,
