@@ -251,11 +251,11 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 			return err
 		}
 		// A changed period or grace moves deadlines.
-		if err := tx.RecomputeDeadlines(ctx); err != nil {
+		if err := tx.RecomputeDeadlines(ctx, res); err != nil {
 			return err
 		}
 		return tx.Audit(ctx, "tocsin", "config."+why, fmt.Sprintf("config %s applied", cfg.File), map[string]any{
-			"file": cfg.File, "created": res.Created, "updated": len(res.Updated), "removed": res.Removed})
+			"file": cfg.File, "created": res.Created, "updated": res.Updated, "removed": res.Removed})
 	})
 	if err != nil {
 		return "", fmt.Errorf("apply config: %w", err)
@@ -267,8 +267,8 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 	if len(st.tokens) == 0 {
 		a.log.Warn("no API tokens configured: the management API refuses every request (set api_tokens or TOCSIN_ADMIN_TOKEN)")
 	}
-	return fmt.Sprintf("%d checks (%d created, %d removed), %d channels", len(defs), len(res.Created), len(res.Removed),
-		len(cfg.Channels)), nil
+	return fmt.Sprintf("%d checks (%d created, %d changed, %d removed), %d channels", len(defs), len(res.Created),
+		len(res.Updated), len(res.Removed), len(cfg.Channels)), nil
 }
 
 // derive computes the runtime state of a config.

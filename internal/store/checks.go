@@ -177,6 +177,7 @@ type CheckDef struct {
 type SyncResult struct {
 	Created, Updated, Removed []string // check names
 	UUIDs                     map[string]string
+	changed                   []int64 // ids whose deadline may have moved
 }
 
 // SyncChecks makes the checks managed by the config file match defs: new
@@ -230,9 +231,12 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 			if id == "" {
 				id = NewUUID()
 			}
-			_, err := tx.tx.ExecContext(ctx, `INSERT INTO checks (slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
+			var newID int64
+			err := tx.tx.QueryRowContext(ctx, `INSERT INTO checks (slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
 				auto_resolve, methods, manual_resume, runbook_url, description, uuid, name, created_at, managed_by)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'config')`, append(args, id, d.Name, now)...)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'config') RETURNING id`,
+				append(args, id, d.Name, now)...).Scan(&newID)
+			res.changed = append(res.changed, newID)
 			if err != nil {
 				return res, fmt.Errorf("create check %q: %w", d.Name, uniqueToUser(err, "uuid "+id+" is already used by another check"))
 			}
@@ -244,14 +248,23 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 		if d.UUID != "" {
 			id = d.UUID
 		}
-		_, err = tx.tx.ExecContext(ctx, `UPDATE checks SET slug = $1, schedule_every = $2, schedule_cron = $3, schedule_tz = $4,
+		// Only a changed definition is written: an unchanged check keeps
+		// its version, so cached copies stay good across reloads.
+		r, err := tx.tx.ExecContext(ctx, `UPDATE checks SET slug = $1, schedule_every = $2, schedule_cron = $3, schedule_tz = $4,
 			grace = $5, notify = $6, auto_resolve = $7, methods = $8, manual_resume = $9, runbook_url = $10,
-			description = $11, uuid = $12, deleted_at = 0, managed_by = 'config', version = version + 1 WHERE id = $13`, append(args, id, s.id)...)
+			description = $11, uuid = $12, deleted_at = 0, managed_by = 'config', version = version + 1
+			WHERE id = $13 AND NOT (slug = $1 AND schedule_every = $2 AND schedule_cron = $3 AND schedule_tz = $4
+				AND grace = $5 AND notify = $6 AND auto_resolve = $7 AND methods = $8 AND manual_resume = $9
+				AND runbook_url = $10 AND description = $11 AND uuid = $12 AND deleted_at = 0 AND managed_by = 'config')`,
+			append(args, id, s.id)...)
 		if err != nil {
 			return res, fmt.Errorf("update check %q: %w", d.Name, uniqueToUser(err, "uuid "+id+" is already used by another check"))
 		}
-		res.Updated = append(res.Updated, d.Name)
 		res.UUIDs[d.Name] = id
+		if n, _ := r.RowsAffected(); n == 1 {
+			res.Updated = append(res.Updated, d.Name)
+			res.changed = append(res.changed, s.id)
+		}
 	}
 	for name, s := range existing {
 		if seen[name] || s.deletedAt != 0 || s.managedBy != "config" {
@@ -438,14 +451,14 @@ func jsonText(v any) (string, error) {
 	return string(b), nil
 }
 
-// RecomputeDeadlines sets every check's alert_after from its definition and
-// state, after definitions changed.
-func (tx *Tx) RecomputeDeadlines(ctx context.Context) error {
-	checks, err := tx.db.queryChecks(ctx, tx.tx, "")
-	if err != nil {
-		return err
-	}
-	for _, c := range checks {
+// RecomputeDeadlines sets the deadline of the checks that res created or
+// changed from their definition and state.
+func (tx *Tx) RecomputeDeadlines(ctx context.Context, res SyncResult) error {
+	for _, id := range res.changed {
+		c, err := tx.CheckByID(ctx, id)
+		if err != nil {
+			return err
+		}
 		at := c.GoesDownAt()
 		if at.Equal(c.AlertAfter) {
 			continue
