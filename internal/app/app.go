@@ -170,7 +170,7 @@ func (a *App) Engine() *engine.Engine { return a.engine }
 func (a *App) Run(ctx context.Context) error {
 	loops, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, run := range []func(context.Context){a.recorder.Run, a.engine.Run, a.dispatcher.Run, a.watchdog.Run, a.selfHeartbeat} {
+	for _, run := range []func(context.Context){a.recorder.Run, a.engine.Run, a.dispatcher.Run, a.watchdog.Run, a.selfHeartbeat, a.checkpointLoop} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

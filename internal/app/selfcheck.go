@@ -100,3 +100,24 @@ func (a *App) sendSelfHeartbeat(ctx context.Context, url string, timeout time.Du
 		a.log.Warn("self heartbeat refused", "status", resp.StatusCode)
 	}
 }
+
+// checkpointLoop moves the SQLite WAL into the database once a second, off
+// the writer's path.
+func (a *App) checkpointLoop(ctx context.Context) {
+	beat := a.watchdog.Register("checkpoint")
+	for {
+		beat()
+		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		if _, err := a.db.Checkpoint(cctx, 4096); err != nil && ctx.Err() == nil {
+			a.log.Warn("checkpoint", "err", err)
+		}
+		cancel()
+		t := a.clock.NewTimer(time.Second)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		}
+	}
+}

@@ -329,37 +329,25 @@ func NewUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// InsertPings stores pings with one statement.
+// InsertPings stores pings.
 func (tx *Tx) InsertPings(ctx context.Context, pings []*tocsin.Ping) error {
-	const cols = 13
-	for len(pings) > 0 {
-		n := min(len(pings), 500) // stays well under SQLite's limit on variables
-		var q strings.Builder
-		q.WriteString(`INSERT INTO pings (check_id, n, at, kind, exit_status, rid, method, remote_addr, scheme,
-			user_agent, body, truncated, duration) VALUES `)
-		args := make([]any, 0, n*cols)
-		for i, p := range pings[:n] {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteByte('(')
-			// Anonymous placeholders: SQLite resolves each numbered one by
-			// name, which costs more than the insert at this width.
-			q.WriteString("?" + strings.Repeat(", ?", cols-1) + ")")
-			var exit any
-			if p.ExitStatus != nil {
-				exit = *p.ExitStatus
-			}
-			args = append(args, p.CheckID, p.N, ms(p.At), string(p.Kind), exit, p.RID, p.Method, p.RemoteAddr,
-				p.Scheme, p.UserAgent, p.Body, boolInt(p.Truncated), p.Duration.Milliseconds())
+	stmt := tx.tx.StmtContext(ctx, tx.db.insertPing)
+	defer stmt.Close()
+	for _, p := range pings {
+		var exit any
+		if p.ExitStatus != nil {
+			exit = *p.ExitStatus
 		}
-		if _, err := tx.tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("insert pings: %w", err)
+		if _, err := stmt.ExecContext(ctx, p.CheckID, p.N, ms(p.At), string(p.Kind), exit, p.RID, p.Method, p.RemoteAddr,
+			p.Scheme, p.UserAgent, p.Body, boolInt(p.Truncated), p.Duration.Milliseconds()); err != nil {
+			return fmt.Errorf("insert ping: %w", err)
 		}
-		pings = pings[n:]
 	}
 	return nil
 }
+
+const insertPingSQL = `INSERT INTO pings (check_id, n, at, kind, exit_status, rid, method, remote_addr, scheme,
+	user_agent, body, truncated, duration) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
 
 // PrunePings deletes the pings of a check numbered below keepFrom.
 func (tx *Tx) PrunePings(ctx context.Context, checkID, keepFrom int64) error {

@@ -33,14 +33,16 @@ type ScheduleFunc func(tocsin.ScheduleSpec) (tocsin.Schedule, error)
 
 // DB is an open Tocsin database.
 type DB struct {
-	write *sql.DB // one connection: SQLite has one writer, and we queue for it here rather than in busy loops
-	read  *sql.DB
+	write      *sql.DB // one connection: SQLite has one writer, and we queue for it here rather than in busy loops
+	read       *sql.DB
+	checkpoint *sql.DB // one connection that moves the WAL into the database
 	clock clock.Clock
 	sched ScheduleFunc
 	path  string
 
 	// Statements of the ping path, parsed once on the writer connection.
-	saveState *sql.Stmt
+	saveState  *sql.Stmt
+	insertPing *sql.Stmt
 }
 
 // Options configure Open.
@@ -87,8 +89,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	}
 	// synchronous(FULL): a ping answered OK survives power loss, not only a
 	// crash of the process. Group commit keeps this affordable.
-	conn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_txlock=immediate"
-	w, err := sql.Open("sqlite", conn)
+	conn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=cache_size(-32768)&_txlock=immediate"
+	// The writer never checkpoints: a checkpoint copies the WAL into the
+	// database and syncs it, and done inside a commit it would stall every
+	// ping waiting on that commit. Checkpoint does it beside the writer.
+	w, err := sql.Open("sqlite", conn+"&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -102,7 +107,14 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	}
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
-	db := &DB{write: w, read: r, clock: opts.Clock, sched: opts.Schedule, path: path}
+	cp, err := sql.Open("sqlite", conn)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	cp.SetMaxOpenConns(1)
+	db := &DB{write: w, read: r, checkpoint: cp, clock: opts.Clock, sched: opts.Schedule, path: path}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -111,15 +123,38 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store: prepare: %w", err)
 	}
+	if db.insertPing, err = w.PrepareContext(ctx, insertPingSQL); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: prepare: %w", err)
+	}
 	return db, nil
 }
 
 // Close closes the database.
 func (db *DB) Close() error {
-	if db.saveState != nil {
-		db.saveState.Close()
+	for _, st := range []*sql.Stmt{db.saveState, db.insertPing} {
+		if st != nil {
+			st.Close()
+		}
 	}
-	return errors.Join(db.read.Close(), db.write.Close())
+	return errors.Join(db.read.Close(), db.write.Close(), db.checkpoint.Close())
+}
+
+// Checkpoint copies committed WAL frames into the database file without
+// blocking the writer (a passive checkpoint). When the WAL has grown past
+// limit pages it then restarts it, waiting briefly for the writer, so that
+// the file does not grow without bound. Call it periodically.
+func (db *DB) Checkpoint(ctx context.Context, limit int) (walPages int, err error) {
+	var busy, logPages, done int
+	if err := db.checkpoint.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logPages, &done); err != nil {
+		return 0, fmt.Errorf("checkpoint: %w", err)
+	}
+	if logPages > limit && done == logPages {
+		if err := db.checkpoint.QueryRowContext(ctx, "PRAGMA wal_checkpoint(RESTART)").Scan(&busy, &logPages, &done); err != nil {
+			return logPages, fmt.Errorf("checkpoint restart: %w", err)
+		}
+	}
+	return logPages, nil
 }
 
 // Path is the database file.

@@ -28,7 +28,8 @@ CREATE TABLE checks (
     deleted_at       INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX checks_slug ON checks (slug) WHERE deleted_at = 0;
-CREATE INDEX checks_alert_after ON checks (alert_after) WHERE alert_after > 0 AND deleted_at = 0;
+-- No index on alert_after: it changes with every ping, and the engine
+-- reads all deadlines only once, at start.
 
 -- Keyed by check and sequence number, without a rowid: one b-tree to
 -- insert into per ping, and a check's pings are stored together.
