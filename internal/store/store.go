@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -36,9 +37,9 @@ type DB struct {
 	write      *sql.DB // one connection: SQLite has one writer, and we queue for it here rather than in busy loops
 	read       *sql.DB
 	checkpoint *sql.DB // one connection that moves the WAL into the database
-	clock clock.Clock
-	sched ScheduleFunc
-	path  string
+	clock      clock.Clock
+	sched      ScheduleFunc
+	path       string
 
 	// Statements of the ping path, parsed once on the writer connection.
 	saveState  *sql.Stmt
@@ -76,7 +77,22 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, errors.New("open store: PostgreSQL is not supported by this build yet; use a SQLite file path")
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+	sync := "FULL"
 	if i := strings.IndexByte(path, '?'); i >= 0 {
+		q, err := url.ParseQuery(path[i+1:])
+		if err != nil {
+			return nil, fmt.Errorf("open store: bad DSN parameters: %w", err)
+		}
+		for k, v := range q {
+			switch {
+			case k == "sync" && (v[0] == "full" || v[0] == "normal"):
+				sync = strings.ToUpper(v[0])
+			case k == "sync":
+				return nil, fmt.Errorf("open store: sync must be full or normal, got %q", v[0])
+			default:
+				return nil, fmt.Errorf("open store: unknown DSN parameter %q (known: sync)", k)
+			}
+		}
 		path = path[:i]
 	}
 	if path == "" {
@@ -87,9 +103,12 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
 	}
-	// synchronous(FULL): a ping answered OK survives power loss, not only a
-	// crash of the process. Group commit keeps this affordable.
-	conn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=cache_size(-32768)&_txlock=immediate"
+	// synchronous(FULL), the default: every commit is synced, so a ping
+	// answered OK survives power loss, not only a crash of the process;
+	// group commit shares each sync among many pings. sync=normal leaves
+	// syncing to checkpoints: a crash of Tocsin still loses nothing, a crash
+	// of the machine may lose the last commits.
+	conn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=cache_size(-32768)&_txlock=immediate"
 	// The writer never checkpoints: a checkpoint copies the WAL into the
 	// database and syncs it, and done inside a commit it would stall every
 	// ping waiting on that commit. Checkpoint does it beside the writer.

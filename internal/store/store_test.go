@@ -168,3 +168,36 @@ func TestBackup(t *testing.T) {
 		t.Fatalf("backup has %d checks: %v", n, err)
 	}
 }
+
+func TestDSN(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		dsn, sync, err string
+	}{
+		{dir + "/a.db", "2", ""},
+		{"sqlite:" + dir + "/b.db?sync=normal", "1", ""},
+		{"file:" + dir + "/c.db?sync=full", "2", ""},
+		{dir + "/d.db?sync=off", "", "sync must be full or normal"},
+		{dir + "/e.db?cache=1", "", "unknown DSN parameter"},
+		{"postgres://localhost/tocsin", "", "PostgreSQL"},
+		{"", "", "empty database path"},
+	} {
+		db, err := Open(context.Background(), tc.dsn, Options{Clock: clock.Real{}})
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%q: error %v, want %q", tc.dsn, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v", tc.dsn, err)
+			continue
+		}
+		var sync string
+		db.write.QueryRow("PRAGMA synchronous").Scan(&sync)
+		if sync != tc.sync {
+			t.Errorf("%q: synchronous %s, want %s", tc.dsn, sync, tc.sync)
+		}
+		db.Close()
+	}
+}
