@@ -19,6 +19,10 @@ const PingsKept = 100
 // maxBatch bounds how many pings share one transaction.
 const maxBatch = 512
 
+// cacheSize bounds the checks kept in memory: enough for the busy ones,
+// small beside 100,000 checks that ping once an hour.
+const cacheSize = 8192
+
 // Request is a ping as received, addressed by UUID or by ping key and slug
 // (the handler has checked the ping key).
 type Request struct {
@@ -230,6 +234,12 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 		}
 	} else {
 		for id, c := range work {
+			if _, ok := r.cache[id]; !ok && len(r.cache) >= cacheSize {
+				for old := range r.cache { // map order is random: a random eviction
+					delete(r.cache, old)
+					break
+				}
+			}
 			r.cache[id] = c
 		}
 	}

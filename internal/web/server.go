@@ -61,6 +61,10 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(rt.pattern, limitBody(h))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/ping/") {
+			mux.ServeHTTP(w, r) // the hot path: one lookup
+			return
+		}
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
 			mux.ServeHTTP(w, r)

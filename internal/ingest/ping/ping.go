@@ -165,7 +165,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(w, r, http.StatusNotFound, "not found")
 		return
 	}
-	rid := r.URL.Query().Get("rid")
+	var rid string
+	if r.URL.RawQuery != "" {
+		rid = r.URL.Query().Get("rid")
+	}
 	if rid != "" && !IsUUID(rid) {
 		reply(w, r, http.StatusBadRequest, "invalid uuid format")
 		return
@@ -207,7 +210,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // readBody reads at most limit bytes and reports whether there was more.
 func readBody(r *http.Request, limit int) ([]byte, bool, error) {
-	if r.Body == nil || r.Method == http.MethodHead {
+	if r.Body == nil || r.Body == http.NoBody || r.Method == http.MethodHead {
 		return nil, false, nil
 	}
 	b, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
