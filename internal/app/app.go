@@ -95,7 +95,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.client = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16,
 			IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second}}
 	}
-	db, err := store.Open(ctx, opts.Database, store.Options{Clock: opts.Clock})
+	db, err := store.Open(ctx, opts.Database, store.Options{Clock: opts.Clock, Exclusive: true})
 	if err != nil {
 		return nil, err
 	}

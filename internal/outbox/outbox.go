@@ -238,7 +238,7 @@ func (d *Dispatcher) send(ctx context.Context, n *tocsin.Notification) {
 		}
 		sctx, cancel := context.WithTimeout(ctx, timeout)
 		start := d.clock.Now()
-		retry, o.err = sender.Send(sctx, ch, n)
+		retry, o.err = safeSend(sctx, sender, ch, n)
 		o.latency = d.clock.Now().Sub(start)
 		cancel()
 		if o.err != nil && ctx.Err() != nil {
@@ -260,6 +260,17 @@ func (d *Dispatcher) send(ctx context.Context, n *tocsin.Notification) {
 		d.OnResult(n.Channel, o.kind, o.latency)
 	}
 	d.outcomes <- o
+}
+
+// safeSend calls the sender, turning a panic into a retryable error: one
+// bad channel must not take the process down.
+func safeSend(ctx context.Context, s tocsin.Sender, ch tocsin.Channel, n *tocsin.Notification) (retry bool, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			retry, err = true, fmt.Errorf("sender panicked: %v", p)
+		}
+	}()
+	return s.Send(ctx, ch, n)
 }
 
 // leave forgets a row that a lane gave up without an outcome.

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,6 +38,7 @@ type DB struct {
 	write      *sql.DB // one connection: SQLite has one writer, and we queue for it here rather than in busy loops
 	read       *sql.DB
 	checkpoint *sql.DB // one connection that moves the WAL into the database
+	lock       *os.File
 	clock      clock.Clock
 	sched      ScheduleFunc
 	path       string
@@ -51,6 +53,10 @@ type Options struct {
 	Clock clock.Clock
 	// Schedule builds schedules from stored specs; nil handles only "every".
 	Schedule ScheduleFunc
+	// Exclusive takes a lock file beside the database, so that a second
+	// server on the same file fails at start instead of sending every
+	// notification twice. One-shot commands (backup) leave it off.
+	Exclusive bool
 }
 
 // EverySchedule builds the periodic schedules; other kinds are an error.
@@ -103,6 +109,13 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
 	}
+	var lock *os.File
+	if opts.Exclusive {
+		var err error
+		if lock, err = lockFile(path + ".lock"); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+	}
 	// synchronous(FULL), the default: every commit is synced, so a ping
 	// answered OK survives power loss, not only a crash of the process;
 	// group commit shares each sync among many pings. sync=normal leaves
@@ -133,7 +146,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	cp.SetMaxOpenConns(1)
-	db := &DB{write: w, read: r, checkpoint: cp, clock: opts.Clock, sched: opts.Schedule, path: path}
+	db := &DB{write: w, read: r, checkpoint: cp, lock: lock, clock: opts.Clock, sched: opts.Schedule, path: path}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -156,7 +169,11 @@ func (db *DB) Close() error {
 			st.Close()
 		}
 	}
-	return errors.Join(db.read.Close(), db.write.Close(), db.checkpoint.Close())
+	err := errors.Join(db.read.Close(), db.write.Close(), db.checkpoint.Close())
+	if db.lock != nil {
+		db.lock.Close() // closing the file releases the lock
+	}
+	return err
 }
 
 // Checkpoint copies committed WAL frames into the database file without
@@ -264,7 +281,7 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	if err := fn(&Tx{tx: tx, db: db}); err != nil {
+	if err := runTx(fn, &Tx{tx: tx, db: db}); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -272,6 +289,18 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 		return fmt.Errorf("commit: %w", err)
 	}
 	return nil
+}
+
+// runTx runs fn, turning a panic into an error so that the transaction is
+// rolled back and the writer connection freed: a bug in one write must not
+// wedge every write after it.
+func runTx(fn func(*Tx) error, tx *Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in write transaction: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return fn(tx)
 }
 
 // Tx is a write transaction.

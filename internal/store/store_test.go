@@ -201,3 +201,50 @@ func TestDSN(t *testing.T) {
 		db.Close()
 	}
 }
+
+func TestPanicInWriteRollsBack(t *testing.T) {
+	db := open(t, t.TempDir()+"/t.db")
+	ctx := context.Background()
+	err := db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.CreateCheck(ctx, CheckDef{Name: "x", Slug: "x", Spec: tocsin.ScheduleSpec{Every: time.Hour}}); err != nil {
+			return err
+		}
+		var m map[string]int
+		m["boom"] = 1 // a bug
+		return nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "panic in write transaction") {
+		t.Fatalf("error %v", err)
+	}
+	// The writer is free and nothing of the failed write was kept.
+	err = db.Write(ctx, func(tx *Tx) error {
+		_, err := tx.CreateCheck(ctx, CheckDef{Name: "x", Slug: "x", Spec: tocsin.ScheduleSpec{Every: time.Hour}})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("write after a panic: %v", err)
+	}
+}
+
+func TestExclusive(t *testing.T) {
+	path := t.TempDir() + "/t.db"
+	db, err := Open(context.Background(), path, Options{Clock: clock.Real{}, Exclusive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(context.Background(), path, Options{Clock: clock.Real{}, Exclusive: true}); err == nil ||
+		!strings.Contains(err.Error(), "in use by another tocsin process") {
+		t.Fatalf("second server opened the database: %v", err)
+	}
+	shared, err := Open(context.Background(), path, Options{Clock: clock.Real{}})
+	if err != nil {
+		t.Fatalf("a one-shot command could not open it: %v", err)
+	}
+	shared.Close()
+	db.Close()
+	again, err := Open(context.Background(), path, Options{Clock: clock.Real{}, Exclusive: true})
+	if err != nil {
+		t.Fatalf("lock not released: %v", err)
+	}
+	again.Close()
+}
