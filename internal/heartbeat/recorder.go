@@ -21,7 +21,7 @@ const maxBatch = 512
 
 // cacheSize bounds the checks kept in memory: enough for the busy ones,
 // small beside 100,000 checks that ping once an hour.
-const cacheSize = 8192
+const cacheSize = 1024
 
 // Request is a ping as received, addressed by UUID or by ping key and slug
 // (the handler has checked the ping key).

@@ -195,8 +195,11 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 		managedBy string
 		deletedAt int64
 	}
+	// Read the config's own checks, then look up by name only the defined
+	// ones it lacks: checks made through the API may be many, and a sync
+	// need not read them all.
 	existing := map[string]stored{}
-	rows, err := tx.tx.QueryContext(ctx, "SELECT id, uuid, name, managed_by, deleted_at FROM checks")
+	rows, err := tx.tx.QueryContext(ctx, "SELECT id, uuid, name, managed_by, deleted_at FROM checks WHERE managed_by = 'config'")
 	if err != nil {
 		return res, fmt.Errorf("sync checks: %w", err)
 	}
@@ -212,6 +215,20 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return res, fmt.Errorf("sync checks: %w", err)
+	}
+	for _, d := range defs {
+		if _, ok := existing[d.Name]; ok {
+			continue
+		}
+		var s stored
+		err := tx.tx.QueryRowContext(ctx, "SELECT id, uuid, managed_by, deleted_at FROM checks WHERE name = $1", d.Name).
+			Scan(&s.id, &s.uuid, &s.managedBy, &s.deletedAt)
+		switch {
+		case err == nil:
+			existing[d.Name] = s
+		case !errors.Is(err, sql.ErrNoRows):
+			return res, fmt.Errorf("sync checks: %w", err)
+		}
 	}
 	seen := map[string]bool{}
 	for _, d := range defs {

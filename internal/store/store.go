@@ -121,7 +121,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	// group commit shares each sync among many pings. sync=normal leaves
 	// syncing to checkpoints: a crash of Tocsin still loses nothing, a crash
 	// of the machine may lose the last commits.
-	conn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=cache_size(-32768)&_txlock=immediate"
+	conn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_txlock=immediate"
 	// The writer never checkpoints: a checkpoint copies the WAL into the
 	// database and syncs it, and done inside a commit it would stall every
 	// ping waiting on that commit. Checkpoint does it beside the writer.
