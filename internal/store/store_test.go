@@ -209,9 +209,9 @@ func TestPanicInWriteRollsBack(t *testing.T) {
 		if _, err := tx.CreateCheck(ctx, CheckDef{Name: "x", Slug: "x", Spec: tocsin.ScheduleSpec{Every: time.Hour}}); err != nil {
 			return err
 		}
-		var m map[string]int
-		m["boom"] = 1 // a bug
-		return nil
+		var c *tocsin.Check
+		return tx.SaveCheckState(ctx, c) // a bug: nil check
+
 	})
 	if err == nil || !strings.Contains(err.Error(), "panic in write transaction") {
 		t.Fatalf("error %v", err)

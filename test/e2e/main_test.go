@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 )
 
@@ -47,7 +46,7 @@ func build(out string) error {
 	}
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return fmt.Errorf("the go command is needed to build tocsin: %w", err)
 	}
 	cmd := exec.Command(gobin, "build", "-o", out, "./cmd/tocsin")
 	cmd.Dir = root

@@ -243,12 +243,6 @@ type (
 		Pings      int64      `json:"pings"`
 		PingURL    string     `json:"ping_url"`
 	}
-	apiPing struct {
-		N      int64  `json:"n"`
-		Kind   string `json:"kind"`
-		Method string `json:"method"`
-		Body   string `json:"body"`
-	}
 	apiIncident struct {
 		ID             int64          `json:"id"`
 		Title          string         `json:"title"`
