@@ -27,6 +27,7 @@ const usage = `Tocsin: heartbeat monitoring, incidents and paging in one binary.
 Usage:
   tocsin serve [--config FILE] [--listen ADDR] [--database DSN]
   tocsin config check FILE
+  tocsin cron next|prev EXPR [--tz ZONE] [--after|--before RFC3339] [-n N]
   tocsin backup [--database DSN] DEST
   tocsin receive [--listen ADDR] [--secret S]   print webhooks (for trying Tocsin out)
   tocsin version
@@ -57,6 +58,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return configCheck(args[2], stdout, stderr)
 	case "backup":
 		return backup(args[1:], stdout, stderr)
+	case "cron":
+		return cronCommand(args[1:], clock.Real{}, stdout, stderr)
 	case "receive":
 		return receive(args[1:], stdout, stderr)
 	case "version", "--version":

@@ -100,6 +100,25 @@ func checkNames(t *testing.T, r *running) string {
 	return strings.Join(names, ",")
 }
 
+func TestCronCheck(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	writeFile(t, path, "checks:\n  - {name: nightly, uuid: 0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70, schedule: {cron: \"30 2 * * *\", tz: Europe/Berlin}, grace: 1h}\n")
+	r := start(t, path, nil)
+	var c struct {
+		Schedule          struct{ Cron, TZ string }
+		ScheduleExplained string     `json:"schedule_explained"`
+		NextExpectedAt    *time.Time `json:"next_expected_at"`
+	}
+	r.get(t, "/api/v1/checks/0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70", &c)
+	if c.ScheduleExplained != "at 02:30 every day, Europe/Berlin" || c.Schedule.Cron != "30 2 * * *" || c.Schedule.TZ != "Europe/Berlin" {
+		t.Fatalf("check %+v", c)
+	}
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	if hm := c.NextExpectedAt.In(berlin).Format("15:04"); hm != "02:30" && hm != "03:00" { // 03:00 on a spring-forward night
+		t.Fatalf("next_expected_at %v", c.NextExpectedAt)
+	}
+}
+
 func TestConfigReload(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tocsin.yaml")
 	writeFile(t, path, "checks:\n  - {name: alpha, schedule: {every: 1h}}\n")

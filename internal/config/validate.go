@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net/url"
@@ -10,6 +11,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tocsinhq/tocsin/internal/cron"
 )
 
 var (
@@ -296,6 +299,20 @@ func (d *decoder) validateSchedule(p string, s *Schedule) {
 	}
 	if hasEvery {
 		d.warnShort(p+".every", s.Every)
+	}
+	if hasCron {
+		// Parsed here so that a bad or never-firing expression is a
+		// file:line error at load, not a surprise at the first deadline.
+		if _, err := cron.Parse(s.Cron); err != nil {
+			var ce *cron.Error
+			if errors.As(err, &ce) && ce.Field != "" {
+				d.fieldErrorf(p+".cron", "bad %s field: %s", ce.Field, ce.Msg)
+			} else if errors.As(err, &ce) {
+				d.fieldErrorf(p+".cron", "%s", ce.Msg)
+			} else {
+				d.fieldErrorf(p+".cron", "%s", err)
+			}
+		}
 	}
 	if s.TZ != "" {
 		if !hasCron {

@@ -193,3 +193,50 @@ func TestQueue(t *testing.T) {
 		q.PopDue(at, 1)
 	}
 }
+
+// A cron heartbeat across the spring-forward night in Berlin: the run due
+// at 02:30, a time that does not exist that night, is expected at 03:00
+// CEST, and the check goes down an hour of grace later.
+func TestCronDeadlineAcrossDST(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	clk := clock.NewFake(time.Date(2023, 3, 25, 2, 35, 0, 0, berlin))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, err := store.Open(ctx, t.TempDir()+"/t.db", store.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var uuid string
+	err = db.Write(ctx, func(tx *store.Tx) error {
+		uuid, err = tx.CreateCheck(ctx, store.CheckDef{Name: "nightly", Slug: "nightly",
+			Spec: tocsin.ScheduleSpec{Cron: "30 2 * * *", TZ: "Europe/Berlin"}, Grace: time.Hour, AutoResolve: true})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	eng := New(db, clk, env, log, nil)
+	rec := heartbeat.NewRecorder(db, clk, env, heartbeat.Hooks{Deadline: eng.Schedule}, log, nil)
+	go rec.Run(ctx)
+	go eng.Run(ctx)
+	if _, err := rec.Record(ctx, heartbeat.Request{UUID: uuid, Ping: tocsin.Ping{Kind: tocsin.PingSuccess}}); err != nil {
+		t.Fatal(err)
+	}
+	c, _ := db.CheckByUUID(ctx, uuid)
+	wantExpected := time.Date(2023, 3, 26, 3, 0, 0, 0, berlin)
+	if !c.ExpectedAt().Equal(wantExpected) || !c.GoesDownAt().Equal(wantExpected.Add(time.Hour)) {
+		t.Fatalf("expected %v, goes down %v", c.ExpectedAt().In(berlin), c.GoesDownAt().In(berlin))
+	}
+	clk.Set(wantExpected.Add(59 * time.Minute))
+	time.Sleep(20 * time.Millisecond)
+	if c, _ := db.CheckByUUID(ctx, uuid); c.Status != tocsin.StateUp || c.StateAt(clk.Now()) != tocsin.StateGrace {
+		t.Fatalf("before the deadline: %s / %s", c.Status, c.StateAt(clk.Now()))
+	}
+	clk.Set(wantExpected.Add(time.Hour))
+	waitFor(t, "down at 04:00 CEST", func() bool {
+		c, _ := db.CheckByUUID(ctx, uuid)
+		return c.Status == tocsin.StateDown
+	})
+}

@@ -243,6 +243,13 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 			r.cache[id] = c
 		}
 	}
+	// The engine learns the new deadlines before anyone hears OK, so a
+	// ping answered is a ping the engine counts on.
+	if err == nil && r.hooks.Deadline != nil {
+		for _, d := range deadlines {
+			r.hooks.Deadline(d.id, d.at)
+		}
+	}
 	for _, p := range batch {
 		if err != nil {
 			p.err = err
@@ -251,11 +258,6 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 	}
 	if err != nil {
 		return
-	}
-	if r.hooks.Deadline != nil {
-		for _, d := range deadlines {
-			r.hooks.Deadline(d.id, d.at)
-		}
 	}
 	if r.hooks.Committed != nil {
 		out := make([]tocsin.Ping, len(pings))

@@ -23,6 +23,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/cron"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -51,7 +52,7 @@ type DB struct {
 // Options configure Open.
 type Options struct {
 	Clock clock.Clock
-	// Schedule builds schedules from stored specs; nil handles only "every".
+	// Schedule builds schedules from stored specs; nil means DefaultSchedule.
 	Schedule ScheduleFunc
 	// Exclusive takes a lock file beside the database, so that a second
 	// server on the same file fails at start instead of sending every
@@ -59,10 +60,10 @@ type Options struct {
 	Exclusive bool
 }
 
-// EverySchedule builds the periodic schedules; other kinds are an error.
-func EverySchedule(s tocsin.ScheduleSpec) (tocsin.Schedule, error) {
+// DefaultSchedule builds periodic and cron schedules.
+func DefaultSchedule(s tocsin.ScheduleSpec) (tocsin.Schedule, error) {
 	if s.Cron != "" {
-		return nil, fmt.Errorf("cron schedules are not supported")
+		return cron.NewSchedule(s.Cron, s.TZ)
 	}
 	if s.Every <= 0 {
 		return nil, fmt.Errorf("schedule has no period")
@@ -77,7 +78,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, errors.New("open store: no clock")
 	}
 	if opts.Schedule == nil {
-		opts.Schedule = EverySchedule
+		opts.Schedule = DefaultSchedule
 	}
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
 		return nil, errors.New("open store: PostgreSQL is not supported by this build yet; use a SQLite file path")

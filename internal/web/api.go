@@ -72,6 +72,13 @@ func (s *Server) checkJSON(c *tocsin.Check, now time.Time) checkJSON {
 	if c.Spec.Every > 0 {
 		j.Schedule.Every = tocsin.FormatDuration(c.Spec.Every)
 	}
+	if j.NextExpectedAt == nil && c.Spec.Cron != "" && c.Status == tocsin.StateNew {
+		// Not yet expected (a new check waits for its first ping), but
+		// the schedule's next fire time shows that it says what was meant.
+		if n, ok := c.Schedule.Next(now); ok {
+			j.NextExpectedAt = timePtr(n)
+		}
+	}
 	if c.LastDuration > 0 {
 		d := c.LastDuration.Seconds()
 		j.LastDurationSec = &d
