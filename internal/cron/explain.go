@@ -50,8 +50,13 @@ func explainFields(e *Expr) string {
 		when += fmt.Sprintf(" and %d seconds", secs[0])
 	}
 	days := describeDays(e)
-	if days == "" {
+	switch {
+	case days == "":
 		return "cron " + e.text
+	case days == "every day" && len(hours) == 24:
+		return when // "every 15 minutes" needs no "every day"
+	case len(hours) == 24 && len(days) > len("every day ") && days[:len("every day ")] == "every day ":
+		return when + " " + days[len("every day "):]
 	}
 	return when + " " + days
 }
