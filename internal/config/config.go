@@ -29,6 +29,8 @@ const (
 	DefaultOutboxBackoffMax     = 10 * time.Minute
 	DefaultOutboxPerChannel     = 4
 	DefaultWatchdogStallAfter   = 30 * time.Second
+	DefaultProbeInterval        = time.Minute
+	DefaultProbeTimeout         = 10 * time.Second
 	MinStallAfter               = 3 * time.Second
 )
 
@@ -65,7 +67,7 @@ type Channel struct {
 	Headers map[string]string `yaml:"headers"` // extra request headers, optional
 }
 
-// Check is a heartbeat check declared in the file.
+// Check is a heartbeat or probe check declared in the file.
 type Check struct {
 	Name         string   `yaml:"name"`          // required, unique, 1..100 characters
 	UUID         string   `yaml:"uuid"`          // optional canonical UUID, lowercase
@@ -79,6 +81,56 @@ type Check struct {
 	RunbookURL   string   `yaml:"runbook_url"`   // optional absolute http(s) URL
 	Description  string   `yaml:"description"`
 	Line         int      `yaml:"-"` // line of the check in the file, for later errors
+
+	// A check is a heartbeat (Schedule) or an active probe (Probe).
+	Probe              Probe    `yaml:"probe"`
+	Interval           Duration `yaml:"interval"`             // probes: how often; default 1m
+	FailuresBeforeDown int      `yaml:"failures_before_down"` // probes: consecutive failures before down; default 2
+	SuccessesBeforeUp  int      `yaml:"successes_before_up"`  // probes: consecutive successes before up; default 1
+}
+
+// IsProbe reports whether the check is an active probe.
+func (c *Check) IsProbe() bool { return c.Probe.Type != "" }
+
+// Probe is an active probe: what to ask and what answer counts as healthy.
+// Which fields apply depends on Type.
+type Probe struct {
+	Type    string   `yaml:"type"`    // http, tcp, dns, tls or icmp
+	Timeout Duration `yaml:"timeout"` // hard deadline of one run; default 10s, less than the interval
+
+	// http
+	URL                   string            `yaml:"url"`
+	Method                string            `yaml:"method"` // default GET
+	Headers               map[string]string `yaml:"headers"`
+	Body                  string            `yaml:"body"`
+	ExpectStatus          []int             `yaml:"expect_status"` // default: any 2xx
+	BodyContains          string            `yaml:"body_contains"`
+	BodyRegex             string            `yaml:"body_regex"`
+	JSONPath              string            `yaml:"json_path"` // dot-separated keys and indexes: data.items.0.name
+	JSONEquals            string            `yaml:"json_equals"`
+	MaxResponseTime       Duration          `yaml:"max_response_time"`
+	FollowRedirects       bool              `yaml:"follow_redirects"`
+	TLSVerify             *bool             `yaml:"tls_verify"` // default true
+	CertExpiryWarningDays int               `yaml:"cert_expiry_warning_days"`
+
+	// tcp and tls
+	Address string `yaml:"address"` // host:port
+	Send    string `yaml:"send"`    // tcp: bytes to write
+	Expect  string `yaml:"expect"`  // tcp: text to wait for; dns: an answer that must be among the answers
+
+	// dns
+	Name       string `yaml:"name"`
+	RecordType string `yaml:"record_type"` // A (default), AAAA, CNAME, MX, TXT, NS, SRV
+	Resolver   string `yaml:"resolver"`    // host:port; default the system resolver
+
+	// tls
+	ServerName  string `yaml:"server_name"`
+	WarningDays int    `yaml:"warning_days"` // default 14
+	FailDays    int    `yaml:"fail_days"`    // default 0: fail only when expired
+
+	// icmp
+	Host  string `yaml:"host"`
+	Count int    `yaml:"count"` // default 1
 }
 
 // Schedule is when a check expects pings: exactly one of Every or Cron.
