@@ -217,7 +217,11 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 
 // migrate applies the embedded migrations that the database lacks, each in
 // its own transaction, and refuses a database newer than this binary.
-func (db *DB) migrate(ctx context.Context) error {
+func (db *DB) migrate(ctx context.Context) error { return db.migrateTo(ctx, 1<<30) }
+
+// migrateTo applies migrations up to version upTo (tests start from every
+// earlier version this way).
+func (db *DB) migrateTo(ctx context.Context, upTo int) error {
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
@@ -239,7 +243,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("migrate: bad migration name %s", name)
 		}
 		latest = v
-		if v <= current {
+		if v <= current || v > upTo {
 			continue
 		}
 		body, err := migrations.ReadFile(f)

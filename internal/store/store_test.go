@@ -25,18 +25,51 @@ func TestMigrateFromEmptyAndAgain(t *testing.T) {
 	path := t.TempDir() + "/t.db"
 	db := open(t, path)
 	v, err := db.SchemaVersion(context.Background())
-	if err != nil || v != 1 {
+	if err != nil || v != latestVersion {
 		t.Fatalf("version %d %v", v, err)
 	}
 	db.Close()
 	db = open(t, path) // applying again is a no-op
-	if v, _ := db.SchemaVersion(context.Background()); v != 1 {
+	if v, _ := db.SchemaVersion(context.Background()); v != latestVersion {
 		t.Fatalf("version after reopen %d", v)
 	}
 	var mode string
 	db.read.QueryRow("PRAGMA journal_mode").Scan(&mode)
 	if mode != "wal" {
 		t.Fatalf("journal mode %s", mode)
+	}
+}
+
+const latestVersion = 2
+
+// TestMigrateFromEveryVersion builds a database at each earlier version,
+// with a row in it, and opens it with this binary.
+func TestMigrateFromEveryVersion(t *testing.T) {
+	ctx := context.Background()
+	for from := 1; from < latestVersion; from++ {
+		path := t.TempDir() + "/t.db"
+		w, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.SetMaxOpenConns(1)
+		old := &DB{write: w, clock: clock.Real{}}
+		if err := old.migrateTo(ctx, from); err != nil {
+			t.Fatalf("migrate to %d: %v", from, err)
+		}
+		if _, err := w.Exec(`INSERT INTO checks (uuid, name, slug, schedule_every, grace, created_at)
+			VALUES ('0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70', 'kept', 'kept', 60000, 60000, 1)`); err != nil {
+			t.Fatal(err)
+		}
+		w.Close()
+		db := open(t, path)
+		if v, _ := db.SchemaVersion(ctx); v != latestVersion {
+			t.Fatalf("from %d: version %d", from, v)
+		}
+		c, err := db.CheckByUUID(ctx, "0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70")
+		if err != nil || c.Name != "kept" {
+			t.Fatalf("from %d: row lost: %v", from, err)
+		}
 	}
 }
 

@@ -1,0 +1,30 @@
+-- Active probes: a check is a heartbeat (schedule) or a probe (probe JSON).
+ALTER TABLE checks ADD COLUMN probe TEXT NOT NULL DEFAULT '';          -- the probe's config as JSON; '' for heartbeats
+ALTER TABLE checks ADD COLUMN probe_interval INTEGER NOT NULL DEFAULT 0; -- milliseconds
+ALTER TABLE checks ADD COLUMN failures_before_down INTEGER NOT NULL DEFAULT 2;
+ALTER TABLE checks ADD COLUMN successes_before_up INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE checks ADD COLUMN fail_streak INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE checks ADD COLUMN ok_streak INTEGER NOT NULL DEFAULT 0;
+
+-- Every probe run, kept for a retention period; rolled up below.
+CREATE TABLE probe_results (
+    check_id INTEGER NOT NULL REFERENCES checks (id),
+    at       INTEGER NOT NULL,
+    ok       INTEGER NOT NULL,
+    latency  INTEGER NOT NULL, -- microseconds
+    class    TEXT    NOT NULL DEFAULT '',
+    message  TEXT    NOT NULL DEFAULT '',
+    PRIMARY KEY (check_id, at)
+) WITHOUT ROWID;
+
+-- Hourly and daily totals: uptime and response times for a year stay small.
+CREATE TABLE probe_rollups (
+    check_id    INTEGER NOT NULL REFERENCES checks (id),
+    granularity TEXT    NOT NULL, -- 'hour' or 'day'
+    bucket      INTEGER NOT NULL, -- start of the hour or day, Unix milliseconds UTC
+    runs        INTEGER NOT NULL,
+    ok_runs     INTEGER NOT NULL,
+    latency_sum INTEGER NOT NULL, -- microseconds, over all runs
+    latency_max INTEGER NOT NULL,
+    PRIMARY KEY (check_id, granularity, bucket)
+) WITHOUT ROWID;
