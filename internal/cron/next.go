@@ -75,6 +75,16 @@ func periodAt(t time.Time, loc *time.Location) period {
 	lt := t.In(loc)
 	start, end := lt.ZoneBounds()
 	_, off := lt.Zone()
+	if !end.IsZero() && !end.After(t) {
+		// Past its table of transitions, Go's ZoneBounds ends the period a
+		// day early on 31 December of a leap year (the offset is right).
+		// End it at the new year instead; a boundary where the offset does
+		// not change is harmless here.
+		end = time.Date(t.UTC().Year()+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	if start.After(t) {
+		start = t
+	}
 	return period{start, end, int64(off)}
 }
 
@@ -153,7 +163,9 @@ func resolve(w time.Time, loc *time.Location) (time.Time, bool) {
 // Wall times just after t's reading may map before t (in the second pass of
 // a repeated hour): they are skipped.
 func (e *Expr) fixedNext(t time.Time, loc *time.Location) (time.Time, error) {
-	w := wallOf(ceilSecond(t), loc)
+	// Start from t's own reading: the reading of the next second may lie
+	// past a gap whose times still fire (at its end, after t).
+	w := wallOf(t.Truncate(time.Second), loc).Add(time.Second)
 	limit := w.Add(Horizon)
 	for {
 		next, ok := e.nextWall(w, limit)
