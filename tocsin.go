@@ -89,12 +89,24 @@ type Check struct {
 	Pings        int64     // pings received, numbering them
 	CreatedAt    time.Time
 	Version      int64 // changes with every stored write; a copy with an old one is stale
+
+	// Active probes (Probe is set): the probe's config as JSON, how often
+	// it runs, and the streaks that decide down and up.
+	Probe              string
+	Interval           time.Duration
+	FailuresBeforeDown int
+	SuccessesBeforeUp  int
+	FailStreak         int
+	OKStreak           int
 }
+
+// IsProbe reports whether the check is an active probe rather than a heartbeat.
+func (c *Check) IsProbe() bool { return c.Probe != "" }
 
 // ExpectedAt is when the next ping is due (the start of the grace period),
 // or zero if the check is not waiting for one.
 func (c *Check) ExpectedAt() time.Time {
-	if c.Status != StateUp && c.Status != StateDown && c.Status != StateNew {
+	if c.IsProbe() || c.Status != StateUp && c.Status != StateDown && c.Status != StateNew {
 		return time.Time{}
 	}
 	var next time.Time

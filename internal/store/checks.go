@@ -15,19 +15,21 @@ import (
 
 const checkColumns = `id, uuid, name, slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
 	auto_resolve, methods, manual_resume, runbook_url, description, status, last_ping_at,
-	last_start_at, last_start_rid, last_duration, alert_after, pings, created_at, version`
+	last_start_at, last_start_rid, last_duration, alert_after, pings, created_at, version,
+	probe, probe_interval, failures_before_down, successes_before_up, fail_streak, ok_streak`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
 func (db *DB) scanCheck(r rowScanner) (*tocsin.Check, error) {
 	var c tocsin.Check
-	var every, grace, lastPing, lastStart, lastDur, alertAfter, created int64
+	var every, grace, lastPing, lastStart, lastDur, alertAfter, created, interval int64
 	var notify string
 	var autoResolve, manualResume int
 	var status string
 	err := r.Scan(&c.ID, &c.UUID, &c.Name, &c.Slug, &every, &c.Spec.Cron, &c.Spec.TZ, &grace, &notify,
 		&autoResolve, &c.Methods, &manualResume, &c.RunbookURL, &c.Description, &status, &lastPing,
-		&lastStart, &c.LastStartRID, &lastDur, &alertAfter, &c.Pings, &created, &c.Version)
+		&lastStart, &c.LastStartRID, &lastDur, &alertAfter, &c.Pings, &created, &c.Version,
+		&c.Probe, &interval, &c.FailuresBeforeDown, &c.SuccessesBeforeUp, &c.FailStreak, &c.OKStreak)
 	if err != nil {
 		return nil, err
 	}
@@ -44,6 +46,11 @@ func (db *DB) scanCheck(r rowScanner) (*tocsin.Check, error) {
 	c.LastDuration = time.Duration(lastDur) * time.Millisecond
 	c.AlertAfter = fromMS(alertAfter)
 	c.CreatedAt = fromMS(created)
+	c.Interval = time.Duration(interval) * time.Millisecond
+	if c.IsProbe() {
+		c.Schedule = tocsin.Every(c.Interval) // when it runs; probes have no ping deadline
+		return &c, nil
+	}
 	if c.Schedule, err = db.sched(c.Spec); err != nil {
 		return nil, fmt.Errorf("check %s: schedule: %w", c.UUID, err)
 	}
@@ -143,7 +150,7 @@ var ErrStale = errors.New("check changed since it was read")
 func (tx *Tx) SaveCheckState(ctx context.Context, c *tocsin.Check) error {
 	res, err := tx.tx.StmtContext(ctx, tx.db.saveState).ExecContext(ctx,
 		string(c.Status), ms(c.LastPingAt), ms(c.LastStartAt), c.LastStartRID,
-		c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings, c.ID, c.Version)
+		c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings, c.FailStreak, c.OKStreak, c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("save check state: %w", err)
 	}
@@ -155,8 +162,8 @@ func (tx *Tx) SaveCheckState(ctx context.Context, c *tocsin.Check) error {
 }
 
 const saveStateSQL = `UPDATE checks SET status = $1, last_ping_at = $2, last_start_at = $3, last_start_rid = $4,
-	last_duration = $5, alert_after = $6, pings = $7, version = version + 1
-	WHERE id = $8 AND version = $9 AND deleted_at = 0`
+	last_duration = $5, alert_after = $6, pings = $7, fail_streak = $8, ok_streak = $9, version = version + 1
+	WHERE id = $10 AND version = $11 AND deleted_at = 0`
 
 // CheckDef is a check's definition, as config or the API gives it.
 type CheckDef struct {
@@ -171,6 +178,12 @@ type CheckDef struct {
 	ManualResume bool
 	RunbookURL   string
 	Description  string
+
+	// Active probes: Probe is the probe's config as JSON.
+	Probe              string
+	Interval           time.Duration
+	FailuresBeforeDown int
+	SuccessesBeforeUp  int
 }
 
 // SyncResult says what SyncChecks changed.
@@ -233,15 +246,18 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 	seen := map[string]bool{}
 	for _, d := range defs {
 		seen[d.Name] = true
-		if _, err := tx.db.sched(d.Spec); err != nil {
-			return res, fmt.Errorf("check %q: %w", d.Name, err)
+		if d.Probe == "" {
+			if _, err := tx.db.sched(d.Spec); err != nil {
+				return res, fmt.Errorf("check %q: %w", d.Name, err)
+			}
 		}
 		notify, err := json.Marshal(nonNil(d.Notify))
 		if err != nil {
 			return res, err
 		}
 		args := []any{d.Slug, d.Spec.Every.Milliseconds(), d.Spec.Cron, d.Spec.TZ, d.Grace.Milliseconds(), string(notify),
-			boolInt(d.AutoResolve), d.Methods, boolInt(d.ManualResume), d.RunbookURL, d.Description}
+			boolInt(d.AutoResolve), d.Methods, boolInt(d.ManualResume), d.RunbookURL, d.Description,
+			d.Probe, d.Interval.Milliseconds(), d.FailuresBeforeDown, d.SuccessesBeforeUp}
 		s, ok := existing[d.Name]
 		if !ok {
 			id := d.UUID
@@ -250,8 +266,9 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 			}
 			var newID int64
 			err := tx.tx.QueryRowContext(ctx, `INSERT INTO checks (slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
-				auto_resolve, methods, manual_resume, runbook_url, description, uuid, name, created_at, managed_by)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'config') RETURNING id`,
+				auto_resolve, methods, manual_resume, runbook_url, description, probe, probe_interval, failures_before_down,
+				successes_before_up, uuid, name, created_at, managed_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 'config') RETURNING id`,
 				append(args, id, d.Name, now)...).Scan(&newID)
 			res.changed = append(res.changed, newID)
 			if err != nil {
@@ -269,10 +286,13 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 		// its version, so cached copies stay good across reloads.
 		r, err := tx.tx.ExecContext(ctx, `UPDATE checks SET slug = $1, schedule_every = $2, schedule_cron = $3, schedule_tz = $4,
 			grace = $5, notify = $6, auto_resolve = $7, methods = $8, manual_resume = $9, runbook_url = $10,
-			description = $11, uuid = $12, deleted_at = 0, managed_by = 'config', version = version + 1
-			WHERE id = $13 AND NOT (slug = $1 AND schedule_every = $2 AND schedule_cron = $3 AND schedule_tz = $4
+			description = $11, probe = $12, probe_interval = $13, failures_before_down = $14, successes_before_up = $15,
+			uuid = $16, deleted_at = 0, managed_by = 'config', version = version + 1
+			WHERE id = $17 AND NOT (slug = $1 AND schedule_every = $2 AND schedule_cron = $3 AND schedule_tz = $4
 				AND grace = $5 AND notify = $6 AND auto_resolve = $7 AND methods = $8 AND manual_resume = $9
-				AND runbook_url = $10 AND description = $11 AND uuid = $12 AND deleted_at = 0 AND managed_by = 'config')`,
+				AND runbook_url = $10 AND description = $11 AND probe = $12 AND probe_interval = $13
+				AND failures_before_down = $14 AND successes_before_up = $15
+				AND uuid = $16 AND deleted_at = 0 AND managed_by = 'config')`,
 			append(args, id, s.id)...)
 		if err != nil {
 			return res, fmt.Errorf("update check %q: %w", d.Name, uniqueToUser(err, "uuid "+id+" is already used by another check"))
