@@ -194,6 +194,7 @@ type Incident struct {
 	AckedBy    string
 	ResolvedAt time.Time
 	ResolvedBy string
+	Notify     []string // channels, for incidents not opened by a check
 	Timeline   []TimelineEntry
 }
 

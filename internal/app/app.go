@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -29,6 +30,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/outbox"
+	"github.com/tocsinhq/tocsin/internal/probe/kinds"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/watchdog"
 	"github.com/tocsinhq/tocsin/internal/web"
@@ -239,10 +241,19 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 	}
 	defs := make([]store.CheckDef, 0, len(cfg.Checks))
 	for _, c := range cfg.Checks {
-		defs = append(defs, store.CheckDef{UUID: c.UUID, Name: c.Name, Slug: c.Slug,
+		def := store.CheckDef{UUID: c.UUID, Name: c.Name, Slug: c.Slug,
 			Spec:  tocsin.ScheduleSpec{Every: c.Schedule.Every.D(), Cron: c.Schedule.Cron, TZ: c.Schedule.TZ},
 			Grace: c.Grace.D(), Notify: c.Notify, AutoResolve: c.AutoResolve == nil || *c.AutoResolve, Methods: c.Methods,
-			ManualResume: c.ManualResume, RunbookURL: c.RunbookURL, Description: c.Description})
+			ManualResume: c.ManualResume, RunbookURL: c.RunbookURL, Description: c.Description}
+		if c.IsProbe() {
+			spec, err := probeSpec(c.Probe)
+			if err != nil {
+				return "", fmt.Errorf("%s:%d: checks %q: probe: %w", cfg.File, c.Line, c.Name, err)
+			}
+			def.Probe, def.Interval = spec, c.Interval.D()
+			def.FailuresBeforeDown, def.SuccessesBeforeUp = c.FailuresBeforeDown, c.SuccessesBeforeUp
+		}
+		defs = append(defs, def)
 	}
 	var res store.SyncResult
 	err = a.db.Write(ctx, func(tx *store.Tx) error {
@@ -369,4 +380,20 @@ func owner() string {
 	var b [4]byte
 	rand.Read(b[:])
 	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
+}
+
+// probeSpec turns a config probe into its stored spec, building the prober
+// once so that a setting the kind rejects fails the load, not the first run.
+func probeSpec(p config.Probe) (string, error) {
+	spec := kinds.Spec{Type: p.Type, Timeout: p.Timeout.D(), URL: p.URL, Method: p.Method, Headers: p.Headers, Body: p.Body,
+		ExpectStatus: p.ExpectStatus, BodyContains: p.BodyContains, BodyRegex: p.BodyRegex, JSONPath: p.JSONPath,
+		JSONEquals: p.JSONEquals, MaxResponseTime: p.MaxResponseTime.D(), FollowRedirects: p.FollowRedirects,
+		TLSVerify: p.TLSVerify, CertExpiryWarningDays: p.CertExpiryWarningDays, Address: p.Address, Send: p.Send,
+		Expect: p.Expect, Name: p.Name, RecordType: p.RecordType, Resolver: p.Resolver, ServerName: p.ServerName,
+		WarningDays: p.WarningDays, FailDays: p.FailDays, Host: p.Host, Count: p.Count}
+	if _, err := kinds.Build(spec, clock.Real{}); err != nil {
+		return "", err
+	}
+	raw, err := json.Marshal(spec)
+	return string(raw), err
 }

@@ -33,6 +33,7 @@ type Event struct {
 	Actor          string        `json:"actor,omitempty"`
 	Incident       EventIncident `json:"incident"`
 	Check          *EventCheck   `json:"check,omitempty"`
+	Evidence       any           `json:"evidence,omitempty"` // what decided it: the failing condition, recent results
 }
 
 // EventIncident is the incident as a notification shows it.
@@ -73,7 +74,40 @@ func OpenForCheck(ctx context.Context, tx *store.Tx, env Env, c *tocsin.Check, n
 		Actor: "tocsin", Message: fmt.Sprintf("Incident opened: %s is down: %s", c.Name, reason), Data: mustJSON(data)}); err != nil {
 		return nil, err
 	}
-	return in, notify(ctx, tx, env, in, c, tocsin.EventTriggered, now, reason, "")
+	return in, notify(ctx, tx, env, in, c, tocsin.EventTriggered, now, reason, "", data)
+}
+
+// Open opens an incident that no check owns (monitoring degraded, say),
+// notifying channels.
+func Open(ctx context.Context, tx *store.Tx, env Env, title string, channels []string, now time.Time, reason string, data any) (*tocsin.Incident, error) {
+	in := &tocsin.Incident{Title: title, Status: tocsin.IncidentTriggered, OpenedAt: now, Notify: channels}
+	if err := tx.CreateIncident(ctx, in); err != nil {
+		return nil, err
+	}
+	if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineOpened,
+		Actor: "tocsin", Message: "Incident opened: " + title + ": " + reason, Data: mustJSON(data)}); err != nil {
+		return nil, err
+	}
+	return in, notify(ctx, tx, env, in, nil, tocsin.EventTriggered, now, reason, "", data)
+}
+
+// Note appends an automated entry to an incident's timeline.
+func Note(ctx context.Context, tx *store.Tx, id int64, now time.Time, kind, message string, data any) error {
+	return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: id, At: now, Kind: kind, Actor: "tocsin",
+		Message: message, Data: mustJSON(data)})
+}
+
+// ResolveAuto resolves an incident for a reason Tocsin decided.
+func ResolveAuto(ctx context.Context, tx *store.Tx, env Env, id int64, now time.Time, reason string) error {
+	in, err := tx.IncidentByID(ctx, id)
+	if err != nil || in.Status == tocsin.IncidentResolved {
+		return err
+	}
+	c, err := checkOf(ctx, tx, in)
+	if err != nil {
+		return err
+	}
+	return resolve(ctx, tx, env, in, c, now, "tocsin", reason)
 }
 
 // RecoverCheck records that a check is up again: the open incident is
@@ -120,7 +154,7 @@ func Acknowledge(ctx context.Context, tx *store.Tx, env Env, id int64, actor str
 	if err != nil {
 		return nil, err
 	}
-	return in, notify(ctx, tx, env, in, c, tocsin.EventAcknowledged, now, "", actor)
+	return in, notify(ctx, tx, env, in, c, tocsin.EventAcknowledged, now, "", actor, nil)
 }
 
 // Resolve resolves an incident by hand. Resolving twice changes nothing.
@@ -148,7 +182,7 @@ func resolve(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c 
 		Actor: actor, Message: "Resolved: " + reason}); err != nil {
 		return err
 	}
-	return notify(ctx, tx, env, in, c, tocsin.EventResolved, now, reason, actor)
+	return notify(ctx, tx, env, in, c, tocsin.EventResolved, now, reason, actor, nil)
 }
 
 func checkOf(ctx context.Context, tx *store.Tx, in *tocsin.Incident) (*tocsin.Check, error) {
@@ -164,8 +198,8 @@ func checkOf(ctx context.Context, tx *store.Tx, in *tocsin.Incident) (*tocsin.Ch
 
 // notify queues one notification per channel of the check, each with its
 // timeline entry. With nowhere to send, the timeline says so loudly.
-func notify(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *tocsin.Check, event string, now time.Time, reason, actor string) error {
-	var channels []string
+func notify(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *tocsin.Check, event string, now time.Time, reason, actor string, evidence any) error {
+	channels := in.Notify
 	if c != nil {
 		channels = c.Notify
 	}
@@ -174,7 +208,8 @@ func notify(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *
 			Actor: "tocsin", Message: "NOBODY NOTIFIED of " + event + ": no notification channel is configured for this incident"})
 	}
 	ev := Event{Event: event, OccurredAt: now.UTC().Truncate(time.Millisecond), Reason: reason, Actor: actor, Incident: EventIncident{
-		ID: in.ID, Title: in.Title, Status: in.Status, URL: IncidentURL(env.PublicURL, in.ID), OpenedAt: in.OpenedAt.UTC()}}
+		ID: in.ID, Title: in.Title, Status: in.Status, URL: IncidentURL(env.PublicURL, in.ID), OpenedAt: in.OpenedAt.UTC()},
+		Evidence: evidence}
 	if c != nil {
 		ev.Check = &EventCheck{Name: c.Name, UUID: c.UUID, State: c.StateAt(now), RunbookURL: c.RunbookURL}
 		if !c.LastPingAt.IsZero() {

@@ -495,3 +495,144 @@ func (tx *Tx) RecomputeDeadlines(ctx context.Context, res SyncResult) error {
 	}
 	return nil
 }
+
+// ProbeCheck is what the probe runner needs of a probe check.
+type ProbeCheck struct {
+	ID       int64
+	Name     string
+	Probe    string // spec JSON
+	Interval time.Duration
+	Paused   bool
+}
+
+// ProbeChecks lists the probe checks.
+func (db *DB) ProbeChecks(ctx context.Context) ([]ProbeCheck, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT id, name, probe, probe_interval, status FROM checks
+		WHERE probe <> '' AND deleted_at = 0 ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("query probe checks: %w", err)
+	}
+	defer rows.Close()
+	var out []ProbeCheck
+	for rows.Next() {
+		var p ProbeCheck
+		var interval int64
+		var status string
+		if err := rows.Scan(&p.ID, &p.Name, &p.Probe, &interval, &status); err != nil {
+			return nil, err
+		}
+		p.Interval = time.Duration(interval) * time.Millisecond
+		p.Paused = status == string(tocsin.StatePaused)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// ProbeResult is one stored probe run.
+type ProbeResult struct {
+	At      time.Time     `json:"at"`
+	OK      bool          `json:"ok"`
+	Latency time.Duration `json:"-"`
+	Class   string        `json:"class,omitempty"`
+	Message string        `json:"message,omitempty"`
+}
+
+// InsertProbeResult stores a run and adds it to the hourly and daily rollups.
+func (tx *Tx) InsertProbeResult(ctx context.Context, checkID int64, r ProbeResult) error {
+	us := r.Latency.Microseconds()
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO probe_results (check_id, at, ok, latency, class, message)
+		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (check_id, at) DO NOTHING`,
+		checkID, ms(r.At), boolInt(r.OK), us, r.Class, r.Message)
+	if err != nil {
+		return fmt.Errorf("insert probe result: %w", err)
+	}
+	at := r.At.UTC()
+	for gran, bucket := range map[string]time.Time{
+		"hour": at.Truncate(time.Hour),
+		"day":  time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, time.UTC),
+	} {
+		_, err := tx.tx.ExecContext(ctx, `INSERT INTO probe_rollups (check_id, granularity, bucket, runs, ok_runs, latency_sum, latency_max)
+			VALUES ($1, $2, $3, 1, $4, $5, $5)
+			ON CONFLICT (check_id, granularity, bucket) DO UPDATE SET runs = runs + 1, ok_runs = ok_runs + excluded.ok_runs,
+				latency_sum = latency_sum + excluded.latency_sum, latency_max = MAX(latency_max, excluded.latency_max)`,
+			checkID, gran, ms(bucket), boolInt(r.OK), us)
+		if err != nil {
+			return fmt.Errorf("roll up probe result: %w", err)
+		}
+	}
+	return nil
+}
+
+// PruneProbeResults deletes runs older than before; rollups stay.
+func (tx *Tx) PruneProbeResults(ctx context.Context, checkID int64, before time.Time) error {
+	_, err := tx.tx.ExecContext(ctx, "DELETE FROM probe_results WHERE check_id = $1 AND at < $2", checkID, ms(before))
+	if err != nil {
+		return fmt.Errorf("prune probe results: %w", err)
+	}
+	return nil
+}
+
+// RecentProbeResults returns a check's latest runs, newest first.
+func (tx *Tx) RecentProbeResults(ctx context.Context, checkID int64, limit int) ([]ProbeResult, error) {
+	return recentProbeResults(ctx, tx.tx, checkID, limit)
+}
+
+// RecentProbeResults returns a check's latest runs, newest first.
+func (db *DB) RecentProbeResults(ctx context.Context, checkID int64, limit int) ([]ProbeResult, error) {
+	return recentProbeResults(ctx, db.read, checkID, limit)
+}
+
+func recentProbeResults(ctx context.Context, q sqlQuerier, checkID int64, limit int) ([]ProbeResult, error) {
+	rows, err := q.QueryContext(ctx, `SELECT at, ok, latency, class, message FROM probe_results WHERE check_id = $1
+		ORDER BY at DESC LIMIT $2`, checkID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("query probe results: %w", err)
+	}
+	defer rows.Close()
+	var out []ProbeResult
+	for rows.Next() {
+		var r ProbeResult
+		var at, us int64
+		var ok int
+		if err := rows.Scan(&at, &ok, &us, &r.Class, &r.Message); err != nil {
+			return nil, err
+		}
+		r.At, r.OK, r.Latency = fromMS(at), ok != 0, time.Duration(us)*time.Microsecond
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Rollup is uptime and response time over one hour or day.
+type Rollup struct {
+	Bucket      time.Time     `json:"start"`
+	Runs        int64         `json:"runs"`
+	OKRuns      int64         `json:"ok_runs"`
+	MeanLatency time.Duration `json:"-"`
+	MaxLatency  time.Duration `json:"-"`
+}
+
+// Rollups returns a check's rollups of a granularity ("hour" or "day")
+// since a time, oldest first.
+func (db *DB) Rollups(ctx context.Context, checkID int64, granularity string, since time.Time) ([]Rollup, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT bucket, runs, ok_runs, latency_sum, latency_max FROM probe_rollups
+		WHERE check_id = $1 AND granularity = $2 AND bucket >= $3 ORDER BY bucket`, checkID, granularity, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("query rollups: %w", err)
+	}
+	defer rows.Close()
+	var out []Rollup
+	for rows.Next() {
+		var r Rollup
+		var bucket, sum, mx int64
+		if err := rows.Scan(&bucket, &r.Runs, &r.OKRuns, &sum, &mx); err != nil {
+			return nil, err
+		}
+		r.Bucket, r.MaxLatency = fromMS(bucket), time.Duration(mx)*time.Microsecond
+		if r.Runs > 0 {
+			r.MeanLatency = time.Duration(sum/r.Runs) * time.Microsecond
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -10,14 +10,18 @@ import (
 	"github.com/tocsinhq/tocsin"
 )
 
-const incidentColumns = "id, COALESCE(check_id, 0), title, status, opened_at, acked_at, acked_by, resolved_at, resolved_by"
+const incidentColumns = "id, COALESCE(check_id, 0), title, status, opened_at, acked_at, acked_by, resolved_at, resolved_by, notify"
 
 func scanIncident(r rowScanner) (*tocsin.Incident, error) {
 	var in tocsin.Incident
 	var status string
 	var opened, acked, resolved int64
-	if err := r.Scan(&in.ID, &in.CheckID, &in.Title, &status, &opened, &acked, &in.AckedBy, &resolved, &in.ResolvedBy); err != nil {
+	var notify string
+	if err := r.Scan(&in.ID, &in.CheckID, &in.Title, &status, &opened, &acked, &in.AckedBy, &resolved, &in.ResolvedBy, &notify); err != nil {
 		return nil, err
+	}
+	if err := json.Unmarshal([]byte(notify), &in.Notify); err != nil {
+		return nil, fmt.Errorf("incident %d: notify: %w", in.ID, err)
 	}
 	in.Status = tocsin.IncidentStatus(status)
 	in.OpenedAt, in.AckedAt, in.ResolvedAt = fromMS(opened), fromMS(acked), fromMS(resolved)
@@ -55,8 +59,12 @@ func (tx *Tx) CreateIncident(ctx context.Context, in *tocsin.Incident) error {
 	if in.CheckID != 0 {
 		checkID = in.CheckID
 	}
-	err := tx.tx.QueryRowContext(ctx, `INSERT INTO incidents (check_id, title, status, opened_at)
-		VALUES ($1, $2, $3, $4) RETURNING id`, checkID, in.Title, string(in.Status), ms(in.OpenedAt)).Scan(&in.ID)
+	notify, err := json.Marshal(nonNil(in.Notify))
+	if err != nil {
+		return err
+	}
+	err = tx.tx.QueryRowContext(ctx, `INSERT INTO incidents (check_id, title, status, opened_at, notify)
+		VALUES ($1, $2, $3, $4, $5) RETURNING id`, checkID, in.Title, string(in.Status), ms(in.OpenedAt), string(notify)).Scan(&in.ID)
 	if err != nil {
 		return fmt.Errorf("create incident: %w", err)
 	}

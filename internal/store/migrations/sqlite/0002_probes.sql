@@ -28,3 +28,6 @@ CREATE TABLE probe_rollups (
     latency_max INTEGER NOT NULL,
     PRIMARY KEY (check_id, granularity, bucket)
 ) WITHOUT ROWID;
+
+-- Incidents not opened by a check (monitoring degraded) notify these channels.
+ALTER TABLE incidents ADD COLUMN notify TEXT NOT NULL DEFAULT '[]';
