@@ -30,6 +30,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/outbox"
+	"github.com/tocsinhq/tocsin/internal/probe"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/watchdog"
@@ -60,6 +61,7 @@ type App struct {
 
 	metrics    *metrics.Metrics
 	engine     *engine.Engine
+	probes     *engine.ProbeRunner
 	recorder   *heartbeat.Recorder
 	dispatcher *outbox.Dispatcher
 	watchdog   *watchdog.Watchdog
@@ -119,6 +121,15 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Deadline:  a.engine.Schedule,
 		Committed: a.pingsCommitted,
 	}, a.log.With("component", "pings"), a.watchdog.Register("pings"))
+	a.probes = engine.NewProbeRunner(db, a.clock, a.env, a.probeGuard, a.log.With("component", "probes"), a.watchdog.Register("probes"))
+	a.probes.OnResult = func(_ int64, r probe.Result) {
+		outcome := "ok"
+		if !r.OK {
+			outcome = r.Class
+		}
+		a.metrics.ProbeRuns.WithLabelValues(outcome).Inc()
+		a.metrics.ProbeLatency.Observe(r.Latency.Seconds())
+	}
 	a.engine.OnExpire = func(_ int64, late time.Duration) {
 		a.metrics.DeadlineLag.Observe(late.Seconds())
 		a.metrics.StateChanges.WithLabelValues("up", "down").Inc()
@@ -137,6 +148,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err := a.engine.Load(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("load deadlines: %w", err)
+	}
+	// Read once: a change of these takes a restart.
+	a.probes.Concurrency, a.probes.Retention = cfg.Probes.Concurrency, cfg.Probes.Retention.D()
+	if err := a.probes.Load(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("load probes: %w", err)
 	}
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
@@ -172,7 +189,7 @@ func (a *App) Engine() *engine.Engine { return a.engine }
 func (a *App) Run(ctx context.Context) error {
 	loops, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, run := range []func(context.Context){a.recorder.Run, a.engine.Run, a.dispatcher.Run, a.watchdog.Run, a.selfHeartbeat, a.checkpointLoop} {
+	for _, run := range []func(context.Context){a.recorder.Run, a.engine.Run, a.probes.Run, a.dispatcher.Run, a.watchdog.Run, a.selfHeartbeat, a.checkpointLoop} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -224,6 +241,9 @@ func (a *App) Reload(ctx context.Context) (string, error) {
 	}
 	if err := a.engine.Load(ctx); err != nil {
 		return "", fmt.Errorf("reload deadlines: %w", err)
+	}
+	if err := a.probes.Load(ctx); err != nil {
+		return "", fmt.Errorf("reload probes: %w", err)
 	}
 	a.metrics.ConfigReload.WithLabelValues("ok").Inc()
 	a.log.Info("config reloaded", "summary", summary)
@@ -322,6 +342,13 @@ func (a *App) derive(cfg *config.Config) (*state, error) {
 }
 
 func (a *App) env() incident.Env { return a.state.Load().env }
+
+func (a *App) probeGuard() engine.GuardConfig {
+	cfg := a.state.Load().cfg
+	g := cfg.Probes.Guard
+	return engine.GuardConfig{Share: float64(g.SharePercent) / 100, MinProbes: g.MinProbes, Window: g.Window.D(),
+		Settle: g.Settle.D(), Confirm: g.Confirm.D(), Notify: cfg.Operator.Notify}
+}
 
 func (a *App) channel(name string) (tocsin.Channel, bool) {
 	ch, ok := a.state.Load().channels[name]

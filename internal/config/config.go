@@ -48,6 +48,7 @@ type Config struct {
 	SelfHeartbeat SelfHeartbeat `yaml:"self_heartbeat"`
 	Outbox        Outbox        `yaml:"outbox"`
 	Watchdog      Watchdog      `yaml:"watchdog"`
+	Probes        Probes        `yaml:"probes"`
 	Warnings      []string      `yaml:"-"` // non-fatal remarks, "file:line: path: text"
 }
 
@@ -159,6 +160,25 @@ type Outbox struct {
 	BackoffBase Duration `yaml:"backoff_base"` // first retry delay, doubled each time
 	BackoffMax  Duration `yaml:"backoff_max"`  // longest retry delay, at least BackoffBase
 	PerChannel  int      `yaml:"per_channel"`  // concurrent sends per channel, 1..64
+}
+
+// Probes tunes the running of active probes.
+type Probes struct {
+	Concurrency int        `yaml:"concurrency"` // probes in flight at once; default 64
+	Retention   Duration   `yaml:"retention"`   // how long single results are kept; rollups stay; default 7d
+	Guard       ProbeGuard `yaml:"guard"`
+}
+
+// ProbeGuard holds a mass failure for a second look: when more than
+// SharePercent of the probes (at least MinProbes) turn down within Window,
+// one "monitoring degraded" incident goes to the operator instead of one per
+// probe, and per-probe incidents follow for probes still down after Confirm.
+type ProbeGuard struct {
+	SharePercent int      `yaml:"share_percent"` // default 50
+	MinProbes    int      `yaml:"min_probes"`    // default 4
+	Window       Duration `yaml:"window"`        // default 2m
+	Settle       Duration `yaml:"settle"`        // a new failure waits this long for the verdict; default 10s
+	Confirm      Duration `yaml:"confirm"`       // default 5m
 }
 
 // Watchdog tunes the detection of stalled engine jobs.

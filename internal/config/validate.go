@@ -90,6 +90,14 @@ func (d *decoder) validate(cfg *Config) {
 		d.fieldErrorf("outbox.backoff_base", "must not be more than backoff_max (%s), got %s", ob.BackoffMax, ob.BackoffBase)
 	}
 
+	d.intDefault("probes.concurrency", &cfg.Probes.Concurrency, 64, 1, 10000)
+	d.duration("probes.retention", &cfg.Probes.Retention, 7*24*time.Hour)
+	pg := &cfg.Probes.Guard
+	d.intDefault("probes.guard.share_percent", &pg.SharePercent, 50, 1, 100)
+	d.intDefault("probes.guard.min_probes", &pg.MinProbes, 4, 1, 1000000)
+	d.duration("probes.guard.window", &pg.Window, 2*time.Minute)
+	d.duration("probes.guard.settle", &pg.Settle, 10*time.Second)
+	d.duration("probes.guard.confirm", &pg.Confirm, 5*time.Minute)
 	d.duration("watchdog.stall_after", &cfg.Watchdog.StallAfter, DefaultWatchdogStallAfter)
 	// Idle loops beat about once a second; a shorter limit would see stalls
 	// that are not there.

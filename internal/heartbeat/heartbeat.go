@@ -30,8 +30,8 @@ func ApplyPing(c *tocsin.Check, p *tocsin.Ping) Transition {
 	if c.Methods == "POST" && p.Method != "POST" {
 		p.Kind = tocsin.PingIgnored
 	}
-	if c.Status == tocsin.StatePaused && c.ManualResume {
-		p.Kind = tocsin.PingIgnored
+	if c.Status == tocsin.StatePaused && c.ManualResume || c.IsProbe() {
+		p.Kind = tocsin.PingIgnored // a probe's state comes from its runs, not from pings
 	}
 	c.Pings++
 	p.CheckID, p.N = c.ID, c.Pings

@@ -18,6 +18,8 @@ type Metrics struct {
 	DeadlineLag  prometheus.Histogram     // deadline to check down
 	ConfigReload *prometheus.CounterVec   // by result
 	LoopStalled  *prometheus.GaugeVec     // by loop
+	ProbeRuns    *prometheus.CounterVec   // by outcome: ok or the error class
+	ProbeLatency prometheus.Histogram
 }
 
 // New registers every metric; outboxDepth and scheduled are read at scrape time.
@@ -41,8 +43,13 @@ func New(outboxDepth, scheduled func() float64) *Metrics {
 			Help: "Config reloads, by result (ok, error)."}, []string{"result"}),
 		LoopStalled: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tocsin_loop_stalled",
 			Help: "1 while the watchdog sees the loop stalled."}, []string{"loop"}),
+		ProbeRuns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tocsin_probe_runs_total",
+			Help: "Probe runs, by outcome (ok, or the class of failure)."}, []string{"outcome"}),
+		ProbeLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tocsin_probe_seconds",
+			Help: "Time a probe run took.", Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}),
 	}
 	r.MustRegister(m.Pings, m.PingBatch, m.StateChanges, m.Sends, m.SendLatency, m.DeadlineLag, m.ConfigReload, m.LoopStalled,
+		m.ProbeRuns, m.ProbeLatency,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tocsin_outbox_depth",
 			Help: "Notifications waiting in the outbox."}, outboxDepth),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tocsin_scheduled_deadlines",

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/probe/kinds"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -25,6 +26,17 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// probeJSON is what the API shows of a probe check.
+type probeJSON struct {
+	Type               string `json:"type"`
+	Target             string `json:"target"`
+	Interval           string `json:"interval"`
+	FailuresBeforeDown int    `json:"failures_before_down"`
+	SuccessesBeforeUp  int    `json:"successes_before_up"`
+	FailStreak         int    `json:"fail_streak"`
+	OKStreak           int    `json:"ok_streak"`
+}
+
 // checkJSON is a check as the API shows it.
 type checkJSON struct {
 	UUID              string            `json:"uuid"`
@@ -34,7 +46,7 @@ type checkJSON struct {
 	State             tocsin.CheckState `json:"state"`
 	Schedule          scheduleJSON      `json:"schedule"`
 	ScheduleExplained string            `json:"schedule_explained"`
-	Grace             string            `json:"grace"`
+	Grace             string            `json:"grace,omitempty"`
 	Notify            []string          `json:"notify"`
 	AutoResolve       bool              `json:"auto_resolve"`
 	RunbookURL        string            `json:"runbook_url,omitempty"`
@@ -44,7 +56,8 @@ type checkJSON struct {
 	NextExpectedAt    *time.Time        `json:"next_expected_at"`
 	GoesDownAt        *time.Time        `json:"goes_down_at"`
 	Pings             int64             `json:"pings"`
-	PingURL           string            `json:"ping_url"`
+	PingURL           string            `json:"ping_url,omitempty"`
+	Probe             *probeJSON        `json:"probe,omitempty"`
 	CreatedAt         time.Time         `json:"created_at"`
 }
 
@@ -71,6 +84,14 @@ func (s *Server) checkJSON(c *tocsin.Check, now time.Time) checkJSON {
 		CreatedAt: c.CreatedAt.UTC()}
 	if c.Spec.Every > 0 {
 		j.Schedule.Every = tocsin.FormatDuration(c.Spec.Every)
+	}
+	if c.IsProbe() {
+		spec, _ := kinds.Parse(c.Probe)
+		j.Probe = &probeJSON{Type: spec.Type, Target: spec.Target(), Interval: tocsin.FormatDuration(c.Interval),
+			FailuresBeforeDown: c.FailuresBeforeDown, SuccessesBeforeUp: c.SuccessesBeforeUp, FailStreak: c.FailStreak,
+			OKStreak: c.OKStreak}
+		j.ScheduleExplained = "probe " + spec.Type + " " + spec.Target() + " every " + tocsin.FormatDuration(c.Interval)
+		j.PingURL, j.Grace = "", ""
 	}
 	if j.NextExpectedAt == nil && c.Spec.Cron != "" && c.Status == tocsin.StateNew {
 		// Not yet expected (a new check waits for its first ping), but
@@ -359,4 +380,62 @@ func (s *Server) reloadConfig(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "reloaded", "summary": summary})
+}
+
+// probeResults shows a probe check's recent runs and its uptime by hour
+// (last 48 hours) and by day (last 90 days).
+func (s *Server) probeResults(w http.ResponseWriter, r *http.Request) {
+	c, err := s.DB.CheckByUUID(r.Context(), r.PathValue("uuid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !c.IsProbe() {
+		writeError(w, tocsin.Errorf(tocsin.EInvalid, "check %s is a heartbeat, not a probe", c.Name))
+		return
+	}
+	recent, err := s.DB.RecentProbeResults(r.Context(), c.ID, 100)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := s.Clock.Now()
+	type rollupJSON struct {
+		Start         time.Time `json:"start"`
+		Runs          int64     `json:"runs"`
+		UptimePercent float64   `json:"uptime_percent"`
+		MeanMS        float64   `json:"mean_ms"`
+		MaxMS         float64   `json:"max_ms"`
+	}
+	series := func(gran string, since time.Time) ([]rollupJSON, error) {
+		rs, err := s.DB.Rollups(r.Context(), c.ID, gran, since)
+		out := make([]rollupJSON, 0, len(rs))
+		for _, x := range rs {
+			out = append(out, rollupJSON{Start: x.Bucket, Runs: x.Runs, UptimePercent: 100 * float64(x.OKRuns) / float64(max(x.Runs, 1)),
+				MeanMS: float64(x.MeanLatency.Microseconds()) / 1000, MaxMS: float64(x.MaxLatency.Microseconds()) / 1000})
+		}
+		return out, err
+	}
+	hours, err := series("hour", now.Add(-48*time.Hour))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	days, err := series("day", now.Add(-90*24*time.Hour))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type runJSON struct {
+		At        time.Time `json:"at"`
+		OK        bool      `json:"ok"`
+		LatencyMS float64   `json:"latency_ms"`
+		Class     string    `json:"class,omitempty"`
+		Message   string    `json:"message,omitempty"`
+	}
+	runs := make([]runJSON, 0, len(recent))
+	for _, x := range recent {
+		runs = append(runs, runJSON{At: x.At, OK: x.OK, LatencyMS: float64(x.Latency.Microseconds()) / 1000, Class: x.Class, Message: x.Message})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"results": runs, "hourly": hours, "daily": days})
 }

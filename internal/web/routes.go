@@ -24,6 +24,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/checks", false, http.HandlerFunc(s.listChecks)},
 		{"GET /api/v1/checks/{uuid}", false, http.HandlerFunc(s.getCheck)},
 		{"GET /api/v1/checks/{uuid}/pings", false, http.HandlerFunc(s.listPings)},
+		{"GET /api/v1/checks/{uuid}/results", false, http.HandlerFunc(s.probeResults)},
 		{"POST /api/v1/checks/{uuid}/pause", false, http.HandlerFunc(s.pauseCheck)},
 		{"POST /api/v1/checks/{uuid}/resume", false, http.HandlerFunc(s.resumeCheck)},
 		{"GET /api/v1/incidents", false, http.HandlerFunc(s.listIncidents)},

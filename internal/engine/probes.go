@@ -1,0 +1,487 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/probe"
+	"github.com/tocsinhq/tocsin/internal/probe/kinds"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+// GuardConfig tunes the guard against mass failure: when more than Share
+// of the probes (and at least MinProbes) turn down within Window, Tocsin
+// suspects its own view (a network partition, a broken resolver) and opens
+// one "monitoring degraded" incident to the operator instead of one incident
+// per probe; per-probe incidents follow for probes still down after Confirm.
+type GuardConfig struct {
+	Share     float64
+	MinProbes int
+	Window    time.Duration
+	Settle    time.Duration // how long a new failure waits for the guard's verdict
+	Confirm   time.Duration
+	Notify    []string // operator channels
+}
+
+// ProbeRunner runs active probes on their intervals, under one global limit
+// on concurrent probes, and turns their results into check states and
+// incidents. Each probe has its own hard deadline, so a hung target delays
+// only its own check.
+type ProbeRunner struct {
+	db    *store.DB
+	clock clock.Clock
+	env   func() incident.Env
+	log   *slog.Logger
+	beat  func()
+	guard func() GuardConfig
+
+	// Concurrency bounds the probes in flight.
+	Concurrency int
+	// Retention is how long individual results are kept (rollups stay).
+	Retention time.Duration
+	// OnResult, if set, sees every result (metrics).
+	OnResult func(checkID int64, r probe.Result)
+
+	mu       sync.Mutex
+	queue    *deadlineQueue
+	checks   map[int64]*probeState
+	inFlight map[int64]bool
+	wake     chan struct{}
+	results  chan probeRun
+	sem      chan struct{}
+
+	// The guard's memory, owned by the writer goroutine.
+	flips    []flip
+	pending  []flip // failures waiting for the guard's verdict
+	held     map[int64]time.Time
+	degraded int64 // open "monitoring degraded" incident, 0 if none
+}
+
+type probeState struct {
+	name     string
+	spec     string
+	interval time.Duration
+	paused   bool
+	prober   probe.Prober
+	err      error
+}
+
+type probeRun struct {
+	checkID int64
+	at      time.Time
+	res     probe.Result
+}
+
+type flip struct {
+	checkID int64
+	at      time.Time
+}
+
+// NewProbeRunner makes a runner; Load and Run start it.
+func NewProbeRunner(db *store.DB, clk clock.Clock, env func() incident.Env, guard func() GuardConfig, log *slog.Logger, beat func()) *ProbeRunner {
+	if beat == nil {
+		beat = func() {}
+	}
+	return &ProbeRunner{db: db, clock: clk, env: env, guard: guard, log: log, beat: beat, Concurrency: 64,
+		Retention: 7 * 24 * time.Hour, queue: newDeadlineQueue(), checks: map[int64]*probeState{},
+		inFlight: map[int64]bool{}, wake: make(chan struct{}, 1), results: make(chan probeRun, 1024),
+		held: map[int64]time.Time{}}
+}
+
+// Load reads the probe checks and schedules the new ones; it is called at
+// start and after every config reload. A new probe's first run is spread
+// over its interval so that a thousand probes do not all start at once.
+func (r *ProbeRunner) Load(ctx context.Context) error {
+	list, err := r.db.ProbeChecks(ctx)
+	if err != nil {
+		return err
+	}
+	now := r.clock.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	seen := map[int64]bool{}
+	for _, pc := range list {
+		seen[pc.ID] = true
+		st := r.checks[pc.ID]
+		if st == nil || st.spec != pc.Probe || st.interval != pc.Interval {
+			spec, err := kinds.Parse(pc.Probe)
+			var p probe.Prober
+			if err == nil {
+				p, err = kinds.Build(spec, r.clock)
+			}
+			if err != nil {
+				r.log.Error("probe cannot run", "check", pc.Name, "err", err)
+			}
+			fresh := st == nil || st.interval != pc.Interval
+			st = &probeState{name: pc.Name, spec: pc.Probe, interval: pc.Interval, prober: p, err: err}
+			r.checks[pc.ID] = st
+			if fresh {
+				r.queue.Set(pc.ID, now.Add(time.Duration(rand.Int64N(int64(pc.Interval)))))
+			}
+		}
+		st.paused = pc.Paused
+	}
+	for id := range r.checks {
+		if !seen[id] {
+			delete(r.checks, id)
+			r.queue.Set(id, time.Time{})
+		}
+	}
+	r.poke()
+	return nil
+}
+
+func (r *ProbeRunner) poke() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Count is the number of probe checks.
+func (r *ProbeRunner) Count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.checks)
+}
+
+// Run schedules probes and records their results until ctx ends.
+func (r *ProbeRunner) Run(ctx context.Context) {
+	r.sem = make(chan struct{}, max(1, r.Concurrency))
+	var wg sync.WaitGroup
+	written := make(chan struct{})
+	go func() { r.write(ctx); close(written) }()
+	defer func() {
+		wg.Wait()
+		close(r.results)
+		<-written
+	}()
+	for {
+		r.beat()
+		now := r.clock.Now()
+		r.mu.Lock()
+		due := r.queue.PopDue(now, 1000)
+		for _, id := range due {
+			st := r.checks[id]
+			if st == nil {
+				continue
+			}
+			// The next run keeps the rhythm of the interval, with a little
+			// jitter so that probes started together drift apart.
+			j := st.interval / 20
+			next := now.Add(st.interval + time.Duration(rand.Int64N(int64(2*j)+1)) - j)
+			r.queue.Set(id, next)
+			if st.paused || st.prober == nil || r.inFlight[id] {
+				continue // a probe never overlaps itself
+			}
+			r.inFlight[id] = true
+			wg.Add(1)
+			go func(id int64, p probe.Prober) {
+				defer wg.Done()
+				r.runOne(ctx, id, p)
+			}(id, st.prober)
+		}
+		next, ok := r.queue.Peek()
+		r.mu.Unlock()
+		wait := idleBeat
+		if ok && next.Sub(now) < wait {
+			wait = max(next.Sub(now), 0)
+		}
+		t := r.clock.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-r.wake:
+			t.Stop()
+		case <-t.C():
+		}
+	}
+}
+
+func (r *ProbeRunner) runOne(ctx context.Context, id int64, p probe.Prober) {
+	defer func() {
+		r.mu.Lock()
+		delete(r.inFlight, id)
+		r.mu.Unlock()
+	}()
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		return
+	}
+	at := r.clock.Now()
+	res := safeProbe(ctx, p)
+	<-r.sem
+	if ctx.Err() != nil {
+		return // shutting down: not the target's fault
+	}
+	if r.OnResult != nil {
+		r.OnResult(id, res)
+	}
+	r.results <- probeRun{checkID: id, at: at, res: res}
+}
+
+// safeProbe runs a probe, turning a panic into a failed result.
+func safeProbe(ctx context.Context, p probe.Prober) (res probe.Result) {
+	defer func() {
+		if v := recover(); v != nil {
+			res = probe.Fail(probe.ClassProtocol, fmt.Sprintf("probe panicked: %v", v), 0)
+		}
+	}()
+	return p.Probe(ctx)
+}
+
+// write records results in batches and runs the guard's timers.
+func (r *ProbeRunner) write(ctx context.Context) {
+	tick := time.NewTicker(time.Second) // cadence of the guard's timers; times come from the clock
+	defer tick.Stop()
+	batch := make([]probeRun, 0, 256)
+	for {
+		select {
+		case run, ok := <-r.results:
+			if !ok {
+				return
+			}
+			batch = append(batch[:0], run)
+		fill:
+			for len(batch) < cap(batch) {
+				select {
+				case run, ok := <-r.results:
+					if !ok {
+						break fill
+					}
+					batch = append(batch, run)
+				default:
+					break fill
+				}
+			}
+			r.record(ctx, batch)
+		case <-tick.C:
+			r.record(ctx, nil)
+		}
+	}
+}
+
+// record writes a batch of results and settles the guard's pending
+// decisions, in one transaction.
+func (r *ProbeRunner) record(ctx context.Context, batch []probeRun) {
+	if len(batch) == 0 && len(r.pending) == 0 && len(r.held) == 0 && r.degraded == 0 {
+		return
+	}
+	env := r.env()
+	g := r.guard()
+	now := r.clock.Now()
+	total := r.Count()
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	flips, pending, held, degraded := append([]flip(nil), r.flips...), append([]flip(nil), r.pending...), cloneHeld(r.held), r.degraded
+	err := r.db.Write(wctx, func(tx *store.Tx) error {
+		for _, run := range batch {
+			fl, recovered, err := r.apply(wctx, tx, env, run)
+			if err != nil {
+				return err
+			}
+			if recovered {
+				delete(held, run.checkID)
+			}
+			if fl != nil {
+				flips = append(flips, *fl)
+				pending = append(pending, *fl)
+			}
+		}
+		return r.decide(wctx, tx, env, g, now, total, &flips, &pending, held, &degraded)
+	})
+	if err != nil {
+		r.log.Error("record probe results", "err", err, "results", len(batch))
+		return
+	}
+	r.flips, r.pending, r.held, r.degraded = flips, pending, held, degraded
+}
+
+func cloneHeld(m map[int64]time.Time) map[int64]time.Time {
+	out := make(map[int64]time.Time, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// apply records one result and moves the check's state; it returns a flip
+// when the check turned down (its incident waits for the guard).
+func (r *ProbeRunner) apply(ctx context.Context, tx *store.Tx, env incident.Env, run probeRun) (*flip, bool, error) {
+	c, err := tx.CheckByID(ctx, run.checkID)
+	if tocsin.ErrorCode(err) == tocsin.ENotFound {
+		return nil, false, nil // removed since it ran
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if !c.IsProbe() {
+		return nil, false, nil
+	}
+	res := run.res
+	if err := tx.InsertProbeResult(ctx, c.ID, store.ProbeResult{At: run.at, OK: res.OK, Latency: res.Latency,
+		Class: res.Class, Message: res.Message}); err != nil {
+		return nil, false, err
+	}
+	if c.Pings%100 == 0 {
+		if err := tx.PruneProbeResults(ctx, c.ID, run.at.Add(-r.Retention)); err != nil {
+			return nil, false, err
+		}
+	}
+	c.Pings++ // counts runs for probes
+	if c.Status == tocsin.StatePaused {
+		return nil, false, tx.SaveCheckState(ctx, c)
+	}
+	if res.OK {
+		c.OKStreak, c.FailStreak = c.OKStreak+1, 0
+	} else {
+		c.FailStreak, c.OKStreak = c.FailStreak+1, 0
+	}
+	c.LastPingAt = run.at
+	var out *flip
+	switch {
+	case !res.OK && c.FailStreak >= c.FailuresBeforeDown && c.Status != tocsin.StateDown:
+		c.Status = tocsin.StateDown
+		out = &flip{checkID: c.ID, at: run.at}
+	case res.OK && c.OKStreak >= c.SuccessesBeforeUp && c.Status != tocsin.StateUp:
+		wasDown := c.Status == tocsin.StateDown
+		c.Status = tocsin.StateUp
+		if err := tx.SaveCheckState(ctx, c); err != nil {
+			return nil, false, err
+		}
+		if wasDown {
+			return nil, true, incident.RecoverCheck(ctx, tx, env, c, run.at, fmt.Sprintf("%d successful run(s) in a row", c.OKStreak),
+				r.evidence(ctx, tx, c, res))
+		}
+		return nil, false, nil
+	}
+	return out, false, tx.SaveCheckState(ctx, c)
+}
+
+// evidence is what a notification about a probe carries: the failing
+// condition, the last runs, and the runbook.
+func (r *ProbeRunner) evidence(ctx context.Context, tx *store.Tx, c *tocsin.Check, last probe.Result) map[string]any {
+	recent, _ := tx.RecentProbeResults(ctx, c.ID, 5)
+	runs := make([]map[string]any, 0, len(recent))
+	for _, x := range recent {
+		runs = append(runs, map[string]any{"at": x.At, "ok": x.OK, "latency_ms": x.Latency.Milliseconds(),
+			"class": x.Class, "message": x.Message})
+	}
+	spec, _ := kinds.Parse(c.Probe)
+	ev := map[string]any{"probe": spec.Type, "target": spec.Target(), "condition": last.Message, "class": last.Class,
+		"latency_ms": last.Latency.Milliseconds(), "recent_runs": runs,
+		"failures_before_down": c.FailuresBeforeDown, "fail_streak": c.FailStreak}
+	if c.RunbookURL != "" {
+		ev["runbook_url"] = c.RunbookURL
+	}
+	if last.Warning != "" {
+		ev["warning"] = last.Warning
+	}
+	return ev
+}
+
+// decide settles failures whose verdict is due: a normal incident each, or,
+// when too many probes failed together, one "monitoring degraded" incident
+// and the failures held until Confirm.
+func (r *ProbeRunner) decide(ctx context.Context, tx *store.Tx, env incident.Env, g GuardConfig, now time.Time, total int,
+	flips, pending *[]flip, held map[int64]time.Time, degraded *int64) error {
+	// Forget flips outside the window.
+	keep := (*flips)[:0]
+	for _, f := range *flips {
+		if now.Sub(f.at) <= g.Window {
+			keep = append(keep, f)
+		}
+	}
+	*flips = keep
+	mass := total >= g.MinProbes && float64(len(*flips)) > g.Share*float64(total)
+
+	var due, wait []flip
+	for _, f := range *pending {
+		if mass || now.Sub(f.at) >= g.Settle {
+			due = append(due, f)
+		} else {
+			wait = append(wait, f)
+		}
+	}
+	*pending = wait
+	if mass && len(due) > 0 {
+		if *degraded == 0 {
+			var names []string
+			for _, f := range *flips {
+				names = append(names, r.name(f.checkID))
+			}
+			sort.Strings(names)
+			in, err := incident.Open(ctx, tx, env, "Monitoring degraded", g.Notify, now,
+				fmt.Sprintf("%d of %d probes failed within %s; suspect the monitor's own view before the targets", len(*flips), total, g.Window),
+				map[string]any{"failed": names, "probes": total, "window": g.Window.String(), "share": g.Share})
+			if err != nil {
+				return err
+			}
+			*degraded = in.ID
+		}
+		for _, f := range due {
+			held[f.checkID] = f.at
+			if err := incident.Note(ctx, tx, *degraded, now, tocsin.TimelineMonitoringIssue,
+				fmt.Sprintf("%s is failing; its own incident is held until %s", r.name(f.checkID), f.at.Add(g.Confirm).UTC().Format(time.RFC3339)),
+				map[string]any{"check_id": f.checkID}); err != nil {
+				return err
+			}
+		}
+		due = nil
+	}
+	// Held failures that outlast the confirmation window become incidents.
+	for id, since := range held {
+		if now.Sub(since) >= g.Confirm {
+			delete(held, id)
+			due = append(due, flip{checkID: id, at: since})
+		}
+	}
+	for _, f := range due {
+		c, err := tx.CheckByID(ctx, f.checkID)
+		if tocsin.ErrorCode(err) == tocsin.ENotFound {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if c.Status != tocsin.StateDown {
+			continue // recovered while waiting
+		}
+		recent, _ := tx.RecentProbeResults(ctx, c.ID, 1)
+		last := probe.Result{}
+		if len(recent) > 0 {
+			last = probe.Result{Class: recent[0].Class, Message: recent[0].Message, Latency: recent[0].Latency}
+		}
+		reason := fmt.Sprintf("%d failed run(s) in a row: %s", c.FailStreak, last.Message)
+		if _, err := incident.OpenForCheck(ctx, tx, env, c, now, reason, r.evidence(ctx, tx, c, last)); err != nil {
+			return err
+		}
+	}
+	// The degraded incident resolves once nothing is held and few fail.
+	if *degraded != 0 && len(held) == 0 && !mass {
+		if err := incident.ResolveAuto(ctx, tx, env, *degraded, now, "the mass failure is over"); err != nil {
+			return err
+		}
+		*degraded = 0
+	}
+	return nil
+}
+
+func (r *ProbeRunner) name(id int64) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if st := r.checks[id]; st != nil {
+		return st.name
+	}
+	return fmt.Sprintf("check %d", id)
+}
