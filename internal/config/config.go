@@ -165,7 +165,7 @@ type Outbox struct {
 // Probes tunes the running of active probes.
 type Probes struct {
 	Concurrency int        `yaml:"concurrency"` // probes in flight at once; default 64
-	Retention   Duration   `yaml:"retention"`   // how long single results are kept; rollups stay; default 7d
+	Retention   Duration   `yaml:"retention"`   // how long single results are kept; rollups stay; default 2d
 	Guard       ProbeGuard `yaml:"guard"`
 }
 

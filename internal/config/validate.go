@@ -91,7 +91,7 @@ func (d *decoder) validate(cfg *Config) {
 	}
 
 	d.intDefault("probes.concurrency", &cfg.Probes.Concurrency, 64, 1, 10000)
-	d.duration("probes.retention", &cfg.Probes.Retention, 7*24*time.Hour)
+	d.duration("probes.retention", &cfg.Probes.Retention, 2*24*time.Hour)
 	pg := &cfg.Probes.Guard
 	d.intDefault("probes.guard.share_percent", &pg.SharePercent, 50, 1, 100)
 	d.intDefault("probes.guard.min_probes", &pg.MinProbes, 4, 1, 1000000)
