@@ -92,7 +92,7 @@ func TestExampleConfig(t *testing.T) {
 	if cfg.PublicURL != "https://tocsin.example.com" {
 		t.Errorf("PublicURL = %q", cfg.PublicURL)
 	}
-	if len(cfg.Checks) != 2 || len(cfg.Channels) != 2 || len(cfg.APITokens) != 2 {
+	if len(cfg.Checks) != 7 || len(cfg.Channels) != 2 || len(cfg.APITokens) != 2 {
 		t.Fatalf("got %d checks, %d channels, %d tokens", len(cfg.Checks), len(cfg.Channels), len(cfg.APITokens))
 	}
 	backup, report := cfg.Checks[0], cfg.Checks[1]
@@ -489,7 +489,13 @@ func checkInvariants(t testing.TB, cfg *Config) {
 		if c.Grace.D() < time.Second {
 			t.Errorf("check %q: grace %s", c.Name, c.Grace)
 		}
-		if (c.Schedule.Every == 0) == (c.Schedule.Cron == "") {
+		switch {
+		case c.IsProbe():
+			if c.Schedule != (Schedule{}) || c.Interval.D() < time.Second || c.Probe.Timeout >= c.Interval ||
+				c.FailuresBeforeDown < 1 || c.SuccessesBeforeUp < 1 {
+				t.Errorf("probe check %q: %+v", c.Name, c)
+			}
+		case (c.Schedule.Every == 0) == (c.Schedule.Cron == ""):
 			t.Errorf("check %q: schedule %+v", c.Name, c.Schedule)
 		}
 		if c.Methods != "" && c.Methods != "POST" {
