@@ -467,12 +467,15 @@ func (r *ProbeRunner) decide(ctx context.Context, tx *store.Tx, env incident.Env
 			return err
 		}
 	}
-	// The degraded incident resolves once nothing is held and few fail.
-	if *degraded != 0 && len(held) == 0 && !mass {
-		if err := incident.ResolveAuto(ctx, tx, env, *degraded, now, "the mass failure is over"); err != nil {
+	// The degraded incident resolves once nothing is held: every held probe
+	// recovered, or has an incident of its own.
+	if *degraded != 0 && len(held) == 0 {
+		if err := incident.ResolveAuto(ctx, tx, env, *degraded, now, "no probe is held any more"); err != nil {
 			return err
 		}
 		*degraded = 0
+		*flips = (*flips)[:0] // a new failure after this is judged on its own
+
 	}
 	return nil
 }
