@@ -8,19 +8,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/tocsinhq/tocsin/bench/internal/benchkit"
@@ -68,13 +61,13 @@ func run() error {
 	fmt.Printf("- Memory read %s after the last request, from /proc/<pid>/status\n\n", *idle)
 
 	// Baseline: the same binary on an empty database.
-	base, err := startTocsin(bin, cfgPath, filepath.Join(*dir, "empty.db"))
+	base, err := benchkit.StartTocsin(bin, cfgPath, filepath.Join(*dir, "empty.db"))
 	if err != nil {
 		return err
 	}
 	time.Sleep(*idle)
-	baseMem, err := readMem(base.pid)
-	base.stop()
+	baseMem, err := benchkit.ReadMem(base.PID)
+	base.Stop()
 	if err != nil {
 		return err
 	}
@@ -87,19 +80,19 @@ func run() error {
 		return err
 	}
 	seeded := time.Since(t0)
-	tc, err := startTocsin(bin, cfgPath, loadedDB)
+	tc, err := benchkit.StartTocsin(bin, cfgPath, loadedDB)
 	if err != nil {
 		return err
 	}
-	defer tc.stop()
+	defer tc.Stop()
 	time.Sleep(*idle)
-	newMem, err := readMem(tc.pid)
+	newMem, err := benchkit.ReadMem(tc.PID)
 	if err != nil {
 		return err
 	}
 	urls := make([]string, len(uuids))
 	for i, id := range uuids {
-		urls[i] = "http://" + tc.addr + "/ping/" + id
+		urls[i] = "http://" + tc.Addr + "/ping/" + id
 	}
 	t0 = time.Now()
 	if err := benchkit.PingAll(ctx, urls, *conc); err != nil {
@@ -107,105 +100,25 @@ func run() error {
 	}
 	pinged := time.Since(t0)
 	time.Sleep(*idle)
-	loadedMem, err := readMem(tc.pid)
+	loadedMem, err := benchkit.ReadMem(tc.PID)
 	if err != nil {
 		return err
 	}
-	sched, _ := benchkit.Scrape("http://"+tc.addr+"/metrics", "tocsin_scheduled_deadlines", "go_memstats_heap_inuse_bytes")
+	sched, _ := benchkit.Scrape("http://"+tc.Addr+"/metrics", "tocsin_scheduled_deadlines", "go_memstats_heap_inuse_bytes")
 
 	fmt.Printf("- Seeding %d checks: %s; start-up to /healthz with them: %s; pinging each once (%d connections): %s (%.0f pings/s)\n\n",
-		*nChecks, seeded.Round(time.Millisecond), tc.startup.Round(time.Millisecond), *conc, pinged.Round(time.Millisecond),
+		*nChecks, seeded.Round(time.Millisecond), tc.Startup.Round(time.Millisecond), *conc, pinged.Round(time.Millisecond),
 		float64(*nChecks)/pinged.Seconds())
 	fmt.Println("| process | VmRSS | VmHWM |")
 	fmt.Println("|---|---:|---:|")
-	fmt.Printf("| empty database (baseline) | %s | %s |\n", mib(baseMem.rss), mib(baseMem.hwm))
-	fmt.Printf("| %d checks, just started (no deadlines yet) | %s | %s |\n", *nChecks, mib(newMem.rss), mib(newMem.hwm))
+	fmt.Printf("| empty database (baseline) | %s | %s |\n", mib(baseMem.RSS), mib(baseMem.HWM))
+	fmt.Printf("| %d checks, just started (no deadlines yet) | %s | %s |\n", *nChecks, mib(newMem.RSS), mib(newMem.HWM))
 	fmt.Printf("| %d checks, each pinged once, idle (%.0f deadlines queued) | %s | %s |\n\n", *nChecks,
-		sched["tocsin_scheduled_deadlines"], mib(loadedMem.rss), mib(loadedMem.hwm))
+		sched["tocsin_scheduled_deadlines"], mib(loadedMem.RSS), mib(loadedMem.HWM))
 	fmt.Printf("Per check over the baseline: %.0f bytes of VmRSS, %.0f bytes of VmHWM; Go heap in use with the checks: %s.\n",
-		float64(loadedMem.rss-baseMem.rss)/float64(*nChecks), float64(loadedMem.hwm-baseMem.hwm)/float64(*nChecks),
+		float64(loadedMem.RSS-baseMem.RSS)/float64(*nChecks), float64(loadedMem.HWM-baseMem.HWM)/float64(*nChecks),
 		mib(int64(sched["go_memstats_heap_inuse_bytes"])))
 	return nil
-}
-
-type tocsinProc struct {
-	pid     int
-	addr    string
-	startup time.Duration
-	stop    func()
-}
-
-// startTocsin runs the binary on a free port and waits for /healthz.
-func startTocsin(bin, cfgPath, dbPath string) (*tocsinProc, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	logf, err := os.Create(dbPath + ".log")
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--listen", addr, "--database", dbPath)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	t0 := time.Now()
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, err
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait(); logf.Close() }()
-	stop := func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
-	}
-	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return &tocsinProc{pid: cmd.Process.Pid, addr: addr, startup: time.Since(t0), stop: stop}, nil
-			}
-		}
-		select {
-		case err := <-exited:
-			return nil, fmt.Errorf("tocsin exited before serving (log: %s.log): %v", dbPath, err)
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Since(t0) > time.Minute {
-			stop()
-			return nil, errors.New("tocsin did not answer /healthz within a minute")
-		}
-	}
-}
-
-type mem struct{ rss, hwm int64 } // bytes
-
-func readMem(pid int) (mem, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return mem{}, err
-	}
-	defer f.Close()
-	var m mem
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, _ := strings.Cut(sc.Text(), ":")
-		kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-		switch k {
-		case "VmRSS":
-			m.rss = kb << 10
-		case "VmHWM":
-			m.hwm = kb << 10
-		}
-	}
-	return m, sc.Err()
 }
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }

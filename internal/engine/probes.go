@@ -31,6 +31,10 @@ type GuardConfig struct {
 	Notify    []string // operator channels
 }
 
+// HourlyRollupRetention is how long hourly rollups are kept; daily ones
+// (365 rows a probe a year) are kept for good.
+const HourlyRollupRetention = 90 * 24 * time.Hour
+
 // ProbeRunner runs active probes on their intervals, under one global limit
 // on concurrent probes, and turns their results into check states and
 // incidents. Each probe has its own hard deadline, so a hung target delays
@@ -91,7 +95,7 @@ func NewProbeRunner(db *store.DB, clk clock.Clock, env func() incident.Env, guar
 		beat = func() {}
 	}
 	return &ProbeRunner{db: db, clock: clk, env: env, guard: guard, log: log, beat: beat, Concurrency: 64,
-		Retention: 7 * 24 * time.Hour, queue: newDeadlineQueue(), checks: map[int64]*probeState{},
+		Retention: 2 * 24 * time.Hour, queue: newDeadlineQueue(), checks: map[int64]*probeState{},
 		inFlight: map[int64]bool{}, wake: make(chan struct{}, 1), results: make(chan probeRun, 1024),
 		held: map[int64]time.Time{}}
 }
@@ -334,7 +338,7 @@ func (r *ProbeRunner) apply(ctx context.Context, tx *store.Tx, env incident.Env,
 		return nil, false, err
 	}
 	if c.Pings%100 == 0 {
-		if err := tx.PruneProbeResults(ctx, c.ID, run.at.Add(-r.Retention)); err != nil {
+		if err := tx.PruneProbeResults(ctx, c.ID, run.at.Add(-r.Retention), run.at.Add(-HourlyRollupRetention)); err != nil {
 			return nil, false, err
 		}
 	}

@@ -563,11 +563,17 @@ func (tx *Tx) InsertProbeResult(ctx context.Context, checkID int64, r ProbeResul
 	return nil
 }
 
-// PruneProbeResults deletes runs older than before; rollups stay.
-func (tx *Tx) PruneProbeResults(ctx context.Context, checkID int64, before time.Time) error {
+// PruneProbeResults deletes runs older than before and hourly rollups
+// older than hoursBefore; daily rollups stay.
+func (tx *Tx) PruneProbeResults(ctx context.Context, checkID int64, before, hoursBefore time.Time) error {
 	_, err := tx.tx.ExecContext(ctx, "DELETE FROM probe_results WHERE check_id = $1 AND at < $2", checkID, ms(before))
 	if err != nil {
 		return fmt.Errorf("prune probe results: %w", err)
+	}
+	_, err = tx.tx.ExecContext(ctx, "DELETE FROM probe_rollups WHERE check_id = $1 AND granularity = 'hour' AND bucket < $2",
+		checkID, ms(hoursBefore))
+	if err != nil {
+		return fmt.Errorf("prune hourly rollups: %w", err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ package benchkit
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"os/exec"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -305,6 +307,22 @@ func FsyncProbe(dir string, d time.Duration) ([]time.Duration, error) {
 // Scrape reads the value of every metric sample whose line starts with one
 // of names from a Prometheus text exposition at url.
 func Scrape(url string, names ...string) (map[string]float64, error) {
+	all, err := ScrapePrefix(url, "")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for _, n := range names {
+		if v, ok := all[n]; ok {
+			out[n] = v
+		}
+	}
+	return out, nil
+}
+
+// ScrapePrefix reads every sample whose series starts with prefix from a
+// Prometheus text exposition, keyed by the series as written (with labels).
+func ScrapePrefix(url, prefix string) (map[string]float64, error) {
 	resp, err := http.Get(url)
 	if err != nil {
 		return nil, err
@@ -315,13 +333,101 @@ func Scrape(url string, names ...string) (map[string]float64, error) {
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		for _, n := range names {
-			if rest, ok := strings.CutPrefix(line, n+" "); ok {
-				var v float64
-				fmt.Sscan(rest, &v)
-				out[n] = v
-			}
+		if !strings.HasPrefix(line, prefix) || strings.HasPrefix(line, "#") {
+			continue
 		}
+		i := strings.LastIndexByte(line, ' ')
+		if i < 0 {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			continue
+		}
+		out[line[:i]] = v
 	}
 	return out, sc.Err()
+}
+
+// Proc is a running tocsin process.
+type Proc struct {
+	PID     int
+	Addr    string
+	Startup time.Duration // from start to the first good /healthz
+	Stop    func()        // SIGTERM, then SIGKILL after 20 s
+}
+
+// StartTocsin runs the binary on a free port and waits for /healthz.
+func StartTocsin(bin, cfgPath, dbPath string) (*Proc, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	logf, err := os.Create(dbPath + ".log")
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--listen", addr, "--database", dbPath)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	t0 := time.Now()
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait(); logf.Close() }()
+	stop := func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+	}
+	for {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return &Proc{PID: cmd.Process.Pid, Addr: addr, Startup: time.Since(t0), Stop: stop}, nil
+			}
+		}
+		select {
+		case err := <-exited:
+			return nil, fmt.Errorf("tocsin exited before serving (log: %s.log): %v", dbPath, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+		if time.Since(t0) > time.Minute {
+			stop()
+			return nil, errors.New("tocsin did not answer /healthz within a minute")
+		}
+	}
+}
+
+// Mem is a process's resident memory, in bytes.
+type Mem struct{ RSS, HWM int64 }
+
+// ReadMem reads VmRSS and VmHWM from /proc/<pid>/status.
+func ReadMem(pid int) (Mem, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return Mem{}, err
+	}
+	defer f.Close()
+	var m Mem
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, v, _ := strings.Cut(sc.Text(), ":")
+		kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		switch k {
+		case "VmRSS":
+			m.RSS = kb << 10
+		case "VmHWM":
+			m.HWM = kb << 10
+		}
+	}
+	return m, sc.Err()
 }
