@@ -328,3 +328,39 @@ type Channel struct {
 type Sender interface {
 	Send(ctx context.Context, ch Channel, n *Notification) (retry bool, err error)
 }
+
+// AlertStatus is where an alert from another tool stands.
+type AlertStatus string
+
+// Alert statuses.
+const (
+	AlertFiring       AlertStatus = "firing"
+	AlertAcknowledged AlertStatus = "acknowledged" // PagerDuty's acknowledge action
+	AlertResolved     AlertStatus = "resolved"
+)
+
+// Link is a link an alert carries (a dashboard, a runbook).
+type Link struct {
+	Href string `json:"href"`
+	Text string `json:"text,omitempty"`
+}
+
+// Alert is one alert pushed by another tool (Alertmanager, anything that
+// speaks PagerDuty's Events API, the generic form). Its identity is Key:
+// Alertmanager's group key and fingerprint, or PagerDuty's dedup_key; never
+// free text, so distinct alerts with the same summary stay distinct.
+type Alert struct {
+	Key          string
+	Status       AlertStatus
+	Summary      string
+	Source       string
+	Severity     string // critical, error, warning, info
+	Labels       map[string]string
+	Annotations  map[string]string
+	StartsAt     time.Time
+	EndsAt       time.Time
+	GeneratorURL string
+	Links        []Link
+	Images       []Link
+	Details      json.RawMessage // custom details, as sent
+}
