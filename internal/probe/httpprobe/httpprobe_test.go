@@ -22,15 +22,13 @@ import (
 
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/probe"
+	"github.com/tocsinhq/tocsin/internal/probe/probetest"
 )
 
-// healthy is the timeout for probes of peers that answer: generous, so a
-// loaded machine does not turn a pass into a timeout.
-const healthy = 30 * time.Second
-
-// slack is how far past its timeout a probe may return: room for a busy
-// scheduler, far below "hung".
-const slack = time.Second
+const (
+	healthy = probetest.Healthy
+	slack   = probetest.Slack
+)
 
 func newProber(t *testing.T, cfg Config) *Prober {
 	t.Helper()
@@ -44,36 +42,14 @@ func newProber(t *testing.T, cfg Config) *Prober {
 	return p
 }
 
-// run probes once and fails the test if the probe outlives its own timeout:
-// the result must arrive before a backstop far past it, and the reported
-// latency must be within slack of it.
 func run(t *testing.T, p *Prober) probe.Result {
 	t.Helper()
-	done := make(chan probe.Result, 1)
-	go func() { done <- p.Probe(t.Context()) }()
-	select {
-	case r := <-done:
-		if r.Latency > p.cfg.Timeout+slack {
-			t.Errorf("latency %s, timeout %s: the probe overran its deadline", r.Latency, p.cfg.Timeout)
-		}
-		return r
-	case <-time.After(p.cfg.Timeout + time.Minute):
-		t.Fatalf("probe still running a minute after its %s timeout", p.cfg.Timeout)
-		return probe.Result{}
-	}
+	return probetest.Run(t, p, p.cfg.Timeout)
 }
 
 func expectClass(t *testing.T, r probe.Result, class string) {
 	t.Helper()
-	if class == "" {
-		if !r.OK || r.Class != "" {
-			t.Fatalf("want OK, got class %q: %s", r.Class, r.Message)
-		}
-		return
-	}
-	if r.OK || r.Class != class {
-		t.Fatalf("want class %q, got OK=%v class %q: %s", class, r.OK, r.Class, r.Message)
-	}
+	probetest.ExpectClass(t, r, class)
 }
 
 func serve(t *testing.T, h http.HandlerFunc) *httptest.Server {
