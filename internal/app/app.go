@@ -295,6 +295,9 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 	for _, w := range cfg.Warnings {
 		a.log.Warn("config", "warning", w)
 	}
+	if len(cfg.Integrations) > 0 {
+		a.log.Warn("integrations are validated but this build does not serve the alert ingestion endpoints yet")
+	}
 	if len(st.tokens) == 0 {
 		a.log.Warn("no API tokens configured: the management API refuses every request (set api_tokens or TOCSIN_ADMIN_TOKEN)")
 	}

@@ -49,6 +49,8 @@ type Config struct {
 	Outbox        Outbox        `yaml:"outbox"`
 	Watchdog      Watchdog      `yaml:"watchdog"`
 	Probes        Probes        `yaml:"probes"`
+	Services      []Service     `yaml:"services"`
+	Integrations  []Integration `yaml:"integrations"`
 	Warnings      []string      `yaml:"-"` // non-fatal remarks, "file:line: path: text"
 }
 
@@ -160,6 +162,24 @@ type Outbox struct {
 	BackoffBase Duration `yaml:"backoff_base"` // first retry delay, doubled each time
 	BackoffMax  Duration `yaml:"backoff_max"`  // longest retry delay, at least BackoffBase
 	PerChannel  int      `yaml:"per_channel"`  // concurrent sends per channel, 1..64
+}
+
+// Service is what alerts from other tools are routed to: who hears, and
+// which labels make alerts one incident.
+type Service struct {
+	Name    string   `yaml:"name"`     // required, unique
+	Notify  []string `yaml:"notify"`   // channel names
+	GroupBy []string `yaml:"group_by"` // label names; alerts with equal values join one incident
+}
+
+// Integration is a way in for alerts: an endpoint type, a secret key, and
+// the service it feeds.
+type Integration struct {
+	Name      string `yaml:"name"`       // required, unique
+	Type      string `yaml:"type"`       // alertmanager, pagerduty or generic
+	Key       string `yaml:"key"`        // the secret in the URL or routing_key; or
+	KeySHA256 string `yaml:"key_sha256"` // its hex SHA-256
+	Service   string `yaml:"service"`    // a service name
 }
 
 // Probes tunes the running of active probes.

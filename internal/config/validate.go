@@ -65,6 +65,7 @@ func (d *decoder) validate(cfg *Config) {
 	channels := d.validateChannels(cfg)
 	d.validateChecks(cfg, channels)
 	d.validateNotify("operator.notify", cfg.Operator.Notify, channels)
+	d.validateAlerting(cfg, channels)
 
 	sh := &cfg.SelfHeartbeat
 	d.duration("self_heartbeat.every", &sh.Every, DefaultSelfHeartbeatEvery)
@@ -571,4 +572,71 @@ func definedList(channels map[string]bool) string {
 		return "none"
 	}
 	return strings.Join(slices.Sorted(maps.Keys(channels)), ", ")
+}
+
+var labelRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// validateAlerting checks services and the integrations that feed them.
+func (d *decoder) validateAlerting(cfg *Config, channels map[string]bool) {
+	services := map[string]bool{}
+	for i := range cfg.Services {
+		s := &cfg.Services[i]
+		p := fmt.Sprintf("services[%d]", i)
+		if err := checkName(s.Name); err != nil {
+			d.fieldErrorf(p+".name", "%s", err)
+		} else if services[s.Name] {
+			d.fieldErrorf(p+".name", "%s is also the name of another service", quote(s.Name))
+		}
+		services[s.Name] = true
+		d.validateNotify(p+".notify", s.Notify, channels)
+		for j, l := range s.GroupBy {
+			if !labelRE.MatchString(l) {
+				d.fieldErrorf(fmt.Sprintf("%s.group_by[%d]", p, j), "must be a label name like alertname, got %s", quote(l))
+			}
+		}
+	}
+	names := map[string]bool{}
+	keys := map[string]string{}
+	for i := range cfg.Integrations {
+		in := &cfg.Integrations[i]
+		p := fmt.Sprintf("integrations[%d]", i)
+		if err := checkName(in.Name); err != nil {
+			d.fieldErrorf(p+".name", "%s", err)
+		} else if names[in.Name] {
+			d.fieldErrorf(p+".name", "%s is also the name of another integration", quote(in.Name))
+		}
+		names[in.Name] = true
+		switch in.Type {
+		case "alertmanager", "pagerduty", "generic":
+		default:
+			d.fieldErrorf(p+".type", "must be one of alertmanager, pagerduty, generic, got %s", quote(in.Type))
+		}
+		hash := in.KeySHA256
+		switch {
+		case in.Key != "" && in.KeySHA256 != "":
+			d.fieldErrorf(p+".key", "set key or key_sha256, not both")
+		case in.Key != "":
+			if len(in.Key) < 8 || len(in.Key) > 128 || strings.ContainsAny(in.Key, "/?#% \t\n") {
+				d.fieldErrorf(p+".key", "must be 8 to 128 characters without / ? # %% or spaces")
+			}
+			hash = in.Key
+		case in.KeySHA256 != "":
+			if !sha256RE.MatchString(in.KeySHA256) {
+				d.fieldErrorf(p+".key_sha256", "must be 64 lowercase hex characters (sha256sum output)")
+			}
+		default:
+			d.fieldErrorf(p+".key", "required: the secret senders put in the URL (or PagerDuty routing_key)")
+		}
+		if hash != "" {
+			if other, dup := keys[hash]; dup {
+				d.fieldErrorf(p+".key", "the same key as integration %s", quote(other))
+			}
+			keys[hash] = in.Name
+		}
+		if in.Service == "" {
+			d.fieldErrorf(p+".service", "required: the service its alerts go to")
+		} else if !services[in.Service] {
+			d.fieldErrorf(p+".service", "unknown service %s", quote(in.Service))
+		}
+	}
 }
