@@ -266,7 +266,7 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 			Grace: c.Grace.D(), Notify: c.Notify, AutoResolve: c.AutoResolve == nil || *c.AutoResolve, Methods: c.Methods,
 			ManualResume: c.ManualResume, RunbookURL: c.RunbookURL, Description: c.Description}
 		if c.IsProbe() {
-			spec, err := probeSpec(c.Probe)
+			spec, err := probeSpec(c.Probe, a.clock)
 			if err != nil {
 				return "", fmt.Errorf("%s:%d: checks %q: probe: %w", cfg.File, c.Line, c.Name, err)
 			}
@@ -414,14 +414,14 @@ func owner() string {
 
 // probeSpec turns a config probe into its stored spec, building the prober
 // once so that a setting the kind rejects fails the load, not the first run.
-func probeSpec(p config.Probe) (string, error) {
+func probeSpec(p config.Probe, clk clock.Clock) (string, error) {
 	spec := kinds.Spec{Type: p.Type, Timeout: p.Timeout.D(), URL: p.URL, Method: p.Method, Headers: p.Headers, Body: p.Body,
 		ExpectStatus: p.ExpectStatus, BodyContains: p.BodyContains, BodyRegex: p.BodyRegex, JSONPath: p.JSONPath,
 		JSONEquals: p.JSONEquals, MaxResponseTime: p.MaxResponseTime.D(), FollowRedirects: p.FollowRedirects,
 		TLSVerify: p.TLSVerify, CertExpiryWarningDays: p.CertExpiryWarningDays, Address: p.Address, Send: p.Send,
 		Expect: p.Expect, Name: p.Name, RecordType: p.RecordType, Resolver: p.Resolver, ServerName: p.ServerName,
 		WarningDays: p.WarningDays, FailDays: p.FailDays, Host: p.Host, Count: p.Count}
-	if _, err := kinds.Build(spec, clock.Real{}); err != nil {
+	if _, err := kinds.Build(spec, clk); err != nil {
 		return "", err
 	}
 	raw, err := json.Marshal(spec)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/collect"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/probe"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
@@ -255,19 +256,7 @@ func (r *ProbeRunner) write(ctx context.Context) {
 			if !ok {
 				return
 			}
-			batch = append(batch[:0], run)
-		fill:
-			for len(batch) < cap(batch) {
-				select {
-				case run, ok := <-r.results:
-					if !ok {
-						break fill
-					}
-					batch = append(batch, run)
-				default:
-					break fill
-				}
-			}
+			batch = collect.Ready(r.results, append(batch[:0], run), cap(batch))
 			r.record(ctx, batch)
 		case <-tick.C:
 			r.record(ctx, nil)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/collect"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
@@ -119,15 +120,7 @@ func (r *Recorder) Run(ctx context.Context) {
 		case p := <-r.reqs:
 			batch = append(batch[:0], p)
 		}
-	fill:
-		for len(batch) < maxBatch {
-			select {
-			case p := <-r.reqs:
-				batch = append(batch, p)
-			default:
-				break fill
-			}
-		}
+		batch = collect.Ready(r.reqs, batch, maxBatch)
 		r.commit(ctx, batch)
 	}
 }

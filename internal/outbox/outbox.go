@@ -16,6 +16,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/collect"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -287,19 +288,7 @@ func (d *Dispatcher) leave(n *tocsin.Notification) {
 func (d *Dispatcher) recordOutcomes(ctx context.Context) {
 	batch := make([]outcome, 0, 256)
 	for o := range d.outcomes {
-		batch = append(batch[:0], o)
-	fill:
-		for len(batch) < cap(batch) {
-			select {
-			case o, ok := <-d.outcomes:
-				if !ok {
-					break fill
-				}
-				batch = append(batch, o)
-			default:
-				break fill
-			}
-		}
+		batch = collect.Ready(d.outcomes, append(batch[:0], o), cap(batch))
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		err := d.db.Write(rctx, func(tx *store.Tx) error {
 			for _, o := range batch {
