@@ -196,6 +196,16 @@ type Incident struct {
 	ResolvedBy string
 	Notify     []string // channels, for incidents not opened by a check
 	Timeline   []TimelineEntry
+
+	// Incidents opened by alerts: the service, the group of alerts the
+	// incident gathers, its priority (P1 highest), and when the first page
+	// goes out (group_wait; zero once paged). Paged says whether anyone was
+	// told of it.
+	Service  string
+	GroupKey string
+	Priority string
+	PageAt   time.Time
+	Paged    bool
 }
 
 // Timeline entry kinds.
@@ -211,6 +221,10 @@ const (
 	TimelineNotifyGivenUp   = "notification.given_up"
 	TimelineNotifyNoChannel = "notification.no_channel"
 	TimelineMonitoringIssue = "monitoring.issue"
+	TimelineAlertFiring     = "alert.firing"
+	TimelineAlertResolved   = "alert.resolved"
+	TimelineAlertSuppressed = "alert.suppressed"
+	TimelinePriority        = "incident.priority_changed"
 )
 
 // TimelineEntry is one line of an incident's append-only history, with the
@@ -363,4 +377,68 @@ type Alert struct {
 	Links        []Link
 	Images       []Link
 	Details      json.RawMessage // custom details, as sent
+}
+
+// AlertRecord is an alert as Tocsin keeps it: its latest content, the
+// service it was routed to, and what became of it.
+type AlertRecord struct {
+	Alert
+	ID          int64
+	Integration string // the integration it came in by; with Key, its identity
+	Service     string
+	FirstSeenAt time.Time
+	LastSeenAt  time.Time
+	Deliveries  int64  // how many times it was sent to Tocsin
+	GroupKey    string // the group it fired in; empty while suppressed
+	IncidentID  int64  // the incident it belongs to (or is attached to, when inhibited); zero if none
+	// Suppressed says why the alert does not page: SuppressedSilence (by
+	// silence SuppressorID) or SuppressedInhibit (by the alert SuppressorID).
+	Suppressed   string
+	SuppressorID int64
+}
+
+// Why an alert does not page.
+const (
+	SuppressedSilence = "silence"
+	SuppressedInhibit = "inhibit"
+)
+
+// Priorities of incidents, from the severities of their alerts.
+const (
+	P1 = "P1" // critical
+	P2 = "P2" // error
+	P3 = "P3" // warning
+	P4 = "P4" // info
+)
+
+// PriorityOf maps an alert severity to an incident priority.
+func PriorityOf(severity string) string {
+	switch severity {
+	case "critical":
+		return P1
+	case "error":
+		return P2
+	case "info":
+		return P4
+	}
+	return P3
+}
+
+// Silence keeps matching alerts from paging: from StartsAt to EndsAt, or,
+// when Cron is set, for Duration from each time the cron expression fires
+// in TZ (a maintenance window), within the optional StartsAt..EndsAt bounds.
+type Silence struct {
+	ID        int64
+	Name      string // config silences
+	ManagedBy string     // config or api
+	Matchers  []string
+	StartsAt  time.Time
+	EndsAt    time.Time
+	Cron      string
+	Duration  time.Duration
+	TZ        string
+	Comment   string
+	CreatedBy string
+	CreatedAt time.Time
+	ExpiredAt time.Time
 }

@@ -349,10 +349,14 @@ func nonNil(s []string) []string {
 }
 
 func uniqueToUser(err error, msg string) error {
-	if err != nil && strings.Contains(err.Error(), "UNIQUE constraint") {
+	if isUniqueViolation(err) {
 		return tocsin.Errorf(tocsin.EConflict, "%s", msg)
 	}
 	return err
+}
+
+func isUniqueViolation(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint")
 }
 
 // NewUUID returns a random (version 4) UUID in canonical form.

@@ -10,21 +10,22 @@ import (
 	"github.com/tocsinhq/tocsin"
 )
 
-const incidentColumns = "id, COALESCE(check_id, 0), title, status, opened_at, acked_at, acked_by, resolved_at, resolved_by, notify"
+const incidentColumns = "id, COALESCE(check_id, 0), title, status, opened_at, acked_at, acked_by, resolved_at, resolved_by, notify, service, group_key, priority, page_at, paged"
 
 func scanIncident(r rowScanner) (*tocsin.Incident, error) {
 	var in tocsin.Incident
 	var status string
-	var opened, acked, resolved int64
+	var opened, acked, resolved, pageAt int64
 	var notify string
-	if err := r.Scan(&in.ID, &in.CheckID, &in.Title, &status, &opened, &acked, &in.AckedBy, &resolved, &in.ResolvedBy, &notify); err != nil {
+	if err := r.Scan(&in.ID, &in.CheckID, &in.Title, &status, &opened, &acked, &in.AckedBy, &resolved, &in.ResolvedBy, &notify,
+		&in.Service, &in.GroupKey, &in.Priority, &pageAt, &in.Paged); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(notify), &in.Notify); err != nil {
 		return nil, fmt.Errorf("incident %d: notify: %w", in.ID, err)
 	}
 	in.Status = tocsin.IncidentStatus(status)
-	in.OpenedAt, in.AckedAt, in.ResolvedAt = fromMS(opened), fromMS(acked), fromMS(resolved)
+	in.OpenedAt, in.AckedAt, in.ResolvedAt, in.PageAt = fromMS(opened), fromMS(acked), fromMS(resolved), fromMS(pageAt)
 	return &in, nil
 }
 
@@ -63,18 +64,23 @@ func (tx *Tx) CreateIncident(ctx context.Context, in *tocsin.Incident) error {
 	if err != nil {
 		return err
 	}
-	err = tx.tx.QueryRowContext(ctx, `INSERT INTO incidents (check_id, title, status, opened_at, notify)
-		VALUES ($1, $2, $3, $4, $5) RETURNING id`, checkID, in.Title, string(in.Status), ms(in.OpenedAt), string(notify)).Scan(&in.ID)
+	err = tx.tx.QueryRowContext(ctx, `INSERT INTO incidents (check_id, title, status, opened_at, notify, service, group_key,
+		priority, page_at, paged) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, checkID, in.Title, string(in.Status),
+		ms(in.OpenedAt), string(notify), in.Service, in.GroupKey, in.Priority, ms(in.PageAt), boolInt(in.Paged)).Scan(&in.ID)
 	if err != nil {
+		if isUniqueViolation(err) && in.GroupKey != "" {
+			return tocsin.Errorf(tocsin.EConflict, "group %q of service %q has an open incident", in.GroupKey, in.Service)
+		}
 		return fmt.Errorf("create incident: %w", err)
 	}
 	return nil
 }
 
-// SaveIncident writes the status fields of in.
+// SaveIncident writes the status, priority and paging fields of in.
 func (tx *Tx) SaveIncident(ctx context.Context, in *tocsin.Incident) error {
 	_, err := tx.tx.ExecContext(ctx, `UPDATE incidents SET status = $1, acked_at = $2, acked_by = $3, resolved_at = $4,
-		resolved_by = $5 WHERE id = $6`, string(in.Status), ms(in.AckedAt), in.AckedBy, ms(in.ResolvedAt), in.ResolvedBy, in.ID)
+		resolved_by = $5, priority = $6, page_at = $7, paged = $8 WHERE id = $9`, string(in.Status), ms(in.AckedAt), in.AckedBy,
+		ms(in.ResolvedAt), in.ResolvedBy, in.Priority, ms(in.PageAt), boolInt(in.Paged), in.ID)
 	if err != nil {
 		return fmt.Errorf("save incident: %w", err)
 	}

@@ -1,0 +1,238 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+)
+
+const alertColumns = `id, integration, key, service, status, summary, source, severity, labels, annotations, starts_at, ends_at,
+	generator_url, links, images, details, first_seen_at, last_seen_at, deliveries, group_key, COALESCE(incident_id, 0),
+	suppressed, suppressor_id`
+
+func scanAlert(r rowScanner) (*tocsin.AlertRecord, error) {
+	var a tocsin.AlertRecord
+	var status, labels, annotations, links, images, details string
+	var starts, ends, first, last int64
+	if err := r.Scan(&a.ID, &a.Integration, &a.Key, &a.Service, &status, &a.Summary, &a.Source, &a.Severity, &labels,
+		&annotations, &starts, &ends, &a.GeneratorURL, &links, &images, &details, &first, &last, &a.Deliveries, &a.GroupKey,
+		&a.IncidentID, &a.Suppressed, &a.SuppressorID); err != nil {
+		return nil, err
+	}
+	a.Status = tocsin.AlertStatus(status)
+	a.StartsAt, a.EndsAt, a.FirstSeenAt, a.LastSeenAt = fromMS(starts), fromMS(ends), fromMS(first), fromMS(last)
+	for _, f := range []struct {
+		raw string
+		v   any
+	}{{labels, &a.Labels}, {annotations, &a.Annotations}, {links, &a.Links}, {images, &a.Images}} {
+		if err := json.Unmarshal([]byte(f.raw), f.v); err != nil {
+			return nil, fmt.Errorf("alert %d: %w", a.ID, err)
+		}
+	}
+	if len(a.Images) == 0 {
+		a.Images = nil
+	}
+	if len(a.Links) == 0 {
+		a.Links = nil
+	}
+	if details != "" {
+		a.Details = json.RawMessage(details)
+	}
+	return &a, nil
+}
+
+// AlertByKey returns the alert with that identity, or nil.
+func (tx *Tx) AlertByKey(ctx context.Context, integration, key string) (*tocsin.AlertRecord, error) {
+	a, err := scanAlert(tx.tx.QueryRowContext(ctx, "SELECT "+alertColumns+" FROM alerts WHERE integration = $1 AND key = $2",
+		integration, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get alert: %w", err)
+	}
+	return a, nil
+}
+
+// AlertByID returns an alert inside the transaction.
+func (tx *Tx) AlertByID(ctx context.Context, id int64) (*tocsin.AlertRecord, error) {
+	a, err := scanAlert(tx.tx.QueryRowContext(ctx, "SELECT "+alertColumns+" FROM alerts WHERE id = $1", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tocsin.Errorf(tocsin.ENotFound, "alert not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get alert: %w", err)
+	}
+	return a, nil
+}
+
+// SaveAlert inserts a (ID zero) or writes it whole, setting a.ID.
+func (tx *Tx) SaveAlert(ctx context.Context, a *tocsin.AlertRecord) error {
+	var texts [4]string
+	for i, v := range []any{nonNilMap(a.Labels), nonNilMap(a.Annotations), nonNilLinks(a.Links), nonNilLinks(a.Images)} {
+		b, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("encode alert: %w", err)
+		}
+		texts[i] = string(b)
+	}
+	var incident any
+	if a.IncidentID != 0 {
+		incident = a.IncidentID
+	}
+	args := []any{a.Integration, a.Key, a.Service, string(a.Status), a.Summary, a.Source, a.Severity, texts[0], texts[1],
+		ms(a.StartsAt), ms(a.EndsAt), a.GeneratorURL, texts[2], texts[3], string(a.Details), ms(a.FirstSeenAt), ms(a.LastSeenAt),
+		a.Deliveries, a.GroupKey, incident, a.Suppressed, a.SuppressorID}
+	if a.ID == 0 {
+		err := tx.tx.QueryRowContext(ctx, `INSERT INTO alerts (integration, key, service, status, summary, source, severity,
+			labels, annotations, starts_at, ends_at, generator_url, links, images, details, first_seen_at, last_seen_at, deliveries,
+			group_key, incident_id, suppressed, suppressor_id)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+			RETURNING id`, args...).Scan(&a.ID)
+		if err != nil {
+			return fmt.Errorf("insert alert: %w", err)
+		}
+		return nil
+	}
+	_, err := tx.tx.ExecContext(ctx, `UPDATE alerts SET integration = $1, key = $2, service = $3, status = $4, summary = $5,
+		source = $6, severity = $7, labels = $8, annotations = $9, starts_at = $10, ends_at = $11, generator_url = $12,
+		links = $13, images = $14, details = $15, first_seen_at = $16, last_seen_at = $17, deliveries = $18, group_key = $19,
+		incident_id = $20, suppressed = $21, suppressor_id = $22 WHERE id = $23`, append(args, a.ID)...)
+	if err != nil {
+		return fmt.Errorf("update alert: %w", err)
+	}
+	return nil
+}
+
+// TouchAlert records a repeated delivery that changes nothing else.
+func (tx *Tx) TouchAlert(ctx context.Context, id int64, at time.Time) error {
+	_, err := tx.tx.ExecContext(ctx, "UPDATE alerts SET last_seen_at = $1, deliveries = deliveries + 1 WHERE id = $2", ms(at), id)
+	if err != nil {
+		return fmt.Errorf("touch alert: %w", err)
+	}
+	return nil
+}
+
+// FiringAlerts returns every alert not resolved.
+func (tx *Tx) FiringAlerts(ctx context.Context) ([]*tocsin.AlertRecord, error) {
+	return queryAlerts(ctx, tx.tx, "status <> 'resolved' ORDER BY id")
+}
+
+// AlertsOfIncident returns the alerts that belong or are attached to an incident.
+func (tx *Tx) AlertsOfIncident(ctx context.Context, incidentID int64) ([]*tocsin.AlertRecord, error) {
+	return queryAlerts(ctx, tx.tx, "incident_id = $1 ORDER BY id", incidentID)
+}
+
+// AlertsSuppressedBy returns the unresolved alerts a silence or an
+// inhibiting alert keeps quiet.
+func (tx *Tx) AlertsSuppressedBy(ctx context.Context, why string, suppressorID int64) ([]*tocsin.AlertRecord, error) {
+	return queryAlerts(ctx, tx.tx, "suppressed = $1 AND suppressor_id = $2 AND status <> 'resolved' ORDER BY id", why, suppressorID)
+}
+
+// AlertsOfIncident returns the alerts of an incident, for the API.
+func (db *DB) AlertsOfIncident(ctx context.Context, incidentID int64) ([]*tocsin.AlertRecord, error) {
+	return queryAlerts(ctx, db.read, "incident_id = $1 ORDER BY id", incidentID)
+}
+
+// AlertFilter selects alerts to list.
+type AlertFilter struct {
+	Status  tocsin.AlertStatus // empty: any
+	Service string
+	Limit   int
+}
+
+// Alerts lists alerts, most recently seen first.
+func (db *DB) Alerts(ctx context.Context, f AlertFilter) ([]*tocsin.AlertRecord, error) {
+	where := "1 = 1"
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if f.Status != "" {
+		where += " AND status = " + arg(string(f.Status))
+	}
+	if f.Service != "" {
+		where += " AND service = " + arg(f.Service)
+	}
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	where += " ORDER BY last_seen_at DESC, id DESC LIMIT " + arg(f.Limit)
+	return queryAlerts(ctx, db.read, where, args...)
+}
+
+func queryAlerts(ctx context.Context, q sqlQuerier, where string, args ...any) ([]*tocsin.AlertRecord, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+alertColumns+" FROM alerts WHERE "+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query alerts: %w", err)
+	}
+	defer rows.Close()
+	var out []*tocsin.AlertRecord
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan alert: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// OpenIncidentForGroup returns the open incident of a service's alert
+// group, or nil.
+func (tx *Tx) OpenIncidentForGroup(ctx context.Context, service, groupKey string) (*tocsin.Incident, error) {
+	in, err := scanIncident(tx.tx.QueryRowContext(ctx, "SELECT "+incidentColumns+
+		" FROM incidents WHERE service = $1 AND group_key = $2 AND status <> 'resolved'", service, groupKey))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get open incident of group: %w", err)
+	}
+	return in, nil
+}
+
+// IncidentsToPage returns the incidents whose first page is due at now.
+func (tx *Tx) IncidentsToPage(ctx context.Context, now time.Time) ([]*tocsin.Incident, error) {
+	rows, err := tx.tx.QueryContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE page_at <> 0 AND page_at <= $1 ORDER BY page_at",
+		ms(now))
+	if err != nil {
+		return nil, fmt.Errorf("query incidents to page: %w", err)
+	}
+	defer rows.Close()
+	var out []*tocsin.Incident
+	for rows.Next() {
+		in, err := scanIncident(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan incident: %w", err)
+		}
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
+
+// NextPageAt is the earliest pending first page, or zero.
+func (db *DB) NextPageAt(ctx context.Context) (time.Time, error) {
+	var at sql.NullInt64
+	if err := db.read.QueryRowContext(ctx, "SELECT MIN(page_at) FROM incidents WHERE page_at <> 0").Scan(&at); err != nil {
+		return time.Time{}, fmt.Errorf("next page: %w", err)
+	}
+	return fromMS(at.Int64), nil
+}
+
+func nonNilMap(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
+}
+
+func nonNilLinks(l []tocsin.Link) []tocsin.Link {
+	if l == nil {
+		return []tocsin.Link{}
+	}
+	return l
+}
