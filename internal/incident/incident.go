@@ -32,6 +32,8 @@ type Event struct {
 	Reason         string        `json:"reason,omitempty"`
 	Actor          string        `json:"actor,omitempty"`
 	Incident       EventIncident `json:"incident"`
+	Service        string        `json:"service,omitempty"`  // alert incidents: the service alerts were routed to
+	Priority       string        `json:"priority,omitempty"` // alert incidents: P1 (critical) to P4 (info)
 	Check          *EventCheck   `json:"check,omitempty"`
 	Evidence       any           `json:"evidence,omitempty"` // what decided it: the failing condition, recent results
 }
@@ -91,6 +93,37 @@ func Open(ctx context.Context, tx *store.Tx, env Env, title string, channels []s
 	return in, notify(ctx, tx, env, in, nil, tocsin.EventTriggered, now, reason, "", data)
 }
 
+// OpenForAlerts creates the incident of a new group of alerts. Nobody is
+// paged yet: Page does that once the group has waited in.PageAt out.
+func OpenForAlerts(ctx context.Context, tx *store.Tx, in *tocsin.Incident, now time.Time, message string, data any) error {
+	in.Status, in.OpenedAt = tocsin.IncidentTriggered, now
+	if err := tx.CreateIncident(ctx, in); err != nil {
+		return err
+	}
+	return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineOpened,
+		Actor: "tocsin", Message: "Incident opened: " + message, Data: mustJSON(data)})
+}
+
+// Page sends the first page of an alert incident, with the alerts as evidence.
+func Page(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, now time.Time, reason string, evidence any) error {
+	in.PageAt, in.Paged = time.Time{}, true
+	if err := tx.SaveIncident(ctx, in); err != nil {
+		return err
+	}
+	return notify(ctx, tx, env, in, nil, tocsin.EventTriggered, now, reason, "", evidence)
+}
+
+// ResolveUnpaged resolves an incident nobody was paged for (its alerts
+// resolved or were suppressed within group_wait); nobody is told.
+func ResolveUnpaged(ctx context.Context, tx *store.Tx, in *tocsin.Incident, now time.Time, reason string) error {
+	in.Status, in.ResolvedAt, in.ResolvedBy, in.PageAt = tocsin.IncidentResolved, now, "tocsin", time.Time{}
+	if err := tx.SaveIncident(ctx, in); err != nil {
+		return err
+	}
+	return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineResolved,
+		Actor: "tocsin", Message: "Resolved before anyone was paged: " + reason})
+}
+
 // Note appends an automated entry to an incident's timeline.
 func Note(ctx context.Context, tx *store.Tx, id int64, now time.Time, kind, message string, data any) error {
 	return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: id, At: now, Kind: kind, Actor: "tocsin",
@@ -143,12 +176,17 @@ func Acknowledge(ctx context.Context, tx *store.Tx, env Env, id int64, actor str
 		return nil, tocsin.Errorf(tocsin.EConflict, "incident %d is resolved", id)
 	}
 	in.Status, in.AckedAt, in.AckedBy = tocsin.IncidentAcknowledged, now, actor
+	unpaged := unpaged(in)
+	in.PageAt = time.Time{} // someone is on it: the first page is not needed
 	if err := tx.SaveIncident(ctx, in); err != nil {
 		return nil, err
 	}
 	if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineAcknowledged,
 		Actor: actor, Message: "Acknowledged by " + actor}); err != nil {
 		return nil, err
+	}
+	if unpaged {
+		return in, nil
 	}
 	c, err := checkOf(ctx, tx, in)
 	if err != nil {
@@ -174,7 +212,8 @@ func Resolve(ctx context.Context, tx *store.Tx, env Env, id int64, actor string,
 }
 
 func resolve(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *tocsin.Check, now time.Time, actor, reason string) error {
-	in.Status, in.ResolvedAt, in.ResolvedBy = tocsin.IncidentResolved, now, actor
+	unpaged := unpaged(in)
+	in.Status, in.ResolvedAt, in.ResolvedBy, in.PageAt = tocsin.IncidentResolved, now, actor, time.Time{}
 	if err := tx.SaveIncident(ctx, in); err != nil {
 		return err
 	}
@@ -182,8 +221,15 @@ func resolve(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c 
 		Actor: actor, Message: "Resolved: " + reason}); err != nil {
 		return err
 	}
+	if unpaged {
+		return nil // nobody heard of it; nobody needs to hear it is over
+	}
 	return notify(ctx, tx, env, in, c, tocsin.EventResolved, now, reason, actor, nil)
 }
+
+// unpaged reports whether in is an alert incident still waiting for its
+// first page.
+func unpaged(in *tocsin.Incident) bool { return in.GroupKey != "" && !in.Paged }
 
 func checkOf(ctx context.Context, tx *store.Tx, in *tocsin.Incident) (*tocsin.Check, error) {
 	if in.CheckID == 0 {
@@ -209,7 +255,7 @@ func notify(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *
 	}
 	ev := Event{Event: event, OccurredAt: now.UTC().Truncate(time.Millisecond), Reason: reason, Actor: actor, Incident: EventIncident{
 		ID: in.ID, Title: in.Title, Status: in.Status, URL: IncidentURL(env.PublicURL, in.ID), OpenedAt: in.OpenedAt.UTC()},
-		Evidence: evidence}
+		Evidence: evidence, Service: in.Service, Priority: in.Priority}
 	if c != nil {
 		ev.Check = &EventCheck{Name: c.Name, UUID: c.UUID, State: c.StateAt(now), RunbookURL: c.RunbookURL}
 		if !c.LastPingAt.IsZero() {

@@ -134,6 +134,24 @@ func (tx *Tx) AlertsSuppressedBy(ctx context.Context, why string, suppressorID i
 	return queryAlerts(ctx, tx.tx, "suppressed = $1 AND suppressor_id = $2 AND status <> 'resolved' ORDER BY id", why, suppressorID)
 }
 
+// SilencingIDs returns the silences that keep unresolved alerts quiet.
+func (tx *Tx) SilencingIDs(ctx context.Context) ([]int64, error) {
+	rows, err := tx.tx.QueryContext(ctx, "SELECT DISTINCT suppressor_id FROM alerts WHERE suppressed = 'silence' AND status <> 'resolved'")
+	if err != nil {
+		return nil, fmt.Errorf("query silencing ids: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // AlertsOfIncident returns the alerts of an incident, for the API.
 func (db *DB) AlertsOfIncident(ctx context.Context, incidentID int64) ([]*tocsin.AlertRecord, error) {
 	return queryAlerts(ctx, db.read, "incident_id = $1 ORDER BY id", incidentID)
@@ -197,7 +215,7 @@ func (tx *Tx) OpenIncidentForGroup(ctx context.Context, service, groupKey string
 
 // IncidentsToPage returns the incidents whose first page is due at now.
 func (tx *Tx) IncidentsToPage(ctx context.Context, now time.Time) ([]*tocsin.Incident, error) {
-	rows, err := tx.tx.QueryContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE page_at <> 0 AND page_at <= $1 ORDER BY page_at",
+	rows, err := tx.tx.QueryContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE page_at <> 0 AND page_at <= $1 AND status = 'triggered' ORDER BY page_at",
 		ms(now))
 	if err != nil {
 		return nil, fmt.Errorf("query incidents to page: %w", err)
@@ -217,7 +235,7 @@ func (tx *Tx) IncidentsToPage(ctx context.Context, now time.Time) ([]*tocsin.Inc
 // NextPageAt is the earliest pending first page, or zero.
 func (db *DB) NextPageAt(ctx context.Context) (time.Time, error) {
 	var at sql.NullInt64
-	if err := db.read.QueryRowContext(ctx, "SELECT MIN(page_at) FROM incidents WHERE page_at <> 0").Scan(&at); err != nil {
+	if err := db.read.QueryRowContext(ctx, "SELECT MIN(page_at) FROM incidents WHERE page_at <> 0 AND status = 'triggered'").Scan(&at); err != nil {
 		return time.Time{}, fmt.Errorf("next page: %w", err)
 	}
 	return fromMS(at.Int64), nil

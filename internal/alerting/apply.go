@@ -1,0 +1,413 @@
+package alerting
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+// work is one transaction of the processor.
+type work struct {
+	ctx      context.Context
+	tx       *store.Tx
+	now      time.Time
+	env      incident.Env
+	policy   *Policy
+	silences *silenceSet
+
+	out      Outcome
+	queued   bool      // notifications were queued
+	nextPage time.Time // the earliest first page this transaction scheduled
+}
+
+// apply takes one alert of a delivery.
+func (w *work) apply(d Delivery, a *tocsin.Alert) error {
+	old, err := w.tx.AlertByKey(w.ctx, d.Integration, a.Key)
+	if err != nil {
+		return err
+	}
+	switch a.Status {
+	case tocsin.AlertAcknowledged:
+		return w.acknowledge(d, old)
+	case tocsin.AlertFiring:
+		if old != nil && old.Status != tocsin.AlertResolved {
+			// A repeated delivery: the alert keeps its service, group and
+			// incident; only its content is refreshed.
+			w.refresh(old, a)
+			w.out.Updated++
+			return w.tx.SaveAlert(w.ctx, old)
+		}
+		rec := w.record(d, a, old)
+		rec.Service = w.policy.Route(d.Service, rec.Labels)
+		w.out.New++
+		return w.fire(rec, "")
+	case tocsin.AlertResolved:
+		if old == nil {
+			// Resolved before Tocsin saw it fire (Tocsin was set up after,
+			// or the firing delivery was lost): kept for the record.
+			rec := w.record(d, a, nil)
+			rec.Service = w.policy.Route(d.Service, rec.Labels)
+			w.out.Resolved++
+			return w.tx.SaveAlert(w.ctx, rec)
+		}
+		wasOpen := old.Status != tocsin.AlertResolved
+		w.refresh(old, a)
+		old.Status = tocsin.AlertResolved
+		if old.EndsAt.IsZero() {
+			old.EndsAt = w.now
+		}
+		if err := w.tx.SaveAlert(w.ctx, old); err != nil {
+			return err
+		}
+		if !wasOpen {
+			w.out.Updated++
+			return nil
+		}
+		w.out.Resolved++
+		return w.resolved(old)
+	}
+	return fmt.Errorf("alert %q: unknown status %q", a.Key, a.Status)
+}
+
+// record makes the stored form of a newly firing (or re-firing) alert.
+func (w *work) record(d Delivery, a *tocsin.Alert, old *tocsin.AlertRecord) *tocsin.AlertRecord {
+	rec := &tocsin.AlertRecord{Alert: *a, Integration: d.Integration, FirstSeenAt: w.now, LastSeenAt: w.now, Deliveries: 1}
+	if old != nil {
+		rec.ID, rec.FirstSeenAt, rec.Deliveries = old.ID, old.FirstSeenAt, old.Deliveries+1
+	}
+	return rec
+}
+
+// refresh copies a repeated delivery's content over the stored alert.
+func (w *work) refresh(old *tocsin.AlertRecord, a *tocsin.Alert) {
+	status := old.Status
+	old.Alert = *a
+	old.Status = status
+	old.LastSeenAt = w.now
+	old.Deliveries++
+}
+
+// acknowledge handles PagerDuty's acknowledge action: the alert's incident
+// is acknowledged by the integration.
+func (w *work) acknowledge(d Delivery, a *tocsin.AlertRecord) error {
+	if a == nil || a.Status == tocsin.AlertResolved {
+		w.out.Updated++
+		return nil // PagerDuty accepts these too, and they change nothing
+	}
+	a.Status, a.LastSeenAt = tocsin.AlertAcknowledged, w.now
+	a.Deliveries++
+	w.out.Updated++
+	if err := w.tx.SaveAlert(w.ctx, a); err != nil {
+		return err
+	}
+	if a.IncidentID == 0 || a.Suppressed != "" {
+		return nil
+	}
+	in, err := w.tx.IncidentByID(w.ctx, a.IncidentID)
+	if err != nil || in.Status != tocsin.IncidentTriggered {
+		return err
+	}
+	if _, err := incident.Acknowledge(w.ctx, w.tx, w.env, in.ID, "integration "+d.Integration, w.now); err != nil {
+		return err
+	}
+	w.queued = true
+	return nil
+}
+
+// fire decides what a firing alert does: silenced, attached to the
+// incident of the alert that inhibits it, or a member of its group's
+// incident, which a new group opens. why says what led here, if not a
+// delivery.
+func (w *work) fire(a *tocsin.AlertRecord, why string) error {
+	a.Suppressed, a.SuppressorID, a.IncidentID, a.GroupKey = "", 0, 0, ""
+	if s := w.silences.silencing(a.Labels, w.now); s != nil {
+		a.Suppressed, a.SuppressorID = tocsin.SuppressedSilence, s.ID
+		w.out.Silenced++
+		return w.tx.SaveAlert(w.ctx, a)
+	}
+	src, err := w.inhibitor(a)
+	if err != nil {
+		return err
+	}
+	if src != nil {
+		return w.inhibit(a, src)
+	}
+	svc, ok := w.policy.Services[a.Service]
+	if !ok {
+		// The service left the config; the alert still opens an incident,
+		// whose timeline says loudly that nobody hears of it.
+		svc = Service{Name: a.Service}
+	}
+	a.GroupKey = GroupKey(svc, a)
+	in, err := w.tx.OpenIncidentForGroup(w.ctx, svc.Name, a.GroupKey)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		a.IncidentID = in.ID
+		if err := w.tx.SaveAlert(w.ctx, a); err != nil {
+			return err
+		}
+		if err := incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelineAlertFiring,
+			"Alert joined the incident: "+a.Summary+because(why), alertData(a)); err != nil {
+			return err
+		}
+		if p := tocsin.PriorityOf(a.Severity); p < in.Priority {
+			old := in.Priority
+			in.Priority = p
+			if err := w.tx.SaveIncident(w.ctx, in); err != nil {
+				return err
+			}
+			return incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelinePriority,
+				fmt.Sprintf("Priority raised from %s to %s by a %s alert: %s", old, p, a.Severity, a.Summary), nil)
+		}
+		return nil
+	}
+	in = &tocsin.Incident{Title: "[" + svc.Name + "] " + a.Summary, Service: svc.Name, GroupKey: a.GroupKey,
+		Priority: tocsin.PriorityOf(a.Severity), Notify: svc.Notify}
+	if svc.GroupWait > 0 {
+		in.PageAt = w.now.Add(svc.GroupWait)
+	}
+	msg := "alert firing: " + a.Summary + because(why)
+	if svc.GroupWait > 0 {
+		msg += fmt.Sprintf("; first page after group_wait %s, at %s", tocsin.FormatDuration(svc.GroupWait),
+			in.PageAt.UTC().Format(time.RFC3339))
+	}
+	if err := incident.OpenForAlerts(w.ctx, w.tx, in, w.now, msg, alertData(a)); err != nil {
+		return err
+	}
+	a.IncidentID = in.ID
+	if err := w.tx.SaveAlert(w.ctx, a); err != nil {
+		return err
+	}
+	if in.PageAt.IsZero() {
+		return w.page(in)
+	}
+	if w.nextPage.IsZero() || in.PageAt.Before(w.nextPage) {
+		w.nextPage = in.PageAt
+	}
+	return nil
+}
+
+// inhibitor returns a firing alert that inhibits a, or nil. An alert
+// that is itself inhibited inhibits nothing, so two rules cannot silence
+// each other's alerts both ways.
+func (w *work) inhibitor(a *tocsin.AlertRecord) (*tocsin.AlertRecord, error) {
+	var rules []*InhibitRule
+	for i := range w.policy.Inhibit {
+		if r := &w.policy.Inhibit[i]; r.Target.Matches(a.Labels) {
+			rules = append(rules, r)
+		}
+	}
+	if len(rules) == 0 {
+		return nil, nil
+	}
+	firing, err := w.tx.FiringAlerts(w.ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, src := range firing {
+		if src.Suppressed == tocsin.SuppressedInhibit {
+			continue
+		}
+		for _, r := range rules {
+			if r.inhibits(src, a) {
+				return src, nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+// inhibit attaches a to the incident of the alert that inhibits it: the
+// symptom is shown with its cause and pages nobody.
+func (w *work) inhibit(a, src *tocsin.AlertRecord) error {
+	a.Suppressed, a.SuppressorID, a.IncidentID, a.GroupKey = tocsin.SuppressedInhibit, src.ID, src.IncidentID, ""
+	w.out.Inhibited++
+	if err := w.tx.SaveAlert(w.ctx, a); err != nil {
+		return err
+	}
+	if src.IncidentID == 0 {
+		return nil
+	}
+	return incident.Note(w.ctx, w.tx, src.IncidentID, w.now, tocsin.TimelineAlertSuppressed,
+		fmt.Sprintf("Alert attached, not paged: %s is inhibited by %s", a.Summary, src.Summary), alertData(a))
+}
+
+// resolved follows up an alert that stopped firing: its incident resolves
+// when no alert of its group fires any more, and the alerts it inhibited
+// are looked at again.
+func (w *work) resolved(a *tocsin.AlertRecord) error {
+	if a.IncidentID != 0 {
+		in, err := w.tx.IncidentByID(w.ctx, a.IncidentID)
+		if err != nil {
+			return err
+		}
+		if in.Status != tocsin.IncidentResolved {
+			what := "Alert resolved: "
+			if a.Suppressed != "" {
+				what = "Attached alert resolved: "
+			}
+			if err := incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelineAlertResolved, what+a.Summary, alertData(a)); err != nil {
+				return err
+			}
+			if a.Suppressed == "" {
+				if err := w.resolveIfQuiet(in); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	held, err := w.tx.AlertsSuppressedBy(w.ctx, tocsin.SuppressedInhibit, a.ID)
+	if err != nil {
+		return err
+	}
+	for _, t := range held {
+		if err := w.reevaluate(t, "the alert inhibiting it resolved: "+a.Summary); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// resolveIfQuiet resolves an alert incident none of whose group fires.
+func (w *work) resolveIfQuiet(in *tocsin.Incident) error {
+	members, err := w.tx.AlertsOfIncident(w.ctx, in.ID)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if m.GroupKey == in.GroupKey && m.Suppressed == "" && m.Status != tocsin.AlertResolved {
+			return nil
+		}
+	}
+	if !in.Paged {
+		return incident.ResolveUnpaged(w.ctx, w.tx, in, w.now, "every alert resolved within group_wait")
+	}
+	w.queued = true
+	return incident.ResolveAuto(w.ctx, w.tx, w.env, in.ID, w.now, "every alert resolved")
+}
+
+// reevaluate takes a firing alert whose silence or inhibitor has gone as
+// if it had just fired.
+func (w *work) reevaluate(a *tocsin.AlertRecord, why string) error {
+	if a.Status == tocsin.AlertResolved {
+		return nil
+	}
+	return w.fire(a, why)
+}
+
+// page sends the first page of an alert incident whose group_wait is over,
+// looking again at each alert first: a silence made, or a cause that fired,
+// during the wait keeps its alerts from paging.
+func (w *work) page(in *tocsin.Incident) error {
+	members, err := w.tx.AlertsOfIncident(w.ctx, in.ID)
+	if err != nil {
+		return err
+	}
+	var firing []*tocsin.AlertRecord
+	for _, m := range members {
+		if m.GroupKey != in.GroupKey || m.Suppressed != "" || m.Status == tocsin.AlertResolved {
+			continue
+		}
+		if s := w.silences.silencing(m.Labels, w.now); s != nil {
+			m.Suppressed, m.SuppressorID, m.IncidentID, m.GroupKey = tocsin.SuppressedSilence, s.ID, 0, ""
+			w.out.Silenced++
+			if err := w.tx.SaveAlert(w.ctx, m); err != nil {
+				return err
+			}
+			if err := incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelineAlertSuppressed,
+				fmt.Sprintf("Alert silenced before the first page: %s (by %s)", m.Summary, s.Describe()), alertData(m)); err != nil {
+				return err
+			}
+			continue
+		}
+		src, err := w.inhibitor(m)
+		if err != nil {
+			return err
+		}
+		if src != nil {
+			if src.IncidentID != in.ID {
+				if err := incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelineAlertSuppressed,
+					fmt.Sprintf("Alert moved to the incident of its cause before the first page: %s is inhibited by %s",
+						m.Summary, src.Summary), alertData(m)); err != nil {
+					return err
+				}
+			}
+			if err := w.inhibit(m, src); err != nil {
+				return err
+			}
+			continue
+		}
+		firing = append(firing, m)
+	}
+	if len(firing) == 0 {
+		return incident.ResolveUnpaged(w.ctx, w.tx, in, w.now,
+			"no alert of the group was firing and unsuppressed when group_wait ended")
+	}
+	summaries := make([]string, 0, 3)
+	for _, m := range firing[:min(3, len(firing))] {
+		summaries = append(summaries, m.Summary)
+	}
+	reason := fmt.Sprintf("%d alert(s) firing: %s", len(firing), strings.Join(summaries, "; "))
+	if len(firing) > 3 {
+		reason += "; ..."
+	}
+	w.queued = true
+	return incident.Page(w.ctx, w.tx, w.env, in, w.now, reason, evidence(firing))
+}
+
+// EvidenceAlert is an alert as a page shows it.
+type EvidenceAlert struct {
+	Integration string            `json:"integration"`
+	Summary     string            `json:"summary"`
+	Severity    string            `json:"severity"`
+	Source      string            `json:"source,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	StartsAt    *time.Time        `json:"starts_at,omitempty"`
+	Links       []tocsin.Link     `json:"links,omitempty"`
+}
+
+// Evidence is what a page of an alert incident carries.
+type Evidence struct {
+	Alerts      []EvidenceAlert `json:"alerts"`
+	AlertsTotal int             `json:"alerts_total"`
+}
+
+// maxEvidence bounds the alerts a page lists; the incident has them all.
+const maxEvidence = 20
+
+func evidence(alerts []*tocsin.AlertRecord) Evidence {
+	ev := Evidence{AlertsTotal: len(alerts)}
+	for _, a := range alerts[:min(maxEvidence, len(alerts))] {
+		e := EvidenceAlert{Integration: a.Integration, Summary: a.Summary, Severity: a.Severity, Source: a.Source,
+			Labels: maps.Clone(a.Labels), Links: a.Links}
+		if !a.StartsAt.IsZero() {
+			t := a.StartsAt.UTC()
+			e.StartsAt = &t
+		}
+		ev.Alerts = append(ev.Alerts, e)
+	}
+	return ev
+}
+
+func alertData(a *tocsin.AlertRecord) map[string]any {
+	return map[string]any{"alert_id": a.ID, "integration": a.Integration, "key": a.Key, "severity": a.Severity,
+		"labels": a.Labels}
+}
+
+func because(why string) string {
+	if why == "" {
+		return ""
+	}
+	return " (" + why + ")"
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

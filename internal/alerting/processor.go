@@ -1,0 +1,291 @@
+package alerting
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/collect"
+	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+// maxBatch bounds how many deliveries share one transaction.
+const maxBatch = 256
+
+// Delivery is one accepted request of an integration: its alerts, in the
+// order sent.
+type Delivery struct {
+	Integration string // the integration's name: with an alert's key, its identity
+	Service     string // the integration's service: where unrouted alerts go
+	Alerts      []tocsin.Alert
+}
+
+// Outcome says what became of the alerts of a delivery.
+type Outcome struct {
+	New, Updated, Resolved, Silenced, Inhibited int
+}
+
+// Processor applies deliveries and timed work (first pages after
+// group_wait, silences ending) on one goroutine, with group commit.
+type Processor struct {
+	db     *store.DB
+	clock  clock.Clock
+	env    func() incident.Env
+	policy func() *Policy
+	log    *slog.Logger
+	beat   func()
+
+	// OnQueued is called after a commit that queued notifications.
+	OnQueued func()
+	// OnCommitted is called after each commit with the outcomes it held.
+	OnCommitted func(Outcome)
+
+	reqs     chan *pending
+	wake     chan struct{}
+	silences atomic.Pointer[silenceSet]
+	nextPage time.Time // only Run's goroutine touches it
+}
+
+type pending struct {
+	d    Delivery
+	out  Outcome
+	err  error
+	done chan struct{}
+}
+
+// New makes a processor; Load reads its silences, Run must run for Ingest to return.
+func New(db *store.DB, clk clock.Clock, env func() incident.Env, policy func() *Policy, log *slog.Logger, beat func()) *Processor {
+	if beat == nil {
+		beat = func() {}
+	}
+	p := &Processor{db: db, clock: clk, env: env, policy: policy, log: log, beat: beat,
+		reqs: make(chan *pending, 4*maxBatch), wake: make(chan struct{}, 1)}
+	p.silences.Store(newSilenceSet(nil))
+	return p
+}
+
+// ErrStopped is returned for deliveries that arrive while the processor stops.
+var ErrStopped = errors.New("alert processor stopped")
+
+// Ingest applies a delivery and returns once it is committed.
+func (p *Processor) Ingest(ctx context.Context, d Delivery) (Outcome, error) {
+	r := &pending{d: d, done: make(chan struct{})}
+	select {
+	case p.reqs <- r:
+	case <-ctx.Done():
+		return Outcome{}, ctx.Err()
+	}
+	select {
+	case <-r.done:
+		return r.out, r.err
+	case <-ctx.Done():
+		// It may still commit; a retry is a repeated delivery, which
+		// updates and never duplicates.
+		return Outcome{}, ctx.Err()
+	}
+}
+
+// Load reads the live silences; call it at start and after silences change
+// (then Poke, so that alerts a silence no longer covers are looked at again).
+func (p *Processor) Load(ctx context.Context) error {
+	stored, err := p.db.LiveSilences(ctx, p.clock.Now())
+	if err != nil {
+		return err
+	}
+	list := make([]*Silence, 0, len(stored))
+	for _, s := range stored {
+		c, err := CompileSilence(s)
+		if err != nil {
+			// Stored silences were checked when made; one that no longer
+			// compiles (a zone gone from the system) must not stop the rest.
+			p.log.Error("silence ignored", "silence", s.ID, "err", err)
+			continue
+		}
+		list = append(list, c)
+	}
+	p.silences.Store(newSilenceSet(list))
+	return nil
+}
+
+// Poke makes Run look at timed work now.
+func (p *Processor) Poke() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run applies deliveries in batches and does timed work when due, until
+// ctx ends. It beats the watchdog at least once a second.
+func (p *Processor) Run(ctx context.Context) {
+	idle := time.NewTicker(time.Second) // watchdog cadence only; no time is read from it
+	defer idle.Stop()
+	p.tick(ctx) // pages that fell due while Tocsin was down
+	batch := make([]*pending, 0, maxBatch)
+	for {
+		p.beat()
+		var timer clock.Timer
+		var due <-chan time.Time
+		if next := p.nextWake(); !next.IsZero() {
+			timer = p.clock.NewTimer(next.Sub(p.clock.Now()))
+			due = timer.C()
+		}
+		select {
+		case <-ctx.Done():
+			stopTimer(timer)
+			p.drain()
+			return
+		case <-idle.C:
+		case <-p.wake:
+			p.tick(ctx)
+		case <-due:
+			p.tick(ctx)
+		case r := <-p.reqs:
+			batch = collect.Ready(p.reqs, append(batch[:0], r), maxBatch)
+			p.commit(ctx, batch)
+		}
+		stopTimer(timer)
+	}
+}
+
+func stopTimer(t clock.Timer) {
+	if t != nil {
+		t.Stop()
+	}
+}
+
+func (p *Processor) drain() {
+	for {
+		select {
+		case r := <-p.reqs:
+			r.err = ErrStopped
+			close(r.done)
+		default:
+			return
+		}
+	}
+}
+
+// nextWake is when timed work is next due: a first page or the end of a
+// silence window that may be holding alerts.
+func (p *Processor) nextWake() time.Time {
+	next := p.nextPage
+	if end := p.silences.Load().nextEnd(p.clock.Now()); !end.IsZero() && (next.IsZero() || end.Before(next)) {
+		next = end
+	}
+	return next
+}
+
+// write runs fn in one transaction with its own deadline: a stuck disk must
+// not hold the processor forever, and senders retry.
+func (p *Processor) write(ctx context.Context, fn func(w *work) error) (*work, error) {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	var w *work
+	err := p.db.Write(wctx, func(tx *store.Tx) error {
+		w = &work{ctx: wctx, tx: tx, now: p.clock.Now(), env: p.env(), policy: p.policy(), silences: p.silences.Load()}
+		return fn(w)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if w.queued && p.OnQueued != nil {
+		p.OnQueued()
+	}
+	if !w.nextPage.IsZero() && (p.nextPage.IsZero() || w.nextPage.Before(p.nextPage)) {
+		p.nextPage = w.nextPage
+	}
+	return w, nil
+}
+
+// commit applies a batch of deliveries in one transaction.
+func (p *Processor) commit(ctx context.Context, batch []*pending) {
+	w, err := p.write(ctx, func(w *work) error {
+		for _, r := range batch {
+			w.out = Outcome{}
+			for i := range r.d.Alerts {
+				if err := w.apply(r.d, &r.d.Alerts[i]); err != nil {
+					return err
+				}
+			}
+			r.out = w.out
+		}
+		return nil
+	})
+	if err != nil {
+		p.log.Error("store alerts", "err", err, "deliveries", len(batch))
+	}
+	var total Outcome
+	for _, r := range batch {
+		if err != nil {
+			r.err, r.out = err, Outcome{}
+		}
+		total.add(r.out)
+		close(r.done)
+	}
+	if w != nil && p.OnCommitted != nil {
+		p.OnCommitted(total)
+	}
+}
+
+// tick sends the first pages that are due and looks again at alerts held
+// by silences that have ended.
+func (p *Processor) tick(ctx context.Context) {
+	if err := p.Load(ctx); err != nil {
+		p.log.Error("load silences", "err", err)
+	}
+	_, err := p.write(ctx, func(w *work) error {
+		due, err := w.tx.IncidentsToPage(w.ctx, w.now)
+		if err != nil {
+			return err
+		}
+		for _, in := range due {
+			if err := w.page(in); err != nil {
+				return err
+			}
+		}
+		ids, err := w.tx.SilencingIDs(w.ctx)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if s := w.silences.byID[id]; s != nil && s.ActiveAt(w.now) {
+				continue
+			}
+			held, err := w.tx.AlertsSuppressedBy(w.ctx, tocsin.SuppressedSilence, id)
+			if err != nil {
+				return err
+			}
+			for _, a := range held {
+				if err := w.reevaluate(a, "silence "+itoa(id)+" ended"); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		p.log.Error("alert timed work; retrying in 5s", "err", err)
+		p.nextPage = p.clock.Now().Add(5 * time.Second)
+		return
+	}
+	next, err := p.db.NextPageAt(ctx)
+	if err != nil {
+		p.log.Error("next page", "err", err)
+		return
+	}
+	p.nextPage = next
+}
+
+func (o *Outcome) add(b Outcome) {
+	o.New += b.New
+	o.Updated += b.Updated
+	o.Resolved += b.Resolved
+	o.Silenced += b.Silenced
+	o.Inhibited += b.Inhibited
+}
