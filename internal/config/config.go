@@ -32,6 +32,10 @@ const (
 	DefaultProbeInterval        = time.Minute
 	DefaultProbeTimeout         = 10 * time.Second
 	MinStallAfter               = 3 * time.Second
+	DefaultGroupWait            = 30 * time.Second
+	MaxGroupWait                = time.Hour
+	MaxRouteDepth               = 16                 // levels of routes, top level included
+	MaxSilenceDuration          = 7 * 24 * time.Hour // longest window of a recurring silence
 )
 
 // Config is the whole config file.
@@ -51,7 +55,10 @@ type Config struct {
 	Probes        Probes        `yaml:"probes"`
 	Services      []Service     `yaml:"services"`
 	Integrations  []Integration `yaml:"integrations"`
-	Warnings      []string      `yaml:"-"` // non-fatal remarks, "file:line: path: text"
+	Routes        []Route       `yaml:"routes"`        // which service an alert goes to, by its labels
+	InhibitRules  []InhibitRule `yaml:"inhibit_rules"` // alerts not paged while others fire
+	Silences      []Silence     `yaml:"silences"`      // alerts not paged for a while
+	Warnings      []string      `yaml:"-"`             // non-fatal remarks, "file:line: path: text"
 }
 
 // APIToken is a bearer token accepted by the API, stored as its SHA-256.
@@ -166,10 +173,16 @@ type Outbox struct {
 
 // Service is what alerts from other tools are routed to: who hears, and
 // which labels make alerts one incident.
+//
+// Alerts of a service whose GroupBy labels have equal values join one
+// incident; an empty GroupBy makes every alert its own incident. A new
+// incident waits GroupWait for more alerts of its group before the first
+// page, so that a burst pages once; 0 pages at once.
 type Service struct {
-	Name    string   `yaml:"name"`     // required, unique
-	Notify  []string `yaml:"notify"`   // channel names
-	GroupBy []string `yaml:"group_by"` // label names; alerts with equal values join one incident
+	Name      string   `yaml:"name"`       // required, unique
+	Notify    []string `yaml:"notify"`     // channel names
+	GroupBy   []string `yaml:"group_by"`   // label names; alerts with equal values join one incident; empty: one incident per alert
+	GroupWait Duration `yaml:"group_wait"` // wait before the first page of a new incident; default 30s, 0 to 1h
 }
 
 // Integration is a way in for alerts: an endpoint type, a secret key, and
@@ -181,6 +194,52 @@ type Integration struct {
 	KeySHA256 string `yaml:"key_sha256"` // its hex SHA-256
 	Service   string `yaml:"service"`    // a service name
 }
+
+// Route sends the alerts whose labels match it to a service. Routes form a
+// tree, walked for each alert depth-first in file order: a route matches
+// when its matchers and those of all its ancestors match; its children are
+// tried first, in order, and the first of them that gives a service wins;
+// failing that, the route's own service does. A route without a service
+// only passes alerts to its children: when none of them gives a service,
+// the walk goes on with the route's next sibling. An alert no route gives a
+// service goes to the service of the integration it came in through.
+type Route struct {
+	Matchers []string `yaml:"matchers"` // Alertmanager-syntax matchers (team="payments"), all must match; none: every alert
+	Service  string   `yaml:"service"`  // where matching alerts go; may be empty on a route that only has children
+	Routes   []Route  `yaml:"routes"`   // children, tried first, in order; at most MaxRouteDepth levels in all
+	Line     int      `yaml:"-"`        // line of the route in the file, for later errors
+}
+
+// InhibitRule mutes alerts while others fire, as in Alertmanager: while an
+// alert matching SourceMatchers fires, alerts matching TargetMatchers whose
+// Equal labels have the same values as the source alert's are not paged.
+type InhibitRule struct {
+	SourceMatchers []string `yaml:"source_matchers"` // required, non-empty; Alertmanager syntax
+	TargetMatchers []string `yaml:"target_matchers"` // required, non-empty; Alertmanager syntax
+	Equal          []string `yaml:"equal"`           // label names that must have the same value in source and target
+}
+
+// Silence keeps alerts whose labels match it from being paged: either once,
+// from StartsAt (or load time) until EndsAt, or in recurring windows (a
+// maintenance window) that open at each time of Cron in TZ and last
+// Duration, within StartsAt and EndsAt if those are set.
+type Silence struct {
+	Name     string   `yaml:"name"`      // required, unique; 1 to 64 lowercase letters, digits, _ or -
+	Matchers []string `yaml:"matchers"`  // required, non-empty; Alertmanager syntax, all must match
+	StartsAt string   `yaml:"starts_at"` // RFC 3339; optional: from load time, or no lower bound on the windows
+	EndsAt   string   `yaml:"ends_at"`   // RFC 3339; required without cron; after starts_at
+	Cron     string   `yaml:"cron"`      // recurring window: when each window opens
+	Duration Duration `yaml:"duration"`  // how long each window lasts; required with cron (at most 7d), forbidden without
+	TZ       string   `yaml:"tz"`        // IANA time zone of cron; default UTC; only with cron
+	Comment  string   `yaml:"comment"`   // why, for people
+
+	StartsAtTime time.Time `yaml:"-"` // StartsAt parsed; zero if unset
+	EndsAtTime   time.Time `yaml:"-"` // EndsAt parsed; zero if unset
+}
+
+// IsRecurring reports whether the silence is a series of windows (cron)
+// rather than one span.
+func (s *Silence) IsRecurring() bool { return s.Cron != "" }
 
 // Probes tunes the running of active probes.
 type Probes struct {

@@ -5,11 +5,16 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tocsinhq/tocsin/internal/cron"
+	"github.com/tocsinhq/tocsin/internal/labels"
 )
 
 func fixtures(t testing.TB, dir string) []string {
@@ -113,6 +118,136 @@ func TestExampleConfig(t *testing.T) {
 	if _, ok := cfg.ChannelByName("nope"); ok {
 		t.Error("ChannelByName(nope) found a channel")
 	}
+	if len(cfg.Services) != 3 || len(cfg.Integrations) != 2 || len(cfg.Routes) != 2 || len(cfg.InhibitRules) != 1 || len(cfg.Silences) != 2 {
+		t.Fatalf("got %d services, %d integrations, %d routes, %d inhibit rules, %d silences",
+			len(cfg.Services), len(cfg.Integrations), len(cfg.Routes), len(cfg.InhibitRules), len(cfg.Silences))
+	}
+	if cfg.Services[0].GroupWait.D() != 30*time.Second || cfg.Services[1].GroupWait != 0 || cfg.Services[2].GroupWait.D() != DefaultGroupWait {
+		t.Errorf("group waits %s %s %s", cfg.Services[0].GroupWait, cfg.Services[1].GroupWait, cfg.Services[2].GroupWait)
+	}
+	if s := cfg.Silences[1]; !s.IsRecurring() || s.Duration.D() != 3*time.Hour || !s.StartsAtTime.IsZero() ||
+		!s.EndsAtTime.Equal(time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("silence = %+v", s)
+	}
+}
+
+func TestRouting(t *testing.T) {
+	cfg, err := Load(filepath.Join("testdata", "good", "routing.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waits := map[string]time.Duration{"payments": 30 * time.Second, "database": 0, "catch-all": time.Hour, "Front end": 0}
+	for _, s := range cfg.Services {
+		if s.GroupWait.D() != waits[s.Name] {
+			t.Errorf("service %q: group_wait %s, want %s", s.Name, s.GroupWait, Duration(waits[s.Name]))
+		}
+	}
+
+	if len(cfg.Routes) != 3 {
+		t.Fatalf("got %d routes", len(cfg.Routes))
+	}
+	r0, r1, r2 := cfg.Routes[0], cfg.Routes[1], cfg.Routes[2]
+	if r0.Service != "" || r0.Line != 17 || len(r0.Routes) != 2 || r0.Routes[0].Line != 19 ||
+		strings.Join(r0.Routes[0].Matchers, ",") != `severity=~"critical|error",env != "staging"` {
+		t.Errorf("routes[0] = %+v", r0)
+	}
+	// Merged and aliased routes: the lines are those of the routes, where
+	// errors about them point.
+	if c := r0.Routes[1]; c.Service != "database" || c.Line != 21 || len(c.Matchers) != 1 {
+		t.Errorf("routes[0].routes[1] = %+v", c)
+	}
+	if r1.Service != "database" || r1.Line != 22 {
+		t.Errorf("routes[1] = %+v", r1)
+	}
+	if r2.Service != "Front end" || len(r2.Matchers) != 0 || r2.Routes[0].Service != "" || r2.Routes[0].Routes[0].Service != "catch-all" {
+		t.Errorf("routes[2] = %+v", r2)
+	}
+
+	if len(cfg.InhibitRules) != 2 || strings.Join(cfg.InhibitRules[0].Equal, ",") != "cluster,_namespace" || cfg.InhibitRules[1].Equal != nil {
+		t.Errorf("inhibit rules = %+v", cfg.InhibitRules)
+	}
+
+	if len(cfg.Silences) != 4 {
+		t.Fatalf("got %d silences", len(cfg.Silences))
+	}
+	migration, fixed, sunday, nightly := cfg.Silences[0], cfg.Silences[1], cfg.Silences[2], cfg.Silences[3]
+	if migration.IsRecurring() || !migration.StartsAtTime.Equal(time.Date(2030, 1, 1, 22, 0, 0, 0, time.UTC)) ||
+		!migration.EndsAtTime.Equal(time.Date(2030, 1, 2, 1, 0, 0, 0, time.UTC)) || migration.Comment == "" ||
+		migration.EndsAt != "2030-01-02T02:00:00+01:00" {
+		t.Errorf("silences[0] = %+v", migration)
+	}
+	if fixed.IsRecurring() || !fixed.StartsAtTime.IsZero() || !fixed.EndsAtTime.Equal(time.Date(2030, 6, 1, 0, 0, 0, 0, time.UTC)) ||
+		fixed.Matchers[1] != `instance=~"db-[0-9]+"` {
+		t.Errorf("silences[1] = %+v", fixed)
+	}
+	if !sunday.IsRecurring() || sunday.Duration.D() != 3*time.Hour || sunday.TZ != "Europe/Berlin" ||
+		!sunday.StartsAtTime.IsZero() || !sunday.EndsAtTime.IsZero() {
+		t.Errorf("silences[2] = %+v", sunday)
+	}
+	if nightly.Duration.D() != 7*24*time.Hour || nightly.TZ != "" || nightly.StartsAtTime.Year() != 2030 || nightly.EndsAtTime.Year() != 2031 {
+		t.Errorf("silences[3] = %+v", nightly)
+	}
+	if len(cfg.Warnings) != 0 {
+		t.Errorf("warnings: %q", cfg.Warnings)
+	}
+}
+
+func TestRoutingErrors(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		// Services that cannot be read make no "unknown service" noise.
+		{"services: [{name: [x]}]\nroutes: [{service: a}]\nintegrations: [{name: i, type: generic, key: 12345678, service: a}]\n",
+			`r.yaml:1: services[0].name: must be a string, got a list`},
+		// Routes nested past what the decoder reads.
+		{"services: [{name: a}]\nroutes: " + strings.Repeat("[{routes: ", 40) + "[{service: a}]" + strings.Repeat("}]", 40) + "\n",
+			"r.yaml:2: " + strings.TrimSuffix(strings.Repeat("routes[0].", 36), ".") + ": nested more than 72 levels deep"},
+		// An anchored route holding an alias of itself, met directly.
+		{"services: [{name: a}]\nroutes: [&r {service: a, routes: [*r]}]\n",
+			"r.yaml:2: routes[0].routes[0]: alias *r is inside the value it names, so it would never end"},
+		// Neither a service nor children, and an unknown service, in one run.
+		{"services: [{name: a}]\nroutes:\n  - matchers: [x=y]\n  - {service: b, routes: [{service: a}]}\n",
+			"r.yaml:3: routes[0]: needs a service or child routes\nr.yaml:4: routes[1].service: unknown service \"b\""},
+		{"services: [{name: a, group_wait: 1h1s}]\n", `r.yaml:1: services[0].group_wait: must be at most 1h, got 1h0m1s`},
+		{"silences: [{name: s, matchers: [a=b], cron: '@daily', duration: 1h, tz: Local}]\n",
+			`r.yaml:1: silences[0].tz: unknown time zone "Local"; use an IANA name like Europe/Paris or UTC`},
+		{"silences: [{name: s, matchers: [a=b], cron: '@daily', duration: 1h, starts_at: '2030-01-01T00:00:00Z', ends_at: '2030-01-01T00:00:00Z'}]\n",
+			`r.yaml:1: silences[0].ends_at: must be after starts_at (2030-01-01T00:00:00Z), got 2030-01-01T00:00:00Z`},
+	} {
+		_, err := Parse("r.yaml", []byte(tc.src))
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("Parse(%q):\n got %v\nwant %s", tc.src, err, tc.want)
+		}
+	}
+}
+
+// TestExampleConfigHasEveryKey keeps full.yaml the reference it claims to
+// be: every key of the config appears in it.
+func TestExampleConfigHasEveryKey(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "good", "full.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[reflect.Type]bool{}
+	var walk func(reflect.Type, string)
+	walk = func(typ reflect.Type, path string) {
+		for typ.Kind() == reflect.Slice || typ.Kind() == reflect.Pointer || typ.Kind() == reflect.Map {
+			typ = typ.Elem()
+		}
+		if typ.Kind() != reflect.Struct || typ == durationType || seen[typ] {
+			return
+		}
+		seen[typ] = true
+		for i := range typ.NumField() {
+			key, _, _ := strings.Cut(typ.Field(i).Tag.Get("yaml"), ",")
+			if key == "" || key == "-" {
+				continue
+			}
+			if !regexp.MustCompile(`(?m)(^|[\s{,])` + regexp.QuoteMeta(key) + `:`).Match(data) {
+				t.Errorf("full.yaml lacks %s", joinPath(path, key))
+			}
+			walk(typ.Field(i).Type, joinPath(path, key))
+		}
+	}
+	walk(reflect.TypeFor[Config](), "")
 }
 
 func TestSpecExample(t *testing.T) {
@@ -275,13 +410,15 @@ channels:
       X-Team: platform
 self_heartbeat:
   url: https://user:hb-password@hc.example.com/ping
+services: [{name: s}]
+integrations: [{name: prom, type: alertmanager, key: integration-key-value, service: s}]
 `
 	cfg, err := Parse("t.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := cfg.Redacted()
-	for _, secret := range []string{"plain-ping-key", "url-password", "hmac-secret-value", "header-auth-value", "header-token-value", "hb-password"} {
+	for _, secret := range []string{"plain-ping-key", "url-password", "hmac-secret-value", "header-auth-value", "header-token-value", "hb-password", "integration-key-value"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("Redacted shows %q:\n%s", secret, out)
 		}
@@ -292,7 +429,8 @@ self_heartbeat:
 		}
 	}
 	// The config itself is untouched.
-	if cfg.Channels[0].Secret != "hmac-secret-value" || cfg.Channels[0].Headers["Authorization"] != "Bearer header-auth-value" || cfg.PingKey == secretMark {
+	if cfg.Channels[0].Secret != "hmac-secret-value" || cfg.Channels[0].Headers["Authorization"] != "Bearer header-auth-value" || cfg.PingKey == secretMark ||
+		cfg.Integrations[0].Key != "integration-key-value" {
 		t.Errorf("Redacted changed the config: %+v", cfg.Channels[0])
 	}
 	// The output reads back as a config.
@@ -336,6 +474,25 @@ func TestDuration(t *testing.T) {
 		if err := yaml.Unmarshal([]byte(strings.ReplaceAll("v: '"+in+"'", "''", `""`)), &struct{ V *Duration }{&d}); err == nil {
 			t.Errorf("yaml.Unmarshal(%q) succeeded", in)
 		}
+	}
+	// Fields that take 0 read it in any unit, and still refuse the rest.
+	for _, in := range []string{"0", "0s", "0m", "0h", "0d", "0w", "-0s", "0h0m"} {
+		if got, err := parseDurationZero(in, true); err != nil || got != 0 {
+			t.Errorf("parseDurationZero(%q) = %v, %v; want 0", in, got, err)
+		}
+	}
+	for in, want := range map[string]string{
+		"-1s":   `must be 0 or at least 1s, got "-1s"`,
+		"500ms": `must be 0 or at least 1s, got "500ms"`,
+		"abc":   `must be a duration like 90s, 1h30m, 1d or 2w, got "abc"`,
+		"":      `must be a duration like 90s, 1h30m, 1d or 2w, got ""`,
+	} {
+		if got, err := parseDurationZero(in, true); err == nil || err.Error() != want {
+			t.Errorf("parseDurationZero(%q) = %v, %v; want error %q", in, got, err, want)
+		}
+	}
+	if got, err := parseDurationZero("90s", true); err != nil || got != 90*time.Second {
+		t.Errorf("parseDurationZero(90s) = %v, %v", got, err)
 	}
 	// Durations print the way they are written, and read back.
 	for _, d := range []time.Duration{time.Second, 90 * time.Second, time.Hour, 36 * time.Hour, 14 * 24 * time.Hour} {
@@ -417,6 +574,12 @@ func TestNeverPanics(t *testing.T) {
 		"outbox: {max_attempts: 99999999999999999999999}",
 		"ping_body_limit: 0x10",
 		"ping_body_limit: 1e5",
+		"services: [{name: a}]\nroutes: [&r {routes: [*r, *r]}]",
+		"services: [{name: a}]\nroutes: &l [{service: a, routes: *l}]",
+		"routes: [{routes: {a: 1}}, {matchers: a=b}, {matchers: [[a]]}]",
+		"silences: [{cron: '@daily'}, {name: x, ends_at: 5}, {name: y, duration: 0}]",
+		"services: [{name: a, group_wait: [1]}, {name: b, group_wait: 0x10}, {name: c, group_wait: -0}]",
+		"inhibit_rules: [{}, [], {equal: [~]}]",
 	}
 	for _, in := range inputs {
 		cfg, err := Parse("p.yaml", []byte(in))
@@ -523,9 +686,81 @@ func checkInvariants(t testing.TB, cfg *Config) {
 	if cfg.Watchdog.StallAfter.D() < time.Second {
 		t.Errorf("watchdog %+v", cfg.Watchdog)
 	}
+	checkAlertingInvariants(t, cfg, channels)
 	for _, w := range cfg.Warnings {
 		if !strings.HasPrefix(w, cfg.File+":") {
 			t.Errorf("warning %q does not start with the file name", w)
+		}
+	}
+}
+
+// checkAlertingInvariants asserts what services, routes, inhibition rules
+// and silences of every successfully parsed Config hold.
+func checkAlertingInvariants(t testing.TB, cfg *Config, channels map[string]bool) {
+	t.Helper()
+	services := map[string]bool{}
+	for _, s := range cfg.Services {
+		services[s.Name] = true
+		if s.GroupWait < 0 || s.GroupWait.D() > MaxGroupWait || s.GroupWait > 0 && s.GroupWait.D() < time.Second {
+			t.Errorf("service %q: group_wait %s", s.Name, s.GroupWait)
+		}
+		for _, n := range s.Notify {
+			if !channels[n] {
+				t.Errorf("service %q: unknown channel %q", s.Name, n)
+			}
+		}
+	}
+	for _, in := range cfg.Integrations {
+		if !services[in.Service] {
+			t.Errorf("integration %q: unknown service %q", in.Name, in.Service)
+		}
+	}
+	var walk func(routes []Route, depth int)
+	walk = func(routes []Route, depth int) {
+		if len(routes) > 0 && depth > MaxRouteDepth {
+			t.Errorf("routes nest %d levels deep", depth)
+			return
+		}
+		for _, r := range routes {
+			if r.Line <= 0 || r.Service == "" && len(r.Routes) == 0 || r.Service != "" && !services[r.Service] {
+				t.Errorf("bad route %+v", r)
+			}
+			if _, err := labels.ParseSet(r.Matchers); err != nil {
+				t.Errorf("route matchers: %v", err)
+			}
+			walk(r.Routes, depth+1)
+		}
+	}
+	walk(cfg.Routes, 1)
+	for _, r := range cfg.InhibitRules {
+		src, err1 := labels.ParseSet(r.SourceMatchers)
+		dst, err2 := labels.ParseSet(r.TargetMatchers)
+		if err1 != nil || err2 != nil || len(src) == 0 || len(dst) == 0 {
+			t.Errorf("bad inhibit rule %+v", r)
+		}
+	}
+	names := map[string]bool{}
+	for _, s := range cfg.Silences {
+		if s.Name == "" || names[s.Name] || len(s.Matchers) == 0 {
+			t.Errorf("bad silence %+v", s)
+		}
+		names[s.Name] = true
+		if _, err := labels.ParseSet(s.Matchers); err != nil {
+			t.Errorf("silence %q: %v", s.Name, err)
+		}
+		if (s.StartsAt == "") != s.StartsAtTime.IsZero() || (s.EndsAt == "") != s.EndsAtTime.IsZero() ||
+			!s.StartsAtTime.IsZero() && !s.EndsAtTime.IsZero() && !s.EndsAtTime.After(s.StartsAtTime) {
+			t.Errorf("silence %q: times %+v", s.Name, s)
+		}
+		if s.IsRecurring() {
+			if s.Duration <= 0 || s.Duration.D() > MaxSilenceDuration {
+				t.Errorf("silence %q: duration %s", s.Name, s.Duration)
+			}
+			if _, err := cron.NewSchedule(s.Cron, s.TZ); err != nil {
+				t.Errorf("silence %q: %v", s.Name, err)
+			}
+		} else if s.EndsAtTime.IsZero() || s.Duration != 0 || s.TZ != "" {
+			t.Errorf("fixed silence %q: %+v", s.Name, s)
 		}
 	}
 }

@@ -24,6 +24,11 @@ const (
 	maxExpanded = 100_000
 	// maxErrors bounds the errors kept for one file; the rest are counted.
 	maxErrors = 100
+	// maxDepth bounds how deep values nest. The deepest legitimate config
+	// is a tree of MaxRouteDepth routes, two levels per route (the route
+	// and its routes list); this leaves room to report routes nested too
+	// deeply as such, and ends a route list that aliases its own route.
+	maxDepth = 4*MaxRouteDepth + 8
 )
 
 // decoder turns a YAML node tree into a Config, collecting every problem
@@ -36,10 +41,12 @@ type decoder struct {
 	lines      map[string]int // field path -> line, for every node seen
 	set        map[string]bool
 	expanded   int
-	bad        map[string]bool // paths with a decoding error
-	badParents map[string]bool // parents of those paths
-	checking   bool            // validating, after decoding
-	stop       bool            // a limit was hit; decode no further
+	bad        map[string]bool     // paths with a decoding error
+	badParents map[string]bool     // parents of those paths
+	checking   bool                // validating, after decoding
+	stop       bool                // a limit was hit; decode no further
+	depth      int                 // nesting of the value being decoded
+	open       map[*yaml.Node]bool // anchored nodes being decoded, to catch an alias inside its own anchor
 }
 
 func newDecoder(file string) *decoder {
@@ -49,6 +56,7 @@ func newDecoder(file string) *decoder {
 		set:        map[string]bool{},
 		bad:        map[string]bool{},
 		badParents: map[string]bool{},
+		open:       map[*yaml.Node]bool{},
 	}
 }
 
@@ -223,20 +231,47 @@ func (d *decoder) yamlError(err error, data []byte) {
 
 var durationType = reflect.TypeFor[Duration]()
 
+// zeroDurations lists, by struct type, the duration fields (yaml keys) for
+// which 0 is a meaningful value rather than a mistake.
+var zeroDurations = map[reflect.Type]map[string]bool{
+	reflect.TypeFor[Service](): {"group_wait": true},
+}
+
 // value decodes n into v, which has the type of the field at path.
 // viaAlias says n was reached through an alias or a merge key.
 func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, viaAlias bool) {
+	d.valueZero(n, v, path, viaAlias, false)
+}
+
+// valueZero is value; zeroOK says the field is a duration that may be 0.
+func (d *decoder) valueZero(n *yaml.Node, v reflect.Value, path string, viaAlias, zeroOK bool) {
 	if d.stop || n == nil {
 		return
 	}
 	// Errors about an aliased value point at the alias, where the field is.
 	line := n.Line
+	if d.depth >= maxDepth {
+		d.badf(line, path, "nested more than %d levels deep", maxDepth)
+		return
+	}
+	d.depth++
+	defer func() { d.depth-- }()
 	if n.Kind == yaml.AliasNode {
 		if n.Alias == nil {
 			d.errorf(line, path, "unknown alias")
 			return
 		}
 		n, viaAlias = n.Alias, true
+	}
+	if n.Anchor != "" {
+		// An alias inside the value of its own anchor (&r {routes: [*r]})
+		// would repeat it forever.
+		if d.open[n] {
+			d.badf(line, path, "alias *%s is inside the value it names, so it would never end", n.Anchor)
+			return
+		}
+		d.open[n] = true
+		defer delete(d.open, n)
 	}
 	if viaAlias {
 		d.expanded++
@@ -259,7 +294,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, viaAlias boo
 			d.badf(line, path, "must be a duration like 90s, 1h30m, 1d or 2w, got %s", describe(n))
 			return
 		}
-		dur, err := parseDuration(n.Value)
+		dur, err := parseDurationZero(n.Value, zeroOK)
 		if err != nil {
 			d.badf(line, path, "%s", err.Error())
 			return
@@ -334,7 +369,7 @@ func (d *decoder) value(n *yaml.Node, v reflect.Value, path string, viaAlias boo
 				d.errorf(p.line, joinPath(path, p.key), "%s", msg)
 				continue
 			}
-			d.value(p.val, v.Field(i), joinPath(path, p.key), p.viaAlias)
+			d.valueZero(p.val, v.Field(i), joinPath(path, p.key), p.viaAlias, zeroDurations[v.Type()][p.key])
 		}
 	default:
 		// Only reached if a field of an unsupported type is added.

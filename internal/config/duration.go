@@ -14,7 +14,8 @@ import (
 // Duration is a time.Duration read from YAML as a Go duration ("90s",
 // "1h30m") or with d (days) or w (weeks) units ("1d", "2w", "1d12h"). A day
 // is 24 hours: config durations are spans of time, not calendar days.
-// Values under one second are rejected.
+// Values under one second are rejected; the few fields for which 0 means
+// something (services[].group_wait) also take 0.
 type Duration time.Duration
 
 // D returns d as a time.Duration.
@@ -39,12 +40,22 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // MarshalYAML writes d in the form UnmarshalYAML reads.
 func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
 
-// minDuration is the shortest duration any config field accepts.
+// minDuration is the shortest nonzero duration any config field accepts.
 const minDuration = time.Second
 
 // parseDuration parses a Go duration extended with d and w units, and
 // rejects values under minDuration. Its errors are ready to show.
 func parseDuration(s string) (time.Duration, error) {
+	return parseDurationZero(s, false)
+}
+
+// parseDurationZero is parseDuration that, if zeroOK, also accepts 0
+// ("0s", "0m", or a bare "0").
+func parseDurationZero(s string, zeroOK bool) (time.Duration, error) {
+	tooShort := fmt.Errorf("must be at least %s, got %s", minDuration, quote(s))
+	if zeroOK {
+		tooShort = fmt.Errorf("must be 0 or at least %s, got %s", minDuration, quote(s))
+	}
 	bad := fmt.Errorf("must be a duration like 90s, 1h30m, 1d or 2w, got %s", quote(s))
 	rest := s
 	neg := false
@@ -56,7 +67,10 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, bad
 	}
 	if rest == "0" {
-		return 0, fmt.Errorf("must be at least %s, got %s", minDuration, quote(s))
+		if zeroOK {
+			return 0, nil
+		}
+		return 0, tooShort
 	}
 	var total time.Duration
 	for rest != "" {
@@ -95,8 +109,15 @@ func parseDuration(s string) (time.Duration, error) {
 	if neg {
 		total = -total
 	}
+	if total == 0 && zeroOK {
+		return 0, nil
+	}
 	if total < minDuration {
-		return 0, fmt.Errorf("must be at least %s, got %s", minDuration, quote(s))
+		return 0, tooShort
 	}
 	return total, nil
 }
+
+// ParseDuration reads a duration as config files write it (90s, 5m, 2h,
+// 1d), for the API.
+func ParseDuration(s string) (time.Duration, error) { return parseDuration(s) }

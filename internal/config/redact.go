@@ -16,8 +16,9 @@ const secretMark = "<secret>"
 var secretHeaderWords = []string{"auth", "token", "secret", "key", "cookie", "password"}
 
 // Redacted returns the config as YAML with every secret printed as
-// <secret>: channel secrets, the plain ping key, passwords in URLs and the
-// values of headers whose names suggest credentials. Hashes are shown.
+// <secret>: channel secrets, the plain ping key, plain integration keys,
+// passwords in URLs and the values of headers whose names suggest
+// credentials. Hashes are shown.
 func (c *Config) Redacted() string {
 	r := *c
 	if r.PingKey != "" {
@@ -37,6 +38,13 @@ func (c *Config) Redacted() string {
 			}
 		}
 		r.Channels[i] = ch
+	}
+	r.Integrations = make([]Integration, len(c.Integrations))
+	for i, in := range c.Integrations {
+		if in.Key != "" {
+			in.Key = secretMark
+		}
+		r.Integrations[i] = in
 	}
 	out, err := yaml.Marshal(&r)
 	if err != nil {

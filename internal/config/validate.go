@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tocsinhq/tocsin/internal/cron"
+	"github.com/tocsinhq/tocsin/internal/labels"
 )
 
 var (
@@ -425,25 +426,37 @@ func (d *decoder) validateSchedule(p string, s *Schedule) {
 		d.warnShort(p+".every", s.Every)
 	}
 	if hasCron {
-		// Parsed here so that a bad or never-firing expression is a
-		// file:line error at load, not a surprise at the first deadline.
-		if _, err := cron.Parse(s.Cron); err != nil {
-			var ce *cron.Error
-			if errors.As(err, &ce) && ce.Field != "" {
-				d.fieldErrorf(p+".cron", "bad %s field: %s", ce.Field, ce.Msg)
-			} else if errors.As(err, &ce) {
-				d.fieldErrorf(p+".cron", "%s", ce.Msg)
-			} else {
-				d.fieldErrorf(p+".cron", "%s", err)
-			}
+		d.validateCron(p+".cron", s.Cron)
+	}
+	d.validateTZ(p+".tz", s.TZ, hasCron)
+}
+
+// validateCron checks the cron expression at p. It is parsed here so that
+// a bad or never-firing expression is a file:line error at load, not a
+// surprise at the first deadline.
+func (d *decoder) validateCron(p, expr string) {
+	if _, err := cron.Parse(expr); err != nil {
+		var ce *cron.Error
+		if errors.As(err, &ce) && ce.Field != "" {
+			d.fieldErrorf(p, "bad %s field: %s", ce.Field, ce.Msg)
+		} else if errors.As(err, &ce) {
+			d.fieldErrorf(p, "%s", ce.Msg)
+		} else {
+			d.fieldErrorf(p, "%s", err)
 		}
 	}
-	if s.TZ != "" {
-		if !hasCron {
-			d.fieldErrorf(p+".tz", "only allowed with cron")
-		} else if _, err := time.LoadLocation(s.TZ); err != nil || s.TZ == "Local" {
-			d.fieldErrorf(p+".tz", "unknown time zone %s; use an IANA name like Europe/Paris or UTC", quote(s.TZ))
-		}
+}
+
+// validateTZ checks the time zone at p, which goes with a cron expression
+// (hasCron) and is only allowed with one.
+func (d *decoder) validateTZ(p, tz string, hasCron bool) {
+	if tz == "" {
+		return
+	}
+	if !hasCron {
+		d.fieldErrorf(p, "only allowed with cron")
+	} else if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+		d.fieldErrorf(p, "unknown time zone %s; use an IANA name like Europe/Paris or UTC", quote(tz))
 	}
 }
 
@@ -576,7 +589,8 @@ func definedList(channels map[string]bool) string {
 
 var labelRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
-// validateAlerting checks services and the integrations that feed them.
+// validateAlerting checks services, the integrations that feed them, and
+// the routes, inhibition rules and silences that act on their alerts.
 func (d *decoder) validateAlerting(cfg *Config, channels map[string]bool) {
 	services := map[string]bool{}
 	for i := range cfg.Services {
@@ -593,6 +607,24 @@ func (d *decoder) validateAlerting(cfg *Config, channels map[string]bool) {
 			if !labelRE.MatchString(l) {
 				d.fieldErrorf(fmt.Sprintf("%s.group_by[%d]", p, j), "must be a label name like alertname, got %s", quote(l))
 			}
+		}
+		// 0 is allowed (page at once), so no warning for short waits.
+		if !d.set[p+".group_wait"] {
+			s.GroupWait = Duration(DefaultGroupWait)
+		} else if s.GroupWait.D() > MaxGroupWait {
+			d.fieldErrorf(p+".group_wait", "must be at most %s, got %s", Duration(MaxGroupWait), s.GroupWait)
+		}
+	}
+	// References to services are only checked when every service name
+	// could be read; otherwise they would be reported as unknown.
+	known := services
+	if d.bad["services"] {
+		known = nil
+	}
+	for i := range cfg.Services {
+		p := fmt.Sprintf("services[%d]", i)
+		if d.bad[p] || d.bad[p+".name"] {
+			known = nil
 		}
 	}
 	names := map[string]bool{}
@@ -635,8 +667,123 @@ func (d *decoder) validateAlerting(cfg *Config, channels map[string]bool) {
 		}
 		if in.Service == "" {
 			d.fieldErrorf(p+".service", "required: the service its alerts go to")
-		} else if !services[in.Service] {
+		} else if known != nil && !known[in.Service] {
 			d.fieldErrorf(p+".service", "unknown service %s", quote(in.Service))
 		}
 	}
+	d.validateRoutes("routes", cfg.Routes, 1, known)
+	d.validateInhibitRules(cfg)
+	d.validateSilences(cfg)
+}
+
+// validateRoutes checks the routes of the list at p, at depth (1 for the
+// top level), and their children; services is nil when the services could
+// not be read.
+func (d *decoder) validateRoutes(p string, routes []Route, depth int, services map[string]bool) {
+	if len(routes) > 0 && depth > MaxRouteDepth {
+		d.fieldErrorf(p, "routes nest more than %d levels deep", MaxRouteDepth)
+		return
+	}
+	for i := range routes {
+		r := &routes[i]
+		rp := fmt.Sprintf("%s[%d]", p, i)
+		r.Line = d.line(rp)
+		d.validateMatchers(rp+".matchers", r.Matchers, false)
+		switch {
+		case r.Service == "" && len(r.Routes) == 0:
+			d.fieldErrorf(rp, "needs a service or child routes")
+		case r.Service != "" && services != nil && !services[r.Service]:
+			d.fieldErrorf(rp+".service", "unknown service %s", quote(r.Service))
+		}
+		d.validateRoutes(rp+".routes", r.Routes, depth+1, services)
+	}
+}
+
+// validateMatchers checks that each entry of the list at p is a matcher in
+// Alertmanager's syntax and, if required, that there is at least one.
+func (d *decoder) validateMatchers(p string, list []string, required bool) {
+	if required && len(list) == 0 {
+		d.fieldErrorf(p, `required: at least one matcher, like severity="critical"`)
+	}
+	for i, m := range list {
+		if _, err := labels.Parse(m); err != nil {
+			d.fieldErrorf(fmt.Sprintf("%s[%d]", p, i), "%s", err)
+		}
+	}
+}
+
+func (d *decoder) validateInhibitRules(cfg *Config) {
+	for i := range cfg.InhibitRules {
+		r := &cfg.InhibitRules[i]
+		p := fmt.Sprintf("inhibit_rules[%d]", i)
+		d.validateMatchers(p+".source_matchers", r.SourceMatchers, true)
+		d.validateMatchers(p+".target_matchers", r.TargetMatchers, true)
+		for j, l := range r.Equal {
+			if !labelRE.MatchString(l) {
+				d.fieldErrorf(fmt.Sprintf("%s.equal[%d]", p, j), "must be a label name like cluster, got %s", quote(l))
+			}
+		}
+	}
+}
+
+func (d *decoder) validateSilences(cfg *Config) {
+	names := map[string]int{}
+	for i := range cfg.Silences {
+		s := &cfg.Silences[i]
+		p := fmt.Sprintf("silences[%d]", i)
+		switch {
+		case s.Name == "":
+			d.fieldErrorf(p+".name", "required")
+		case !channelNameRE.MatchString(s.Name):
+			d.fieldErrorf(p+".name", "must be 1 to 64 lowercase letters, digits, _ or -, starting with a letter or digit, got %s", quote(s.Name))
+		default:
+			if j, dup := names[s.Name]; dup {
+				d.fieldErrorf(p+".name", "%s is also the name of silences[%d]", quote(s.Name), j)
+			} else {
+				names[s.Name] = i
+			}
+		}
+		d.validateMatchers(p+".matchers", s.Matchers, true)
+
+		s.StartsAtTime = d.rfc3339(p+".starts_at", s.StartsAt)
+		s.EndsAtTime = d.rfc3339(p+".ends_at", s.EndsAt)
+		if !s.StartsAtTime.IsZero() && !s.EndsAtTime.IsZero() && !s.EndsAtTime.After(s.StartsAtTime) {
+			d.fieldErrorf(p+".ends_at", "must be after starts_at (%s), got %s", s.StartsAt, s.EndsAt)
+		}
+
+		if !s.IsRecurring() {
+			if s.EndsAt == "" {
+				d.fieldErrorf(p+".ends_at", "required: when the silence ends, like 2030-01-01T06:00:00Z; or set cron and duration for recurring windows")
+			}
+			if d.set[p+".duration"] {
+				d.fieldErrorf(p+".duration", "only allowed with cron")
+			}
+			d.validateTZ(p+".tz", s.TZ, false)
+			continue
+		}
+		d.validateCron(p+".cron", s.Cron)
+		d.validateTZ(p+".tz", s.TZ, true)
+		switch {
+		case !d.set[p+".duration"]:
+			d.fieldErrorf(p+".duration", "required with cron: how long each window lasts, like 2h")
+		case s.Duration <= 0:
+			d.fieldErrorf(p+".duration", "must be more than 0, got %s", s.Duration)
+		case s.Duration.D() > MaxSilenceDuration:
+			d.fieldErrorf(p+".duration", "must be at most %s, got %s", Duration(MaxSilenceDuration), s.Duration)
+		}
+	}
+}
+
+// rfc3339 parses the time at p, if set; it returns the zero time if unset
+// or bad.
+func (d *decoder) rfc3339(p, s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		d.fieldErrorf(p, "must be an RFC 3339 time like 2030-01-01T06:00:00Z or 2030-01-01T08:00:00+02:00, got %s", quote(s))
+		return time.Time{}
+	}
+	return t
 }
