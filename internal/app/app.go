@@ -21,12 +21,14 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/alerting"
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/engine"
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/ingest/ping"
+	"github.com/tocsinhq/tocsin/internal/labels"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/outbox"
@@ -63,6 +65,7 @@ type App struct {
 	engine     *engine.Engine
 	probes     *engine.ProbeRunner
 	recorder   *heartbeat.Recorder
+	alerts     *alerting.Processor
 	dispatcher *outbox.Dispatcher
 	watchdog   *watchdog.Watchdog
 	senders    notify.Senders
@@ -78,6 +81,9 @@ type state struct {
 	tokens   []web.Token
 	pingKey  []byte
 	env      incident.Env
+	policy   *alerting.Policy
+	// integrations by the SHA-256 of their key
+	integrations map[[sha256.Size]byte]web.Integration
 }
 
 // New opens the store, loads the config and builds every part; Run starts them.
@@ -121,6 +127,15 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Deadline:  a.engine.Schedule,
 		Committed: a.pingsCommitted,
 	}, a.log.With("component", "pings"), a.watchdog.Register("pings"))
+	a.alerts = alerting.New(db, a.clock, a.env, func() *alerting.Policy { return a.state.Load().policy },
+		a.log.With("component", "alerts"), a.watchdog.Register("alerts"))
+	a.alerts.OnQueued = a.dispatcher.Poke
+	a.alerts.OnCommitted = func(o alerting.Outcome) {
+		for outcome, n := range map[string]int{"new": o.New, "updated": o.Updated, "resolved": o.Resolved,
+			"silenced": o.Silenced, "inhibited": o.Inhibited} {
+			a.metrics.Alerts.WithLabelValues(outcome).Add(float64(n))
+		}
+	}
 	a.probes = engine.NewProbeRunner(db, a.clock, a.env, a.probeGuard, a.log.With("component", "probes"), a.watchdog.Register("probes"))
 	a.probes.OnResult = func(_ int64, r probe.Result) {
 		outcome := "ok"
@@ -164,7 +179,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	srv := &web.Server{DB: db, Clock: a.clock, Log: a.log.With("component", "http"), Metrics: a.metrics,
 		Ping:   &ping.Handler{Recorder: a.recorder, Settings: a.pingSettings, Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
 		Tokens: func() []web.Token { return a.state.Load().tokens }, Env: a.env, Reload: a.Reload, Ready: a.ready,
-		Changed: a.engine.Schedule, Queued: a.dispatcher.Poke}
+		Changed: a.engine.Schedule, Queued: a.dispatcher.Poke, Integration: a.integration, Alerts: a.alerts,
+		SilencesChanged: a.silencesChanged}
 	a.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
@@ -189,7 +205,7 @@ func (a *App) Engine() *engine.Engine { return a.engine }
 func (a *App) Run(ctx context.Context) error {
 	loops, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, run := range []func(context.Context){a.recorder.Run, a.engine.Run, a.probes.Run, a.dispatcher.Run, a.watchdog.Run, a.selfHeartbeat, a.checkpointLoop} {
+	for _, run := range []func(context.Context){a.recorder.Run, a.alerts.Run, a.engine.Run, a.probes.Run, a.dispatcher.Run, a.watchdog.Run, a.selfHeartbeat, a.checkpointLoop} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -275,10 +291,17 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 		}
 		defs = append(defs, def)
 	}
+	silences, err := configSilences(cfg, a.clock.Now())
+	if err != nil {
+		return "", err
+	}
 	var res store.SyncResult
 	err = a.db.Write(ctx, func(tx *store.Tx) error {
 		var err error
 		if res, err = tx.SyncChecks(ctx, defs); err != nil {
+			return err
+		}
+		if _, err := tx.SyncSilences(ctx, silences, a.clock.Now()); err != nil {
 			return err
 		}
 		// A changed period or grace moves deadlines.
@@ -292,17 +315,18 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 		return "", fmt.Errorf("apply config: %w", err)
 	}
 	a.state.Store(st)
+	if err := a.silencesChanged(ctx); err != nil {
+		return "", err
+	}
 	for _, w := range cfg.Warnings {
 		a.log.Warn("config", "warning", w)
-	}
-	if len(cfg.Integrations) > 0 {
-		a.log.Warn("integrations are validated but this build does not serve the alert ingestion endpoints yet")
 	}
 	if len(st.tokens) == 0 {
 		a.log.Warn("no API tokens configured: the management API refuses every request (set api_tokens or TOCSIN_ADMIN_TOKEN)")
 	}
-	return fmt.Sprintf("%d checks (%d created, %d changed, %d removed), %d channels", len(defs), len(res.Created),
-		len(res.Updated), len(res.Removed), len(cfg.Channels)), nil
+	return fmt.Sprintf("%d checks (%d created, %d changed, %d removed), %d channels, %d services, %d integrations, %d silences",
+		len(defs), len(res.Created), len(res.Updated), len(res.Removed), len(cfg.Channels), len(cfg.Services),
+		len(cfg.Integrations), len(silences)), nil
 }
 
 // derive computes the runtime state of a config.
@@ -341,7 +365,96 @@ func (a *App) derive(cfg *config.Config) (*state, error) {
 	if st.env.PublicURL == "" {
 		st.env.PublicURL = "http://" + a.opts.Listen
 	}
+	var err error
+	if st.policy, err = alertPolicy(cfg); err != nil {
+		return nil, err
+	}
+	st.integrations = map[[sha256.Size]byte]web.Integration{}
+	for _, in := range cfg.Integrations {
+		var sum [sha256.Size]byte
+		if in.Key != "" {
+			sum = sha256.Sum256([]byte(in.Key))
+		} else if raw, err := hex.DecodeString(in.KeySHA256); err != nil || len(raw) != sha256.Size {
+			return nil, fmt.Errorf("integration %q: key_sha256 is not a hex SHA-256", in.Name)
+		} else {
+			copy(sum[:], raw)
+		}
+		st.integrations[sum] = web.Integration{Name: in.Name, Type: in.Type, Service: in.Service}
+	}
 	return st, nil
+}
+
+// integration finds an integration by its key. The key is hashed first, so
+// the lookup's timing says nothing about the stored keys.
+func (a *App) integration(key string) (web.Integration, bool) {
+	in, ok := a.state.Load().integrations[sha256.Sum256([]byte(key))]
+	return in, ok
+}
+
+// silencesChanged makes the alert processor read silences again and look
+// at the alerts they held.
+func (a *App) silencesChanged(ctx context.Context) error {
+	if err := a.alerts.Load(ctx); err != nil {
+		return fmt.Errorf("load silences: %w", err)
+	}
+	a.alerts.Poke()
+	return nil
+}
+
+// alertPolicy compiles the routing, grouping and inhibition config.
+func alertPolicy(cfg *config.Config) (*alerting.Policy, error) {
+	p := &alerting.Policy{Services: map[string]alerting.Service{}}
+	for _, s := range cfg.Services {
+		p.Services[s.Name] = alerting.Service{Name: s.Name, Notify: s.Notify, GroupBy: s.GroupBy, GroupWait: s.GroupWait.D()}
+	}
+	var routes func([]config.Route) ([]alerting.Route, error)
+	routes = func(rs []config.Route) ([]alerting.Route, error) {
+		var out []alerting.Route
+		for _, r := range rs {
+			set, err := labels.ParseSet(r.Matchers)
+			if err != nil {
+				return nil, fmt.Errorf("%s:%d: routes: matchers%v", cfg.File, r.Line, err)
+			}
+			children, err := routes(r.Routes)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, alerting.Route{Matchers: set, Service: r.Service, Routes: children})
+		}
+		return out, nil
+	}
+	var err error
+	if p.Routes, err = routes(cfg.Routes); err != nil {
+		return nil, err
+	}
+	for i, r := range cfg.InhibitRules {
+		src, err := labels.ParseSet(r.SourceMatchers)
+		if err != nil {
+			return nil, fmt.Errorf("inhibit_rules[%d].source_matchers%v", i, err)
+		}
+		tgt, err := labels.ParseSet(r.TargetMatchers)
+		if err != nil {
+			return nil, fmt.Errorf("inhibit_rules[%d].target_matchers%v", i, err)
+		}
+		p.Inhibit = append(p.Inhibit, alerting.InhibitRule{Source: src, Target: tgt, Equal: r.Equal})
+	}
+	return p, nil
+}
+
+// configSilences turns the config's silences into stored form. A fixed
+// silence without starts_at starts when the config is first applied: the
+// store keeps the first definition while it is unchanged.
+func configSilences(cfg *config.Config, now time.Time) ([]tocsin.Silence, error) {
+	out := make([]tocsin.Silence, 0, len(cfg.Silences))
+	for _, s := range cfg.Silences {
+		sl := tocsin.Silence{Name: s.Name, Matchers: s.Matchers, StartsAt: s.StartsAtTime, EndsAt: s.EndsAtTime, Cron: s.Cron,
+			Duration: s.Duration.D(), TZ: s.TZ, Comment: s.Comment}
+		if _, err := alerting.CompileSilence(&sl); err != nil {
+			return nil, fmt.Errorf("%s: silence %q: %w", cfg.File, s.Name, err)
+		}
+		out = append(out, sl)
+	}
+	return out, nil
 }
 
 func (a *App) env() incident.Env { return a.state.Load().env }

@@ -20,6 +20,8 @@ type Metrics struct {
 	LoopStalled  *prometheus.GaugeVec     // by loop
 	ProbeRuns    *prometheus.CounterVec   // by outcome: ok or the error class
 	ProbeLatency prometheus.Histogram
+	AlertReqs    *prometheus.CounterVec // by integration type and HTTP status
+	Alerts       *prometheus.CounterVec // by outcome: new, updated, resolved, silenced, inhibited
 }
 
 // New registers every metric; outboxDepth and scheduled are read at scrape time.
@@ -47,9 +49,13 @@ func New(outboxDepth, scheduled func() float64) *Metrics {
 			Help: "Probe runs, by outcome (ok, or the class of failure)."}, []string{"outcome"}),
 		ProbeLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tocsin_probe_seconds",
 			Help: "Time a probe run took.", Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}),
+		AlertReqs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tocsin_alert_requests_total",
+			Help: "Requests to the alert ingestion endpoints, by integration type and HTTP status."}, []string{"type", "code"}),
+		Alerts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tocsin_alerts_total",
+			Help: "Alerts taken in, by outcome (new, updated, resolved, silenced, inhibited)."}, []string{"outcome"}),
 	}
 	r.MustRegister(m.Pings, m.PingBatch, m.StateChanges, m.Sends, m.SendLatency, m.DeadlineLag, m.ConfigReload, m.LoopStalled,
-		m.ProbeRuns, m.ProbeLatency,
+		m.ProbeRuns, m.ProbeLatency, m.AlertReqs, m.Alerts,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tocsin_outbox_depth",
 			Help: "Notifications waiting in the outbox."}, outboxDepth),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tocsin_scheduled_deadlines",

@@ -222,6 +222,12 @@ type incidentJSON struct {
 	AcknowledgedBy string                 `json:"acknowledged_by,omitempty"`
 	ResolvedAt     *time.Time             `json:"resolved_at"`
 	ResolvedBy     string                 `json:"resolved_by,omitempty"`
+	Service        string                 `json:"service,omitempty"`
+	Priority       string                 `json:"priority,omitempty"`
+	GroupKey       string                 `json:"group_key,omitempty"`
+	FirstPageAt    *time.Time             `json:"first_page_at,omitempty"` // while waiting out group_wait
+	Paged          *bool                  `json:"paged,omitempty"`
+	Alerts         []alertJSON            `json:"alerts,omitempty"`
 	Timeline       []tocsin.TimelineEntry `json:"timeline,omitempty"`
 }
 
@@ -229,7 +235,11 @@ func (s *Server) incidentJSON(in *tocsin.Incident, checkUUID string) incidentJSO
 	j := incidentJSON{ID: in.ID, Title: in.Title, Status: in.Status, CheckUUID: checkUUID,
 		URL: incident.IncidentURL(s.Env().PublicURL, in.ID), OpenedAt: in.OpenedAt.UTC(),
 		AcknowledgedAt: timePtr(in.AckedAt), AcknowledgedBy: in.AckedBy, ResolvedAt: timePtr(in.ResolvedAt),
-		ResolvedBy: in.ResolvedBy, Timeline: in.Timeline}
+		ResolvedBy: in.ResolvedBy, Timeline: in.Timeline, Service: in.Service, Priority: in.Priority, GroupKey: in.GroupKey,
+		FirstPageAt: timePtr(in.PageAt)}
+	if in.GroupKey != "" {
+		j.Paged = &in.Paged
+	}
 	for i := range j.Timeline {
 		j.Timeline[i].At = j.Timeline[i].At.UTC()
 	}
@@ -335,7 +345,18 @@ func (s *Server) writeIncident(w http.ResponseWriter, r *http.Request, status in
 		}
 		uuid = uuids[in.CheckID]
 	}
-	writeJSON(w, status, s.incidentJSON(in, uuid))
+	j := s.incidentJSON(in, uuid)
+	if in.GroupKey != "" {
+		alerts, err := s.DB.AlertsOfIncident(r.Context(), in.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, a := range alerts {
+			j.Alerts = append(j.Alerts, toAlertJSON(a))
+		}
+	}
+	writeJSON(w, status, j)
 }
 
 type incidentAction func(ctx context.Context, tx *store.Tx, env incident.Env, id int64, actor string, now time.Time) (*tocsin.Incident, error)

@@ -23,6 +23,10 @@ var public = map[string]string{
 	"GET /readyz":  "readiness probe; says only which loop is stalled",
 	"GET /metrics": "Prometheus scrape, as exporters are",
 	"/ping/":       "the ping URL is the credential, as in Healthchecks",
+
+	"POST /ingest/alertmanager/{key}": "the integration key in the URL is the credential, as Alertmanager's webhook sends it",
+	"POST /ingest/generic/{key}":      "the integration key in the URL is the credential",
+	"POST /v2/enqueue":                "PagerDuty's Events API: the routing_key in the body is the credential",
 }
 
 func testServer(t *testing.T) *Server {
@@ -40,7 +44,9 @@ func testServer(t *testing.T) *Server {
 		Env:     func() incident.Env { return incident.Env{} },
 		Reload:  func(context.Context) (string, error) { return "ok", nil },
 		Ready:   func(context.Context) []string { return nil },
-		Changed: func(int64, time.Time) {}, Queued: func() {}}
+		Changed: func(int64, time.Time) {}, Queued: func() {},
+		Integration:     func(string) (Integration, bool) { return Integration{}, false },
+		SilencesChanged: func(context.Context) error { return nil }}
 }
 
 // TestEveryRouteRequiresAuth walks the route table: every route that is not

@@ -19,6 +19,11 @@ func (s *Server) routes() []route {
 
 		// Signals: the ping URL is the credential, as in Healthchecks.
 		{"/ping/", true, s.Ping},
+		// Alerts from other tools: the integration key (in the path, or
+		// PagerDuty's routing_key) is the credential.
+		{"POST /ingest/alertmanager/{key}", true, http.HandlerFunc(s.alertmanagerWebhook)},
+		{"POST /ingest/generic/{key}", true, http.HandlerFunc(s.genericWebhook)},
+		{"POST /v2/enqueue", true, http.HandlerFunc(s.pagerdutyEnqueue)},
 
 		// Management API.
 		{"GET /api/v1/checks", false, http.HandlerFunc(s.listChecks)},
@@ -31,6 +36,10 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/incidents/{id}", false, http.HandlerFunc(s.getIncident)},
 		{"POST /api/v1/incidents/{id}/acknowledge", false, http.HandlerFunc(s.acknowledgeIncident)},
 		{"POST /api/v1/incidents/{id}/resolve", false, http.HandlerFunc(s.resolveIncident)},
+		{"GET /api/v1/alerts", false, http.HandlerFunc(s.listAlerts)},
+		{"GET /api/v1/silences", false, http.HandlerFunc(s.listSilences)},
+		{"POST /api/v1/silences", false, http.HandlerFunc(s.createSilence)},
+		{"DELETE /api/v1/silences/{id}", false, http.HandlerFunc(s.expireSilence)},
 		{"POST /api/v1/config/reload", false, http.HandlerFunc(s.reloadConfig)},
 	}
 }

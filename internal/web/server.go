@@ -45,6 +45,12 @@ type Server struct {
 	Changed func(checkID int64, at time.Time)
 	// Queued is called after the API queued notifications.
 	Queued func()
+	// Integration finds an alert integration by its secret key.
+	Integration func(key string) (Integration, bool)
+	// Alerts takes alerts from the ingestion endpoints.
+	Alerts Alerts
+	// SilencesChanged is called after the API made or ended a silence.
+	SilencesChanged func(ctx context.Context) error
 }
 
 // maxBody bounds every API request body.
@@ -98,7 +104,9 @@ func (s *Server) metricsHandler() http.Handler {
 
 func limitBody(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !strings.HasPrefix(r.URL.Path, "/ping/") { // the ping handler caps bodies itself, and truncates
+		// The ping handler caps bodies itself, and truncates; the alert
+		// endpoints have their own, larger limits.
+		if !strings.HasPrefix(r.URL.Path, "/ping/") && !strings.HasPrefix(r.URL.Path, "/ingest/") && r.URL.Path != "/v2/enqueue" {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
 		h.ServeHTTP(w, r)
