@@ -430,7 +430,7 @@ func PriorityOf(severity string) string {
 type Silence struct {
 	ID        int64
 	Name      string // config silences
-	ManagedBy string     // config or api
+	ManagedBy string // config or api
 	Matchers  []string
 	StartsAt  time.Time
 	EndsAt    time.Time
