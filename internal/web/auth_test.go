@@ -29,7 +29,7 @@ var public = map[string]string{
 	"POST /v2/enqueue":                "PagerDuty's Events API: the routing_key in the body is the credential",
 }
 
-func testServer(t *testing.T) *Server {
+func testServer(t testing.TB) *Server {
 	t.Helper()
 	db, err := store.Open(context.Background(), t.TempDir()+"/t.db", store.Options{Clock: clock.Real{}})
 	if err != nil {
