@@ -465,6 +465,8 @@ func TestCompileSilenceErrors(t *testing.T) {
 		{tocsin.Silence{Matchers: []string{`a="b"`}, Cron: "0 2 * * *", Duration: time.Hour, TZ: "Mars/Olympus"}, "cron: unknown time zone"},
 		{tocsin.Silence{Matchers: []string{`a="b"`}, Cron: "61 2 * * *", Duration: time.Hour}, "cron:"},
 		{tocsin.Silence{Matchers: []string{`a="b"`}, EndsAt: t0, Duration: time.Hour}, "only for a recurring"},
+		{tocsin.Silence{Matchers: []string{`team=~".*"`}, EndsAt: t0}, "would match every alert"},
+		{tocsin.Silence{Matchers: []string{`team!="x"`}, EndsAt: t0}, "would match every alert"},
 	} {
 		_, err := CompileSilence(&tc.s)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || tocsin.ErrorCode(err) != tocsin.EInvalid {
@@ -521,4 +523,158 @@ func TestRunPagesWhenGroupWaitEnds(t *testing.T) {
 		}
 	}
 	equal(t, "page", f.sent(id), []string{"incident.triggered/ops", "incident.triggered/chat"})
+}
+
+// TestCriticalInhibitsWarningInOneGroup is Alertmanager's classic rule: a
+// critical alert holds the warning of the same alertname. When the
+// critical one resolves while the warning fires, the incident stays open
+// (the warning rejoins it); nobody gets a resolve and a new page.
+func TestCriticalInhibitsWarningInOneGroup(t *testing.T) {
+	pol := payments(0)
+	pol.Inhibit = []InhibitRule{{Source: mustSet(t, `severity="critical"`), Target: mustSet(t, `severity="warning"`),
+		Equal: []string{"alertname", "cluster"}}}
+	f := newFixture(t, pol)
+	crit := firing("k/crit", "disk 99%", "alertname", "DiskFull", "cluster", "eu-1", "severity", "critical")
+	warn := firing("k/warn", "disk 90%", "alertname", "DiskFull", "cluster", "eu-1", "severity", "warning")
+	f.deliver("am", "payments", crit, warn)
+	list := f.incidents()
+	if len(list) != 1 {
+		t.Fatalf("%d incidents", len(list))
+	}
+	id := list[0].ID
+	f.deliver("am", "payments", resolved(crit))
+	if in := f.incident(id); in.Status != tocsin.IncidentTriggered {
+		t.Fatalf("incident %s after the critical alert resolved while the warning fires", in.Status)
+	}
+	if n := len(f.incidents()); n != 1 {
+		t.Fatalf("%d incidents: the warning opened a new one", n)
+	}
+	equal(t, "no resolve, no second page", f.sent(id), []string{"incident.triggered/ops", "incident.triggered/chat"})
+	f.deliver("am", "payments", resolved(warn))
+	equal(t, "resolved once", f.sent(id), []string{"incident.triggered/ops", "incident.triggered/chat",
+		"incident.resolved/ops", "incident.resolved/chat"})
+}
+
+// TestRepeatAfterManualResolvePagesAgain: a person resolved the incident
+// but the alert still fires; its next delivery opens a new incident.
+func TestRepeatAfterManualResolvePagesAgain(t *testing.T) {
+	f := newFixture(t, payments(0))
+	a := firing("k1", "queue stuck", "alertname", "QueueStuck", "cluster", "eu-1")
+	f.deliver("am", "payments", a)
+	first := f.incidents()[0].ID
+	if err := f.db.Write(f.ctx, func(tx *store.Tx) error {
+		_, err := incident.Resolve(f.ctx, tx, incident.Env{}, first, "api:ana", f.clock.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.deliver("am", "payments", a)
+	list := f.incidents()
+	if len(list) != 2 || list[0].Status != tocsin.IncidentTriggered {
+		t.Fatalf("incidents after the repeat: %+v", list)
+	}
+	equal(t, "paged again", f.sent(list[0].ID), []string{"incident.triggered/ops", "incident.triggered/chat"})
+	if got := f.alert("am", "k1"); got.IncidentID != list[0].ID {
+		t.Fatalf("alert still on the resolved incident: %+v", got)
+	}
+}
+
+// TestSeverityRiseOnRepeat: the same dedup key sent again as critical
+// raises its incident's priority.
+func TestSeverityRiseOnRepeat(t *testing.T) {
+	f := newFixture(t, payments(0))
+	a := firing("dedup", "checkout slow", "alertname", "Checkout")
+	f.deliver("pd", "payments", a)
+	a.Severity = "critical"
+	f.deliver("pd", "payments", a)
+	if in := f.incidents()[0]; in.Priority != tocsin.P1 {
+		t.Fatalf("priority %s", in.Priority)
+	}
+}
+
+// TestInhibitionChainDoesNotDependOnOrder: A inhibits B, B inhibits C. When
+// B turns out to be inhibited itself, C is released: an inhibited alert
+// inhibits nothing, whatever order they came in.
+func TestInhibitionChainDoesNotDependOnOrder(t *testing.T) {
+	pol := payments(30 * time.Second)
+	pol.Inhibit = []InhibitRule{
+		{Source: mustSet(t, `alertname="A"`), Target: mustSet(t, `alertname="B"`)},
+		{Source: mustSet(t, `alertname="B"`), Target: mustSet(t, `alertname="C"`)},
+	}
+	f := newFixture(t, pol)
+	f.deliver("am", "payments", firing("c", "C", "alertname", "C"))
+	f.deliver("am", "payments", firing("b", "B", "alertname", "B"))
+	f.deliver("am", "payments", firing("a", "A", "alertname", "A"))
+	f.advance(30 * time.Second)
+	if c := f.alert("am", "c"); c.Suppressed != "" {
+		t.Fatalf("C still held: %+v", c)
+	}
+	if b := f.alert("am", "b"); b.Suppressed != tocsin.SuppressedInhibit {
+		t.Fatalf("B not inhibited: %+v", b)
+	}
+	f.advance(30 * time.Second) // C, released, waits out its group's group_wait
+	paged := map[string]bool{}
+	for _, in := range f.incidents() {
+		if len(f.sent(in.ID)) > 0 {
+			paged[in.Title] = true
+		}
+	}
+	if !paged["[payments] A"] || !paged["[payments] C"] || paged["[payments] B"] || len(paged) != 2 {
+		t.Fatalf("paged %v, want A and C", paged)
+	}
+}
+
+// TestPolicyChangeReleasesInhibited: removing a rule releases its targets.
+func TestPolicyChangeReleasesInhibited(t *testing.T) {
+	pol := payments(0)
+	pol.Inhibit = []InhibitRule{{Source: mustSet(t, `alertname="DatabaseDown"`), Target: mustSet(t, `alertname="HighErrorRate"`)}}
+	f := newFixture(t, pol)
+	f.deliver("am", "payments", firing("db", "db down", "alertname", "DatabaseDown"),
+		firing("err", "errors", "alertname", "HighErrorRate"))
+	if n := len(f.incidents()); n != 1 {
+		t.Fatalf("%d incidents", n)
+	}
+	next := payments(0)
+	f.policy = next
+	f.p.PolicyChanged()
+	f.p.tick(f.ctx)
+	if n := len(f.incidents()); n != 2 {
+		t.Fatalf("%d incidents after the rule was removed", n)
+	}
+	if a := f.alert("am", "err"); a.Suppressed != "" {
+		t.Fatalf("still inhibited: %+v", a)
+	}
+}
+
+// BenchmarkDeliveryWithInhibitRules measures a delivery of 100 new alerts
+// that an inhibition rule's target matches, with 2,000 alerts firing: the
+// firing alerts are read once per transaction, not once per alert.
+func BenchmarkDeliveryWithInhibitRules(b *testing.B) {
+	pol := payments(30 * time.Second)
+	pol.Inhibit = []InhibitRule{{Source: labels.Set{must(labels.Parse(`alertname="DatabaseDown"`))},
+		Target: labels.Set{must(labels.Parse(`alertname=~"App.*"`))}, Equal: []string{"cluster"}}}
+	f := newFixture(&testing.T{}, pol)
+	b.Cleanup(func() { f.db.Close() })
+	batch := func(prefix string, n int) []tocsin.Alert {
+		out := make([]tocsin.Alert, n)
+		for i := range out {
+			out[i] = firing(prefix+itoa(int64(i)), "app error", "alertname", "App"+itoa(int64(i%50)), "cluster", "c"+itoa(int64(i%40)))
+		}
+		return out
+	}
+	for i := range 20 {
+		f.deliver("am", "payments", batch("seed"+itoa(int64(i))+"-", 100)...)
+	}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		f.deliver("am", "payments", batch("run"+itoa(int64(i))+"-", 100)...)
+	}
+	b.ReportMetric(float64(b.N*100)/b.Elapsed().Seconds(), "alerts/s")
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

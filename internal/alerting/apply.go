@@ -1,9 +1,11 @@
 package alerting
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +27,45 @@ type work struct {
 	out      Outcome
 	queued   bool      // notifications were queued
 	nextPage time.Time // the earliest first page this transaction scheduled
+
+	// sources is every firing alert that matches the source matchers of an
+	// inhibition rule, loaded once per transaction when a rule needs it and
+	// kept current by save: deciding inhibition costs one scan of the
+	// firing alerts per transaction, not one per alert.
+	sources     []*store.AlertRef
+	sourcesByID map[int64]*store.AlertRef
+	depth       int // nesting of released alerts taken again, bounded
+}
+
+// maxDepth bounds chains of alerts released by alerts that became
+// inhibited; past it an alert stays held until the next change.
+const maxDepth = 8
+
+// save stores a and keeps the inhibition sources current.
+func (w *work) save(a *tocsin.AlertRecord) error {
+	if err := w.tx.SaveAlert(w.ctx, a); err != nil {
+		return err
+	}
+	if w.sourcesByID == nil {
+		return nil
+	}
+	ref := w.sourcesByID[a.ID]
+	if a.Status == tocsin.AlertResolved || !w.policy.isSource(a.Labels) {
+		if ref != nil {
+			delete(w.sourcesByID, a.ID)
+			w.sources = slices.DeleteFunc(w.sources, func(r *store.AlertRef) bool { return r.ID == a.ID })
+		}
+		return nil
+	}
+	if ref == nil {
+		ref = &store.AlertRef{ID: a.ID}
+		w.sourcesByID[a.ID] = ref
+		// Kept in id order, the order of FiringAlertRefs.
+		i, _ := slices.BinarySearchFunc(w.sources, a.ID, func(r *store.AlertRef, id int64) int { return cmp.Compare(r.ID, id) })
+		w.sources = slices.Insert(w.sources, i, ref)
+	}
+	ref.Labels, ref.Suppressed, ref.IncidentID, ref.Summary = a.Labels, a.Suppressed, a.IncidentID, a.Summary
+	return nil
 }
 
 // apply takes one alert of a delivery.
@@ -38,11 +79,7 @@ func (w *work) apply(d Delivery, a *tocsin.Alert) error {
 		return w.acknowledge(d, old)
 	case tocsin.AlertFiring:
 		if old != nil && old.Status != tocsin.AlertResolved {
-			// A repeated delivery: the alert keeps its service, group and
-			// incident; only its content is refreshed.
-			w.refresh(old, a)
-			w.out.Updated++
-			return w.tx.SaveAlert(w.ctx, old)
+			return w.repeat(old, a)
 		}
 		rec := w.record(d, a, old)
 		rec.Service = w.policy.Route(d.Service, rec.Labels)
@@ -55,7 +92,7 @@ func (w *work) apply(d Delivery, a *tocsin.Alert) error {
 			rec := w.record(d, a, nil)
 			rec.Service = w.policy.Route(d.Service, rec.Labels)
 			w.out.Resolved++
-			return w.tx.SaveAlert(w.ctx, rec)
+			return w.save(rec)
 		}
 		wasOpen := old.Status != tocsin.AlertResolved
 		w.refresh(old, a)
@@ -63,7 +100,7 @@ func (w *work) apply(d Delivery, a *tocsin.Alert) error {
 		if old.EndsAt.IsZero() {
 			old.EndsAt = w.now
 		}
-		if err := w.tx.SaveAlert(w.ctx, old); err != nil {
+		if err := w.save(old); err != nil {
 			return err
 		}
 		if !wasOpen {
@@ -74,6 +111,45 @@ func (w *work) apply(d Delivery, a *tocsin.Alert) error {
 		return w.resolved(old)
 	}
 	return fmt.Errorf("alert %q: unknown status %q", a.Key, a.Status)
+}
+
+// repeat takes a repeated delivery of a firing alert: it keeps its
+// service, group and incident, and only its content is refreshed. If a
+// person resolved its incident while it still fires, it fires anew; if it
+// grew more severe, its incident's priority rises.
+func (w *work) repeat(old *tocsin.AlertRecord, a *tocsin.Alert) error {
+	w.refresh(old, a)
+	w.out.Updated++
+	if old.Suppressed != "" || old.IncidentID == 0 {
+		return w.save(old)
+	}
+	in, err := w.tx.IncidentByID(w.ctx, old.IncidentID)
+	if err != nil {
+		return err
+	}
+	if in.Status == tocsin.IncidentResolved {
+		return w.fire(old, "its incident was resolved while it still fires")
+	}
+	if err := w.save(old); err != nil {
+		return err
+	}
+	return w.raisePriority(in, old)
+}
+
+// raisePriority raises an incident's priority to that of a more severe
+// alert, with a timeline entry.
+func (w *work) raisePriority(in *tocsin.Incident, a *tocsin.AlertRecord) error {
+	p := tocsin.PriorityOf(a.Severity)
+	if p >= in.Priority {
+		return nil
+	}
+	old := in.Priority
+	in.Priority = p
+	if err := w.tx.SaveIncident(w.ctx, in); err != nil {
+		return err
+	}
+	return incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelinePriority,
+		fmt.Sprintf("Priority raised from %s to %s by a %s alert: %s", old, p, a.Severity, a.Summary), nil)
 }
 
 // record makes the stored form of a newly firing (or re-firing) alert.
@@ -104,7 +180,7 @@ func (w *work) acknowledge(d Delivery, a *tocsin.AlertRecord) error {
 	a.Status, a.LastSeenAt = tocsin.AlertAcknowledged, w.now
 	a.Deliveries++
 	w.out.Updated++
-	if err := w.tx.SaveAlert(w.ctx, a); err != nil {
+	if err := w.save(a); err != nil {
 		return err
 	}
 	if a.IncidentID == 0 || a.Suppressed != "" {
@@ -130,7 +206,7 @@ func (w *work) fire(a *tocsin.AlertRecord, why string) error {
 	if s := w.silences.silencing(a.Labels, w.now); s != nil {
 		a.Suppressed, a.SuppressorID = tocsin.SuppressedSilence, s.ID
 		w.out.Silenced++
-		return w.tx.SaveAlert(w.ctx, a)
+		return w.save(a)
 	}
 	src, err := w.inhibitor(a)
 	if err != nil {
@@ -152,23 +228,14 @@ func (w *work) fire(a *tocsin.AlertRecord, why string) error {
 	}
 	if in != nil {
 		a.IncidentID = in.ID
-		if err := w.tx.SaveAlert(w.ctx, a); err != nil {
+		if err := w.save(a); err != nil {
 			return err
 		}
 		if err := incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelineAlertFiring,
 			"Alert joined the incident: "+a.Summary+because(why), alertData(a)); err != nil {
 			return err
 		}
-		if p := tocsin.PriorityOf(a.Severity); p < in.Priority {
-			old := in.Priority
-			in.Priority = p
-			if err := w.tx.SaveIncident(w.ctx, in); err != nil {
-				return err
-			}
-			return incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelinePriority,
-				fmt.Sprintf("Priority raised from %s to %s by a %s alert: %s", old, p, a.Severity, a.Summary), nil)
-		}
-		return nil
+		return w.raisePriority(in, a)
 	}
 	in = &tocsin.Incident{Title: "[" + svc.Name + "] " + a.Summary, Service: svc.Name, GroupKey: a.GroupKey,
 		Priority: tocsin.PriorityOf(a.Severity), Notify: svc.Notify}
@@ -184,7 +251,7 @@ func (w *work) fire(a *tocsin.AlertRecord, why string) error {
 		return err
 	}
 	a.IncidentID = in.ID
-	if err := w.tx.SaveAlert(w.ctx, a); err != nil {
+	if err := w.save(a); err != nil {
 		return err
 	}
 	if in.PageAt.IsZero() {
@@ -199,7 +266,7 @@ func (w *work) fire(a *tocsin.AlertRecord, why string) error {
 // inhibitor returns a firing alert that inhibits a, or nil. An alert
 // that is itself inhibited inhibits nothing, so two rules cannot silence
 // each other's alerts both ways.
-func (w *work) inhibitor(a *tocsin.AlertRecord) (*tocsin.AlertRecord, error) {
+func (w *work) inhibitor(a *tocsin.AlertRecord) (*store.AlertRef, error) {
 	var rules []*InhibitRule
 	for i := range w.policy.Inhibit {
 		if r := &w.policy.Inhibit[i]; r.Target.Matches(a.Labels) {
@@ -209,16 +276,25 @@ func (w *work) inhibitor(a *tocsin.AlertRecord) (*tocsin.AlertRecord, error) {
 	if len(rules) == 0 {
 		return nil, nil
 	}
-	firing, err := w.tx.FiringAlerts(w.ctx)
-	if err != nil {
-		return nil, err
+	if w.sourcesByID == nil {
+		refs, err := w.tx.FiringAlertRefs(w.ctx)
+		if err != nil {
+			return nil, err
+		}
+		w.sourcesByID = map[int64]*store.AlertRef{}
+		for _, r := range refs {
+			if w.policy.isSource(r.Labels) {
+				w.sources = append(w.sources, r)
+				w.sourcesByID[r.ID] = r
+			}
+		}
 	}
-	for _, src := range firing {
-		if src.Suppressed == tocsin.SuppressedInhibit {
+	for _, src := range w.sources {
+		if src.ID == a.ID || src.Suppressed == tocsin.SuppressedInhibit {
 			continue
 		}
 		for _, r := range rules {
-			if r.inhibits(src, a) {
+			if r.inhibits(src.Labels, a.Labels) {
 				return src, nil
 			}
 		}
@@ -227,54 +303,62 @@ func (w *work) inhibitor(a *tocsin.AlertRecord) (*tocsin.AlertRecord, error) {
 }
 
 // inhibit attaches a to the incident of the alert that inhibits it: the
-// symptom is shown with its cause and pages nobody.
-func (w *work) inhibit(a, src *tocsin.AlertRecord) error {
+// symptom is shown with its cause and pages nobody. Alerts that a held
+// are taken again: an inhibited alert inhibits nothing.
+func (w *work) inhibit(a *tocsin.AlertRecord, src *store.AlertRef) error {
 	a.Suppressed, a.SuppressorID, a.IncidentID, a.GroupKey = tocsin.SuppressedInhibit, src.ID, src.IncidentID, ""
 	w.out.Inhibited++
-	if err := w.tx.SaveAlert(w.ctx, a); err != nil {
+	if err := w.save(a); err != nil {
 		return err
 	}
-	if src.IncidentID == 0 {
-		return nil
-	}
-	return incident.Note(w.ctx, w.tx, src.IncidentID, w.now, tocsin.TimelineAlertSuppressed,
-		fmt.Sprintf("Alert attached, not paged: %s is inhibited by %s", a.Summary, src.Summary), alertData(a))
-}
-
-// resolved follows up an alert that stopped firing: its incident resolves
-// when no alert of its group fires any more, and the alerts it inhibited
-// are looked at again.
-func (w *work) resolved(a *tocsin.AlertRecord) error {
-	if a.IncidentID != 0 {
-		in, err := w.tx.IncidentByID(w.ctx, a.IncidentID)
-		if err != nil {
+	if src.IncidentID != 0 {
+		if err := incident.Note(w.ctx, w.tx, src.IncidentID, w.now, tocsin.TimelineAlertSuppressed,
+			fmt.Sprintf("Alert attached, not paged: %s is inhibited by %s", a.Summary, src.Summary), alertData(a)); err != nil {
 			return err
 		}
-		if in.Status != tocsin.IncidentResolved {
-			what := "Alert resolved: "
-			if a.Suppressed != "" {
-				what = "Attached alert resolved: "
-			}
-			if err := incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelineAlertResolved, what+a.Summary, alertData(a)); err != nil {
-				return err
-			}
-			if a.Suppressed == "" {
-				if err := w.resolveIfQuiet(in); err != nil {
-					return err
-				}
-			}
-		}
 	}
+	return w.release(a, "the alert inhibiting it is now inhibited itself: "+a.Summary)
+}
+
+// release takes again the alerts that a held by inhibition.
+func (w *work) release(a *tocsin.AlertRecord, why string) error {
 	held, err := w.tx.AlertsSuppressedBy(w.ctx, tocsin.SuppressedInhibit, a.ID)
 	if err != nil {
 		return err
 	}
 	for _, t := range held {
-		if err := w.reevaluate(t, "the alert inhibiting it resolved: "+a.Summary); err != nil {
+		if err := w.reevaluate(t, why); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// resolved follows up an alert that stopped firing: the alerts it
+// inhibited are taken again first (they may rejoin its still open group),
+// then its incident resolves if no alert of its group fires any more.
+func (w *work) resolved(a *tocsin.AlertRecord) error {
+	if err := w.release(a, "the alert inhibiting it resolved: "+a.Summary); err != nil {
+		return err
+	}
+	if a.IncidentID == 0 {
+		return nil
+	}
+	in, err := w.tx.IncidentByID(w.ctx, a.IncidentID)
+	if err != nil || in.Status == tocsin.IncidentResolved {
+		return err
+	}
+	what := "Alert resolved: "
+	if a.Suppressed != "" {
+		what = "Attached alert resolved: "
+	}
+	if err := incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelineAlertResolved, what+a.Summary, alertData(a)); err != nil {
+		return err
+	}
+	if a.Suppressed != "" || a.GroupKey != in.GroupKey {
+		return nil
+	}
+	return w.resolveIfQuiet(in)
 }
 
 // resolveIfQuiet resolves an alert incident none of whose group fires.
@@ -289,7 +373,7 @@ func (w *work) resolveIfQuiet(in *tocsin.Incident) error {
 		}
 	}
 	if !in.Paged {
-		return incident.ResolveUnpaged(w.ctx, w.tx, in, w.now, "every alert resolved within group_wait")
+		return incident.ResolveUnpaged(w.ctx, w.tx, in, w.now, "every alert of the group resolved")
 	}
 	w.queued = true
 	return incident.ResolveAuto(w.ctx, w.tx, w.env, in.ID, w.now, "every alert resolved")
@@ -298,10 +382,34 @@ func (w *work) resolveIfQuiet(in *tocsin.Incident) error {
 // reevaluate takes a firing alert whose silence or inhibitor has gone as
 // if it had just fired.
 func (w *work) reevaluate(a *tocsin.AlertRecord, why string) error {
-	if a.Status == tocsin.AlertResolved {
+	if a.Status == tocsin.AlertResolved || w.depth >= maxDepth {
 		return nil
 	}
+	w.depth++
+	defer func() { w.depth-- }()
 	return w.fire(a, why)
+}
+
+// recheckInhibited takes again the alerts whose inhibition the current
+// rules no longer support.
+func (w *work) recheckInhibited() error {
+	held, err := w.tx.InhibitedAlerts(w.ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range held {
+		src, err := w.inhibitor(a)
+		if err != nil {
+			return err
+		}
+		if src != nil {
+			continue // still inhibited (perhaps by another alert now)
+		}
+		if err := w.reevaluate(a, "the inhibition rules changed"); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // page sends the first page of an alert incident whose group_wait is over,
@@ -320,7 +428,7 @@ func (w *work) page(in *tocsin.Incident) error {
 		if s := w.silences.silencing(m.Labels, w.now); s != nil {
 			m.Suppressed, m.SuppressorID, m.IncidentID, m.GroupKey = tocsin.SuppressedSilence, s.ID, 0, ""
 			w.out.Silenced++
-			if err := w.tx.SaveAlert(w.ctx, m); err != nil {
+			if err := w.save(m); err != nil {
 				return err
 			}
 			if err := incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelineAlertSuppressed,

@@ -96,13 +96,24 @@ func GroupKey(s Service, a *tocsin.AlertRecord) string {
 	return b.String()
 }
 
-// inhibitedBy reports whether rule r lets source inhibit target.
-func (r *InhibitRule) inhibits(source, target *tocsin.AlertRecord) bool {
-	if source.ID == target.ID || !r.Source.Matches(source.Labels) || !r.Target.Matches(target.Labels) {
+// isSource reports whether an alert with these labels can inhibit others.
+func (p *Policy) isSource(lbls map[string]string) bool {
+	for i := range p.Inhibit {
+		if p.Inhibit[i].Source.Matches(lbls) {
+			return true
+		}
+	}
+	return false
+}
+
+// inhibits reports whether rule r lets an alert with the source labels
+// inhibit one with the target labels.
+func (r *InhibitRule) inhibits(source, target map[string]string) bool {
+	if !r.Source.Matches(source) || !r.Target.Matches(target) {
 		return false
 	}
 	for _, name := range r.Equal {
-		if source.Labels[name] != target.Labels[name] {
+		if source[name] != target[name] {
 			return false
 		}
 	}
@@ -125,6 +136,11 @@ func CompileSilence(s *tocsin.Silence) (*Silence, error) {
 	set, err := labels.ParseSet(s.Matchers)
 	if err != nil {
 		return nil, tocsin.Errorf(tocsin.EInvalid, "matchers%s", err)
+	}
+	// As in Alertmanager: a silence must say what it silences, not match
+	// every alert by accident (team=~".*").
+	if set.Matches(map[string]string{}) {
+		return nil, tocsin.Errorf(tocsin.EInvalid, "matchers: at least one matcher must not match an empty or absent label, or the silence would match every alert")
 	}
 	c := &Silence{Silence: s, set: set}
 	if !s.StartsAt.IsZero() && !s.EndsAt.IsZero() && !s.EndsAt.After(s.StartsAt) {
@@ -224,7 +240,11 @@ func (set *silenceSet) silencing(lbls map[string]string, t time.Time) *Silence {
 			continue
 		}
 		end, ok := s.window(t)
-		if ok && (best == nil || bestEnd.IsZero() || !end.IsZero() && end.After(bestEnd)) {
+		if !ok {
+			continue
+		}
+		// A zero end is no end: nothing lasts longer.
+		if best == nil || !bestEnd.IsZero() && (end.IsZero() || end.After(bestEnd)) {
 			best, bestEnd = s, end
 		}
 	}

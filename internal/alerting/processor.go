@@ -45,11 +45,19 @@ type Processor struct {
 	// OnCommitted is called after each commit with the outcomes it held.
 	OnCommitted func(Outcome)
 
-	reqs     chan *pending
-	wake     chan struct{}
-	silences atomic.Pointer[silenceSet]
-	nextPage time.Time // only Run's goroutine touches it
+	reqs          chan *pending
+	wake          chan struct{}
+	silences      atomic.Pointer[silenceSet]
+	policyChanged atomic.Bool
+	nextPage      time.Time // only Run's goroutine touches it
 }
+
+// Limits of one tick's work, so that a backlog cannot hold the single
+// writer for long; the rest waits for the next tick, which comes at once.
+const (
+	pagesPerTick    = 100
+	releasesPerTick = 1000
+)
 
 type pending struct {
 	d    Delivery
@@ -84,8 +92,9 @@ func (p *Processor) Ingest(ctx context.Context, d Delivery) (Outcome, error) {
 	case <-r.done:
 		return r.out, r.err
 	case <-ctx.Done():
-		// It may still commit; a retry is a repeated delivery, which
-		// updates and never duplicates.
+		// It may still commit; a retry is then a repeated delivery, which
+		// updates and does not duplicate (except a PagerDuty trigger without
+		// a dedup_key, whose key is made anew for each request).
 		return Outcome{}, ctx.Err()
 	}
 }
@@ -112,6 +121,13 @@ func (p *Processor) Load(ctx context.Context) error {
 	return nil
 }
 
+// PolicyChanged makes Run look again, at its next tick, at the alerts held
+// by inhibition: a rule removed or narrowed releases them.
+func (p *Processor) PolicyChanged() {
+	p.policyChanged.Store(true)
+	p.Poke()
+}
+
 // Poke makes Run look at timed work now.
 func (p *Processor) Poke() {
 	select {
@@ -131,10 +147,12 @@ func (p *Processor) Run(ctx context.Context) {
 		p.beat()
 		var timer clock.Timer
 		var due <-chan time.Time
-		if next := p.nextWake(); !next.IsZero() {
+		next := p.nextWake()
+		if !next.IsZero() {
 			timer = p.clock.NewTimer(next.Sub(p.clock.Now()))
 			due = timer.C()
 		}
+		ticked := false
 		select {
 		case <-ctx.Done():
 			stopTimer(timer)
@@ -143,13 +161,20 @@ func (p *Processor) Run(ctx context.Context) {
 		case <-idle.C:
 		case <-p.wake:
 			p.tick(ctx)
+			ticked = true
 		case <-due:
 			p.tick(ctx)
+			ticked = true
 		case r := <-p.reqs:
 			batch = collect.Ready(p.reqs, append(batch[:0], r), maxBatch)
 			p.commit(ctx, batch)
 		}
 		stopTimer(timer)
+		// Work that fell due while the loop did something else (a silence
+		// that ended during a commit) is done now, not at some later tick.
+		if !ticked && !next.IsZero() && !p.clock.Now().Before(next) {
+			p.tick(ctx)
+		}
 	}
 }
 
@@ -217,8 +242,16 @@ func (p *Processor) commit(ctx context.Context, batch []*pending) {
 		}
 		return nil
 	})
+	if err != nil && len(batch) > 1 {
+		// One bad delivery must not fail the others: each is tried alone.
+		p.log.Warn("alert batch failed; committing its deliveries one by one", "err", err, "deliveries", len(batch))
+		for _, r := range batch {
+			p.commit(ctx, []*pending{r})
+		}
+		return
+	}
 	if err != nil {
-		p.log.Error("store alerts", "err", err, "deliveries", len(batch))
+		p.log.Error("store alerts", "err", err)
 	}
 	var total Outcome
 	for _, r := range batch {
@@ -234,16 +267,19 @@ func (p *Processor) commit(ctx context.Context, batch []*pending) {
 }
 
 // tick sends the first pages that are due and looks again at alerts held
-// by silences that have ended.
+// by silences that have ended, or by inhibition rules that changed.
 func (p *Processor) tick(ctx context.Context) {
 	if err := p.Load(ctx); err != nil {
 		p.log.Error("load silences", "err", err)
 	}
-	_, err := p.write(ctx, func(w *work) error {
-		due, err := w.tx.IncidentsToPage(w.ctx, w.now)
+	recheck := p.policyChanged.Swap(false)
+	more := false
+	w, err := p.write(ctx, func(w *work) error {
+		due, err := w.tx.IncidentsToPage(w.ctx, w.now, pagesPerTick)
 		if err != nil {
 			return err
 		}
+		more = len(due) == pagesPerTick
 		for _, in := range due {
 			if err := w.page(in); err != nil {
 				return err
@@ -253,6 +289,7 @@ func (p *Processor) tick(ctx context.Context) {
 		if err != nil {
 			return err
 		}
+		released := 0
 		for _, id := range ids {
 			if s := w.silences.byID[id]; s != nil && s.ActiveAt(w.now) {
 				continue
@@ -262,22 +299,39 @@ func (p *Processor) tick(ctx context.Context) {
 				return err
 			}
 			for _, a := range held {
+				if released == releasesPerTick {
+					more = true
+					return nil
+				}
+				released++
 				if err := w.reevaluate(a, "silence "+itoa(id)+" ended"); err != nil {
 					return err
 				}
 			}
+		}
+		if recheck {
+			return w.recheckInhibited()
 		}
 		return nil
 	})
 	if err != nil {
 		p.log.Error("alert timed work; retrying in 5s", "err", err)
 		p.nextPage = p.clock.Now().Add(5 * time.Second)
+		if recheck {
+			p.policyChanged.Store(true)
+		}
 		return
+	}
+	if p.OnCommitted != nil {
+		p.OnCommitted(w.out)
+	}
+	if more {
+		p.Poke()
 	}
 	next, err := p.db.NextPageAt(ctx)
 	if err != nil {
-		p.log.Error("next page", "err", err)
-		return
+		p.log.Error("next page; retrying in 5s", "err", err)
+		next = p.clock.Now().Add(5 * time.Second)
 	}
 	p.nextPage = next
 }

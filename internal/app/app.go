@@ -291,7 +291,7 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 		}
 		defs = append(defs, def)
 	}
-	silences, err := configSilences(cfg, a.clock.Now())
+	silences, err := configSilences(cfg)
 	if err != nil {
 		return "", err
 	}
@@ -315,6 +315,7 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 		return "", fmt.Errorf("apply config: %w", err)
 	}
 	a.state.Store(st)
+	a.alerts.PolicyChanged()
 	if err := a.silencesChanged(ctx); err != nil {
 		return "", err
 	}
@@ -442,9 +443,8 @@ func alertPolicy(cfg *config.Config) (*alerting.Policy, error) {
 }
 
 // configSilences turns the config's silences into stored form. A fixed
-// silence without starts_at starts when the config is first applied: the
-// store keeps the first definition while it is unchanged.
-func configSilences(cfg *config.Config, now time.Time) ([]tocsin.Silence, error) {
+// silence without starts_at is in force from the moment it is applied.
+func configSilences(cfg *config.Config) ([]tocsin.Silence, error) {
 	out := make([]tocsin.Silence, 0, len(cfg.Silences))
 	for _, s := range cfg.Silences {
 		sl := tocsin.Silence{Name: s.Name, Matchers: s.Matchers, StartsAt: s.StartsAtTime, EndsAt: s.EndsAtTime, Cron: s.Cron,

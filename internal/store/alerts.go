@@ -15,6 +15,28 @@ const alertColumns = `id, integration, key, service, status, summary, source, se
 	generator_url, links, images, details, first_seen_at, last_seen_at, deliveries, group_key, COALESCE(incident_id, 0),
 	suppressed, suppressor_id`
 
+// The queries of the alert path, prepared once by Open.
+var (
+	alertByKeySQL       = "SELECT " + alertColumns + " FROM alerts WHERE integration = $1 AND key = $2"
+	alertByIDSQL        = "SELECT " + alertColumns + " FROM alerts WHERE id = $1"
+	alertsOfIncidentSQL = "SELECT " + alertColumns + " FROM alerts WHERE incident_id = $1 ORDER BY id"
+	// The repeated "suppressed <> ''" lets SQLite use the partial index.
+	alertsSuppressedBySQL = "SELECT " + alertColumns + ` FROM alerts
+		WHERE suppressed = $1 AND suppressed <> '' AND suppressor_id = $2 AND status <> 'resolved' ORDER BY id`
+	insertAlertSQL = `INSERT INTO alerts (integration, key, service, status, summary, source, severity,
+		labels, annotations, starts_at, ends_at, generator_url, links, images, details, first_seen_at, last_seen_at, deliveries,
+		group_key, incident_id, suppressed, suppressor_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
+		RETURNING id`
+	updateAlertSQL = `UPDATE alerts SET integration = $1, key = $2, service = $3, status = $4, summary = $5,
+		source = $6, severity = $7, labels = $8, annotations = $9, starts_at = $10, ends_at = $11, generator_url = $12,
+		links = $13, images = $14, details = $15, first_seen_at = $16, last_seen_at = $17, deliveries = $18, group_key = $19,
+		incident_id = $20, suppressed = $21, suppressor_id = $22 WHERE id = $23`
+	// The repeated "group_key <> ''" lets SQLite use the partial unique index.
+	openIncidentForGroupSQL = "SELECT " + incidentColumns +
+		" FROM incidents WHERE service = $1 AND group_key = $2 AND group_key <> '' AND status <> 'resolved'"
+)
+
 func scanAlert(r rowScanner) (*tocsin.AlertRecord, error) {
 	var a tocsin.AlertRecord
 	var status, labels, annotations, links, images, details string
@@ -48,8 +70,7 @@ func scanAlert(r rowScanner) (*tocsin.AlertRecord, error) {
 
 // AlertByKey returns the alert with that identity, or nil.
 func (tx *Tx) AlertByKey(ctx context.Context, integration, key string) (*tocsin.AlertRecord, error) {
-	a, err := scanAlert(tx.tx.QueryRowContext(ctx, "SELECT "+alertColumns+" FROM alerts WHERE integration = $1 AND key = $2",
-		integration, key))
+	a, err := scanAlert(tx.queryRow(ctx, alertByKeySQL, integration, key))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -61,7 +82,7 @@ func (tx *Tx) AlertByKey(ctx context.Context, integration, key string) (*tocsin.
 
 // AlertByID returns an alert inside the transaction.
 func (tx *Tx) AlertByID(ctx context.Context, id int64) (*tocsin.AlertRecord, error) {
-	a, err := scanAlert(tx.tx.QueryRowContext(ctx, "SELECT "+alertColumns+" FROM alerts WHERE id = $1", id))
+	a, err := scanAlert(tx.queryRow(ctx, alertByIDSQL, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, tocsin.Errorf(tocsin.ENotFound, "alert not found")
 	}
@@ -89,54 +110,69 @@ func (tx *Tx) SaveAlert(ctx context.Context, a *tocsin.AlertRecord) error {
 		ms(a.StartsAt), ms(a.EndsAt), a.GeneratorURL, texts[2], texts[3], string(a.Details), ms(a.FirstSeenAt), ms(a.LastSeenAt),
 		a.Deliveries, a.GroupKey, incident, a.Suppressed, a.SuppressorID}
 	if a.ID == 0 {
-		err := tx.tx.QueryRowContext(ctx, `INSERT INTO alerts (integration, key, service, status, summary, source, severity,
-			labels, annotations, starts_at, ends_at, generator_url, links, images, details, first_seen_at, last_seen_at, deliveries,
-			group_key, incident_id, suppressed, suppressor_id)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
-			RETURNING id`, args...).Scan(&a.ID)
-		if err != nil {
+		if err := tx.queryRow(ctx, insertAlertSQL, args...).Scan(&a.ID); err != nil {
 			return fmt.Errorf("insert alert: %w", err)
 		}
 		return nil
 	}
-	_, err := tx.tx.ExecContext(ctx, `UPDATE alerts SET integration = $1, key = $2, service = $3, status = $4, summary = $5,
-		source = $6, severity = $7, labels = $8, annotations = $9, starts_at = $10, ends_at = $11, generator_url = $12,
-		links = $13, images = $14, details = $15, first_seen_at = $16, last_seen_at = $17, deliveries = $18, group_key = $19,
-		incident_id = $20, suppressed = $21, suppressor_id = $22 WHERE id = $23`, append(args, a.ID)...)
-	if err != nil {
+	if _, err := tx.exec(ctx, updateAlertSQL, append(args, a.ID)...); err != nil {
 		return fmt.Errorf("update alert: %w", err)
 	}
 	return nil
 }
 
-// TouchAlert records a repeated delivery that changes nothing else.
-func (tx *Tx) TouchAlert(ctx context.Context, id int64, at time.Time) error {
-	_, err := tx.tx.ExecContext(ctx, "UPDATE alerts SET last_seen_at = $1, deliveries = deliveries + 1 WHERE id = $2", ms(at), id)
-	if err != nil {
-		return fmt.Errorf("touch alert: %w", err)
-	}
-	return nil
+// AlertRef is what inhibition needs of a firing alert.
+type AlertRef struct {
+	ID         int64
+	Labels     map[string]string
+	Suppressed string
+	IncidentID int64
+	Summary    string
 }
 
-// FiringAlerts returns every alert not resolved.
-func (tx *Tx) FiringAlerts(ctx context.Context) ([]*tocsin.AlertRecord, error) {
-	return queryAlerts(ctx, tx.tx, "status <> 'resolved' ORDER BY id")
+// FiringAlertRefs returns every alert not resolved, in the order they were
+// first stored.
+func (tx *Tx) FiringAlertRefs(ctx context.Context) ([]*AlertRef, error) {
+	rows, err := tx.tx.QueryContext(ctx, `SELECT id, labels, suppressed, COALESCE(incident_id, 0), summary FROM alerts
+		WHERE status <> 'resolved' ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("query firing alerts: %w", err)
+	}
+	defer rows.Close()
+	var out []*AlertRef
+	for rows.Next() {
+		var r AlertRef
+		var labels string
+		if err := rows.Scan(&r.ID, &labels, &r.Suppressed, &r.IncidentID, &r.Summary); err != nil {
+			return nil, fmt.Errorf("scan firing alert: %w", err)
+		}
+		if err := json.Unmarshal([]byte(labels), &r.Labels); err != nil {
+			return nil, fmt.Errorf("alert %d: labels: %w", r.ID, err)
+		}
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
+
+// InhibitedAlerts returns the unresolved alerts held by inhibition.
+func (tx *Tx) InhibitedAlerts(ctx context.Context) ([]*tocsin.AlertRecord, error) {
+	return queryAlerts(ctx, tx.tx, "suppressed = 'inhibit' AND suppressed <> '' AND status <> 'resolved' ORDER BY id")
 }
 
 // AlertsOfIncident returns the alerts that belong or are attached to an incident.
 func (tx *Tx) AlertsOfIncident(ctx context.Context, incidentID int64) ([]*tocsin.AlertRecord, error) {
-	return queryAlerts(ctx, tx.tx, "incident_id = $1 ORDER BY id", incidentID)
+	return tx.alerts(ctx, alertsOfIncidentSQL, incidentID)
 }
 
 // AlertsSuppressedBy returns the unresolved alerts a silence or an
 // inhibiting alert keeps quiet.
 func (tx *Tx) AlertsSuppressedBy(ctx context.Context, why string, suppressorID int64) ([]*tocsin.AlertRecord, error) {
-	return queryAlerts(ctx, tx.tx, "suppressed = $1 AND suppressor_id = $2 AND status <> 'resolved' ORDER BY id", why, suppressorID)
+	return tx.alerts(ctx, alertsSuppressedBySQL, why, suppressorID)
 }
 
 // SilencingIDs returns the silences that keep unresolved alerts quiet.
 func (tx *Tx) SilencingIDs(ctx context.Context) ([]int64, error) {
-	rows, err := tx.tx.QueryContext(ctx, "SELECT DISTINCT suppressor_id FROM alerts WHERE suppressed = 'silence' AND status <> 'resolved'")
+	rows, err := tx.tx.QueryContext(ctx, "SELECT DISTINCT suppressor_id FROM alerts WHERE suppressed = 'silence' AND suppressed <> '' AND status <> 'resolved'")
 	if err != nil {
 		return nil, fmt.Errorf("query silencing ids: %w", err)
 	}
@@ -187,6 +223,19 @@ func queryAlerts(ctx context.Context, q sqlQuerier, where string, args ...any) (
 	if err != nil {
 		return nil, fmt.Errorf("query alerts: %w", err)
 	}
+	return scanAlerts(rows)
+}
+
+// alerts runs a prepared alert query in the transaction.
+func (tx *Tx) alerts(ctx context.Context, query string, args ...any) ([]*tocsin.AlertRecord, error) {
+	rows, err := tx.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query alerts: %w", err)
+	}
+	return scanAlerts(rows)
+}
+
+func scanAlerts(rows *sql.Rows) ([]*tocsin.AlertRecord, error) {
 	defer rows.Close()
 	var out []*tocsin.AlertRecord
 	for rows.Next() {
@@ -202,8 +251,7 @@ func queryAlerts(ctx context.Context, q sqlQuerier, where string, args ...any) (
 // OpenIncidentForGroup returns the open incident of a service's alert
 // group, or nil.
 func (tx *Tx) OpenIncidentForGroup(ctx context.Context, service, groupKey string) (*tocsin.Incident, error) {
-	in, err := scanIncident(tx.tx.QueryRowContext(ctx, "SELECT "+incidentColumns+
-		" FROM incidents WHERE service = $1 AND group_key = $2 AND status <> 'resolved'", service, groupKey))
+	in, err := scanIncident(tx.queryRow(ctx, openIncidentForGroupSQL, service, groupKey))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -213,10 +261,11 @@ func (tx *Tx) OpenIncidentForGroup(ctx context.Context, service, groupKey string
 	return in, nil
 }
 
-// IncidentsToPage returns the incidents whose first page is due at now.
-func (tx *Tx) IncidentsToPage(ctx context.Context, now time.Time) ([]*tocsin.Incident, error) {
-	rows, err := tx.tx.QueryContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE page_at <> 0 AND page_at <= $1 AND status = 'triggered' ORDER BY page_at",
-		ms(now))
+// IncidentsToPage returns at most limit incidents whose first page is due
+// at now, the longest due first.
+func (tx *Tx) IncidentsToPage(ctx context.Context, now time.Time, limit int) ([]*tocsin.Incident, error) {
+	rows, err := tx.tx.QueryContext(ctx, "SELECT "+incidentColumns+
+		" FROM incidents WHERE page_at <> 0 AND page_at <= $1 AND status = 'triggered' ORDER BY page_at LIMIT $2", ms(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("query incidents to page: %w", err)
 	}

@@ -51,11 +51,11 @@ func TestAlertRoundTrip(t *testing.T) {
 		t.Errorf("second open incident of a group: %v", err)
 	}
 	err = db.Write(ctx, func(tx *Tx) error {
-		due, err := tx.IncidentsToPage(ctx, now.Add(29*time.Second))
+		due, err := tx.IncidentsToPage(ctx, now.Add(29*time.Second), 10)
 		if err != nil || len(due) != 0 {
 			t.Errorf("due early: %v %v", due, err)
 		}
-		due, err = tx.IncidentsToPage(ctx, now.Add(30*time.Second))
+		due, err = tx.IncidentsToPage(ctx, now.Add(30*time.Second), 10)
 		if err != nil || len(due) != 1 || due[0].Priority != tocsin.P1 || due[0].Service != "payments" {
 			t.Errorf("due: %+v %v", due, err)
 		}

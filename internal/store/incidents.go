@@ -12,6 +12,17 @@ import (
 
 const incidentColumns = "id, COALESCE(check_id, 0), title, status, opened_at, acked_at, acked_by, resolved_at, resolved_by, notify, service, group_key, priority, page_at, paged"
 
+// The incident queries of write transactions, prepared once by Open.
+var (
+	incidentByIDSQL   = "SELECT " + incidentColumns + " FROM incidents WHERE id = $1"
+	createIncidentSQL = `INSERT INTO incidents (check_id, title, status, opened_at, notify, service, group_key,
+		priority, page_at, paged) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
+	saveIncidentSQL = `UPDATE incidents SET status = $1, acked_at = $2, acked_by = $3, resolved_at = $4,
+		resolved_by = $5, priority = $6, page_at = $7, paged = $8 WHERE id = $9`
+	appendTimelineSQL = `INSERT INTO timeline (incident_id, at, kind, actor, message, data)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+)
+
 func scanIncident(r rowScanner) (*tocsin.Incident, error) {
 	var in tocsin.Incident
 	var status string
@@ -44,7 +55,7 @@ func (tx *Tx) OpenIncidentForCheck(ctx context.Context, checkID int64) (*tocsin.
 
 // IncidentByID returns the incident inside the transaction, without timeline.
 func (tx *Tx) IncidentByID(ctx context.Context, id int64) (*tocsin.Incident, error) {
-	in, err := scanIncident(tx.tx.QueryRowContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE id = $1", id))
+	in, err := scanIncident(tx.queryRow(ctx, incidentByIDSQL, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, tocsin.Errorf(tocsin.ENotFound, "incident not found")
 	}
@@ -64,8 +75,7 @@ func (tx *Tx) CreateIncident(ctx context.Context, in *tocsin.Incident) error {
 	if err != nil {
 		return err
 	}
-	err = tx.tx.QueryRowContext(ctx, `INSERT INTO incidents (check_id, title, status, opened_at, notify, service, group_key,
-		priority, page_at, paged) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`, checkID, in.Title, string(in.Status),
+	err = tx.queryRow(ctx, createIncidentSQL, checkID, in.Title, string(in.Status),
 		ms(in.OpenedAt), string(notify), in.Service, in.GroupKey, in.Priority, ms(in.PageAt), boolInt(in.Paged)).Scan(&in.ID)
 	if err != nil {
 		if isUniqueViolation(err) && in.GroupKey != "" {
@@ -78,8 +88,7 @@ func (tx *Tx) CreateIncident(ctx context.Context, in *tocsin.Incident) error {
 
 // SaveIncident writes the status, priority and paging fields of in.
 func (tx *Tx) SaveIncident(ctx context.Context, in *tocsin.Incident) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE incidents SET status = $1, acked_at = $2, acked_by = $3, resolved_at = $4,
-		resolved_by = $5, priority = $6, page_at = $7, paged = $8 WHERE id = $9`, string(in.Status), ms(in.AckedAt), in.AckedBy,
+	_, err := tx.exec(ctx, saveIncidentSQL, string(in.Status), ms(in.AckedAt), in.AckedBy,
 		ms(in.ResolvedAt), in.ResolvedBy, in.Priority, ms(in.PageAt), boolInt(in.Paged), in.ID)
 	if err != nil {
 		return fmt.Errorf("save incident: %w", err)
@@ -96,8 +105,7 @@ func (tx *Tx) AppendTimeline(ctx context.Context, e *tocsin.TimelineEntry) error
 	if e.At.IsZero() {
 		e.At = tx.db.clock.Now()
 	}
-	err = tx.tx.QueryRowContext(ctx, `INSERT INTO timeline (incident_id, at, kind, actor, message, data)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`, e.IncidentID, ms(e.At), e.Kind, e.Actor, e.Message, data).Scan(&e.ID)
+	err = tx.queryRow(ctx, appendTimelineSQL, e.IncidentID, ms(e.At), e.Kind, e.Actor, e.Message, data).Scan(&e.ID)
 	if err != nil {
 		return fmt.Errorf("append timeline: %w", err)
 	}

@@ -47,7 +47,16 @@ type DB struct {
 	// Statements of the ping path, parsed once on the writer connection.
 	saveState  *sql.Stmt
 	insertPing *sql.Stmt
+
+	// Statements of the alert path, parsed once on the writer connection:
+	// it runs a handful of them per alert, and parsing them was most of its
+	// cost. Keyed by query text; written only by Open.
+	stmts map[string]*sql.Stmt
 }
+
+// preparedQueries are the statements Open prepares for write transactions.
+var preparedQueries = []string{alertByKeySQL, alertByIDSQL, alertsOfIncidentSQL, alertsSuppressedBySQL, insertAlertSQL,
+	updateAlertSQL, openIncidentForGroupSQL, incidentByIDSQL, createIncidentSQL, saveIncidentSQL, appendTimelineSQL}
 
 // Options configure Open.
 type Options struct {
@@ -160,6 +169,15 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store: prepare: %w", err)
 	}
+	db.stmts = make(map[string]*sql.Stmt, len(preparedQueries))
+	for _, q := range preparedQueries {
+		st, err := w.PrepareContext(ctx, q)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open store: prepare: %w", err)
+		}
+		db.stmts[q] = st
+	}
 	return db, nil
 }
 
@@ -169,6 +187,9 @@ func (db *DB) Close() error {
 		if st != nil {
 			st.Close()
 		}
+	}
+	for _, st := range db.stmts {
+		st.Close()
 	}
 	err := errors.Join(db.read.Close(), db.write.Close(), db.checkpoint.Close())
 	if db.lock != nil {
@@ -312,6 +333,60 @@ func runTx(fn func(*Tx) error, tx *Tx) (err error) {
 type Tx struct {
 	tx *sql.Tx
 	db *DB
+}
+
+// stmt returns query bound to tx: the statement Open prepared for it, or
+// one prepared now for this transaction only. (Preparing on the writer pool
+// here would wait for the connection tx holds.)
+func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := tx.db.stmts[query]; ok {
+		return tx.tx.StmtContext(ctx, st), nil
+	}
+	return tx.tx.PrepareContext(ctx, query)
+}
+
+// queryRow runs a cached statement that returns one row.
+func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) rowScanner {
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return errRow{err}
+	}
+	return closingRow{st.QueryRowContext(ctx, args...), st}
+}
+
+// query runs a cached statement that returns rows.
+func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	// Closing a transaction's statement while its rows are open would
+	// end them; the transaction closes it when it ends.
+	return st.QueryContext(ctx, args...)
+}
+
+// exec runs a cached statement.
+func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	return st.ExecContext(ctx, args...)
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+type closingRow struct {
+	row *sql.Row
+	st  *sql.Stmt
+}
+
+func (r closingRow) Scan(dest ...any) error {
+	defer r.st.Close()
+	return r.row.Scan(dest...)
 }
 
 // ms converts a time to stored Unix milliseconds; the zero time is 0.

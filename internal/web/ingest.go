@@ -48,12 +48,12 @@ func (s *Server) alertmanagerWebhook(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(rec, r.Body, alertmanagerLimit)
 	_, alerts, err := alertmanager.Parse(r.Body, alertmanagerLimit)
 	if err != nil {
-		s.rejectBody(rec, r, err)
+		s.rejectBody(rec, in, err)
 		return
 	}
 	out, err := s.ingest(r, in, alerts)
 	if err != nil {
-		s.ingestFailed(rec, r, err)
+		s.ingestFailed(rec, in, err)
 		return
 	}
 	writeJSON(rec, http.StatusOK, ingestAnswer("success", len(alerts), out))
@@ -70,12 +70,12 @@ func (s *Server) genericWebhook(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(rec, r.Body, genericLimit)
 	alerts, err := generic.Parse(r.Body, genericLimit)
 	if err != nil {
-		s.rejectBody(rec, r, err)
+		s.rejectBody(rec, in, err)
 		return
 	}
 	out, err := s.ingest(r, in, alerts)
 	if err != nil {
-		s.ingestFailed(rec, r, err)
+		s.ingestFailed(rec, in, err)
 		return
 	}
 	answer := ingestAnswer("accepted", len(alerts), out)
@@ -108,7 +108,7 @@ func (s *Server) pagerdutyEnqueue(w http.ResponseWriter, r *http.Request) {
 		pagerduty.Invalid(rec, []string{"Event is too large (should be at most " + strconv.Itoa(pagerdutyLimit) + " bytes)"})
 		return
 	case err != nil:
-		s.ingestFailed(rec, r, err)
+		s.ingestFailed(rec, Integration{Type: "pagerduty"}, err)
 		return
 	}
 	in, ok := s.Integration(ev.RoutingKey)
@@ -118,7 +118,7 @@ func (s *Server) pagerdutyEnqueue(w http.ResponseWriter, r *http.Request) {
 	}
 	alert := ev.Alert(nil)
 	if _, err := s.ingest(r, in, []tocsin.Alert{alert}); err != nil {
-		s.ingestFailed(rec, r, err)
+		s.ingestFailed(rec, in, err)
 		return
 	}
 	pagerduty.Accepted(rec, alert.Key)
@@ -146,7 +146,7 @@ func isJSON(r *http.Request) bool {
 
 // rejectBody answers a body the parser refused: too large is 413, the
 // rest 400 with the parser's message.
-func (s *Server) rejectBody(w http.ResponseWriter, r *http.Request, err error) {
+func (s *Server) rejectBody(w http.ResponseWriter, in Integration, err error) {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig), errors.Is(err, generic.ErrTooLarge):
@@ -154,7 +154,7 @@ func (s *Server) rejectBody(w http.ResponseWriter, r *http.Request, err error) {
 	case tocsin.ErrorCode(err) == tocsin.EInvalid:
 		writeError(w, err)
 	default:
-		s.ingestFailed(w, r, err)
+		s.ingestFailed(w, in, err)
 	}
 }
 
@@ -165,10 +165,11 @@ func (s *Server) ingest(r *http.Request, in Integration, alerts []tocsin.Alert) 
 	return s.Alerts.Ingest(ctx, alerting.Delivery{Integration: in.Name, Service: in.Service, Alerts: alerts})
 }
 
-// ingestFailed answers a delivery that could not be stored: 503, so that
-// the sender retries.
-func (s *Server) ingestFailed(w http.ResponseWriter, r *http.Request, err error) {
-	s.Log.Error("alert ingestion failed", "path", r.URL.Path, "err", err)
+// ingestFailed answers a delivery that could not be read or stored: 503,
+// so that the sender retries. The log names the integration, never the
+// path: it holds the key.
+func (s *Server) ingestFailed(w http.ResponseWriter, in Integration, err error) {
+	s.Log.Error("alert ingestion failed", "integration", in.Name, "type", in.Type, "err", err)
 	w.Header().Set("Retry-After", "5")
 	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "alerts not stored; retry"})
 }
@@ -183,6 +184,10 @@ type codeRecorder struct {
 	http.ResponseWriter
 	code int
 }
+
+// Unwrap lets http.ResponseController (and MaxBytesReader) reach the
+// connection.
+func (c *codeRecorder) Unwrap() http.ResponseWriter { return c.ResponseWriter }
 
 func (c *codeRecorder) WriteHeader(code int) {
 	if c.code == 0 {
