@@ -5,6 +5,7 @@ package benchkit
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -82,10 +83,11 @@ func firstFieldSep(path, key, sep string) string {
 
 // Result is what one load run measured.
 type Result struct {
-	OK, Failed int           // responses in the window: 200 OK, anything else or a transport error
+	OK, Failed int           // responses in the window: success (200 for GET, any 2xx for Request), anything else or a transport error
 	Window     time.Duration // length of the measured window
 	Latencies  []time.Duration
 	FirstError string
+	AllOK      int // successful responses in total, warm-up and requests that ended after the window included
 }
 
 // RPS is successful requests per second over the window.
@@ -120,17 +122,37 @@ func NewClient(conns int) *http.Client {
 
 // Load sends GET requests from conc workers, each on its own keep-alive
 // connection, for warmup plus window. Request i goes to url(i). Only
-// requests that start and finish inside the window are counted.
+// requests that start and finish inside the window are counted, and only
+// 200 OK is a success.
 func Load(ctx context.Context, url func(i int64) string, conc int, warmup, window time.Duration) Result {
+	return load(ctx, conc, warmup, window, func(c *http.Client, i int64) (bool, error) { return get(ctx, c, url(i)) })
+}
+
+// Request is one HTTP request of LoadRequests or Once. The body is sent
+// as it is, from a new reader each time, so one Request may be reused.
+type Request struct {
+	Method, URL, ContentType string
+	Body                     []byte
+}
+
+// LoadRequests is Load for any request: request i is req(i), and any 2xx
+// answer is a success.
+func LoadRequests(ctx context.Context, req func(i int64) Request, conc int, warmup, window time.Duration) Result {
+	return load(ctx, conc, warmup, window, func(c *http.Client, i int64) (bool, error) { return send(ctx, c, req(i)) })
+}
+
+// load runs do from conc workers for warmup plus window, counting the calls
+// that start and finish inside the window.
+func load(ctx context.Context, conc int, warmup, window time.Duration, do func(c *http.Client, i int64) (bool, error)) Result {
 	client := NewClient(conc)
 	defer client.CloseIdleConnections()
 	start := time.Now()
 	from, to := start.Add(warmup), start.Add(warmup+window)
 	var next atomic.Int64
 	type part struct {
-		ok, failed int
-		lat        []time.Duration
-		err        string
+		ok, failed, allOK int
+		lat               []time.Duration
+		err               string
 	}
 	parts := make([]part, conc)
 	var wg sync.WaitGroup
@@ -144,8 +166,11 @@ func Load(ctx context.Context, url func(i int64) string, conc int, warmup, windo
 				if !t0.Before(to) {
 					return
 				}
-				ok, err := get(ctx, client, url(next.Add(1)-1))
+				ok, err := do(client, next.Add(1)-1)
 				t1 := time.Now()
+				if ok {
+					p.allOK++
+				}
 				if t0.Before(from) || t1.After(to) {
 					continue
 				}
@@ -165,12 +190,67 @@ func Load(ctx context.Context, url func(i int64) string, conc int, warmup, windo
 	res := Result{Window: window}
 	for _, p := range parts {
 		res.OK += p.ok
+		res.AllOK += p.allOK
 		res.Failed += p.failed
 		res.Latencies = append(res.Latencies, p.lat...)
 		if res.FirstError == "" {
 			res.FirstError = p.err
 		}
 	}
+	return res
+}
+
+// Once sends req(0) to req(n-1), each once, from conc workers on keep-alive
+// connections, and returns when all are answered (or ctx ends). Every
+// request counts; Window is the time from the first send to the last
+// answer, so RPS is the rate of this fixed amount of work.
+func Once(ctx context.Context, req func(i int64) Request, n, conc int) Result {
+	client := NewClient(conc)
+	defer client.CloseIdleConnections()
+	var next atomic.Int64
+	type part struct {
+		ok, failed int
+		lat        []time.Duration
+		err        string
+	}
+	parts := make([]part, conc)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := &parts[w]
+			for ctx.Err() == nil {
+				i := next.Add(1) - 1
+				if i >= int64(n) {
+					return
+				}
+				t0 := time.Now()
+				ok, err := send(ctx, client, req(i))
+				if ok {
+					p.ok++
+					p.lat = append(p.lat, time.Since(t0))
+				} else {
+					p.failed++
+					if p.err == "" && err != nil {
+						p.err = err.Error()
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	res := Result{Window: time.Since(start)}
+	for _, p := range parts {
+		res.OK += p.ok
+		res.Failed += p.failed
+		res.Latencies = append(res.Latencies, p.lat...)
+		if res.FirstError == "" {
+			res.FirstError = p.err
+		}
+	}
+	res.AllOK = res.OK
 	return res
 }
 
@@ -188,6 +268,30 @@ func get(ctx context.Context, c *http.Client, url string) (bool, error) {
 	if resp.StatusCode != http.StatusOK {
 		return false, fmt.Errorf("%s: HTTP %d", url, resp.StatusCode)
 	}
+	return true, nil
+}
+
+// send does r and reports whether the answer was 2xx; a failure's error
+// holds the start of the answer.
+func send(ctx context.Context, c *http.Client, r Request) (bool, error) {
+	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, bytes.NewReader(r.Body))
+	if err != nil {
+		return false, err
+	}
+	if r.ContentType != "" {
+		req.Header.Set("Content-Type", r.ContentType)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return false, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		head, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+		io.Copy(io.Discard, resp.Body)
+		return false, fmt.Errorf("%s %s: HTTP %d: %s", r.Method, r.URL, resp.StatusCode, strings.TrimSpace(string(head)))
+	}
+	io.Copy(io.Discard, resp.Body)
 	return true, nil
 }
 

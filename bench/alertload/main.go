@@ -1,0 +1,771 @@
+// Command alertload measures alert ingest: Alertmanager webhook bodies
+// (payload version 4) POSTed to /ingest/alertmanager/<key> of a Tocsin
+// started in this process (SQLite in a temporary directory, every delivery
+// committed before the answer), against a real Alertmanager taking the same
+// alerts on its own POST /api/v2/alerts, in the same run, at a few
+// concurrency levels. It prints a Markdown report for docs/benchmarks.md.
+//
+//	go run ./bench/alertload [-alertmanager PATH] [-sync full|normal] [-c 8,32] [-d 3s] [-warmup 1s] [-reps 3]
+//	    [-groups 1000] [-alerts 10] [-group-wait 30s] [-dir DIR] [-timeout 15m] [-cpuprofile FILE -profile repeat|first]
+//
+// Alertmanager is found with -alertmanager or on PATH; install it with
+//
+//	go install github.com/prometheus/alertmanager/cmd/alertmanager@v0.31.1
+//
+// Both servers get the same alerts: a pool of groups (alertname and cluster
+// in common) of alerts with eight labels and three annotations each. One
+// request carries one group: to Tocsin the webhook body Alertmanager would
+// send for it, to Alertmanager the array Prometheus would post. Two kinds of
+// run are measured:
+//
+//   - first delivery: a fresh pool (a cluster label of its own) sent once,
+//     every alert new to both servers; the time is from the first send to
+//     the last answer;
+//   - repeat delivery: a pool both servers already hold, sent round and
+//     round for a warm-up and a measured window, as Alertmanager repeats a
+//     group's notification every group_interval.
+//
+// The load generator runs in the same process as Tocsin and shares the CPUs
+// with both servers. Everything listens on 127.0.0.1; Alertmanager is killed
+// at the end, and -timeout bounds the whole run.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"maps"
+	"math"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tocsinhq/tocsin/bench/internal/benchkit"
+	"github.com/tocsinhq/tocsin/internal/app"
+	"github.com/tocsinhq/tocsin/internal/clock"
+)
+
+// alertmanagerModule is what to install when no Alertmanager is found; the
+// end-to-end tests use the same version.
+const alertmanagerModule = "github.com/prometheus/alertmanager/cmd/alertmanager@v0.31.1"
+
+const integrationKey = "bench-key"
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "alertload:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	amFlag := flag.String("alertmanager", "", "Alertmanager binary (default: alertmanager on PATH)")
+	concs := flag.String("c", "8,32", "comma-separated numbers of concurrent connections")
+	window := flag.Duration("d", 3*time.Second, "measured duration of each repeat-delivery run")
+	warmup := flag.Duration("warmup", time.Second, "unmeasured warm-up before each repeat-delivery run")
+	reps := flag.Int("reps", 3, "repetitions of each (kind, concurrency) pair")
+	nGroups := flag.Int("groups", 1000, "alert groups in a pool; one request carries one group")
+	perGroup := flag.Int("alerts", 10, "alerts in a group")
+	dir := flag.String("dir", "", "directory for the database and Alertmanager's files (default: a new temporary directory)")
+	syncMode := flag.String("sync", "full", "SQLite sync mode of Tocsin's database: full (the default) or normal")
+	cpuprofile := flag.String("cpuprofile", "", "after the comparison, run Tocsin once more at the highest concurrency with a CPU profile written here")
+	profileKind := flag.String("profile", "repeat", "what -cpuprofile profiles: repeat (a repeat-delivery window) or first (fresh pools sent once, about one window's worth)")
+	groupWait := flag.Duration("group-wait", 30*time.Second, "group_wait of Tocsin's service and of Alertmanager's route")
+	timeout := flag.Duration("timeout", 15*time.Minute, "stop everything after this long")
+	flag.Parse()
+	var levels []int
+	for _, s := range strings.Split(*concs, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			return fmt.Errorf("bad -c %q", *concs)
+		}
+		levels = append(levels, n)
+	}
+	switch {
+	case *nGroups < 1 || *perGroup < 1 || *reps < 1:
+		return errors.New("-groups, -alerts and -reps must be at least 1")
+	case *profileKind != "repeat" && *profileKind != "first":
+		return fmt.Errorf("bad -profile %q: repeat or first", *profileKind)
+	}
+	amBin := *amFlag
+	if amBin == "" {
+		p, err := exec.LookPath("alertmanager")
+		if err != nil {
+			return fmt.Errorf("no Alertmanager: give -alertmanager PATH or put alertmanager on PATH (go install %s)", alertmanagerModule)
+		}
+		amBin = p
+	}
+	if _, err := os.Stat(amBin); err != nil {
+		return fmt.Errorf("alertmanager: %w", err)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	if *dir == "" {
+		d, err := os.MkdirTemp("", "tocsin-alertload-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		*dir = d
+	}
+
+	// Tocsin: one service grouping by alertname and cluster, fed by one
+	// Alertmanager integration. No channel: incidents note that nobody was
+	// notified.
+	cfg := fmt.Sprintf(`services:
+  - {name: payments, group_by: [alertname, cluster], group_wait: %s}
+integrations:
+  - {name: prometheus, type: alertmanager, key: %s, service: payments}
+`, model(*groupWait), integrationKey)
+	cfgPath := filepath.Join(*dir, "tocsin.yaml")
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		return err
+	}
+	// Errors only: the service notifies nobody, which the config warns about.
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	runCtx, stopTocsin := context.WithCancel(ctx)
+	defer stopTocsin()
+	a, err := app.New(runCtx, app.Options{ConfigPath: cfgPath, Listen: "127.0.0.1:0", Database: filepath.Join(*dir, "tocsin.db") + "?sync=" + *syncMode,
+		Version: "bench", Clock: clock.Real{}, Log: log})
+	if err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Run(runCtx) }()
+	defer func() { stopTocsin(); <-done }()
+	tocsinURL := "http://" + a.Addr() + "/ingest/alertmanager/" + integrationKey
+	metricsURL := "http://" + a.Addr() + "/metrics"
+
+	// Alertmanager, ingesting only: one route to a receiver with nothing
+	// configured, grouping like Tocsin's service.
+	am, err := startAlertmanager(ctx, amBin, filepath.Join(*dir, "alertmanager"), *groupWait)
+	if err != nil {
+		return err
+	}
+	defer am.stop()
+	amURL := am.base + "/api/v2/alerts"
+
+	// The alerts. Pool 0 is what repeat deliveries send; pools 1, 2, ... are
+	// fresh, one for each first-delivery run.
+	now := time.Now().UTC()
+	gen := generator{groups: *nGroups, perGroup: *perGroup, startsAt: now.Add(-15 * time.Minute).Truncate(time.Second),
+		endsAt: now.Add(time.Hour).Truncate(time.Second), externalURL: am.base}
+	steady := gen.pool(0)
+	nextPool := 1 // pools made so far
+	amPools := 1  // pools sent to Alertmanager (the profile's is not)
+	requests := func(p *pool) (amReq, tocsinReq func(int64) benchkit.Request) {
+		amReq = func(i int64) benchkit.Request {
+			return benchkit.Request{Method: http.MethodPost, URL: amURL, ContentType: "application/json", Body: p.am[i%int64(len(p.am))]}
+		}
+		tocsinReq = func(i int64) benchkit.Request {
+			return benchkit.Request{Method: http.MethodPost, URL: tocsinURL, ContentType: "application/json", Body: p.tocsin[i%int64(len(p.tocsin))]}
+		}
+		return amReq, tocsinReq
+	}
+
+	fsync, err := benchkit.FsyncProbe(*dir, time.Second)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("## Alert ingest against Alertmanager\n\n%s", benchkit.Machine(*dir))
+	fmt.Printf("- Alertmanager: %s, clustering off, one route to a receiver with no integrations, group_by [alertname, cluster], group_wait %s\n",
+		am.version, *groupWait)
+	fmt.Printf("- Tocsin: SQLite in WAL mode, sync=%s; one service, group_by [alertname, cluster], group_wait %s, no channels\n", *syncMode, *groupWait)
+	fmt.Printf("- Alerts: pools of %d groups x %d alerts = %d alerts, 8 labels and 3 annotations each; one request = one group; body %s (Tocsin, webhook v4) and %s (Alertmanager, API v2)\n",
+		*nGroups, *perGroup, *nGroups**perGroup, kib(steady.tocsinBytes/len(steady.tocsin)), kib(steady.amBytes/len(steady.am)))
+	fmt.Printf("- First delivery: a fresh pool sent once per run. Repeat delivery: %s warm-up, %s measured over a pool already held. %d repetitions, Alertmanager and Tocsin alternating\n",
+		*warmup, *window, *reps)
+	fmt.Printf("- Disk before the runs: 4 KiB write + fdatasync p50 %s, p99 %s (%d in 1 s)\n\n",
+		benchkit.Ms(benchkit.Percentile(fsync, 50)), benchkit.Ms(benchkit.Percentile(fsync, 99)), len(fsync))
+
+	// Both servers take pool 0 once before any run, so that repeat runs
+	// find every alert already there.
+	amReq, tocsinReq := requests(steady)
+	for _, r := range []struct {
+		name string
+		res  benchkit.Result
+	}{
+		{"Alertmanager", benchkit.Once(ctx, amReq, len(steady.am), slices.Max(levels))},
+		{"Tocsin", benchkit.Once(ctx, tocsinReq, len(steady.tocsin), slices.Max(levels))},
+	} {
+		if r.res.Failed > 0 || r.res.OK != len(steady.am) {
+			return fmt.Errorf("priming %s: %d of %d requests failed: %s", r.name, r.res.Failed, len(steady.am), r.res.FirstError)
+		}
+	}
+	fpCheck, err := checkFingerprints(am.base, steady.tocsin[0])
+	if err != nil {
+		return err
+	}
+	sentNew := len(steady.tocsin) * *perGroup // alerts Tocsin should count as new
+	sentRepeat := 0                           // and as updated
+
+	type row struct {
+		c, rep     int
+		am, tocsin benchkit.Result
+		// Alertmanager's CPU time during its run and during Tocsin's,
+		// as a share of one core: it keeps working after it answers.
+		amCPU, amCPUTocsin float64
+	}
+	// timed runs f and returns Alertmanager's CPU share during it.
+	timed := func(f func() benchkit.Result) (benchkit.Result, float64) {
+		c0, t0 := procCPU(am.pid), time.Now()
+		r := f()
+		return r, (procCPU(am.pid) - c0) / time.Since(t0).Seconds()
+	}
+	var first, repeat []row
+	fail := func(kind, server string, r benchkit.Result) {
+		if r.Failed > 0 {
+			fmt.Fprintf(os.Stderr, "alertload: %s, %s: %d failed requests, first: %s\n", kind, server, r.Failed, r.FirstError)
+		}
+	}
+	for _, c := range levels {
+		for rep := 1; rep <= *reps; rep++ {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			fresh := gen.pool(nextPool)
+			nextPool++
+			amReq, tocsinReq := requests(fresh)
+			amPools++
+			am1, cpuA := timed(func() benchkit.Result { return benchkit.Once(ctx, amReq, len(fresh.am), c) })
+			t1, cpuT := timed(func() benchkit.Result { return benchkit.Once(ctx, tocsinReq, len(fresh.tocsin), c) })
+			sentNew += t1.AllOK * *perGroup
+			first = append(first, row{c, rep, am1, t1, cpuA, cpuT})
+			fail("first delivery", "Alertmanager", am1)
+			fail("first delivery", "Tocsin", t1)
+
+			amReq, tocsinReq = requests(steady)
+			am2, cpuA := timed(func() benchkit.Result { return benchkit.LoadRequests(ctx, amReq, c, *warmup, *window) })
+			t2, cpuT := timed(func() benchkit.Result { return benchkit.LoadRequests(ctx, tocsinReq, c, *warmup, *window) })
+			sentRepeat += t2.AllOK * *perGroup
+			repeat = append(repeat, row{c, rep, am2, t2, cpuA, cpuT})
+			fail("repeat delivery", "Alertmanager", am2)
+			fail("repeat delivery", "Tocsin", t2)
+		}
+	}
+
+	ratio := func(r row) float64 { return r.tocsin.RPS() / r.am.RPS() }
+	A := float64(*perGroup)
+	fmt.Printf("### First delivery: a fresh pool of %d alerts sent once\n\n", *nGroups**perGroup)
+	fmt.Println("| connections | rep | AM time | AM alerts/s | AM p50 | AM p99 | Tocsin time | Tocsin alerts/s | Tocsin p50 | Tocsin p99 | ratio | AM CPU (own run / Tocsin's) | failed (AM / Tocsin) |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range first {
+		fmt.Printf("| %d | %d | %s | %.0f | %s | %s | %s | %.0f | %s | %s | %.2f | %s / %s | %d / %d |\n", r.c, r.rep,
+			secs(r.am.Window), r.am.RPS()*A, benchkit.Ms(r.am.Percentile(50)), benchkit.Ms(r.am.Percentile(99)),
+			secs(r.tocsin.Window), r.tocsin.RPS()*A, benchkit.Ms(r.tocsin.Percentile(50)), benchkit.Ms(r.tocsin.Percentile(99)),
+			ratio(r), pct(r.amCPU), pct(r.amCPUTocsin), r.am.Failed, r.tocsin.Failed)
+	}
+	fmt.Printf("\n### Repeat delivery: the pool both already hold, sent round and round\n\n")
+	fmt.Println("| connections | rep | AM req/s | AM alerts/s | AM p50 | AM p99 | Tocsin req/s | Tocsin alerts/s | Tocsin p50 | Tocsin p99 | ratio | AM CPU (own run / Tocsin's) | failed (AM / Tocsin) |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	for _, r := range repeat {
+		fmt.Printf("| %d | %d | %.0f | %.0f | %s | %s | %.0f | %.0f | %s | %s | %.2f | %s / %s | %d / %d |\n", r.c, r.rep,
+			r.am.RPS(), r.am.RPS()*A, benchkit.Ms(r.am.Percentile(50)), benchkit.Ms(r.am.Percentile(99)),
+			r.tocsin.RPS(), r.tocsin.RPS()*A, benchkit.Ms(r.tocsin.Percentile(50)), benchkit.Ms(r.tocsin.Percentile(99)),
+			ratio(r), pct(r.amCPU), pct(r.amCPUTocsin), r.am.Failed, r.tocsin.Failed)
+	}
+
+	fmt.Println("\nMedians over the repetitions (accepted alerts/s; the ratio is the median of the per-repetition ratios):")
+	fmt.Println()
+	fmt.Println("| delivery | connections | Alertmanager alerts/s | Tocsin alerts/s | ratio | target | met |")
+	fmt.Println("|:---|---:|---:|---:|---:|---:|:---|")
+	allMet := true
+	for _, kind := range []struct {
+		name string
+		rows []row
+	}{{"first", first}, {"repeat", repeat}} {
+		for _, c := range levels {
+			var amv, tv, rv []float64
+			for _, r := range kind.rows {
+				if r.c == c {
+					amv, tv, rv = append(amv, r.am.RPS()*A), append(tv, r.tocsin.RPS()*A), append(rv, ratio(r))
+				}
+			}
+			m := median(rv)
+			met := "yes"
+			if m < 1 {
+				met, allMet = "no", false
+			}
+			fmt.Printf("| %s | %d | %.0f | %.0f | %.2f | >= 1.00 | %s |\n", kind.name, c, median(amv), median(tv), m, met)
+		}
+	}
+	failed := 0
+	for _, r := range append(slices.Clone(first), repeat...) {
+		failed += r.am.Failed + r.tocsin.Failed
+	}
+	fmt.Printf("\nTarget >= 1.00 met: %s. Failed requests over all runs: %d.\n", yesNo(allMet), failed)
+
+	if fsync, err = benchkit.FsyncProbe(*dir, time.Second); err == nil {
+		fmt.Printf("\nDisk after the runs: 4 KiB write + fdatasync p50 %s, p99 %s (%d in 1 s)\n",
+			benchkit.Ms(benchkit.Percentile(fsync, 50)), benchkit.Ms(benchkit.Percentile(fsync, 99)), len(fsync))
+	}
+
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		c := slices.Max(levels)
+		// For -profile first, enough fresh pools to last about one window
+		// at the rate measured above, made before the profile starts.
+		var fresh []*pool
+		if *profileKind == "first" {
+			var took []float64
+			for _, r := range first {
+				if r.c == c {
+					took = append(took, r.tocsin.Window.Seconds())
+				}
+			}
+			n := min(10, max(1, int(math.Ceil(window.Seconds()/median(took)))))
+			for range n {
+				fresh = append(fresh, gen.pool(nextPool))
+				nextPool++
+			}
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		var t benchkit.Result
+		if *profileKind == "repeat" {
+			_, tocsinReq := requests(steady)
+			t = benchkit.LoadRequests(ctx, tocsinReq, c, 0, *window)
+			sentRepeat += t.AllOK * *perGroup
+		} else {
+			for _, p := range fresh {
+				_, tocsinReq := requests(p)
+				r := benchkit.Once(ctx, tocsinReq, len(p.tocsin), c)
+				sentNew += r.AllOK * *perGroup
+				t.OK, t.Failed, t.Window = t.OK+r.OK, t.Failed+r.Failed, t.Window+r.Window
+				t.Latencies = append(t.Latencies, r.Latencies...)
+			}
+		}
+		pprof.StopCPUProfile()
+		what := *profileKind + " delivery"
+		if len(fresh) > 0 {
+			what = fmt.Sprintf("first delivery of %d fresh pools", len(fresh))
+		}
+		fmt.Printf("\nProfiled Tocsin run (%s, %d connections, %s): %.0f alerts/s, p99 %s, %d failed; profile in %s\n",
+			what, c, secs(t.Window), t.RPS()*A, benchkit.Ms(t.Percentile(99)), t.Failed, *cpuprofile)
+	}
+
+	// Sanity: what Tocsin counted against what it answered 2xx to, and
+	// what Alertmanager holds.
+	time.Sleep(200 * time.Millisecond) // counters are bumped just after the answers
+	fmt.Println("\nSanity check, Tocsin's /metrics at the end:")
+	fmt.Println()
+	tm, err := benchkit.ScrapePrefix(metricsURL, "tocsin_alert")
+	if err != nil {
+		return fmt.Errorf("scrape tocsin: %w", err)
+	}
+	for _, k := range slices.Sorted(maps.Keys(tm)) {
+		fmt.Printf("- `%s` %.0f\n", k, tm[k])
+	}
+	gotNew, gotUpd := tm[`tocsin_alerts_total{outcome="new"}`], tm[`tocsin_alerts_total{outcome="updated"}`]
+	fmt.Printf("- answered 2xx: %d alerts new to Tocsin, %d repeated; counted new %.0f, updated %.0f: consistent: %s\n",
+		sentNew, sentRepeat, gotNew, gotUpd, yesNo(gotNew == float64(sentNew) && gotUpd == float64(sentRepeat)))
+	fmt.Printf("- %s\n", fpCheck)
+	if amm, err := benchkit.ScrapePrefix(am.base+"/metrics", "alertmanager_alerts"); err == nil {
+		var held float64
+		var states []string
+		for _, k := range slices.Sorted(maps.Keys(amm)) {
+			if strings.HasPrefix(k, "alertmanager_alerts{") {
+				held += amm[k]
+				states = append(states, fmt.Sprintf("`%s` %.0f", k, amm[k]))
+			}
+		}
+		fmt.Printf("- Alertmanager's /metrics: %s; %.0f held for %d distinct alerts sent; `alertmanager_alerts_received_total{status=\"firing\",version=\"v2\"}` %.0f\n",
+			strings.Join(states, ", "), held, amPools**nGroups**perGroup,
+			amm[`alertmanager_alerts_received_total{status="firing",version="v2"}`])
+	}
+	return nil
+}
+
+// amProc is a running Alertmanager.
+type amProc struct {
+	base, version string
+	pid           int
+	stop          func()
+}
+
+// startAlertmanager runs bin on a free 127.0.0.1 port with clustering off
+// and a config that only ingests, and waits until it is ready.
+func startAlertmanager(ctx context.Context, bin, dir string, groupWait time.Duration) (*amProc, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	config := fmt.Sprintf(`route:
+  receiver: blackhole
+  group_by: [alertname, cluster]
+  group_wait: %s
+receivers:
+  - name: blackhole
+`, model(groupWait))
+	cfgPath := filepath.Join(dir, "alertmanager.yml")
+	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	logPath := filepath.Join(dir, "alertmanager.log")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "--config.file="+cfgPath, "--storage.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr, "--cluster.listen-address=", "--log.level=warn")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // dies with this process
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("start alertmanager: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); logf.Close(); close(exited) }()
+	stop := func() {
+		cmd.Process.Kill()
+		<-exited
+	}
+	tail := func() string {
+		b, _ := os.ReadFile(logPath)
+		if len(b) > 4<<10 {
+			b = b[len(b)-4<<10:]
+		}
+		return string(b)
+	}
+	base := "http://" + addr
+	client := &http.Client{Timeout: time.Second}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && ctx.Err() == nil; time.Sleep(50 * time.Millisecond) {
+		select {
+		case <-exited:
+			return nil, fmt.Errorf("alertmanager exited before it was ready; its log:\n%s", tail())
+		default:
+		}
+		if resp, err := client.Get(base + "/-/ready"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return &amProc{base: base, version: binaryVersion(bin), pid: cmd.Process.Pid, stop: stop}, nil
+			}
+		}
+	}
+	stop()
+	return nil, fmt.Errorf("alertmanager not ready within 30 s; its log:\n%s", tail())
+}
+
+// procCPU is the CPU time, user and system, that process pid has used, in
+// seconds; 0 if it cannot be read.
+func procCPU(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name, in parentheses, may hold spaces: count from after it.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat times: 100 on Linux
+// for every architecture Go supports.
+const clockTicks = 100
+
+// checkFingerprints asks Alertmanager for the alerts of one group it was
+// sent and compares its fingerprints with those of the webhook body made
+// for the same group.
+func checkFingerprints(base string, body []byte) (string, error) {
+	var w webhook
+	if err := json.Unmarshal(body, &w); err != nil {
+		return "", err
+	}
+	q := url.Values{}
+	q.Add("filter", fmt.Sprintf("alertname=%q", w.GroupLabels["alertname"]))
+	q.Add("filter", fmt.Sprintf("cluster=%q", w.GroupLabels["cluster"]))
+	resp, err := http.Get(base + "/api/v2/alerts?" + q.Encode())
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	var got []struct {
+		Fingerprint string            `json:"fingerprint"`
+		Labels      map[string]string `json:"labels"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		return "", fmt.Errorf("alertmanager GET /api/v2/alerts: %w", err)
+	}
+	want := map[string]bool{}
+	for _, a := range w.Alerts {
+		want[a.Fingerprint] = true
+	}
+	same := 0
+	for _, a := range got {
+		if want[a.Fingerprint] {
+			same++
+		}
+	}
+	if same != len(w.Alerts) || len(got) != len(w.Alerts) {
+		return "", fmt.Errorf("fingerprints differ from Alertmanager's: %d of %d alerts of group %s match (%d returned)",
+			same, len(w.Alerts), w.GroupKey, len(got))
+	}
+	return fmt.Sprintf("fingerprints in the webhook bodies equal Alertmanager's own for the %d alerts of group `%s`", same, w.GroupKey), nil
+}
+
+// binaryVersion reads the module version a Go binary was built from
+// (go install records it); Alertmanager's --version is empty then.
+func binaryVersion(bin string) string {
+	out, err := exec.Command("go", "version", "-m", bin).Output()
+	if err != nil {
+		return "Alertmanager (version unknown)"
+	}
+	goVersion := ""
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 2 && strings.HasSuffix(f[0], ":"):
+			goVersion = f[1]
+		case len(f) >= 3 && f[0] == "mod" && f[1] == "github.com/prometheus/alertmanager":
+			return fmt.Sprintf("Alertmanager %s (built with %s)", f[2], goVersion)
+		}
+	}
+	return "Alertmanager (version unknown)"
+}
+
+// The alert pools.
+
+// rule is an alerting rule the pool's alerts come from.
+type rule struct {
+	name, job, severity, team, expr, summary, description string
+}
+
+// rules are typical Kubernetes alerts; {ns}, {pod}, {cluster} and
+// {instance} are filled in per alert.
+var rules = []rule{
+	{"KubePodCrashLooping", "kube-state-metrics", "warning", "platform",
+		`max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff",job="kube-state-metrics"}[5m]) >= 1`,
+		"Pod {ns}/{pod} is crash looping.",
+		`Pod {ns}/{pod} (container app) is in waiting state (reason: "CrashLoopBackOff") on cluster {cluster}.`},
+	{"KubePodNotReady", "kube-state-metrics", "warning", "platform",
+		`sum by (namespace, pod, cluster) (max by (namespace, pod, cluster) (kube_pod_status_phase{job="kube-state-metrics",phase=~"Pending|Unknown|Failed"})) > 0`,
+		"Pod {ns}/{pod} has been in a non-ready state for longer than 15 minutes.",
+		"Pod {ns}/{pod} has been in a non-ready state for longer than 15 minutes on cluster {cluster}."},
+	{"KubeContainerWaiting", "kube-state-metrics", "warning", "platform",
+		`sum by (namespace, pod, container, cluster) (kube_pod_container_status_waiting_reason{job="kube-state-metrics"}) > 0`,
+		"Pod container {ns}/{pod} waiting longer than 1 hour.",
+		"Pod/container {ns}/{pod} on cluster {cluster} has been in waiting state for longer than 1 hour."},
+	{"CPUThrottlingHigh", "kubelet", "info", "platform",
+		`sum(increase(container_cpu_cfs_throttled_periods_total{container!=""}[5m])) by (cluster, container, pod, namespace) / sum(increase(container_cpu_cfs_periods_total{}[5m])) by (cluster, container, pod, namespace) > (25 / 100)`,
+		"Processes experience elevated CPU throttling.",
+		"41.7% throttling of CPU in namespace {ns} for container app in pod {pod} on cluster {cluster}."},
+	{"HighErrorRate", "api", "critical", "payments",
+		`sum by (cluster, namespace, pod, instance) (rate(http_requests_total{code=~"5.."}[5m])) / sum by (cluster, namespace, pod, instance) (rate(http_requests_total[5m])) > 0.05`,
+		"{pod}: more than 5% of requests fail.",
+		"{instance} in {ns} on {cluster} answered 7.3% of requests with a 5xx over the last 5 minutes."},
+	{"HighLatency", "api", "warning", "payments",
+		`histogram_quantile(0.99, sum by (le, cluster, namespace, pod, instance) (rate(http_request_duration_seconds_bucket[5m]))) > 2`,
+		"{pod}: p99 latency over 2s.",
+		"p99 request latency of {instance} in {ns} on {cluster} is 2.73s (threshold 2s)."},
+	{"NodeFilesystemSpaceFillingUp", "node-exporter", "warning", "infra",
+		`(node_filesystem_avail_bytes{job="node-exporter",fstype!=""} / node_filesystem_size_bytes{job="node-exporter",fstype!=""} * 100 < 15 and predict_linear(node_filesystem_avail_bytes{job="node-exporter",fstype!=""}[6h], 24*60*60) < 0)`,
+		"Filesystem is predicted to run out of space within the next 24 hours.",
+		"Filesystem on /dev/nvme0n1p1 at {instance} has only 12.41% available space left and is filling up."},
+	{"TargetDown", "prometheus", "warning", "observability",
+		`100 * (count(up == 0) BY (cluster, job, namespace, service) / count(up) BY (cluster, job, namespace, service)) > 10`,
+		"One or more targets are unreachable.",
+		"12.5% of the {pod} targets in {ns} namespace on cluster {cluster} are down."},
+	{"KubeDeploymentReplicasMismatch", "kube-state-metrics", "warning", "platform",
+		`(kube_deployment_spec_replicas{job="kube-state-metrics"} > kube_deployment_status_replicas_available{job="kube-state-metrics"}) and (changes(kube_deployment_status_replicas_updated{job="kube-state-metrics"}[10m]) == 0)`,
+		"Deployment has not matched the expected number of replicas.",
+		"Deployment {ns}/{pod} has not matched the expected number of replicas for longer than 15 minutes on cluster {cluster}."},
+	{"PostgresReplicationLag", "postgres-exporter", "critical", "database",
+		`pg_replication_lag_seconds > 30`,
+		"Replica {pod} lags its primary by more than 30s.",
+		"Postgres replica {pod} ({instance}) in {ns} on {cluster} is 94s behind its primary."},
+}
+
+var (
+	regions    = []string{"eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-southeast-1"}
+	namespaces = []string{"checkout", "payments", "search", "catalog", "auth", "billing", "ingest", "monitoring"}
+)
+
+// generator makes pools of alert groups. Pool p's clusters carry p in
+// their name, so every pool holds alerts neither server has seen.
+type generator struct {
+	groups, perGroup int
+	startsAt, endsAt time.Time
+	externalURL      string
+}
+
+// pool is the request bodies for one pool, group by group.
+type pool struct {
+	am, tocsin           [][]byte
+	amBytes, tocsinBytes int
+}
+
+// amAlert is an alert as Alertmanager's POST /api/v2/alerts takes it.
+type amAlert struct {
+	Labels       map[string]string `json:"labels"`
+	Annotations  map[string]string `json:"annotations"`
+	StartsAt     time.Time         `json:"startsAt"`
+	EndsAt       time.Time         `json:"endsAt"`
+	GeneratorURL string            `json:"generatorURL"`
+}
+
+// webhookAlert and webhook are Alertmanager's webhook body, version 4.
+type webhookAlert struct {
+	Status       string            `json:"status"`
+	Labels       map[string]string `json:"labels"`
+	Annotations  map[string]string `json:"annotations"`
+	StartsAt     time.Time         `json:"startsAt"`
+	EndsAt       time.Time         `json:"endsAt"`
+	GeneratorURL string            `json:"generatorURL"`
+	Fingerprint  string            `json:"fingerprint"`
+}
+
+type webhook struct {
+	Receiver          string            `json:"receiver"`
+	Status            string            `json:"status"`
+	Alerts            []webhookAlert    `json:"alerts"`
+	GroupLabels       map[string]string `json:"groupLabels"`
+	CommonLabels      map[string]string `json:"commonLabels"`
+	CommonAnnotations map[string]string `json:"commonAnnotations"`
+	ExternalURL       string            `json:"externalURL"`
+	Version           string            `json:"version"`
+	GroupKey          string            `json:"groupKey"`
+	TruncatedAlerts   int               `json:"truncatedAlerts"`
+}
+
+func (g generator) pool(p int) *pool {
+	out := &pool{}
+	for gi := range g.groups {
+		r := rules[gi%len(rules)]
+		ci := gi / len(rules)
+		cluster := fmt.Sprintf("prod-%s-%03d-g%d", regions[ci%len(regions)], ci, p)
+		var posted []amAlert
+		var sent []webhookAlert
+		for ai := range g.perGroup {
+			ns := namespaces[(gi+ai)%len(namespaces)]
+			pod := fmt.Sprintf("%s-%s-%s", ns, hexOf(fmt.Sprint(cluster, ns), 10), hexOf(fmt.Sprint(cluster, gi, ai), 5))
+			instance := fmt.Sprintf("10.%d.%d.%d:8080", 16+ci%16, gi%256, 10+ai)
+			fill := strings.NewReplacer("{ns}", ns, "{pod}", pod, "{cluster}", cluster, "{instance}", instance)
+			labels := map[string]string{"alertname": r.name, "cluster": cluster, "namespace": ns, "pod": pod,
+				"instance": instance, "job": r.job, "severity": r.severity, "team": r.team}
+			annotations := map[string]string{"summary": fill.Replace(r.summary), "description": fill.Replace(r.description),
+				"runbook_url": "https://runbooks.example.com/alerts/" + strings.ToLower(r.name)}
+			startsAt := g.startsAt.Add(time.Duration(gi*g.perGroup+ai) * 137 * time.Millisecond)
+			gen := "http://prometheus-k8s-0.monitoring.svc:9090/graph?g0.expr=" + url.QueryEscape(r.expr) + "&g0.tab=1"
+			posted = append(posted, amAlert{Labels: labels, Annotations: annotations, StartsAt: startsAt, EndsAt: g.endsAt, GeneratorURL: gen})
+			// What Alertmanager's webhook carries for a firing alert: the
+			// zero time as endsAt, and the fingerprint of its labels.
+			sent = append(sent, webhookAlert{Status: "firing", Labels: labels, Annotations: annotations, StartsAt: startsAt,
+				GeneratorURL: gen, Fingerprint: fingerprint(labels)})
+		}
+		body := webhook{Receiver: "tocsin", Status: "firing", Alerts: sent,
+			GroupLabels:       map[string]string{"alertname": r.name, "cluster": cluster},
+			CommonLabels:      common(len(sent), func(i int) map[string]string { return sent[i].Labels }),
+			CommonAnnotations: common(len(sent), func(i int) map[string]string { return sent[i].Annotations }),
+			ExternalURL:       g.externalURL, Version: "4",
+			GroupKey: fmt.Sprintf(`{}:{alertname=%q, cluster=%q}`, r.name, cluster)}
+		amBody, err := json.Marshal(posted)
+		if err != nil {
+			panic(err)
+		}
+		tBody, err := json.Marshal(body)
+		if err != nil {
+			panic(err)
+		}
+		out.am, out.tocsin = append(out.am, amBody), append(out.tocsin, tBody)
+		out.amBytes, out.tocsinBytes = out.amBytes+len(amBody), out.tocsinBytes+len(tBody)
+	}
+	return out
+}
+
+// common returns the pairs that all n maps share, as Alertmanager computes
+// commonLabels and commonAnnotations.
+func common(n int, m func(int) map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m(0) {
+		all := true
+		for i := 1; i < n && all; i++ {
+			all = m(i)[k] == v
+		}
+		if all {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// fingerprint is Alertmanager's: FNV-1a 64 over the label names in order,
+// each name and value followed by the byte 0xff, as 16 hex digits.
+func fingerprint(labels map[string]string) string {
+	h := fnv.New64a()
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		h.Write([]byte(k))
+		h.Write([]byte{0xff})
+		h.Write([]byte(labels[k]))
+		h.Write([]byte{0xff})
+	}
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
+// hexOf is n lowercase hex digits derived from s, for pod name suffixes.
+func hexOf(s string, n int) string {
+	h := fnv.New64a()
+	h.Write([]byte(s))
+	return fmt.Sprintf("%016x", h.Sum64())[:n]
+}
+
+// model writes a duration as Alertmanager's config wants it (no "m0s").
+func model(d time.Duration) string {
+	if d%time.Second == 0 {
+		return fmt.Sprintf("%ds", d/time.Second)
+	}
+	return fmt.Sprintf("%dms", d/time.Millisecond)
+}
+
+func pct(f float64) string { return fmt.Sprintf("%.0f%%", 100*f) }
+
+func kib(n int) string { return fmt.Sprintf("%.1f KiB", float64(n)/1024) }
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func median(v []float64) float64 {
+	v = slices.Clone(v)
+	slices.Sort(v)
+	if len(v) == 0 {
+		return 0
+	}
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
+}
