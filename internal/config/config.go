@@ -59,6 +59,14 @@ type Config struct {
 	InhibitRules  []InhibitRule `yaml:"inhibit_rules"` // alerts not paged while others fire
 	Silences      []Silence     `yaml:"silences"`      // alerts not paged for a while
 	Warnings      []string      `yaml:"-"`             // non-fatal remarks, "file:line: path: text"
+
+	// On call: who is paged, when, and how.
+	Users              []User             `yaml:"users"`               // people (and bots) who can be paged
+	Teams              []Team             `yaml:"teams"`               // groups of users, with where to page when nobody is reachable
+	Schedules          []OnCallSchedule   `yaml:"schedules"`           // on-call rotas
+	EscalationPolicies []EscalationPolicy `yaml:"escalation_policies"` // who is paged, in which order, until someone acknowledges
+	OnCall             OnCall             `yaml:"oncall"`              // checks of the schedules for holes
+	LinksSecret        string             `yaml:"links_secret"`        // HMAC key of the acknowledge and resolve links in pages; optional, at least 32 characters
 }
 
 // APIToken is a bearer token accepted by the API, stored as its SHA-256.
@@ -178,11 +186,16 @@ type Outbox struct {
 // incident; an empty GroupBy makes every alert its own incident. A new
 // incident waits GroupWait for more alerts of its group before the first
 // page, so that a burst pages once; 0 pages at once.
+//
+// A service may notify channels, page people through an escalation policy,
+// or both.
 type Service struct {
-	Name      string   `yaml:"name"`       // required, unique
-	Notify    []string `yaml:"notify"`     // channel names
-	GroupBy   []string `yaml:"group_by"`   // label names; alerts with equal values join one incident; empty: one incident per alert
-	GroupWait Duration `yaml:"group_wait"` // wait before the first page of a new incident; default 30s, 0 to 1h
+	Name             string   `yaml:"name"`              // required, unique
+	Notify           []string `yaml:"notify"`            // channel names
+	GroupBy          []string `yaml:"group_by"`          // label names; alerts with equal values join one incident; empty: one incident per alert
+	GroupWait        Duration `yaml:"group_wait"`        // wait before the first page of a new incident; default 30s, 0 to 1h
+	EscalationPolicy string   `yaml:"escalation_policy"` // name of the escalation policy that pages people for its incidents; optional
+	Team             string   `yaml:"team"`              // name of the team that owns it; optional
 }
 
 // Integration is a way in for alerts: an endpoint type, a secret key, and

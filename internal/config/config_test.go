@@ -129,6 +129,20 @@ func TestExampleConfig(t *testing.T) {
 		!s.EndsAtTime.Equal(time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("silence = %+v", s)
 	}
+	if len(cfg.Users) != 3 || len(cfg.Teams) != 1 || len(cfg.Schedules) != 1 || len(cfg.EscalationPolicies) != 1 ||
+		len(cfg.Users[0].Contacts) != 3 || len(cfg.Users[1].Contacts) != 4 || !cfg.Users[2].Bot {
+		t.Fatalf("got %d users, %d teams, %d schedules, %d policies", len(cfg.Users), len(cfg.Teams), len(cfg.Schedules), len(cfg.EscalationPolicies))
+	}
+	if c := cfg.Schedules[0].Compiled; c == nil || len(c.Layers) != 2 || len(c.Layers[1].Restrictions) != 1 || len(c.Overrides) != 1 {
+		t.Errorf("compiled schedule = %+v", c)
+	}
+	if p := cfg.EscalationPolicies[0]; p.Repeat != 2 || len(p.Levels) != 2 || p.Levels[1].Timeout.D() != 10*time.Minute ||
+		cfg.Services[0].EscalationPolicy != "default" || cfg.Services[0].Team != "payments-team" {
+		t.Errorf("policy = %+v, service = %+v", p, cfg.Services[0])
+	}
+	if cfg.OnCall.GapHorizon.D() != 7*24*time.Hour || cfg.OnCall.GapCheckEvery.D() != time.Hour || len(cfg.LinksSecret) < 32 {
+		t.Errorf("oncall = %+v", cfg.OnCall)
+	}
 }
 
 func TestRouting(t *testing.T) {
@@ -580,6 +594,12 @@ func TestNeverPanics(t *testing.T) {
 		"silences: [{cron: '@daily'}, {name: x, ends_at: 5}, {name: y, duration: 0}]",
 		"services: [{name: a, group_wait: [1]}, {name: b, group_wait: 0x10}, {name: c, group_wait: -0}]",
 		"inhibit_rules: [{}, [], {equal: [~]}]",
+		"users: [{name: a, contacts: [{}, [], {type: webhook, to: x}, {type: ntfy, to: '%zz'}]}, {name: a, tz: ''}]",
+		"schedules: [{name: s, tz: UTC, rotations: [{participants: [x], start: 2026-01-05, length: 1w, handoff: 'Fri 9:00', restrictions: [{days: [x], from: '', to: 24:00}]}]}]",
+		"schedules: [{rotations: [[]], overrides: [{}, {from: x, to: y}]}]",
+		"escalation_policies: [{levels: [{targets: ['user:', 'schedule:x', ':', 'user:a']}, {}, []], repeat: -1}]",
+		"users: [{name: a}]\nschedules: [{name: s, tz: UTC, rotations: [{participants: [a], start: '2199-12-31', length: 8784h}]}]\nescalation_policies: [{name: p, levels: [{targets: ['schedule:s']}]}]",
+		"oncall: {gap_horizon: 0, gap_check_every: [1]}\nlinks_secret: [x]",
 	}
 	for _, in := range inputs {
 		cfg, err := Parse("p.yaml", []byte(in))
@@ -687,6 +707,7 @@ func checkInvariants(t testing.TB, cfg *Config) {
 		t.Errorf("watchdog %+v", cfg.Watchdog)
 	}
 	checkAlertingInvariants(t, cfg, channels)
+	checkOnCallInvariants(t, cfg, channels)
 	for _, w := range cfg.Warnings {
 		if !strings.HasPrefix(w, cfg.File+":") {
 			t.Errorf("warning %q does not start with the file name", w)

@@ -3,6 +3,7 @@ package config
 import (
 	"maps"
 	"net/url"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -17,12 +18,25 @@ var secretHeaderWords = []string{"auth", "token", "secret", "key", "cookie", "pa
 
 // Redacted returns the config as YAML with every secret printed as
 // <secret>: channel secrets, the plain ping key, plain integration keys,
-// passwords in URLs and the values of headers whose names suggest
-// credentials. Hashes are shown.
+// the links secret, passwords in URLs and the values of headers whose
+// names suggest credentials. Hashes are shown.
 func (c *Config) Redacted() string {
 	r := *c
 	if r.PingKey != "" {
 		r.PingKey = secretMark
+	}
+	if r.LinksSecret != "" {
+		r.LinksSecret = secretMark
+	}
+	r.Users = make([]User, len(c.Users))
+	for i, u := range c.Users {
+		u.Contacts = slices.Clone(u.Contacts)
+		for j := range u.Contacts {
+			if ct := &u.Contacts[j]; strings.Contains(ct.To, "://") {
+				ct.To = redactURL(ct.To)
+			}
+		}
+		r.Users[i] = u
 	}
 	r.SelfHeartbeat.URL = redactURL(r.SelfHeartbeat.URL)
 	r.Channels = make([]Channel, len(c.Channels))

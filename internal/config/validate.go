@@ -67,6 +67,7 @@ func (d *decoder) validate(cfg *Config) {
 	d.validateChecks(cfg, channels)
 	d.validateNotify("operator.notify", cfg.Operator.Notify, channels)
 	d.validateAlerting(cfg, channels)
+	d.validateOnCall(cfg, channels)
 
 	sh := &cfg.SelfHeartbeat
 	d.duration("self_heartbeat.every", &sh.Every, DefaultSelfHeartbeatEvery)
@@ -455,9 +456,20 @@ func (d *decoder) validateTZ(p, tz string, hasCron bool) {
 	}
 	if !hasCron {
 		d.fieldErrorf(p, "only allowed with cron")
-	} else if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
-		d.fieldErrorf(p, "unknown time zone %s; use an IANA name like Europe/Paris or UTC", quote(tz))
+	} else {
+		d.loadTZ(p, tz)
 	}
+}
+
+// loadTZ loads the IANA time zone tz named at p, or reports it and
+// returns nil. "Local" is refused: it would depend on the server.
+func (d *decoder) loadTZ(p, tz string) *time.Location {
+	loc, err := time.LoadLocation(tz)
+	if err != nil || tz == "Local" || tz == "" {
+		d.fieldErrorf(p, "unknown time zone %s; use an IANA name like Europe/Paris or UTC", quote(tz))
+		return nil
+	}
+	return loc
 }
 
 // validateNotify checks that every name in list is a defined channel;
@@ -580,11 +592,19 @@ func validHeaderValue(s string) bool {
 	return true
 }
 
-func definedList(channels map[string]bool) string {
-	if len(channels) == 0 {
+// maxDefinedListed is how many names definedList shows at most.
+const maxDefinedListed = 20
+
+// definedList lists the names of m, sorted, for "unknown ..." errors.
+func definedList[V any](m map[string]V) string {
+	if len(m) == 0 {
 		return "none"
 	}
-	return strings.Join(slices.Sorted(maps.Keys(channels)), ", ")
+	names := slices.Sorted(maps.Keys(m))
+	if len(names) > maxDefinedListed {
+		return fmt.Sprintf("%s and %d more", strings.Join(names[:maxDefinedListed], ", "), len(names)-maxDefinedListed)
+	}
+	return strings.Join(names, ", ")
 }
 
 var labelRE = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
