@@ -46,7 +46,7 @@ func newFixture(t *testing.T, policy *Policy) *fixture {
 // deliver applies one delivery the way Run does, synchronously.
 func (f *fixture) deliver(integration, service string, alerts ...tocsin.Alert) Outcome {
 	f.t.Helper()
-	r := &pending{d: Delivery{Integration: integration, Service: service, Alerts: alerts}, done: make(chan struct{})}
+	r := newPending(Delivery{Integration: integration, Service: service, Alerts: alerts})
 	f.p.commit(f.ctx, []*pending{r})
 	if r.err != nil {
 		f.t.Fatal(r.err)
@@ -677,4 +677,25 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// TestOneDeliveryNeverLowersPriority: within one delivery, a repeat that
+// raises the incident to P1 followed by a new error alert must leave P1.
+func TestOneDeliveryNeverLowersPriority(t *testing.T) {
+	f := newFixture(t, payments(time.Minute))
+	a1 := firing("k1", "api-1 slow", "alertname", "Slow", "cluster", "eu-1")
+	f.deliver("am", "payments", a1)
+	crit := a1
+	crit.Severity = "critical"
+	f.deliver("am", "payments",
+		firing("k2", "api-2 slow", "alertname", "Slow", "cluster", "eu-1"),
+		crit,
+		firing("k3", "api-3 slow", "alertname", "Slow", "cluster", "eu-1", "severity", "error"))
+	in := f.incidents()[0]
+	if in.Priority != tocsin.P1 {
+		t.Fatalf("priority %s, want P1", in.Priority)
+	}
+	if in.PageAt.IsZero() || in.Paged {
+		t.Fatalf("paging fields changed: %+v", in)
+	}
 }

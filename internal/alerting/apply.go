@@ -35,17 +35,104 @@ type work struct {
 	sources     []*store.AlertRef
 	sourcesByID map[int64]*store.AlertRef
 	depth       int // nesting of released alerts taken again, bounded
+
+	cache    map[cacheKey]cached // the processor's, as of the last commit; read only
+	touched  map[cacheKey]cached // what this transaction stored
+	incidents map[int64]*tocsin.Incident // incidents read in this transaction, by id
+	joins    map[int64][]*tocsin.AlertRecord // alerts that joined open incidents, noted at the end
+	joinIDs  []int64                         // the incidents of joins, in order
+	groups   map[groupRef]*tocsin.Incident   // open incidents of groups, looked up in this transaction
+	current  delivered                       // the alert of a delivery being applied
+}
+
+// delivered is what the sender's goroutine prepared for the alert being
+// applied: its content hash and JSON columns. Records made from that
+// alert (record, refresh) have exactly its content, so save uses them.
+type delivered struct {
+	key  cacheKey
+	hash uint64
+	enc  *store.AlertJSON
+}
+
+type groupRef struct{ service, key string }
+
+// The transaction keeps one copy of each incident it reads, so that a
+// change made through one path (a priority raised) is seen by the next
+// (an alert joining): two copies saved in turn would undo each other.
+// Changes made by package incident, which reads its own copy, are followed
+// by forget.
+
+// openIncident returns the open incident of a group, or nil.
+func (w *work) openIncident(service, key string) (*tocsin.Incident, error) {
+	ref := groupRef{service, key}
+	if in, ok := w.groups[ref]; ok {
+		return in, nil
+	}
+	in, err := w.tx.OpenIncidentForGroup(w.ctx, service, key)
+	if err != nil {
+		return nil, err
+	}
+	if in != nil {
+		if known, ok := w.incidents[in.ID]; ok {
+			in = known
+		}
+	}
+	w.keep(in, ref)
+	return in, nil
+}
+
+// incident returns an incident by id.
+func (w *work) incident(id int64) (*tocsin.Incident, error) {
+	if in, ok := w.incidents[id]; ok {
+		return in, nil
+	}
+	in, err := w.tx.IncidentByID(w.ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	w.keep(in, groupRef{})
+	return in, nil
+}
+
+// keep records in (nil: the group has no open incident).
+func (w *work) keep(in *tocsin.Incident, ref groupRef) {
+	if w.groups == nil {
+		w.groups, w.incidents = map[groupRef]*tocsin.Incident{}, map[int64]*tocsin.Incident{}
+	}
+	if in != nil {
+		w.incidents[in.ID] = in
+		if in.GroupKey != "" && in.Status != tocsin.IncidentResolved {
+			ref = groupRef{in.Service, in.GroupKey}
+		}
+	}
+	if ref != (groupRef{}) {
+		w.groups[ref] = in
+	}
+}
+
+// forget drops an incident changed behind the transaction's copy.
+func (w *work) forget(in *tocsin.Incident) {
+	delete(w.incidents, in.ID)
+	delete(w.groups, groupRef{in.Service, in.GroupKey})
 }
 
 // maxDepth bounds chains of alerts released by alerts that became
 // inhibited; past it an alert stays held until the next change.
 const maxDepth = 8
 
-// save stores a and keeps the inhibition sources current.
+// save stores a and keeps the inhibition sources and the cache current.
 func (w *work) save(a *tocsin.AlertRecord) error {
-	if err := w.tx.SaveAlert(w.ctx, a); err != nil {
+	k := cacheKey{a.Integration, a.Key}
+	var err error
+	if k == w.current.key && w.current.enc != nil {
+		err = w.tx.SaveEncodedAlert(w.ctx, a, *w.current.enc)
+	} else {
+		err = w.tx.SaveAlert(w.ctx, a)
+	}
+	if err != nil {
 		return err
 	}
+	w.remember(a)
 	if w.sourcesByID == nil {
 		return nil
 	}
@@ -68,8 +155,11 @@ func (w *work) save(a *tocsin.AlertRecord) error {
 	return nil
 }
 
-// apply takes one alert of a delivery.
-func (w *work) apply(d Delivery, a *tocsin.Alert) error {
+// apply takes one alert of a delivery; hash is contentHash(a).
+func (w *work) apply(d Delivery, a *tocsin.Alert, hash uint64) error {
+	if done, err := w.unchanged(d, a, hash); done || err != nil {
+		return err
+	}
 	old, err := w.tx.AlertByKey(w.ctx, d.Integration, a.Key)
 	if err != nil {
 		return err
@@ -113,6 +203,42 @@ func (w *work) apply(d Delivery, a *tocsin.Alert) error {
 	return fmt.Errorf("alert %q: unknown status %q", a.Key, a.Status)
 }
 
+// unchanged takes the commonest delivery of all, a repeat that changes
+// nothing (Alertmanager repeats every group on group_interval), from the
+// cache: no row is read, one is touched. It reports whether it did.
+func (w *work) unchanged(d Delivery, a *tocsin.Alert, hash uint64) (bool, error) {
+	k := cacheKey{d.Integration, a.Key}
+	c, ok := w.touched[k]
+	if !ok {
+		if c, ok = w.cache[k]; !ok {
+			return false, nil
+		}
+	}
+	if c.hash != hash || a.Status == tocsin.AlertAcknowledged ||
+		(a.Status == tocsin.AlertResolved) != (c.status == tocsin.AlertResolved) {
+		return false, nil
+	}
+	if a.Status == tocsin.AlertFiring && c.suppressed == "" && c.incidentID != 0 {
+		// A firing alert whose incident a person resolved fires anew: that
+		// takes the full path.
+		st, err := w.incidentStatus(c.incidentID)
+		if err != nil || st == tocsin.IncidentResolved {
+			return false, err
+		}
+	}
+	w.out.Updated++
+	return true, w.tx.TouchAlert(w.ctx, c.id, w.now)
+}
+
+// incidentStatus reads an incident's status once per transaction.
+func (w *work) incidentStatus(id int64) (tocsin.IncidentStatus, error) {
+	in, err := w.incident(id)
+	if err != nil {
+		return "", err
+	}
+	return in.Status, nil
+}
+
 // repeat takes a repeated delivery of a firing alert: it keeps its
 // service, group and incident, and only its content is refreshed. If a
 // person resolved its incident while it still fires, it fires anew; if it
@@ -123,7 +249,7 @@ func (w *work) repeat(old *tocsin.AlertRecord, a *tocsin.Alert) error {
 	if old.Suppressed != "" || old.IncidentID == 0 {
 		return w.save(old)
 	}
-	in, err := w.tx.IncidentByID(w.ctx, old.IncidentID)
+	in, err := w.incident(old.IncidentID)
 	if err != nil {
 		return err
 	}
@@ -186,10 +312,11 @@ func (w *work) acknowledge(d Delivery, a *tocsin.AlertRecord) error {
 	if a.IncidentID == 0 || a.Suppressed != "" {
 		return nil
 	}
-	in, err := w.tx.IncidentByID(w.ctx, a.IncidentID)
+	in, err := w.incident(a.IncidentID)
 	if err != nil || in.Status != tocsin.IncidentTriggered {
 		return err
 	}
+	w.forget(in)
 	if _, err := incident.Acknowledge(w.ctx, w.tx, w.env, in.ID, "integration "+d.Integration, w.now); err != nil {
 		return err
 	}
@@ -222,7 +349,7 @@ func (w *work) fire(a *tocsin.AlertRecord, why string) error {
 		svc = Service{Name: a.Service}
 	}
 	a.GroupKey = GroupKey(svc, a)
-	in, err := w.tx.OpenIncidentForGroup(w.ctx, svc.Name, a.GroupKey)
+	in, err := w.openIncident(svc.Name, a.GroupKey)
 	if err != nil {
 		return err
 	}
@@ -231,9 +358,13 @@ func (w *work) fire(a *tocsin.AlertRecord, why string) error {
 		if err := w.save(a); err != nil {
 			return err
 		}
-		if err := incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelineAlertFiring,
-			"Alert joined the incident: "+a.Summary+because(why), alertData(a)); err != nil {
-			return err
+		if why != "" {
+			if err := incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelineAlertFiring,
+				"Alert joined the incident: "+a.Summary+because(why), alertData(a)); err != nil {
+				return err
+			}
+		} else {
+			w.join(in.ID, a)
 		}
 		return w.raisePriority(in, a)
 	}
@@ -250,6 +381,7 @@ func (w *work) fire(a *tocsin.AlertRecord, why string) error {
 	if err := incident.OpenForAlerts(w.ctx, w.tx, in, w.now, msg, alertData(a)); err != nil {
 		return err
 	}
+	w.keep(in, groupRef{})
 	a.IncidentID = in.ID
 	if err := w.save(a); err != nil {
 		return err
@@ -260,6 +392,49 @@ func (w *work) fire(a *tocsin.AlertRecord, why string) error {
 	if w.nextPage.IsZero() || in.PageAt.Before(w.nextPage) {
 		w.nextPage = in.PageAt
 	}
+	return nil
+}
+
+// join notes that a joined incident id; the notes of one transaction are
+// written together by flushJoins, one entry per incident, so that a burst
+// of a hundred alerts is one line on the timeline, not a hundred.
+func (w *work) join(id int64, a *tocsin.AlertRecord) {
+	if w.joins == nil {
+		w.joins = map[int64][]*tocsin.AlertRecord{}
+	}
+	if _, ok := w.joins[id]; !ok {
+		w.joinIDs = append(w.joinIDs, id)
+	}
+	w.joins[id] = append(w.joins[id], a)
+}
+
+// maxListed bounds the alerts one timeline entry names.
+const maxListed = 20
+
+// flushJoins writes the join notes of the transaction.
+func (w *work) flushJoins() error {
+	for _, id := range w.joinIDs {
+		alerts := w.joins[id]
+		msg := "Alert joined the incident: " + alerts[0].Summary
+		var data any = alertData(alerts[0])
+		if len(alerts) > 1 {
+			var names []string
+			list := make([]map[string]any, 0, min(len(alerts), maxListed))
+			for _, a := range alerts[:min(len(alerts), maxListed)] {
+				names = append(names, a.Summary)
+				list = append(list, alertData(a))
+			}
+			msg = fmt.Sprintf("%d alerts joined the incident: %s", len(alerts), strings.Join(names, "; "))
+			if len(alerts) > maxListed {
+				msg += "; ..."
+			}
+			data = map[string]any{"alerts": list, "count": len(alerts)}
+		}
+		if err := incident.Note(w.ctx, w.tx, id, w.now, tocsin.TimelineAlertFiring, msg, data); err != nil {
+			return err
+		}
+	}
+	w.joins, w.joinIDs = nil, nil
 	return nil
 }
 
@@ -344,7 +519,7 @@ func (w *work) resolved(a *tocsin.AlertRecord) error {
 	if a.IncidentID == 0 {
 		return nil
 	}
-	in, err := w.tx.IncidentByID(w.ctx, a.IncidentID)
+	in, err := w.incident(a.IncidentID)
 	if err != nil || in.Status == tocsin.IncidentResolved {
 		return err
 	}
@@ -372,6 +547,7 @@ func (w *work) resolveIfQuiet(in *tocsin.Incident) error {
 			return nil
 		}
 	}
+	w.forget(in)
 	if !in.Paged {
 		return incident.ResolveUnpaged(w.ctx, w.tx, in, w.now, "every alert of the group resolved")
 	}
@@ -416,6 +592,11 @@ func (w *work) recheckInhibited() error {
 // looking again at each alert first: a silence made, or a cause that fired,
 // during the wait keeps its alerts from paging.
 func (w *work) page(in *tocsin.Incident) error {
+	if known, ok := w.incidents[in.ID]; ok {
+		in = known
+	} else {
+		w.keep(in, groupRef{})
+	}
 	members, err := w.tx.AlertsOfIncident(w.ctx, in.ID)
 	if err != nil {
 		return err
@@ -457,6 +638,7 @@ func (w *work) page(in *tocsin.Incident) error {
 		firing = append(firing, m)
 	}
 	if len(firing) == 0 {
+		w.forget(in)
 		return incident.ResolveUnpaged(w.ctx, w.tx, in, w.now,
 			"no alert of the group was firing and unsuppressed when group_wait ended")
 	}

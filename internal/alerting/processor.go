@@ -49,7 +49,9 @@ type Processor struct {
 	wake          chan struct{}
 	silences      atomic.Pointer[silenceSet]
 	policyChanged atomic.Bool
-	nextPage      time.Time // only Run's goroutine touches it
+	// Only Run's goroutine touches these.
+	nextPage time.Time
+	cache    map[cacheKey]cached
 }
 
 // Limits of one tick's work, so that a backlog cannot hold the single
@@ -60,8 +62,10 @@ const (
 )
 
 type pending struct {
-	d    Delivery
-	out  Outcome
+	d       Delivery
+	hashes  []uint64          // of each alert's content, computed by the sender's goroutine
+	encoded []store.AlertJSON // each alert's JSON columns, likewise; nil if encoding failed
+	out    Outcome
 	err  error
 	done chan struct{}
 }
@@ -72,9 +76,26 @@ func New(db *store.DB, clk clock.Clock, env func() incident.Env, policy func() *
 		beat = func() {}
 	}
 	p := &Processor{db: db, clock: clk, env: env, policy: policy, log: log, beat: beat,
-		reqs: make(chan *pending, 4*maxBatch), wake: make(chan struct{}, 1)}
+		reqs: make(chan *pending, 4*maxBatch), wake: make(chan struct{}, 1), cache: map[cacheKey]cached{}}
 	p.silences.Store(newSilenceSet(nil))
 	return p
+}
+
+// newPending readies a delivery for Run; hashing happens here, on the
+// sender's goroutine, not on the single writer's.
+func newPending(d Delivery) *pending {
+	r := &pending{d: d, done: make(chan struct{}), hashes: make([]uint64, len(d.Alerts)),
+		encoded: make([]store.AlertJSON, len(d.Alerts))}
+	for i := range d.Alerts {
+		r.hashes[i] = contentHash(&d.Alerts[i])
+		enc, err := store.EncodeAlert(&d.Alerts[i])
+		if err != nil {
+			r.encoded = nil // the writer encodes, and reports the error
+		} else if r.encoded != nil {
+			r.encoded[i] = enc
+		}
+	}
+	return r
 }
 
 // ErrStopped is returned for deliveries that arrive while the processor stops.
@@ -82,7 +103,7 @@ var ErrStopped = errors.New("alert processor stopped")
 
 // Ingest applies a delivery and returns once it is committed.
 func (p *Processor) Ingest(ctx context.Context, d Delivery) (Outcome, error) {
-	r := &pending{d: d, done: make(chan struct{})}
+	r := newPending(d)
 	select {
 	case p.reqs <- r:
 	case <-ctx.Done():
@@ -213,9 +234,14 @@ func (p *Processor) write(ctx context.Context, fn func(w *work) error) (*work, e
 	defer cancel()
 	var w *work
 	err := p.db.Write(wctx, func(tx *store.Tx) error {
-		w = &work{ctx: wctx, tx: tx, now: p.clock.Now(), env: p.env(), policy: p.policy(), silences: p.silences.Load()}
-		return fn(w)
+		w = &work{ctx: wctx, tx: tx, now: p.clock.Now(), env: p.env(), policy: p.policy(), silences: p.silences.Load(),
+			cache: p.cache}
+		if err := fn(w); err != nil {
+			return err
+		}
+		return w.flushJoins()
 	})
+	p.settle(w, err == nil)
 	if err != nil {
 		return nil, err
 	}
@@ -234,10 +260,15 @@ func (p *Processor) commit(ctx context.Context, batch []*pending) {
 		for _, r := range batch {
 			w.out = Outcome{}
 			for i := range r.d.Alerts {
-				if err := w.apply(r.d, &r.d.Alerts[i]); err != nil {
+				w.current = delivered{key: cacheKey{r.d.Integration, r.d.Alerts[i].Key}, hash: r.hashes[i]}
+				if r.encoded != nil {
+					w.current.enc = &r.encoded[i]
+				}
+				if err := w.apply(r.d, &r.d.Alerts[i], r.hashes[i]); err != nil {
 					return err
 				}
 			}
+			w.current = delivered{}
 			r.out = w.out
 		}
 		return nil

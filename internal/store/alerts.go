@@ -32,6 +32,7 @@ var (
 		source = $6, severity = $7, labels = $8, annotations = $9, starts_at = $10, ends_at = $11, generator_url = $12,
 		links = $13, images = $14, details = $15, first_seen_at = $16, last_seen_at = $17, deliveries = $18, group_key = $19,
 		incident_id = $20, suppressed = $21, suppressor_id = $22 WHERE id = $23`
+	touchAlertSQL = "UPDATE alerts SET last_seen_at = $1, deliveries = deliveries + 1 WHERE id = $2"
 	// The repeated "group_key <> ''" lets SQLite use the partial unique index.
 	openIncidentForGroupSQL = "SELECT " + incidentColumns +
 		" FROM incidents WHERE service = $1 AND group_key = $2 AND group_key <> '' AND status <> 'resolved'"
@@ -94,14 +95,34 @@ func (tx *Tx) AlertByID(ctx context.Context, id int64) (*tocsin.AlertRecord, err
 
 // SaveAlert inserts a (ID zero) or writes it whole, setting a.ID.
 func (tx *Tx) SaveAlert(ctx context.Context, a *tocsin.AlertRecord) error {
+	enc, err := EncodeAlert(&a.Alert)
+	if err != nil {
+		return err
+	}
+	return tx.SaveEncodedAlert(ctx, a, enc)
+}
+
+// AlertJSON is the JSON columns of an alert, encoded ahead of the write
+// transaction.
+type AlertJSON struct{ Labels, Annotations, Links, Images string }
+
+// EncodeAlert encodes the JSON columns of a.
+func EncodeAlert(a *tocsin.Alert) (AlertJSON, error) {
 	var texts [4]string
 	for i, v := range []any{nonNilMap(a.Labels), nonNilMap(a.Annotations), nonNilLinks(a.Links), nonNilLinks(a.Images)} {
 		b, err := json.Marshal(v)
 		if err != nil {
-			return fmt.Errorf("encode alert: %w", err)
+			return AlertJSON{}, fmt.Errorf("encode alert: %w", err)
 		}
 		texts[i] = string(b)
 	}
+	return AlertJSON{texts[0], texts[1], texts[2], texts[3]}, nil
+}
+
+// SaveEncodedAlert is SaveAlert with the JSON columns given: they must be
+// EncodeAlert of a's content.
+func (tx *Tx) SaveEncodedAlert(ctx context.Context, a *tocsin.AlertRecord, enc AlertJSON) error {
+	texts := [4]string{enc.Labels, enc.Annotations, enc.Links, enc.Images}
 	var incident any
 	if a.IncidentID != 0 {
 		incident = a.IncidentID
@@ -117,6 +138,14 @@ func (tx *Tx) SaveAlert(ctx context.Context, a *tocsin.AlertRecord) error {
 	}
 	if _, err := tx.exec(ctx, updateAlertSQL, append(args, a.ID)...); err != nil {
 		return fmt.Errorf("update alert: %w", err)
+	}
+	return nil
+}
+
+// TouchAlert records a repeated delivery that changes nothing else.
+func (tx *Tx) TouchAlert(ctx context.Context, id int64, at time.Time) error {
+	if _, err := tx.exec(ctx, touchAlertSQL, ms(at), id); err != nil {
+		return fmt.Errorf("touch alert: %w", err)
 	}
 	return nil
 }

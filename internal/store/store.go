@@ -56,7 +56,7 @@ type DB struct {
 
 // preparedQueries are the statements Open prepares for write transactions.
 var preparedQueries = []string{alertByKeySQL, alertByIDSQL, alertsOfIncidentSQL, alertsSuppressedBySQL, insertAlertSQL,
-	updateAlertSQL, openIncidentForGroupSQL, incidentByIDSQL, createIncidentSQL, saveIncidentSQL, appendTimelineSQL}
+	updateAlertSQL, touchAlertSQL, openIncidentForGroupSQL, incidentByIDSQL, createIncidentSQL, saveIncidentSQL, appendTimelineSQL}
 
 // Options configure Open.
 type Options struct {
