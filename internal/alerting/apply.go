@@ -36,13 +36,13 @@ type work struct {
 	sourcesByID map[int64]*store.AlertRef
 	depth       int // nesting of released alerts taken again, bounded
 
-	cache    map[cacheKey]cached // the processor's, as of the last commit; read only
-	touched  map[cacheKey]cached // what this transaction stored
-	incidents map[int64]*tocsin.Incident // incidents read in this transaction, by id
-	joins    map[int64][]*tocsin.AlertRecord // alerts that joined open incidents, noted at the end
-	joinIDs  []int64                         // the incidents of joins, in order
-	groups   map[groupRef]*tocsin.Incident   // open incidents of groups, looked up in this transaction
-	current  delivered                       // the alert of a delivery being applied
+	cache     map[cacheKey]cached             // the processor's, as of the last commit; read only
+	touched   map[cacheKey]cached             // what this transaction stored
+	incidents map[int64]*tocsin.Incident      // incidents read in this transaction, by id
+	joins     map[int64][]*tocsin.AlertRecord // alerts that joined open incidents, noted at the end
+	joinIDs   []int64                         // the incidents of joins, in order
+	groups    map[groupRef]*tocsin.Incident   // open incidents of groups, looked up in this transaction
+	current   delivered                       // the alert of a delivery being applied
 }
 
 // delivered is what the sender's goroutine prepared for the alert being

@@ -65,9 +65,9 @@ type pending struct {
 	d       Delivery
 	hashes  []uint64          // of each alert's content, computed by the sender's goroutine
 	encoded []store.AlertJSON // each alert's JSON columns, likewise; nil if encoding failed
-	out    Outcome
-	err  error
-	done chan struct{}
+	out     Outcome
+	err     error
+	done    chan struct{}
 }
 
 // New makes a processor; Load reads its silences, Run must run for Ingest to return.
