@@ -229,7 +229,8 @@ type AlertFilter struct {
 	Limit   int
 }
 
-// Alerts lists alerts, most recently seen first.
+// Alerts lists alerts, newest first. (Not by last delivery: an index on
+// it would be rewritten by every repeated delivery.)
 func (db *DB) Alerts(ctx context.Context, f AlertFilter) ([]*tocsin.AlertRecord, error) {
 	where := "1 = 1"
 	var args []any
@@ -243,7 +244,7 @@ func (db *DB) Alerts(ctx context.Context, f AlertFilter) ([]*tocsin.AlertRecord,
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	where += " ORDER BY last_seen_at DESC, id DESC LIMIT " + arg(f.Limit)
+	where += " ORDER BY id DESC LIMIT " + arg(f.Limit)
 	return queryAlerts(ctx, db.read, where, args...)
 }
 

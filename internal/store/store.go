@@ -331,18 +331,32 @@ func runTx(fn func(*Tx) error, tx *Tx) (err error) {
 
 // Tx is a write transaction.
 type Tx struct {
-	tx *sql.Tx
-	db *DB
+	tx    *sql.Tx
+	db    *DB
+	bound map[string]*sql.Stmt // statements bound to tx, closed with it
 }
 
 // stmt returns query bound to tx: the statement Open prepared for it, or
 // one prepared now for this transaction only. (Preparing on the writer pool
 // here would wait for the connection tx holds.)
 func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st, ok := tx.db.stmts[query]; ok {
-		return tx.tx.StmtContext(ctx, st), nil
+	if st, ok := tx.bound[query]; ok {
+		return st, nil
 	}
-	return tx.tx.PrepareContext(ctx, query)
+	var st *sql.Stmt
+	if shared, ok := tx.db.stmts[query]; ok {
+		st = tx.tx.StmtContext(ctx, shared)
+	} else {
+		var err error
+		if st, err = tx.tx.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+	}
+	if tx.bound == nil {
+		tx.bound = map[string]*sql.Stmt{}
+	}
+	tx.bound[query] = st
+	return st, nil
 }
 
 // queryRow runs a cached statement that returns one row.
@@ -351,7 +365,7 @@ func (tx *Tx) queryRow(ctx context.Context, query string, args ...any) rowScanne
 	if err != nil {
 		return errRow{err}
 	}
-	return closingRow{st.QueryRowContext(ctx, args...), st}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // query runs a cached statement that returns rows.
@@ -360,8 +374,6 @@ func (tx *Tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 	if err != nil {
 		return nil, err
 	}
-	// Closing a transaction's statement while its rows are open would
-	// end them; the transaction closes it when it ends.
 	return st.QueryContext(ctx, args...)
 }
 
@@ -371,23 +383,12 @@ func (tx *Tx) exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
 	return st.ExecContext(ctx, args...)
 }
 
 type errRow struct{ err error }
 
 func (r errRow) Scan(...any) error { return r.err }
-
-type closingRow struct {
-	row *sql.Row
-	st  *sql.Stmt
-}
-
-func (r closingRow) Scan(dest ...any) error {
-	defer r.st.Close()
-	return r.row.Scan(dest...)
-}
 
 // ms converts a time to stored Unix milliseconds; the zero time is 0.
 func ms(t time.Time) int64 {

@@ -29,7 +29,6 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_incident ON alerts (incident_id) WHERE incident_id IS NOT NULL;
 CREATE INDEX alerts_firing ON alerts (id) WHERE status <> 'resolved';
-CREATE INDEX alerts_last_seen ON alerts (last_seen_at, id);
 CREATE INDEX alerts_suppressor ON alerts (suppressed, suppressor_id) WHERE suppressed <> '';
 
 -- Silences and maintenance windows: fixed (starts_at..ends_at) or recurring
