@@ -43,6 +43,9 @@ type work struct {
 	joinIDs   []int64                         // the incidents of joins, in order
 	groups    map[groupRef]*tocsin.Incident   // open incidents of groups, looked up in this transaction
 	current   delivered                       // the alert of a delivery being applied
+	// known holds the stored alerts of the delivery being applied, read in
+	// one query (nil: not stored); save keeps it current.
+	known map[cacheKey]*tocsin.AlertRecord
 }
 
 // delivered is what the sender's goroutine prepared for the alert being
@@ -133,6 +136,9 @@ func (w *work) save(a *tocsin.AlertRecord) error {
 		return err
 	}
 	w.remember(a)
+	if _, ok := w.known[k]; ok {
+		w.known[k] = a
+	}
 	if w.sourcesByID == nil {
 		return nil
 	}
@@ -160,9 +166,12 @@ func (w *work) apply(d Delivery, a *tocsin.Alert, hash uint64) error {
 	if done, err := w.unchanged(d, a, hash); done || err != nil {
 		return err
 	}
-	old, err := w.tx.AlertByKey(w.ctx, d.Integration, a.Key)
-	if err != nil {
-		return err
+	old, ok := w.known[cacheKey{d.Integration, a.Key}]
+	if !ok {
+		var err error
+		if old, err = w.tx.AlertByKey(w.ctx, d.Integration, a.Key); err != nil {
+			return err
+		}
 	}
 	switch a.Status {
 	case tocsin.AlertAcknowledged:
@@ -201,6 +210,35 @@ func (w *work) apply(d Delivery, a *tocsin.Alert, hash uint64) error {
 		return w.resolved(old)
 	}
 	return fmt.Errorf("alert %q: unknown status %q", a.Key, a.Status)
+}
+
+// prefetch reads in one query the stored alerts of a delivery that the
+// cache cannot settle.
+func (w *work) prefetch(d Delivery, hashes []uint64) error {
+	w.known = nil
+	var keys []string
+	for i := range d.Alerts {
+		k := cacheKey{d.Integration, d.Alerts[i].Key}
+		c, ok := w.touched[k]
+		if !ok {
+			c, ok = w.cache[k]
+		}
+		if !ok || c.hash != hashes[i] {
+			keys = append(keys, d.Alerts[i].Key)
+		}
+	}
+	if len(keys) < 2 {
+		return nil
+	}
+	found, err := w.tx.AlertsByKeys(w.ctx, d.Integration, keys)
+	if err != nil {
+		return err
+	}
+	w.known = make(map[cacheKey]*tocsin.AlertRecord, len(keys))
+	for _, key := range keys {
+		w.known[cacheKey{d.Integration, key}] = found[key] // nil: not stored
+	}
+	return nil
 }
 
 // unchanged takes the commonest delivery of all, a repeat that changes

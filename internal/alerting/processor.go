@@ -259,6 +259,9 @@ func (p *Processor) commit(ctx context.Context, batch []*pending) {
 	w, err := p.write(ctx, func(w *work) error {
 		for _, r := range batch {
 			w.out = Outcome{}
+			if err := w.prefetch(r.d, r.hashes); err != nil {
+				return err
+			}
 			for i := range r.d.Alerts {
 				w.current = delivered{key: cacheKey{r.d.Integration, r.d.Alerts[i].Key}, hash: r.hashes[i]}
 				if r.encoded != nil {
@@ -268,7 +271,7 @@ func (p *Processor) commit(ctx context.Context, batch []*pending) {
 					return err
 				}
 			}
-			w.current = delivered{}
+			w.current, w.known = delivered{}, nil
 			r.out = w.out
 		}
 		return nil

@@ -19,6 +19,7 @@ const alertColumns = `id, integration, key, service, status, summary, source, se
 var (
 	alertByKeySQL       = "SELECT " + alertColumns + " FROM alerts WHERE integration = $1 AND key = $2"
 	alertByIDSQL        = "SELECT " + alertColumns + " FROM alerts WHERE id = $1"
+	alertsByKeysSQL     = "SELECT " + alertColumns + " FROM alerts WHERE integration = $1 AND key IN (SELECT value FROM json_each($2))"
 	alertsOfIncidentSQL = "SELECT " + alertColumns + " FROM alerts WHERE incident_id = $1 ORDER BY id"
 	// The repeated "suppressed <> ''" lets SQLite use the partial index.
 	alertsSuppressedBySQL = "SELECT " + alertColumns + ` FROM alerts
@@ -79,6 +80,25 @@ func (tx *Tx) AlertByKey(ctx context.Context, integration, key string) (*tocsin.
 		return nil, fmt.Errorf("get alert: %w", err)
 	}
 	return a, nil
+}
+
+// AlertsByKeys returns the stored alerts of an integration among keys, by
+// key; absent keys are absent from the map. One query for a delivery's
+// alerts instead of one each.
+func (tx *Tx) AlertsByKeys(ctx context.Context, integration string, keys []string) (map[string]*tocsin.AlertRecord, error) {
+	list, err := json.Marshal(keys)
+	if err != nil {
+		return nil, err
+	}
+	alerts, err := tx.alerts(ctx, alertsByKeysSQL, integration, string(list))
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]*tocsin.AlertRecord, len(alerts))
+	for _, a := range alerts {
+		out[a.Key] = a
+	}
+	return out, nil
 }
 
 // AlertByID returns an alert inside the transaction.

@@ -55,7 +55,7 @@ type DB struct {
 }
 
 // preparedQueries are the statements Open prepares for write transactions.
-var preparedQueries = []string{alertByKeySQL, alertByIDSQL, alertsOfIncidentSQL, alertsSuppressedBySQL, insertAlertSQL,
+var preparedQueries = []string{alertByKeySQL, alertsByKeysSQL, alertByIDSQL, alertsOfIncidentSQL, alertsSuppressedBySQL, insertAlertSQL,
 	updateAlertSQL, touchAlertSQL, openIncidentForGroupSQL, incidentByIDSQL, createIncidentSQL, saveIncidentSQL, appendTimelineSQL}
 
 // Options configure Open.
