@@ -322,6 +322,10 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 	for _, w := range cfg.Warnings {
 		a.log.Warn("config", "warning", w)
 	}
+	if len(cfg.EscalationPolicies) > 0 {
+		a.log.Warn("users, schedules and escalation policies are validated, but this build does not page through them yet: " +
+			"alert incidents go to their service's notify channels")
+	}
 	if len(st.tokens) == 0 {
 		a.log.Warn("no API tokens configured: the management API refuses every request (set api_tokens or TOCSIN_ADMIN_TOKEN)")
 	}
