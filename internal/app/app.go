@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -31,6 +32,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/labels"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/notify"
+	"github.com/tocsinhq/tocsin/internal/oncall"
 	"github.com/tocsinhq/tocsin/internal/outbox"
 	"github.com/tocsinhq/tocsin/internal/probe"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
@@ -82,6 +84,7 @@ type state struct {
 	pingKey  []byte
 	env      incident.Env
 	policy   *alerting.Policy
+	oncall   *web.OnCall
 	// integrations by the SHA-256 of their key
 	integrations map[[sha256.Size]byte]web.Integration
 }
@@ -180,7 +183,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Ping:   &ping.Handler{Recorder: a.recorder, Settings: a.pingSettings, Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
 		Tokens: func() []web.Token { return a.state.Load().tokens }, Env: a.env, Reload: a.Reload, Ready: a.ready,
 		Changed: a.engine.Schedule, Queued: a.dispatcher.Poke, Integration: a.integration, Alerts: a.alerts,
-		SilencesChanged: a.silencesChanged}
+		SilencesChanged: a.silencesChanged, OnCallConfig: func() *web.OnCall { return a.state.Load().oncall }}
 	a.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
@@ -373,6 +376,19 @@ func (a *App) derive(cfg *config.Config) (*state, error) {
 	var err error
 	if st.policy, err = alertPolicy(cfg); err != nil {
 		return nil, err
+	}
+	st.oncall = &web.OnCall{Schedules: map[string]*oncall.Schedule{}}
+	for _, sc := range cfg.Schedules {
+		st.oncall.Schedules[sc.Name] = sc.Compiled
+	}
+	for _, u := range cfg.Users {
+		st.oncall.Users = append(st.oncall.Users, u.Name)
+	}
+	if cfg.LinksSecret != "" {
+		// A key of its own for feeds, derived from the links secret.
+		m := hmac.New(sha256.New, []byte(cfg.LinksSecret))
+		m.Write([]byte("tocsin calendar feeds"))
+		st.oncall.FeedKey = m.Sum(nil)
 	}
 	st.integrations = map[[sha256.Size]byte]web.Integration{}
 	for _, in := range cfg.Integrations {

@@ -25,6 +25,11 @@ func (s *Server) routes() []route {
 		{"POST /ingest/generic/{key}", true, http.HandlerFunc(s.genericWebhook)},
 		{"POST /v2/enqueue", true, http.HandlerFunc(s.pagerdutyEnqueue)},
 
+		// Calendar feeds: the signed token in the URL is the credential,
+		// as calendar apps send no header.
+		{"GET /ical/schedules/{name}", true, http.HandlerFunc(s.scheduleFeed)},
+		{"GET /ical/users/{name}", true, http.HandlerFunc(s.userFeed)},
+
 		// Management API.
 		{"GET /api/v1/checks", false, http.HandlerFunc(s.listChecks)},
 		{"GET /api/v1/checks/{uuid}", false, http.HandlerFunc(s.getCheck)},
@@ -40,6 +45,10 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/silences", false, http.HandlerFunc(s.listSilences)},
 		{"POST /api/v1/silences", false, http.HandlerFunc(s.createSilence)},
 		{"DELETE /api/v1/silences/{id}", false, http.HandlerFunc(s.expireSilence)},
+		{"GET /api/v1/schedules", false, http.HandlerFunc(s.listSchedules)},
+		{"GET /api/v1/schedules/{name}/oncall", false, http.HandlerFunc(s.scheduleOnCall)},
+		{"GET /api/v1/schedules/{name}/shifts", false, http.HandlerFunc(s.scheduleShifts)},
+		{"GET /api/v1/users", false, http.HandlerFunc(s.listUsers)},
 		{"POST /api/v1/config/reload", false, http.HandlerFunc(s.reloadConfig)},
 	}
 }

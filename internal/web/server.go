@@ -51,6 +51,8 @@ type Server struct {
 	Alerts Alerts
 	// SilencesChanged is called after the API made or ended a silence.
 	SilencesChanged func(ctx context.Context) error
+	// OnCallConfig gives the on-call schedules and users; nil: none.
+	OnCallConfig func() *OnCall
 }
 
 // maxBody bounds every API request body.
