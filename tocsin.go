@@ -206,6 +206,15 @@ type Incident struct {
 	Priority string
 	PageAt   time.Time
 	Paged    bool
+
+	// Escalation through the service's policy: the policy, how many steps
+	// have been paged (step k is level k mod levels of round k / levels),
+	// when the next step pages unless acknowledged (zero: none), and the
+	// owning team.
+	EscalationPolicy string
+	EscalationStep   int
+	EscalateAt       time.Time
+	Team             string
 }
 
 // Timeline entry kinds.
@@ -225,6 +234,8 @@ const (
 	TimelineAlertResolved   = "alert.resolved"
 	TimelineAlertSuppressed = "alert.suppressed"
 	TimelinePriority        = "incident.priority_changed"
+	TimelineEscalation      = "escalation.step"
+	TimelineNobodyReachable = "escalation.nobody_reachable"
 )
 
 // TimelineEntry is one line of an incident's append-only history, with the

@@ -11,8 +11,10 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/labels"
+	"github.com/tocsinhq/tocsin/internal/oncall"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -697,5 +699,59 @@ func TestOneDeliveryNeverLowersPriority(t *testing.T) {
 	}
 	if in.PageAt.IsZero() || in.Paged {
 		t.Fatalf("paging fields changed: %+v", in)
+	}
+}
+
+// TestEscalationNobodyReachableAndExhaustion: a level whose schedule has
+// a hole and whose user is a bot reaches nobody, so the team's fallback is
+// paged at once with a loud timeline entry; after the last round the
+// escalation stops and says so.
+func TestEscalationNobodyReachableAndExhaustion(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	nights := &oncall.Schedule{Name: "nights", Loc: berlin, Layers: []oncall.Rotation{{Participants: []string{"ana"},
+		Start: oncall.Date{Year: 2026, Month: 1, Day: 1}, Length: 1, Unit: oncall.Days,
+		Restrictions: []oncall.Restriction{{From: oncall.HM(22, 0), To: oncall.HM(6, 0), Loc: berlin}}}}}
+	pol := payments(0)
+	pol.Services["payments"] = Service{Name: "payments", EscalationPolicy: "default", Team: "core"}
+	pol.Directory = &escalation.Directory{
+		Users: map[string]escalation.User{
+			"ana":     {Name: "ana", Contacts: []escalation.Contact{{Type: "webhook", To: "ana-hook"}}},
+			"ci-bot":  {Name: "ci-bot", Bot: true, Contacts: []escalation.Contact{{Type: "webhook", To: "bot-hook"}}},
+			"retired": {Name: "retired", Disabled: true},
+		},
+		Schedules: map[string]*oncall.Schedule{"nights": nights},
+		Policies: map[string]escalation.Policy{"default": {Name: "default", Repeat: 1, Levels: []escalation.Level{
+			{Targets: []string{"schedule:nights", "user:ci-bot"}, Timeout: 5 * time.Minute},
+			{Targets: []string{"user:retired"}, Timeout: 5 * time.Minute},
+		}}},
+		Teams:    map[string]escalation.Team{"core": {Name: "core", Fallback: []string{"core-pager"}}},
+		Fallback: []string{"operator"},
+	}
+	f := newFixture(t, pol) // t0 is 10:00 UTC, 11:00 in Berlin: the nights schedule has nobody
+	f.deliver("am", "payments", firing("k1", "checkout down", "alertname", "CheckoutDown", "severity", "critical"))
+	in := f.incident(f.incidents()[0].ID)
+	equal(t, "fallback paged at once", f.sent(in.ID), []string{"incident.triggered/core-pager"})
+	loud := ""
+	for _, e := range in.Timeline {
+		if e.Kind == tocsin.TimelineNobodyReachable {
+			loud = e.Message
+		}
+	}
+	for _, want := range []string{"NOBODY REACHABLE", "schedule nights: nobody on call now", "ci-bot: a bot account", "team core"} {
+		if !strings.Contains(loud, want) {
+			t.Fatalf("timeline entry %q lacks %q", loud, want)
+		}
+	}
+	// Level 2 (a disabled user), round 2 level 1, round 2 level 2, then the end.
+	for range 4 {
+		f.advance(5 * time.Minute)
+	}
+	in = f.incident(in.ID)
+	if !in.EscalateAt.IsZero() || in.EscalationStep != 4 {
+		t.Fatalf("escalation not over: step %d, next %v", in.EscalationStep, in.EscalateAt)
+	}
+	last := in.Timeline[len(in.Timeline)-1]
+	if !strings.Contains(last.Message, "nobody acknowledged; no further pages") {
+		t.Fatalf("last entry %q", last.Message)
 	}
 }

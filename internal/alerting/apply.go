@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
@@ -24,9 +25,10 @@ type work struct {
 	policy   *Policy
 	silences *silenceSet
 
-	out      Outcome
-	queued   bool      // notifications were queued
-	nextPage time.Time // the earliest first page this transaction scheduled
+	out          Outcome
+	queued       bool      // notifications were queued
+	nextPage     time.Time // the earliest first page this transaction scheduled
+	nextEscalate time.Time // the earliest escalation step it scheduled
 
 	// sources is every firing alert that matches the source matchers of an
 	// inhibition rule, loaded once per transaction when a rule needs it and
@@ -407,7 +409,7 @@ func (w *work) fire(a *tocsin.AlertRecord, why string) error {
 		return w.raisePriority(in, a)
 	}
 	in = &tocsin.Incident{Title: "[" + svc.Name + "] " + a.Summary, Service: svc.Name, GroupKey: a.GroupKey,
-		Priority: tocsin.PriorityOf(a.Severity), Notify: svc.Notify}
+		Priority: tocsin.PriorityOf(a.Severity), Notify: svc.Notify, EscalationPolicy: svc.EscalationPolicy, Team: svc.Team}
 	if svc.GroupWait > 0 {
 		in.PageAt = w.now.Add(svc.GroupWait)
 	}
@@ -689,7 +691,56 @@ func (w *work) page(in *tocsin.Incident) error {
 		reason += "; ..."
 	}
 	w.queued = true
-	return incident.Page(w.ctx, w.tx, w.env, in, w.now, reason, evidence(firing))
+	if in.EscalationPolicy == "" {
+		return incident.Page(w.ctx, w.tx, w.env, in, w.now, reason, evidence(firing))
+	}
+	// Channels of the service, if any, hear of it; people are paged
+	// through the escalation policy.
+	if len(in.Notify) > 0 {
+		if err := incident.Page(w.ctx, w.tx, w.env, in, w.now, reason, evidence(firing)); err != nil {
+			return err
+		}
+	} else {
+		in.PageAt, in.Paged = time.Time{}, true
+	}
+	return w.escalate(in, reason, evidence(firing))
+}
+
+// escalate pages the next step of in's escalation policy.
+func (w *work) escalate(in *tocsin.Incident, reason string, ev any) error {
+	dir := w.policy.Directory
+	if dir == nil {
+		dir = &escalation.Directory{}
+	}
+	if err := escalation.Step(w.ctx, w.tx, w.env, dir, in, w.now, reason, ev); err != nil {
+		return err
+	}
+	w.queued = true
+	if !in.EscalateAt.IsZero() && (w.nextEscalate.IsZero() || in.EscalateAt.Before(w.nextEscalate)) {
+		w.nextEscalate = in.EscalateAt
+	}
+	return nil
+}
+
+// escalateDue pages the next level of an incident nobody acknowledged in
+// time, with its firing alerts as evidence.
+func (w *work) escalateDue(in *tocsin.Incident) error {
+	if known, ok := w.incidents[in.ID]; ok {
+		in = known
+	} else {
+		w.keep(in, groupRef{})
+	}
+	members, err := w.tx.AlertsOfIncident(w.ctx, in.ID)
+	if err != nil {
+		return err
+	}
+	var firing []*tocsin.AlertRecord
+	for _, m := range members {
+		if m.Suppressed == "" && m.Status != tocsin.AlertResolved {
+			firing = append(firing, m)
+		}
+	}
+	return w.escalate(in, "not acknowledged in time", evidence(firing))
 }
 
 // EvidenceAlert is an alert as a page shows it.

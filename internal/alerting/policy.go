@@ -16,15 +16,18 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/cron"
+	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/labels"
 )
 
 // Service is where routed alerts go.
 type Service struct {
-	Name      string
-	Notify    []string // channels
-	GroupBy   []string // empty: every alert is its own incident
-	GroupWait time.Duration
+	Name             string
+	Notify           []string // channels
+	GroupBy          []string // empty: every alert is its own incident
+	GroupWait        time.Duration
+	EscalationPolicy string // people paged through it after the first page; "" for channels only
+	Team             string
 }
 
 // Route is a node of the routing tree.
@@ -45,9 +48,10 @@ type InhibitRule struct {
 // Policy is the routing, grouping and inhibition config, swapped whole on
 // reload.
 type Policy struct {
-	Services map[string]Service
-	Routes   []Route
-	Inhibit  []InhibitRule
+	Services  map[string]Service
+	Routes    []Route
+	Inhibit   []InhibitRule
+	Directory *escalation.Directory // users, schedules and policies; nil: none
 }
 
 // Route names the service an alert goes to: the first, deepest route of

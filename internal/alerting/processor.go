@@ -50,8 +50,9 @@ type Processor struct {
 	silences      atomic.Pointer[silenceSet]
 	policyChanged atomic.Bool
 	// Only Run's goroutine touches these.
-	nextPage time.Time
-	cache    map[cacheKey]cached
+	nextPage     time.Time
+	nextEscalate time.Time
+	cache        map[cacheKey]cached
 }
 
 // Limits of one tick's work, so that a backlog cannot hold the single
@@ -221,6 +222,9 @@ func (p *Processor) drain() {
 // silence window that may be holding alerts.
 func (p *Processor) nextWake() time.Time {
 	next := p.nextPage
+	if !p.nextEscalate.IsZero() && (next.IsZero() || p.nextEscalate.Before(next)) {
+		next = p.nextEscalate
+	}
 	if end := p.silences.Load().nextEnd(p.clock.Now()); !end.IsZero() && (next.IsZero() || end.Before(next)) {
 		next = end
 	}
@@ -250,6 +254,9 @@ func (p *Processor) write(ctx context.Context, fn func(w *work) error) (*work, e
 	}
 	if !w.nextPage.IsZero() && (p.nextPage.IsZero() || w.nextPage.Before(p.nextPage)) {
 		p.nextPage = w.nextPage
+	}
+	if !w.nextEscalate.IsZero() && (p.nextEscalate.IsZero() || w.nextEscalate.Before(p.nextEscalate)) {
+		p.nextEscalate = w.nextEscalate
 	}
 	return w, nil
 }
@@ -319,6 +326,16 @@ func (p *Processor) tick(ctx context.Context) {
 				return err
 			}
 		}
+		late, err := w.tx.IncidentsToEscalate(w.ctx, w.now, pagesPerTick)
+		if err != nil {
+			return err
+		}
+		more = more || len(late) == pagesPerTick
+		for _, in := range late {
+			if err := w.escalateDue(in); err != nil {
+				return err
+			}
+		}
 		ids, err := w.tx.SilencingIDs(w.ctx)
 		if err != nil {
 			return err
@@ -350,7 +367,7 @@ func (p *Processor) tick(ctx context.Context) {
 	})
 	if err != nil {
 		p.log.Error("alert timed work; retrying in 5s", "err", err)
-		p.nextPage = p.clock.Now().Add(5 * time.Second)
+		p.nextPage, p.nextEscalate = p.clock.Now().Add(5*time.Second), time.Time{}
 		if recheck {
 			p.policyChanged.Store(true)
 		}
@@ -368,6 +385,12 @@ func (p *Processor) tick(ctx context.Context) {
 		next = p.clock.Now().Add(5 * time.Second)
 	}
 	p.nextPage = next
+	esc, err := p.db.NextEscalateAt(ctx)
+	if err != nil {
+		p.log.Error("next escalation; retrying in 5s", "err", err)
+		esc = p.clock.Now().Add(5 * time.Second)
+	}
+	p.nextEscalate = esc
 }
 
 func (o *Outcome) add(b Outcome) {

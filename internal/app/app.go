@@ -26,10 +26,12 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/engine"
+	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/ingest/ping"
 	"github.com/tocsinhq/tocsin/internal/labels"
+	"github.com/tocsinhq/tocsin/internal/links"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/oncall"
@@ -183,7 +185,13 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Ping:   &ping.Handler{Recorder: a.recorder, Settings: a.pingSettings, Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
 		Tokens: func() []web.Token { return a.state.Load().tokens }, Env: a.env, Reload: a.Reload, Ready: a.ready,
 		Changed: a.engine.Schedule, Queued: a.dispatcher.Poke, Integration: a.integration, Alerts: a.alerts,
-		SilencesChanged: a.silencesChanged, OnCallConfig: func() *web.OnCall { return a.state.Load().oncall }}
+		SilencesChanged: a.silencesChanged, OnCallConfig: func() *web.OnCall { return a.state.Load().oncall },
+		LinksSecret: func() []byte {
+			if sec := a.state.Load().cfg.LinksSecret; sec != "" {
+				return []byte(sec)
+			}
+			return nil
+		}}
 	a.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
@@ -325,9 +333,13 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 	for _, w := range cfg.Warnings {
 		a.log.Warn("config", "warning", w)
 	}
-	if len(cfg.EscalationPolicies) > 0 {
-		a.log.Warn("users, schedules and escalation policies are validated, but this build does not page through them yet: " +
-			"alert incidents go to their service's notify channels")
+	for _, u := range cfg.Users {
+		for _, c := range u.Contacts {
+			if c.Type != "webhook" {
+				a.log.Warn("this build sends pages to webhook contacts only; other contact types are recorded as failed sends",
+					"user", u.Name, "type", c.Type)
+			}
+		}
 	}
 	if len(st.tokens) == 0 {
 		a.log.Warn("no API tokens configured: the management API refuses every request (set api_tokens or TOCSIN_ADMIN_TOKEN)")
@@ -377,6 +389,7 @@ func (a *App) derive(cfg *config.Config) (*state, error) {
 	if st.policy, err = alertPolicy(cfg); err != nil {
 		return nil, err
 	}
+	st.policy.Directory = directory(cfg, st.env.PublicURL)
 	st.oncall = &web.OnCall{Schedules: map[string]*oncall.Schedule{}}
 	for _, sc := range cfg.Schedules {
 		st.oncall.Schedules[sc.Name] = sc.Compiled
@@ -426,7 +439,8 @@ func (a *App) silencesChanged(ctx context.Context) error {
 func alertPolicy(cfg *config.Config) (*alerting.Policy, error) {
 	p := &alerting.Policy{Services: map[string]alerting.Service{}}
 	for _, s := range cfg.Services {
-		p.Services[s.Name] = alerting.Service{Name: s.Name, Notify: s.Notify, GroupBy: s.GroupBy, GroupWait: s.GroupWait.D()}
+		p.Services[s.Name] = alerting.Service{Name: s.Name, Notify: s.Notify, GroupBy: s.GroupBy, GroupWait: s.GroupWait.D(),
+			EscalationPolicy: s.EscalationPolicy, Team: s.Team}
 	}
 	var routes func([]config.Route) ([]alerting.Route, error)
 	routes = func(rs []config.Route) ([]alerting.Route, error) {
@@ -462,6 +476,46 @@ func alertPolicy(cfg *config.Config) (*alerting.Policy, error) {
 	return p, nil
 }
 
+// linkLifetime is how long the acknowledge and resolve links of a page work.
+const linkLifetime = 24 * time.Hour
+
+// directory builds the people, rotas and policies escalations page through.
+func directory(cfg *config.Config, publicURL string) *escalation.Directory {
+	d := &escalation.Directory{Users: map[string]escalation.User{}, Schedules: map[string]*oncall.Schedule{},
+		Policies: map[string]escalation.Policy{}, Teams: map[string]escalation.Team{}, Fallback: cfg.Operator.Notify}
+	for _, u := range cfg.Users {
+		eu := escalation.User{Name: u.Name, Disabled: u.Disabled, Bot: u.Bot}
+		for _, c := range u.Contacts {
+			eu.Contacts = append(eu.Contacts, escalation.Contact{Type: c.Type, To: c.To})
+		}
+		d.Users[u.Name] = eu
+	}
+	for _, sc := range cfg.Schedules {
+		d.Schedules[sc.Name] = sc.Compiled
+	}
+	for _, t := range cfg.Teams {
+		d.Teams[t.Name] = escalation.Team{Name: t.Name, Fallback: t.Fallback}
+	}
+	for _, p := range cfg.EscalationPolicies {
+		ep := escalation.Policy{Name: p.Name, Repeat: p.Repeat}
+		for _, l := range p.Levels {
+			ep.Levels = append(ep.Levels, escalation.Level{Targets: l.Targets, Timeout: l.Timeout.D()})
+		}
+		d.Policies[p.Name] = ep
+	}
+	if cfg.LinksSecret != "" {
+		secret := []byte(cfg.LinksSecret)
+		d.Links = func(id int64, user string, now time.Time) *incident.EventLinks {
+			claim := links.Claim{Incident: id, Recipient: user, Expires: now.Add(linkLifetime)}
+			claim.Action = links.Acknowledge
+			ack := publicURL + "/act/" + links.Sign(secret, claim)
+			claim.Action = links.Resolve
+			return &incident.EventLinks{Acknowledge: ack, Resolve: publicURL + "/act/" + links.Sign(secret, claim)}
+		}
+	}
+	return d
+}
+
 // configSilences turns the config's silences into stored form. A fixed
 // silence without starts_at is in force from the moment it is applied.
 func configSilences(cfg *config.Config) ([]tocsin.Silence, error) {
@@ -486,9 +540,28 @@ func (a *App) probeGuard() engine.GuardConfig {
 		Settle: g.Settle.D(), Confirm: g.Confirm.D(), Notify: cfg.Operator.Notify}
 }
 
+// channel resolves an outbox channel: a configured one, or a contact
+// method of a user (a webhook contact names a configured channel).
 func (a *App) channel(name string) (tocsin.Channel, bool) {
-	ch, ok := a.state.Load().channels[name]
-	return ch, ok
+	st := a.state.Load()
+	if ch, ok := st.channels[name]; ok {
+		return ch, true
+	}
+	user, i, ok := escalation.ParseContactChannel(name)
+	if !ok || st.policy.Directory == nil {
+		return tocsin.Channel{}, false
+	}
+	u, ok := st.policy.Directory.Users[user]
+	if !ok || i >= len(u.Contacts) {
+		return tocsin.Channel{}, false
+	}
+	c := u.Contacts[i]
+	if c.Type == "webhook" {
+		ch, ok := st.channels[c.To]
+		ch.Name = name
+		return ch, ok
+	}
+	return tocsin.Channel{Name: name, Type: c.Type, URL: c.To}, true
 }
 
 func (a *App) outboxConfig() outbox.Config {

@@ -36,6 +36,82 @@ type Event struct {
 	Priority       string        `json:"priority,omitempty"` // alert incidents: P1 (critical) to P4 (info)
 	Check          *EventCheck   `json:"check,omitempty"`
 	Evidence       any           `json:"evidence,omitempty"` // what decided it: the failing condition, recent results
+	// Pages to a person: who, why (the escalation level), and the signed
+	// links that acknowledge or resolve from the page itself.
+	Recipient  string           `json:"recipient,omitempty"`
+	Escalation *EventEscalation `json:"escalation,omitempty"`
+	Links      *EventLinks      `json:"links,omitempty"`
+}
+
+// EventEscalation says which step of a policy a page is.
+type EventEscalation struct {
+	Policy string `json:"policy"`
+	Level  int    `json:"level"` // from 1
+	Round  int    `json:"round"` // from 1
+	Why    string `json:"why"`   // why this person: "on call in schedule primary"
+}
+
+// EventLinks are signed, expiring links for the recipient of a page.
+type EventLinks struct {
+	Acknowledge string `json:"acknowledge,omitempty"`
+	Resolve     string `json:"resolve,omitempty"`
+}
+
+// Recipient is one way to reach one person for a page.
+type Recipient struct {
+	User    string
+	Channel string // the outbox channel
+	Via     string // how, for the timeline: "email ana@example.com"
+	Why     string // why this person
+}
+
+// PageRecipients queues one page per recipient for an escalation step,
+// each with its timeline entry saying who, how and why, and links made by
+// links (nil: none).
+func PageRecipients(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, now time.Time, esc EventEscalation,
+	reason string, evidence any, rs []Recipient, links func(user string) *EventLinks) error {
+	for _, r := range rs {
+		ev := Event{Event: tocsin.EventTriggered, OccurredAt: now.UTC().Truncate(time.Millisecond), Reason: reason,
+			Incident: EventIncident{ID: in.ID, Title: in.Title, Status: in.Status, URL: IncidentURL(env.PublicURL, in.ID),
+				OpenedAt: in.OpenedAt.UTC()}, Evidence: evidence, Service: in.Service, Priority: in.Priority, Recipient: r.User}
+		e := esc
+		e.Why = r.Why
+		ev.Escalation = &e
+		if links != nil {
+			ev.Links = links(r.User)
+		}
+		ev.IdempotencyKey = fmt.Sprintf("tocsin-incident-%d-page-%s-l%d-r%d-%s", in.ID, esc.Policy, esc.Level, esc.Round, r.Channel)
+		payload, err := json.Marshal(ev)
+		if err != nil {
+			return fmt.Errorf("encode event: %w", err)
+		}
+		added, err := tx.Enqueue(ctx, &tocsin.Notification{IdempotencyKey: ev.IdempotencyKey, Channel: r.Channel,
+			Event: tocsin.EventTriggered, IncidentID: in.ID, Payload: payload})
+		if err != nil {
+			return err
+		}
+		if !added {
+			continue
+		}
+		if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineEscalation,
+			Actor: "tocsin", Message: fmt.Sprintf("Level %d, round %d of policy %s: paging %s (%s) via %s", esc.Level, esc.Round,
+				esc.Policy, r.User, r.Why, r.Via),
+			Data: mustJSON(map[string]any{"user": r.User, "channel": r.Channel, "level": esc.Level, "round": esc.Round,
+				"idempotency_key": ev.IdempotencyKey})}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NotifyChannels queues the incident's triggered event to channels (a
+// fallback when nobody can be reached), with a timeline entry each.
+func NotifyChannels(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, channels []string, now time.Time,
+	reason string, evidence any) error {
+	saved := in.Notify
+	in.Notify = channels
+	defer func() { in.Notify = saved }()
+	return notify(ctx, tx, env, in, nil, tocsin.EventTriggered, now, reason, "", evidence)
 }
 
 // EventIncident is the incident as a notification shows it.
@@ -116,7 +192,7 @@ func Page(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, now t
 // ResolveUnpaged resolves an incident nobody was paged for (its alerts
 // resolved or were suppressed within group_wait); nobody is told.
 func ResolveUnpaged(ctx context.Context, tx *store.Tx, in *tocsin.Incident, now time.Time, reason string) error {
-	in.Status, in.ResolvedAt, in.ResolvedBy, in.PageAt = tocsin.IncidentResolved, now, "tocsin", time.Time{}
+	in.Status, in.ResolvedAt, in.ResolvedBy, in.PageAt, in.EscalateAt = tocsin.IncidentResolved, now, "tocsin", time.Time{}, time.Time{}
 	if err := tx.SaveIncident(ctx, in); err != nil {
 		return err
 	}
@@ -177,7 +253,7 @@ func Acknowledge(ctx context.Context, tx *store.Tx, env Env, id int64, actor str
 	}
 	in.Status, in.AckedAt, in.AckedBy = tocsin.IncidentAcknowledged, now, actor
 	unpaged := unpaged(in)
-	in.PageAt = time.Time{} // someone is on it: the first page is not needed
+	in.PageAt, in.EscalateAt = time.Time{}, time.Time{} // someone is on it: no first page, no next level
 	if err := tx.SaveIncident(ctx, in); err != nil {
 		return nil, err
 	}
@@ -213,7 +289,7 @@ func Resolve(ctx context.Context, tx *store.Tx, env Env, id int64, actor string,
 
 func resolve(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *tocsin.Check, now time.Time, actor, reason string) error {
 	unpaged := unpaged(in)
-	in.Status, in.ResolvedAt, in.ResolvedBy, in.PageAt = tocsin.IncidentResolved, now, actor, time.Time{}
+	in.Status, in.ResolvedAt, in.ResolvedBy, in.PageAt, in.EscalateAt = tocsin.IncidentResolved, now, actor, time.Time{}, time.Time{}
 	if err := tx.SaveIncident(ctx, in); err != nil {
 		return err
 	}

@@ -334,6 +334,35 @@ func (tx *Tx) IncidentsToPage(ctx context.Context, now time.Time, limit int) ([]
 	return out, rows.Err()
 }
 
+// IncidentsToEscalate returns at most limit unacknowledged incidents whose
+// next escalation step is due at now.
+func (tx *Tx) IncidentsToEscalate(ctx context.Context, now time.Time, limit int) ([]*tocsin.Incident, error) {
+	rows, err := tx.tx.QueryContext(ctx, "SELECT "+incidentColumns+
+		" FROM incidents WHERE escalate_at <> 0 AND escalate_at <= $1 AND status = 'triggered' ORDER BY escalate_at LIMIT $2", ms(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("query incidents to escalate: %w", err)
+	}
+	defer rows.Close()
+	var out []*tocsin.Incident
+	for rows.Next() {
+		in, err := scanIncident(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan incident: %w", err)
+		}
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
+
+// NextEscalateAt is the earliest pending escalation step, or zero.
+func (db *DB) NextEscalateAt(ctx context.Context) (time.Time, error) {
+	var at sql.NullInt64
+	if err := db.read.QueryRowContext(ctx, "SELECT MIN(escalate_at) FROM incidents WHERE escalate_at <> 0 AND status = 'triggered'").Scan(&at); err != nil {
+		return time.Time{}, fmt.Errorf("next escalation: %w", err)
+	}
+	return fromMS(at.Int64), nil
+}
+
 // NextPageAt is the earliest pending first page, or zero.
 func (db *DB) NextPageAt(ctx context.Context) (time.Time, error) {
 	var at sql.NullInt64

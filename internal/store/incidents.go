@@ -10,15 +10,16 @@ import (
 	"github.com/tocsinhq/tocsin"
 )
 
-const incidentColumns = "id, COALESCE(check_id, 0), title, status, opened_at, acked_at, acked_by, resolved_at, resolved_by, notify, service, group_key, priority, page_at, paged"
+const incidentColumns = "id, COALESCE(check_id, 0), title, status, opened_at, acked_at, acked_by, resolved_at, resolved_by, notify, service, group_key, priority, page_at, paged, escalation_policy, escalation_step, escalate_at, team"
 
 // The incident queries of write transactions, prepared once by Open.
 var (
 	incidentByIDSQL   = "SELECT " + incidentColumns + " FROM incidents WHERE id = $1"
 	createIncidentSQL = `INSERT INTO incidents (check_id, title, status, opened_at, notify, service, group_key,
-		priority, page_at, paged) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
+		priority, page_at, paged, escalation_policy, escalation_step, escalate_at, team)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`
 	saveIncidentSQL = `UPDATE incidents SET status = $1, acked_at = $2, acked_by = $3, resolved_at = $4,
-		resolved_by = $5, priority = $6, page_at = $7, paged = $8 WHERE id = $9`
+		resolved_by = $5, priority = $6, page_at = $7, paged = $8, escalation_step = $9, escalate_at = $10 WHERE id = $11`
 	appendTimelineSQL = `INSERT INTO timeline (incident_id, at, kind, actor, message, data)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
 )
@@ -26,10 +27,11 @@ var (
 func scanIncident(r rowScanner) (*tocsin.Incident, error) {
 	var in tocsin.Incident
 	var status string
-	var opened, acked, resolved, pageAt int64
+	var opened, acked, resolved, pageAt, escalateAt int64
 	var notify string
 	if err := r.Scan(&in.ID, &in.CheckID, &in.Title, &status, &opened, &acked, &in.AckedBy, &resolved, &in.ResolvedBy, &notify,
-		&in.Service, &in.GroupKey, &in.Priority, &pageAt, &in.Paged); err != nil {
+		&in.Service, &in.GroupKey, &in.Priority, &pageAt, &in.Paged, &in.EscalationPolicy, &in.EscalationStep, &escalateAt,
+		&in.Team); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(notify), &in.Notify); err != nil {
@@ -37,6 +39,7 @@ func scanIncident(r rowScanner) (*tocsin.Incident, error) {
 	}
 	in.Status = tocsin.IncidentStatus(status)
 	in.OpenedAt, in.AckedAt, in.ResolvedAt, in.PageAt = fromMS(opened), fromMS(acked), fromMS(resolved), fromMS(pageAt)
+	in.EscalateAt = fromMS(escalateAt)
 	return &in, nil
 }
 
@@ -76,7 +79,8 @@ func (tx *Tx) CreateIncident(ctx context.Context, in *tocsin.Incident) error {
 		return err
 	}
 	err = tx.queryRow(ctx, createIncidentSQL, checkID, in.Title, string(in.Status),
-		ms(in.OpenedAt), string(notify), in.Service, in.GroupKey, in.Priority, ms(in.PageAt), boolInt(in.Paged)).Scan(&in.ID)
+		ms(in.OpenedAt), string(notify), in.Service, in.GroupKey, in.Priority, ms(in.PageAt), boolInt(in.Paged),
+		in.EscalationPolicy, in.EscalationStep, ms(in.EscalateAt), in.Team).Scan(&in.ID)
 	if err != nil {
 		if isUniqueViolation(err) && in.GroupKey != "" {
 			return tocsin.Errorf(tocsin.EConflict, "group %q of service %q has an open incident", in.GroupKey, in.Service)
@@ -89,7 +93,7 @@ func (tx *Tx) CreateIncident(ctx context.Context, in *tocsin.Incident) error {
 // SaveIncident writes the status, priority and paging fields of in.
 func (tx *Tx) SaveIncident(ctx context.Context, in *tocsin.Incident) error {
 	_, err := tx.exec(ctx, saveIncidentSQL, string(in.Status), ms(in.AckedAt), in.AckedBy,
-		ms(in.ResolvedAt), in.ResolvedBy, in.Priority, ms(in.PageAt), boolInt(in.Paged), in.ID)
+		ms(in.ResolvedAt), in.ResolvedBy, in.Priority, ms(in.PageAt), boolInt(in.Paged), in.EscalationStep, ms(in.EscalateAt), in.ID)
 	if err != nil {
 		return fmt.Errorf("save incident: %w", err)
 	}

@@ -29,6 +29,8 @@ var public = map[string]string{
 	"POST /v2/enqueue":                "PagerDuty's Events API: the routing_key in the body is the credential",
 	"GET /ical/schedules/{name}":      "calendar feed: a signed token in the URL is the credential (calendar apps send no header)",
 	"GET /ical/users/{name}":          "calendar feed: a signed token in the URL is the credential",
+	"GET /act/{token}":                "signed, expiring link of a page; shows a form only",
+	"POST /act/{token}":               "signed, expiring link of a page: acknowledges or resolves as its recipient",
 }
 
 func testServer(t testing.TB) *Server {
@@ -63,7 +65,7 @@ func TestEveryRouteRequiresAuth(t *testing.T) {
 		if !ok {
 			method, path = "GET", rt.pattern
 		}
-		path = strings.NewReplacer("{uuid}", "0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70", "{id}", "1", "{name}", "primary").Replace(path)
+		path = strings.NewReplacer("{uuid}", "0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70", "{id}", "1", "{name}", "primary", "{token}", "x.y").Replace(path)
 		if _, isPublic := public[rt.pattern]; isPublic != rt.public {
 			t.Errorf("%s: public=%v in the table, but the reviewed list says %v", rt.pattern, rt.public, isPublic)
 		}

@@ -25,6 +25,11 @@ func (s *Server) routes() []route {
 		{"POST /ingest/generic/{key}", true, http.HandlerFunc(s.genericWebhook)},
 		{"POST /v2/enqueue", true, http.HandlerFunc(s.pagerdutyEnqueue)},
 
+		// Signed links in pages: the token is the credential. GET only
+		// shows a form; POST acts.
+		{"GET /act/{token}", true, http.HandlerFunc(s.actForm)},
+		{"POST /act/{token}", true, http.HandlerFunc(s.act)},
+
 		// Calendar feeds: the signed token in the URL is the credential,
 		// as calendar apps send no header.
 		{"GET /ical/schedules/{name}", true, http.HandlerFunc(s.scheduleFeed)},

@@ -53,6 +53,9 @@ type Server struct {
 	SilencesChanged func(ctx context.Context) error
 	// OnCallConfig gives the on-call schedules and users; nil: none.
 	OnCallConfig func() *OnCall
+	// LinksSecret gives the key of the signed links in pages; nil or a nil
+	// key: links are refused.
+	LinksSecret func() []byte
 }
 
 // maxBody bounds every API request body.

@@ -1,0 +1,199 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tocsinhq/tocsin/internal/clock"
+)
+
+// pageLog receives webhook pages and keeps them by path.
+type pageLog struct {
+	mu    sync.Mutex
+	pages []page
+}
+
+type page struct {
+	Path  string
+	Event struct {
+		Event      string `json:"event"`
+		Recipient  string `json:"recipient"`
+		Escalation *struct {
+			Level, Round int
+			Why          string
+		} `json:"escalation"`
+		Links *struct {
+			Acknowledge string `json:"acknowledge"`
+			Resolve     string `json:"resolve"`
+		} `json:"links"`
+		Incident struct {
+			ID int64 `json:"id"`
+		} `json:"incident"`
+	}
+}
+
+func (l *pageLog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var p page
+	p.Path = r.URL.Path
+	json.NewDecoder(r.Body).Decode(&p.Event)
+	l.mu.Lock()
+	l.pages = append(l.pages, p)
+	l.mu.Unlock()
+}
+
+func (l *pageLog) snapshot() []page {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]page(nil), l.pages...)
+}
+
+// TestEscalationEndToEnd: an alert incident on a service with a two-level
+// policy pages the person on call, escalates to level 2 when nobody
+// acknowledges within the timeout (fake clock), and the acknowledge link
+// of the level-2 page stops every further page. The timeline tells it all.
+func TestEscalationEndToEnd(t *testing.T) {
+	pages := &pageLog{}
+	hook := httptest.NewServer(pages)
+	defer hook.Close()
+	cfg := fmt.Sprintf(`
+links_secret: "0123456789abcdef0123456789abcdef-test"
+channels:
+  - {name: ana-hook, type: webhook, url: "%[1]s/ana"}
+  - {name: bo-hook, type: webhook, url: "%[1]s/bo"}
+  - {name: cy-hook, type: webhook, url: "%[1]s/cy"}
+users:
+  - {name: ana, tz: Europe/Berlin, contacts: [{type: webhook, to: ana-hook}]}
+  - {name: bo, tz: Europe/Berlin, contacts: [{type: webhook, to: bo-hook}]}
+  - {name: cy, tz: America/New_York, contacts: [{type: webhook, to: cy-hook}]}
+schedules:
+  - name: primary
+    tz: Europe/Berlin
+    rotations: [{participants: [ana, bo], start: "2026-01-05", length: 1w, handoff: "Mon 09:00"}]
+escalation_policies:
+  - {name: default, repeat: 1, levels: [{targets: ["schedule:primary"], timeout: 5m}, {targets: ["user:cy"], timeout: 10m}]}
+services:
+  - {name: payments, escalation_policy: default, group_wait: 0s}
+integrations:
+  - {name: scripts, type: generic, key: "k-gen-123", service: payments}
+`, hook.URL)
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	writeFile(t, path, cfg)
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	clk := clock.NewFake(time.Date(2026, 1, 6, 3, 0, 0, 0, berlin)) // a Tuesday night: ana's week
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := New(ctx, Options{ConfigPath: path, Listen: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "t.db"),
+		AdminToken: "tok", Version: "test", Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	r := &running{app: a, base: "http://" + a.Addr(), done: make(chan error, 1)}
+	go func() { r.done <- a.Run(ctx) }()
+	defer func() { cancel(); <-r.done }()
+
+	var ans map[string]any
+	if code := r.post(t, "/ingest/generic/k-gen-123", "application/json",
+		[]byte(`{"key":"db-down","summary":"primary database down","severity":"critical"}`), &ans); code != 202 {
+		t.Fatalf("ingest: %d %v", code, ans)
+	}
+	waitPages := func(n int) []page {
+		t.Helper()
+		eventually(t, fmt.Sprintf("%d pages", n), func() bool { return len(pages.snapshot()) >= n })
+		return pages.snapshot()
+	}
+	got := waitPages(1)
+	if got[0].Path != "/ana" || got[0].Event.Recipient != "ana" || got[0].Event.Escalation.Level != 1 ||
+		!strings.Contains(got[0].Event.Escalation.Why, "schedule primary") || got[0].Event.Links == nil {
+		t.Fatalf("first page %+v", got[0])
+	}
+	// 4 minutes: still level 1. Then past 5 minutes: level 2, cy.
+	advance(clk, 4*time.Minute)
+	time.Sleep(200 * time.Millisecond)
+	if n := len(pages.snapshot()); n != 1 {
+		t.Fatalf("%d pages before the level-1 timeout", n)
+	}
+	advance(clk, 61*time.Second)
+	got = waitPages(2)
+	if got[1].Path != "/cy" || got[1].Event.Escalation.Level != 2 || got[1].Event.Recipient != "cy" {
+		t.Fatalf("second page %+v", got[1])
+	}
+	// cy acknowledges from the page: the link shows a form on GET, acts on POST.
+	ack := got[1].Event.Links.Acknowledge
+	link := r.base + ack[strings.Index(ack, "/act/"):]
+	resp, err := http.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `<form method="post">`) {
+		t.Fatalf("GET link: %d %s", resp.StatusCode, body)
+	}
+	var in struct {
+		Status  string `json:"status"`
+		AckedBy string `json:"acknowledged_by"`
+	}
+	id := got[0].Event.Incident.ID
+	r.get(t, fmt.Sprintf("/api/v1/incidents/%d", id), &in)
+	if in.Status != "triggered" {
+		t.Fatalf("a GET of the link changed the incident: %+v", in)
+	}
+	resp, err = http.Post(link, "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST link: %d", resp.StatusCode)
+	}
+	r.get(t, fmt.Sprintf("/api/v1/incidents/%d", id), &in)
+	if in.Status != "acknowledged" || in.AckedBy != "link:cy" {
+		t.Fatalf("after the link: %+v", in)
+	}
+	// No page after the acknowledgement, however long we wait.
+	advance(clk, time.Hour)
+	time.Sleep(300 * time.Millisecond)
+	if n := len(pages.snapshot()); n != 2 {
+		t.Fatalf("%d pages after the acknowledgement", n)
+	}
+	// The timeline shows every step, with who and why.
+	var full struct {
+		Timeline []struct {
+			Kind, Actor, Message string
+		} `json:"timeline"`
+	}
+	r.get(t, fmt.Sprintf("/api/v1/incidents/%d", id), &full)
+	var lines []string
+	for _, e := range full.Timeline {
+		lines = append(lines, e.Kind+" | "+e.Actor+" | "+e.Message)
+	}
+	text := strings.Join(lines, "\n")
+	for _, want := range []string{
+		"Level 1, round 1 of policy default: paging ana (on call in schedule primary) via webhook ana-hook",
+		"level 2, round 1 is next",
+		"Level 2, round 1 of policy default: paging cy (named in the policy) via webhook cy-hook",
+		"incident.acknowledged | link:cy | Acknowledged by link:cy",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("timeline lacks %q:\n%s", want, text)
+		}
+	}
+}
+
+// advance moves the fake clock in steps of a second, as time passes.
+func advance(c *clock.Fake, d time.Duration) {
+	for step := time.Second; d > 0; d -= step {
+		c.Advance(min(step, d))
+		time.Sleep(time.Millisecond)
+	}
+}

@@ -1,0 +1,231 @@
+// Package escalation pages people through escalation policies: each level
+// names users and schedules, resolved at page time to the humans on call
+// with a way to reach them; if nobody acknowledges within the level's
+// timeout, the next level is paged, and the whole policy repeats Repeat
+// times. When a level reaches nobody (an empty slot in the rota, a user
+// without contacts, a disabled or bot account), the team's fallback is
+// paged at once and the timeline says so loudly: an incident never sits
+// unassigned in silence.
+package escalation
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/oncall"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+// Directory is the people, rotas and policies of the running config.
+type Directory struct {
+	Users     map[string]User
+	Schedules map[string]*oncall.Schedule
+	Policies  map[string]Policy
+	Teams     map[string]Team
+	Fallback  []string // channels when a team has none (operator.notify)
+	// Links makes the signed acknowledge and resolve links of a page; nil:
+	// pages carry none.
+	Links func(incidentID int64, user string, now time.Time) *incident.EventLinks
+}
+
+// User is a person (or an account) who can be paged.
+type User struct {
+	Name     string
+	Disabled bool
+	Bot      bool
+	Contacts []Contact
+}
+
+// Contact is one way to reach a user.
+type Contact struct {
+	Type string // email, slack, discord, teams, ntfy, telegram, webhook
+	To   string
+}
+
+// Team owns services; its fallback channels are paged when nobody else can be.
+type Team struct {
+	Name     string
+	Fallback []string
+}
+
+// Policy is an escalation policy.
+type Policy struct {
+	Name   string
+	Repeat int // the levels run 1 + Repeat times
+	Levels []Level
+}
+
+// Level is one level of a policy.
+type Level struct {
+	Targets []string // "user:<name>" or "schedule:<name>"
+	Timeout time.Duration
+}
+
+// ContactChannel names the outbox channel of a user's i-th contact.
+func ContactChannel(user string, i int) string { return "contact:" + user + ":" + strconv.Itoa(i) }
+
+// ParseContactChannel reverses ContactChannel.
+func ParseContactChannel(name string) (user string, i int, ok bool) {
+	rest, ok := strings.CutPrefix(name, "contact:")
+	if !ok {
+		return "", 0, false
+	}
+	j := strings.LastIndexByte(rest, ':')
+	if j < 0 {
+		return "", 0, false
+	}
+	i, err := strconv.Atoi(rest[j+1:])
+	return rest[:j], i, err == nil && i >= 0
+}
+
+// reachable says why u cannot be paged, or "" if u can.
+func (u User) unreachable() string {
+	switch {
+	case u.Disabled:
+		return "disabled"
+	case u.Bot:
+		return "a bot account, not a person"
+	case len(u.Contacts) == 0:
+		return "no contact methods"
+	}
+	return ""
+}
+
+type human struct {
+	user User
+	why  string
+}
+
+// resolve turns a level's targets into the humans to page at now, and the
+// reasons the others cannot be.
+func (d *Directory) resolve(targets []string, now time.Time) ([]human, []string) {
+	var out []human
+	var reasons []string
+	add := func(name, why string) {
+		u, ok := d.Users[name]
+		if !ok {
+			reasons = append(reasons, fmt.Sprintf("%s: no such user", name))
+			return
+		}
+		if r := u.unreachable(); r != "" {
+			reasons = append(reasons, fmt.Sprintf("%s: %s", name, r))
+			return
+		}
+		if !slices.ContainsFunc(out, func(h human) bool { return h.user.Name == name }) {
+			out = append(out, human{u, why})
+		}
+	}
+	for _, t := range targets {
+		kind, name, _ := strings.Cut(t, ":")
+		switch kind {
+		case "user":
+			add(name, "named in the policy")
+		case "schedule":
+			s, ok := d.Schedules[name]
+			if !ok {
+				reasons = append(reasons, fmt.Sprintf("schedule %s: no such schedule", name))
+				continue
+			}
+			users := s.OnCall(now)
+			if len(users) == 0 {
+				reasons = append(reasons, fmt.Sprintf("schedule %s: nobody on call now", name))
+			}
+			for _, u := range users {
+				add(u, "on call in schedule "+name)
+			}
+		default:
+			reasons = append(reasons, fmt.Sprintf("%s: not a user or schedule target", t))
+		}
+	}
+	return out, reasons
+}
+
+// Step pages the next step of in's escalation policy at now and schedules
+// the one after, or ends the escalation when the policy is exhausted. The
+// caller saves nothing: Step saves in.
+func Step(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory, in *tocsin.Incident, now time.Time,
+	reason string, evidence any) error {
+	p, ok := d.Policies[in.EscalationPolicy]
+	if !ok || len(p.Levels) == 0 {
+		in.EscalateAt = time.Time{}
+		if err := tx.SaveIncident(ctx, in); err != nil {
+			return err
+		}
+		return fallback(ctx, tx, env, d, in, now, reason, evidence,
+			fmt.Sprintf("escalation policy %q is not configured", in.EscalationPolicy))
+	}
+	n := len(p.Levels)
+	k := in.EscalationStep
+	if k >= n*(p.Repeat+1) {
+		in.EscalateAt = time.Time{}
+		if err := tx.SaveIncident(ctx, in); err != nil {
+			return err
+		}
+		return incident.Note(ctx, tx, in.ID, now, tocsin.TimelineEscalation,
+			fmt.Sprintf("Escalation policy %s ran %d time(s) through its %d level(s) and nobody acknowledged; no further pages",
+				p.Name, p.Repeat+1, n), nil)
+	}
+	level := p.Levels[k%n]
+	esc := incident.EventEscalation{Policy: p.Name, Level: k%n + 1, Round: k/n + 1}
+	in.EscalationStep, in.EscalateAt = k+1, now.Add(level.Timeout)
+	if err := tx.SaveIncident(ctx, in); err != nil {
+		return err
+	}
+	humans, reasons := d.resolve(level.Targets, now)
+	if len(humans) == 0 {
+		return fallback(ctx, tx, env, d, in, now, reason, evidence, fmt.Sprintf("level %d, round %d of policy %s reaches nobody: %s",
+			esc.Level, esc.Round, p.Name, strings.Join(reasons, "; ")))
+	}
+	if len(reasons) > 0 {
+		if err := incident.Note(ctx, tx, in.ID, now, tocsin.TimelineEscalation, fmt.Sprintf(
+			"Level %d, round %d of policy %s: not paged: %s", esc.Level, esc.Round, p.Name, strings.Join(reasons, "; ")), nil); err != nil {
+			return err
+		}
+	}
+	var rs []incident.Recipient
+	for _, h := range humans {
+		for i, c := range h.user.Contacts {
+			rs = append(rs, incident.Recipient{User: h.user.Name, Channel: ContactChannel(h.user.Name, i),
+				Via: c.Type + " " + c.To, Why: h.why})
+		}
+	}
+	var links func(string) *incident.EventLinks
+	if d.Links != nil {
+		links = func(user string) *incident.EventLinks { return d.Links(in.ID, user, now) }
+	}
+	if err := incident.PageRecipients(ctx, tx, env, in, now, esc, reason, evidence, rs, links); err != nil {
+		return err
+	}
+	next := "the last level of the last round: the escalation ends"
+	if k+1 < n*(p.Repeat+1) {
+		next = fmt.Sprintf("level %d, round %d", (k+1)%n+1, (k+1)/n+1)
+	}
+	return incident.Note(ctx, tx, in.ID, now, tocsin.TimelineEscalation, fmt.Sprintf(
+		"Unless acknowledged by %s (within %s), %s is next", in.EscalateAt.UTC().Format(time.RFC3339),
+		tocsin.FormatDuration(level.Timeout), next), nil)
+}
+
+// fallback pages the team's fallback channels (or the operator's) because
+// nobody could be reached, and says so loudly on the timeline.
+func fallback(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory, in *tocsin.Incident, now time.Time,
+	reason string, evidence any, why string) error {
+	channels, owner := d.Fallback, "operator.notify"
+	if t, ok := d.Teams[in.Team]; ok && len(t.Fallback) > 0 {
+		channels, owner = t.Fallback, "team "+t.Name
+	}
+	msg := "NOBODY REACHABLE: " + why
+	if len(channels) > 0 {
+		msg += fmt.Sprintf("; paging the fallback of %s at once: %s", owner, strings.Join(channels, ", "))
+	}
+	if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineNobodyReachable,
+		Actor: "tocsin", Message: msg}); err != nil {
+		return err
+	}
+	return incident.NotifyChannels(ctx, tx, env, in, channels, now, "NOBODY REACHABLE: "+why+" ("+reason+")", evidence)
+}
