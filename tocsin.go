@@ -348,6 +348,16 @@ type Channel struct {
 	Headers map[string]string
 }
 
+// RetryAfterError is a failed send the receiver asked to retry no sooner
+// than After (HTTP 429 or 503 with Retry-After; Telegram's retry_after).
+type RetryAfterError struct {
+	Err   error
+	After time.Duration
+}
+
+func (e *RetryAfterError) Error() string { return e.Err.Error() }
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
 // Sender delivers a notification over one type of channel. It returns
 // whether a failure is worth retrying; the outbox does the retrying.
 type Sender interface {
