@@ -346,6 +346,9 @@ type Channel struct {
 	Secret  string // for signatures; never logged
 	Timeout time.Duration
 	Headers map[string]string
+	// RatePerMinute spaces this channel's sends (0: no limit); a limited
+	// channel queues in its own lane and delays no other.
+	RatePerMinute int
 }
 
 // RetryAfterError is a failed send the receiver asked to retry no sooner

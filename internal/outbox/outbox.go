@@ -8,6 +8,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -72,7 +73,14 @@ type outcome struct {
 type lane struct {
 	queue   []*tocsin.Notification
 	running int
+	// notBefore holds the lane's next send back: the receiver asked to wait
+	// (429 with Retry-After), or the channel's rate limit spaces sends.
+	// Only this lane waits; every other channel goes on.
+	notBefore time.Time
 }
+
+// maxPause bounds how long a receiver's Retry-After holds a lane.
+const maxPause = 15 * time.Minute
 
 // New makes a dispatcher. owner names this process in claims.
 func New(db *store.DB, clk clock.Clock, log *slog.Logger, senders map[string]tocsin.Sender,
@@ -211,13 +219,41 @@ func (d *Dispatcher) work(ctx context.Context, name string, l *lane) {
 		}
 		n := l.queue[0]
 		l.queue = l.queue[1:]
+		wait := l.notBefore.Sub(d.clock.Now())
 		d.mu.Unlock()
-		d.send(ctx, n)
+		if wait > 0 && !d.sleep(ctx, wait) {
+			d.leave(n) // shutting down: the claim is released at the next start
+			continue
+		}
+		ch, _ := d.channels(name)
+		pause := d.send(ctx, n)
+		if ch.RatePerMinute > 0 {
+			pause = max(pause, time.Minute/time.Duration(ch.RatePerMinute))
+		}
+		if pause > 0 {
+			d.mu.Lock()
+			l.notBefore = d.clock.Now().Add(min(pause, maxPause))
+			d.mu.Unlock()
+		}
 		d.Poke()
 	}
 }
 
-func (d *Dispatcher) send(ctx context.Context, n *tocsin.Notification) {
+// sleep waits d on the clock; false if ctx ended first.
+func (d *Dispatcher) sleep(ctx context.Context, wait time.Duration) bool {
+	t := d.clock.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C():
+		return true
+	}
+}
+
+// send sends one row and queues its outcome. It returns how long the
+// channel asked to be left alone, if it did.
+func (d *Dispatcher) send(ctx context.Context, n *tocsin.Notification) (pause time.Duration) {
 	if ctx.Err() != nil {
 		d.leave(n)
 		return // shutting down: the claim is released at the next start
@@ -250,9 +286,13 @@ func (d *Dispatcher) send(ctx context.Context, n *tocsin.Notification) {
 	o.kind = OutcomeSent
 	if o.err != nil {
 		o.kind = OutcomeGivenUp
+		var ra *tocsin.RetryAfterError
+		if errors.As(o.err, &ra) && ra.After > 0 {
+			pause = min(ra.After, maxPause)
+		}
 		if retry && o.attempt < cfg.MaxAttempts {
 			o.kind = OutcomeRetry
-			o.retryAt = d.clock.Now().Add(Backoff(cfg, o.attempt))
+			o.retryAt = d.clock.Now().Add(max(Backoff(cfg, o.attempt), pause))
 		}
 		d.log.Warn("notification failed", "channel", n.Channel, "notification_id", n.ID, "attempt", o.attempt,
 			"outcome", o.kind, "err", o.err)
@@ -261,6 +301,7 @@ func (d *Dispatcher) send(ctx context.Context, n *tocsin.Notification) {
 		d.OnResult(n.Channel, o.kind, o.latency)
 	}
 	d.outcomes <- o
+	return pause
 }
 
 // safeSend calls the sender, turning a panic into a retryable error: one

@@ -226,3 +226,55 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// A receiver that answers 429 with Retry-After holds back its own lane
+// only: its next sends wait, while another channel's go out at once.
+func TestRateLimitedChannelWaitsAlone(t *testing.T) {
+	f := setup(t)
+	var limitedCalls atomic.Int32
+	limited := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limitedCalls.Add(1)
+		w.Header().Set("Retry-After", "60")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer limited.Close()
+	var fastGot atomic.Int32
+	fast := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fastGot.Add(1) }))
+	defer fast.Close()
+	f.addChannel("slack", limited.URL, 5*time.Second)
+	f.addChannel("email", fast.URL, 5*time.Second)
+	f.enqueue(t, "slack", 10)
+	f.enqueue(t, "email", 10)
+	f.start(t)
+	waitFor(t, "the other channel delivered", func() bool { return f.statuses(t)["email"][tocsin.NotifySent] == 10 })
+	waitFor(t, "the limited channel's first answers recorded", func() bool {
+		return f.statuses(t)["slack"][tocsin.NotifyPending] == 10 && limitedCalls.Load() >= 1
+	})
+	time.Sleep(200 * time.Millisecond)
+	// Each of its lanes' workers tried once and now waits the minute out.
+	if got := limitedCalls.Load(); got > int32(f.cfg.PerChannel) {
+		t.Fatalf("the limited receiver was called %d times despite Retry-After", got)
+	}
+	ns, _ := f.db.Notifications(context.Background(), 0)
+	for _, n := range ns {
+		if n.Channel == "slack" && n.Attempts == 1 && n.NextAttemptAt.Sub(time.Now()) < 50*time.Second {
+			t.Fatalf("retry of %s at %v, before Retry-After", n.IdempotencyKey, n.NextAttemptAt)
+		}
+	}
+}
+
+func TestChannelRateLimitSpacesSends(t *testing.T) {
+	f := setup(t)
+	var got atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got.Add(1) }))
+	defer srv.Close()
+	f.channels["slow"] = tocsin.Channel{Name: "slow", Type: "webhook", URL: srv.URL, Timeout: 5 * time.Second, RatePerMinute: 1}
+	f.cfg.PerChannel = 1
+	f.enqueue(t, "slow", 3)
+	f.start(t)
+	waitFor(t, "the first send", func() bool { return got.Load() >= 1 })
+	time.Sleep(300 * time.Millisecond)
+	if n := got.Load(); n != 1 {
+		t.Fatalf("%d sends within a second at 1 a minute", n)
+	}
+}

@@ -16,6 +16,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/tocsinhq/tocsin"
 )
@@ -24,6 +27,25 @@ import (
 type Sender struct {
 	Client    *http.Client
 	UserAgent string
+}
+
+// RetryAfter reads the Retry-After of a response: seconds, or an HTTP
+// date measured from the response's own Date (the receiver's clock, not
+// ours).
+func RetryAfter(h http.Header) (time.Duration, bool) {
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		return time.Duration(max(secs, 0)) * time.Second, true
+	}
+	at, err1 := http.ParseTime(v)
+	date, err2 := http.ParseTime(h.Get("Date"))
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return max(at.Sub(date), 0), true
 }
 
 // Sign returns the Tocsin-Signature value for body.
@@ -60,7 +82,11 @@ func (s *Sender) Send(ctx context.Context, ch tocsin.Channel, n *tocsin.Notifica
 	case resp.StatusCode >= 200 && resp.StatusCode < 300:
 		return false, nil
 	case resp.StatusCode == http.StatusRequestTimeout, resp.StatusCode == http.StatusTooManyRequests, resp.StatusCode >= 500:
-		return true, fmt.Errorf("webhook answered HTTP %d", resp.StatusCode)
+		err := fmt.Errorf("webhook answered HTTP %d", resp.StatusCode)
+		if after, ok := RetryAfter(resp.Header); ok {
+			return true, &tocsin.RetryAfterError{Err: err, After: after}
+		}
+		return true, err
 	default:
 		return false, fmt.Errorf("webhook answered HTTP %d", resp.StatusCode)
 	}
