@@ -76,6 +76,7 @@ type App struct {
 	client     *http.Client
 	listener   net.Listener
 	server     *http.Server
+	gapWake    chan struct{}
 }
 
 // state is everything derived from one config file, swapped as a whole.
@@ -105,7 +106,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	} else if cfg, _ = config.Parse("(defaults)", nil); cfg == nil {
 		return nil, errors.New("app: default config is invalid")
 	}
-	a := &App{opts: opts, log: opts.Log, clock: opts.Clock, client: opts.HTTPClient}
+	a := &App{opts: opts, log: opts.Log, clock: opts.Clock, client: opts.HTTPClient, gapWake: make(chan struct{}, 1)}
 	if a.client == nil {
 		a.client = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16,
 			IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second}}
@@ -216,7 +217,7 @@ func (a *App) Engine() *engine.Engine { return a.engine }
 func (a *App) Run(ctx context.Context) error {
 	loops, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, run := range []func(context.Context){a.recorder.Run, a.alerts.Run, a.engine.Run, a.probes.Run, a.dispatcher.Run, a.watchdog.Run, a.selfHeartbeat, a.checkpointLoop} {
+	for _, run := range []func(context.Context){a.recorder.Run, a.alerts.Run, a.engine.Run, a.probes.Run, a.dispatcher.Run, a.watchdog.Run, a.selfHeartbeat, a.checkpointLoop, a.gapCheck} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -327,6 +328,10 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 	}
 	a.state.Store(st)
 	a.alerts.PolicyChanged()
+	select { // the rotas may have changed
+	case a.gapWake <- struct{}{}:
+	default:
+	}
 	if err := a.silencesChanged(ctx); err != nil {
 		return "", err
 	}

@@ -9,6 +9,9 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin"
+
+	"github.com/tocsinhq/tocsin/internal/escalation"
+	"github.com/tocsinhq/tocsin/internal/store"
 )
 
 // reportStall tells the operator channels that a loop stalled or recovered.
@@ -119,5 +122,59 @@ func (a *App) checkpointLoop(ctx context.Context) {
 			return
 		case <-t.C():
 		}
+	}
+}
+
+// gapCheck looks for holes in the on-call rotas every
+// oncall.gap_check_every, and at once after start and each reload.
+func (a *App) gapCheck(ctx context.Context) {
+	beat := a.watchdog.Register("gap_check")
+	for {
+		beat()
+		st := a.state.Load()
+		a.checkGaps(ctx, st)
+		wait := st.cfg.OnCall.GapCheckEvery.D()
+		for wait > 0 {
+			step := min(wait, 5*time.Second)
+			t := a.clock.NewTimer(step)
+			select {
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-a.gapWake:
+				t.Stop()
+				wait = 0
+				continue
+			case <-t.C():
+			}
+			beat()
+			wait -= step
+		}
+	}
+}
+
+func (a *App) checkGaps(ctx context.Context, st *state) {
+	if st.policy.Directory == nil || len(st.policy.Directory.Schedules) == 0 {
+		return
+	}
+	owner := map[string]string{}
+	for _, s := range st.cfg.Schedules {
+		owner[s.Name] = s.Team
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var opened, resolved int
+	err := a.db.Write(wctx, func(tx *store.Tx) (err error) {
+		opened, resolved, err = escalation.CheckGaps(wctx, tx, st.env, st.policy.Directory, owner, a.clock.Now(),
+			st.cfg.OnCall.GapHorizon.D())
+		return err
+	})
+	if err != nil {
+		a.log.Error("check on-call gaps", "err", err)
+		return
+	}
+	if opened+resolved > 0 {
+		a.log.Warn("on-call gaps", "warned", opened, "resolved", resolved)
+		a.dispatcher.Poke()
 	}
 }

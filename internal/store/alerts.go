@@ -334,6 +334,26 @@ func (tx *Tx) IncidentsToPage(ctx context.Context, now time.Time, limit int) ([]
 	return out, rows.Err()
 }
 
+// OpenIncidentsOfService returns the open incidents of a service (alert
+// groups, or the gap warnings of a schedule), oldest first.
+func (tx *Tx) OpenIncidentsOfService(ctx context.Context, service string) ([]*tocsin.Incident, error) {
+	rows, err := tx.tx.QueryContext(ctx, "SELECT "+incidentColumns+
+		" FROM incidents WHERE service = $1 AND group_key <> '' AND status <> 'resolved' ORDER BY id", service)
+	if err != nil {
+		return nil, fmt.Errorf("query open incidents of service: %w", err)
+	}
+	defer rows.Close()
+	var out []*tocsin.Incident
+	for rows.Next() {
+		in, err := scanIncident(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan incident: %w", err)
+		}
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
+
 // IncidentsToEscalate returns at most limit unacknowledged incidents whose
 // next escalation step is due at now.
 func (tx *Tx) IncidentsToEscalate(ctx context.Context, now time.Time, limit int) ([]*tocsin.Incident, error) {

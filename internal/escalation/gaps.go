@@ -1,0 +1,87 @@
+package escalation
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+// MinGap is the shortest hole in a rota worth a warning.
+const MinGap = time.Minute
+
+// GapService is the service name under which a schedule's gap warnings
+// are kept, one open incident per gap.
+func GapService(schedule string) string { return "schedule:" + schedule }
+
+// CheckGaps looks for holes in every schedule's rota between now and
+// now+horizon. A new hole opens a warning incident sent at once to the
+// fallback of the schedule's team (else to the operator), days before it
+// opens; a warning whose hole was filled (an override, a rota change) or
+// has passed is resolved. owner maps schedules to their teams.
+func CheckGaps(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory, owner map[string]string, now time.Time,
+	horizon time.Duration) (opened, resolved int, err error) {
+	for name, s := range d.Schedules {
+		current := map[string]bool{}
+		open, err := tx.OpenIncidentsOfService(ctx, GapService(name))
+		if err != nil {
+			return opened, resolved, err
+		}
+		known := map[string]bool{}
+		for _, in := range open {
+			known[in.GroupKey] = true
+		}
+		for _, g := range s.Gaps(now, now.Add(horizon)) {
+			if g.End.Sub(g.Start) < MinGap {
+				continue
+			}
+			// A hole ahead is known by its start; the hole in force now is
+			// one warning for as long as it lasts, however its bounds move.
+			start := g.Start
+			key := "gap:" + strconv.FormatInt(start.Unix(), 10)
+			if !start.After(now) {
+				key = "gap:now"
+			}
+			current[key] = true
+			if known[key] {
+				continue
+			}
+			channels, who := d.Fallback, "operator.notify"
+			if t, ok := d.Teams[owner[name]]; ok && len(t.Fallback) > 0 {
+				channels, who = t.Fallback, "team "+t.Name
+			}
+			title := fmt.Sprintf("Gap in schedule %s: nobody on call from %s to %s", name,
+				start.In(s.Loc).Format("Mon 2006-01-02 15:04 MST"), g.End.In(s.Loc).Format("Mon 2006-01-02 15:04 MST"))
+			if key == "gap:now" {
+				title = fmt.Sprintf("Gap in schedule %s: NOBODY ON CALL NOW, until %s", name,
+					g.End.In(s.Loc).Format("Mon 2006-01-02 15:04 MST"))
+			}
+			in := &tocsin.Incident{Title: title, Service: GapService(name), GroupKey: key, Priority: tocsin.P2, Paged: true,
+				Notify: channels, Team: owner[name]}
+			reason := fmt.Sprintf("the rota of schedule %s has nobody on call for %s, starting in %s; add an override or fix the rota",
+				name, tocsin.FormatDuration(g.End.Sub(start).Round(time.Minute)), g.Start.Sub(now).Round(time.Minute))
+			if err := incident.OpenForAlerts(ctx, tx, in, now, title+": "+reason, map[string]any{"schedule": name,
+				"from": start.UTC(), "to": g.End.UTC(), "warned": who}); err != nil {
+				return opened, resolved, err
+			}
+			if err := incident.NotifyChannels(ctx, tx, env, in, channels, now, reason, nil); err != nil {
+				return opened, resolved, err
+			}
+			opened++
+		}
+		for _, in := range open {
+			if current[in.GroupKey] {
+				continue
+			}
+			if err := incident.ResolveAuto(ctx, tx, env, in.ID, now, "the gap is filled or has passed"); err != nil {
+				return opened, resolved, err
+			}
+			resolved++
+		}
+	}
+	return opened, resolved, nil
+}

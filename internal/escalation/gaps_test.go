@@ -1,0 +1,82 @@
+package escalation
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/oncall"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+func TestCheckGaps(t *testing.T) {
+	ctx := context.Background()
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	now := time.Date(2026, 3, 2, 10, 0, 0, 0, berlin) // Monday
+	db, err := store.Open(ctx, t.TempDir()+"/t.db", store.Options{Clock: clock.NewFake(now)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	// ana is on call on weekdays only: the weekend is a hole.
+	s := &oncall.Schedule{Name: "primary", Loc: berlin, Layers: []oncall.Rotation{{Participants: []string{"ana"},
+		Start: oncall.Date{Year: 2026, Month: 1, Day: 5}, Length: 1, Unit: oncall.Weeks, Handoff: oncall.HM(9, 0),
+		Restrictions: []oncall.Restriction{{Days: []time.Weekday{1, 2, 3, 4, 5}, From: 0, To: 24 * 60, Loc: berlin}}}}}
+	d := &Directory{Schedules: map[string]*oncall.Schedule{"primary": s},
+		Teams: map[string]Team{"core": {Name: "core", Fallback: []string{"core-pager"}}}, Fallback: []string{"operator"}}
+	env := incident.Env{PublicURL: "http://tocsin.test", HasChannel: func(string) bool { return true }}
+	check := func(at time.Time) (int, int) {
+		t.Helper()
+		var o, r int
+		if err := db.Write(ctx, func(tx *store.Tx) (err error) {
+			o, r, err = CheckGaps(ctx, tx, env, d, map[string]string{"primary": "core"}, at, 7*24*time.Hour)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return o, r
+	}
+	if o, r := check(now); o != 1 || r != 0 {
+		t.Fatalf("first check: opened %d, resolved %d", o, r)
+	}
+	list, _ := db.Incidents(ctx, store.IncidentFilter{Open: true})
+	if len(list) != 1 || !strings.Contains(list[0].Title, "Gap in schedule primary: nobody on call from Sat 2026-03-07 00:00 CET to Mon 2026-03-09 00:00 CET") {
+		t.Fatalf("incidents %+v", list)
+	}
+	ns, _ := db.Notifications(ctx, list[0].ID)
+	if len(ns) != 1 || ns[0].Channel != "core-pager" {
+		t.Fatalf("warning sent to %+v", ns)
+	}
+	// An hour later: the same hole, no second warning.
+	if o, r := check(now.Add(time.Hour)); o != 0 || r != 0 {
+		t.Fatalf("second check: opened %d, resolved %d", o, r)
+	}
+	// An override fills the weekend: the warning resolves.
+	s.Overrides = []oncall.Override{{User: "bo", From: time.Date(2026, 3, 7, 0, 0, 0, 0, berlin), To: time.Date(2026, 3, 9, 0, 0, 0, 0, berlin)}}
+	if o, r := check(now.Add(2 * time.Hour)); o != 0 || r != 1 {
+		t.Fatalf("after the override: opened %d, resolved %d", o, r)
+	}
+	// Without the override, on Saturday: one "nobody on call now" warning.
+	s.Overrides = nil
+	sat := time.Date(2026, 3, 7, 12, 0, 0, 0, berlin)
+	if o, _ := check(sat); o != 2 { // the ongoing hole, and next weekend's
+		t.Fatalf("on Saturday: opened %d", o)
+	}
+	list, _ = db.Incidents(ctx, store.IncidentFilter{Open: true})
+	var now2 *tocsin.Incident
+	for _, in := range list {
+		if in.GroupKey == "gap:now" {
+			now2 = in
+		}
+	}
+	if now2 == nil || !strings.Contains(now2.Title, "NOBODY ON CALL NOW") {
+		t.Fatalf("no ongoing-gap warning: %+v", list)
+	}
+	if o, _ := check(sat.Add(time.Hour)); o != 0 {
+		t.Fatalf("the ongoing hole warned again: %d", o)
+	}
+}
