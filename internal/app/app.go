@@ -187,6 +187,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Tokens: func() []web.Token { return a.state.Load().tokens }, Env: a.env, Reload: a.Reload, Ready: a.ready,
 		Changed: a.engine.Schedule, Queued: a.dispatcher.Poke, Integration: a.integration, Alerts: a.alerts,
 		SilencesChanged: a.silencesChanged, OnCallConfig: func() *web.OnCall { return a.state.Load().oncall },
+		Directory:         func() *escalation.Directory { return a.state.Load().policy.Directory },
+		EscalationChanged: a.alerts.Poke,
 		LinksSecret: func() []byte {
 			if sec := a.state.Load().cfg.LinksSecret; sec != "" {
 				return []byte(sec)

@@ -65,7 +65,11 @@ func TestEscalationEndToEnd(t *testing.T) {
 	pages := &pageLog{}
 	hook := httptest.NewServer(pages)
 	defer hook.Close()
-	cfg := fmt.Sprintf(`
+	r, clk := startEscalation(t, fmt.Sprintf(escalationConfig, hook.URL))
+	escalationScenario(t, r, clk, pages)
+}
+
+const escalationConfig = `
 links_secret: "0123456789abcdef0123456789abcdef-test"
 channels:
   - {name: ana-hook, type: webhook, url: "%[1]s/ana"}
@@ -85,11 +89,16 @@ services:
   - {name: payments, escalation_policy: default, group_wait: 0s}
 integrations:
   - {name: scripts, type: generic, key: "k-gen-123", service: payments}
-`, hook.URL)
+`
+
+// startEscalation runs Tocsin with cfg on a fake clock set to a Tuesday
+// night of ana's week.
+func startEscalation(t *testing.T, cfg string) (*running, *clock.Fake) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "tocsin.yaml")
 	writeFile(t, path, cfg)
 	berlin, _ := time.LoadLocation("Europe/Berlin")
-	clk := clock.NewFake(time.Date(2026, 1, 6, 3, 0, 0, 0, berlin)) // a Tuesday night: ana's week
+	clk := clock.NewFake(time.Date(2026, 1, 6, 3, 0, 0, 0, berlin))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := New(ctx, Options{ConfigPath: path, Listen: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "t.db"),
 		AdminToken: "tok", Version: "test", Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -99,7 +108,11 @@ integrations:
 	}
 	r := &running{app: a, base: "http://" + a.Addr(), done: make(chan error, 1)}
 	go func() { r.done <- a.Run(ctx) }()
-	defer func() { cancel(); <-r.done }()
+	t.Cleanup(func() { cancel(); <-r.done })
+	return r, clk
+}
+
+func escalationScenario(t *testing.T, r *running, clk *clock.Fake, pages *pageLog) {
 
 	var ans map[string]any
 	if code := r.post(t, "/ingest/generic/k-gen-123", "application/json",
@@ -195,5 +208,45 @@ func advance(c *clock.Fake, d time.Duration) {
 	for step := time.Second; d > 0; d -= step {
 		c.Advance(min(step, d))
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestReassignAndEscalateByHand: the API pages another person at once, or
+// the next level of the policy without waiting for the timeout.
+func TestReassignAndEscalateByHand(t *testing.T) {
+	pages := &pageLog{}
+	hook := httptest.NewServer(pages)
+	defer hook.Close()
+	r, _ := startEscalation(t, fmt.Sprintf(escalationConfig, hook.URL))
+	var ans map[string]any
+	r.post(t, "/ingest/generic/k-gen-123", "application/json", []byte(`{"key":"q","summary":"queue stuck"}`), &ans)
+	eventually(t, "the first page", func() bool { return len(pages.snapshot()) == 1 })
+	id := pages.snapshot()[0].Event.Incident.ID
+	do := func(path, body string) int {
+		req, _ := http.NewRequest("POST", r.base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := do(fmt.Sprintf("/api/v1/incidents/%d/reassign", id), `{"to":"user:bo"}`); code != 200 {
+		t.Fatalf("reassign: %d", code)
+	}
+	eventually(t, "bo's page", func() bool { return len(pages.snapshot()) == 2 })
+	if p := pages.snapshot()[1]; p.Path != "/bo" || !strings.Contains(p.Event.Escalation.Why, "reassigned by api:admin") {
+		t.Fatalf("reassign page %+v", p)
+	}
+	if code := do(fmt.Sprintf("/api/v1/incidents/%d/reassign", id), `{"to":"user:nobody"}`); code != 400 {
+		t.Fatalf("reassign to an unknown user: %d", code)
+	}
+	if code := do(fmt.Sprintf("/api/v1/incidents/%d/escalate", id), ``); code != 200 {
+		t.Fatalf("escalate: %d", code)
+	}
+	eventually(t, "level 2 at once", func() bool { return len(pages.snapshot()) == 3 })
+	if p := pages.snapshot()[2]; p.Path != "/cy" || p.Event.Escalation.Level != 2 {
+		t.Fatalf("escalated page %+v", p)
 	}
 }

@@ -229,3 +229,53 @@ func fallback(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory,
 	}
 	return incident.NotifyChannels(ctx, tx, env, in, channels, now, "NOBODY REACHABLE: "+why+" ("+reason+")", evidence)
 }
+
+// Escalate pages the next step of in's policy now, by hand.
+func Escalate(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory, in *tocsin.Incident, actor string, now time.Time) error {
+	if in.Status == tocsin.IncidentResolved {
+		return tocsin.Errorf(tocsin.EConflict, "incident %d is resolved", in.ID)
+	}
+	if in.EscalationPolicy == "" {
+		return tocsin.Errorf(tocsin.EConflict, "incident %d has no escalation policy; reassign it instead", in.ID)
+	}
+	if err := incident.Note(ctx, tx, in.ID, now, tocsin.TimelineEscalation, "Escalated by hand by "+actor, nil); err != nil {
+		return err
+	}
+	return Step(ctx, tx, env, d, in, now, "escalated by "+actor, nil)
+}
+
+// Reassign pages target ("user:<name>" or "schedule:<name>") now, by
+// hand; the policy's timer runs on.
+func Reassign(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory, in *tocsin.Incident, target, actor string,
+	now time.Time) error {
+	if in.Status == tocsin.IncidentResolved {
+		return tocsin.Errorf(tocsin.EConflict, "incident %d is resolved", in.ID)
+	}
+	kind, name, _ := strings.Cut(target, ":")
+	switch {
+	case kind == "user" && d.Users[name].Name != "":
+	case kind == "schedule" && d.Schedules[name] != nil:
+	default:
+		return tocsin.Errorf(tocsin.EInvalid, "to: %q is not user:<name> or schedule:<name> of a known user or schedule", target)
+	}
+	humans, reasons := d.resolve([]string{target}, now)
+	if len(humans) == 0 {
+		return tocsin.Errorf(tocsin.EConflict, "%s reaches nobody now: %s", target, strings.Join(reasons, "; "))
+	}
+	var rs []incident.Recipient
+	for _, h := range humans {
+		for i, c := range h.user.Contacts {
+			rs = append(rs, incident.Recipient{User: h.user.Name, Channel: ContactChannel(h.user.Name, i),
+				Via: c.Type + " " + c.To, Why: "reassigned by " + actor})
+		}
+	}
+	if err := incident.Note(ctx, tx, in.ID, now, tocsin.TimelineEscalation, fmt.Sprintf("Reassigned by %s to %s", actor, target), nil); err != nil {
+		return err
+	}
+	var links func(string) *incident.EventLinks
+	if d.Links != nil {
+		links = func(user string) *incident.EventLinks { return d.Links(in.ID, user, now) }
+	}
+	esc := incident.EventEscalation{Policy: "reassigned-" + strconv.FormatInt(now.UnixMilli(), 10)}
+	return incident.PageRecipients(ctx, tx, env, in, now, esc, "reassigned by "+actor, nil, rs, links)
+}

@@ -4,13 +4,16 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/oncall"
+	"github.com/tocsinhq/tocsin/internal/store"
 )
 
 // OnCall is the on-call configuration the API shows.
@@ -216,4 +219,60 @@ func nonNilStrings(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// escalateIncident pages the next level of the incident's policy now.
+func (s *Server) escalateIncident(w http.ResponseWriter, r *http.Request) {
+	s.escalationAction(w, r, func(tx *store.Tx, d *escalation.Directory, in *tocsin.Incident) error {
+		return escalation.Escalate(r.Context(), tx, s.Env(), d, in, actor(r), s.Clock.Now())
+	})
+}
+
+// reassignIncident pages {"to": "user:<name>" | "schedule:<name>"} now.
+func (s *Server) reassignIncident(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		To string `json:"to"`
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&body); err != nil || body.To == "" {
+		writeError(w, tocsin.Errorf(tocsin.EInvalid, `body: {"to": "user:<name>" or "schedule:<name>"} expected`))
+		return
+	}
+	s.escalationAction(w, r, func(tx *store.Tx, d *escalation.Directory, in *tocsin.Incident) error {
+		return escalation.Reassign(r.Context(), tx, s.Env(), d, in, body.To, actor(r), s.Clock.Now())
+	})
+}
+
+func (s *Server) escalationAction(w http.ResponseWriter, r *http.Request, fn func(*store.Tx, *escalation.Directory, *tocsin.Incident) error) {
+	id, err := incidentID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := &escalation.Directory{}
+	if s.Directory != nil {
+		d = s.Directory()
+	}
+	err = s.DB.Write(r.Context(), func(tx *store.Tx) error {
+		in, err := tx.IncidentByID(r.Context(), id)
+		if err != nil {
+			return err
+		}
+		return fn(tx, d, in)
+	})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.Queued()
+	if s.EscalationChanged != nil {
+		s.EscalationChanged()
+	}
+	in, err := s.DB.Incident(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeIncident(w, r, http.StatusOK, in)
 }

@@ -46,6 +46,8 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/incidents/{id}", false, http.HandlerFunc(s.getIncident)},
 		{"POST /api/v1/incidents/{id}/acknowledge", false, http.HandlerFunc(s.acknowledgeIncident)},
 		{"POST /api/v1/incidents/{id}/resolve", false, http.HandlerFunc(s.resolveIncident)},
+		{"POST /api/v1/incidents/{id}/escalate", false, http.HandlerFunc(s.escalateIncident)},
+		{"POST /api/v1/incidents/{id}/reassign", false, http.HandlerFunc(s.reassignIncident)},
 		{"GET /api/v1/alerts", false, http.HandlerFunc(s.listAlerts)},
 		{"GET /api/v1/silences", false, http.HandlerFunc(s.listSilences)},
 		{"POST /api/v1/silences", false, http.HandlerFunc(s.createSilence)},

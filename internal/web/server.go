@@ -17,6 +17,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/store"
@@ -56,6 +57,10 @@ type Server struct {
 	// LinksSecret gives the key of the signed links in pages; nil or a nil
 	// key: links are refused.
 	LinksSecret func() []byte
+	// Directory gives the people and policies escalations page through.
+	Directory func() *escalation.Directory
+	// EscalationChanged is called after the API escalated or reassigned.
+	EscalationChanged func()
 }
 
 // maxBody bounds every API request body.
