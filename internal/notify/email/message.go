@@ -59,7 +59,7 @@ func Build(from, to string, n *tocsin.Notification) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	toAddr, err := parseAddress("recipient", strings.TrimPrefix(strings.TrimSpace(to), "mailto:"))
+	toAddr, err := parseAddress("recipient", to)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,8 @@ func parseAddress(role, s string) (*mail.Address, error) {
 	if strings.ContainsFunc(s, unicode.IsControl) {
 		return nil, fmt.Errorf("email: the %s address contains control characters", role)
 	}
-	if strings.TrimSpace(s) == "" {
+	s = strings.TrimPrefix(strings.TrimSpace(s), "mailto:")
+	if s == "" {
 		return nil, fmt.Errorf("email: no %s address", role)
 	}
 	a, err := mail.ParseAddress(s)
@@ -190,29 +191,29 @@ func (h *headerWriter) add(name, value string) {
 		h.err = fmt.Errorf("email: header %s is not printable ASCII", name)
 		return
 	}
-	h.b.WriteString(fold(name + ": " + value))
+	h.b.WriteString(fold(name+":", value))
 	h.b.WriteString("\r\n")
 }
 
-// fold breaks a header line at spaces so that lines stay short where they
-// can; unfolding (removing the CRLF) gives the line back.
-func fold(line string) string {
+// fold writes a header field, breaking the value at spaces so that lines
+// stay short where they can (never right after the name); unfolding
+// (removing each CRLF) gives the field back.
+func fold(name, value string) string {
+	line := name + " " + value
 	if len(line) <= headerLineSoft {
 		return line
 	}
 	var out strings.Builder
-	col := 0
-	for i, w := range strings.Split(line, " ") {
-		if i > 0 {
-			if col+1+len(w) > headerLineSoft && col > 0 && w != "" {
-				out.WriteString("\r\n")
-				col = 0
-			}
-			out.WriteByte(' ')
-			col++
+	out.WriteString(name)
+	col := len(name)
+	for i, w := range strings.Split(value, " ") {
+		if i > 0 && col+1+len(w) > headerLineSoft && w != "" {
+			out.WriteString("\r\n")
+			col = 0
 		}
+		out.WriteByte(' ')
 		out.WriteString(w)
-		col += len(w)
+		col += 1 + len(w)
 	}
 	return out.String()
 }
