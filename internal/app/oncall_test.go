@@ -10,6 +10,7 @@ import (
 
 const oncallConfig = `
 links_secret: "0123456789abcdef0123456789abcdef-test"
+smtp: {host: smtp.example.com, from: tocsin@example.com}
 users:
   - {name: ana, email: ana@example.com, tz: Europe/Berlin, contacts: [{type: email, to: ana@example.com}]}
   - {name: bo, email: bo@example.com, tz: Europe/Berlin, contacts: [{type: email, to: bo@example.com}]}

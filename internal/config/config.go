@@ -36,6 +36,9 @@ const (
 	MaxGroupWait                = time.Hour
 	MaxRouteDepth               = 16                 // levels of routes, top level included
 	MaxSilenceDuration          = 7 * 24 * time.Hour // longest window of a recurring silence
+	MaxChannelRatePerMinute     = 6000               // highest channels[].rate_per_minute
+	DefaultSMTPPort             = 587
+	DefaultTelegramAPIBase      = "https://api.telegram.org"
 )
 
 // Config is the whole config file.
@@ -51,6 +54,8 @@ type Config struct {
 	Operator      Operator      `yaml:"operator"`
 	SelfHeartbeat SelfHeartbeat `yaml:"self_heartbeat"`
 	Outbox        Outbox        `yaml:"outbox"`
+	SMTP          SMTP          `yaml:"smtp"`     // mail server of email channels and contacts
+	Telegram      Telegram      `yaml:"telegram"` // bot of telegram channels and contacts
 	Watchdog      Watchdog      `yaml:"watchdog"`
 	Probes        Probes        `yaml:"probes"`
 	Services      []Service     `yaml:"services"`
@@ -75,14 +80,70 @@ type APIToken struct {
 	TokenSHA256 string `yaml:"token_sha256"` // 64 lowercase hex characters
 }
 
-// Channel is a destination for notifications.
+// Channel is a destination for notifications. Which fields apply depends
+// on Type:
+//
+//   - webhook: URL (http or https), optional Secret (HMAC key signing each
+//     request) and Headers;
+//   - slack, discord, teams: URL, the service's https webhook URL, which
+//     carries its token in the path (http only to localhost, 127.0.0.1
+//     or ::1);
+//   - ntfy: URL of the topic (http or https), optional Secret (an access
+//     token);
+//   - email: To, the recipient address, sent through the SMTP section;
+//   - telegram: To, a chat id or @channel name, sent through the bot of
+//     the Telegram section.
 type Channel struct {
-	Name    string            `yaml:"name"`    // required, unique, ^[a-z0-9][a-z0-9_-]{0,63}$
-	Type    string            `yaml:"type"`    // only "webhook" for now
-	URL     string            `yaml:"url"`     // absolute http or https URL with a host
-	Secret  string            `yaml:"secret"`  // HMAC key, optional
-	Timeout Duration          `yaml:"timeout"` // per-send deadline
-	Headers map[string]string `yaml:"headers"` // extra request headers, optional
+	Name          string            `yaml:"name"`            // required, unique, ^[a-z0-9][a-z0-9_-]{0,63}$
+	Type          string            `yaml:"type"`            // webhook, slack, discord, teams, ntfy, telegram or email
+	URL           string            `yaml:"url"`             // absolute http or https URL with a host; required for webhook, slack, discord, teams and ntfy, forbidden otherwise
+	To            string            `yaml:"to"`              // email: a bare address (ops@example.com); telegram: a chat id (-1001234567890) or @channelname; forbidden otherwise
+	Secret        string            `yaml:"secret"`          // webhook: HMAC key; ntfy: access token; optional, forbidden otherwise
+	Timeout       Duration          `yaml:"timeout"`         // per-send deadline
+	RatePerMinute int               `yaml:"rate_per_minute"` // most sends per minute, spaced evenly; 0 (default): no limit; at most MaxChannelRatePerMinute
+	Headers       map[string]string `yaml:"headers"`         // webhook only: extra request headers, optional
+}
+
+// Channel types.
+const (
+	ChannelWebhook  = "webhook"
+	ChannelSlack    = "slack"
+	ChannelDiscord  = "discord"
+	ChannelTeams    = "teams"
+	ChannelNtfy     = "ntfy"
+	ChannelTelegram = "telegram"
+	ChannelEmail    = "email"
+)
+
+// SMTP is the mail server that email channels and email contacts send
+// through. It is required (Host and From) when any channel or user contact
+// is of type email; otherwise it may be left out.
+type SMTP struct {
+	Host         string `yaml:"host"`          // host name or IP address, without port; required when anything sends email
+	Port         int    `yaml:"port"`          // default 587; 1 to 65535
+	Username     string `yaml:"username"`      // optional; with a password
+	Password     string `yaml:"password"`      // optional; after Parse it holds the content of PasswordFile when that is set
+	PasswordFile string `yaml:"password_file"` // file holding the password, read at load time, relative to the config file's directory, trailing newline trimmed; not with Password
+	From         string `yaml:"from"`          // sender address, display name allowed ("Tocsin <tocsin@example.com>"); required with Host
+	TLS          string `yaml:"tls"`           // SMTPStartTLS (default), SMTPStartTLSOptional, SMTPTLS or SMTPNone (localhost only)
+	Helo         string `yaml:"helo"`          // host name sent in EHLO/HELO; optional, default chosen by the sender
+}
+
+// SMTP.TLS modes.
+const (
+	SMTPStartTLS         = "starttls"          // plain connection upgraded with STARTTLS, which the server must offer
+	SMTPStartTLSOptional = "starttls-optional" // STARTTLS if the server offers it, else plaintext
+	SMTPTLS              = "tls"               // TLS from the first byte (implicit TLS, usually port 465)
+	SMTPNone             = "none"              // plaintext; only to localhost, 127.0.0.1 or ::1
+)
+
+// Telegram is the bot that telegram channels and telegram contacts send
+// through. BotToken (or BotTokenFile) is required when any channel or user
+// contact is of type telegram; otherwise the section may be left out.
+type Telegram struct {
+	BotToken     string `yaml:"bot_token"`      // from @BotFather: <digits>:<35 or more of A-Z a-z 0-9 _ ->; after Parse it holds the content of BotTokenFile when that is set
+	BotTokenFile string `yaml:"bot_token_file"` // file holding the token, read at load time, relative to the config file's directory, trailing newline trimmed; not with BotToken
+	APIBase      string `yaml:"api_base"`       // Bot API base URL, no trailing slash; default DefaultTelegramAPIBase; https, or http to localhost only
 }
 
 // Check is a heartbeat or probe check declared in the file.

@@ -3,10 +3,12 @@ package config
 import (
 	"bytes"
 	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -97,11 +99,11 @@ func TestExampleConfig(t *testing.T) {
 	if cfg.PublicURL != "https://tocsin.example.com" {
 		t.Errorf("PublicURL = %q", cfg.PublicURL)
 	}
-	if len(cfg.Checks) != 7 || len(cfg.Channels) != 2 || len(cfg.APITokens) != 2 {
+	if len(cfg.Checks) != 7 || len(cfg.Channels) != 6 || len(cfg.APITokens) != 2 {
 		t.Fatalf("got %d checks, %d channels, %d tokens", len(cfg.Checks), len(cfg.Channels), len(cfg.APITokens))
 	}
 	backup, report := cfg.Checks[0], cfg.Checks[1]
-	if backup.Schedule.Every.D() != 24*time.Hour || backup.Methods != "POST" || backup.Line != 55 {
+	if backup.Schedule.Every.D() != 24*time.Hour || backup.Methods != "POST" || backup.Line != 82 {
 		t.Errorf("backup = %+v", backup)
 	}
 	// Merged from x-check-defaults.
@@ -117,6 +119,22 @@ func TestExampleConfig(t *testing.T) {
 	}
 	if _, ok := cfg.ChannelByName("nope"); ok {
 		t.Error("ChannelByName(nope) found a channel")
+	}
+	if ch, _ := cfg.ChannelByName("ops-slack"); ch.Type != ChannelSlack || ch.RatePerMinute != 60 {
+		t.Errorf("ops-slack = %+v", ch)
+	}
+	if ch, _ := cfg.ChannelByName("ops-mail"); ch.Type != ChannelEmail || ch.To != "ops@example.com" || ch.URL != "" || ch.RatePerMinute != 0 {
+		t.Errorf("ops-mail = %+v", ch)
+	}
+	if ch, _ := cfg.ChannelByName("ops-chat"); ch.Type != ChannelTelegram || ch.To != "-1001234567890" {
+		t.Errorf("ops-chat = %+v", ch)
+	}
+	if want := (SMTP{Host: "smtp.example.com", Port: 587, Username: "tocsin", Password: "change-me", From: "Tocsin <tocsin@example.com>",
+		TLS: SMTPStartTLS, Helo: "tocsin.example.com"}); cfg.SMTP != want {
+		t.Errorf("smtp = %+v", cfg.SMTP)
+	}
+	if want := (Telegram{BotToken: "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9", APIBase: "https://api.telegram.org"}); cfg.Telegram != want {
+		t.Errorf("telegram = %+v", cfg.Telegram)
 	}
 	if len(cfg.Services) != 3 || len(cfg.Integrations) != 2 || len(cfg.Routes) != 2 || len(cfg.InhibitRules) != 1 || len(cfg.Silences) != 2 {
 		t.Fatalf("got %d services, %d integrations, %d routes, %d inhibit rules, %d silences",
@@ -422,6 +440,14 @@ channels:
       Authorization: Bearer header-auth-value
       X-Api-Token: header-token-value
       X-Team: platform
+  - {name: slack, type: slack, url: "https://hooks.slack.com/services/T0/B0/slack-path-token"}
+  - {name: discord, type: discord, url: "https://discord.com:443/api/webhooks/1/discord-path-token?wait=true"}
+  - {name: teams, type: teams, url: "https://example.webhook.office.com/webhookb2/teams-path-token?sig=teams-query-sig#teams-fragment"}
+  - {name: ntfy, type: ntfy, url: "https://ntfy.example.com/ops", secret: ntfy-access-token}
+  - {name: mail, type: email, to: ops@example.com}
+  - {name: chat, type: telegram, to: "@ops_alerts"}
+smtp: {host: smtp.example.com, username: tocsin, password: smtp-password-value, from: tocsin@example.com}
+telegram: {bot_token: "123456789:telegram-bot-token-value-0123456789abcdef"}
 self_heartbeat:
   url: https://user:hb-password@hc.example.com/ping
 services: [{name: s}]
@@ -432,19 +458,25 @@ integrations: [{name: prom, type: alertmanager, key: integration-key-value, serv
 		t.Fatal(err)
 	}
 	out := cfg.Redacted()
-	for _, secret := range []string{"plain-ping-key", "url-password", "hmac-secret-value", "header-auth-value", "header-token-value", "hb-password", "integration-key-value"} {
+	for _, secret := range []string{"plain-ping-key", "url-password", "hmac-secret-value", "header-auth-value", "header-token-value", "hb-password",
+		"integration-key-value", "slack-path-token", "discord-path-token", "teams-path-token", "teams-query-sig", "teams-fragment",
+		"ntfy-access-token", "smtp-password-value", "telegram-bot-token-value"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("Redacted shows %q:\n%s", secret, out)
 		}
 	}
-	for _, shown := range []string{"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "platform", "secret: <secret>", "ping_key: <secret>", "https://user:<secret>@example.com/hook"} {
+	for _, shown := range []string{"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "platform", "secret: <secret>", "ping_key: <secret>",
+		"https://user:<secret>@example.com/hook", "url: https://hooks.slack.com/<secret>", "url: https://discord.com:443/<secret>",
+		"url: https://example.webhook.office.com/<secret>", "url: https://ntfy.example.com/ops", "password: <secret>", "bot_token: <secret>",
+		"username: tocsin", "to: ops@example.com", "to: '@ops_alerts'", "api_base: https://api.telegram.org"} {
 		if !strings.Contains(out, shown) {
 			t.Errorf("Redacted lacks %q:\n%s", shown, out)
 		}
 	}
 	// The config itself is untouched.
 	if cfg.Channels[0].Secret != "hmac-secret-value" || cfg.Channels[0].Headers["Authorization"] != "Bearer header-auth-value" || cfg.PingKey == secretMark ||
-		cfg.Integrations[0].Key != "integration-key-value" {
+		cfg.Integrations[0].Key != "integration-key-value" || !strings.HasSuffix(cfg.Channels[1].URL, "slack-path-token") ||
+		cfg.SMTP.Password != "smtp-password-value" || !strings.Contains(cfg.Telegram.BotToken, "telegram-bot-token-value") {
 		t.Errorf("Redacted changed the config: %+v", cfg.Channels[0])
 	}
 	// The output reads back as a config.
@@ -452,8 +484,8 @@ integrations: [{name: prom, type: alertmanager, key: integration-key-value, serv
 	if err := yaml.Unmarshal([]byte(out), &back); err != nil {
 		t.Fatalf("Redacted output does not parse: %v", err)
 	}
-	if back.Outbox.BackoffMax.D() != 10*time.Minute {
-		t.Errorf("round trip outbox = %+v", back.Outbox)
+	if back.Outbox.BackoffMax.D() != 10*time.Minute || back.SMTP.Port != 587 || back.SMTP.TLS != SMTPStartTLS {
+		t.Errorf("round trip outbox = %+v, smtp = %+v", back.Outbox, back.SMTP)
 	}
 }
 
@@ -651,14 +683,53 @@ func checkInvariants(t testing.TB, cfg *Config) {
 		t.Errorf("PublicURL %q ends with /", cfg.PublicURL)
 	}
 	channels := map[string]bool{}
+	sendsEmail, sendsTelegram := false, false
 	for _, ch := range cfg.Channels {
-		if ch.Name == "" || channels[ch.Name] || ch.Type != "webhook" || ch.URL == "" {
+		if ch.Name == "" || channels[ch.Name] || !slices.Contains(supportedChannelTypes, ch.Type) {
 			t.Errorf("bad channel %+v", ch)
 		}
 		channels[ch.Name] = true
 		if ch.Timeout.D() < time.Second || ch.Timeout.D() > 5*time.Minute {
 			t.Errorf("channel timeout %s", ch.Timeout)
 		}
+		if ch.RatePerMinute < 0 || ch.RatePerMinute > MaxChannelRatePerMinute {
+			t.Errorf("channel %q: rate_per_minute %d", ch.Name, ch.RatePerMinute)
+		}
+		if ch.Type != ChannelWebhook && len(ch.Headers) > 0 || ch.Type != ChannelWebhook && ch.Type != ChannelNtfy && ch.Secret != "" {
+			t.Errorf("channel %q: headers or secret on a %s channel", ch.Name, ch.Type)
+		}
+		switch ch.Type {
+		case ChannelEmail, ChannelTelegram:
+			sendsEmail = sendsEmail || ch.Type == ChannelEmail
+			sendsTelegram = sendsTelegram || ch.Type == ChannelTelegram
+			if ch.URL != "" || ch.To == "" {
+				t.Errorf("channel %q: url %q, to %q", ch.Name, ch.URL, ch.To)
+			}
+		default:
+			u, err := url.Parse(ch.URL)
+			if ch.To != "" || err != nil || u.Host == "" || u.Scheme != "https" && u.Scheme != "http" {
+				t.Errorf("channel %q: url %q, to %q", ch.Name, ch.URL, ch.To)
+			} else if tokenInPath(ch.Type) && u.Scheme != "https" && !isLocalHost(u.Hostname()) {
+				t.Errorf("channel %q: token over http to %q", ch.Name, u.Host)
+			}
+		}
+	}
+	for _, u := range cfg.Users {
+		for _, ct := range u.Contacts {
+			sendsEmail = sendsEmail || ct.Type == ChannelEmail
+			sendsTelegram = sendsTelegram || ct.Type == ChannelTelegram
+		}
+	}
+	sm := cfg.SMTP
+	if sendsEmail && (sm.Host == "" || sm.From == "") || sm.Host != "" && sm.From == "" || sm.Port < 1 || sm.Port > 65535 ||
+		!slices.Contains([]string{SMTPStartTLS, SMTPStartTLSOptional, SMTPTLS, SMTPNone}, sm.TLS) ||
+		sm.TLS == SMTPNone && sm.Host != "" && !isLocalHost(sm.Host) || sm.PasswordFile != "" && sm.Password == "" {
+		t.Errorf("smtp %+v", sm)
+	}
+	tg := cfg.Telegram
+	if sendsTelegram && tg.BotToken == "" || tg.BotToken != "" && !telegramTokenRE.MatchString(tg.BotToken) ||
+		tg.BotTokenFile != "" && tg.BotToken == "" || tg.APIBase == "" || strings.HasSuffix(tg.APIBase, "/") {
+		t.Errorf("telegram: api_base %q, token set %v", tg.APIBase, tg.BotToken != "")
 	}
 	slugs := map[string]bool{}
 	for _, c := range cfg.Checks {

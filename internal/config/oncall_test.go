@@ -26,8 +26,12 @@ services:
   - {name: payments, escalation_policy: default}
 `
 
+// smtpSection is the mail server that email contacts need; appended to
+// sources so that their line numbers stay.
+const smtpSection = "smtp: {host: smtp.example.com, from: tocsin@example.com}\n"
+
 func TestOnCallExample(t *testing.T) {
-	cfg, err := Parse("o.yaml", []byte(onCallExample))
+	cfg, err := Parse("o.yaml", []byte(onCallExample+smtpSection))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +230,7 @@ func TestOnCallErrors(t *testing.T) {
 		{"users: [{name: a, contacts: [{type: email, to: a@b}, {type: email, to: a@b}]}]\n",
 			`e.yaml:1: users[0].contacts[1]: same contact as users[0].contacts[0]`},
 	} {
-		_, err := Parse("e.yaml", []byte(tc.src))
+		_, err := Parse("e.yaml", []byte(tc.src+smtpSection))
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("Parse(%q):\n got %v\nwant %s", tc.src, err, tc.want)
 		}
@@ -257,19 +261,20 @@ teams:
 
 func TestOnCallRedacted(t *testing.T) {
 	src := `links_secret: links-secret-value-0123456789abcdef
-users: [{name: ana, contacts: [{type: ntfy, to: "https://u:ntfy-password@ntfy.example.com/ana"}, {type: telegram, to: "42"}]}]
+users: [{name: ana, contacts: [{type: ntfy, to: "https://u:ntfy-password@ntfy.example.com/ana"}, {type: telegram, to: "42"}, {type: slack, to: "https://hooks.slack.com/services/T0/B0/slack-contact-token"}]}]
+telegram: {bot_token: "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9"}
 `
 	cfg, err := Parse("r.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := cfg.Redacted()
-	for _, secret := range []string{"links-secret-value", "ntfy-password"} {
+	for _, secret := range []string{"links-secret-value", "ntfy-password", "slack-contact-token", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw9"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("Redacted shows %q:\n%s", secret, out)
 		}
 	}
-	for _, shown := range []string{"links_secret: <secret>", "https://u:<secret>@ntfy.example.com/ana", `to: "42"`} {
+	for _, shown := range []string{"links_secret: <secret>", "https://u:<secret>@ntfy.example.com/ana", `to: "42"`, "to: https://hooks.slack.com/<secret>"} {
 		if !strings.Contains(out, shown) {
 			t.Errorf("Redacted lacks %q:\n%s", shown, out)
 		}

@@ -18,8 +18,11 @@ var secretHeaderWords = []string{"auth", "token", "secret", "key", "cookie", "pa
 
 // Redacted returns the config as YAML with every secret printed as
 // <secret>: channel secrets, the plain ping key, plain integration keys,
-// the links secret, passwords in URLs and the values of headers whose
-// names suggest credentials. Hashes are shown.
+// the links secret, the SMTP password, the Telegram bot token, passwords
+// in URLs, the paths of Slack, Discord and Teams webhook URLs (which hold
+// their tokens) and the values of headers whose names suggest credentials.
+// Hashes are shown. A password or token read from a file is left out, as
+// the file holds it; the file's path is shown.
 func (c *Config) Redacted() string {
 	r := *c
 	if r.PingKey != "" {
@@ -28,11 +31,17 @@ func (c *Config) Redacted() string {
 	if r.LinksSecret != "" {
 		r.LinksSecret = secretMark
 	}
+	r.SMTP.Password = redactFileSecret(r.SMTP.Password, r.SMTP.PasswordFile)
+	r.Telegram.BotToken = redactFileSecret(r.Telegram.BotToken, r.Telegram.BotTokenFile)
 	r.Users = make([]User, len(c.Users))
 	for i, u := range c.Users {
 		u.Contacts = slices.Clone(u.Contacts)
 		for j := range u.Contacts {
-			if ct := &u.Contacts[j]; strings.Contains(ct.To, "://") {
+			ct := &u.Contacts[j]
+			switch {
+			case tokenInPath(ct.Type):
+				ct.To = redactTokenURL(ct.To)
+			case strings.Contains(ct.To, "://"):
 				ct.To = redactURL(ct.To)
 			}
 		}
@@ -44,7 +53,11 @@ func (c *Config) Redacted() string {
 		if ch.Secret != "" {
 			ch.Secret = secretMark
 		}
-		ch.URL = redactURL(ch.URL)
+		if tokenInPath(ch.Type) {
+			ch.URL = redactTokenURL(ch.URL)
+		} else {
+			ch.URL = redactURL(ch.URL)
+		}
 		ch.Headers = maps.Clone(ch.Headers)
 		for k := range ch.Headers {
 			if secretHeader(k) {
@@ -96,4 +109,36 @@ func redactURL(s string) string {
 		return out
 	}
 	return out[:i+at] + ":" + secretMark + out[i+at:]
+}
+
+// redactFileSecret hides secret, which was read from file if that is set.
+func redactFileSecret(secret, file string) string {
+	switch {
+	case file != "":
+		return ""
+	case secret != "":
+		return secretMark
+	}
+	return secret
+}
+
+// tokenInPath reports whether the webhook URLs of a channel or contact
+// type carry their token in the path.
+func tokenInPath(typ string) bool {
+	_, ok := serviceNames[typ]
+	return ok
+}
+
+// redactTokenURL hides all of a URL but its scheme and host (port
+// included): "https://hooks.slack.com/<secret>". A URL that cannot be read
+// is hidden whole.
+func redactTokenURL(s string) string {
+	if s == "" {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return secretMark
+	}
+	return u.Scheme + "://" + u.Host + "/" + secretMark
 }

@@ -26,7 +26,7 @@ var (
 )
 
 // supportedChannelTypes lists the channel types this version can send to.
-var supportedChannelTypes = []string{"webhook"}
+var supportedChannelTypes = []string{ChannelWebhook, ChannelSlack, ChannelDiscord, ChannelTeams, ChannelNtfy, ChannelTelegram, ChannelEmail}
 
 const (
 	maxNameLen        = 100
@@ -68,6 +68,8 @@ func (d *decoder) validate(cfg *Config) {
 	d.validateNotify("operator.notify", cfg.Operator.Notify, channels)
 	d.validateAlerting(cfg, channels)
 	d.validateOnCall(cfg, channels)
+	d.validateSMTP(cfg)
+	d.validateTelegram(cfg)
 
 	sh := &cfg.SelfHeartbeat
 	d.duration("self_heartbeat.every", &sh.Every, DefaultSelfHeartbeatEvery)
@@ -180,30 +182,16 @@ func (d *decoder) validateChannels(cfg *Config) map[string]bool {
 		case !slices.Contains(supportedChannelTypes, ch.Type):
 			d.fieldErrorf(p+".type", "unsupported type %s; supported: %s", quote(ch.Type), supported)
 		}
-		if ch.URL == "" {
-			d.fieldErrorf(p+".url", "required")
-		} else if err := checkHTTPURL(ch.URL); err != nil {
-			d.fieldErrorf(p+".url", "%s", err)
-		}
+		d.validateChannelTarget(p, ch)
 		d.duration(p+".timeout", &ch.Timeout, DefaultChannelTimeout)
 		if ch.Timeout.D() > maxChannelTimeout {
 			d.fieldErrorf(p+".timeout", "must be at most %s, got %s", Duration(maxChannelTimeout), ch.Timeout)
 		}
-		seen := map[string]string{}
-		for _, k := range slices.Sorted(maps.Keys(ch.Headers)) {
-			hp := p + ".headers." + k
-			if !validHeaderName(k) {
-				d.fieldErrorf(hp, "invalid header name %s", quote(k))
-				continue
-			}
-			if prev, dup := seen[strings.ToLower(k)]; dup {
-				d.fieldErrorf(hp, "same header as %s (names are case-insensitive)", quote(prev))
-				continue
-			}
-			seen[strings.ToLower(k)] = k
-			if !validHeaderValue(ch.Headers[k]) {
-				d.fieldErrorf(hp, "header value must not contain control characters or line breaks")
-			}
+		d.intDefault(p+".rate_per_minute", &ch.RatePerMinute, 0, 0, MaxChannelRatePerMinute)
+		if len(ch.Headers) > 0 && ch.Type != ChannelWebhook && slices.Contains(supportedChannelTypes, ch.Type) {
+			d.fieldErrorf(p+".headers", "only for webhook channels, not %s", ch.Type)
+		} else {
+			d.validateHeaders(p+".headers", ch.Headers)
 		}
 	}
 	if d.bad["channels"] {
@@ -220,6 +208,26 @@ func (d *decoder) validateChannels(cfg *Config) map[string]bool {
 		defined[n] = true
 	}
 	return defined
+}
+
+// validateHeaders checks the request headers of the mapping at p.
+func (d *decoder) validateHeaders(p string, headers map[string]string) {
+	seen := map[string]string{}
+	for _, k := range slices.Sorted(maps.Keys(headers)) {
+		hp := p + "." + k
+		if !validHeaderName(k) {
+			d.fieldErrorf(hp, "invalid header name %s", quote(k))
+			continue
+		}
+		if prev, dup := seen[strings.ToLower(k)]; dup {
+			d.fieldErrorf(hp, "same header as %s (names are case-insensitive)", quote(prev))
+			continue
+		}
+		seen[strings.ToLower(k)] = k
+		if !validHeaderValue(headers[k]) {
+			d.fieldErrorf(hp, "header value must not contain control characters or line breaks")
+		}
+	}
 }
 
 func (d *decoder) validateChecks(cfg *Config, channels map[string]bool) {
