@@ -34,6 +34,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/links"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/notify"
+	"github.com/tocsinhq/tocsin/internal/notify/email"
 	"github.com/tocsinhq/tocsin/internal/oncall"
 	"github.com/tocsinhq/tocsin/internal/outbox"
 	"github.com/tocsinhq/tocsin/internal/probe"
@@ -122,7 +123,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	a.senders = notify.Default(a.client, opts.Version)
+	a.senders = notify.Default(a.client, opts.Version, notify.Settings{SMTP: a.smtpSettings})
 	a.metrics = metrics.New(a.outboxDepth, func() float64 { return float64(a.engine.Scheduled()) })
 	a.watchdog = watchdog.New(a.clock, a.log.With("component", "watchdog"),
 		func() time.Duration { return a.state.Load().cfg.Watchdog.StallAfter.D() }, a.reportStall)
@@ -342,10 +343,16 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 	}
 	for _, u := range cfg.Users {
 		for _, c := range u.Contacts {
-			if c.Type != "webhook" {
-				a.log.Warn("this build sends pages to webhook contacts only; other contact types are recorded as failed sends",
+			if _, ok := a.senders[c.Type]; !ok {
+				a.log.Warn("this build has no sender for a contact type; its pages are recorded as failed sends",
 					"user", u.Name, "type", c.Type)
 			}
+		}
+	}
+	for _, ch := range cfg.Channels {
+		if _, ok := a.senders[ch.Type]; !ok {
+			a.log.Warn("this build has no sender for a channel type; its notifications are recorded as failed sends",
+				"channel", ch.Name, "type", ch.Type)
 		}
 	}
 	if len(st.tokens) == 0 {
@@ -360,8 +367,12 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 func (a *App) derive(cfg *config.Config) (*state, error) {
 	st := &state{cfg: cfg, channels: map[string]tocsin.Channel{}}
 	for _, ch := range cfg.Channels {
-		st.channels[ch.Name] = tocsin.Channel{Name: ch.Name, Type: ch.Type, URL: ch.URL, Secret: ch.Secret,
-			Timeout: ch.Timeout.D(), Headers: ch.Headers}
+		url := ch.URL
+		if ch.To != "" { // email and telegram channels: the address or chat
+			url = ch.To
+		}
+		st.channels[ch.Name] = tocsin.Channel{Name: ch.Name, Type: ch.Type, URL: url, Secret: ch.Secret,
+			Timeout: ch.Timeout.D(), Headers: ch.Headers, RatePerMinute: ch.RatePerMinute}
 	}
 	for _, t := range cfg.APITokens {
 		sum, err := hex.DecodeString(t.TokenSHA256)
@@ -569,6 +580,13 @@ func (a *App) channel(name string) (tocsin.Channel, bool) {
 		return ch, ok
 	}
 	return tocsin.Channel{Name: name, Type: c.Type, URL: c.To}, true
+}
+
+// smtpSettings are the mail server settings of the running config.
+func (a *App) smtpSettings() email.Settings {
+	c := a.state.Load().cfg.SMTP
+	return email.Settings{Host: c.Host, Port: c.Port, Username: c.Username, Password: c.Password, From: c.From, TLS: c.TLS,
+		HeloName: c.Helo}
 }
 
 func (a *App) outboxConfig() outbox.Config {

@@ -5,16 +5,26 @@ import (
 	"net/http"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/notify/email"
 	"github.com/tocsinhq/tocsin/internal/notify/webhook"
 )
 
 // Senders maps channel types to their senders.
 type Senders map[string]tocsin.Sender
 
+// Settings are what senders read from the running config at each send.
+type Settings struct {
+	SMTP func() email.Settings
+}
+
 // Default returns the senders of every supported channel type. The client
 // carries no timeout of its own: each send gets a context deadline.
-func Default(client *http.Client, version string) Senders {
-	return Senders{
+func Default(client *http.Client, version string, settings Settings) Senders {
+	s := Senders{
 		"webhook": &webhook.Sender{Client: client, UserAgent: "Tocsin/" + version},
 	}
+	if settings.SMTP != nil {
+		s["email"] = &email.Sender{Settings: settings.SMTP}
+	}
+	return s
 }

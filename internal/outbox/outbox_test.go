@@ -70,7 +70,7 @@ func (f *fixture) enqueue(t *testing.T, channel string, n int) {
 func (f *fixture) start(t *testing.T) *Dispatcher {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	d := New(f.db, clock.Real{}, slog.New(slog.NewTextHandler(io.Discard, nil)), notify.Default(http.DefaultClient, "test"),
+	d := New(f.db, clock.Real{}, slog.New(slog.NewTextHandler(io.Discard, nil)), notify.Default(http.DefaultClient, "test", notify.Settings{}),
 		func(name string) (tocsin.Channel, bool) { ch, ok := f.channels[name]; return ch, ok },
 		func() Config { return f.cfg }, "test-owner", nil)
 	done := make(chan struct{})
