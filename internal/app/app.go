@@ -34,6 +34,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/links"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/notify"
+	"github.com/tocsinhq/tocsin/internal/notify/chat"
 	"github.com/tocsinhq/tocsin/internal/notify/email"
 	"github.com/tocsinhq/tocsin/internal/oncall"
 	"github.com/tocsinhq/tocsin/internal/outbox"
@@ -123,7 +124,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	a.senders = notify.Default(a.client, opts.Version, notify.Settings{SMTP: a.smtpSettings})
+	a.senders = notify.Default(a.client, opts.Version, notify.Settings{SMTP: a.smtpSettings, Telegram: func() chat.TelegramBot {
+		t := a.state.Load().cfg.Telegram
+		return chat.TelegramBot{APIBase: t.APIBase, Token: t.BotToken}
+	}})
 	a.metrics = metrics.New(a.outboxDepth, func() float64 { return float64(a.engine.Scheduled()) })
 	a.watchdog = watchdog.New(a.clock, a.log.With("component", "watchdog"),
 		func() time.Duration { return a.state.Load().cfg.Watchdog.StallAfter.D() }, a.reportStall)

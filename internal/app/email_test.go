@@ -7,7 +7,10 @@ import (
 	"log"
 	"mime"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"net/mail"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -89,5 +92,53 @@ integrations:
 	if msg.Header.Get("To") == "" || !bytes.Contains([]byte(subject), []byte("primary database down")) ||
 		!bytes.Contains(raw, []byte("/act/")) {
 		t.Fatalf("message:\n%s", raw)
+	}
+}
+
+// TestChatPages: pages to Slack and Telegram contacts reach local
+// receivers speaking those APIs, with the signed links as buttons.
+func TestChatPages(t *testing.T) {
+	var mu sync.Mutex
+	got := map[string][]byte{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got[r.URL.Path] = b
+		mu.Unlock()
+		if strings.HasPrefix(r.URL.Path, "/bot") {
+			io.WriteString(w, `{"ok":true,"result":{"message_id":1}}`)
+			return
+		}
+		io.WriteString(w, "ok")
+	}))
+	defer srv.Close()
+	token := "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghij"
+	cfg := fmt.Sprintf(`
+links_secret: "0123456789abcdef0123456789abcdef-test"
+telegram: {bot_token: "%[2]s", api_base: "%[1]s"}
+users:
+  - {name: ana, tz: Europe/Berlin, contacts: [{type: slack, to: "%[1]s/services/T0/B0/x"}, {type: telegram, to: "-100123"}]}
+schedules:
+  - {name: primary, tz: Europe/Berlin, rotations: [{participants: [ana], start: "2026-01-05", length: 1w, handoff: "Mon 09:00"}]}
+escalation_policies:
+  - {name: default, levels: [{targets: ["schedule:primary"], timeout: 5m}]}
+services:
+  - {name: payments, escalation_policy: default, group_wait: 0s}
+integrations:
+  - {name: scripts, type: generic, key: "k-gen-123", service: payments}
+`, srv.URL, token)
+	r, _ := startEscalation(t, cfg)
+	var ans map[string]any
+	r.post(t, "/ingest/generic/k-gen-123", "application/json", []byte(`{"key":"db","summary":"primary database down","severity":"critical"}`), &ans)
+	eventually(t, "both pages", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 2 })
+	mu.Lock()
+	defer mu.Unlock()
+	slack, tg := got["/services/T0/B0/x"], got["/bot"+token+"/sendMessage"]
+	if !bytes.Contains(slack, []byte(`"blocks"`)) || !bytes.Contains(slack, []byte("/act/")) ||
+		!bytes.Contains(slack, []byte("primary database down")) {
+		t.Fatalf("slack body %s", slack)
+	}
+	if !bytes.Contains(tg, []byte(`"chat_id":"-100123"`)) || !bytes.Contains(tg, []byte("inline_keyboard")) {
+		t.Fatalf("telegram body %s", tg)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/notify/chat"
 	"github.com/tocsinhq/tocsin/internal/notify/email"
 	"github.com/tocsinhq/tocsin/internal/notify/webhook"
 )
@@ -14,14 +15,23 @@ type Senders map[string]tocsin.Sender
 
 // Settings are what senders read from the running config at each send.
 type Settings struct {
-	SMTP func() email.Settings
+	SMTP     func() email.Settings
+	Telegram func() chat.TelegramBot
 }
 
 // Default returns the senders of every supported channel type. The client
 // carries no timeout of its own: each send gets a context deadline.
 func Default(client *http.Client, version string, settings Settings) Senders {
+	ua := "Tocsin/" + version
 	s := Senders{
-		"webhook": &webhook.Sender{Client: client, UserAgent: "Tocsin/" + version},
+		"webhook": &webhook.Sender{Client: client, UserAgent: ua},
+		"slack":   &chat.Slack{Client: client, UserAgent: ua},
+		"discord": &chat.Discord{Client: client, UserAgent: ua},
+		"teams":   &chat.Teams{Client: client, UserAgent: ua},
+		"ntfy":    &chat.Ntfy{Client: client, UserAgent: ua},
+	}
+	if settings.Telegram != nil {
+		s["telegram"] = &chat.Telegram{Client: client, UserAgent: ua, Bot: settings.Telegram}
 	}
 	if settings.SMTP != nil {
 		s["email"] = &email.Sender{Settings: settings.SMTP}
