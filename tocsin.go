@@ -79,6 +79,9 @@ type Check struct {
 	Notify       []string // channel names
 	AutoResolve  bool     // a recovery resolves the open incident
 	RunbookURL   string
+	// EscalationPolicy pages people about the check's incidents, level by
+	// level, besides its Notify channels; "" for channels only.
+	EscalationPolicy string
 
 	Status       CheckState // stored status: new, up, down or paused
 	LastPingAt   time.Time  // last success or fail; zero if none

@@ -181,6 +181,12 @@ func (p *Processor) Run(ctx context.Context) {
 			p.drain()
 			return
 		case <-idle.C:
+			// Escalations of check incidents are scheduled by other loops
+			// (the engine, the probe runner): look for them once a second.
+			if at, err := p.db.NextEscalateAt(ctx); err == nil && !at.IsZero() &&
+				(p.nextEscalate.IsZero() || at.Before(p.nextEscalate)) {
+				p.nextEscalate = at
+			}
 		case <-p.wake:
 			p.tick(ctx)
 			ticked = true

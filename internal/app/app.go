@@ -160,7 +160,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.metrics.DeadlineLag.Observe(late.Seconds())
 		a.metrics.StateChanges.WithLabelValues("up", "down").Inc()
 	}
-	a.engine.OnQueued = a.dispatcher.Poke
+	a.engine.OnQueued = a.queued
 	a.dispatcher.OnResult = func(channel, outcome string, latency time.Duration) {
 		a.metrics.Sends.WithLabelValues(channel, outcome).Inc()
 		if latency > 0 {
@@ -299,7 +299,8 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 		def := store.CheckDef{UUID: c.UUID, Name: c.Name, Slug: c.Slug,
 			Spec:  tocsin.ScheduleSpec{Every: c.Schedule.Every.D(), Cron: c.Schedule.Cron, TZ: c.Schedule.TZ},
 			Grace: c.Grace.D(), Notify: c.Notify, AutoResolve: c.AutoResolve == nil || *c.AutoResolve, Methods: c.Methods,
-			ManualResume: c.ManualResume, RunbookURL: c.RunbookURL, Description: c.Description}
+			ManualResume: c.ManualResume, RunbookURL: c.RunbookURL, Description: c.Description,
+			EscalationPolicy: c.EscalationPolicy}
 		if c.IsProbe() {
 			spec, err := probeSpec(c.Probe, a.clock)
 			if err != nil {
@@ -613,6 +614,13 @@ func (a *App) outboxDepth() float64 {
 	return float64(n)
 }
 
+// queued wakes the outbox, and the alert processor, which pages the first
+// level of a check's escalation policy.
+func (a *App) queued() {
+	a.dispatcher.Poke()
+	a.alerts.Poke()
+}
+
 func (a *App) pingsCommitted(pings []tocsin.Ping, trs []heartbeat.Transition, queued bool) {
 	a.metrics.PingBatch.Observe(float64(len(pings)))
 	for i, p := range pings {
@@ -622,7 +630,7 @@ func (a *App) pingsCommitted(pings []tocsin.Ping, trs []heartbeat.Transition, qu
 		}
 	}
 	if queued {
-		a.dispatcher.Poke()
+		a.queued()
 	}
 }
 

@@ -250,3 +250,27 @@ func TestReassignAndEscalateByHand(t *testing.T) {
 		t.Fatalf("escalated page %+v", p)
 	}
 }
+
+// TestCheckEscalates: a heartbeat check with an escalation policy pages
+// the person on call when it goes down, besides its channels.
+func TestCheckEscalates(t *testing.T) {
+	pages := &pageLog{}
+	hook := httptest.NewServer(pages)
+	defer hook.Close()
+	cfg := fmt.Sprintf(escalationConfig, hook.URL) + `
+checks:
+  - {name: nightly-backup, uuid: 0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70, schedule: {every: 1m}, grace: 30s, escalation_policy: default}
+`
+	r, clk := startEscalation(t, cfg)
+	resp, err := http.Get(r.base + "/ping/0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	advance(clk, 2*time.Minute)
+	eventually(t, "the page", func() bool { return len(pages.snapshot()) >= 1 })
+	p := pages.snapshot()[0]
+	if p.Path != "/ana" || p.Event.Escalation == nil || p.Event.Escalation.Level != 1 || p.Event.Links == nil {
+		t.Fatalf("page %+v", p)
+	}
+}

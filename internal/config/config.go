@@ -158,8 +158,11 @@ type Check struct {
 	Methods      string   `yaml:"methods"`       // "" (any method) or "POST" (other pings are ignored)
 	ManualResume bool     `yaml:"manual_resume"` // a paused check stays paused on ping
 	RunbookURL   string   `yaml:"runbook_url"`   // optional absolute http(s) URL
-	Description  string   `yaml:"description"`
-	Line         int      `yaml:"-"` // line of the check in the file, for later errors
+	// EscalationPolicy pages people about the check's incidents, level by
+	// level, besides its notify channels; optional.
+	EscalationPolicy string `yaml:"escalation_policy"`
+	Description      string `yaml:"description"`
+	Line             int    `yaml:"-"` // line of the check in the file, for later errors
 
 	// A check is a heartbeat (Schedule) or an active probe (Probe).
 	Probe              Probe    `yaml:"probe"`

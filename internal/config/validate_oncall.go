@@ -738,4 +738,11 @@ func (c *onCallCheck) validateServices() {
 		}
 		c.teamRef(p+".team", s.Team)
 	}
+	for i := range c.cfg.Checks {
+		ch := &c.cfg.Checks[i]
+		if ch.EscalationPolicy != "" && c.policies != nil && !c.policies[ch.EscalationPolicy] {
+			c.d.fieldErrorf(fmt.Sprintf("checks[%d].escalation_policy", i), "unknown escalation policy %s; defined: %s",
+				quote(ch.EscalationPolicy), definedList(c.policies))
+		}
+	}
 }

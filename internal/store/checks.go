@@ -16,7 +16,7 @@ import (
 const checkColumns = `id, uuid, name, slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
 	auto_resolve, methods, manual_resume, runbook_url, description, status, last_ping_at,
 	last_start_at, last_start_rid, last_duration, alert_after, pings, created_at, version,
-	probe, probe_interval, failures_before_down, successes_before_up, fail_streak, ok_streak`
+	probe, probe_interval, failures_before_down, successes_before_up, fail_streak, ok_streak, escalation_policy`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -29,7 +29,7 @@ func (db *DB) scanCheck(r rowScanner) (*tocsin.Check, error) {
 	err := r.Scan(&c.ID, &c.UUID, &c.Name, &c.Slug, &every, &c.Spec.Cron, &c.Spec.TZ, &grace, &notify,
 		&autoResolve, &c.Methods, &manualResume, &c.RunbookURL, &c.Description, &status, &lastPing,
 		&lastStart, &c.LastStartRID, &lastDur, &alertAfter, &c.Pings, &created, &c.Version,
-		&c.Probe, &interval, &c.FailuresBeforeDown, &c.SuccessesBeforeUp, &c.FailStreak, &c.OKStreak)
+		&c.Probe, &interval, &c.FailuresBeforeDown, &c.SuccessesBeforeUp, &c.FailStreak, &c.OKStreak, &c.EscalationPolicy)
 	if err != nil {
 		return nil, err
 	}
@@ -178,6 +178,8 @@ type CheckDef struct {
 	ManualResume bool
 	RunbookURL   string
 	Description  string
+	// EscalationPolicy pages people about its incidents; "" for none.
+	EscalationPolicy string
 
 	// Active probes: Probe is the probe's config as JSON.
 	Probe              string
@@ -257,7 +259,7 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 		}
 		args := []any{d.Slug, d.Spec.Every.Milliseconds(), d.Spec.Cron, d.Spec.TZ, d.Grace.Milliseconds(), string(notify),
 			boolInt(d.AutoResolve), d.Methods, boolInt(d.ManualResume), d.RunbookURL, d.Description,
-			d.Probe, d.Interval.Milliseconds(), d.FailuresBeforeDown, d.SuccessesBeforeUp}
+			d.Probe, d.Interval.Milliseconds(), d.FailuresBeforeDown, d.SuccessesBeforeUp, d.EscalationPolicy}
 		s, ok := existing[d.Name]
 		if !ok {
 			id := d.UUID
@@ -267,8 +269,8 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 			var newID int64
 			err := tx.tx.QueryRowContext(ctx, `INSERT INTO checks (slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
 				auto_resolve, methods, manual_resume, runbook_url, description, probe, probe_interval, failures_before_down,
-				successes_before_up, uuid, name, created_at, managed_by)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, 'config') RETURNING id`,
+				successes_before_up, escalation_policy, uuid, name, created_at, managed_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 'config') RETURNING id`,
 				append(args, id, d.Name, now)...).Scan(&newID)
 			res.changed = append(res.changed, newID)
 			if err != nil {
@@ -287,12 +289,12 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 		r, err := tx.tx.ExecContext(ctx, `UPDATE checks SET slug = $1, schedule_every = $2, schedule_cron = $3, schedule_tz = $4,
 			grace = $5, notify = $6, auto_resolve = $7, methods = $8, manual_resume = $9, runbook_url = $10,
 			description = $11, probe = $12, probe_interval = $13, failures_before_down = $14, successes_before_up = $15,
-			uuid = $16, deleted_at = 0, managed_by = 'config', version = version + 1
-			WHERE id = $17 AND NOT (slug = $1 AND schedule_every = $2 AND schedule_cron = $3 AND schedule_tz = $4
+			escalation_policy = $16, uuid = $17, deleted_at = 0, managed_by = 'config', version = version + 1
+			WHERE id = $18 AND NOT (slug = $1 AND schedule_every = $2 AND schedule_cron = $3 AND schedule_tz = $4
 				AND grace = $5 AND notify = $6 AND auto_resolve = $7 AND methods = $8 AND manual_resume = $9
 				AND runbook_url = $10 AND description = $11 AND probe = $12 AND probe_interval = $13
-				AND failures_before_down = $14 AND successes_before_up = $15
-				AND uuid = $16 AND deleted_at = 0 AND managed_by = 'config')`,
+				AND failures_before_down = $14 AND successes_before_up = $15 AND escalation_policy = $16
+				AND uuid = $17 AND deleted_at = 0 AND managed_by = 'config')`,
 			append(args, id, s.id)...)
 		if err != nil {
 			return res, fmt.Errorf("update check %q: %w", d.Name, uniqueToUser(err, "uuid "+id+" is already used by another check"))

@@ -7,3 +7,7 @@ ALTER TABLE incidents ADD COLUMN escalation_step INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE incidents ADD COLUMN escalate_at INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE incidents ADD COLUMN team TEXT NOT NULL DEFAULT '';
 CREATE INDEX incidents_escalate_at ON incidents (escalate_at) WHERE escalate_at <> 0;
+
+-- A check may page people through a policy too (its incident then
+-- escalates like an alert incident's).
+ALTER TABLE checks ADD COLUMN escalation_policy TEXT NOT NULL DEFAULT '';
