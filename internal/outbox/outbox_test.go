@@ -257,7 +257,7 @@ func TestRateLimitedChannelWaitsAlone(t *testing.T) {
 	}
 	ns, _ := f.db.Notifications(context.Background(), 0)
 	for _, n := range ns {
-		if n.Channel == "slack" && n.Attempts == 1 && n.NextAttemptAt.Sub(time.Now()) < 50*time.Second {
+		if n.Channel == "slack" && n.Attempts == 1 && time.Until(n.NextAttemptAt) < 50*time.Second {
 			t.Fatalf("retry of %s at %v, before Retry-After", n.IdempotencyKey, n.NextAttemptAt)
 		}
 	}
