@@ -750,8 +750,41 @@ func TestEscalationNobodyReachableAndExhaustion(t *testing.T) {
 	if !in.EscalateAt.IsZero() || in.EscalationStep != 4 {
 		t.Fatalf("escalation not over: step %d, next %v", in.EscalationStep, in.EscalateAt)
 	}
+	// Every step that reached nobody paged the fallback again.
+	equal(t, "a fallback page per step", f.sent(in.ID), []string{"incident.triggered/core-pager",
+		"incident.triggered/core-pager", "incident.triggered/core-pager", "incident.triggered/core-pager"})
 	last := in.Timeline[len(in.Timeline)-1]
 	if !strings.Contains(last.Message, "nobody acknowledged; no further pages") {
 		t.Fatalf("last entry %q", last.Message)
+	}
+}
+
+// TestEscalateByHandDuringGroupWait: paging by hand ends the wait; the end
+// of group_wait then pages nobody a second time.
+func TestEscalateByHandDuringGroupWait(t *testing.T) {
+	pol := payments(time.Minute)
+	pol.Services["payments"] = Service{Name: "payments", EscalationPolicy: "default", GroupWait: time.Minute}
+	pol.Directory = &escalation.Directory{
+		Users: map[string]escalation.User{"ana": {Name: "ana", Contacts: []escalation.Contact{{Type: "webhook", To: "h"}}},
+			"bo": {Name: "bo", Contacts: []escalation.Contact{{Type: "webhook", To: "h"}}}},
+		Policies: map[string]escalation.Policy{"default": {Name: "default", Levels: []escalation.Level{
+			{Targets: []string{"user:ana"}, Timeout: 5 * time.Minute}, {Targets: []string{"user:bo"}, Timeout: 5 * time.Minute}}}},
+	}
+	f := newFixture(t, pol)
+	f.deliver("am", "payments", firing("k1", "x", "alertname", "X"))
+	id := f.incidents()[0].ID
+	if err := f.db.Write(f.ctx, func(tx *store.Tx) error {
+		in, err := tx.IncidentByID(f.ctx, id)
+		if err != nil {
+			return err
+		}
+		return escalation.Escalate(f.ctx, tx, incident.Env{}, pol.Directory, in, "api:cy", f.clock.Now())
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(time.Minute)
+	in := f.incident(id)
+	if !in.Paged || !in.PageAt.IsZero() || in.EscalationStep != 1 {
+		t.Fatalf("after group_wait: paged %v, page at %v, step %d", in.Paged, in.PageAt, in.EscalationStep)
 	}
 }

@@ -740,7 +740,11 @@ func (w *work) escalateDue(in *tocsin.Incident) error {
 			firing = append(firing, m)
 		}
 	}
-	return w.escalate(in, "not acknowledged in time", evidence(firing))
+	reason := "not acknowledged in time"
+	if in.EscalationStep == 0 {
+		reason = in.Title // a check's incident: its first level
+	}
+	return w.escalate(in, reason, evidence(firing))
 }
 
 // EvidenceAlert is an alert as a page shows it.

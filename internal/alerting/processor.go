@@ -183,7 +183,10 @@ func (p *Processor) Run(ctx context.Context) {
 		case <-idle.C:
 			// Escalations of check incidents are scheduled by other loops
 			// (the engine, the probe runner): look for them once a second.
-			if at, err := p.db.NextEscalateAt(ctx); err == nil && !at.IsZero() &&
+			rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+			at, err := p.db.NextEscalateAt(rctx)
+			cancel()
+			if err == nil && !at.IsZero() &&
 				(p.nextEscalate.IsZero() || at.Before(p.nextEscalate)) {
 				p.nextEscalate = at
 			}

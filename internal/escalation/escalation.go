@@ -67,6 +67,17 @@ type Level struct {
 	Timeout time.Duration
 }
 
+// describe says how a contact is reached, for timelines: the address of
+// an email or Telegram chat, the channel of a webhook; never the URL of a
+// Slack, Discord, Teams or ntfy webhook, which carries its secret.
+func (c Contact) describe() string {
+	switch c.Type {
+	case "email", "telegram", "webhook":
+		return c.Type + " " + c.To
+	}
+	return c.Type
+}
+
 // ContactChannel names the outbox channel of a user's i-th contact.
 func ContactChannel(user string, i int) string { return "contact:" + user + ":" + strconv.Itoa(i) }
 
@@ -192,7 +203,7 @@ func Step(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory, in 
 	for _, h := range humans {
 		for i, c := range h.user.Contacts {
 			rs = append(rs, incident.Recipient{User: h.user.Name, Channel: ContactChannel(h.user.Name, i),
-				Via: c.Type + " " + c.To, Why: h.why})
+				Via: c.describe(), Why: h.why})
 		}
 	}
 	var links func(string) *incident.EventLinks
@@ -227,21 +238,42 @@ func fallback(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory,
 		Actor: "tocsin", Message: msg}); err != nil {
 		return err
 	}
-	return incident.NotifyChannels(ctx, tx, env, in, channels, now, "NOBODY REACHABLE: "+why+" ("+reason+")", evidence)
+	tag := fmt.Sprintf("fallback-s%d", in.EscalationStep)
+	return incident.NotifyChannels(ctx, tx, env, in, channels, now, tag, "NOBODY REACHABLE: "+why+" ("+reason+")", evidence)
 }
 
 // Escalate pages the next step of in's policy now, by hand.
 func Escalate(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory, in *tocsin.Incident, actor string, now time.Time) error {
-	if in.Status == tocsin.IncidentResolved {
-		return tocsin.Errorf(tocsin.EConflict, "incident %d is resolved", in.ID)
-	}
-	if in.EscalationPolicy == "" {
+	switch {
+	case in.Status != tocsin.IncidentTriggered:
+		return tocsin.Errorf(tocsin.EConflict, "incident %d is %s; it no longer escalates", in.ID, in.Status)
+	case in.EscalationPolicy == "":
 		return tocsin.Errorf(tocsin.EConflict, "incident %d has no escalation policy; reassign it instead", in.ID)
+	}
+	if p, ok := d.Policies[in.EscalationPolicy]; ok && in.EscalationStep >= len(p.Levels)*(p.Repeat+1) {
+		return tocsin.Errorf(tocsin.EConflict, "the escalation policy of incident %d has run out; reassign it instead", in.ID)
+	}
+	if err := firstPage(ctx, tx, env, in, now, actor); err != nil {
+		return err
 	}
 	if err := incident.Note(ctx, tx, in.ID, now, tocsin.TimelineEscalation, "Escalated by hand by "+actor, nil); err != nil {
 		return err
 	}
 	return Step(ctx, tx, env, d, in, now, "escalated by "+actor, nil)
+}
+
+// firstPage ends the group_wait of an alert incident paged by hand before
+// it was over: its channels hear of it now, and from then on it is a paged
+// incident (its acknowledgement and resolution are sent).
+func firstPage(ctx context.Context, tx *store.Tx, env incident.Env, in *tocsin.Incident, now time.Time, actor string) error {
+	if in.GroupKey == "" || in.Paged {
+		return nil
+	}
+	if len(in.Notify) > 0 {
+		return incident.Page(ctx, tx, env, in, now, "paged by hand by "+actor, nil)
+	}
+	in.PageAt, in.Paged = time.Time{}, true
+	return tx.SaveIncident(ctx, in)
 }
 
 // Reassign pages target ("user:<name>" or "schedule:<name>") now, by
@@ -262,11 +294,14 @@ func Reassign(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory,
 	if len(humans) == 0 {
 		return tocsin.Errorf(tocsin.EConflict, "%s reaches nobody now: %s", target, strings.Join(reasons, "; "))
 	}
+	if err := firstPage(ctx, tx, env, in, now, actor); err != nil {
+		return err
+	}
 	var rs []incident.Recipient
 	for _, h := range humans {
 		for i, c := range h.user.Contacts {
 			rs = append(rs, incident.Recipient{User: h.user.Name, Channel: ContactChannel(h.user.Name, i),
-				Via: c.Type + " " + c.To, Why: "reassigned by " + actor})
+				Via: c.describe(), Why: "reassigned by " + actor})
 		}
 	}
 	if err := incident.Note(ctx, tx, in.ID, now, tocsin.TimelineEscalation, fmt.Sprintf("Reassigned by %s to %s", actor, target), nil); err != nil {

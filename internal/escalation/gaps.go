@@ -14,6 +14,9 @@ import (
 // MinGap is the shortest hole in a rota worth a warning.
 const MinGap = time.Minute
 
+// gapLookback is how far back the start of a hole in force is looked for.
+const gapLookback = 7 * 24 * time.Hour
+
 // GapService is the service name under which a schedule's gap warnings
 // are kept, one open incident per gap.
 func GapService(schedule string) string { return "schedule:" + schedule }
@@ -35,19 +38,28 @@ func CheckGaps(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory
 		for _, in := range open {
 			known[in.GroupKey] = true
 		}
-		for _, g := range s.Gaps(now, now.Add(horizon)) {
-			if g.End.Sub(g.Start) < MinGap {
+		// Holes are known by their start, looked for from a week back so
+		// that a hole keeps its key when it begins; one older than that is
+		// "gap:long".
+		from := now.Add(-gapLookback)
+		for _, g := range s.Gaps(from, now.Add(horizon)) {
+			if !g.End.After(now) || g.End.Sub(g.Start) < MinGap {
 				continue
 			}
-			// A hole ahead is known by its start; the hole in force now is
-			// one warning for as long as it lasts, however its bounds move.
 			start := g.Start
 			key := "gap:" + strconv.FormatInt(start.Unix(), 10)
-			if !start.After(now) {
-				key = "gap:now"
+			if !start.After(from) {
+				key = "gap:long"
 			}
 			current[key] = true
 			if known[key] {
+				continue
+			}
+			// A warning a person resolved stays resolved.
+			if dismissed, err := tx.DismissedGroup(ctx, GapService(name), key); err != nil || dismissed {
+				if err != nil {
+					return opened, resolved, err
+				}
 				continue
 			}
 			channels, who := d.Fallback, "operator.notify"
@@ -56,7 +68,7 @@ func CheckGaps(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory
 			}
 			title := fmt.Sprintf("Gap in schedule %s: nobody on call from %s to %s", name,
 				start.In(s.Loc).Format("Mon 2006-01-02 15:04 MST"), g.End.In(s.Loc).Format("Mon 2006-01-02 15:04 MST"))
-			if key == "gap:now" {
+			if !start.After(now) {
 				title = fmt.Sprintf("Gap in schedule %s: NOBODY ON CALL NOW, until %s", name,
 					g.End.In(s.Loc).Format("Mon 2006-01-02 15:04 MST"))
 			}
@@ -68,7 +80,7 @@ func CheckGaps(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory
 				"from": start.UTC(), "to": g.End.UTC(), "warned": who}); err != nil {
 				return opened, resolved, err
 			}
-			if err := incident.NotifyChannels(ctx, tx, env, in, channels, now, reason, nil); err != nil {
+			if err := incident.NotifyChannels(ctx, tx, env, in, channels, now, "gap-warning", reason, nil); err != nil {
 				return opened, resolved, err
 			}
 			opened++

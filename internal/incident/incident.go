@@ -80,7 +80,8 @@ func PageRecipients(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incid
 		if links != nil {
 			ev.Links = links(r.User)
 		}
-		ev.IdempotencyKey = fmt.Sprintf("tocsin-incident-%d-page-%s-l%d-r%d-%s", in.ID, esc.Policy, esc.Level, esc.Round, r.Channel)
+		ev.IdempotencyKey = fmt.Sprintf("tocsin-incident-%d-page-s%d-%s-l%d-r%d-%s", in.ID, in.EscalationStep, esc.Policy, esc.Level,
+			esc.Round, r.Channel)
 		payload, err := json.Marshal(ev)
 		if err != nil {
 			return fmt.Errorf("encode event: %w", err)
@@ -105,13 +106,15 @@ func PageRecipients(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incid
 }
 
 // NotifyChannels queues the incident's triggered event to channels (a
-// fallback when nobody can be reached), with a timeline entry each.
+// fallback when nobody can be reached), with a timeline entry each. tag
+// sets the idempotency keys apart from the incident's other pages, so a
+// fallback of a later step is sent too.
 func NotifyChannels(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, channels []string, now time.Time,
-	reason string, evidence any) error {
+	tag, reason string, evidence any) error {
 	saved := in.Notify
 	in.Notify = channels
 	defer func() { in.Notify = saved }()
-	return notify(ctx, tx, env, in, nil, tocsin.EventTriggered, now, reason, "", evidence)
+	return notifyTagged(ctx, tx, env, in, nil, tocsin.EventTriggered, tag, now, reason, "", evidence)
 }
 
 // EventIncident is the incident as a notification shows it.
@@ -326,6 +329,13 @@ func checkOf(ctx context.Context, tx *store.Tx, in *tocsin.Incident) (*tocsin.Ch
 // notify queues one notification per channel of the check, each with its
 // timeline entry. With nowhere to send, the timeline says so loudly.
 func notify(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *tocsin.Check, event string, now time.Time, reason, actor string, evidence any) error {
+	return notifyTagged(ctx, tx, env, in, c, event, event, now, reason, actor, evidence)
+}
+
+// notifyTagged is notify with the tag that makes its idempotency keys
+// (the event, or a tag of its own for pages that may repeat).
+func notifyTagged(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *tocsin.Check, event, tag string, now time.Time,
+	reason, actor string, evidence any) error {
 	channels := in.Notify
 	if c != nil {
 		channels = c.Notify
@@ -352,7 +362,7 @@ func notify(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *
 			}
 			continue
 		}
-		ev.IdempotencyKey = "tocsin-incident-" + strconv.FormatInt(in.ID, 10) + "-" + event + "-" + ch
+		ev.IdempotencyKey = "tocsin-incident-" + strconv.FormatInt(in.ID, 10) + "-" + tag + "-" + ch
 		payload, err := json.Marshal(ev)
 		if err != nil {
 			return fmt.Errorf("encode event: %w", err)

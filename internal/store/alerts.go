@@ -354,6 +354,18 @@ func (tx *Tx) OpenIncidentsOfService(ctx context.Context, service string) ([]*to
 	return out, rows.Err()
 }
 
+// DismissedGroup reports whether a person (not Tocsin) resolved an
+// incident of the service's group.
+func (tx *Tx) DismissedGroup(ctx context.Context, service, groupKey string) (bool, error) {
+	var n int
+	err := tx.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM incidents WHERE service = $1 AND group_key = $2
+		AND status = 'resolved' AND resolved_by <> 'tocsin'`, service, groupKey).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("dismissed group: %w", err)
+	}
+	return n > 0, nil
+}
+
 // IncidentsToEscalate returns at most limit unacknowledged incidents whose
 // next escalation step is due at now.
 func (tx *Tx) IncidentsToEscalate(ctx context.Context, now time.Time, limit int) ([]*tocsin.Incident, error) {
