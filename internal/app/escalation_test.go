@@ -173,6 +173,17 @@ func escalationScenario(t *testing.T, r *running, clk *clock.Fake, pages *pageLo
 	if in.Status != "acknowledged" || in.AckedBy != "link:cy" {
 		t.Fatalf("after the link: %+v", in)
 	}
+	// ana's link, used later, says who was first and changes nothing.
+	ackAna := got[0].Event.Links.Acknowledge
+	resp, err = http.Post(r.base+ackAna[strings.Index(ackAna, "/act/"):], "application/x-www-form-urlencoded", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "Already acknowledged by cy") {
+		t.Fatalf("second acknowledgement: %d %s", resp.StatusCode, body)
+	}
 	// No page after the acknowledgement, however long we wait.
 	advance(clk, time.Hour)
 	time.Sleep(300 * time.Millisecond)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"strings"
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/incident"
@@ -73,6 +74,10 @@ func (s *Server) actForm(w http.ResponseWriter, r *http.Request) {
 	if c.Action == links.Resolve {
 		title, button = "Resolve the incident?", "Resolve"
 	}
+	if in.Status == tocsin.IncidentResolved {
+		s.renderAct(w, http.StatusOK, actView{Title: "Already resolved", Message: "Resolved by " + in.ResolvedBy + ".", Incident: in})
+		return
+	}
 	s.renderAct(w, http.StatusOK, actView{Title: title, Button: button, Recipient: c.Recipient, Incident: in, Form: true})
 }
 
@@ -104,7 +109,16 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Queued()
-	s.renderAct(w, http.StatusOK, actView{Title: done, Message: done + " by " + c.Recipient + ".", Incident: in})
+	by := in.AckedBy
+	if c.Action == links.Resolve {
+		by = in.ResolvedBy
+	}
+	msg := done + " by " + c.Recipient + "."
+	if by != actor {
+		msg = "Already " + strings.ToLower(done) + " by " + strings.TrimPrefix(by, "link:") + "; nothing changed."
+	}
+	in.Timeline = nil
+	s.renderAct(w, http.StatusOK, actView{Title: done, Message: msg, Incident: in})
 }
 
 func (s *Server) renderAct(w http.ResponseWriter, status int, v actView) {
