@@ -41,6 +41,7 @@ type DB struct {
 	checkpoint *sql.DB // one connection that moves the WAL into the database
 	lock       *os.File
 	clock      clock.Clock
+	dialect    string // "sqlite" or "postgres": which migrations apply
 	sched      ScheduleFunc
 	path       string
 
@@ -244,10 +245,14 @@ func (db *DB) migrate(ctx context.Context) error { return db.migrateTo(ctx, 1<<3
 // earlier version this way).
 func (db *DB) migrateTo(ctx context.Context, upTo int) error {
 	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	files, err := fs.Glob(migrations, "migrations/sqlite/*.sql")
+	dialect := db.dialect
+	if dialect == "" {
+		dialect = "sqlite"
+	}
+	files, err := fs.Glob(migrations, "migrations/"+dialect+"/*.sql")
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
