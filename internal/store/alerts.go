@@ -317,41 +317,13 @@ func (tx *Tx) OpenIncidentForGroup(ctx context.Context, service, groupKey string
 // IncidentsToPage returns at most limit incidents whose first page is due
 // at now, the longest due first.
 func (tx *Tx) IncidentsToPage(ctx context.Context, now time.Time, limit int) ([]*tocsin.Incident, error) {
-	rows, err := tx.tx.QueryContext(ctx, "SELECT "+incidentColumns+
-		" FROM incidents WHERE page_at <> 0 AND page_at <= $1 AND status = 'triggered' ORDER BY page_at LIMIT $2", ms(now), limit)
-	if err != nil {
-		return nil, fmt.Errorf("query incidents to page: %w", err)
-	}
-	defer rows.Close()
-	var out []*tocsin.Incident
-	for rows.Next() {
-		in, err := scanIncident(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan incident: %w", err)
-		}
-		out = append(out, in)
-	}
-	return out, rows.Err()
+	return queryIncidents(ctx, tx.tx, "page_at <> 0 AND page_at <= $1 AND status = 'triggered' ORDER BY page_at LIMIT $2", ms(now), limit)
 }
 
 // OpenIncidentsOfService returns the open incidents of a service (alert
 // groups, or the gap warnings of a schedule), oldest first.
 func (tx *Tx) OpenIncidentsOfService(ctx context.Context, service string) ([]*tocsin.Incident, error) {
-	rows, err := tx.tx.QueryContext(ctx, "SELECT "+incidentColumns+
-		" FROM incidents WHERE service = $1 AND group_key <> '' AND status <> 'resolved' ORDER BY id", service)
-	if err != nil {
-		return nil, fmt.Errorf("query open incidents of service: %w", err)
-	}
-	defer rows.Close()
-	var out []*tocsin.Incident
-	for rows.Next() {
-		in, err := scanIncident(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan incident: %w", err)
-		}
-		out = append(out, in)
-	}
-	return out, rows.Err()
+	return queryIncidents(ctx, tx.tx, "service = $1 AND group_key <> '' AND status <> 'resolved' ORDER BY id", service)
 }
 
 // DismissedGroup reports whether a person (not Tocsin) resolved an
@@ -369,21 +341,8 @@ func (tx *Tx) DismissedGroup(ctx context.Context, service, groupKey string) (boo
 // IncidentsToEscalate returns at most limit unacknowledged incidents whose
 // next escalation step is due at now.
 func (tx *Tx) IncidentsToEscalate(ctx context.Context, now time.Time, limit int) ([]*tocsin.Incident, error) {
-	rows, err := tx.tx.QueryContext(ctx, "SELECT "+incidentColumns+
-		" FROM incidents WHERE escalate_at <> 0 AND escalate_at <= $1 AND status = 'triggered' ORDER BY escalate_at LIMIT $2", ms(now), limit)
-	if err != nil {
-		return nil, fmt.Errorf("query incidents to escalate: %w", err)
-	}
-	defer rows.Close()
-	var out []*tocsin.Incident
-	for rows.Next() {
-		in, err := scanIncident(rows)
-		if err != nil {
-			return nil, fmt.Errorf("scan incident: %w", err)
-		}
-		out = append(out, in)
-	}
-	return out, rows.Err()
+	return queryIncidents(ctx, tx.tx, "escalate_at <> 0 AND escalate_at <= $1 AND status = 'triggered' ORDER BY escalate_at LIMIT $2",
+		ms(now), limit)
 }
 
 // NextEscalateAt is the earliest pending escalation step, or zero.

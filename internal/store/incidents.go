@@ -127,7 +127,7 @@ type IncidentFilter struct {
 
 // Incidents lists incidents, newest first, without timelines.
 func (db *DB) Incidents(ctx context.Context, f IncidentFilter) ([]*tocsin.Incident, error) {
-	q := "SELECT " + incidentColumns + " FROM incidents WHERE 1 = 1"
+	q := "1 = 1"
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	if f.Status != "" {
@@ -146,7 +146,13 @@ func (db *DB) Incidents(ctx context.Context, f IncidentFilter) ([]*tocsin.Incide
 		f.Limit = 100
 	}
 	q += " ORDER BY id DESC LIMIT " + arg(f.Limit)
-	rows, err := db.read.QueryContext(ctx, q, args...)
+	return queryIncidents(ctx, db.read, q, args...)
+}
+
+// queryIncidents returns the incidents that match where (with its order
+// and limit), without timelines.
+func queryIncidents(ctx context.Context, q sqlQuerier, where string, args ...any) ([]*tocsin.Incident, error) {
+	rows, err := q.QueryContext(ctx, "SELECT "+incidentColumns+" FROM incidents WHERE "+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query incidents: %w", err)
 	}
