@@ -199,6 +199,22 @@ func Step(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory, in 
 			return err
 		}
 	}
+	if err := d.page(ctx, tx, env, in, now, esc, reason, evidence, humans); err != nil {
+		return err
+	}
+	next := "the last level of the last round: the escalation ends"
+	if k+1 < n*(p.Repeat+1) {
+		next = fmt.Sprintf("level %d, round %d", (k+1)%n+1, (k+1)/n+1)
+	}
+	return incident.Note(ctx, tx, in.ID, now, tocsin.TimelineEscalation, fmt.Sprintf(
+		"Unless acknowledged by %s (within %s), %s is next", in.EscalateAt.UTC().Format(time.RFC3339),
+		tocsin.FormatDuration(level.Timeout), next), nil)
+}
+
+// page pages humans through every contact of each, with signed links when
+// the directory makes them.
+func (d *Directory) page(ctx context.Context, tx *store.Tx, env incident.Env, in *tocsin.Incident, now time.Time,
+	esc incident.EventEscalation, reason string, evidence any, humans []human) error {
 	var rs []incident.Recipient
 	for _, h := range humans {
 		for i, c := range h.user.Contacts {
@@ -210,16 +226,7 @@ func Step(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory, in 
 	if d.Links != nil {
 		links = func(user string) *incident.EventLinks { return d.Links(in.ID, user, now) }
 	}
-	if err := incident.PageRecipients(ctx, tx, env, in, now, esc, reason, evidence, rs, links); err != nil {
-		return err
-	}
-	next := "the last level of the last round: the escalation ends"
-	if k+1 < n*(p.Repeat+1) {
-		next = fmt.Sprintf("level %d, round %d", (k+1)%n+1, (k+1)/n+1)
-	}
-	return incident.Note(ctx, tx, in.ID, now, tocsin.TimelineEscalation, fmt.Sprintf(
-		"Unless acknowledged by %s (within %s), %s is next", in.EscalateAt.UTC().Format(time.RFC3339),
-		tocsin.FormatDuration(level.Timeout), next), nil)
+	return incident.PageRecipients(ctx, tx, env, in, now, esc, reason, evidence, rs, links)
 }
 
 // fallback pages the team's fallback channels (or the operator's) because
@@ -297,20 +304,12 @@ func Reassign(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory,
 	if err := firstPage(ctx, tx, env, in, now, actor); err != nil {
 		return err
 	}
-	var rs []incident.Recipient
-	for _, h := range humans {
-		for i, c := range h.user.Contacts {
-			rs = append(rs, incident.Recipient{User: h.user.Name, Channel: ContactChannel(h.user.Name, i),
-				Via: c.describe(), Why: "reassigned by " + actor})
-		}
+	for i := range humans {
+		humans[i].why = "reassigned by " + actor
 	}
 	if err := incident.Note(ctx, tx, in.ID, now, tocsin.TimelineEscalation, fmt.Sprintf("Reassigned by %s to %s", actor, target), nil); err != nil {
 		return err
 	}
-	var links func(string) *incident.EventLinks
-	if d.Links != nil {
-		links = func(user string) *incident.EventLinks { return d.Links(in.ID, user, now) }
-	}
 	esc := incident.EventEscalation{Policy: "reassigned-" + strconv.FormatInt(now.UnixMilli(), 10)}
-	return incident.PageRecipients(ctx, tx, env, in, now, esc, "reassigned by "+actor, nil, rs, links)
+	return d.page(ctx, tx, env, in, now, esc, "reassigned by "+actor, nil, humans)
 }
