@@ -28,6 +28,9 @@ type Server struct {
 	// 127.0.0.1, without a password (trust authentication, local only).
 	DSN  string
 	Port int
+
+	admin string
+	dbs   int
 }
 
 // binDir finds initdb and pg_ctl: on PATH, else in the newest
@@ -126,19 +129,32 @@ func Start(t testing.TB) *Server {
 		}
 		cmd.Run()
 	})
-	admin := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", s.Port)
+	s.admin = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", s.Port)
+	s.DSN = s.create(t, "tocsin")
+	return s
+}
+
+// NewDatabase creates another empty database on the server and returns
+// its DSN: tests that share a server each get their own.
+func (s *Server) NewDatabase(t testing.TB) string {
+	t.Helper()
+	s.dbs++
+	return s.create(t, fmt.Sprintf("tocsin_%d", s.dbs))
+}
+
+func (s *Server) create(t testing.TB, name string) string {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, admin)
+	conn, err := pgx.Connect(ctx, s.admin)
 	if err != nil {
 		t.Fatalf("connect to the throwaway server: %v", err)
 	}
 	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE tocsin"); err != nil {
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
 		t.Fatalf("create database: %v", err)
 	}
-	s.DSN = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/tocsin?sslmode=disable", s.Port)
-	return s
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.Port, name)
 }
 
 func freePort() (int, error) {

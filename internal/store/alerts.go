@@ -27,7 +27,7 @@ var (
 	insertAlertSQL = `INSERT INTO alerts (integration, key, service, status, summary, source, severity,
 		labels, annotations, starts_at, ends_at, generator_url, links, images, details, first_seen_at, last_seen_at, deliveries,
 		group_key, incident_id, suppressed, suppressor_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`
 	updateAlertSQL = `UPDATE alerts SET integration = $1, key = $2, service = $3, status = $4, summary = $5,
 		source = $6, severity = $7, labels = $8, annotations = $9, starts_at = $10, ends_at = $11, generator_url = $12,
 		links = $13, images = $14, details = $15, first_seen_at = $16, last_seen_at = $17, deliveries = $18, group_key = $19,
@@ -150,11 +150,7 @@ func (tx *Tx) SaveEncodedAlert(ctx context.Context, a *tocsin.AlertRecord, enc A
 		ms(a.StartsAt), ms(a.EndsAt), a.GeneratorURL, texts[2], texts[3], string(a.Details), ms(a.FirstSeenAt), ms(a.LastSeenAt),
 		a.Deliveries, a.GroupKey, incident, a.Suppressed, a.SuppressorID}
 	if a.ID == 0 {
-		res, err := tx.exec(ctx, insertAlertSQL, args...)
-		if err == nil {
-			a.ID, err = res.LastInsertId()
-		}
-		if err != nil {
+		if err := tx.queryRow(ctx, insertAlertSQL, args...).Scan(&a.ID); err != nil {
 			return fmt.Errorf("insert alert: %w", err)
 		}
 		return nil

@@ -8,11 +8,11 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/clock"
 )
 
-func TestAlertRoundTrip(t *testing.T) {
+func testAlertRoundTrip(t *testing.T, db *DB, _ *clock.Fake) {
 	ctx := context.Background()
-	db := open(t, t.TempDir()+"/t.db")
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	a := &tocsin.AlertRecord{Integration: "prometheus", Service: "payments", FirstSeenAt: now, LastSeenAt: now, Deliveries: 1,
 		Alert: tocsin.Alert{Key: "{}:{alertname=\"X\"}/0123abcd", Status: tocsin.AlertFiring, Summary: "X is high", Source: "db1",
@@ -70,9 +70,8 @@ func TestAlertRoundTrip(t *testing.T) {
 	}
 }
 
-func TestSyncSilences(t *testing.T) {
+func testSyncSilences(t *testing.T, db *DB, _ *clock.Fake) {
 	ctx := context.Background()
-	db := open(t, t.TempDir()+"/t.db")
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	weekly := tocsin.Silence{Name: "weekly", Matchers: []string{`service="payments"`}, Cron: "0 2 * * SUN",
 		Duration: 2 * time.Hour, TZ: "Europe/Berlin"}

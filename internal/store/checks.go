@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
@@ -357,10 +356,6 @@ func uniqueToUser(err error, msg string) error {
 	return err
 }
 
-func isUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint")
-}
-
 // NewUUID returns a random (version 4) UUID in canonical form.
 func NewUUID() string {
 	var b [16]byte
@@ -559,8 +554,11 @@ func (tx *Tx) InsertProbeResult(ctx context.Context, checkID int64, r ProbeResul
 	} {
 		_, err := tx.tx.ExecContext(ctx, `INSERT INTO probe_rollups (check_id, granularity, bucket, runs, ok_runs, latency_sum, latency_max)
 			VALUES ($1, $2, $3, 1, $4, $5, $5)
-			ON CONFLICT (check_id, granularity, bucket) DO UPDATE SET runs = runs + 1, ok_runs = ok_runs + excluded.ok_runs,
-				latency_sum = latency_sum + excluded.latency_sum, latency_max = MAX(latency_max, excluded.latency_max)`,
+			ON CONFLICT (check_id, granularity, bucket) DO UPDATE SET runs = probe_rollups.runs + 1,
+				ok_runs = probe_rollups.ok_runs + excluded.ok_runs,
+				latency_sum = probe_rollups.latency_sum + excluded.latency_sum,
+				latency_max = CASE WHEN excluded.latency_max > probe_rollups.latency_max
+					THEN excluded.latency_max ELSE probe_rollups.latency_max END`,
 			checkID, gran, ms(bucket), boolInt(r.OK), us)
 		if err != nil {
 			return fmt.Errorf("roll up probe result: %w", err)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -44,25 +45,41 @@ func scanNotification(r rowScanner) (*tocsin.Notification, error) {
 	return &n, nil
 }
 
+// claimDueSQL selects the rows ClaimDue may claim: due, and not claimed, or
+// claimed by a claim that lapsed, or by another process whose member lease
+// lapsed (it died; see AcquireLease). A process's own claims lapse only with
+// their time. $3 is a JSON array of the channels to skip, $4 the claimer.
+const claimDueSQL = "SELECT " + outboxColumns + ` FROM outbox
+	WHERE status = 'pending' AND next_attempt_at <= $1
+	AND (claimed_until < $1 OR (claimed_by <> $4 AND NOT EXISTS (SELECT 1 FROM leases
+		WHERE leases.name = 'member:' || outbox.claimed_by AND leases.expires_at >= $1)))
+	AND channel NOT IN (SELECT value FROM json_each($3))
+	ORDER BY next_attempt_at, id LIMIT $2`
+
+const nextDueSQL = `SELECT COALESCE(MIN(MAX(next_attempt_at, claimed_until)), 0) FROM outbox WHERE status = 'pending'`
+
 // ClaimDue claims up to limit pending notifications that are due and not
 // claimed by a live owner, at most perChannel of each channel, skipping the
 // channels in busy. A claim lasts until
 // now+lease; the owner must record the outcome before then.
 func (db *DB) ClaimDue(ctx context.Context, owner string, lease time.Duration, limit, perChannel int, busy map[string]bool) ([]*tocsin.Notification, error) {
 	var out []*tocsin.Notification
-	err := db.Write(ctx, func(tx *Tx) error {
+	// Not serialized with the other writes: on PostgreSQL, rows another
+	// replica is claiming are skipped (SKIP LOCKED), not waited for.
+	err := db.transact(ctx, false, func(tx *Tx) error {
 		now := db.clock.Now()
 		// Busy channels are excluded in SQL, so a backlog on a hung channel
 		// cannot fill the scan and starve the others.
-		args := []any{ms(now), 4 * limit}
-		exclude := ""
+		channels := make([]string, 0, len(busy))
 		for ch := range busy {
-			args = append(args, ch)
-			exclude += fmt.Sprintf(" AND channel <> $%d", len(args))
+			channels = append(channels, ch)
 		}
-		rows, err := tx.tx.QueryContext(ctx, "SELECT "+outboxColumns+` FROM outbox
-			WHERE status = 'pending' AND next_attempt_at <= $1 AND claimed_until < $1`+exclude+`
-			ORDER BY next_attempt_at, id LIMIT $2`, args...)
+		excluded, err := json.Marshal(channels)
+		if err != nil {
+			return err
+		}
+		args := []any{ms(now), 4 * limit, string(excluded)}
+		rows, err := tx.tx.QueryContext(ctx, db.sql(claimDueSQL), append(args, owner)...)
 		if err != nil {
 			return fmt.Errorf("query due notifications: %w", err)
 		}
@@ -98,8 +115,7 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, lease time.Duration, l
 // NextDue returns when the earliest pending notification is due, or zero.
 func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
 	var at int64
-	err := db.read.QueryRowContext(ctx, `SELECT COALESCE(MIN(MAX(next_attempt_at, claimed_until)), 0) FROM outbox
-		WHERE status = 'pending'`).Scan(&at)
+	err := db.read.QueryRowContext(ctx, db.sql(nextDueSQL)).Scan(&at)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("next due notification: %w", err)
 	}

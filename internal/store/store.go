@@ -90,8 +90,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if opts.Schedule == nil {
 		opts.Schedule = DefaultSchedule
 	}
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, errors.New("open store: PostgreSQL is not supported by this build yet; use a SQLite file path")
+	if IsPostgres(dsn) {
+		return openPostgres(ctx, dsn, opts)
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
 	sync := "FULL"
@@ -157,29 +157,37 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
 	cp.SetMaxOpenConns(1)
-	db := &DB{write: w, read: r, checkpoint: cp, lock: lock, clock: opts.Clock, sched: opts.Schedule, path: path}
+	db := &DB{write: w, read: r, checkpoint: cp, lock: lock, clock: opts.Clock, sched: opts.Schedule, path: path,
+		dialect: dialectSQLite}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
-	if db.saveState, err = w.PrepareContext(ctx, saveStateSQL); err != nil {
+	if err := db.prepare(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("open store: prepare: %w", err)
+		return nil, err
 	}
-	if db.insertPing, err = w.PrepareContext(ctx, insertPingSQL); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store: prepare: %w", err)
+	return db, nil
+}
+
+// prepare parses the statements of the hot paths once, on the writer.
+func (db *DB) prepare(ctx context.Context) error {
+	var err error
+	if db.saveState, err = db.write.PrepareContext(ctx, saveStateSQL); err != nil {
+		return fmt.Errorf("open store: prepare: %w", err)
+	}
+	if db.insertPing, err = db.write.PrepareContext(ctx, insertPingSQL); err != nil {
+		return fmt.Errorf("open store: prepare: %w", err)
 	}
 	db.stmts = make(map[string]*sql.Stmt, len(preparedQueries))
 	for _, q := range preparedQueries {
-		st, err := w.PrepareContext(ctx, q)
+		st, err := db.write.PrepareContext(ctx, db.sql(q))
 		if err != nil {
-			db.Close()
-			return nil, fmt.Errorf("open store: prepare: %w", err)
+			return fmt.Errorf("open store: prepare: %w", err)
 		}
 		db.stmts[q] = st
 	}
-	return db, nil
+	return nil
 }
 
 // Close closes the database.
@@ -192,7 +200,13 @@ func (db *DB) Close() error {
 	for _, st := range db.stmts {
 		st.Close()
 	}
-	err := errors.Join(db.read.Close(), db.write.Close(), db.checkpoint.Close())
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	if db.checkpoint != nil {
+		err = errors.Join(err, db.checkpoint.Close())
+	}
 	if db.lock != nil {
 		db.lock.Close() // closing the file releases the lock
 	}
@@ -204,6 +218,9 @@ func (db *DB) Close() error {
 // limit pages it then restarts it, waiting briefly for the writer, so that
 // the file does not grow without bound. Call it periodically.
 func (db *DB) Checkpoint(ctx context.Context, limit int) (walPages int, err error) {
+	if db.checkpoint == nil {
+		return 0, nil // PostgreSQL checkpoints by itself
+	}
 	var busy, logPages, done int
 	if err := db.checkpoint.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logPages, &done); err != nil {
 		return 0, fmt.Errorf("checkpoint: %w", err)
@@ -216,8 +233,13 @@ func (db *DB) Checkpoint(ctx context.Context, limit int) (walPages int, err erro
 	return logPages, nil
 }
 
-// Path is the database file.
+// Path is the database file, or the PostgreSQL DSN without its password.
 func (db *DB) Path() string { return db.path }
+
+// Shared reports whether other processes may use the database at the same
+// time (PostgreSQL): caches of stored rows cannot be trusted across
+// transactions, and the engine runs only where the leader lease is held.
+func (db *DB) Shared() bool { return db.dialect == dialectPostgres }
 
 // Ping checks that the database answers, for /readyz.
 func (db *DB) Ping(ctx context.Context) error {
@@ -227,6 +249,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Backup writes a consistent copy of the database to path, while it is in use.
 func (db *DB) Backup(ctx context.Context, path string) error {
+	if db.Shared() {
+		return errors.New("backup: a PostgreSQL database is backed up with pg_dump (see docs/operations.md)")
+	}
 	if _, err := os.Stat(path); err == nil {
 		return fmt.Errorf("backup: %s already exists", path)
 	}
@@ -250,7 +275,7 @@ func (db *DB) migrateTo(ctx context.Context, upTo int) error {
 	}
 	dialect := db.dialect
 	if dialect == "" {
-		dialect = "sqlite"
+		dialect = dialectSQLite
 	}
 	files, err := fs.Glob(migrations, "migrations/"+dialect+"/*.sql")
 	if err != nil {
@@ -307,10 +332,34 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 }
 
 // Write runs fn in one write transaction: all of it commits, or none.
+// Write transactions follow one another, as SQLite's single writer makes
+// them do; on PostgreSQL a transaction-scoped advisory lock does the same
+// across replicas, so that every read-modify-write sees the last commit.
+// A ctx from WithFence makes the transaction fail with ErrFenced unless
+// the fence's lease is still held with its token.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	return db.transact(ctx, true, fn)
+}
+
+// writeLockKey names the advisory lock of write transactions ("tocsin" in ASCII).
+const writeLockKey = 0x746f6373696e
+
+func (db *DB) transact(ctx context.Context, serialize bool, fn func(*Tx) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
+	}
+	if serialize && db.dialect == dialectPostgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(writeLockKey)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("begin: write lock: %w", err)
+		}
+	}
+	if f, ok := ctx.Value(fenceKey{}).(Lease); ok {
+		if err := checkFence(ctx, tx, f); err != nil {
+			tx.Rollback()
+			return err
+		}
 	}
 	if err := runTx(fn, &Tx{tx: tx, db: db}); err != nil {
 		tx.Rollback()
@@ -353,7 +402,7 @@ func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 		st = tx.tx.StmtContext(ctx, shared)
 	} else {
 		var err error
-		if st, err = tx.tx.PrepareContext(ctx, query); err != nil {
+		if st, err = tx.tx.PrepareContext(ctx, tx.db.sql(query)); err != nil {
 			return nil, err
 		}
 	}

@@ -40,7 +40,7 @@ func TestMigrateFromEmptyAndAgain(t *testing.T) {
 	}
 }
 
-const latestVersion = 4
+const latestVersion = 5
 
 // TestMigrateFromEveryVersion builds a database at each earlier version,
 // with a row in it, and opens it with this binary.
@@ -86,8 +86,7 @@ func TestRefuseNewerDatabase(t *testing.T) {
 	}
 }
 
-func TestSyncChecks(t *testing.T) {
-	db := open(t, t.TempDir()+"/t.db")
+func testSyncChecks(t *testing.T, db *DB, _ *clock.Fake) {
 	ctx := context.Background()
 	def := func(name string) CheckDef {
 		return CheckDef{Name: name, Slug: name, Spec: tocsin.ScheduleSpec{Every: time.Hour}, Grace: time.Minute}
@@ -140,9 +139,9 @@ func TestSyncChecks(t *testing.T) {
 	}
 }
 
-func TestClaimsAreExclusive(t *testing.T) {
-	db := open(t, t.TempDir()+"/t.db")
+func testClaimsAreExclusive(t *testing.T, db *DB, _ *clock.Fake) {
 	ctx := context.Background()
+	members(t, db, "one", "two", "three")
 	db.Write(ctx, func(tx *Tx) error {
 		for i, ch := range []string{"a", "a", "a", "b"} {
 			added, err := tx.Enqueue(ctx, &tocsin.Notification{IdempotencyKey: "k" + string(rune('0'+i)), Channel: ch, Event: "e", Payload: []byte("{}")})
@@ -212,7 +211,8 @@ func TestDSN(t *testing.T) {
 		{"file:" + dir + "/c.db?sync=full", "2", ""},
 		{dir + "/d.db?sync=off", "", "sync must be full or normal"},
 		{dir + "/e.db?cache=1", "", "unknown DSN parameter"},
-		{"postgres://localhost/tocsin", "", "PostgreSQL"},
+		{"postgres://127.0.0.1:1/tocsin?connect_timeout=5", "", "cannot reach PostgreSQL"},
+		{"postgres://[::1/tocsin", "", "bad PostgreSQL DSN"},
 		{"", "", "empty database path"},
 	} {
 		db, err := Open(context.Background(), tc.dsn, Options{Clock: clock.Real{}})
@@ -235,8 +235,7 @@ func TestDSN(t *testing.T) {
 	}
 }
 
-func TestPanicInWriteRollsBack(t *testing.T) {
-	db := open(t, t.TempDir()+"/t.db")
+func testPanicInWriteRollsBack(t *testing.T, db *DB, _ *clock.Fake) {
 	ctx := context.Background()
 	err := db.Write(ctx, func(tx *Tx) error {
 		if _, err := tx.CreateCheck(ctx, CheckDef{Name: "x", Slug: "x", Spec: tocsin.ScheduleSpec{Every: time.Hour}}); err != nil {

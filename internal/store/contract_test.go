@@ -1,0 +1,406 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/pgtest"
+)
+
+// contract is what the rest of Tocsin relies on from a store. Every case
+// runs against SQLite and against PostgreSQL, each on a fresh database.
+var contract = []struct {
+	name string
+	run  func(t *testing.T, db *DB, clk *clock.Fake)
+}{
+	{"SyncChecks", testSyncChecks},
+	{"CheckStateAndPings", testCheckStateAndPings},
+	{"WritesAreSerialized", testWritesAreSerialized},
+	{"PanicInWriteRollsBack", testPanicInWriteRollsBack},
+	{"IncidentsAndTimeline", testIncidentsAndTimeline},
+	{"ProbeRollups", testProbeRollups},
+	{"AlertRoundTrip", testAlertRoundTrip},
+	{"SyncSilences", testSyncSilences},
+	{"ClaimsAreExclusive", testClaimsAreExclusive},
+	{"ConcurrentClaimsAreDisjoint", testConcurrentClaimsAreDisjoint},
+	{"DeadMembersClaimsAreTaken", testDeadMembersClaimsAreTaken},
+	{"LeasesAndFencing", testLeasesAndFencing},
+}
+
+var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func TestContract(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		for _, c := range contract {
+			t.Run(c.name, func(t *testing.T) {
+				clk := clock.NewFake(contractStart)
+				db, err := Open(context.Background(), t.TempDir()+"/t.db", Options{Clock: clk})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				c.run(t, db, clk)
+			})
+		}
+	})
+	t.Run("postgres", func(t *testing.T) {
+		srv := pgtest.Start(t)
+		for _, c := range contract {
+			t.Run(c.name, func(t *testing.T) {
+				clk := clock.NewFake(contractStart)
+				db, err := Open(context.Background(), srv.NewDatabase(t), Options{Clock: clk})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				if !db.Shared() {
+					t.Fatal("a PostgreSQL store says it is not shared")
+				}
+				c.run(t, db, clk)
+			})
+		}
+	})
+}
+
+// members makes each name a live member (it holds its member lease for an
+// hour), as every running process is: its claims are its own.
+func members(t *testing.T, db *DB, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if _, err := db.AcquireLease(context.Background(), "member:"+n, n, time.Hour, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func createCheck(t *testing.T, db *DB, name string) *tocsin.Check {
+	t.Helper()
+	ctx := context.Background()
+	var uuid string
+	if err := db.Write(ctx, func(tx *Tx) error {
+		var err error
+		uuid, err = tx.CreateCheck(ctx, CheckDef{Name: name, Slug: name, Spec: tocsin.ScheduleSpec{Every: time.Hour}, Grace: time.Minute})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.CheckByUUID(ctx, uuid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func testCheckStateAndPings(t *testing.T, db *DB, clk *clock.Fake) {
+	ctx := context.Background()
+	c := createCheck(t, db, "backup")
+	stale := *c
+	now := clk.Now()
+	c.Status, c.LastPingAt, c.AlertAfter, c.Pings = tocsin.StateUp, now, now.Add(time.Hour+time.Minute), 1
+	exit := 3
+	pings := []*tocsin.Ping{
+		{CheckID: c.ID, N: 1, At: now, Kind: tocsin.PingSuccess, Method: "GET", RemoteAddr: "10.0.0.1", Scheme: "https", UserAgent: "curl/8"},
+		{CheckID: c.ID, N: 2, At: now.Add(time.Second), Kind: tocsin.PingFail, ExitStatus: &exit, Body: []byte("disk full\x00\xff"), Truncated: true,
+			Duration: 1500 * time.Millisecond},
+	}
+	if err := db.Write(ctx, func(tx *Tx) error {
+		if err := tx.SaveCheckState(ctx, c); err != nil {
+			return err
+		}
+		return tx.InsertPings(ctx, pings)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A copy read before that write is refused, and changes nothing.
+	stale.Status = tocsin.StateDown
+	err := db.Write(ctx, func(tx *Tx) error { return tx.SaveCheckState(ctx, &stale) })
+	if !errors.Is(err, ErrStale) {
+		t.Fatalf("stale save: %v", err)
+	}
+	got, err := db.CheckByUUID(ctx, c.UUID)
+	if err != nil || got.Status != tocsin.StateUp || !got.LastPingAt.Equal(now) || got.Pings != 1 {
+		t.Fatalf("stored check %+v, %v", got, err)
+	}
+	stored, err := db.Pings(ctx, c.ID, 10)
+	if err != nil || len(stored) != 2 {
+		t.Fatalf("pings %d, %v", len(stored), err)
+	}
+	p := stored[0] // newest first
+	if p.N != 2 || p.Kind != tocsin.PingFail || p.ExitStatus == nil || *p.ExitStatus != 3 || string(p.Body) != "disk full\x00\xff" ||
+		!p.Truncated || p.Duration != 1500*time.Millisecond || stored[1].ExitStatus != nil || stored[1].UserAgent != "curl/8" {
+		t.Fatalf("pings read back %+v / %+v", p, stored[1])
+	}
+	ds, err := db.Deadlines(ctx)
+	if err != nil || len(ds) != 1 || ds[0].CheckID != c.ID || !ds[0].At.Equal(c.AlertAfter) {
+		t.Fatalf("deadlines %+v, %v", ds, err)
+	}
+	if n, err := db.PingCount(ctx, c.ID); err != nil || n != 2 {
+		t.Fatalf("ping count %d, %v", n, err)
+	}
+}
+
+// testWritesAreSerialized runs read-modify-write transactions from many
+// goroutines: none may see a row another has changed since (ErrStale), and
+// none of the increments is lost.
+func testWritesAreSerialized(t *testing.T, db *DB, _ *clock.Fake) {
+	ctx := context.Background()
+	c := createCheck(t, db, "counter")
+	const workers, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*each)
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range each {
+				errs <- db.Write(ctx, func(tx *Tx) error {
+					cur, err := tx.CheckByID(ctx, c.ID)
+					if err != nil {
+						return err
+					}
+					cur.Pings++
+					return tx.SaveCheckState(ctx, cur)
+				})
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := db.CheckByUUID(ctx, c.UUID)
+	if err != nil || got.Pings != workers*each {
+		t.Fatalf("pings %d after %d increments, %v", got.Pings, workers*each, err)
+	}
+}
+
+func testIncidentsAndTimeline(t *testing.T, db *DB, clk *clock.Fake) {
+	ctx := context.Background()
+	now := clk.Now()
+	var id int64
+	if err := db.Write(ctx, func(tx *Tx) error {
+		in := &tocsin.Incident{Title: "Latency", Status: tocsin.IncidentTriggered, OpenedAt: now, Service: "api", GroupKey: "g1",
+			Priority: tocsin.P2, PageAt: now.Add(30 * time.Second)}
+		if err := tx.CreateIncident(ctx, in); err != nil {
+			return err
+		}
+		id = in.ID
+		return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: "opened", Actor: "system",
+			Message: "opened", Data: []byte(`{"n":1}`)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A second open incident of the same group is a conflict, and the
+	// transaction that tried it leaves nothing behind.
+	err := db.Write(ctx, func(tx *Tx) error {
+		if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: id, At: now, Kind: "note", Actor: "x", Message: "lost"}); err != nil {
+			return err
+		}
+		return tx.CreateIncident(ctx, &tocsin.Incident{Title: "again", Status: tocsin.IncidentTriggered, OpenedAt: now, Service: "api", GroupKey: "g1"})
+	})
+	if tocsin.ErrorCode(err) != tocsin.EConflict {
+		t.Fatalf("second open incident of a group: %v", err)
+	}
+	in, err := db.Incident(ctx, id)
+	if err != nil || in.Title != "Latency" || in.Priority != tocsin.P2 || !in.PageAt.Equal(now.Add(30*time.Second)) ||
+		len(in.Timeline) != 1 || string(in.Timeline[0].Data) != `{"n":1}` {
+		t.Fatalf("incident %+v, %v", in, err)
+	}
+	if at, err := db.NextPageAt(ctx); err != nil || !at.Equal(now.Add(30*time.Second)) {
+		t.Fatalf("next page at %v, %v", at, err)
+	}
+	if err := db.Write(ctx, func(tx *Tx) error {
+		due, err := tx.IncidentsToPage(ctx, now.Add(time.Minute), 10)
+		if err != nil || len(due) != 1 || due[0].ID != id {
+			return fmt.Errorf("due pages %d, %v", len(due), err)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testProbeRollups(t *testing.T, db *DB, clk *clock.Fake) {
+	ctx := context.Background()
+	c := createCheck(t, db, "probe")
+	now := clk.Now()
+	if err := db.Write(ctx, func(tx *Tx) error {
+		for i, ok := range []bool{true, false, true} {
+			r := ProbeResult{At: now.Add(time.Duration(i) * time.Minute), OK: ok, Latency: 20 * time.Millisecond, Class: "http"}
+			if err := tx.InsertProbeResult(ctx, c.ID, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rs, err := db.Rollups(ctx, c.ID, "hour", now.Add(-time.Hour))
+	if err != nil || len(rs) != 1 {
+		t.Fatalf("rollups %+v, %v", rs, err)
+	}
+	if rs[0].Runs != 3 || rs[0].OKRuns != 2 {
+		t.Fatalf("rollup %+v", rs[0])
+	}
+}
+
+func enqueue(t *testing.T, db *DB, n int, channels ...string) {
+	t.Helper()
+	ctx := context.Background()
+	if err := db.Write(ctx, func(tx *Tx) error {
+		for i := range n {
+			ch := channels[i%len(channels)]
+			if _, err := tx.Enqueue(ctx, &tocsin.Notification{IdempotencyKey: fmt.Sprintf("k%d", i), Channel: ch, Event: "e",
+				Payload: []byte(`{}`)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testConcurrentClaimsAreDisjoint has four claimers take rows at once, as
+// four replicas' dispatchers do: each row is claimed exactly once. Each
+// claimer is a live member (holds its member lease), as replicas are; the
+// rows of a claimer without one would be fair game.
+func testConcurrentClaimsAreDisjoint(t *testing.T, db *DB, _ *clock.Fake) {
+	ctx := context.Background()
+	enqueue(t, db, 200, "a", "b", "c", "d")
+	members(t, db, "replica-0", "replica-1", "replica-2", "replica-3")
+	var mu sync.Mutex
+	seen := map[int64]string{}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for w := range 4 {
+		owner := fmt.Sprintf("replica-%d", w)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				got, err := db.ClaimDue(ctx, owner, time.Minute, 7, 100, nil)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if len(got) == 0 {
+					return
+				}
+				mu.Lock()
+				for _, n := range got {
+					if prev, ok := seen[n.ID]; ok {
+						errs <- fmt.Errorf("row %d claimed by %s and %s", n.ID, prev, owner)
+					}
+					seen[n.ID] = owner
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if len(seen) != 200 {
+		t.Fatalf("%d of 200 rows claimed", len(seen))
+	}
+}
+
+// testDeadMembersClaimsAreTaken: the claims of a process whose member
+// lease lapsed go to another at once, not when the claim itself lapses.
+func testDeadMembersClaimsAreTaken(t *testing.T, db *DB, clk *clock.Fake) {
+	ctx := context.Background()
+	enqueue(t, db, 3, "a")
+	if _, err := db.AcquireLease(ctx, "member:one", "one", 10*time.Second, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.AcquireLease(ctx, "member:two", "two", 10*time.Second, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.ClaimDue(ctx, "one", 10*time.Minute, 10, 10, nil); err != nil || len(got) != 3 {
+		t.Fatalf("one claimed %d, %v", len(got), err)
+	}
+	if got, _ := db.ClaimDue(ctx, "two", 10*time.Minute, 10, 10, nil); len(got) != 0 {
+		t.Fatalf("two took %d rows of a live process", len(got))
+	}
+	clk.Advance(11 * time.Second)
+	if _, err := db.AcquireLease(ctx, "member:two", "two", 10*time.Second, false); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.ClaimDue(ctx, "one", 10*time.Minute, 10, 10, nil); len(got) != 0 {
+		t.Fatalf("one claimed its own claimed rows again")
+	}
+	if got, err := db.ClaimDue(ctx, "two", 10*time.Minute, 10, 10, nil); err != nil || len(got) != 3 {
+		t.Fatalf("two took %d rows of a dead process, %v", len(got), err)
+	}
+}
+
+func testLeasesAndFencing(t *testing.T, db *DB, clk *clock.Fake) {
+	ctx := context.Background()
+	const ttl = 10 * time.Second
+	a, err := db.AcquireLease(ctx, "engine", "a", ttl, false)
+	if err != nil || a.Holder != "a" || a.Token != 1 {
+		t.Fatalf("first acquire %+v, %v", a, err)
+	}
+	if b, err := db.AcquireLease(ctx, "engine", "b", ttl, false); err != nil || b.Holder != "a" {
+		t.Fatalf("b took a live lease: %+v, %v", b, err)
+	}
+	fencedA := WithFence(ctx, a)
+	write := func(ctx context.Context, name string) error {
+		return db.Write(ctx, func(tx *Tx) error {
+			_, err := tx.CreateCheck(ctx, CheckDef{Name: name, Slug: name, Spec: tocsin.ScheduleSpec{Every: time.Hour}})
+			return err
+		})
+	}
+	if err := write(fencedA, "by-a"); err != nil {
+		t.Fatalf("the holder's fenced write: %v", err)
+	}
+	clk.Advance(5 * time.Second)
+	if r, err := db.AcquireLease(ctx, "engine", "a", ttl, false); err != nil || r.Token != 1 || !r.ExpiresAt.Equal(clk.Now().Add(ttl)) {
+		t.Fatalf("renewal %+v, %v", r, err)
+	}
+	clk.Advance(ttl + time.Second)
+	b, err := db.AcquireLease(ctx, "engine", "b", ttl, false)
+	if err != nil || b.Holder != "b" || b.Token != 2 {
+		t.Fatalf("takeover after the lease lapsed: %+v, %v", b, err)
+	}
+	// a, late, still believes it leads: its writes are refused and change nothing.
+	if err := write(fencedA, "stale"); !errors.Is(err, ErrFenced) {
+		t.Fatalf("stale leader's write: %v", err)
+	}
+	checks, _ := db.Checks(ctx)
+	if len(checks) != 1 {
+		t.Fatalf("%d checks: the fenced write left something", len(checks))
+	}
+	if r, _ := db.AcquireLease(ctx, "engine", "a", ttl, false); r.Holder != "b" {
+		t.Fatalf("a renewed b's lease: %+v", r)
+	}
+	if err := write(WithFence(ctx, b), "by-b"); err != nil {
+		t.Fatalf("new holder's write: %v", err)
+	}
+	// A clean shutdown hands over at once; force takes a live lease.
+	if err := db.ReleaseLease(ctx, "engine", "b"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := db.AcquireLease(ctx, "engine", "c", ttl, false); c.Holder != "c" || c.Token != 3 {
+		t.Fatalf("after release: %+v", c)
+	}
+	if d, _ := db.AcquireLease(ctx, "engine", "d", ttl, true); d.Holder != "d" || d.Token != 4 {
+		t.Fatalf("forced: %+v", d)
+	}
+	ls, err := db.Leases(ctx)
+	if err != nil || len(ls) != 1 || ls[0].Holder != "d" {
+		t.Fatalf("leases %+v, %v", ls, err)
+	}
+}
