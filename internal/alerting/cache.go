@@ -84,7 +84,7 @@ func (w *work) remember(a *tocsin.AlertRecord) {
 // settle applies a transaction's outcome to the cache: what it stored if
 // it committed, and forgets what it touched if it did not.
 func (p *Processor) settle(w *work, committed bool) {
-	if w == nil {
+	if w == nil || p.shared {
 		return
 	}
 	for k, c := range w.touched {

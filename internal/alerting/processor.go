@@ -44,6 +44,16 @@ type Processor struct {
 	OnQueued func()
 	// OnCommitted is called after each commit with the outcomes it held.
 	OnCommitted func(Outcome)
+	// Leading, if set, says whether this replica does the timed work
+	// (first pages, escalations, silences ending) and gives the context its
+	// writes run under, fenced by the leader lease. Deliveries are applied
+	// on every replica. Nil: this process always leads.
+	Leading func() (context.Context, bool)
+
+	// shared: other replicas write the same database, so no stored row may
+	// be remembered across transactions, and timed work set by their
+	// deliveries is found by looking every second.
+	shared bool
 
 	reqs          chan *pending
 	wake          chan struct{}
@@ -77,7 +87,8 @@ func New(db *store.DB, clk clock.Clock, env func() incident.Env, policy func() *
 		beat = func() {}
 	}
 	p := &Processor{db: db, clock: clk, env: env, policy: policy, log: log, beat: beat,
-		reqs: make(chan *pending, 4*maxBatch), wake: make(chan struct{}, 1), cache: map[cacheKey]cached{}}
+		reqs: make(chan *pending, 4*maxBatch), wake: make(chan struct{}, 1), cache: map[cacheKey]cached{},
+		shared: db.Shared()}
 	p.silences.Store(newSilenceSet(nil))
 	return p
 }
@@ -163,7 +174,7 @@ func (p *Processor) Poke() {
 func (p *Processor) Run(ctx context.Context) {
 	idle := time.NewTicker(time.Second) // watchdog cadence only; no time is read from it
 	defer idle.Stop()
-	p.tick(ctx) // pages that fell due while Tocsin was down
+	p.timed(ctx) // pages that fell due while Tocsin was down
 	batch := make([]*pending, 0, maxBatch)
 	for {
 		p.beat()
@@ -181,6 +192,16 @@ func (p *Processor) Run(ctx context.Context) {
 			p.drain()
 			return
 		case <-idle.C:
+			if p.shared {
+				// Other replicas change silences and schedule pages: read
+				// the silences, and let the leader look at the due work.
+				if err := p.Load(ctx); err != nil {
+					p.log.Error("load silences", "err", err)
+				}
+				p.timed(ctx)
+				ticked = true
+				break
+			}
 			// Escalations of check incidents are scheduled by other loops
 			// (the engine, the probe runner): look for them once a second.
 			rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
@@ -191,10 +212,10 @@ func (p *Processor) Run(ctx context.Context) {
 				p.nextEscalate = at
 			}
 		case <-p.wake:
-			p.tick(ctx)
+			p.timed(ctx)
 			ticked = true
 		case <-due:
-			p.tick(ctx)
+			p.timed(ctx)
 			ticked = true
 		case r := <-p.reqs:
 			batch = collect.Ready(p.reqs, append(batch[:0], r), maxBatch)
@@ -204,9 +225,23 @@ func (p *Processor) Run(ctx context.Context) {
 		// Work that fell due while the loop did something else (a silence
 		// that ended during a commit) is done now, not at some later tick.
 		if !ticked && !next.IsZero() && !p.clock.Now().Before(next) {
-			p.tick(ctx)
+			p.timed(ctx)
 		}
 	}
+}
+
+// timed does the timed work if this replica leads, under the leader's
+// fenced context; a follower forgets what it would have waited for.
+func (p *Processor) timed(ctx context.Context) {
+	if p.Leading != nil {
+		lctx, ok := p.Leading()
+		if !ok {
+			p.nextPage, p.nextEscalate = time.Time{}, time.Time{}
+			return
+		}
+		ctx = lctx
+	}
+	p.tick(ctx)
 }
 
 func stopTimer(t clock.Timer) {
@@ -246,9 +281,13 @@ func (p *Processor) write(ctx context.Context, fn func(w *work) error) (*work, e
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	var w *work
+	cache := p.cache
+	if p.shared {
+		cache = nil // another replica may have changed any alert since
+	}
 	err := p.db.Write(wctx, func(tx *store.Tx) error {
 		w = &work{ctx: wctx, tx: tx, now: p.clock.Now(), env: p.env(), policy: p.policy(), silences: p.silences.Load(),
-			cache: p.cache}
+			cache: cache}
 		if err := fn(w); err != nil {
 			return err
 		}

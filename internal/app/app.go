@@ -31,6 +31,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/ingest/ping"
 	"github.com/tocsinhq/tocsin/internal/labels"
+	"github.com/tocsinhq/tocsin/internal/leader"
 	"github.com/tocsinhq/tocsin/internal/links"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/notify"
@@ -76,10 +77,21 @@ type App struct {
 	watchdog   *watchdog.Watchdog
 	senders    notify.Senders
 	client     *http.Client
+	elector    *leader.Elector
 	listener   net.Listener
 	server     *http.Server
 	gapWake    chan struct{}
 }
+
+// Leader election: a replica that dies costs at most leaseTTL+leaseEvery
+// of engine time before another takes over.
+const (
+	leaseTTL   = 8 * time.Second
+	leaseEvery = 2 * time.Second
+)
+
+// leaderLoops run only on the replica that holds the engine lease.
+var leaderLoops = []string{"engine", "probes", "gap_check"}
 
 // state is everything derived from one config file, swapped as a whole.
 type state struct {
@@ -118,11 +130,15 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.db = db
-	// One process owns a SQLite database: claims left by a crashed run
-	// are ours to take back at once.
-	if err := db.ReleaseClaims(ctx, ""); err != nil {
-		db.Close()
-		return nil, err
+	self := owner()
+	if !db.Shared() {
+		// One process owns a SQLite database: claims left by a crashed run
+		// are ours to take back at once. On a shared one, the claims of a
+		// dead replica are taken once its member lease lapses.
+		if err := db.ReleaseClaims(ctx, ""); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	a.senders = notify.Default(a.client, opts.Version, notify.Settings{SMTP: a.smtpSettings, Telegram: func() chat.TelegramBot {
 		t := a.state.Load().cfg.Telegram
@@ -131,9 +147,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.metrics = metrics.New(a.outboxDepth, func() float64 { return float64(a.engine.Scheduled()) })
 	a.watchdog = watchdog.New(a.clock, a.log.With("component", "watchdog"),
 		func() time.Duration { return a.state.Load().cfg.Watchdog.StallAfter.D() }, a.reportStall)
-	a.engine = engine.New(db, a.clock, a.env, a.log.With("component", "engine"), a.watchdog.Register("engine"))
+	a.engine = engine.New(db, a.clock, a.env, a.log.With("component", "engine"), a.watchdog.Beat("engine"))
 	a.dispatcher = outbox.New(db, a.clock, a.log.With("component", "outbox"), a.senders, a.channel, a.outboxConfig,
-		owner(), a.watchdog.Register("outbox"))
+		self, a.watchdog.Register("outbox"))
 	a.recorder = heartbeat.NewRecorder(db, a.clock, a.env, heartbeat.Hooks{
 		Deadline:  a.engine.Schedule,
 		Committed: a.pingsCommitted,
@@ -141,13 +157,18 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.alerts = alerting.New(db, a.clock, a.env, func() *alerting.Policy { return a.state.Load().policy },
 		a.log.With("component", "alerts"), a.watchdog.Register("alerts"))
 	a.alerts.OnQueued = a.dispatcher.Poke
+	// SQLite's lock file already makes this process the only one: it
+	// takes the lease at once, whoever held it last.
+	a.elector = &leader.Elector{DB: db, Clock: a.clock, Log: a.log.With("component", "leader"), Holder: self,
+		TTL: leaseTTL, Every: leaseEvery, Force: !db.Shared(), Beat: a.watchdog.Register("leader")}
+	a.alerts.Leading = a.elector.Leading
 	a.alerts.OnCommitted = func(o alerting.Outcome) {
 		for outcome, n := range map[string]int{"new": o.New, "updated": o.Updated, "resolved": o.Resolved,
 			"silenced": o.Silenced, "inhibited": o.Inhibited} {
 			a.metrics.Alerts.WithLabelValues(outcome).Add(float64(n))
 		}
 	}
-	a.probes = engine.NewProbeRunner(db, a.clock, a.env, a.probeGuard, a.log.With("component", "probes"), a.watchdog.Register("probes"))
+	a.probes = engine.NewProbeRunner(db, a.clock, a.env, a.probeGuard, a.log.With("component", "probes"), a.watchdog.Beat("probes"))
 	a.probes.OnResult = func(_ int64, r probe.Result) {
 		outcome := "ok"
 		if !r.OK {
@@ -180,6 +201,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	if err := a.probes.Load(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("load probes: %w", err)
+	}
+	for _, name := range leaderLoops {
+		a.watchdog.Beat(name)          // registers it
+		a.watchdog.Standby(name, true) // until this replica leads
 	}
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
@@ -224,7 +249,8 @@ func (a *App) Engine() *engine.Engine { return a.engine }
 func (a *App) Run(ctx context.Context) error {
 	loops, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, run := range []func(context.Context){a.recorder.Run, a.alerts.Run, a.engine.Run, a.probes.Run, a.dispatcher.Run, a.watchdog.Run, a.selfHeartbeat, a.checkpointLoop, a.gapCheck} {
+	for _, run := range []func(context.Context){a.recorder.Run, a.alerts.Run, a.dispatcher.Run, a.watchdog.Run,
+		a.selfHeartbeat, a.checkpointLoop, a.elect} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -233,7 +259,8 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- a.server.Serve(a.listener) }()
-	a.log.Info("tocsin serving", "addr", a.Addr(), "database", a.db.Path(), "config", a.opts.ConfigPath, "version", a.opts.Version)
+	a.log.Info("tocsin serving", "addr", a.Addr(), "database", a.db.Path(), "config", a.opts.ConfigPath, "version", a.opts.Version,
+		"replica", a.elector.Holder)
 	var err error
 	select {
 	case <-ctx.Done():
@@ -254,6 +281,82 @@ func (a *App) Run(ctx context.Context) error {
 		err = nil
 	}
 	return err
+}
+
+// elect runs the leader election; while this replica leads, it runs the
+// engine's loops.
+func (a *App) elect(ctx context.Context) { a.elector.Run(ctx, a.lead) }
+
+// Leading reports whether this replica runs the engine now.
+func (a *App) Leading() bool {
+	_, ok := a.elector.Leading()
+	return ok
+}
+
+// lead runs the engine's loops for one term: deadlines, probes and rota
+// gap warnings, with writes fenced by ctx's lease. (The alert processor
+// asks the elector before its timed work.) It returns when ctx ends.
+func (a *App) lead(ctx context.Context) {
+	for _, name := range leaderLoops {
+		a.watchdog.Standby(name, false)
+	}
+	defer func() {
+		for _, name := range leaderLoops {
+			a.watchdog.Standby(name, true)
+		}
+	}()
+	// The last leader's pings and deadlines are in the store, not in this
+	// replica's queues: read them before acting on any.
+	for {
+		lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := errors.Join(a.engine.Load(lctx), a.probes.Load(lctx))
+		cancel()
+		if err == nil {
+			break
+		}
+		a.log.Error("leader: load deadlines and probes; retrying in 1s", "err", err)
+		t := a.clock.NewTimer(time.Second)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		}
+	}
+	a.alerts.Poke() // first pages and escalations that fell due meanwhile
+	loops := []func(context.Context){a.engine.Run, a.probes.Run, a.gapCheck}
+	if a.db.Shared() {
+		loops = append(loops, a.followDeadlines)
+	}
+	var wg sync.WaitGroup
+	for _, run := range loops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+// followDeadlines puts in the engine's queue, every second, the deadlines
+// due within the next two that pings and API calls served by the other
+// replicas set: this replica's engine was not told of them.
+func (a *App) followDeadlines(ctx context.Context) {
+	for {
+		lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		if err := a.engine.LoadDue(lctx, a.clock.Now().Add(2*time.Second)); err != nil && ctx.Err() == nil {
+			a.log.Error("leader: read deadlines", "err", err)
+		}
+		cancel()
+		t := a.clock.NewTimer(time.Second)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C():
+		}
+	}
 }
 
 // Reload reads the config file again and swaps it in whole, or leaves the
@@ -647,7 +750,7 @@ func (a *App) ready(ctx context.Context) []string {
 	return problems
 }
 
-// owner names this process in outbox claims.
+// owner names this process in leases and outbox claims.
 func owner() string {
 	host, _ := os.Hostname()
 	var b [4]byte

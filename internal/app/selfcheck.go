@@ -128,7 +128,7 @@ func (a *App) checkpointLoop(ctx context.Context) {
 // gapCheck looks for holes in the on-call rotas every
 // oncall.gap_check_every, and at once after start and each reload.
 func (a *App) gapCheck(ctx context.Context) {
-	beat := a.watchdog.Register("gap_check")
+	beat := a.watchdog.Beat("gap_check")
 	for {
 		beat()
 		st := a.state.Load()

@@ -104,6 +104,29 @@ func (e *Engine) Load(ctx context.Context) error {
 	return nil
 }
 
+// LoadDue puts in the queue the stored deadlines at or before until. On a
+// shared database pings and API calls served by other replicas move
+// deadlines this engine was not told of; its leader calls LoadDue every
+// second with a horizon a little ahead, so that no deadline is missed.
+func (e *Engine) LoadDue(ctx context.Context, until time.Time) error {
+	ds, err := e.db.DeadlinesBefore(ctx, until)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	first, _ := e.queue.Peek()
+	earlier := false
+	for _, d := range ds {
+		e.queue.Set(d.CheckID, d.At)
+		earlier = earlier || first.IsZero() || d.At.Before(first)
+	}
+	e.mu.Unlock()
+	if earlier {
+		e.poke()
+	}
+	return nil
+}
+
 // Run handles deadlines as they pass until ctx ends.
 func (e *Engine) Run(ctx context.Context) {
 	for {

@@ -97,8 +97,7 @@ func NewProbeRunner(db *store.DB, clk clock.Clock, env func() incident.Env, guar
 	}
 	return &ProbeRunner{db: db, clock: clk, env: env, guard: guard, log: log, beat: beat, Concurrency: 64,
 		Retention: 2 * 24 * time.Hour, queue: newDeadlineQueue(), checks: map[int64]*probeState{},
-		inFlight: map[int64]bool{}, wake: make(chan struct{}, 1), results: make(chan probeRun, 1024),
-		held: map[int64]time.Time{}}
+		inFlight: map[int64]bool{}, wake: make(chan struct{}, 1), held: map[int64]time.Time{}}
 }
 
 // Load reads the probe checks and schedules the new ones; it is called at
@@ -159,8 +158,12 @@ func (r *ProbeRunner) Count() int {
 }
 
 // Run schedules probes and records their results until ctx ends.
+// It may run again after it returned (a replica that leads again): each run
+// starts with a fresh guard, as a new leader's does.
 func (r *ProbeRunner) Run(ctx context.Context) {
 	r.sem = make(chan struct{}, max(1, r.Concurrency))
+	r.results = make(chan probeRun, 1024)
+	r.flips, r.pending, r.held, r.degraded = nil, nil, map[int64]time.Time{}, 0
 	var wg sync.WaitGroup
 	written := make(chan struct{})
 	go func() { r.write(ctx); close(written) }()

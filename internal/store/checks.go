@@ -108,7 +108,19 @@ type Deadline struct {
 // Deadlines returns every check that can go down by waiting, for the
 // engine's queue at start-up. It reads two integers a check.
 func (db *DB) Deadlines(ctx context.Context) ([]Deadline, error) {
-	rows, err := db.read.QueryContext(ctx, "SELECT id, alert_after FROM checks WHERE alert_after > 0 AND deleted_at = 0")
+	return db.deadlines(ctx, "")
+}
+
+// DeadlinesBefore returns the deadlines at or before t. On a shared
+// database the engine's leader reads them every second, since pings taken
+// by other replicas move deadlines it was not told of. No index: one on
+// alert_after would cost every ping a second index write.
+func (db *DB) DeadlinesBefore(ctx context.Context, t time.Time) ([]Deadline, error) {
+	return db.deadlines(ctx, " AND alert_after <= $1", ms(t))
+}
+
+func (db *DB) deadlines(ctx context.Context, cond string, args ...any) ([]Deadline, error) {
+	rows, err := db.read.QueryContext(ctx, "SELECT id, alert_after FROM checks WHERE alert_after > 0 AND deleted_at = 0"+cond, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query deadlines: %w", err)
 	}

@@ -33,6 +33,7 @@ type Watchdog struct {
 type loop struct {
 	last    time.Time
 	stalled bool
+	standby bool // not running by design (a follower's engine): not checked
 }
 
 // New makes a watchdog. report may be nil.
@@ -46,11 +47,43 @@ func (w *Watchdog) Register(name string) func() {
 	defer w.mu.Unlock()
 	l := &loop{last: w.clock.Now()}
 	w.loops[name] = l
+	return w.beat(l)
+}
+
+// Beat returns the beat function of the named loop, registering it first
+// if it is new: for a loop that runs again and again (a leader's).
+func (w *Watchdog) Beat(name string) func() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	l := w.loops[name]
+	if l == nil {
+		l = &loop{last: w.clock.Now()}
+		w.loops[name] = l
+	}
+	return w.beat(l)
+}
+
+func (w *Watchdog) beat(l *loop) func() {
 	return func() {
 		now := w.clock.Now()
 		w.mu.Lock()
 		l.last = now
 		w.mu.Unlock()
+	}
+}
+
+// Standby marks a loop as not running by design, or running again: a
+// replica's engine loops run only while it leads. A loop on standby is not
+// checked; one leaving it counts from now.
+func (w *Watchdog) Standby(name string, standby bool) {
+	now := w.clock.Now()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if l := w.loops[name]; l != nil {
+		l.standby, l.last = standby, now
+		if standby {
+			l.stalled = false
+		}
 	}
 }
 
@@ -80,6 +113,9 @@ func (w *Watchdog) Check(ctx context.Context) {
 	var changes []change
 	w.mu.Lock()
 	for name, l := range w.loops {
+		if l.standby {
+			continue
+		}
 		since := now.Sub(l.last)
 		stalled := since > limit
 		if stalled != l.stalled {

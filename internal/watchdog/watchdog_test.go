@@ -62,3 +62,28 @@ func TestStallAndRecovery(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 }
+
+// TestStandby: a loop that does not run by design (a follower's engine) is
+// not reported; once it runs again it is watched from that moment.
+func TestStandby(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	w := New(clk, slog.New(slog.NewTextHandler(io.Discard, nil)), func() time.Duration { return 30 * time.Second }, nil)
+	w.Register("engine")
+	w.Standby("engine", true)
+	clk.Advance(time.Hour)
+	w.Check(context.Background())
+	if s := w.Stalled(); len(s) != 0 {
+		t.Fatalf("a loop on standby was reported stalled: %v", s)
+	}
+	w.Standby("engine", false)
+	clk.Advance(20 * time.Second)
+	w.Check(context.Background())
+	if s := w.Stalled(); len(s) != 0 {
+		t.Fatalf("a loop leaving standby was judged by its old beat: %v", s)
+	}
+	clk.Advance(20 * time.Second)
+	w.Check(context.Background())
+	if s := w.Stalled(); len(s) != 1 || s[0] != "engine" {
+		t.Fatalf("a running loop that stopped beating was not reported: %v", s)
+	}
+}
