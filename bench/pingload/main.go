@@ -4,7 +4,12 @@
 // handler that answers "OK", in the same run, at a few concurrency levels.
 // It prints a Markdown report for docs/benchmarks.md.
 //
-//	go run ./bench/pingload [-sync full|normal] [-c 16,64] [-d 2s] [-warmup 1s] [-reps 3] [-checks 1000] [-cpuprofile FILE]
+// With -postgres it also starts a throwaway PostgreSQL (initdb and pg_ctl
+// from Debian's postgresql package, every commit synced to disk) and a
+// second Tocsin on it, and measures the same load against it in the same
+// repetitions: ping ingest on PostgreSQL against SQLite.
+//
+//	go run ./bench/pingload [-sync full|normal] [-postgres] [-c 16,64] [-d 2s] [-warmup 1s] [-reps 3] [-checks 1000] [-cpuprofile FILE]
 //
 // The load generator runs in the same process and shares the CPUs with
 // both servers.
@@ -29,6 +34,7 @@ import (
 	"github.com/tocsinhq/tocsin/bench/internal/benchkit"
 	"github.com/tocsinhq/tocsin/internal/app"
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/pgtest"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -47,6 +53,7 @@ func run() error {
 	nChecks := flag.Int("checks", 1000, "checks in the config file; pings are spread over them")
 	dir := flag.String("dir", "", "directory for the database (default: a new temporary directory)")
 	syncMode := flag.String("sync", "full", "SQLite sync mode of Tocsin's database: full (the default) or normal")
+	withPG := flag.Bool("postgres", false, "also measure Tocsin on a throwaway PostgreSQL started here (needs initdb and pg_ctl)")
 	cpuprofile := flag.String("cpuprofile", "", "after the comparison, run Tocsin once more at the highest concurrency with a CPU profile written here")
 	flag.Parse()
 	var levels []int
@@ -83,17 +90,52 @@ func run() error {
 	}
 	// Errors only: the checks notify no channel, which the config warns about once per check.
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	a, err := app.New(ctx, app.Options{ConfigPath: cfgPath, Listen: "127.0.0.1:0", Database: filepath.Join(*dir, "tocsin.db") + "?sync=" + *syncMode,
-		Version: "bench", Clock: clock.Real{}, Log: log})
+	start := func(database string) (addr string, stop func(), err error) {
+		a, err := app.New(ctx, app.Options{ConfigPath: cfgPath, Listen: "127.0.0.1:0", Database: database,
+			Version: "bench", Clock: clock.Real{}, Log: log})
+		if err != nil {
+			return "", nil, err
+		}
+		actx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- a.Run(actx) }()
+		return a.Addr(), func() { cancel(); <-done }, nil
+	}
+	addr, stop, err := start(filepath.Join(*dir, "tocsin.db") + "?sync=" + *syncMode)
 	if err != nil {
 		return err
 	}
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	tocsinURLs := make([]string, len(uuids))
-	for i, u := range uuids {
-		tocsinURLs[i] = "http://" + a.Addr() + "/ping/" + u
+	defer stop()
+	pingURLs := func(addr string) []string {
+		urls := make([]string, len(uuids))
+		for i, u := range uuids {
+			urls[i] = "http://" + addr + "/ping/" + u
+		}
+		return urls
+	}
+	tocsinURLs := pingURLs(addr)
+	var pgURLs []string
+	if *withPG {
+		// The server runs as the postgres user when this runs as root: let
+		// it pass through the directory.
+		if err := os.Chmod(*dir, 0o711); err != nil {
+			return err
+		}
+		pgDir := filepath.Join(*dir, "postgres")
+		if err := os.Mkdir(pgDir, 0o700); err != nil {
+			return err
+		}
+		srv, err := pgtest.Launch(pgDir, true)
+		if err != nil {
+			return fmt.Errorf("start PostgreSQL: %w", err)
+		}
+		defer srv.Stop()
+		pgAddr, pgStop, err := start(srv.DSN)
+		if err != nil {
+			return err
+		}
+		defer pgStop()
+		pgURLs = pingURLs(pgAddr)
 	}
 
 	// The baseline: a bare net/http handler on the same kind of listener.
@@ -124,7 +166,7 @@ func run() error {
 		benchkit.Ms(benchkit.Percentile(fsync, 50)), benchkit.Ms(benchkit.Percentile(fsync, 99)), len(fsync))
 	fmt.Println("| connections | rep | bare req/s | bare p50 | bare p99 | Tocsin req/s | Tocsin p50 | Tocsin p99 | ratio | commits/s | pings/commit |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-	metricsURL := "http://" + a.Addr() + "/metrics"
+	metricsURL := "http://" + addr + "/metrics"
 	batches := func() (commits, pings float64) {
 		m, err := benchkit.Scrape(metricsURL, "tocsin_ping_commit_batch_size_count", "tocsin_ping_commit_batch_size_sum")
 		if err != nil {
@@ -132,7 +174,12 @@ func run() error {
 		}
 		return m["tocsin_ping_commit_batch_size_count"], m["tocsin_ping_commit_batch_size_sum"]
 	}
-	type summary struct{ bare, tocsin, ratio []float64 }
+	type summary struct{ bare, tocsin, ratio, pg, pgRatio []float64 }
+	type pgRow struct {
+		conns, rep int
+		sqlite, pg benchkit.Result
+	}
+	var pgRows []pgRow
 	sums := map[int]*summary{}
 	for _, c := range levels {
 		s := &summary{}
@@ -151,6 +198,14 @@ func run() error {
 			}
 			ratio := t.RPS() / b.RPS()
 			s.bare, s.tocsin, s.ratio = append(s.bare, b.RPS()), append(s.tocsin, t.RPS()), append(s.ratio, ratio)
+			if pgURLs != nil {
+				p := benchkit.Load(ctx, spread(pgURLs), c, *warmup, *window)
+				if p.Failed > 0 {
+					fmt.Fprintf(os.Stderr, "pingload: PostgreSQL: %d failed requests, first: %s\n", p.Failed, p.FirstError)
+				}
+				s.pg, s.pgRatio = append(s.pg, p.RPS()), append(s.pgRatio, p.RPS()/t.RPS())
+				pgRows = append(pgRows, pgRow{c, rep, t, p})
+			}
 			fmt.Printf("| %d | %d | %.0f | %s | %s | %.0f | %s | %s | %.2f | %.0f | %.1f |\n", c, rep, b.RPS(), benchkit.Ms(b.Percentile(50)),
 				benchkit.Ms(b.Percentile(99)), t.RPS(), benchkit.Ms(t.Percentile(50)), benchkit.Ms(t.Percentile(99)), ratio,
 				commits, perCommit)
@@ -168,6 +223,27 @@ func run() error {
 			met = "no"
 		}
 		fmt.Printf("| %d | %.0f | %.0f | %.2f | >= 0.50 | %s |\n", c, median(s.bare), median(s.tocsin), r, met)
+	}
+
+	if pgURLs != nil {
+		fmt.Printf("\n### PostgreSQL against SQLite (sync=%s), same run\n\n", *syncMode)
+		fmt.Println("Each repetition ran SQLite, then PostgreSQL (local, 127.0.0.1, fsync and synchronous_commit on), right after the bare handler above.")
+		fmt.Println()
+		fmt.Println("| connections | rep | SQLite req/s | SQLite p50 | SQLite p99 | PostgreSQL req/s | PostgreSQL p50 | PostgreSQL p99 | PG/SQLite |")
+		fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+		for _, r := range pgRows {
+			fmt.Printf("| %d | %d | %.0f | %s | %s | %.0f | %s | %s | %.2f |\n", r.conns, r.rep, r.sqlite.RPS(),
+				benchkit.Ms(r.sqlite.Percentile(50)), benchkit.Ms(r.sqlite.Percentile(99)), r.pg.RPS(),
+				benchkit.Ms(r.pg.Percentile(50)), benchkit.Ms(r.pg.Percentile(99)), r.pg.RPS()/r.sqlite.RPS())
+		}
+		fmt.Println("\nMedians over the repetitions:")
+		fmt.Println()
+		fmt.Println("| connections | SQLite req/s | PostgreSQL req/s | PG/SQLite |")
+		fmt.Println("|---:|---:|---:|---:|")
+		for _, c := range levels {
+			s := sums[c]
+			fmt.Printf("| %d | %.0f | %.0f | %.2f |\n", c, median(s.tocsin), median(s.pg), median(s.pgRatio))
+		}
 	}
 
 	if fsync, err = benchkit.FsyncProbe(*dir, time.Second); err == nil {

@@ -88,7 +88,7 @@ func serve(args []string, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	configPath := fs.String("config", envOr("TOCSIN_CONFIG", ""), "config file (YAML)")
 	listen := fs.String("listen", envOr("TOCSIN_LISTEN", "127.0.0.1:8080"), "address to serve HTTP on")
-	database := fs.String("database", envOr("TOCSIN_DATABASE", DefaultDatabase), "database: a SQLite file path")
+	database := fs.String("database", envOr("TOCSIN_DATABASE", DefaultDatabase), "database: a SQLite file path, or postgres://user:password@host/db for replicas")
 	logFormat := fs.String("log-format", envOr("TOCSIN_LOG_FORMAT", "text"), "log format: text or json")
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -8,6 +8,7 @@ package pgtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -15,7 +16,6 @@ import (
 	"os/user"
 	"path/filepath"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -31,6 +31,9 @@ type Server struct {
 
 	admin string
 	dbs   int
+	bin   string
+	data  string
+	runAs *user.User // set when running as root: the server runs as postgres
 }
 
 // binDir finds initdb and pg_ctl: on PATH, else in the newest
@@ -54,84 +57,103 @@ func binDir() (string, error) {
 // Start runs a server for the test, or skips the test when PostgreSQL is
 // not installed. PostgreSQL refuses to run as root: run the tests as
 // another user, or as root with a "postgres" user present (the server is
-// then run as that user).
+// then run as that user). The test server does not sync to disk.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin, err := binDir()
-	if err != nil {
+	if _, err := binDir(); err != nil {
 		t.Skipf("PostgreSQL tests skipped: %v", err)
 	}
-	dir := t.TempDir()
-	s := &Server{}
-	var runAs *user.User
 	if os.Geteuid() == 0 {
-		if runAs, err = user.Lookup("postgres"); err != nil {
+		if _, err := user.Lookup("postgres"); err != nil {
 			t.Skipf("PostgreSQL tests skipped: running as root and there is no postgres user to run the server as")
 		}
+	}
+	dir := t.TempDir()
+	if os.Geteuid() == 0 {
+		// The test's temporary root is private to root (0700): let the
+		// server's user pass through it.
+		if err := os.Chmod(filepath.Dir(dir), 0o711); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := Launch(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Launch runs a server with its data in dir until Stop; programs that are
+// not tests (benchmarks) use it. durable keeps PostgreSQL's default of
+// syncing every commit to disk; without it, commits are not synced.
+func Launch(dir string, durable bool) (*Server, error) {
+	bin, err := binDir()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{bin: bin, data: filepath.Join(dir, "data")}
+	if os.Geteuid() == 0 {
+		if s.runAs, err = user.Lookup("postgres"); err != nil {
+			return nil, errors.New("running as root and there is no postgres user to run the server as")
+		}
 		// The data directory must belong to the user running the server.
-		if err := exec.Command("chown", "-R", runAs.Username, dir).Run(); err != nil {
-			t.Fatalf("chown data directory: %v", err)
+		if err := exec.Command("chown", "-R", s.runAs.Username, dir).Run(); err != nil {
+			return nil, fmt.Errorf("chown data directory: %w", err)
 		}
-		// ...and the server user must be able to reach it: the test's
-		// temporary root is private to root (0700); let others pass through.
-		for _, d := range []string{dir, filepath.Dir(dir)} {
-			if err := os.Chmod(d, 0o711); err != nil {
-				t.Fatal(err)
-			}
+		// ...and the server user must be able to pass through dir (its
+		// parents are the caller's business).
+		if err := os.Chmod(dir, 0o711); err != nil {
+			return nil, err
 		}
 	}
-	run := func(timeout time.Duration, name string, args ...string) {
-		t.Helper()
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, filepath.Join(bin, name), args...)
-		if runAs != nil {
-			cmd = exec.CommandContext(ctx, "runuser", append([]string{"-u", runAs.Username, "--", filepath.Join(bin, name)}, args...)...)
-		}
-		cmd.Env = append(os.Environ(), "LC_ALL=C")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-		}
+	if out, err := s.command(60*time.Second, "initdb", "-D", s.data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync"); err != nil {
+		return nil, fmt.Errorf("initdb: %v\n%s", err, out)
 	}
-	data := filepath.Join(dir, "data")
-	run(60*time.Second, "initdb", "-D", data, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-sync")
+	sync := "-c fsync=off"
+	if durable {
+		sync = "-c fsync=on -c synchronous_commit=on"
+	}
 	for attempt := 0; ; attempt++ {
 		port, err := freePort()
 		if err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		s.Port = port
-		opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -c port=%d -c unix_socket_directories=%s -c fsync=off -c max_connections=50",
-			port, dir)
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		args := []string{"-D", data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "50", "start"}
-		cmd := exec.CommandContext(ctx, filepath.Join(bin, "pg_ctl"), args...)
-		if runAs != nil {
-			cmd = exec.CommandContext(ctx, "runuser", append([]string{"-u", runAs.Username, "--", filepath.Join(bin, "pg_ctl")}, args...)...)
-		}
-		out, err := cmd.CombinedOutput()
-		cancel()
+		opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -c port=%d -c unix_socket_directories=%s %s -c max_connections=100",
+			port, dir, sync)
+		out, err := s.command(60*time.Second, "pg_ctl", "-D", s.data, "-o", opts, "-l", filepath.Join(dir, "log"), "-w", "-t", "50", "start")
 		if err == nil {
 			break
 		}
 		if attempt == 2 {
 			log, _ := os.ReadFile(filepath.Join(dir, "log"))
-			t.Fatalf("pg_ctl start: %v\n%s\n%s", err, out, log)
+			return nil, fmt.Errorf("pg_ctl start: %v\n%s\n%s", err, out, log)
 		}
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		args := []string{"-D", data, "-m", "immediate", "-w", "stop"}
-		cmd := exec.CommandContext(ctx, filepath.Join(bin, "pg_ctl"), args...)
-		if runAs != nil {
-			cmd = exec.CommandContext(ctx, "runuser", append([]string{"-u", runAs.Username, "--", filepath.Join(bin, "pg_ctl")}, args...)...)
-		}
-		cmd.Run()
-	})
 	s.admin = fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", s.Port)
-	s.DSN = s.create(t, "tocsin")
-	return s
+	if s.DSN, err = s.Create("tocsin"); err != nil {
+		s.Stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// command runs one of the server's programs, as the server's user.
+func (s *Server) command(timeout time.Duration, name string, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, filepath.Join(s.bin, name), args...)
+	if s.runAs != nil {
+		cmd = exec.CommandContext(ctx, "runuser", append([]string{"-u", s.runAs.Username, "--", filepath.Join(s.bin, name)}, args...)...)
+	}
+	cmd.Env = append(os.Environ(), "LC_ALL=C")
+	return cmd.CombinedOutput()
+}
+
+// Stop shuts the server down at once (its data is thrown away).
+func (s *Server) Stop() {
+	s.command(30*time.Second, "pg_ctl", "-D", s.data, "-m", "immediate", "-w", "stop")
 }
 
 // NewDatabase creates another empty database on the server and returns
@@ -139,22 +161,26 @@ func Start(t testing.TB) *Server {
 func (s *Server) NewDatabase(t testing.TB) string {
 	t.Helper()
 	s.dbs++
-	return s.create(t, fmt.Sprintf("tocsin_%d", s.dbs))
+	dsn, err := s.Create(fmt.Sprintf("tocsin_%d", s.dbs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dsn
 }
 
-func (s *Server) create(t testing.TB, name string) string {
-	t.Helper()
+// Create creates an empty database named name and returns its DSN.
+func (s *Server) Create(name string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, s.admin)
 	if err != nil {
-		t.Fatalf("connect to the throwaway server: %v", err)
+		return "", fmt.Errorf("connect to the throwaway server: %w", err)
 	}
 	defer conn.Close(ctx)
 	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database: %v", err)
+		return "", fmt.Errorf("create database: %w", err)
 	}
-	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.Port, name)
+	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/%s?sslmode=disable", s.Port, name), nil
 }
 
 func freePort() (int, error) {

@@ -25,7 +25,7 @@ const adminToken = "e2e-admin-token"
 type instance struct {
 	t        *testing.T
 	config   string // config file path
-	database string // SQLite file path
+	database string // SQLite file path or PostgreSQL DSN
 	log      string // stderr of every run, appended
 	runs     int
 }
@@ -35,10 +35,18 @@ type instance struct {
 func newInstance(t *testing.T, config string) *instance {
 	t.Helper()
 	dir := t.TempDir()
-	in := &instance{t: t, config: dir + "/tocsin.yaml", database: dir + "/tocsin.db", log: dir + "/tocsin.log"}
-	if err := os.WriteFile(in.config, []byte(config), 0o600); err != nil {
+	if err := os.WriteFile(dir+"/tocsin.yaml", []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	return newReplica(t, dir+"/tocsin.yaml", dir+"/tocsin.db", dir+"/tocsin.log")
+}
+
+// newReplica is an installation reading the config file at config and
+// using database, logging to log: several replicas share a config and a
+// PostgreSQL database.
+func newReplica(t *testing.T, config, database, log string) *instance {
+	t.Helper()
+	in := &instance{t: t, config: config, database: database, log: log}
 	t.Cleanup(func() {
 		if !t.Failed() {
 			return
