@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
@@ -381,23 +382,67 @@ func NewUUID() string {
 
 // InsertPings stores pings.
 func (tx *Tx) InsertPings(ctx context.Context, pings []*tocsin.Ping) error {
+	if tx.db.dialect == dialectPostgres {
+		return tx.insertPingRows(ctx, pings)
+	}
 	stmt := tx.tx.StmtContext(ctx, tx.db.insertPing)
 	defer stmt.Close()
 	for _, p := range pings {
-		var exit any
-		if p.ExitStatus != nil {
-			exit = *p.ExitStatus
-		}
-		if _, err := stmt.ExecContext(ctx, p.CheckID, p.N, ms(p.At), string(p.Kind), exit, p.RID, p.Method, p.RemoteAddr,
-			p.Scheme, p.UserAgent, p.Body, boolInt(p.Truncated), p.Duration.Milliseconds()); err != nil {
+		if _, err := stmt.ExecContext(ctx, pingArgs(p)...); err != nil {
 			return fmt.Errorf("insert ping: %w", err)
 		}
 	}
 	return nil
 }
 
-const insertPingSQL = `INSERT INTO pings (check_id, n, at, kind, exit_status, rid, method, remote_addr, scheme,
-	user_agent, body, truncated, duration) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
+func pingArgs(p *tocsin.Ping) []any {
+	var exit any
+	if p.ExitStatus != nil {
+		exit = *p.ExitStatus
+	}
+	return []any{p.CheckID, p.N, ms(p.At), string(p.Kind), exit, p.RID, p.Method, p.RemoteAddr,
+		p.Scheme, p.UserAgent, p.Body, boolInt(p.Truncated), p.Duration.Milliseconds()}
+}
+
+// pingRowsPerInsert bounds the rows of one INSERT (13 parameters each).
+const pingRowsPerInsert = 128
+
+// insertPingRows inserts a batch in a few multi-row statements: on
+// PostgreSQL each statement is a round trip, and a batch of pings taken in
+// one commit would otherwise pay one per ping while holding the write lock.
+func (tx *Tx) insertPingRows(ctx context.Context, pings []*tocsin.Ping) error {
+	var q strings.Builder
+	for len(pings) > 0 {
+		chunk := pings[:min(len(pings), pingRowsPerInsert)]
+		pings = pings[len(chunk):]
+		q.Reset()
+		q.WriteString(insertPingHead)
+		args := make([]any, 0, 13*len(chunk))
+		for i, p := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteByte('(')
+			for j := range 13 {
+				if j > 0 {
+					q.WriteString(", ")
+				}
+				fmt.Fprintf(&q, "$%d", 13*i+j+1)
+			}
+			q.WriteByte(')')
+			args = append(args, pingArgs(p)...)
+		}
+		if _, err := tx.tx.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("insert pings: %w", err)
+		}
+	}
+	return nil
+}
+
+const insertPingHead = `INSERT INTO pings (check_id, n, at, kind, exit_status, rid, method, remote_addr, scheme,
+	user_agent, body, truncated, duration) VALUES `
+
+const insertPingSQL = insertPingHead + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
 
 // PrunePings deletes the pings of a check numbered below keepFrom.
 func (tx *Tx) PrunePings(ctx context.Context, checkID, keepFrom int64) error {

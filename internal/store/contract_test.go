@@ -31,6 +31,7 @@ var contract = []struct {
 	{"ConcurrentClaimsAreDisjoint", testConcurrentClaimsAreDisjoint},
 	{"DeadMembersClaimsAreTaken", testDeadMembersClaimsAreTaken},
 	{"LeasesAndFencing", testLeasesAndFencing},
+	{"ManyPingsInOneBatch", testManyPingsInOneBatch},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -402,5 +403,31 @@ func testLeasesAndFencing(t *testing.T, db *DB, clk *clock.Fake) {
 	ls, err := db.Leases(ctx)
 	if err != nil || len(ls) != 1 || ls[0].Holder != "d" {
 		t.Fatalf("leases %+v, %v", ls, err)
+	}
+}
+
+// testManyPingsInOneBatch stores more pings in one transaction than one
+// multi-row INSERT holds, as a busy group commit does.
+func testManyPingsInOneBatch(t *testing.T, db *DB, clk *clock.Fake) {
+	ctx := context.Background()
+	c := createCheck(t, db, "busy")
+	const n = 2*pingRowsPerInsert + 3
+	var pings []*tocsin.Ping
+	for i := range n {
+		exit := i % 7
+		pings = append(pings, &tocsin.Ping{CheckID: c.ID, N: int64(i + 1), At: clk.Now().Add(time.Duration(i) * time.Millisecond),
+			Kind: tocsin.PingSuccess, ExitStatus: &exit, Body: []byte(fmt.Sprintf("ping %d", i+1)), Method: "POST"})
+	}
+	if err := db.Write(ctx, func(tx *Tx) error { return tx.InsertPings(ctx, pings) }); err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Pings(ctx, c.ID, 1000)
+	if err != nil || len(got) != n {
+		t.Fatalf("%d pings read back, want %d: %v", len(got), n, err)
+	}
+	for _, p := range got { // newest first
+		if want := fmt.Sprintf("ping %d", p.N); string(p.Body) != want || p.ExitStatus == nil || *p.ExitStatus != int(p.N-1)%7 {
+			t.Fatalf("ping %d: body %q, exit %v", p.N, p.Body, p.ExitStatus)
+		}
 	}
 }
