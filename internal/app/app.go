@@ -300,7 +300,9 @@ func (a *App) lead(ctx context.Context) {
 	for _, name := range leaderLoops {
 		a.watchdog.Standby(name, false)
 	}
+	a.metrics.Leader.Set(1)
 	defer func() {
+		a.metrics.Leader.Set(0)
 		for _, name := range leaderLoops {
 			a.watchdog.Standby(name, true)
 		}

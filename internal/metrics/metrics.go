@@ -22,6 +22,7 @@ type Metrics struct {
 	ProbeLatency prometheus.Histogram
 	AlertReqs    *prometheus.CounterVec // by integration type and HTTP status
 	Alerts       *prometheus.CounterVec // by outcome: new, updated, resolved, silenced, inhibited
+	Leader       prometheus.Gauge       // 1 while this replica runs the engine
 }
 
 // New registers every metric; outboxDepth and scheduled are read at scrape time.
@@ -53,9 +54,11 @@ func New(outboxDepth, scheduled func() float64) *Metrics {
 			Help: "Requests to the alert ingestion endpoints, by integration type and HTTP status."}, []string{"type", "code"}),
 		Alerts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tocsin_alerts_total",
 			Help: "Alerts taken in, by outcome (new, updated, resolved, silenced, inhibited)."}, []string{"outcome"}),
+		Leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tocsin_leader",
+			Help: "1 while this replica holds the engine lease and runs deadlines, probes, pages and escalations."}),
 	}
 	r.MustRegister(m.Pings, m.PingBatch, m.StateChanges, m.Sends, m.SendLatency, m.DeadlineLag, m.ConfigReload, m.LoopStalled,
-		m.ProbeRuns, m.ProbeLatency, m.AlertReqs, m.Alerts,
+		m.ProbeRuns, m.ProbeLatency, m.AlertReqs, m.Alerts, m.Leader,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tocsin_outbox_depth",
 			Help: "Notifications waiting in the outbox."}, outboxDepth),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tocsin_scheduled_deadlines",

@@ -310,6 +310,21 @@ func TestReplicasSurviveLeaderKills(t *testing.T) {
 				escalated, alertIncidents, down, replicaFlaky, unsent)
 	})
 
+	// Exactly one replica says it leads, the one holding the lease.
+	pid, _, _, err := engineLease(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range cl.running {
+		v, err := s.metric("tocsin_leader")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := cl.byPID(pid) == i; (v == 1) != want {
+			t.Errorf("replica %d: tocsin_leader %v; it holds the lease: %v", i, v, want)
+		}
+	}
+
 	verifyAlerts(t, db, alerts)
 	verifyPages(t, db, rcv)
 	verifyPings(t, db, pings, false)
