@@ -28,8 +28,18 @@ import (
 // EngineLease names the leader's lease.
 const EngineLease = "engine"
 
+// MemberPrefix begins the name of every member lease.
+const MemberPrefix = "member:"
+
 // MemberLease names the lease that says holder is alive.
-func MemberLease(holder string) string { return "member:" + holder }
+func MemberLease(holder string) string { return MemberPrefix + holder }
+
+// The leader deletes, every pruneEvery, the member leases that lapsed more
+// than pruneAfter ago: each process start is a new member.
+const (
+	pruneEvery = 10 * time.Minute
+	pruneAfter = 24 * time.Hour
+)
 
 // Elector takes, renews and gives up the engine lease for one replica.
 type Elector struct {
@@ -83,6 +93,7 @@ func (e *Elector) Run(ctx context.Context, lead func(ctx context.Context)) {
 	var (
 		cur        *term     // nil while following
 		validUntil time.Time // the lease holds until then, by our clock
+		pruned     time.Time // when the leader last pruned old member leases
 	)
 	start := func(l store.Lease) {
 		ctx, cancel := context.WithCancel(store.WithFence(ctx, l))
@@ -157,6 +168,14 @@ func (e *Elector) Run(ctx context.Context, lead func(ctx context.Context)) {
 			}
 			if cur == nil {
 				start(l)
+			}
+			if now := e.Clock.Now(); now.Sub(pruned) >= pruneEvery {
+				pruned = now
+				pctx, cancel := context.WithTimeout(ctx, e.Every)
+				if _, err := e.DB.PruneMemberLeases(pctx, now.Add(-pruneAfter)); err != nil && ctx.Err() == nil {
+					e.Log.Warn("prune member leases", "err", err)
+				}
+				cancel()
 			}
 		}
 		t := e.Clock.NewTimer(e.Every)

@@ -32,6 +32,7 @@ var contract = []struct {
 	{"DeadMembersClaimsAreTaken", testDeadMembersClaimsAreTaken},
 	{"LeasesAndFencing", testLeasesAndFencing},
 	{"ManyPingsInOneBatch", testManyPingsInOneBatch},
+	{"PruneMemberLeases", testPruneMemberLeases},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -344,6 +345,26 @@ func testDeadMembersClaimsAreTaken(t *testing.T, db *DB, clk *clock.Fake) {
 	}
 	if got, err := db.ClaimDue(ctx, "two", 10*time.Minute, 10, 10, nil); err != nil || len(got) != 3 {
 		t.Fatalf("two took %d rows of a dead process, %v", len(got), err)
+	}
+}
+
+// testPruneMemberLeases: member leases lapsed long ago go, live ones and
+// the engine lease stay.
+func testPruneMemberLeases(t *testing.T, db *DB, clk *clock.Fake) {
+	ctx := context.Background()
+	members(t, db, "gone")
+	if _, err := db.AcquireLease(ctx, "engine", "gone", time.Hour, false); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(3 * time.Hour)
+	members(t, db, "live")
+	n, err := db.PruneMemberLeases(ctx, clk.Now().Add(-time.Hour))
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d, %v; want 1", n, err)
+	}
+	ls, err := db.Leases(ctx)
+	if err != nil || len(ls) != 2 || ls[0].Name != "engine" || ls[1].Name != "member:live" {
+		t.Fatalf("leases after pruning: %+v, %v", ls, err)
 	}
 }
 

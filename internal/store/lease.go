@@ -116,3 +116,23 @@ func (db *DB) Leases(ctx context.Context) ([]Lease, error) {
 	}
 	return out, rows.Err()
 }
+
+// PruneMemberLeases deletes the member leases that lapsed before before:
+// every process start is a new member, and the rows of processes long gone
+// need not stay. A claim whose owner has no lease is fair game, as one
+// whose owner's lease lapsed.
+func (db *DB) PruneMemberLeases(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := db.Write(ctx, func(tx *Tx) error {
+		res, err := tx.tx.ExecContext(ctx, "DELETE FROM leases WHERE name LIKE 'member:%' AND expires_at < $1", ms(before))
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune member leases: %w", err)
+	}
+	return n, nil
+}
