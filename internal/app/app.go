@@ -219,6 +219,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		SilencesChanged: a.silencesChanged, OnCallConfig: func() *web.OnCall { return a.state.Load().oncall },
 		Directory:         func() *escalation.Directory { return a.state.Load().policy.Directory },
 		EscalationChanged: a.alerts.Poke,
+		Replica:           self,
 		LinksSecret: func() []byte {
 			if sec := a.state.Load().cfg.LinksSecret; sec != "" {
 				return []byte(sec)

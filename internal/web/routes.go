@@ -56,6 +56,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/schedules/{name}/oncall", false, http.HandlerFunc(s.scheduleOnCall)},
 		{"GET /api/v1/schedules/{name}/shifts", false, http.HandlerFunc(s.scheduleShifts)},
 		{"GET /api/v1/users", false, http.HandlerFunc(s.listUsers)},
+		{"GET /api/v1/replicas", false, http.HandlerFunc(s.listReplicas)},
 		{"POST /api/v1/config/reload", false, http.HandlerFunc(s.reloadConfig)},
 	}
 }

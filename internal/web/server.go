@@ -61,6 +61,8 @@ type Server struct {
 	Directory func() *escalation.Directory
 	// EscalationChanged is called after the API escalated or reassigned.
 	EscalationChanged func()
+	// Replica names this process among the replicas on the database.
+	Replica string
 }
 
 // maxBody bounds every API request body.

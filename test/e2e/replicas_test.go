@@ -325,6 +325,38 @@ func TestReplicasSurviveLeaderKills(t *testing.T) {
 		}
 	}
 
+	// The API of any replica shows the same: the leader, and three live
+	// replicas beside the killed ones, whose member leases lapsed.
+	var view struct {
+		This   string `json:"this"`
+		Leader struct {
+			Replica string `json:"replica"`
+			Held    bool   `json:"held"`
+		} `json:"leader"`
+		Replicas []struct {
+			Name   string `json:"name"`
+			Alive  bool   `json:"alive"`
+			Leader bool   `json:"leader"`
+		} `json:"replicas"`
+	}
+	cl.running[0].mustAPI("GET", "/api/v1/replicas", &view)
+	alive, leaders := 0, 0
+	for _, r := range view.Replicas {
+		if r.Alive {
+			alive++
+		}
+		if r.Leader {
+			leaders++
+			if r.Name != view.Leader.Replica {
+				t.Errorf("replica %s marked leader; the lease is %s's", r.Name, view.Leader.Replica)
+			}
+		}
+	}
+	if !view.Leader.Held || leaders != 1 || alive != replicaCount || len(view.Replicas) != replicaCount+replicaKills ||
+		!strings.Contains(view.This, fmt.Sprintf("-%d-", cl.running[0].cmd.Process.Pid)) {
+		t.Errorf("GET /api/v1/replicas: %+v; want one held leader, %d alive of %d", view, replicaCount, replicaCount+replicaKills)
+	}
+
 	verifyAlerts(t, db, alerts)
 	verifyPages(t, db, rcv)
 	verifyPings(t, db, pings, false)
