@@ -106,6 +106,7 @@ func (in *instance) try() (*server, error) {
 	cmd := exec.Command(binary, "serve", "--config", in.config, "--listen", addr, "--database", in.database)
 	cmd.Env = append(os.Environ(), "TOCSIN_ADMIN_TOKEN="+adminToken)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	dieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start %s: %w", binary, err)
 	}
