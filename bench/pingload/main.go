@@ -54,6 +54,7 @@ func run() error {
 	dir := flag.String("dir", "", "directory for the database (default: a new temporary directory)")
 	syncMode := flag.String("sync", "full", "SQLite sync mode of Tocsin's database: full (the default) or normal")
 	withPG := flag.Bool("postgres", false, "also measure Tocsin on a throwaway PostgreSQL started here (needs initdb and pg_ctl)")
+	replicas := flag.Int("replicas", 1, "with -postgres: Tocsin replicas on the PostgreSQL database, each ping sent to the next")
 	cpuprofile := flag.String("cpuprofile", "", "after the comparison, run Tocsin once more at the highest concurrency with a CPU profile written here")
 	flag.Parse()
 	var levels []int
@@ -130,12 +131,22 @@ func run() error {
 			return fmt.Errorf("start PostgreSQL: %w", err)
 		}
 		defer srv.Stop()
-		pgAddr, pgStop, err := start(srv.DSN)
-		if err != nil {
-			return err
+		// With several replicas, consecutive pings of a check go to
+		// different replicas, as behind a round-robin load balancer.
+		var perReplica [][]string
+		for range max(1, *replicas) {
+			pgAddr, pgStop, err := start(srv.DSN)
+			if err != nil {
+				return err
+			}
+			defer pgStop()
+			perReplica = append(perReplica, pingURLs(pgAddr))
 		}
-		defer pgStop()
-		pgURLs = pingURLs(pgAddr)
+		for i := range uuids {
+			for _, urls := range perReplica {
+				pgURLs = append(pgURLs, urls[i])
+			}
+		}
 	}
 
 	// The baseline: a bare net/http handler on the same kind of listener.
@@ -226,7 +237,7 @@ func run() error {
 	}
 
 	if pgURLs != nil {
-		fmt.Printf("\n### PostgreSQL against SQLite (sync=%s), same run\n\n", *syncMode)
+		fmt.Printf("\n### PostgreSQL (%d replicas) against SQLite (sync=%s), same run\n\n", max(1, *replicas), *syncMode)
 		fmt.Println("Each repetition ran SQLite, then PostgreSQL (local, 127.0.0.1, fsync and synchronous_commit on), right after the bare handler above.")
 		fmt.Println()
 		fmt.Println("| connections | rep | SQLite req/s | SQLite p50 | SQLite p99 | PostgreSQL req/s | PostgreSQL p50 | PostgreSQL p99 | PG/SQLite |")

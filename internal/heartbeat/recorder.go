@@ -64,7 +64,19 @@ type Recorder struct {
 	// cache holds the last committed copy of each check pinged, by UUID.
 	// Only Run's goroutine touches it.
 	cache map[string]*tocsin.Check
+	// shared: other replicas write the checks too, and each statement is a
+	// round trip. A batch then reads the checks it has no copy of in one
+	// query and saves them all in one, checking their versions; if a copy
+	// was stale the batch is tried again from fresh copies, and the next
+	// freshBatches batches read every check (another replica is pinging
+	// them: cached copies would mostly be stale).
+	shared     bool
+	freshUntil int // batches left that read every check; only Run's goroutine touches it
 }
+
+// freshBatches is how long, after a stale copy, a replica stops trusting
+// its cache.
+const freshBatches = 100
 
 type pending struct {
 	req  Request
@@ -79,7 +91,7 @@ func NewRecorder(db *store.DB, clk clock.Clock, env func() incident.Env, hooks H
 		beat = func() {}
 	}
 	return &Recorder{db: db, clock: clk, env: env, hooks: hooks, log: log, reqs: make(chan *pending, 4*maxBatch), beat: beat,
-		cache: map[string]*tocsin.Check{}}
+		cache: map[string]*tocsin.Check{}, shared: db.Shared()}
 }
 
 // ErrStopped is returned for pings that arrive while the recorder stops.
@@ -145,7 +157,9 @@ type deadline struct {
 // commit stores a batch in one transaction. Checks come from the cache
 // when it has them; the stored version guards every write, so a copy made
 // stale by another writer (the engine, the API, a config reload) is read
-// again and the ping applied to the fresh one.
+// again and the ping applied to the fresh one. On a shared database the
+// checks are saved together at the end, and a stale copy makes the whole
+// batch go again from fresh copies (see Recorder.shared).
 func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 	env := r.env()
 	var deadlines []deadline
@@ -157,13 +171,21 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 	// recorder forever, and the senders will retry.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	err := r.db.Write(wctx, func(tx *store.Tx) error {
-		deadlines, pings, trs, queued = deadlines[:0], pings[:0], trs[:0], false
+	var dirty []*tocsin.Check // shared: the checks to save at the end, each once
+	fresh := r.freshUntil > 0 // shared: read every check, trust no cached copy
+	write := func(tx *store.Tx) error {
+		deadlines, pings, trs, queued, dirty = deadlines[:0], pings[:0], trs[:0], false, dirty[:0]
 		clear(work)
 		now := r.clock.Now()
+		if r.shared {
+			if err := r.prefetch(wctx, tx, batch, work, fresh); err != nil {
+				return err
+			}
+		}
+		saved := map[int64]bool{}
 		for _, p := range batch {
 			p.res = Result{}
-			c, err := r.lookup(wctx, tx, p, work)
+			c, err := r.lookup(wctx, tx, p, work, fresh)
 			if err != nil {
 				return err
 			}
@@ -173,11 +195,18 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 			ping := p.req.Ping
 			ping.At = now
 			tr := ApplyPing(c, &ping)
-			err = tx.SaveCheckState(wctx, c)
+			if r.shared {
+				if !saved[c.ID] {
+					saved[c.ID] = true
+					dirty = append(dirty, c)
+				}
+			} else {
+				err = tx.SaveCheckState(wctx, c)
+			}
 			if errors.Is(err, store.ErrStale) {
 				delete(r.cache, c.UUID)
 				delete(work, c.UUID)
-				if c, err = r.lookup(wctx, tx, p, work); err != nil || c == nil {
+				if c, err = r.lookup(wctx, tx, p, work, true); err != nil || c == nil {
 					if err == nil {
 						continue
 					}
@@ -208,6 +237,9 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 				queued = true
 			}
 		}
+		if err := tx.SaveCheckStates(wctx, dirty); err != nil {
+			return err
+		}
 		if err := tx.InsertPings(wctx, pings); err != nil {
 			return err
 		}
@@ -219,7 +251,20 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 			}
 		}
 		return nil
-	})
+	}
+	err := r.db.Write(wctx, write)
+	if r.shared {
+		if errors.Is(err, store.ErrStale) && !fresh {
+			// Another replica pinged these checks: again, from what is stored.
+			for id := range work {
+				delete(r.cache, id)
+			}
+			fresh, r.freshUntil = true, freshBatches
+			err = r.db.Write(wctx, write)
+		} else if r.freshUntil > 0 {
+			r.freshUntil--
+		}
+	}
 	if err != nil {
 		r.log.Error("store pings", "err", err, "batch", len(batch))
 		for id := range work {
@@ -275,9 +320,32 @@ func pingData(p *tocsin.Ping, tr Transition) map[string]any {
 	return data
 }
 
+// prefetch reads, in one query, the checks the batch's pings address by
+// UUID, into work: those not in the cache, or all of them when fresh.
+func (r *Recorder) prefetch(ctx context.Context, tx *store.Tx, batch []*pending, work map[string]*tocsin.Check, fresh bool) error {
+	uuids := make([]string, 0, len(batch))
+	for _, p := range batch {
+		if _, cached := r.cache[p.req.UUID]; p.req.UUID != "" && (fresh || !cached) {
+			uuids = append(uuids, p.req.UUID)
+		}
+	}
+	if len(uuids) == 0 {
+		return nil
+	}
+	cs, err := tx.ChecksByUUIDs(ctx, uuids)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		work[c.UUID] = c
+	}
+	return nil
+}
+
 // lookup finds the check a ping addresses: this batch's copy, else a copy
-// of the cached one, else the stored one. It returns nil if there is none.
-func (r *Recorder) lookup(ctx context.Context, tx *store.Tx, p *pending, work map[string]*tocsin.Check) (*tocsin.Check, error) {
+// of the cached one (unless fresh), else the stored one. It returns nil if
+// there is none.
+func (r *Recorder) lookup(ctx context.Context, tx *store.Tx, p *pending, work map[string]*tocsin.Check, fresh bool) (*tocsin.Check, error) {
 	uuid := p.req.UUID
 	if uuid == "" {
 		cs, err := tx.ChecksBySlug(ctx, p.req.Slug)
@@ -296,7 +364,7 @@ func (r *Recorder) lookup(ctx context.Context, tx *store.Tx, p *pending, work ma
 	if c, ok := work[uuid]; ok {
 		return c, nil
 	}
-	if c, ok := r.cache[uuid]; ok {
+	if c, ok := r.cache[uuid]; ok && !fresh {
 		cp := *c
 		work[uuid] = &cp
 		return &cp, nil

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
@@ -154,6 +153,20 @@ func (tx *Tx) ChecksBySlug(ctx context.Context, slug string) ([]*tocsin.Check, e
 	return tx.db.queryChecks(ctx, tx.tx, "AND slug = $1 LIMIT 2", slug)
 }
 
+// ChecksByUUIDs returns the checks with these UUIDs, in one query: a
+// batch of pings reads its checks at once.
+func (tx *Tx) ChecksByUUIDs(ctx context.Context, uuids []string) ([]*tocsin.Check, error) {
+	if tx.db.dialect == dialectPostgres {
+		// An array parameter: the planner probes the uuid index for each.
+		return tx.db.queryChecks(ctx, tx.tx, "AND uuid = ANY($1::text[])", uuids)
+	}
+	list, err := json.Marshal(uuids)
+	if err != nil {
+		return nil, err
+	}
+	return tx.db.queryChecks(ctx, tx.tx, "AND uuid IN (SELECT value FROM json_each($1))", string(list))
+}
+
 // ErrStale is returned when a check changed since it was read.
 var ErrStale = errors.New("check changed since it was read")
 
@@ -172,6 +185,58 @@ func (tx *Tx) SaveCheckState(ctx context.Context, c *tocsin.Check) error {
 	c.Version++
 	return nil
 }
+
+// SaveCheckStates is SaveCheckState for many checks, each once: on
+// PostgreSQL in one statement per 256 checks (a round trip each), on
+// SQLite one prepared statement per check. If any is stale, ErrStale is
+// returned and the caller must roll back.
+func (tx *Tx) SaveCheckStates(ctx context.Context, cs []*tocsin.Check) error {
+	if tx.db.dialect != dialectPostgres {
+		for i, c := range cs {
+			if err := tx.SaveCheckState(ctx, c); err != nil {
+				for _, done := range cs[:i] {
+					done.Version-- // rolled back with the transaction
+				}
+				return err
+			}
+		}
+		return nil
+	}
+	n := len(cs)
+	ids, versions, lastPing, lastStart := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	durations, alertAfter, pings, fails, oks := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	statuses, rids := make([]string, n), make([]string, n)
+	for i, c := range cs {
+		ids[i], versions[i], statuses[i], lastPing[i], lastStart[i], rids[i] = c.ID, c.Version, string(c.Status),
+			ms(c.LastPingAt), ms(c.LastStartAt), c.LastStartRID
+		durations[i], alertAfter[i], pings[i], fails[i], oks[i] = c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings,
+			int64(c.FailStreak), int64(c.OKStreak)
+	}
+	res, err := tx.tx.ExecContext(ctx, saveStatesPostgres, ids, versions, statuses, lastPing, lastStart, rids, durations,
+		alertAfter, pings, fails, oks)
+	if err != nil {
+		return fmt.Errorf("save check states: %w", err)
+	}
+	if affected, err := res.RowsAffected(); err != nil || affected != int64(n) {
+		return ErrStale
+	}
+	for _, c := range cs {
+		c.Version++
+	}
+	return nil
+}
+
+// saveStatesPostgres updates many checks from arrays, one per column: one
+// statement text whatever the count, so it is prepared once per connection.
+const saveStatesPostgres = `UPDATE checks SET status = v.status, last_ping_at = v.last_ping_at,
+	last_start_at = v.last_start_at, last_start_rid = v.last_start_rid, last_duration = v.last_duration,
+	alert_after = v.alert_after, pings = v.pings, fail_streak = v.fail_streak, ok_streak = v.ok_streak,
+	version = checks.version + 1
+	FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[],
+		$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
+		AS v (id, version, status, last_ping_at, last_start_at, last_start_rid, last_duration, alert_after,
+			pings, fail_streak, ok_streak)
+	WHERE checks.id = v.id AND checks.version = v.version AND checks.deleted_at = 0`
 
 const saveStateSQL = `UPDATE checks SET status = $1, last_ping_at = $2, last_start_at = $3, last_start_rid = $4,
 	last_duration = $5, alert_after = $6, pings = $7, fail_streak = $8, ok_streak = $9, version = version + 1
@@ -404,40 +469,41 @@ func pingArgs(p *tocsin.Ping) []any {
 		p.Scheme, p.UserAgent, p.Body, boolInt(p.Truncated), p.Duration.Milliseconds()}
 }
 
-// pingRowsPerInsert bounds the rows of one INSERT (13 parameters each).
-const pingRowsPerInsert = 128
-
-// insertPingRows inserts a batch in a few multi-row statements: on
-// PostgreSQL each statement is a round trip, and a batch of pings taken in
-// one commit would otherwise pay one per ping while holding the write lock.
+// insertPingRows inserts a batch in one statement, from arrays, one per
+// column: on PostgreSQL each statement is a round trip, and a batch taken
+// in one commit would otherwise pay one per ping while holding the write
+// lock.
 func (tx *Tx) insertPingRows(ctx context.Context, pings []*tocsin.Ping) error {
-	var q strings.Builder
-	for len(pings) > 0 {
-		chunk := pings[:min(len(pings), pingRowsPerInsert)]
-		pings = pings[len(chunk):]
-		q.Reset()
-		q.WriteString(insertPingHead)
-		args := make([]any, 0, 13*len(chunk))
-		for i, p := range chunk {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteByte('(')
-			for j := range 13 {
-				if j > 0 {
-					q.WriteString(", ")
-				}
-				fmt.Fprintf(&q, "$%d", 13*i+j+1)
-			}
-			q.WriteByte(')')
-			args = append(args, pingArgs(p)...)
+	if len(pings) == 0 {
+		return nil
+	}
+	n := len(pings)
+	checkIDs, nums, ats, durations, truncated := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	kinds, rids, methods, addrs, schemes, agents := make([]string, n), make([]string, n), make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n)
+	exits := make([]*int64, n)
+	bodies := make([][]byte, n)
+	for i, p := range pings {
+		checkIDs[i], nums[i], ats[i], kinds[i], rids[i] = p.CheckID, p.N, ms(p.At), string(p.Kind), p.RID
+		methods[i], addrs[i], schemes[i], agents[i], bodies[i] = p.Method, p.RemoteAddr, p.Scheme, p.UserAgent, p.Body
+		truncated[i], durations[i] = int64(boolInt(p.Truncated)), p.Duration.Milliseconds()
+		if p.ExitStatus != nil {
+			e := int64(*p.ExitStatus)
+			exits[i] = &e
 		}
-		if _, err := tx.tx.ExecContext(ctx, q.String(), args...); err != nil {
-			return fmt.Errorf("insert pings: %w", err)
-		}
+	}
+	_, err := tx.tx.ExecContext(ctx, insertPingsPostgres, checkIDs, nums, ats, kinds, exits, rids, methods, addrs, schemes,
+		agents, bodies, truncated, durations)
+	if err != nil {
+		return fmt.Errorf("insert pings: %w", err)
 	}
 	return nil
 }
+
+const insertPingsPostgres = `INSERT INTO pings (check_id, n, at, kind, exit_status, rid, method, remote_addr, scheme,
+	user_agent, body, truncated, duration)
+	SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[],
+		$8::text[], $9::text[], $10::text[], $11::bytea[], $12::bigint[], $13::bigint[])`
 
 const insertPingHead = `INSERT INTO pings (check_id, n, at, kind, exit_status, rid, method, remote_addr, scheme,
 	user_agent, body, truncated, duration) VALUES `

@@ -33,6 +33,7 @@ var contract = []struct {
 	{"LeasesAndFencing", testLeasesAndFencing},
 	{"ManyPingsInOneBatch", testManyPingsInOneBatch},
 	{"PruneMemberLeases", testPruneMemberLeases},
+	{"SaveCheckStates", testSaveCheckStates},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -427,17 +428,21 @@ func testLeasesAndFencing(t *testing.T, db *DB, clk *clock.Fake) {
 	}
 }
 
-// testManyPingsInOneBatch stores more pings in one transaction than one
-// multi-row INSERT holds, as a busy group commit does.
+// testManyPingsInOneBatch stores a large batch of pings in one
+// transaction, as a busy group commit does, with and without exit status.
 func testManyPingsInOneBatch(t *testing.T, db *DB, clk *clock.Fake) {
 	ctx := context.Background()
 	c := createCheck(t, db, "busy")
-	const n = 2*pingRowsPerInsert + 3
+	const n = 300
 	var pings []*tocsin.Ping
 	for i := range n {
-		exit := i % 7
-		pings = append(pings, &tocsin.Ping{CheckID: c.ID, N: int64(i + 1), At: clk.Now().Add(time.Duration(i) * time.Millisecond),
-			Kind: tocsin.PingSuccess, ExitStatus: &exit, Body: []byte(fmt.Sprintf("ping %d", i+1)), Method: "POST"})
+		p := &tocsin.Ping{CheckID: c.ID, N: int64(i + 1), At: clk.Now().Add(time.Duration(i) * time.Millisecond),
+			Kind: tocsin.PingSuccess, Body: []byte(fmt.Sprintf("ping %d", i+1)), Method: "POST"}
+		if i%3 > 0 { // and no exit status for every third
+			exit := i % 7
+			p.ExitStatus = &exit
+		}
+		pings = append(pings, p)
 	}
 	if err := db.Write(ctx, func(tx *Tx) error { return tx.InsertPings(ctx, pings) }); err != nil {
 		t.Fatal(err)
@@ -447,8 +452,52 @@ func testManyPingsInOneBatch(t *testing.T, db *DB, clk *clock.Fake) {
 		t.Fatalf("%d pings read back, want %d: %v", len(got), n, err)
 	}
 	for _, p := range got { // newest first
-		if want := fmt.Sprintf("ping %d", p.N); string(p.Body) != want || p.ExitStatus == nil || *p.ExitStatus != int(p.N-1)%7 {
+		i := int(p.N - 1)
+		if want := fmt.Sprintf("ping %d", p.N); string(p.Body) != want || (p.ExitStatus == nil) != (i%3 == 0) ||
+			(p.ExitStatus != nil && *p.ExitStatus != i%7) {
 			t.Fatalf("ping %d: body %q, exit %v", p.N, p.Body, p.ExitStatus)
 		}
+	}
+}
+
+// testSaveCheckStates saves several checks read in one query, and refuses
+// the whole save when one of them changed since.
+func testSaveCheckStates(t *testing.T, db *DB, clk *clock.Fake) {
+	ctx := context.Background()
+	a, b := createCheck(t, db, "a"), createCheck(t, db, "b")
+	var read []*tocsin.Check
+	if err := db.Write(ctx, func(tx *Tx) error {
+		var err error
+		read, err = tx.ChecksByUUIDs(ctx, []string{a.UUID, b.UUID, "00000000-0000-4000-8000-000000000000"})
+		if err != nil || len(read) != 2 {
+			return fmt.Errorf("read %d checks: %v", len(read), err)
+		}
+		for _, c := range read {
+			c.Status, c.Pings, c.LastPingAt, c.AlertAfter = tocsin.StateUp, 7, clk.Now(), clk.Now().Add(time.Hour)
+		}
+		return tx.SaveCheckStates(ctx, read)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*tocsin.Check{a, b} {
+		got, err := db.CheckByUUID(ctx, c.UUID)
+		if err != nil || got.Status != tocsin.StateUp || got.Pings != 7 || got.Version != c.Version+1 {
+			t.Fatalf("%s after the save: %+v, %v", c.Name, got, err)
+		}
+	}
+	// The copy of b read above is current (its version advanced with the
+	// save); the copy of a made before it is not.
+	fresh := read[0]
+	if fresh.UUID != b.UUID {
+		fresh = read[1]
+	}
+	version := fresh.Version
+	a.Pings = 99
+	err := db.Write(ctx, func(tx *Tx) error { return tx.SaveCheckStates(ctx, []*tocsin.Check{fresh, a}) })
+	if !errors.Is(err, ErrStale) {
+		t.Fatalf("saving a stale copy: %v, want ErrStale", err)
+	}
+	if got, _ := db.CheckByUUID(ctx, b.UUID); got.Version != version || fresh.Version != version {
+		t.Fatalf("a refused save moved b: stored version %d, copy %d, want %d", got.Version, fresh.Version, version)
 	}
 }
