@@ -318,12 +318,8 @@ func (a *App) lead(ctx context.Context) {
 			break
 		}
 		a.log.Error("leader: load deadlines and probes; retrying in 1s", "err", err)
-		t := a.clock.NewTimer(time.Second)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !clock.Sleep(ctx, a.clock, time.Second) {
 			return
-		case <-t.C():
 		}
 	}
 	a.alerts.Poke() // first pages and escalations that fell due meanwhile
@@ -352,12 +348,8 @@ func (a *App) followDeadlines(ctx context.Context) {
 			a.log.Error("leader: read deadlines", "err", err)
 		}
 		cancel()
-		t := a.clock.NewTimer(time.Second)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !clock.Sleep(ctx, a.clock, time.Second) {
 			return
-		case <-t.C():
 		}
 	}
 }

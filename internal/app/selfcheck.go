@@ -10,6 +10,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 
+	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
@@ -70,12 +71,8 @@ func (a *App) selfHeartbeat(ctx context.Context) {
 		// pick up a changed config.
 		for wait > 0 {
 			step := min(wait, 5*time.Second)
-			t := a.clock.NewTimer(step)
-			select {
-			case <-ctx.Done():
-				t.Stop()
+			if !clock.Sleep(ctx, a.clock, step) {
 				return
-			case <-t.C():
 			}
 			beat()
 			wait -= step
@@ -115,12 +112,8 @@ func (a *App) checkpointLoop(ctx context.Context) {
 			a.log.Warn("checkpoint", "err", err)
 		}
 		cancel()
-		t := a.clock.NewTimer(time.Second)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !clock.Sleep(ctx, a.clock, time.Second) {
 			return
-		case <-t.C():
 		}
 	}
 }

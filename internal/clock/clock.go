@@ -4,6 +4,7 @@
 package clock
 
 import (
+	"context"
 	"sort"
 	"sync"
 	"time"
@@ -123,4 +124,16 @@ func (t *fakeTimer) Stop() bool {
 		}
 	}
 	return false
+}
+
+// Sleep waits d on c; it returns false, at once, if ctx ends first.
+func Sleep(ctx context.Context, c Clock, d time.Duration) bool {
+	t := c.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C():
+		return true
+	}
 }

@@ -209,12 +209,7 @@ func (e *Engine) expire(ctx context.Context, ids []int64, now time.Time) {
 		for _, id := range ids {
 			e.scheduleIfAbsent(id, now)
 		}
-		t := e.clock.NewTimer(time.Second)
-		select {
-		case <-ctx.Done():
-		case <-t.C():
-		}
-		t.Stop()
+		clock.Sleep(ctx, e.clock, time.Second)
 		return
 	}
 	for _, d := range resched {

@@ -178,12 +178,8 @@ func (e *Elector) Run(ctx context.Context, lead func(ctx context.Context)) {
 				cancel()
 			}
 		}
-		t := e.Clock.NewTimer(e.Every)
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !clock.Sleep(ctx, e.Clock, e.Every) {
 			return
-		case <-t.C():
 		}
 	}
 }

@@ -221,7 +221,7 @@ func (d *Dispatcher) work(ctx context.Context, name string, l *lane) {
 		l.queue = l.queue[1:]
 		wait := l.notBefore.Sub(d.clock.Now())
 		d.mu.Unlock()
-		if wait > 0 && !d.sleep(ctx, wait) {
+		if wait > 0 && !clock.Sleep(ctx, d.clock, wait) {
 			d.leave(n) // shutting down: the claim is released at the next start
 			continue
 		}
@@ -236,18 +236,6 @@ func (d *Dispatcher) work(ctx context.Context, name string, l *lane) {
 			d.mu.Unlock()
 		}
 		d.Poke()
-	}
-}
-
-// sleep waits d on the clock; false if ctx ended first.
-func (d *Dispatcher) sleep(ctx context.Context, wait time.Duration) bool {
-	t := d.clock.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C():
-		return true
 	}
 }
 

@@ -145,12 +145,8 @@ func (w *Watchdog) Check(ctx context.Context) {
 // Run checks the loops every quarter of the stall limit until ctx ends.
 func (w *Watchdog) Run(ctx context.Context) {
 	for {
-		t := w.clock.NewTimer(max(w.stallAfter()/4, 100*time.Millisecond))
-		select {
-		case <-ctx.Done():
-			t.Stop()
+		if !clock.Sleep(ctx, w.clock, max(w.stallAfter()/4, 100*time.Millisecond)) {
 			return
-		case <-t.C():
 		}
 		w.Check(ctx)
 	}
