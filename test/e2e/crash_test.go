@@ -39,12 +39,13 @@ type crashCheck struct {
 	flaky      bool
 }
 
-func crashChecks() []crashCheck {
+// crashChecks are steady checks, then flaky ones.
+func crashChecks(steady, flaky int) []crashCheck {
 	var out []crashCheck
-	for i := range steadyChecks + flakyChecks {
+	for i := range steady + flaky {
 		c := crashCheck{name: fmt.Sprintf("steady-%03d", i), uuid: fmt.Sprintf("00000000-0000-4000-8000-%012x", i+1)}
-		if i >= steadyChecks {
-			c.name, c.flaky = fmt.Sprintf("flaky-%02d", i-steadyChecks), true
+		if i >= steady {
+			c.name, c.flaky = fmt.Sprintf("flaky-%02d", i-steady), true
 		}
 		out = append(out, c)
 	}
@@ -52,12 +53,25 @@ func crashChecks() []crashCheck {
 }
 
 func crashConfig(rcv *receiver, checks []crashCheck) string {
+	return webhookChannels(rcv, "ops", "pager") + checksConfig(checks)
+}
+
+// webhookChannels is the channels section: one webhook channel of rcv for
+// each name.
+func webhookChannels(rcv *receiver, names ...string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "channels:\n")
-	for _, ch := range []string{"ops", "pager"} {
+	b.WriteString("channels:\n")
+	for _, ch := range names {
 		fmt.Fprintf(&b, "  - {name: %s, type: webhook, url: %q, secret: %q, timeout: 5s}\n", ch, rcv.url(ch), rcv.secrets[ch])
 	}
-	fmt.Fprintf(&b, "outbox: {backoff_base: 1s, backoff_max: 2s}\nchecks:\n")
+	return b.String()
+}
+
+// checksConfig is a fast-retrying outbox and the checks: the steady ones
+// notify ops, the flaky ones ops and pager.
+func checksConfig(checks []crashCheck) string {
+	var b strings.Builder
+	b.WriteString("outbox: {backoff_base: 1s, backoff_max: 2s}\nchecks:\n")
 	for _, c := range checks {
 		if c.flaky {
 			fmt.Fprintf(&b, "  - {name: %s, uuid: %s, schedule: {every: 1s}, grace: 1s, notify: [ops, pager]}\n", c.name, c.uuid)
@@ -84,7 +98,7 @@ func TestCrashSafety(t *testing.T) {
 	// A slow receiver keeps notifications in flight when the kill lands.
 	rcv := newReceiver(t, map[string]string{"ops": "ops-secret", "pager": "pager-secret"},
 		func() time.Duration { return time.Duration(20+rand.IntN(31)) * time.Millisecond })
-	checks := crashChecks()
+	checks := crashChecks(steadyChecks, flakyChecks)
 	in := newInstance(t, crashConfig(rcv, checks))
 
 	// Pace the load so the budget of pings lasts through every round even

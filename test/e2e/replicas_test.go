@@ -39,12 +39,8 @@ const (
 // and escalate to cy a minute later: first pages and escalations are the
 // leader's timed work, due across the kills.
 func replicaConfig(rcv *receiver, checks []crashCheck) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "links_secret: \"replica-test-links-secret-0123456789abcdef\"\nchannels:\n")
-	for _, ch := range []string{"ops", "pager", "ana-hook", "cy-hook"} {
-		fmt.Fprintf(&b, "  - {name: %s, type: webhook, url: %q, secret: %q, timeout: 5s}\n", ch, rcv.url(ch), rcv.secrets[ch])
-	}
-	b.WriteString(`users:
+	return "links_secret: \"replica-test-links-secret-0123456789abcdef\"\n" +
+		webhookChannels(rcv, "ops", "pager", "ana-hook", "cy-hook") + `users:
   - {name: ana, contacts: [{type: webhook, to: ana-hook}]}
   - {name: cy, contacts: [{type: webhook, to: cy-hook}]}
 escalation_policies:
@@ -53,22 +49,11 @@ services:
   - {name: payments, escalation_policy: default, group_wait: 2s}
 integrations:
   - {name: scripts, type: generic, key: "k-replicas", service: payments}
-outbox: {backoff_base: 1s, backoff_max: 2s}
-checks:
-`)
-	for _, c := range checks {
-		if c.flaky {
-			fmt.Fprintf(&b, "  - {name: %s, uuid: %s, schedule: {every: 1s}, grace: 1s, notify: [ops, pager]}\n", c.name, c.uuid)
-		} else {
-			fmt.Fprintf(&b, "  - {name: %s, uuid: %s, schedule: {every: 1h}, grace: 1h, notify: [ops]}\n", c.name, c.uuid)
-		}
-	}
-	return b.String()
+` + checksConfig(checks)
 }
 
 // cluster is three replicas of one installation on one PostgreSQL.
 type cluster struct {
-	t        *testing.T
 	replicas []*instance
 	mu       sync.Mutex
 	running  []*server // by replica; nil while down
@@ -193,20 +178,13 @@ func TestReplicasSurviveLeaderKills(t *testing.T) {
 
 	rcv := newReceiver(t, map[string]string{"ops": "ops-secret", "pager": "pager-secret", "ana-hook": "ana-secret", "cy-hook": "cy-secret"},
 		func() time.Duration { return time.Duration(5+rand.IntN(20)) * time.Millisecond })
-	var checks []crashCheck
-	for i := range replicaSteady + replicaFlaky {
-		c := crashCheck{name: fmt.Sprintf("steady-%03d", i), uuid: fmt.Sprintf("00000000-0000-4000-8000-%012x", i+1)}
-		if i >= replicaSteady {
-			c.name, c.flaky = fmt.Sprintf("flaky-%02d", i-replicaSteady), true
-		}
-		checks = append(checks, c)
-	}
+	checks := crashChecks(replicaSteady, replicaFlaky)
 	dir := t.TempDir()
 	config := filepath.Join(dir, "tocsin.yaml")
 	if err := os.WriteFile(config, []byte(replicaConfig(rcv, checks)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cl := &cluster{t: t, running: make([]*server, replicaCount)}
+	cl := &cluster{running: make([]*server, replicaCount)}
 	for i := range replicaCount {
 		cl.replicas = append(cl.replicas, newReplica(t, config, dsn, filepath.Join(dir, fmt.Sprintf("replica-%d.log", i))))
 		cl.start(i)
