@@ -192,16 +192,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := a.engine.Load(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("load deadlines: %w", err)
-	}
-	// Read once: a change of these takes a restart.
+	// Read once: a change of these takes a restart. The deadlines and
+	// probes are loaded by each term of leadership (see lead).
 	a.probes.Concurrency, a.probes.Retention = cfg.Probes.Concurrency, cfg.Probes.Retention.D()
-	if err := a.probes.Load(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("load probes: %w", err)
-	}
 	for _, name := range leaderLoops {
 		a.watchdog.Beat(name)          // registers it
 		a.watchdog.Standby(name, true) // until this replica leads

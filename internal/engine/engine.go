@@ -95,12 +95,7 @@ func (e *Engine) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	e.mu.Lock()
-	for _, d := range ds {
-		e.queue.Set(d.CheckID, d.At)
-	}
-	e.mu.Unlock()
-	e.poke()
+	e.setAll(ds)
 	return nil
 }
 
@@ -113,6 +108,13 @@ func (e *Engine) LoadDue(ctx context.Context, until time.Time) error {
 	if err != nil {
 		return err
 	}
+	e.setAll(ds)
+	return nil
+}
+
+// setAll queues the deadlines, and wakes Run if one comes before what it
+// waits for.
+func (e *Engine) setAll(ds []store.Deadline) {
 	e.mu.Lock()
 	first, _ := e.queue.Peek()
 	earlier := false
@@ -124,7 +126,6 @@ func (e *Engine) LoadDue(ctx context.Context, until time.Time) error {
 	if earlier {
 		e.poke()
 	}
-	return nil
 }
 
 // Run handles deadlines as they pass until ctx ends.
