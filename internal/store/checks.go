@@ -453,20 +453,16 @@ func (tx *Tx) InsertPings(ctx context.Context, pings []*tocsin.Ping) error {
 	stmt := tx.tx.StmtContext(ctx, tx.db.insertPing)
 	defer stmt.Close()
 	for _, p := range pings {
-		if _, err := stmt.ExecContext(ctx, pingArgs(p)...); err != nil {
+		var exit any
+		if p.ExitStatus != nil {
+			exit = *p.ExitStatus
+		}
+		if _, err := stmt.ExecContext(ctx, p.CheckID, p.N, ms(p.At), string(p.Kind), exit, p.RID, p.Method, p.RemoteAddr,
+			p.Scheme, p.UserAgent, p.Body, boolInt(p.Truncated), p.Duration.Milliseconds()); err != nil {
 			return fmt.Errorf("insert ping: %w", err)
 		}
 	}
 	return nil
-}
-
-func pingArgs(p *tocsin.Ping) []any {
-	var exit any
-	if p.ExitStatus != nil {
-		exit = *p.ExitStatus
-	}
-	return []any{p.CheckID, p.N, ms(p.At), string(p.Kind), exit, p.RID, p.Method, p.RemoteAddr,
-		p.Scheme, p.UserAgent, p.Body, boolInt(p.Truncated), p.Duration.Milliseconds()}
 }
 
 // insertPingRows inserts a batch in one statement, from arrays, one per
@@ -505,10 +501,8 @@ const insertPingsPostgres = `INSERT INTO pings (check_id, n, at, kind, exit_stat
 	SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[],
 		$8::text[], $9::text[], $10::text[], $11::bytea[], $12::bigint[], $13::bigint[])`
 
-const insertPingHead = `INSERT INTO pings (check_id, n, at, kind, exit_status, rid, method, remote_addr, scheme,
-	user_agent, body, truncated, duration) VALUES `
-
-const insertPingSQL = insertPingHead + `($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
+const insertPingSQL = `INSERT INTO pings (check_id, n, at, kind, exit_status, rid, method, remote_addr, scheme,
+	user_agent, body, truncated, duration) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
 
 // PrunePings deletes the pings of a check numbered below keepFrom.
 func (tx *Tx) PrunePings(ctx context.Context, checkID, keepFrom int64) error {

@@ -18,8 +18,8 @@ const (
 	dialectPostgres = "postgres"
 )
 
-// IsPostgres reports whether dsn names a PostgreSQL database.
-func IsPostgres(dsn string) bool {
+// isPostgres reports whether dsn names a PostgreSQL database.
+func isPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 

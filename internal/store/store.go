@@ -90,7 +90,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if opts.Schedule == nil {
 		opts.Schedule = DefaultSchedule
 	}
-	if IsPostgres(dsn) {
+	if isPostgres(dsn) {
 		return openPostgres(ctx, dsn, opts)
 	}
 	path := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
