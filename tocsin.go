@@ -101,6 +101,51 @@ type Check struct {
 	SuccessesBeforeUp  int
 	FailStreak         int
 	OKStreak           int
+
+	// Flap damping (FlapChanges 0: off): FlapChanges changes between up
+	// and down within FlapWindow make the check flapping; its one incident
+	// then stays open, paging nobody again, until the check has been up
+	// for FlapStable. ReopenAfter: an incident resolved by hand while the
+	// check is down is followed by a new one this long after, if the
+	// check still is down (0: never).
+	FlapChanges int
+	FlapWindow  time.Duration
+	FlapStable  time.Duration
+	ReopenAfter time.Duration
+
+	Changes       []time.Time // the latest changes between up and down within FlapWindow, oldest first, at most FlapChanges
+	FlappingSince time.Time   // zero unless flapping
+	FlapCount     int         // changes since flapping began, the one that began it included
+	ReopenAt      time.Time   // when a down check whose incident was resolved by hand opens a new one; zero if none is due
+	ReopenNote    string      // why ReopenAt is set: who resolved which incident
+}
+
+// Flapping reports whether flap damping holds the check.
+func (c *Check) Flapping() bool { return !c.FlappingSince.IsZero() }
+
+// FlapStableAt is when a flapping check that stays up stops flapping, or
+// zero if it is not flapping or not up.
+func (c *Check) FlapStableAt() time.Time {
+	if !c.Flapping() || c.Status != StateUp || len(c.Changes) == 0 {
+		return time.Time{}
+	}
+	return c.Changes[len(c.Changes)-1].Add(c.FlapStable)
+}
+
+// WakeAt is the check's other deadline besides going down: the end of
+// flapping or a due re-page, whichever is first; zero if none.
+func (c *Check) WakeAt() time.Time { return earliest(c.FlapStableAt(), c.ReopenAt) }
+
+// NextDeadline is when the engine must next look at the check: it goes
+// down, stops flapping or pages again; zero if never by waiting.
+func (c *Check) NextDeadline() time.Time { return earliest(c.AlertAfter, c.WakeAt()) }
+
+// earliest returns the earlier of two times, a zero one meaning none.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || !b.IsZero() && b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // IsProbe reports whether the check is an active probe rather than a heartbeat.
@@ -239,6 +284,9 @@ const (
 	TimelinePriority        = "incident.priority_changed"
 	TimelineEscalation      = "escalation.step"
 	TimelineNobodyReachable = "escalation.nobody_reachable"
+	TimelineFlapping        = "check.flapping"
+	TimelineReopened        = "incident.reopened"
+	TimelineHandedOver      = "monitoring.handed_over"
 )
 
 // TimelineEntry is one line of an incident's append-only history, with the

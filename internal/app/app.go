@@ -169,6 +169,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		}
 	}
 	a.probes = engine.NewProbeRunner(db, a.clock, a.env, a.probeGuard, a.log.With("component", "probes"), a.watchdog.Beat("probes"))
+	a.probes.Deadline = a.engine.Schedule // a flapping probe's stable period ends on the engine's clock
 	a.probes.OnResult = func(_ int64, r probe.Result) {
 		outcome := "ok"
 		if !r.OK {
@@ -391,7 +392,8 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 			Spec:  tocsin.ScheduleSpec{Every: c.Schedule.Every.D(), Cron: c.Schedule.Cron, TZ: c.Schedule.TZ},
 			Grace: c.Grace.D(), Notify: c.Notify, AutoResolve: c.AutoResolve == nil || *c.AutoResolve, Methods: c.Methods,
 			ManualResume: c.ManualResume, RunbookURL: c.RunbookURL, Description: c.Description,
-			EscalationPolicy: c.EscalationPolicy}
+			EscalationPolicy: c.EscalationPolicy, FlapChanges: c.Flap.Changes, FlapWindow: c.Flap.Window.D(),
+			FlapStable: c.Flap.Stable.D(), ReopenAfter: c.ReopenAfter.D()}
 		if c.IsProbe() {
 			spec, err := probeSpec(c.Probe, a.clock)
 			if err != nil {

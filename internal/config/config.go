@@ -51,6 +51,7 @@ type Config struct {
 	PingBodyLimit int           `yaml:"ping_body_limit"` // bytes kept of a ping body
 	Channels      []Channel     `yaml:"channels"`
 	Checks        []Check       `yaml:"checks"`
+	CheckDefaults CheckDefaults `yaml:"check_defaults"` // flap damping and re-page settings of checks that set none
 	Operator      Operator      `yaml:"operator"`
 	SelfHeartbeat SelfHeartbeat `yaml:"self_heartbeat"`
 	Outbox        Outbox        `yaml:"outbox"`
@@ -169,6 +170,9 @@ type Check struct {
 	Interval           Duration `yaml:"interval"`             // probes: how often; default 1m
 	FailuresBeforeDown int      `yaml:"failures_before_down"` // probes: consecutive failures before down; default 2
 	SuccessesBeforeUp  int      `yaml:"successes_before_up"`  // probes: consecutive successes before up; default 1
+
+	Flap        Flap     `yaml:"flap"`         // flap damping; defaults from check_defaults
+	ReopenAfter Duration `yaml:"reopen_after"` // re-page after a resolve by hand while down; default from check_defaults; 0: never
 }
 
 // IsProbe reports whether the check is an active probe.

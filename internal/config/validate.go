@@ -64,6 +64,7 @@ func (d *decoder) validate(cfg *Config) {
 	}
 
 	channels := d.validateChannels(cfg)
+	d.validateCheckDefaults(cfg)
 	d.validateChecks(cfg, channels)
 	d.validateNotify("operator.notify", cfg.Operator.Notify, channels)
 	d.validateAlerting(cfg, channels)
@@ -298,6 +299,7 @@ func (d *decoder) validateChecks(cfg *Config, channels map[string]bool) {
 			}
 		}
 		d.duration(p+".grace", &c.Grace, DefaultGrace)
+		d.validateCheckFlap(p, c, cfg.CheckDefaults)
 		d.validateNotify(p+".notify", c.Notify, channels)
 		if len(c.Notify) == 0 {
 			d.warnf(p, "check %s notifies no channel: its incidents will only show in the UI", quote(c.Name))

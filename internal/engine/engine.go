@@ -1,6 +1,8 @@
 // Package engine runs Tocsin's decisions in time: it keeps the deadline of
 // every check in a priority queue (rebuilt from storage at start) and, when
-// one passes, turns the check down and opens its incident. Idle checks cost
+// one passes, turns the check down and opens its incident, ends a flapping
+// check's flapping once it has been stable, or pages again about a check
+// still down after its incident was resolved by hand. Idle checks cost
 // nothing: nothing scans all checks.
 package engine
 
@@ -183,23 +185,44 @@ func (e *Engine) expire(ctx context.Context, ids []int64, now time.Time) {
 			}
 			due := c.GoesDownAt()
 			tr, expired := heartbeat.Expire(c, now)
-			if !expired {
+			since, changes, settled := heartbeat.Settle(c, now)
+			reopenNote, reopen := "", !c.ReopenAt.IsZero() && !now.Before(c.ReopenAt)
+			if reopen {
+				reopenNote, c.ReopenAt, c.ReopenNote = c.ReopenNote, time.Time{}, ""
+			}
+			if !expired && !settled && !reopen {
 				// A ping moved the deadline after this entry was queued.
-				resched = append(resched, store.Deadline{CheckID: id, At: c.AlertAfter})
+				resched = append(resched, store.Deadline{CheckID: id, At: c.NextDeadline()})
 				continue
 			}
 			if err := tx.SaveCheckState(wctx, c); err != nil {
 				return err
+			}
+			if next := c.NextDeadline(); !next.IsZero() {
+				resched = append(resched, store.Deadline{CheckID: id, At: next})
+			}
+			queued = true
+			if settled {
+				if err := incident.FlapEnded(wctx, tx, env, c, now, since, changes); err != nil {
+					return err
+				}
+			}
+			if reopen && c.StateAt(now) == tocsin.StateDown {
+				if _, err := incident.StillDown(wctx, tx, env, c, now, reopenNote); err != nil {
+					return err
+				}
+			}
+			if !expired {
+				continue
 			}
 			data := map[string]any{"deadline": due.UTC(), "evaluated_at": now.UTC(), "grace": c.Grace.String(),
 				"schedule": c.Schedule.String(), "from": tr.From, "to": tr.To}
 			if !c.LastPingAt.IsZero() {
 				data["last_ping_at"] = c.LastPingAt.UTC()
 			}
-			if _, err := incident.OpenForCheck(wctx, tx, env, c, now, tr.Reason, data); err != nil {
+			if _, err := incident.CheckDown(wctx, tx, env, c, now, tr.Reason, data); err != nil {
 				return err
 			}
-			queued = true
 			done = append(done, late{id, now.Sub(due)})
 		}
 		return nil

@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/collect"
+	"github.com/tocsinhq/tocsin/internal/heartbeat"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/probe"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
@@ -54,6 +56,9 @@ type ProbeRunner struct {
 	Retention time.Duration
 	// OnResult, if set, sees every result (metrics).
 	OnResult func(checkID int64, r probe.Result)
+	// Deadline, if set, is told after commit of the new engine deadline of
+	// each check a batch changed (the end of its flapping, say; zero: none).
+	Deadline func(checkID int64, at time.Time)
 
 	mu       sync.Mutex
 	queue    *deadlineQueue
@@ -68,6 +73,19 @@ type ProbeRunner struct {
 	pending  []flip // failures waiting for the guard's verdict
 	held     map[int64]time.Time
 	degraded int64 // open "monitoring degraded" incident, 0 if none
+	handover handover
+}
+
+// handover is what became of the probes the degraded incident held, for
+// its last word: which were confirmed down (and paged as incidents of
+// their own), which recovered while held.
+type handover struct {
+	confirmed []string // "name (incident #id)"
+	recovered []string
+}
+
+func (h handover) clone() handover {
+	return handover{confirmed: append([]string(nil), h.confirmed...), recovered: append([]string(nil), h.recovered...)}
 }
 
 type probeState struct {
@@ -163,7 +181,7 @@ func (r *ProbeRunner) Count() int {
 func (r *ProbeRunner) Run(ctx context.Context) {
 	r.sem = make(chan struct{}, max(1, r.Concurrency))
 	r.results = make(chan probeRun, 1024)
-	r.flips, r.pending, r.held, r.degraded = nil, nil, map[int64]time.Time{}, 0
+	r.flips, r.pending, r.held, r.degraded, r.handover = nil, nil, map[int64]time.Time{}, 0, handover{}
 	var wg sync.WaitGroup
 	written := make(chan struct{})
 	go func() { r.write(ctx); close(written) }()
@@ -279,12 +297,21 @@ func (r *ProbeRunner) record(ctx context.Context, batch []probeRun) {
 	total := r.Count()
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	flips, pending, held, degraded := append([]flip(nil), r.flips...), append([]flip(nil), r.pending...), cloneHeld(r.held), r.degraded
+	var flips, pending []flip
+	var held map[int64]time.Time
+	var degraded int64
+	var ho handover
+	var deadlines []store.Deadline
 	err := r.db.Write(wctx, func(tx *store.Tx) error {
+		flips, pending, held, degraded = append([]flip(nil), r.flips...), append([]flip(nil), r.pending...), cloneHeld(r.held), r.degraded
+		ho, deadlines = r.handover.clone(), deadlines[:0]
 		for _, run := range batch {
-			fl, recovered, err := r.apply(wctx, tx, env, run)
+			fl, recovered, err := r.apply(wctx, tx, env, run, &deadlines)
 			if err != nil {
 				return err
+			}
+			if _, wasHeld := held[run.checkID]; recovered && wasHeld {
+				ho.recovered = append(ho.recovered, r.name(run.checkID))
 			}
 			if recovered {
 				delete(held, run.checkID)
@@ -294,13 +321,18 @@ func (r *ProbeRunner) record(ctx context.Context, batch []probeRun) {
 				pending = append(pending, *fl)
 			}
 		}
-		return r.decide(wctx, tx, env, g, now, total, &flips, &pending, held, &degraded)
+		return r.decide(wctx, tx, env, g, now, total, &flips, &pending, held, &degraded, &ho)
 	})
 	if err != nil {
 		r.log.Error("record probe results", "err", err, "results", len(batch))
 		return
 	}
-	r.flips, r.pending, r.held, r.degraded = flips, pending, held, degraded
+	r.flips, r.pending, r.held, r.degraded, r.handover = flips, pending, held, degraded, ho
+	if r.Deadline != nil {
+		for _, d := range deadlines {
+			r.Deadline(d.CheckID, d.At)
+		}
+	}
 }
 
 func cloneHeld(m map[int64]time.Time) map[int64]time.Time {
@@ -313,7 +345,8 @@ func cloneHeld(m map[int64]time.Time) map[int64]time.Time {
 
 // apply records one result and moves the check's state; it returns a flip
 // when the check turned down (its incident waits for the guard).
-func (r *ProbeRunner) apply(ctx context.Context, tx *store.Tx, env incident.Env, run probeRun) (*flip, bool, error) {
+// Each check whose state changed gets its engine deadline in deadlines.
+func (r *ProbeRunner) apply(ctx context.Context, tx *store.Tx, env incident.Env, run probeRun, deadlines *[]store.Deadline) (*flip, bool, error) {
 	c, err := tx.CheckByID(ctx, run.checkID)
 	if tocsin.ErrorCode(err) == tocsin.ENotFound {
 		return nil, false, nil // removed since it ran
@@ -348,15 +381,21 @@ func (r *ProbeRunner) apply(ctx context.Context, tx *store.Tx, env incident.Env,
 	switch {
 	case !res.OK && c.FailStreak >= c.FailuresBeforeDown && c.Status != tocsin.StateDown:
 		c.Status = tocsin.StateDown
+		heartbeat.NoteChange(c, run.at, true)
+		*deadlines = append(*deadlines, store.Deadline{CheckID: c.ID, At: c.NextDeadline()})
 		out = &flip{checkID: c.ID, at: run.at}
 	case res.OK && c.OKStreak >= c.SuccessesBeforeUp && c.Status != tocsin.StateUp:
 		wasDown := c.Status == tocsin.StateDown
 		c.Status = tocsin.StateUp
+		if wasDown {
+			heartbeat.NoteChange(c, run.at, false)
+		}
+		*deadlines = append(*deadlines, store.Deadline{CheckID: c.ID, At: c.NextDeadline()})
 		if err := tx.SaveCheckState(ctx, c); err != nil {
 			return nil, false, err
 		}
 		if wasDown {
-			return nil, true, incident.RecoverCheck(ctx, tx, env, c, run.at, fmt.Sprintf("%d successful run(s) in a row", c.OKStreak),
+			return nil, true, incident.CheckUp(ctx, tx, env, c, run.at, fmt.Sprintf("%d successful run(s) in a row", c.OKStreak),
 				r.evidence(ctx, tx, c, res))
 		}
 		return nil, false, nil
@@ -390,7 +429,7 @@ func (r *ProbeRunner) evidence(ctx context.Context, tx *store.Tx, c *tocsin.Chec
 // when too many probes failed together, one "monitoring degraded" incident
 // and the failures held until Confirm.
 func (r *ProbeRunner) decide(ctx context.Context, tx *store.Tx, env incident.Env, g GuardConfig, now time.Time, total int,
-	flips, pending *[]flip, held map[int64]time.Time, degraded *int64) error {
+	flips, pending *[]flip, held map[int64]time.Time, degraded *int64, ho *handover) error {
 	// Forget flips outside the window.
 	keep := (*flips)[:0]
 	for _, f := range *flips {
@@ -436,12 +475,15 @@ func (r *ProbeRunner) decide(ctx context.Context, tx *store.Tx, env incident.Env
 		due = nil
 	}
 	// Held failures that outlast the confirmation window become incidents.
+	confirming := map[int64]bool{}
 	for id, since := range held {
 		if now.Sub(since) >= g.Confirm {
 			delete(held, id)
+			confirming[id] = true
 			due = append(due, flip{checkID: id, at: since})
 		}
 	}
+	sort.Slice(due, func(i, j int) bool { return due[i].checkID < due[j].checkID }) // map order must not reach the timeline
 	for _, f := range due {
 		c, err := tx.CheckByID(ctx, f.checkID)
 		if tocsin.ErrorCode(err) == tocsin.ENotFound {
@@ -451,6 +493,9 @@ func (r *ProbeRunner) decide(ctx context.Context, tx *store.Tx, env incident.Env
 			return err
 		}
 		if c.Status != tocsin.StateDown {
+			if confirming[c.ID] {
+				ho.recovered = append(ho.recovered, c.Name)
+			}
 			continue // recovered while waiting
 		}
 		recent, _ := tx.RecentProbeResults(ctx, c.ID, 1)
@@ -459,21 +504,50 @@ func (r *ProbeRunner) decide(ctx context.Context, tx *store.Tx, env incident.Env
 			last = probe.Result{Class: recent[0].Class, Message: recent[0].Message, Latency: recent[0].Latency}
 		}
 		reason := fmt.Sprintf("%d failed run(s) in a row: %s", c.FailStreak, last.Message)
-		if _, err := incident.OpenForCheck(ctx, tx, env, c, now, reason, r.evidence(ctx, tx, c, last)); err != nil {
+		in, err := incident.CheckDown(ctx, tx, env, c, now, reason, r.evidence(ctx, tx, c, last))
+		if err != nil {
 			return err
+		}
+		if confirming[c.ID] {
+			ho.confirmed = append(ho.confirmed, fmt.Sprintf("%s (incident #%d)", c.Name, in.ID))
 		}
 	}
-	// The degraded incident resolves once nothing is held: every held probe
-	// recovered, or has an incident of its own.
+	// The degraded incident hands over once nothing is held: every held
+	// probe recovered, or was confirmed down and paged as an incident of
+	// its own. Its last word says which, so that its resolution never reads
+	// as an all-clear when probes are really down.
 	if *degraded != 0 && len(held) == 0 {
-		if err := incident.ResolveAuto(ctx, tx, env, *degraded, now, "no probe is held any more"); err != nil {
+		if err := r.handOver(ctx, tx, env, g, now, *degraded, *ho); err != nil {
 			return err
 		}
-		*degraded = 0
+		*degraded, *ho = 0, handover{}
 		*flips = (*flips)[:0] // a new failure after this is judged on its own
-
 	}
 	return nil
+}
+
+// handOver ends the degraded incident id with what became of its held
+// probes: a timeline entry, and the resolution (sent to the operator)
+// with the same words as its reason.
+func (r *ProbeRunner) handOver(ctx context.Context, tx *store.Tx, env incident.Env, g GuardConfig, now time.Time, id int64, ho handover) error {
+	var reason string
+	switch {
+	case len(ho.confirmed) > 0:
+		reason = fmt.Sprintf("confirmed: %d probe(s) really down after %s, paged their owners: %s", len(ho.confirmed),
+			tocsin.FormatDuration(g.Confirm), strings.Join(ho.confirmed, ", "))
+		if len(ho.recovered) > 0 {
+			reason += fmt.Sprintf("; %d recovered while held: %s", len(ho.recovered), strings.Join(ho.recovered, ", "))
+		}
+	case len(ho.recovered) > 0:
+		reason = fmt.Sprintf("all held probes recovered: %s", strings.Join(ho.recovered, ", "))
+	default:
+		reason = "no probe is held any more"
+	}
+	if err := incident.Note(ctx, tx, id, now, tocsin.TimelineHandedOver, "Handed over: "+reason,
+		map[string]any{"confirmed": ho.confirmed, "recovered": ho.recovered, "confirm": g.Confirm.String()}); err != nil {
+		return err
+	}
+	return incident.ResolveAuto(ctx, tx, env, id, now, reason)
 }
 
 func (r *ProbeRunner) name(id int64) string {

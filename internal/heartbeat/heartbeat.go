@@ -72,6 +72,9 @@ func ApplyPing(c *tocsin.Check, p *tocsin.Ping) Transition {
 		// A start says a run began, not that the job works again.
 		tr.CameUp = false
 	}
+	if tr.WentDown || tr.CameUp {
+		NoteChange(c, now, tr.WentDown)
+	}
 	return tr
 }
 
@@ -92,6 +95,7 @@ func Expire(c *tocsin.Check, now time.Time) (Transition, bool) {
 	}
 	c.Status = tocsin.StateDown
 	c.AlertAfter = time.Time{}
+	NoteChange(c, now, true)
 	return tr, true
 }
 

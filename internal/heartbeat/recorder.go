@@ -223,15 +223,15 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 			p.res.Found, p.res.Check, p.res.Transition = true, c.UUID, tr
 			pings = append(pings, &ping)
 			trs = append(trs, tr)
-			deadlines = append(deadlines, deadline{c.ID, c.AlertAfter})
+			deadlines = append(deadlines, deadline{c.ID, c.NextDeadline()})
 			switch {
 			case tr.WentDown:
-				if _, err := incident.OpenForCheck(wctx, tx, env, c, now, tr.Reason, pingData(&ping, tr)); err != nil {
+				if _, err := incident.CheckDown(wctx, tx, env, c, now, tr.Reason, pingData(&ping, tr)); err != nil {
 					return err
 				}
 				queued = true
 			case tr.CameUp:
-				if err := incident.RecoverCheck(wctx, tx, env, c, now, tr.Reason, pingData(&ping, tr)); err != nil {
+				if err := incident.CheckUp(wctx, tx, env, c, now, tr.Reason, pingData(&ping, tr)); err != nil {
 					return err
 				}
 				queued = true

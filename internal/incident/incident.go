@@ -280,6 +280,9 @@ func Acknowledge(ctx context.Context, tx *store.Tx, env Env, id int64, actor str
 }
 
 // Resolve resolves an incident by hand. Resolving twice changes nothing.
+// If the incident's check is still down, its re-page is armed (see
+// Check.ReopenAfter): the caller tells the engine of the check's new
+// deadline.
 func Resolve(ctx context.Context, tx *store.Tx, env Env, id int64, actor string, now time.Time) (*tocsin.Incident, error) {
 	in, err := tx.IncidentByID(ctx, id)
 	if err != nil {
@@ -292,7 +295,11 @@ func Resolve(ctx context.Context, tx *store.Tx, env Env, id int64, actor string,
 	if err != nil {
 		return nil, err
 	}
-	return in, resolve(ctx, tx, env, in, c, now, actor, "resolved by "+actor)
+	if err := resolve(ctx, tx, env, in, c, now, actor, "resolved by "+actor); err != nil {
+		return nil, err
+	}
+	// A check still down does not go quiet: it pages again after a while.
+	return in, scheduleReopen(ctx, tx, in, c, actor, now)
 }
 
 func resolve(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *tocsin.Check, now time.Time, actor, reason string) error {

@@ -15,20 +15,23 @@ import (
 const checkColumns = `id, uuid, name, slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
 	auto_resolve, methods, manual_resume, runbook_url, description, status, last_ping_at,
 	last_start_at, last_start_rid, last_duration, alert_after, pings, created_at, version,
-	probe, probe_interval, failures_before_down, successes_before_up, fail_streak, ok_streak, escalation_policy`
+	probe, probe_interval, failures_before_down, successes_before_up, fail_streak, ok_streak, escalation_policy,
+	flap_changes, flap_window, flap_stable, reopen_after, state_changes, flapping_since, flap_count, reopen_at, reopen_note`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
 func (db *DB) scanCheck(r rowScanner) (*tocsin.Check, error) {
 	var c tocsin.Check
 	var every, grace, lastPing, lastStart, lastDur, alertAfter, created, interval int64
-	var notify string
+	var flapWindow, flapStable, reopenAfter, flappingSince, reopenAt int64
+	var notify, changes string
 	var autoResolve, manualResume int
 	var status string
 	err := r.Scan(&c.ID, &c.UUID, &c.Name, &c.Slug, &every, &c.Spec.Cron, &c.Spec.TZ, &grace, &notify,
 		&autoResolve, &c.Methods, &manualResume, &c.RunbookURL, &c.Description, &status, &lastPing,
 		&lastStart, &c.LastStartRID, &lastDur, &alertAfter, &c.Pings, &created, &c.Version,
-		&c.Probe, &interval, &c.FailuresBeforeDown, &c.SuccessesBeforeUp, &c.FailStreak, &c.OKStreak, &c.EscalationPolicy)
+		&c.Probe, &interval, &c.FailuresBeforeDown, &c.SuccessesBeforeUp, &c.FailStreak, &c.OKStreak, &c.EscalationPolicy,
+		&c.FlapChanges, &flapWindow, &flapStable, &reopenAfter, &changes, &flappingSince, &c.FlapCount, &reopenAt, &c.ReopenNote)
 	if err != nil {
 		return nil, err
 	}
@@ -46,6 +49,12 @@ func (db *DB) scanCheck(r rowScanner) (*tocsin.Check, error) {
 	c.AlertAfter = fromMS(alertAfter)
 	c.CreatedAt = fromMS(created)
 	c.Interval = time.Duration(interval) * time.Millisecond
+	c.FlapWindow, c.FlapStable = time.Duration(flapWindow)*time.Millisecond, time.Duration(flapStable)*time.Millisecond
+	c.ReopenAfter = time.Duration(reopenAfter) * time.Millisecond
+	c.FlappingSince, c.ReopenAt = fromMS(flappingSince), fromMS(reopenAt)
+	if c.Changes, err = decodeChanges(changes); err != nil {
+		return nil, fmt.Errorf("check %s: state changes: %w", c.UUID, err)
+	}
 	if c.IsProbe() {
 		c.Schedule = tocsin.Every(c.Interval) // when it runs; probes have no ping deadline
 		return &c, nil
@@ -99,7 +108,8 @@ func (db *DB) oneCheck(ctx context.Context, q sqlQuerier, where string, args ...
 	return c, nil
 }
 
-// Deadline is when a check goes down unless pinged.
+// Deadline is when the engine must next look at a check: it goes down
+// unless pinged, stops flapping, or pages again (Check.NextDeadline).
 type Deadline struct {
 	CheckID int64
 	At      time.Time
@@ -116,11 +126,11 @@ func (db *DB) Deadlines(ctx context.Context) ([]Deadline, error) {
 // by other replicas move deadlines it was not told of. No index: one on
 // alert_after would cost every ping a second index write.
 func (db *DB) DeadlinesBefore(ctx context.Context, t time.Time) ([]Deadline, error) {
-	return db.deadlines(ctx, " AND alert_after <= $1", ms(t))
+	return db.deadlines(ctx, " AND (alert_after > 0 AND alert_after <= $1 OR wake_at > 0 AND wake_at <= $1)", ms(t))
 }
 
 func (db *DB) deadlines(ctx context.Context, cond string, args ...any) ([]Deadline, error) {
-	rows, err := db.read.QueryContext(ctx, "SELECT id, alert_after FROM checks WHERE alert_after > 0 AND deleted_at = 0"+cond, args...)
+	rows, err := db.read.QueryContext(ctx, "SELECT id, alert_after, wake_at FROM checks WHERE (alert_after > 0 OR wake_at > 0) AND deleted_at = 0"+cond, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query deadlines: %w", err)
 	}
@@ -128,9 +138,12 @@ func (db *DB) deadlines(ctx context.Context, cond string, args ...any) ([]Deadli
 	var out []Deadline
 	for rows.Next() {
 		var d Deadline
-		var at int64
-		if err := rows.Scan(&d.CheckID, &at); err != nil {
+		var at, wake int64
+		if err := rows.Scan(&d.CheckID, &at, &wake); err != nil {
 			return nil, err
+		}
+		if at == 0 || wake != 0 && wake < at {
+			at = wake
 		}
 		d.At = fromMS(at)
 		out = append(out, d)
@@ -141,6 +154,11 @@ func (db *DB) deadlines(ctx context.Context, cond string, args ...any) ([]Deadli
 // CheckByUUID returns the check inside the transaction.
 func (tx *Tx) CheckByUUID(ctx context.Context, uuid string) (*tocsin.Check, error) {
 	return tx.db.oneCheck(ctx, tx.tx, "AND uuid = $1", uuid)
+}
+
+// CheckByID returns the check, or a not-found *tocsin.Error.
+func (db *DB) CheckByID(ctx context.Context, id int64) (*tocsin.Check, error) {
+	return db.oneCheck(ctx, db.read, "AND id = $1", id)
 }
 
 // CheckByID returns the check inside the transaction.
@@ -175,7 +193,8 @@ var ErrStale = errors.New("check changed since it was read")
 func (tx *Tx) SaveCheckState(ctx context.Context, c *tocsin.Check) error {
 	res, err := tx.tx.StmtContext(ctx, tx.db.saveState).ExecContext(ctx,
 		string(c.Status), ms(c.LastPingAt), ms(c.LastStartAt), c.LastStartRID,
-		c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings, c.FailStreak, c.OKStreak, c.ID, c.Version)
+		c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings, c.FailStreak, c.OKStreak,
+		encodeChanges(c.Changes), ms(c.FlappingSince), c.FlapCount, ms(c.ReopenAt), c.ReopenNote, ms(c.WakeAt()), c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("save check state: %w", err)
 	}
@@ -206,14 +225,18 @@ func (tx *Tx) SaveCheckStates(ctx context.Context, cs []*tocsin.Check) error {
 	ids, versions, lastPing, lastStart := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	durations, alertAfter, pings, fails, oks := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	statuses, rids := make([]string, n), make([]string, n)
+	changes, flapping, flapCounts, reopenAt, notes, wakeAt := make([]string, n), make([]int64, n), make([]int64, n),
+		make([]int64, n), make([]string, n), make([]int64, n)
 	for i, c := range cs {
+		changes[i], flapping[i], flapCounts[i] = encodeChanges(c.Changes), ms(c.FlappingSince), int64(c.FlapCount)
+		reopenAt[i], notes[i], wakeAt[i] = ms(c.ReopenAt), c.ReopenNote, ms(c.WakeAt())
 		ids[i], versions[i], statuses[i], lastPing[i], lastStart[i], rids[i] = c.ID, c.Version, string(c.Status),
 			ms(c.LastPingAt), ms(c.LastStartAt), c.LastStartRID
 		durations[i], alertAfter[i], pings[i], fails[i], oks[i] = c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings,
 			int64(c.FailStreak), int64(c.OKStreak)
 	}
 	res, err := tx.tx.ExecContext(ctx, saveStatesPostgres, ids, versions, statuses, lastPing, lastStart, rids, durations,
-		alertAfter, pings, fails, oks)
+		alertAfter, pings, fails, oks, changes, flapping, flapCounts, reopenAt, notes, wakeAt)
 	if err != nil {
 		return fmt.Errorf("save check states: %w", err)
 	}
@@ -231,16 +254,19 @@ func (tx *Tx) SaveCheckStates(ctx context.Context, cs []*tocsin.Check) error {
 const saveStatesPostgres = `UPDATE checks SET status = v.status, last_ping_at = v.last_ping_at,
 	last_start_at = v.last_start_at, last_start_rid = v.last_start_rid, last_duration = v.last_duration,
 	alert_after = v.alert_after, pings = v.pings, fail_streak = v.fail_streak, ok_streak = v.ok_streak,
-	version = checks.version + 1
+	state_changes = v.state_changes, flapping_since = v.flapping_since, flap_count = v.flap_count,
+	reopen_at = v.reopen_at, reopen_note = v.reopen_note, wake_at = v.wake_at, version = checks.version + 1
 	FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[],
-		$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[])
+		$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[], $13::bigint[], $14::bigint[],
+		$15::bigint[], $16::text[], $17::bigint[])
 		AS v (id, version, status, last_ping_at, last_start_at, last_start_rid, last_duration, alert_after,
-			pings, fail_streak, ok_streak)
+			pings, fail_streak, ok_streak, state_changes, flapping_since, flap_count, reopen_at, reopen_note, wake_at)
 	WHERE checks.id = v.id AND checks.version = v.version AND checks.deleted_at = 0`
 
 const saveStateSQL = `UPDATE checks SET status = $1, last_ping_at = $2, last_start_at = $3, last_start_rid = $4,
-	last_duration = $5, alert_after = $6, pings = $7, fail_streak = $8, ok_streak = $9, version = version + 1
-	WHERE id = $10 AND version = $11 AND deleted_at = 0`
+	last_duration = $5, alert_after = $6, pings = $7, fail_streak = $8, ok_streak = $9, state_changes = $10,
+	flapping_since = $11, flap_count = $12, reopen_at = $13, reopen_note = $14, wake_at = $15, version = version + 1
+	WHERE id = $16 AND version = $17 AND deleted_at = 0`
 
 // CheckDef is a check's definition, as config or the API gives it.
 type CheckDef struct {
@@ -263,6 +289,13 @@ type CheckDef struct {
 	Interval           time.Duration
 	FailuresBeforeDown int
 	SuccessesBeforeUp  int
+
+	// Flap damping (FlapChanges 0: off) and re-paging after a resolve by
+	// hand (ReopenAfter 0: never); see tocsin.Check.
+	FlapChanges int
+	FlapWindow  time.Duration
+	FlapStable  time.Duration
+	ReopenAfter time.Duration
 }
 
 // SyncResult says what SyncChecks changed.
@@ -336,7 +369,8 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 		}
 		args := []any{d.Slug, d.Spec.Every.Milliseconds(), d.Spec.Cron, d.Spec.TZ, d.Grace.Milliseconds(), string(notify),
 			boolInt(d.AutoResolve), d.Methods, boolInt(d.ManualResume), d.RunbookURL, d.Description,
-			d.Probe, d.Interval.Milliseconds(), d.FailuresBeforeDown, d.SuccessesBeforeUp, d.EscalationPolicy}
+			d.Probe, d.Interval.Milliseconds(), d.FailuresBeforeDown, d.SuccessesBeforeUp, d.EscalationPolicy,
+			d.FlapChanges, d.FlapWindow.Milliseconds(), d.FlapStable.Milliseconds(), d.ReopenAfter.Milliseconds()}
 		s, ok := existing[d.Name]
 		if !ok {
 			id := d.UUID
@@ -346,8 +380,9 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 			var newID int64
 			err := tx.tx.QueryRowContext(ctx, `INSERT INTO checks (slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
 				auto_resolve, methods, manual_resume, runbook_url, description, probe, probe_interval, failures_before_down,
-				successes_before_up, escalation_policy, uuid, name, created_at, managed_by)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, 'config') RETURNING id`,
+				successes_before_up, escalation_policy, flap_changes, flap_window, flap_stable, reopen_after, uuid, name, created_at, managed_by)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
+				'config') RETURNING id`,
 				append(args, id, d.Name, now)...).Scan(&newID)
 			res.changed = append(res.changed, newID)
 			if err != nil {
@@ -366,12 +401,14 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 		r, err := tx.tx.ExecContext(ctx, `UPDATE checks SET slug = $1, schedule_every = $2, schedule_cron = $3, schedule_tz = $4,
 			grace = $5, notify = $6, auto_resolve = $7, methods = $8, manual_resume = $9, runbook_url = $10,
 			description = $11, probe = $12, probe_interval = $13, failures_before_down = $14, successes_before_up = $15,
-			escalation_policy = $16, uuid = $17, deleted_at = 0, managed_by = 'config', version = version + 1
-			WHERE id = $18 AND NOT (slug = $1 AND schedule_every = $2 AND schedule_cron = $3 AND schedule_tz = $4
+			escalation_policy = $16, flap_changes = $17, flap_window = $18, flap_stable = $19, reopen_after = $20,
+			uuid = $21, deleted_at = 0, managed_by = 'config', version = version + 1
+			WHERE id = $22 AND NOT (slug = $1 AND schedule_every = $2 AND schedule_cron = $3 AND schedule_tz = $4
 				AND grace = $5 AND notify = $6 AND auto_resolve = $7 AND methods = $8 AND manual_resume = $9
 				AND runbook_url = $10 AND description = $11 AND probe = $12 AND probe_interval = $13
 				AND failures_before_down = $14 AND successes_before_up = $15 AND escalation_policy = $16
-				AND uuid = $17 AND deleted_at = 0 AND managed_by = 'config')`,
+				AND flap_changes = $17 AND flap_window = $18 AND flap_stable = $19 AND reopen_after = $20
+				AND uuid = $21 AND deleted_at = 0 AND managed_by = 'config')`,
 			append(args, id, s.id)...)
 		if err != nil {
 			return res, fmt.Errorf("update check %q: %w", d.Name, uniqueToUser(err, "uuid "+id+" is already used by another check"))
@@ -603,8 +640,8 @@ func (tx *Tx) RecomputeDeadlines(ctx context.Context, res SyncResult) error {
 			return err
 		}
 		at := c.GoesDownAt()
-		if at.Equal(c.AlertAfter) {
-			continue
+		if at.Equal(c.AlertAfter) && !c.Flapping() && c.ReopenAt.IsZero() {
+			continue // a flapping check's stable period may have changed: its wake_at is saved again
 		}
 		c.AlertAfter = at
 		if err := tx.SaveCheckState(ctx, c); err != nil {
@@ -762,4 +799,30 @@ func (db *DB) Rollups(ctx context.Context, checkID int64, granularity string, si
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// encodeChanges stores a check's latest state changes as a JSON array of
+// Unix milliseconds.
+func encodeChanges(ts []time.Time) string {
+	out := make([]int64, len(ts))
+	for i, t := range ts {
+		out[i] = ms(t)
+	}
+	b, _ := json.Marshal(out) // a slice of integers always encodes
+	return string(b)
+}
+
+func decodeChanges(s string) ([]time.Time, error) {
+	if s == "" || s == "[]" {
+		return nil, nil
+	}
+	var raw []int64
+	if err := json.Unmarshal([]byte(s), &raw); err != nil {
+		return nil, err
+	}
+	out := make([]time.Time, len(raw))
+	for i, v := range raw {
+		out[i] = fromMS(v)
+	}
+	return out, nil
 }

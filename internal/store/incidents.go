@@ -56,6 +56,20 @@ func (tx *Tx) OpenIncidentForCheck(ctx context.Context, checkID int64) (*tocsin.
 	return in, nil
 }
 
+// LastIncidentForCheck returns the check's latest incident, open or not,
+// or nil if it has none.
+func (tx *Tx) LastIncidentForCheck(ctx context.Context, checkID int64) (*tocsin.Incident, error) {
+	in, err := scanIncident(tx.tx.QueryRowContext(ctx, "SELECT "+incidentColumns+
+		" FROM incidents WHERE check_id = $1 ORDER BY id DESC LIMIT 1", checkID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get last incident: %w", err)
+	}
+	return in, nil
+}
+
 // IncidentByID returns the incident inside the transaction, without timeline.
 func (tx *Tx) IncidentByID(ctx context.Context, id int64) (*tocsin.Incident, error) {
 	in, err := scanIncident(tx.queryRow(ctx, incidentByIDSQL, id))

@@ -109,6 +109,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.Queued()
+	s.checkDeadlineChanged(r.Context(), in.CheckID)
 	by := in.AckedBy
 	if c.Action == links.Resolve {
 		by = in.ResolvedBy

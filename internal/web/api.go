@@ -58,7 +58,25 @@ type checkJSON struct {
 	Pings             int64             `json:"pings"`
 	PingURL           string            `json:"ping_url,omitempty"`
 	Probe             *probeJSON        `json:"probe,omitempty"`
-	CreatedAt         time.Time         `json:"created_at"`
+	Flap              flapJSON          `json:"flap"`
+	// Flapping says flap damping holds the check: its one incident stays
+	// open, paging nobody again, until StableAt.
+	Flapping      bool       `json:"flapping"`
+	FlappingSince *time.Time `json:"flapping_since,omitempty"`
+	FlapChanges   int        `json:"flap_changes_since,omitempty"` // changes since flapping began
+	StableAt      *time.Time `json:"flapping_ends_at,omitempty"`   // when, if it stays up
+	ReopenAfter   string     `json:"reopen_after"`                 // "0" for never
+	// ReopenAt is when a new incident opens if the check is still down,
+	// after its incident was resolved by hand.
+	ReopenAt  *time.Time `json:"reopen_at,omitempty"`
+	CreatedAt time.Time  `json:"created_at"`
+}
+
+// flapJSON is a check's flap damping settings.
+type flapJSON struct {
+	Changes int    `json:"changes"` // 0: off
+	Window  string `json:"window"`
+	Stable  string `json:"stable"`
 }
 
 type scheduleJSON struct {
@@ -85,6 +103,9 @@ func (s *Server) checkJSON(c *tocsin.Check, now time.Time) checkJSON {
 	if c.Spec.Every > 0 {
 		j.Schedule.Every = tocsin.FormatDuration(c.Spec.Every)
 	}
+	j.Flap = flapJSON{Changes: c.FlapChanges, Window: tocsin.FormatDuration(c.FlapWindow), Stable: tocsin.FormatDuration(c.FlapStable)}
+	j.Flapping, j.FlappingSince, j.StableAt = c.Flapping(), timePtr(c.FlappingSince), timePtr(c.FlapStableAt())
+	j.FlapChanges, j.ReopenAfter, j.ReopenAt = c.FlapCount, tocsin.FormatDuration(c.ReopenAfter), timePtr(c.ReopenAt)
 	if c.IsProbe() {
 		spec, _ := kinds.Parse(c.Probe)
 		j.Probe = &probeJSON{Type: spec.Type, Target: spec.Target(), Interval: tocsin.FormatDuration(c.Interval),
@@ -206,7 +227,7 @@ func (s *Server) setPaused(w http.ResponseWriter, r *http.Request, pause bool) {
 		s.fail(w, r, err)
 		return
 	}
-	s.Changed(c.ID, c.AlertAfter)
+	s.Changed(c.ID, c.NextDeadline())
 	writeJSON(w, http.StatusOK, s.checkJSON(c, s.Clock.Now()))
 }
 
@@ -390,7 +411,25 @@ func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, action i
 		s.fail(w, r, err)
 		return
 	}
+	s.checkDeadlineChanged(r.Context(), in.CheckID)
 	s.writeIncident(w, r, http.StatusOK, in)
+}
+
+// checkDeadlineChanged tells the engine the deadline of an incident's
+// check after a change by hand: resolving an incident whose check is still
+// down arms its re-page.
+func (s *Server) checkDeadlineChanged(ctx context.Context, checkID int64) {
+	if checkID == 0 {
+		return
+	}
+	c, err := s.DB.CheckByID(ctx, checkID)
+	if err != nil {
+		if tocsin.ErrorCode(err) != tocsin.ENotFound {
+			s.Log.Error("read check after incident change", "check_id", checkID, "err", err)
+		}
+		return
+	}
+	s.Changed(c.ID, c.NextDeadline())
 }
 
 func (s *Server) reloadConfig(w http.ResponseWriter, r *http.Request) {
