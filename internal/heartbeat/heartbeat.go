@@ -27,6 +27,7 @@ func ApplyPing(c *tocsin.Check, p *tocsin.Ping) Transition {
 	now := p.At
 	tr := Transition{From: c.StateAt(now)}
 	wasDown := tr.From == tocsin.StateDown
+	storedDown := c.Status == tocsin.StateDown // the engine had acted on it
 	if c.Methods == "POST" && p.Method != "POST" {
 		p.Kind = tocsin.PingIgnored
 	}
@@ -72,7 +73,9 @@ func ApplyPing(c *tocsin.Check, p *tocsin.Ping) Transition {
 		// A start says a run began, not that the job works again.
 		tr.CameUp = false
 	}
-	if tr.WentDown || tr.CameUp {
+	// A ping after the deadline but before the engine acted on it came up
+	// from a down nobody was told of: not a change for flap damping.
+	if tr.WentDown || tr.CameUp && storedDown {
 		NoteChange(c, now, tr.WentDown)
 	}
 	return tr

@@ -15,6 +15,7 @@ const flapUUID = "5b0e8d1c-3f2a-4c6d-8e9f-1a2b3c4d5e6f"
 // flapCheck is what the flap test reads of a check.
 type flapCheck struct {
 	State         string     `json:"state"`
+	GoesDownAt    *time.Time `json:"goes_down_at"` // null once the engine has turned it down
 	Flapping      bool       `json:"flapping"`
 	FlappingSince *time.Time `json:"flapping_since"`
 	FlapChanges   int        `json:"flap_changes_since"`
@@ -70,7 +71,7 @@ checks:
 	for i := range 7 {
 		eventually(t, 15*time.Second, 50*time.Millisecond, fmt.Sprintf("down #%d", i+1), func() (bool, string) {
 			c := check()
-			return c.State == "down", c.State
+			return c.State == "down" && c.GoesDownAt == nil, c.State
 		})
 		ping()
 	}
