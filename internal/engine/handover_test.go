@@ -206,7 +206,7 @@ func TestFlappingProbeHoldsOneIncident(t *testing.T) {
 		t.Fatalf("flapping %v, %d changes", c.Flapping(), c.FlapCount)
 	}
 	g.clock.Set(c.FlapStableAt())
-	waitFor(t, "flapping probe's incident resolved", func() bool {
+	nudgeUntil(t, g.clock, "flapping probe's incident resolved", func() bool {
 		in, _ := g.db.Incident(ctx, list[0].ID)
 		return in.Status == tocsin.IncidentResolved
 	})
