@@ -29,6 +29,8 @@ const (
 	DefaultOutboxBackoffMax     = 10 * time.Minute
 	DefaultOutboxPerChannel     = 4
 	DefaultWatchdogStallAfter   = 30 * time.Second
+	DefaultWatchdogMinEpisode   = time.Minute
+	DefaultWatchdogWriteTimeout = 5 * time.Second
 	DefaultProbeInterval        = time.Minute
 	DefaultProbeTimeout         = 10 * time.Second
 	MinStallAfter               = 3 * time.Second
@@ -233,7 +235,16 @@ type SelfHeartbeat struct {
 	URL     string   `yaml:"url"`     // empty turns it off
 	Every   Duration `yaml:"every"`   // period of the pings
 	Timeout Duration `yaml:"timeout"` // per-ping deadline, less than Every
+	// OnUnhealthy says what a ping does while Tocsin is not healthy end to
+	// end: "fail" pings <url>/fail with the reasons, "skip" sends nothing.
+	OnUnhealthy string `yaml:"on_unhealthy"`
 }
+
+// What the self-heartbeat does while Tocsin is unhealthy.
+const (
+	OnUnhealthyFail = "fail"
+	OnUnhealthySkip = "skip"
+)
 
 // Outbox tunes the delivery of notifications.
 type Outbox struct {
@@ -340,6 +351,12 @@ type ProbeGuard struct {
 // Watchdog tunes the detection of stalled engine jobs.
 type Watchdog struct {
 	StallAfter Duration `yaml:"stall_after"` // a job not finishing a cycle in this long is stalled
+	// MinEpisode is how long a stalled loop must run again before its
+	// recovery is reported; a stall within it continues the same episode.
+	MinEpisode Duration `yaml:"min_episode"`
+	// WriteTimeout bounds the health check's store write: one that does not
+	// commit in this long makes Tocsin unhealthy.
+	WriteTimeout Duration `yaml:"write_timeout"`
 }
 
 // Load reads the config file at path and parses it.

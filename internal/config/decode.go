@@ -234,7 +234,8 @@ var durationType = reflect.TypeFor[Duration]()
 // zeroDurations lists, by struct type, the duration fields (yaml keys) for
 // which 0 is a meaningful value rather than a mistake.
 var zeroDurations = map[reflect.Type]map[string]bool{
-	reflect.TypeFor[Service](): {"group_wait": true},
+	reflect.TypeFor[Service]():  {"group_wait": true},
+	reflect.TypeFor[Watchdog](): {"min_episode": true},
 }
 
 // value decodes n into v, which has the type of the field at path.
