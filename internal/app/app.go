@@ -147,6 +147,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.metrics = metrics.New(a.outboxDepth, func() float64 { return float64(a.engine.Scheduled()) })
 	a.watchdog = watchdog.New(a.clock, a.log.With("component", "watchdog"),
 		func() time.Duration { return a.state.Load().cfg.Watchdog.StallAfter.D() }, a.reportStall)
+	a.watchdog.MinEpisode = func() time.Duration { return a.state.Load().cfg.Watchdog.MinEpisode.D() }
 	a.engine = engine.New(db, a.clock, a.env, a.log.With("component", "engine"), a.watchdog.Beat("engine"))
 	a.dispatcher = outbox.New(db, a.clock, a.log.With("component", "outbox"), a.senders, a.channel, a.outboxConfig,
 		self, a.watchdog.Register("outbox"))

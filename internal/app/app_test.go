@@ -188,7 +188,7 @@ func TestWatchdogReportsStalledLoop(t *testing.T) {
 	defer hook.Close()
 	path := filepath.Join(t.TempDir(), "tocsin.yaml")
 	writeFile(t, path, "channels:\n  - {name: ops, type: webhook, url: \""+hook.URL+"\"}\n"+
-		"operator: {notify: [ops]}\nwatchdog: {stall_after: 3s}\n")
+		"operator: {notify: [ops]}\nwatchdog: {stall_after: 3s, min_episode: 1s}\n")
 	var stall atomic.Bool
 	release := make(chan struct{})
 	r := start(t, path, func(a *App) {

@@ -27,11 +27,18 @@ func (a *App) reportStall(ctx context.Context, loop string, stalled bool, since 
 	st := a.state.Load()
 	now := a.clock.Now().UTC()
 	key := fmt.Sprintf("tocsin-watchdog-%s-%s-%d", loop, state, now.UnixMilli())
-	body, _ := json.Marshal(map[string]any{
-		"idempotency_key": key, "event": "tocsin.loop_" + state, "occurred_at": now,
-		"loop": loop, "silent_for_seconds": since.Seconds(),
-		"message": fmt.Sprintf("Tocsin's %s loop %s (no progress for %s)", loop, state, since.Round(time.Second)),
-	})
+	msg := fmt.Sprintf("Tocsin's %s loop stalled (no progress for %s)", loop, since.Round(time.Second))
+	fields := map[string]any{"idempotency_key": key, "event": "tocsin.loop_" + state, "occurred_at": now, "loop": loop}
+	if stalled {
+		fields["silent_for_seconds"] = since.Seconds()
+	} else {
+		// One report per episode: a loop that stalled again meanwhile is
+		// in the same one.
+		msg = fmt.Sprintf("Tocsin's %s loop recovered (the episode lasted %s)", loop, since.Round(time.Second))
+		fields["episode_seconds"] = since.Seconds()
+	}
+	fields["message"] = msg
+	body, _ := json.Marshal(fields)
 	n := &tocsin.Notification{IdempotencyKey: key, Event: "tocsin.loop_" + state, Payload: body}
 	for _, name := range st.cfg.Operator.Notify {
 		ch, ok := st.channels[name]
@@ -49,8 +56,13 @@ func (a *App) reportStall(ctx context.Context, loop string, stalled bool, since 
 	// Best effort: the store may be what is stuck.
 	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := a.db.Audit(actx, "watchdog", "loop."+state, fmt.Sprintf("%s loop %s", loop, state),
-		map[string]any{"loop": loop, "silent_for_seconds": since.Seconds()}); err != nil {
+	data := map[string]any{"loop": loop}
+	for _, k := range []string{"silent_for_seconds", "episode_seconds"} {
+		if v, ok := fields[k]; ok {
+			data[k] = v
+		}
+	}
+	if err := a.db.Audit(actx, "watchdog", "loop."+state, fmt.Sprintf("%s loop %s", loop, state), data); err != nil {
 		a.log.Warn("watchdog audit", "err", err)
 	}
 }
