@@ -280,3 +280,25 @@ func TestExclusive(t *testing.T) {
 	}
 	again.Close()
 }
+
+// testProbeWrite: the health probe's row is written, kept current, and
+// rows of processes that stopped probing a day ago are deleted.
+func testProbeWrite(t *testing.T, db *DB, clk *clock.Fake) {
+	ctx := context.Background()
+	if err := db.ProbeWrite(ctx, "old"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(25 * time.Hour)
+	for range 2 {
+		if err := db.ProbeWrite(ctx, "new"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	leases, err := db.Leases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(leases) != 1 || leases[0].Name != HealthPrefix+"new" || !leases[0].ExpiresAt.Equal(clk.Now()) {
+		t.Fatalf("rows after the probes: %+v", leases)
+	}
+}
