@@ -41,6 +41,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/outbox"
 	"github.com/tocsinhq/tocsin/internal/probe"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
+	"github.com/tocsinhq/tocsin/internal/sdnotify"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/watchdog"
 	"github.com/tocsinhq/tocsin/internal/web"
@@ -81,6 +82,8 @@ type App struct {
 	listener   net.Listener
 	server     *http.Server
 	gapWake    chan struct{}
+	health     health             // the write probes (health.go)
+	notifier   *sdnotify.Notifier // systemd's notify socket; nil if none
 }
 
 // Leader election: a replica that dies costs at most leaseTTL+leaseEvery
@@ -121,6 +124,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, errors.New("app: default config is invalid")
 	}
 	a := &App{opts: opts, log: opts.Log, clock: opts.Clock, client: opts.HTTPClient, gapWake: make(chan struct{}, 1)}
+	var err error
+	if a.notifier, err = sdnotify.FromEnv(os.Getenv, os.Getpid(), opts.Clock); err != nil {
+		return nil, err
+	}
 	if a.client == nil {
 		a.client = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16,
 			IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second}}
@@ -159,7 +166,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.log.With("component", "alerts"), a.watchdog.Register("alerts"))
 	a.alerts.OnQueued = a.dispatcher.Poke
 	// SQLite's lock file already makes this process the only one: it
-	// takes the lease at once, whoever held it last.
+	// takes the lease at once, whoever held it last, and keeps leading
+	// while the store is locked.
 	a.elector = &leader.Elector{DB: db, Clock: a.clock, Log: a.log.With("component", "leader"), Holder: self,
 		TTL: leaseTTL, Every: leaseEvery, Force: !db.Shared(), Beat: a.watchdog.Register("leader")}
 	a.alerts.Leading = a.elector.Leading
@@ -245,7 +253,7 @@ func (a *App) Run(ctx context.Context) error {
 	loops, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context){a.recorder.Run, a.alerts.Run, a.dispatcher.Run, a.watchdog.Run,
-		a.selfHeartbeat, a.checkpointLoop, a.elect} {
+		a.selfHeartbeat, a.healthLoop, a.checkpointLoop, a.elect} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -256,12 +264,14 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { errc <- a.server.Serve(a.listener) }()
 	a.log.Info("tocsin serving", "addr", a.Addr(), "database", a.db.Path(), "config", a.opts.ConfigPath, "version", a.opts.Version,
 		"replica", a.elector.Holder)
+	a.sdNotify("READY=1")
 	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
 	a.log.Info("shutting down")
+	a.sdNotify("STOPPING=1")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if serr := a.server.Shutdown(sctx); serr != nil {
@@ -726,12 +736,10 @@ func (a *App) pingsCommitted(pings []tocsin.Ping, trs []heartbeat.Transition, qu
 	}
 }
 
-// ready lists what keeps the server from being ready.
+// ready lists what keeps the server from being ready: the health check's
+// problems (see health.go) and a store that does not answer a read.
 func (a *App) ready(ctx context.Context) []string {
-	var problems []string
-	for _, loop := range a.watchdog.Stalled() {
-		problems = append(problems, "loop stalled: "+loop)
-	}
+	problems := a.healthProblems()
 	if err := a.db.Ping(ctx); err != nil {
 		problems = append(problems, "store unreachable")
 		a.log.Error("readyz: store", "err", err)

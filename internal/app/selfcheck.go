@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
 
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
@@ -68,7 +70,11 @@ func (a *App) reportStall(ctx context.Context, loop string, stalled bool, since 
 }
 
 // selfHeartbeat pings the configured outside monitor, so that Tocsin's own
-// death is noticed. Each ping has a deadline; failures are logged.
+// death, or a Tocsin alive but unable to do its work, is noticed. Before
+// each ping it checks its health afresh (see health.go): a success ping
+// says the store took a write within watchdog.write_timeout and no loop is
+// stalled. Otherwise it pings <url>/fail with the reasons as the body, or,
+// with on_unhealthy: skip, sends nothing. Every step has a deadline.
 func (a *App) selfHeartbeat(ctx context.Context) {
 	beat := a.watchdog.Register("self_heartbeat")
 	for {
@@ -76,7 +82,7 @@ func (a *App) selfHeartbeat(ctx context.Context) {
 		hb := a.state.Load().cfg.SelfHeartbeat
 		wait := time.Second
 		if hb.URL != "" {
-			a.sendSelfHeartbeat(ctx, hb.URL, hb.Timeout.D())
+			a.sendSelfHeartbeat(ctx, hb, a.checkHealth(ctx))
 			wait = hb.Every.D()
 		}
 		// Wake at least every few seconds to beat the watchdog and to
@@ -92,15 +98,35 @@ func (a *App) selfHeartbeat(ctx context.Context) {
 	}
 }
 
-func (a *App) sendSelfHeartbeat(ctx context.Context, url string, timeout time.Duration) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+func (a *App) sendSelfHeartbeat(ctx context.Context, hb config.SelfHeartbeat, problems []string) {
+	if ctx.Err() != nil {
+		return
+	}
+	method, target, body := http.MethodGet, hb.URL, ""
+	if len(problems) > 0 {
+		if hb.OnUnhealthy == config.OnUnhealthySkip {
+			a.log.Warn("self heartbeat withheld: unhealthy", "problems", problems)
+			return
+		}
+		var err error
+		if target, err = failURL(hb.URL); err != nil {
+			a.log.Error("self heartbeat", "err", err)
+			return
+		}
+		method, body = http.MethodPost, strings.Join(problems, "\n")+"\n"
+		a.log.Warn("self heartbeat reports failure", "problems", problems)
+	}
+	ctx, cancel := context.WithTimeout(ctx, hb.Timeout.D())
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, method, target, strings.NewReader(body))
 	if err != nil {
 		a.log.Error("self heartbeat", "err", err)
 		return
 	}
 	req.Header.Set("User-Agent", "Tocsin/"+a.opts.Version)
+	if body != "" {
+		req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	}
 	resp, err := a.client.Do(req)
 	if err != nil {
 		a.log.Warn("self heartbeat failed", "err", err)
