@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/store"
 )
 
 // Tocsin is healthy end to end when a store write of its own commits
@@ -67,6 +69,12 @@ func (a *App) runWriteProbe(ctx context.Context, done chan struct{}, timeout tim
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	err := a.db.ProbeWrite(wctx, a.elector.Holder)
 	cancel()
+	switch {
+	case store.IsBusy(err):
+		err = errors.New("another connection holds the database's write lock")
+	case errors.Is(err, context.DeadlineExceeded):
+		err = fmt.Errorf("a write did not commit within %s", timeout)
+	}
 	now := a.clock.Now()
 	h := &a.health
 	h.mu.Lock()

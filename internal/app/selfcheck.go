@@ -77,6 +77,14 @@ func (a *App) reportStall(ctx context.Context, loop string, stalled bool, since 
 // with on_unhealthy: skip, sends nothing. Every step has a deadline.
 func (a *App) selfHeartbeat(ctx context.Context) {
 	beat := a.watchdog.Register("self_heartbeat")
+	// At start the first write probe and the first round of the election
+	// are a moment away: wait for them (a little) rather than tell the
+	// outside monitor of a failure that is only the start.
+	for settle := 0; settle < 50 && len(a.healthProblems()) > 0; settle++ {
+		if !clock.Sleep(ctx, a.clock, 100*time.Millisecond) {
+			return
+		}
+	}
 	for {
 		beat()
 		hb := a.state.Load().cfg.SelfHeartbeat
