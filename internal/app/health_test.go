@@ -20,8 +20,8 @@ func TestFailURL(t *testing.T) {
 	for in, want := range map[string]string{
 		"https://hc-ping.com/5f2a1c0e-3b7d-4e8f-9a6b-1c2d3e4f5a6b":  "https://hc-ping.com/5f2a1c0e-3b7d-4e8f-9a6b-1c2d3e4f5a6b/fail",
 		"https://hc-ping.com/5f2a1c0e-3b7d-4e8f-9a6b-1c2d3e4f5a6b/": "https://hc-ping.com/5f2a1c0e-3b7d-4e8f-9a6b-1c2d3e4f5a6b/fail",
-		"https://hc-ping.com/ping-key/tocsin?create=1":               "https://hc-ping.com/ping-key/tocsin/fail?create=1",
-		"https://hc.example.com/a%2Fb":                               "https://hc.example.com/a%2Fb/fail",
+		"https://hc-ping.com/ping-key/tocsin?create=1":              "https://hc-ping.com/ping-key/tocsin/fail?create=1",
+		"https://hc.example.com/a%2Fb":                              "https://hc.example.com/a%2Fb/fail",
 	} {
 		if got, err := failURL(in); err != nil || got != want {
 			t.Errorf("failURL(%q) = %q, %v; want %q", in, got, err, want)
