@@ -31,7 +31,8 @@ type health struct {
 	inflight chan struct{} // closed when the running probe ends; nil if none runs
 	started  time.Time     // when the running probe began
 	okAt     time.Time     // when a probe last committed
-	err      error         // the last probe's error; nil if it committed
+	err      error         // the last probe's error, as /readyz may show it; nil if it committed
+	logged   string        // the last store error logged, so that a lasting one is logged once
 }
 
 // probeWrite commits a small write of its own and waits for it at most
@@ -69,21 +70,36 @@ func (a *App) runWriteProbe(ctx context.Context, done chan struct{}, timeout tim
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	err := a.db.ProbeWrite(wctx, a.elector.Holder)
 	cancel()
+	// /readyz is public and the self-heartbeat's body leaves the machine:
+	// they get what went wrong in words, the log gets the error.
+	var shown error
 	switch {
+	case err == nil:
 	case store.IsBusy(err):
-		err = errors.New("another connection holds the database's write lock")
+		shown = errors.New("another connection holds the database's write lock")
 	case errors.Is(err, context.DeadlineExceeded):
-		err = fmt.Errorf("a write did not commit within %s", timeout)
+		shown = fmt.Errorf("a write did not commit within %s", timeout)
+	default:
+		shown = errors.New("a write failed (the log has the error)")
+	}
+	text := ""
+	if err != nil {
+		text = err.Error()
 	}
 	now := a.clock.Now()
 	h := &a.health
 	h.mu.Lock()
-	h.inflight, h.err = nil, err
+	h.inflight, h.err = nil, shown
 	if err == nil {
 		h.okAt = now
 	}
+	changed := text != h.logged // a lasting error is logged once
+	h.logged = text
 	h.mu.Unlock()
 	close(done)
+	if changed && err != nil {
+		a.log.Error("health: store write", "err", err)
+	}
 }
 
 // writeProblem says why the store does not take writes now, from the last

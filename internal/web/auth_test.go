@@ -20,7 +20,7 @@ import (
 // public lists the routes served without a token, and why.
 var public = map[string]string{
 	"GET /healthz": "liveness probe",
-	"GET /readyz":  "readiness probe; says only which loop is stalled",
+	"GET /readyz":  "readiness probe; names the problem (a stalled loop, the store not writable), never a store error's text",
 	"GET /metrics": "Prometheus scrape, as exporters are",
 	"/ping/":       "the ping URL is the credential, as in Healthchecks",
 

@@ -115,8 +115,7 @@ func TestSelfHeartbeatWhileStoreLocked(t *testing.T) {
 self_heartbeat: {url: %q, every: 2s, timeout: 1s}
 watchdog: {write_timeout: 1s}
 `, dms.url()))
-	srv := in.start()
-	_ = srv
+	in.start()
 	eventually(t, 15*time.Second, 50*time.Millisecond, "a success ping while healthy", func() (bool, string) {
 		got, _ := dms.since(0)
 		for _, p := range got {
