@@ -395,6 +395,10 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, req applyRequest) (
 	var report string
 	var reportData map[string]any
 	err = a.db.Write(ctx, func(tx *store.Tx) error {
+		out.ResolvedIncidents, out.NotedIncidents, out.Warnings = nil, nil, nil // a retried transaction starts over
+		if err := a.closeRemoved(ctx, tx, st, cfg, req, g.diff.Removed, &out); err != nil {
+			return err
+		}
 		var err error
 		if res, err = tx.SyncChecks(ctx, defs); err != nil {
 			return err
@@ -406,7 +410,6 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, req applyRequest) (
 		if err := tx.RecomputeDeadlines(ctx, res); err != nil {
 			return err
 		}
-		out.ResolvedIncidents, out.NotedIncidents, out.Warnings = nil, nil, nil // a retried transaction starts over
 		report, reportData, err = a.recordApply(ctx, tx, st, cfg, req, g, res, &out)
 		return err
 	})

@@ -206,44 +206,7 @@ func operatorNotification(now time.Time, channel, event, text string, data map[s
 // data), or "" when there is none.
 func (a *App) recordApply(ctx context.Context, tx *store.Tx, st *state, cfg *config.Config, req applyRequest, g guardView,
 	sync store.SyncResult, out *web.ReloadResult) (string, map[string]any, error) {
-	now := a.clock.Now()
 	out.Warnings = append(out.Warnings, g.diff.Renamed...)
-	if len(sync.Removed) > 0 {
-		ids, err := tx.ConfigCheckIDs(ctx, sync.Removed)
-		if err != nil {
-			return "", nil, err
-		}
-		for _, name := range sync.Removed {
-			id, ok := ids[name]
-			if !ok {
-				continue
-			}
-			in, err := tx.OpenIncidentForCheck(ctx, id)
-			if err != nil {
-				return "", nil, err
-			}
-			if in == nil {
-				continue
-			}
-			keep := cfg.ReloadGuard.RemovedIncidents == config.RemovedIncidentsKeep
-			msg := fmt.Sprintf("Check %q was removed from the config (%s, by %s)", name, cfg.File, req.actor)
-			if keep {
-				msg += "; the incident stays open (reload_guard.removed_incidents: keep)"
-			}
-			if err := incident.Note(ctx, tx, in.ID, now, tocsin.TimelineCheckRemoved, msg,
-				map[string]any{"check": name, "file": cfg.File, "actor": req.actor, "forced": req.force}); err != nil {
-				return "", nil, err
-			}
-			if keep {
-				out.NotedIncidents = append(out.NotedIncidents, in.ID)
-				continue
-			}
-			if err := incident.ResolveAuto(ctx, tx, st.env, in.ID, now, removedReason); err != nil {
-				return "", nil, err
-			}
-			out.ResolvedIncidents = append(out.ResolvedIncidents, in.ID)
-		}
-	}
 	for _, name := range g.diff.Created {
 		if id, ok := sync.UUIDs[name]; ok && len(g.diff.Renamed) > 0 && !hasUUID(cfg, name) {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("check %q has the new ping URL %s/ping/%s", name, st.env.PublicURL, id))
@@ -273,6 +236,54 @@ func (a *App) recordApply(ctx context.Context, tx *store.Tx, st *state, cfg *con
 	}
 	text := appliedText(cfg, req, sync, out, g)
 	return text, data, a.enqueueOperator(ctx, tx, cfg.Operator.Notify, EventConfigApplied, text, data)
+}
+
+// closeRemoved, in the apply's transaction and before the checks are
+// removed (so that the resolution reaches the check's channels): notes on
+// the open incident of each check the config no longer defines that it
+// was removed, and resolves it unless reload_guard.removed_incidents is
+// keep.
+func (a *App) closeRemoved(ctx context.Context, tx *store.Tx, st *state, cfg *config.Config, req applyRequest, removed []string,
+	out *web.ReloadResult) error {
+	if len(removed) == 0 {
+		return nil
+	}
+	now := a.clock.Now()
+	ids, err := tx.ConfigCheckIDs(ctx, removed)
+	if err != nil {
+		return err
+	}
+	for _, name := range removed {
+		id, ok := ids[name]
+		if !ok {
+			continue
+		}
+		in, err := tx.OpenIncidentForCheck(ctx, id)
+		if err != nil {
+			return err
+		}
+		if in == nil {
+			continue
+		}
+		keep := cfg.ReloadGuard.RemovedIncidents == config.RemovedIncidentsKeep
+		msg := fmt.Sprintf("Check %q was removed from the config (%s, by %s)", name, cfg.File, req.actor)
+		if keep {
+			msg += "; the incident stays open (reload_guard.removed_incidents: keep)"
+		}
+		if err := incident.Note(ctx, tx, in.ID, now, tocsin.TimelineCheckRemoved, msg,
+			map[string]any{"check": name, "file": cfg.File, "actor": req.actor, "forced": req.force}); err != nil {
+			return err
+		}
+		if keep {
+			out.NotedIncidents = append(out.NotedIncidents, in.ID)
+			continue
+		}
+		if err := incident.ResolveAuto(ctx, tx, st.env, in.ID, now, removedReason); err != nil {
+			return err
+		}
+		out.ResolvedIncidents = append(out.ResolvedIncidents, in.ID)
+	}
+	return nil
 }
 
 // appliedText is the operator's report of an applied config.
