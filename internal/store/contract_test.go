@@ -34,6 +34,7 @@ var contract = []struct {
 	{"ManyPingsInOneBatch", testManyPingsInOneBatch},
 	{"PruneMemberLeases", testPruneMemberLeases},
 	{"SaveCheckStates", testSaveCheckStates},
+	{"ConfigStateAndAuditLog", testConfigStateAndAuditLog},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

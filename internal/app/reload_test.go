@@ -1,0 +1,160 @@
+package app
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// opsHook is a webhook channel that records the messages of Tocsin's
+// reports about itself.
+type opsHook struct {
+	srv *httptest.Server
+	mu  sync.Mutex
+	got []struct{ Event, Message string }
+}
+
+func newOpsHook(t *testing.T) *opsHook {
+	h := &opsHook{}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Event, Message string }
+		json.NewDecoder(r.Body).Decode(&body)
+		h.mu.Lock()
+		h.got = append(h.got, body)
+		h.mu.Unlock()
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// said reports whether a report of event whose message holds every part
+// arrived.
+func (h *opsHook) said(event string, parts ...string) func() bool {
+	return func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		for _, m := range h.got {
+			ok := m.Event == event
+			for _, p := range parts {
+				ok = ok && strings.Contains(m.Message, p)
+			}
+			if ok {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+func (h *opsHook) channels() string {
+	return "channels:\n  - {name: ops, type: webhook, url: \"" + h.srv.URL + "\"}\noperator: {notify: [ops]}\n"
+}
+
+// TestReloadRenameWarns: renaming a check without uuid gives it a new ping
+// URL; the reload says so (answer, operator report), naming both URLs. A
+// file that does not load is refused and the operator hears it.
+func TestReloadRenameWarns(t *testing.T) {
+	hook := newOpsHook(t)
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	checks := "checks:\n  - {name: a, schedule: {every: 1h}}\n  - {name: b, schedule: {every: 1h}}\n  - {name: c, schedule: {every: 1h}}\n" +
+		"  - {name: d, schedule: {every: 1h}}\n"
+	writeFile(t, path, hook.channels()+"public_url: https://tocsin.example\n"+checks+"  - {name: nightly-backup, schedule: {every: 1h}}\n")
+	r := start(t, path, nil)
+	var list struct{ Checks []struct{ Name, UUID string } }
+	r.get(t, "/api/v1/checks", &list)
+	var old string
+	for _, c := range list.Checks {
+		if c.Name == "nightly-backup" {
+			old = c.UUID
+		}
+	}
+
+	// One of five checks renamed: 20%, not more than the guard's share.
+	writeFile(t, path, hook.channels()+"public_url: https://tocsin.example\n"+checks+"  - {name: nightly-db-backup, schedule: {every: 1h}}\n")
+	var res struct {
+		Status   string
+		Created  []string
+		Removed  []string
+		Warnings []string
+	}
+	if code := r.do(t, "POST", "/api/v1/config/reload", &res); code != 200 {
+		t.Fatalf("reload: %d %+v", code, res)
+	}
+	r.get(t, "/api/v1/checks", &list)
+	var renamed string
+	for _, c := range list.Checks {
+		if c.Name == "nightly-db-backup" {
+			renamed = c.UUID
+		}
+	}
+	text := strings.Join(res.Warnings, "\n")
+	if len(res.Removed) != 1 || res.Removed[0] != "nightly-backup" || renamed == "" ||
+		!strings.Contains(text, "https://tocsin.example/ping/"+old) || !strings.Contains(text, "uuid: "+old) ||
+		!strings.Contains(text, "https://tocsin.example/ping/"+renamed) {
+		t.Fatalf("reload answer %+v (old %s, new %s)", res, old, renamed)
+	}
+	eventually(t, "rename reported to the operator", hook.said(EventConfigApplied, "1 checks removed, no longer monitored: nightly-backup",
+		"Warning: check \"nightly-backup\" is removed", "https://tocsin.example/ping/"+old, "https://tocsin.example/ping/"+renamed))
+
+	// A file that does not load: refused, and the operator hears why.
+	writeFile(t, path, hook.channels()+"checks:\n  - {name: a, schedule: {every: often}}\n")
+	if code := r.do(t, "POST", "/api/v1/config/reload", nil); code != 400 {
+		t.Fatalf("reload of a bad file: %d", code)
+	}
+	eventually(t, "bad file reported", hook.said(EventConfigRefused, "it does not load", "checks[0].schedule.every"))
+}
+
+// TestRemovedIncidentsKept: with reload_guard.removed_incidents: keep, the
+// open incident of a removed check stays open, with a timeline entry.
+func TestRemovedIncidentsKept(t *testing.T) {
+	hook := newOpsHook(t)
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	const uuid = "5c3e1d52-7a43-4c1e-9f0e-2b8d6a4c9e11"
+	guard := "reload_guard: {removed_incidents: keep}\n"
+	writeFile(t, path, hook.channels()+guard+"checks:\n  - {name: flaky, uuid: "+uuid+", schedule: {every: 1s}, grace: 1s, notify: [ops]}\n"+
+		"  - {name: steady, schedule: {every: 1h}}\n")
+	r := start(t, path, nil)
+	if code := r.do(t, "POST", "/ping/"+uuid, nil); code != 200 {
+		t.Fatalf("ping: %d", code)
+	}
+	var open struct{ Incidents []struct{ ID int64 } }
+	eventually(t, "incident of flaky", func() bool {
+		r.get(t, "/api/v1/incidents?status=open", &open)
+		return len(open.Incidents) == 1
+	})
+	writeFile(t, path, hook.channels()+guard+"checks:\n  - {name: steady, schedule: {every: 1h}}\n")
+	var res struct {
+		Forced         bool
+		NotedIncidents []int64 `json:"noted_incidents"`
+	}
+	if code := r.do(t, "POST", "/api/v1/config/reload", nil); code != 409 {
+		t.Fatalf("reload removing half the checks: %d", code)
+	}
+	if code := r.do(t, "POST", "/api/v1/config/reload?force=true", &res); code != 200 || !res.Forced ||
+		len(res.NotedIncidents) != 1 || res.NotedIncidents[0] != open.Incidents[0].ID {
+		t.Fatalf("forced reload: %d %+v", code, res)
+	}
+	var in struct {
+		Status   string
+		Timeline []struct{ Kind, Message string }
+	}
+	r.get(t, "/api/v1/incidents/"+itoa(open.Incidents[0].ID), &in)
+	var note string
+	for _, e := range in.Timeline {
+		if e.Kind == "check.removed" {
+			note = e.Message
+		}
+	}
+	if in.Status == "resolved" || !strings.Contains(note, `Check "flaky" was removed from the config`) ||
+		!strings.Contains(note, "stays open") {
+		t.Fatalf("incident %s, note %q", in.Status, note)
+	}
+	eventually(t, "removal reported", hook.said(EventConfigApplied, "BY FORCE", "flaky", "1 open incidents of removed checks kept open"))
+	if code := r.do(t, "POST", "/api/v1/config/reload?force=maybe", nil); code != 400 {
+		t.Fatalf("force=maybe: %d", code)
+	}
+}
