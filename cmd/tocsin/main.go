@@ -24,7 +24,7 @@ var version = "dev"
 const usage = `Tocsin: heartbeat monitoring, incidents and paging in one binary.
 
 Usage:
-  tocsin serve [--config FILE] [--listen ADDR] [--database DSN]
+  tocsin serve [--config FILE] [--listen ADDR] [--database DSN] [--force-config]
   tocsin config check FILE [--against URL | --database DSN]
   tocsin config reload [--force] [--server URL]
   tocsin cron next|prev EXPR [--tz ZONE] [--after|--before RFC3339] [-n N]
@@ -36,6 +36,10 @@ Environment: TOCSIN_CONFIG, TOCSIN_LISTEN, TOCSIN_DATABASE, TOCSIN_FORCE_CONFIG
 mirror the flags of serve; TOCSIN_ADMIN_TOKEN adds an API token named "admin".
 config reload and config check --against use TOCSIN_SERVER (default
 http://127.0.0.1:8080) and the token in TOCSIN_API_TOKEN (else TOCSIN_ADMIN_TOKEN).
+
+Exit status: 0 ok, 1 failure, 2 bad usage or invalid config, 3 a config the
+reload guard refuses (empty, or removing every check, every channel, the
+operator route or too many checks).
 `
 
 func main() {
@@ -43,7 +47,8 @@ func main() {
 }
 
 // Main runs the command line and returns the exit status: 0 success, 1
-// failure, 2 bad usage or invalid input.
+// failure, 2 bad usage or invalid input, 3 (config check and reload) a
+// config the reload guard refuses.
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)

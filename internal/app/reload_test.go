@@ -158,3 +158,36 @@ func TestRemovedIncidentsKept(t *testing.T) {
 		t.Fatalf("force=maybe: %d", code)
 	}
 }
+
+// TestAuditAPI serves the audit log newest first, paged, and refuses bad
+// parameters with 400.
+func TestAuditAPI(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	writeFile(t, path, "checks:\n  - {name: a, schedule: {every: 1h}}\n")
+	r := start(t, path, nil)
+	writeFile(t, path, "checks:\n  - {name: a, schedule: {every: 1h}}\n  - {name: b, schedule: {every: 1h}}\n")
+	if code := r.do(t, "POST", "/api/v1/config/reload", nil); code != 200 {
+		t.Fatalf("reload: %d", code)
+	}
+	type entry struct {
+		ID     int64
+		Action string
+		Actor  string
+		Data   struct{ Created []string }
+	}
+	var page struct{ Entries []entry }
+	if code := r.get(t, "/api/v1/audit?action=config&limit=1", &page); code != 200 || len(page.Entries) != 1 ||
+		page.Entries[0].Action != "config.reload" || page.Entries[0].Actor != "api:admin" || len(page.Entries[0].Data.Created) != 1 {
+		t.Fatalf("newest config entry: %d %+v", code, page)
+	}
+	var older struct{ Entries []entry }
+	if code := r.get(t, "/api/v1/audit?action=config&before="+itoa(page.Entries[0].ID), &older); code != 200 ||
+		len(older.Entries) != 1 || older.Entries[0].Action != "config.startup" || older.Entries[0].Actor != "startup" {
+		t.Fatalf("older entries: %d %+v", code, older)
+	}
+	for _, q := range []string{"limit=0", "limit=1001", "limit=ten", "before=0", "before=-3", "before=x", "action=" + strings.Repeat("a", 101)} {
+		if code := r.get(t, "/api/v1/audit?"+q, nil); code != 400 {
+			t.Errorf("?%s: %d, want 400", q, code)
+		}
+	}
+}
