@@ -388,7 +388,7 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, req applyRequest) (
 		return out, fmt.Errorf("apply config: %w", err)
 	}
 	if len(g.findings) > 0 && !req.force {
-		return a.refuse(ctx, cfg, req, g)
+		return a.refuse(ctx, cfg, st, req, g)
 	}
 	out.Forced = len(g.findings) > 0
 	var res store.SyncResult

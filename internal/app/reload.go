@@ -55,7 +55,7 @@ func (a *App) Reload(ctx context.Context, req web.ReloadRequest) (web.ReloadResu
 	if err != nil {
 		a.metrics.ConfigReload.WithLabelValues("error").Inc()
 		a.log.Error("config reload rejected; running config unchanged", "err", err, "actor", req.Actor)
-		a.tellRefusal(ctx, req.Actor, a.opts.ConfigPath, "it does not load: "+err.Error(), nil)
+		a.tellRefusal(ctx, req.Actor, a.opts.ConfigPath, "it does not load: "+err.Error(), nil, nil)
 		return web.ReloadResult{}, err
 	}
 	res, err := a.apply(ctx, cfg, applyRequest{why: "reload", actor: req.Actor, force: req.Force})
@@ -136,28 +136,35 @@ func refusal(cfg *config.Config, why string, findings []config.Finding) error {
 }
 
 // refuse records a refused config: logged, audited, and told to the
-// operator channels of the running config.
-func (a *App) refuse(ctx context.Context, cfg *config.Config, req applyRequest, g guardView) (web.ReloadResult, error) {
+// operator channels of the running config; at start, when there is none,
+// to those of the refused file (st), directly, as the process exits.
+func (a *App) refuse(ctx context.Context, cfg *config.Config, st *state, req applyRequest, g guardView) (web.ReloadResult, error) {
 	err := refusal(cfg, req.why, g.findings)
 	a.log.Error("config refused; running config unchanged", "file", cfg.File, "actor", req.actor, "reason", config.FindingsText(g.findings),
 		"would_remove", g.diff.Removed)
 	res := web.ReloadResult{Status: "refused", Created: nonNil(g.diff.Created), Changed: nonNil(g.diff.Changed),
 		Removed: nonNil(g.diff.Removed), Warnings: nonNil(g.diff.Renamed), Findings: g.findings}
-	a.tellRefusal(ctx, req.actor, cfg.File, config.FindingsText(g.findings), &res)
+	a.tellRefusal(ctx, req.actor, cfg.File, config.FindingsText(g.findings), &res, st)
 	return res, err
 }
 
 // tellRefusal audits a refused config and queues the news to the operator
-// channels of the running config (none at start: a refused start exits).
-func (a *App) tellRefusal(ctx context.Context, actor, file, reason string, res *web.ReloadResult) {
+// channels of the running config. At start there is no running config and
+// the outbox will not run: the operator channels of the refused file (if
+// it has any) are told directly instead.
+func (a *App) tellRefusal(ctx context.Context, actor, file, reason string, res *web.ReloadResult, refused *state) {
 	data := map[string]any{"file": file, "actor": actor, "reason": reason}
 	if res != nil {
 		data["findings"], data["would_create"], data["would_remove"], data["warnings"] = res.Findings, res.Created, res.Removed, res.Warnings
 	}
+	running := a.state.Load()
 	text := fmt.Sprintf("Tocsin REFUSED the config %s: %s. The running config is unchanged.", file, reason)
 	var channels []string
-	if st := a.state.Load(); st != nil {
-		channels = st.cfg.Operator.Notify
+	if running != nil {
+		channels = running.cfg.Operator.Notify
+	} else {
+		text = fmt.Sprintf("Tocsin REFUSED the config %s at start and did not start: %s. "+
+			"To apply it anyway, start it once with --force-config (TOCSIN_FORCE_CONFIG=1).", file, reason)
 	}
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
@@ -169,12 +176,15 @@ func (a *App) tellRefusal(ctx context.Context, actor, file, reason string, res *
 	})
 	if err != nil {
 		a.log.Error("record config refusal", "err", err)
-		return
 	}
-	if len(channels) == 0 && a.state.Load() != nil {
+	switch {
+	case running == nil && refused != nil:
+		a.sendDirect(ctx, refused, refused.cfg.Operator.Notify, EventConfigRefused, text, data)
+	case running != nil && len(channels) == 0:
 		a.log.Warn("config refused, and the running config has no operator.notify: nobody is told")
+	default:
+		a.dispatcher.Poke()
 	}
-	a.dispatcher.Poke()
 }
 
 // enqueueOperator queues a notification about Tocsin itself (no incident)
@@ -311,7 +321,7 @@ func appliedText(cfg *config.Config, req applyRequest, sync store.SyncResult, ou
 
 // tellDroppedOperator sends the report of an applied config straight to
 // the operator channels of the old config that the new one no longer has:
-// the outbox could not reach them any more. Best effort, with deadlines.
+// the outbox could not reach them any more.
 func (a *App) tellDroppedOperator(ctx context.Context, old *state, cfg *config.Config, text string, data map[string]any) {
 	if old == nil {
 		return
@@ -320,18 +330,31 @@ func (a *App) tellDroppedOperator(ctx context.Context, old *state, cfg *config.C
 	for _, ch := range cfg.Channels {
 		kept[ch.Name] = true
 	}
+	var dropped []string
 	for _, name := range old.cfg.Operator.Notify {
-		ch, ok := old.channels[name]
+		if !kept[name] {
+			dropped = append(dropped, name)
+		}
+	}
+	a.sendDirect(ctx, old, dropped, EventConfigApplied, text, data)
+}
+
+// sendDirect sends a report about the config to the channels named, as st
+// defines them, without the outbox: best effort, each send within its
+// channel's timeout, failures logged.
+func (a *App) sendDirect(ctx context.Context, st *state, names []string, event, text string, data map[string]any) {
+	for _, name := range names {
+		ch, ok := st.channels[name]
 		sender := a.senders[ch.Type]
-		if !ok || kept[name] || sender == nil {
+		if !ok || sender == nil {
 			continue
 		}
-		n := operatorNotification(a.clock.Now(), name, EventConfigApplied, text, data)
+		n := operatorNotification(a.clock.Now(), name, event, text, data)
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ch.Timeout)
 		_, err := sender.Send(sctx, ch, n)
 		cancel()
 		if err != nil {
-			a.log.Error("report config change to a dropped operator channel", "channel", name, "err", err)
+			a.log.Error("report about the config failed", "channel", name, "event", event, "err", err)
 		}
 	}
 }

@@ -41,7 +41,7 @@ func guardConfig(rcv *receiver) string {
 // (by `tocsin config reload --force`), each is applied, the operator is
 // told which checks went, and the open incidents of removed checks are
 // resolved with a timeline entry. A start on the database with a config
-// that removes most checks exits until forced.
+// that removes most checks exits, telling the operator, until forced.
 func TestReloadGuard(t *testing.T) {
 	rcv := newReceiver(t, map[string]string{"ops": "ops-secret", "pager": "pager-secret"}, nil)
 	full := guardConfig(rcv)
@@ -280,6 +280,8 @@ func TestReloadGuard(t *testing.T) {
 		!strings.Contains(string(log), "--force-config") {
 		t.Fatalf("refused start did not say why:\n%s", log)
 	}
+	// The cut file still names the operator's channel: it hears why.
+	opsSaid("tocsin.config_refused", "at start and did not start", "remove 3 of 4 checks", "--force-config")
 	in.env = []string{"TOCSIN_FORCE_CONFIG=1"}
 	s = in.start()
 	in.env = nil
