@@ -122,6 +122,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		}
 	} else if cfg, _ = config.Parse("(defaults)", nil); cfg == nil {
 		return nil, errors.New("app: default config is invalid")
+	} else {
+		cfg.Empty = false // no file, so not an empty one
 	}
 	a := &App{opts: opts, log: opts.Log, clock: opts.Clock, client: opts.HTTPClient, gapWake: make(chan struct{}, 1)}
 	if a.client == nil {
@@ -211,12 +213,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	srv := &web.Server{DB: db, Clock: a.clock, Log: a.log.With("component", "http"), Metrics: a.metrics,
 		Ping:   &ping.Handler{Recorder: a.recorder, Settings: a.pingSettings, Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
 		Tokens: func() []web.Token { return a.state.Load().tokens }, Env: a.env, Reload: a.Reload, Ready: a.ready,
-		RunningConfig: a.runningConfig,
-		Changed:       a.engine.Schedule, Queued: a.dispatcher.Poke, Integration: a.integration, Alerts: a.alerts,
+		Changed: a.engine.Schedule, Queued: a.dispatcher.Poke, Integration: a.integration, Alerts: a.alerts,
 		SilencesChanged: a.silencesChanged, OnCallConfig: func() *web.OnCall { return a.state.Load().oncall },
 		Directory:         func() *escalation.Directory { return a.state.Load().policy.Directory },
 		EscalationChanged: a.alerts.Poke,
 		Replica:           self,
+		RunningConfig:     a.runningConfig,
 		LinksSecret: func() []byte {
 			if sec := a.state.Load().cfg.LinksSecret; sec != "" {
 				return []byte(sec)

@@ -87,10 +87,10 @@ func (a *App) guard(ctx context.Context, cfg *config.Config, publicURL string) (
 	if err != nil {
 		return guardView{}, err
 	}
-	prev := config.Previous{Present: len(stored) > 0}
+	var prev config.Previous
 	fingerprints := map[string]string{}
 	if running := a.state.Load(); running != nil {
-		prev.Present, prev.ChannelsKnown = true, true
+		prev.ChannelsKnown = true
 		for _, ch := range running.cfg.Channels {
 			prev.Channels = append(prev.Channels, ch.Name)
 		}
@@ -105,13 +105,16 @@ func (a *App) guard(ctx context.Context, cfg *config.Config, publicURL string) (
 		}
 		var rec appliedRecord
 		if ok && json.Unmarshal(last.Data, &rec) == nil && rec.Channels != nil {
-			prev.Present, prev.ChannelsKnown = true, true
+			prev.ChannelsKnown = true
 			prev.Channels, prev.Operator, fingerprints = rec.Channels, rec.Operator, rec.Fingerprints
 		}
 	}
 	for _, c := range stored {
 		prev.Checks = append(prev.Checks, config.PreviousCheck{Name: c.Name, UUID: c.UUID, Slug: c.Slug, Fingerprint: fingerprints[c.Name]})
 	}
+	// A config with nothing in it has nothing to lose: replacing it is
+	// never refused (a restart without a config file, say).
+	prev.Present = len(prev.Checks) > 0 || len(prev.Channels) > 0 || len(prev.Operator) > 0
 	diff := config.Compare(prev, cfg, publicURL)
 	return guardView{prev: prev, diff: diff, findings: config.Guard(prev, cfg, diff)}, nil
 }

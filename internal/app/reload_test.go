@@ -1,13 +1,18 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/tocsinhq/tocsin/internal/clock"
 )
 
 // opsHook is a webhook channel that records the messages of Tocsin's
@@ -189,5 +194,47 @@ func TestAuditAPI(t *testing.T) {
 		if code := r.get(t, "/api/v1/audit?"+q, nil); code != 400 {
 			t.Errorf("?%s: %d, want 400", q, code)
 		}
+	}
+}
+
+// TestStartGuard: a start compares the config with the database. A
+// restart without a config file on a database of nothing is fine; on one
+// with checks it is refused, naming them, until forced.
+func TestStartGuard(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "t.db")
+	open := func(configPath string, force bool) error {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		a, err := New(ctx, Options{ConfigPath: configPath, Listen: "127.0.0.1:0", Database: db, Version: "test", Clock: clock.Real{},
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), ForceConfig: force})
+		if err != nil {
+			return err
+		}
+		done := make(chan error, 1)
+		go func() { done <- a.Run(ctx) }()
+		cancel()
+		return <-done
+	}
+	for range 2 {
+		if err := open("", false); err != nil {
+			t.Fatalf("start without a config: %v", err)
+		}
+	}
+	path := filepath.Join(dir, "tocsin.yaml")
+	writeFile(t, path, "checks:\n  - {name: a, schedule: {every: 1h}}\n  - {name: b, schedule: {every: 1h}}\n")
+	if err := open(path, false); err != nil {
+		t.Fatalf("start with checks: %v", err)
+	}
+	err := open("", false)
+	if err == nil || !strings.Contains(err.Error(), "refused by the reload guard: it would remove every check (2): a, b") ||
+		!strings.Contains(err.Error(), "--force-config") || strings.Contains(err.Error(), "empty") {
+		t.Fatalf("start without a config on a database with checks: %v", err)
+	}
+	if err := open("", true); err != nil {
+		t.Fatalf("forced start: %v", err)
+	}
+	if err := open("", false); err != nil {
+		t.Fatalf("start after the forced one: %v", err)
 	}
 }

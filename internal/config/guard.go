@@ -55,8 +55,9 @@ func (d *decoder) validateReloadGuard(cfg *Config) {
 // Previous is the config a new one replaces, as far as the guard needs it:
 // the running config on a reload, the database at start.
 type Previous struct {
-	// Present is false when there is nothing to replace (the first start
-	// on a new database): then nothing is refused.
+	// Present is false when there is nothing to lose (the first start on a
+	// new database, a config without checks, channels or operator route):
+	// then nothing is refused.
 	Present bool
 	Checks  []PreviousCheck // the checks the config file manages now
 	// ChannelsKnown is false when the channels and operator route are not
