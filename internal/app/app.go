@@ -405,6 +405,7 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, req applyRequest) (
 		if res, err = tx.SyncChecks(ctx, defs); err != nil {
 			return err
 		}
+		res.Removed = ordered(res.Removed, g.diff.Removed)
 		if _, err := tx.SyncSilences(ctx, silences, a.clock.Now()); err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -360,6 +362,25 @@ func (a *App) sendDirect(ctx context.Context, st *state, names []string, event, 
 			a.log.Error("report about the config failed", "channel", name, "event", event, "err", err)
 		}
 	}
+}
+
+// ordered puts names in the order of like (the checks' order in the
+// database, oldest first), names like lacks last, sorted: reports list
+// removed checks the same way every time.
+func ordered(names, like []string) []string {
+	have := map[string]bool{}
+	for _, n := range names {
+		have[n] = true
+	}
+	out := make([]string, 0, len(names))
+	for _, n := range like {
+		if have[n] {
+			out = append(out, n)
+			delete(have, n)
+		}
+	}
+	rest := slices.Sorted(maps.Keys(have))
+	return append(out, rest...)
 }
 
 func hasUUID(cfg *config.Config, name string) bool {
