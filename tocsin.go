@@ -239,6 +239,7 @@ const (
 	TimelinePriority        = "incident.priority_changed"
 	TimelineEscalation      = "escalation.step"
 	TimelineNobodyReachable = "escalation.nobody_reachable"
+	TimelineCheckRemoved    = "check.removed" // the config no longer defines the incident's check
 )
 
 // TimelineEntry is one line of an incident's append-only history, with the

@@ -58,6 +58,9 @@ type Options struct {
 	Log        *slog.Logger
 	// HTTPClient sends notifications and heartbeats; nil: a default one.
 	HTTPClient *http.Client
+	// ForceConfig applies the config at start even if the reload guard
+	// refuses it (compared with the database).
+	ForceConfig bool
 }
 
 // App is a running Tocsin.
@@ -122,6 +125,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		}
 	} else if cfg, _ = config.Parse("(defaults)", nil); cfg == nil {
 		return nil, errors.New("app: default config is invalid")
+	} else {
+		cfg.Empty = false // no file, so not an empty one
 	}
 	a := &App{opts: opts, log: opts.Log, clock: opts.Clock, client: opts.HTTPClient, gapWake: make(chan struct{}, 1)}
 	var err error
@@ -197,7 +202,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 			a.metrics.SendLatency.WithLabelValues(channel).Observe(latency.Seconds())
 		}
 	}
-	if _, err := a.apply(ctx, cfg, "startup"); err != nil {
+	if _, err := a.apply(ctx, cfg, applyRequest{why: "startup", actor: "startup", force: opts.ForceConfig}); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -222,6 +227,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Directory:         func() *escalation.Directory { return a.state.Load().policy.Directory },
 		EscalationChanged: a.alerts.Poke,
 		Replica:           self,
+		RunningConfig:     a.runningConfig,
 		LinksSecret: func() []byte {
 			if sec := a.state.Load().cfg.LinksSecret; sec != "" {
 				return []byte(sec)
@@ -358,43 +364,16 @@ func (a *App) followDeadlines(ctx context.Context) {
 	}
 }
 
-// Reload reads the config file again and swaps it in whole, or leaves the
-// running config untouched and says why.
-func (a *App) Reload(ctx context.Context) (string, error) {
-	if a.opts.ConfigPath == "" {
-		return "", errors.New("tocsin was started without a config file")
-	}
-	cfg, err := config.Load(a.opts.ConfigPath)
-	if err != nil {
-		a.metrics.ConfigReload.WithLabelValues("error").Inc()
-		a.log.Error("config reload rejected; running config unchanged", "err", err)
-		return "", err
-	}
-	summary, err := a.apply(ctx, cfg, "reload")
-	if err != nil {
-		a.metrics.ConfigReload.WithLabelValues("error").Inc()
-		a.log.Error("config reload failed; running config unchanged", "err", err)
-		return "", err
-	}
-	if err := a.engine.Load(ctx); err != nil {
-		return "", fmt.Errorf("reload deadlines: %w", err)
-	}
-	if err := a.probes.Load(ctx); err != nil {
-		return "", fmt.Errorf("reload probes: %w", err)
-	}
-	a.metrics.ConfigReload.WithLabelValues("ok").Inc()
-	a.log.Info("config reloaded", "summary", summary)
-	return summary, nil
-}
-
 // apply syncs the checks of cfg into the store (with an audit entry) and
-// swaps in the state derived from it. Either both happen or neither.
-func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string, error) {
+// swaps in the state derived from it. Either both happen or neither. A
+// config the reload guard refuses is neither, unless req.force.
+func (a *App) apply(ctx context.Context, cfg *config.Config, req applyRequest) (web.ReloadResult, error) {
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
+	var out web.ReloadResult
 	st, err := a.derive(cfg)
 	if err != nil {
-		return "", err
+		return out, err
 	}
 	defs := make([]store.CheckDef, 0, len(cfg.Checks))
 	for _, c := range cfg.Checks {
@@ -406,7 +385,7 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 		if c.IsProbe() {
 			spec, err := probeSpec(c.Probe, a.clock)
 			if err != nil {
-				return "", fmt.Errorf("%s:%d: checks %q: probe: %w", cfg.File, c.Line, c.Name, err)
+				return out, fmt.Errorf("%s:%d: checks %q: probe: %w", cfg.File, c.Line, c.Name, err)
 			}
 			def.Probe, def.Interval = spec, c.Interval.D()
 			def.FailuresBeforeDown, def.SuccessesBeforeUp = c.FailuresBeforeDown, c.SuccessesBeforeUp
@@ -415,14 +394,29 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 	}
 	silences, err := configSilences(cfg)
 	if err != nil {
-		return "", err
+		return out, err
 	}
+	g, err := a.guard(ctx, cfg, st.env.PublicURL)
+	if err != nil {
+		return out, fmt.Errorf("apply config: %w", err)
+	}
+	if len(g.findings) > 0 && !req.force {
+		return a.refuse(ctx, cfg, st, req, g)
+	}
+	out.Forced = len(g.findings) > 0
 	var res store.SyncResult
+	var report string
+	var reportData map[string]any
 	err = a.db.Write(ctx, func(tx *store.Tx) error {
+		out.ResolvedIncidents, out.NotedIncidents, out.Warnings = nil, nil, nil // a retried transaction starts over
+		if err := a.closeRemoved(ctx, tx, st, cfg, req, g.diff.Removed, &out); err != nil {
+			return err
+		}
 		var err error
 		if res, err = tx.SyncChecks(ctx, defs); err != nil {
 			return err
 		}
+		res.Removed = ordered(res.Removed, g.diff.Removed)
 		if _, err := tx.SyncSilences(ctx, silences, a.clock.Now()); err != nil {
 			return err
 		}
@@ -430,20 +424,25 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 		if err := tx.RecomputeDeadlines(ctx, res); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, "tocsin", "config."+why, fmt.Sprintf("config %s applied", cfg.File), map[string]any{
-			"file": cfg.File, "created": res.Created, "updated": res.Updated, "removed": res.Removed})
+		report, reportData, err = a.recordApply(ctx, tx, st, cfg, req, g, res, &out)
+		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("apply config: %w", err)
+		return out, fmt.Errorf("apply config: %w", err)
 	}
-	a.state.Store(st)
+	old := a.state.Swap(st)
 	a.alerts.PolicyChanged()
 	select { // the rotas may have changed
 	case a.gapWake <- struct{}{}:
 	default:
 	}
+	if report != "" {
+		a.dispatcher.Poke()
+		a.tellDroppedOperator(ctx, old, cfg, report, reportData)
+	}
+	a.logApplied(cfg, req, g, res, &out)
 	if err := a.silencesChanged(ctx); err != nil {
-		return "", err
+		return out, err
 	}
 	for _, w := range cfg.Warnings {
 		a.log.Warn("config", "warning", w)
@@ -465,9 +464,12 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 	if len(st.tokens) == 0 {
 		a.log.Warn("no API tokens configured: the management API refuses every request (set api_tokens or TOCSIN_ADMIN_TOKEN)")
 	}
-	return fmt.Sprintf("%d checks (%d created, %d changed, %d removed), %d channels, %d services, %d integrations, %d silences",
+	out.Status, out.Created, out.Changed, out.Removed = "reloaded", nonNil(res.Created), nonNil(res.Updated), nonNil(res.Removed)
+	out.Warnings, out.Findings = nonNil(out.Warnings), g.findings
+	out.Summary = fmt.Sprintf("%d checks (%d created, %d changed, %d removed), %d channels, %d services, %d integrations, %d silences",
 		len(defs), len(res.Created), len(res.Updated), len(res.Removed), len(cfg.Channels), len(cfg.Services),
-		len(cfg.Integrations), len(silences)), nil
+		len(cfg.Integrations), len(silences))
+	return out, nil
 }
 
 // derive computes the runtime state of a config.

@@ -5,12 +5,10 @@
 package config
 
 import (
-	"fmt"
-	"io"
-	"os"
 	"reflect"
 	"time"
 
+	"github.com/tocsinhq/tocsin/internal/clock"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -66,6 +64,8 @@ type Config struct {
 	InhibitRules  []InhibitRule `yaml:"inhibit_rules"` // alerts not paged while others fire
 	Silences      []Silence     `yaml:"silences"`      // alerts not paged for a while
 	Warnings      []string      `yaml:"-"`             // non-fatal remarks, "file:line: path: text"
+	ReloadGuard   ReloadGuard   `yaml:"reload_guard"`  // refuses a config that looks torn (see guard.go)
+	Empty         bool          `yaml:"-"`             // the file held nothing but whitespace or comments
 
 	// On call: who is paged, when, and how.
 	Users              []User             `yaml:"users"`               // people (and bots) who can be paged
@@ -360,15 +360,11 @@ type Watchdog struct {
 }
 
 // Load reads the config file at path and parses it.
+// A file being written is read again until it holds still (see readStable).
 func Load(path string) (*Config, error) {
-	f, err := os.Open(path)
+	data, err := readStable(path, clock.Real{})
 	if err != nil {
-		return nil, fmt.Errorf("load config: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("load config: %w", err)
+		return nil, err
 	}
 	return Parse(path, data)
 }
@@ -404,6 +400,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 	}
 	cfg.File = filename
 	cfg.Warnings = d.warnings
+	cfg.Empty = root == nil || isNull(root)
 	return cfg, nil
 }
 

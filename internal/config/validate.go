@@ -70,6 +70,7 @@ func (d *decoder) validate(cfg *Config) {
 	d.validateOnCall(cfg, channels)
 	d.validateSMTP(cfg)
 	d.validateTelegram(cfg)
+	d.validateReloadGuard(cfg)
 
 	sh := &cfg.SelfHeartbeat
 	d.duration("self_heartbeat.every", &sh.Every, DefaultSelfHeartbeatEvery)

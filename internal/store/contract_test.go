@@ -35,6 +35,7 @@ var contract = []struct {
 	{"PruneMemberLeases", testPruneMemberLeases},
 	{"SaveCheckStates", testSaveCheckStates},
 	{"ProbeWrite", testProbeWrite},
+	{"ConfigStateAndAuditLog", testConfigStateAndAuditLog},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

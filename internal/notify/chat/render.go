@@ -193,6 +193,9 @@ func Render(payload []byte) Message {
 	}
 	m.Alerts, m.AlertCount = alerts(top["evidence"])
 	m.Title = title(&m, clean(str(inc["title"]), maxTitleText), inc["id"])
+	if msg := clean(str(top["message"]), maxTitleText); inc == nil && msg != "" {
+		m.Title = msg // Tocsin's reports about itself (watchdog, config) name no incident
+	}
 	return m
 }
 
