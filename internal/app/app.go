@@ -618,7 +618,7 @@ func directory(cfg *config.Config) *escalation.Directory {
 		}
 		d.Policies[p.Name] = ep
 	}
-return d
+	return d
 }
 
 // pageLinks makes the signed acknowledge and resolve links of pages, on
