@@ -212,7 +212,7 @@ func Step(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory, in 
 	if err := d.page(ctx, tx, env, in, now, esc, reason, evidence, humans); err != nil {
 		return err
 	}
-	next := "the fallback: this is the last level of the last round"
+	next := "the fallback (the policy ends here)"
 	if k+1 < p.steps() {
 		next = fmt.Sprintf("level %d, round %d", (k+1)%n+1, (k+1)/n+1)
 	}
