@@ -110,3 +110,32 @@ func TestAlertJoiningAcknowledgedIncident(t *testing.T) {
 	equal(t, "acknowledged again", f.sent(id), append(raised, "incident.acknowledged/ops", "incident.acknowledged/contact:ana:0",
 		"incident.acknowledged/contact:bo:0"))
 }
+
+// TestExhaustedWithoutFallbackPagesTheLastLevelAgain: with no team
+// fallback and no operator.notify, an exhausted policy pages the people of
+// its last level again, every fallback_every, and says so.
+func TestExhaustedWithoutFallbackPagesTheLastLevelAgain(t *testing.T) {
+	pol := joinPolicy()
+	p := pol.Directory.Policies["default"]
+	p.FallbackEvery = 10 * time.Minute
+	pol.Directory.Policies["default"] = p
+	f := newFixture(t, pol)
+	f.deliver("am", "payments", firing("k1", "disk full", "alertname", "Disk"))
+	id := f.incidents()[0].ID
+	f.advance(5 * time.Minute) // bo
+	f.advance(5 * time.Minute) // exhausted: bo again
+	f.advance(10 * time.Minute)
+	equal(t, "pages", f.sent(id), []string{"incident.triggered/ops", "incident.triggered/contact:ana:0",
+		"incident.triggered/contact:bo:0", "incident.triggered/contact:bo:0", "incident.triggered/contact:bo:0"})
+	in := f.incident(id)
+	var msgs []string
+	for _, e := range in.Timeline {
+		if e.Kind == tocsin.TimelineExhausted {
+			msgs = append(msgs, e.Message)
+		}
+	}
+	if len(msgs) != 2 || !strings.Contains(msgs[0], "there is no fallback (no team fallback, no operator.notify): paging level 2 again") ||
+		!strings.Contains(msgs[1], "fallback page 2") {
+		t.Fatalf("exhausted entries %q", msgs)
+	}
+}
