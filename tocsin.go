@@ -240,6 +240,7 @@ const (
 	TimelineEscalation      = "escalation.step"
 	TimelineNobodyReachable = "escalation.nobody_reachable"
 	TimelineCheckRemoved    = "check.removed" // the config no longer defines the incident's check
+	TimelineExhausted       = "escalation.exhausted"
 )
 
 // TimelineEntry is one line of an incident's append-only history, with the
@@ -259,6 +260,10 @@ const (
 	EventTriggered    = "incident.triggered"
 	EventAcknowledged = "incident.acknowledged"
 	EventResolved     = "incident.resolved"
+	// Sent to everyone already paged for an incident: its priority rose
+	// (a page again, with links), or an alert joined it while acknowledged.
+	EventPriorityRaised = "incident.priority_raised"
+	EventAlertJoined    = "incident.alert_joined"
 )
 
 // NotificationStatus is where an outbox row stands.

@@ -516,7 +516,8 @@ func (a *App) derive(cfg *config.Config) (*state, error) {
 	if st.policy, err = alertPolicy(cfg); err != nil {
 		return nil, err
 	}
-	st.policy.Directory = directory(cfg, st.env.PublicURL)
+	st.policy.Directory = directory(cfg)
+	st.env.Links = pageLinks(cfg.LinksSecret, st.env.PublicURL)
 	st.oncall = &web.OnCall{Schedules: map[string]*oncall.Schedule{}}
 	for _, sc := range cfg.Schedules {
 		st.oncall.Schedules[sc.Name] = sc.Compiled
@@ -607,7 +608,7 @@ func alertPolicy(cfg *config.Config) (*alerting.Policy, error) {
 const linkLifetime = 24 * time.Hour
 
 // directory builds the people, rotas and policies escalations page through.
-func directory(cfg *config.Config, publicURL string) *escalation.Directory {
+func directory(cfg *config.Config) *escalation.Directory {
 	d := &escalation.Directory{Users: map[string]escalation.User{}, Schedules: map[string]*oncall.Schedule{},
 		Policies: map[string]escalation.Policy{}, Teams: map[string]escalation.Team{}, Fallback: cfg.Operator.Notify}
 	for _, u := range cfg.Users {
@@ -624,23 +625,30 @@ func directory(cfg *config.Config, publicURL string) *escalation.Directory {
 		d.Teams[t.Name] = escalation.Team{Name: t.Name, Fallback: t.Fallback}
 	}
 	for _, p := range cfg.EscalationPolicies {
-		ep := escalation.Policy{Name: p.Name, Repeat: p.Repeat}
+		ep := escalation.Policy{Name: p.Name, Repeat: p.Repeat, FallbackEvery: p.FallbackEvery.D()}
 		for _, l := range p.Levels {
 			ep.Levels = append(ep.Levels, escalation.Level{Targets: l.Targets, Timeout: l.Timeout.D()})
 		}
 		d.Policies[p.Name] = ep
 	}
-	if cfg.LinksSecret != "" {
-		secret := []byte(cfg.LinksSecret)
-		d.Links = func(id int64, user string, now time.Time) *incident.EventLinks {
-			claim := links.Claim{Incident: id, Recipient: user, Expires: now.Add(linkLifetime)}
-			claim.Action = links.Acknowledge
-			ack := publicURL + "/act/" + links.Sign(secret, claim)
-			claim.Action = links.Resolve
-			return &incident.EventLinks{Acknowledge: ack, Resolve: publicURL + "/act/" + links.Sign(secret, claim)}
-		}
-	}
 	return d
+}
+
+// pageLinks makes the signed acknowledge and resolve links of pages, on
+// behalf of their recipient (a user, or "channel:<name>"); nil without a
+// links secret.
+func pageLinks(secret, publicURL string) func(id int64, recipient string, now time.Time) *incident.EventLinks {
+	if secret == "" {
+		return nil
+	}
+	key := []byte(secret)
+	return func(id int64, recipient string, now time.Time) *incident.EventLinks {
+		claim := links.Claim{Incident: id, Recipient: recipient, Expires: now.Add(linkLifetime)}
+		claim.Action = links.Acknowledge
+		ack := publicURL + "/act/" + links.Sign(key, claim)
+		claim.Action = links.Resolve
+		return &incident.EventLinks{Acknowledge: ack, Resolve: publicURL + "/act/" + links.Sign(key, claim)}
+	}
 }
 
 // configSilences turns the config's silences into stored form. A fixed

@@ -712,6 +712,7 @@ func (d *decoder) validateAlerting(cfg *Config, channels map[string]bool) {
 		}
 	}
 	d.validateRoutes("routes", cfg.Routes, 1, known)
+	d.warnGrouping(cfg)
 	d.validateInhibitRules(cfg)
 	d.validateSilences(cfg)
 }
