@@ -287,6 +287,8 @@ const (
 	TimelineFlapping        = "check.flapping"
 	TimelineReopened        = "incident.reopened"
 	TimelineHandedOver      = "monitoring.handed_over"
+	TimelineCheckRemoved    = "check.removed" // the config no longer defines the incident's check
+	TimelineExhausted       = "escalation.exhausted"
 )
 
 // TimelineEntry is one line of an incident's append-only history, with the
@@ -306,6 +308,10 @@ const (
 	EventTriggered    = "incident.triggered"
 	EventAcknowledged = "incident.acknowledged"
 	EventResolved     = "incident.resolved"
+	// Sent to everyone already paged for an incident: its priority rose
+	// (a page again, with links), or an alert joined it while acknowledged.
+	EventPriorityRaised = "incident.priority_raised"
+	EventAlertJoined    = "incident.alert_joined"
 )
 
 // NotificationStatus is where an outbox row stands.

@@ -3,7 +3,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,8 +14,8 @@ import (
 
 	"github.com/tocsinhq/tocsin/internal/app"
 	"github.com/tocsinhq/tocsin/internal/clock"
-	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/web"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -25,15 +24,22 @@ var version = "dev"
 const usage = `Tocsin: heartbeat monitoring, incidents and paging in one binary.
 
 Usage:
-  tocsin serve [--config FILE] [--listen ADDR] [--database DSN]
-  tocsin config check FILE
+  tocsin serve [--config FILE] [--listen ADDR] [--database DSN] [--force-config]
+  tocsin config check FILE [--against URL | --database DSN]
+  tocsin config reload [--force] [--server URL]
   tocsin cron next|prev EXPR [--tz ZONE] [--after|--before RFC3339] [-n N]
   tocsin backup [--database DSN] DEST
   tocsin receive [--listen ADDR] [--secret S]   print webhooks (for trying Tocsin out)
   tocsin version
 
-Environment: TOCSIN_CONFIG, TOCSIN_LISTEN, TOCSIN_DATABASE mirror the flags;
-TOCSIN_ADMIN_TOKEN adds an API token named "admin".
+Environment: TOCSIN_CONFIG, TOCSIN_LISTEN, TOCSIN_DATABASE, TOCSIN_FORCE_CONFIG
+mirror the flags of serve; TOCSIN_ADMIN_TOKEN adds an API token named "admin".
+config reload and config check --against use TOCSIN_SERVER (default
+http://127.0.0.1:8080) and the token in TOCSIN_API_TOKEN (else TOCSIN_ADMIN_TOKEN).
+
+Exit status: 0 ok, 1 failure, 2 bad usage or invalid config, 3 a config the
+reload guard refuses (empty, or removing every check, every channel, the
+operator route or too many checks).
 `
 
 func main() {
@@ -41,7 +47,8 @@ func main() {
 }
 
 // Main runs the command line and returns the exit status: 0 success, 1
-// failure, 2 bad usage or invalid input.
+// failure, 2 bad usage or invalid input, 3 (config check and reload) a
+// config the reload guard refuses.
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
@@ -51,11 +58,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "serve":
 		return serve(args[1:], stderr)
 	case "config":
-		if len(args) != 3 || args[1] != "check" {
-			fmt.Fprint(stderr, "usage: tocsin config check FILE\n")
-			return 2
-		}
-		return configCheck(args[2], stdout, stderr)
+		return configCommand(args[1:], stdout, stderr)
 	case "backup":
 		return backup(args[1:], stdout, stderr)
 	case "cron":
@@ -90,6 +93,8 @@ func serve(args []string, stderr io.Writer) int {
 	listen := fs.String("listen", envOr("TOCSIN_LISTEN", "127.0.0.1:8080"), "address to serve HTTP on")
 	database := fs.String("database", envOr("TOCSIN_DATABASE", DefaultDatabase), "database: a SQLite file path, or postgres://user:password@host/db for replicas")
 	logFormat := fs.String("log-format", envOr("TOCSIN_LOG_FORMAT", "text"), "log format: text or json")
+	forceConfig := fs.Bool("force-config", os.Getenv("TOCSIN_FORCE_CONFIG") == "1" || os.Getenv("TOCSIN_FORCE_CONFIG") == "true",
+		"apply the config even if the reload guard refuses it (it would remove every check or channel, or too many checks)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -106,7 +111,7 @@ func serve(args []string, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	a, err := app.New(ctx, app.Options{ConfigPath: *configPath, Listen: *listen, Database: *database,
-		AdminToken: os.Getenv("TOCSIN_ADMIN_TOKEN"), Version: version, Clock: clock.Real{}, Log: log})
+		AdminToken: os.Getenv("TOCSIN_ADMIN_TOKEN"), Version: version, Clock: clock.Real{}, Log: log, ForceConfig: *forceConfig})
 	if err != nil {
 		fmt.Fprintf(stderr, "tocsin: %v\n", err)
 		return 1
@@ -116,31 +121,13 @@ func serve(args []string, stderr io.Writer) int {
 	go func() {
 		for range hup {
 			// Errors are logged by Reload; the running config stays.
-			a.Reload(ctx)
+			a.Reload(ctx, web.ReloadRequest{Actor: "signal"})
 		}
 	}()
 	if err := a.Run(ctx); err != nil {
 		fmt.Fprintf(stderr, "tocsin: %v\n", err)
 		return 1
 	}
-	return 0
-}
-
-func configCheck(path string, stdout, stderr io.Writer) int {
-	cfg, err := config.Load(path)
-	if err != nil {
-		var list config.ErrorList
-		if errors.As(err, &list) {
-			fmt.Fprintln(stderr, err)
-			return 2
-		}
-		fmt.Fprintf(stderr, "tocsin: %v\n", err)
-		return 2
-	}
-	for _, w := range cfg.Warnings {
-		fmt.Fprintln(stderr, "warning:", w)
-	}
-	fmt.Fprintf(stdout, "%s: ok (%d checks, %d channels, %d API tokens)\n", path, len(cfg.Checks), len(cfg.Channels), len(cfg.APITokens))
 	return 0
 }
 

@@ -184,10 +184,14 @@ func TestGroupingWaitsThenPagesOnce(t *testing.T) {
 	f.advance(time.Second)
 	equal(t, "first page", f.sent(eu.ID), []string{"incident.triggered/ops", "incident.triggered/chat"})
 
-	// A critical alert joining later is appended and raises the priority, but pages nobody again.
+	// A critical alert joining later is appended and raises the priority:
+	// those paged are paged again with the new priority, once.
 	a3 := firing("g/aa03", "p99 latency 9s on api-3", "alertname", "HighLatency", "cluster", "eu-1", "severity", "critical")
 	f.deliver("prometheus", "payments", a3)
-	equal(t, "after join", f.sent(eu.ID), []string{"incident.triggered/ops", "incident.triggered/chat"})
+	a4 := firing("g/aa04", "p99 latency 8s on api-4", "alertname", "HighLatency", "cluster", "eu-1", "severity", "critical")
+	f.deliver("prometheus", "payments", a4)
+	equal(t, "after join", f.sent(eu.ID), []string{"incident.triggered/ops", "incident.triggered/chat",
+		"incident.priority_raised/ops", "incident.priority_raised/chat"})
 	in := f.incident(eu.ID)
 	if in.Priority != tocsin.P1 {
 		t.Fatalf("priority %s", in.Priority)
@@ -211,13 +215,13 @@ func TestGroupingWaitsThenPagesOnce(t *testing.T) {
 	if in := f.incident(eu.ID); in.Status != tocsin.IncidentTriggered {
 		t.Fatalf("resolved while a3 fires: %s", in.Status)
 	}
-	f.deliver("prometheus", "payments", resolved(a3))
+	f.deliver("prometheus", "payments", resolved(a3), resolved(a4))
 	in = f.incident(eu.ID)
 	if in.Status != tocsin.IncidentResolved {
 		t.Fatalf("status %s", in.Status)
 	}
 	equal(t, "after resolution", f.sent(eu.ID), []string{"incident.triggered/ops", "incident.triggered/chat",
-		"incident.resolved/ops", "incident.resolved/chat"})
+		"incident.priority_raised/ops", "incident.priority_raised/chat", "incident.resolved/ops", "incident.resolved/chat"})
 	// Firing again after resolution opens a new incident.
 	f.deliver("prometheus", "payments", a1)
 	if n := len(f.incidents()); n != 3 {
@@ -742,21 +746,45 @@ func TestEscalationNobodyReachableAndExhaustion(t *testing.T) {
 			t.Fatalf("timeline entry %q lacks %q", loud, want)
 		}
 	}
-	// Level 2 (a disabled user), round 2 level 1, round 2 level 2, then the end.
+	// Level 2 (a disabled user), round 2 level 1, round 2 level 2, then the
+	// policy is exhausted: the fallback is paged, and again every 15m.
 	for range 4 {
 		f.advance(5 * time.Minute)
 	}
 	in = f.incident(in.ID)
-	if !in.EscalateAt.IsZero() || in.EscalationStep != 4 {
-		t.Fatalf("escalation not over: step %d, next %v", in.EscalationStep, in.EscalateAt)
+	if in.EscalationStep != 5 || !in.EscalateAt.Equal(f.clock.Now().Add(escalation.DefaultFallbackEvery)) {
+		t.Fatalf("exhausted escalation: step %d, next %v", in.EscalationStep, in.EscalateAt)
 	}
-	// Every step that reached nobody paged the fallback again.
-	equal(t, "a fallback page per step", f.sent(in.ID), []string{"incident.triggered/core-pager",
-		"incident.triggered/core-pager", "incident.triggered/core-pager", "incident.triggered/core-pager"})
-	last := in.Timeline[len(in.Timeline)-1]
-	if !strings.Contains(last.Message, "nobody acknowledged; no further pages") {
-		t.Fatalf("last entry %q", last.Message)
+	// Every step that reached nobody paged the fallback again, and so did
+	// the exhaustion.
+	pages := []string{"incident.triggered/core-pager", "incident.triggered/core-pager", "incident.triggered/core-pager",
+		"incident.triggered/core-pager", "incident.triggered/core-pager"}
+	equal(t, "a fallback page per step", f.sent(in.ID), pages)
+	exhausted := ""
+	for _, e := range in.Timeline {
+		if e.Kind == tocsin.TimelineExhausted {
+			exhausted = e.Message
+		}
 	}
+	for _, want := range []string{"ESCALATION EXHAUSTED", "ran 2 time(s) through its 2 level(s)", "fallback of team core: core-pager",
+		"again every 15m"} {
+		if !strings.Contains(exhausted, want) {
+			t.Fatalf("exhausted entry %q lacks %q", exhausted, want)
+		}
+	}
+	f.advance(escalation.DefaultFallbackEvery)
+	pages = append(pages, "incident.triggered/core-pager")
+	equal(t, "the fallback paged again", f.sent(in.ID), pages)
+	// Acknowledged: the fallback that was paged hears it, once, and the
+	// pages stop.
+	if err := f.db.Write(f.ctx, func(tx *store.Tx) error {
+		_, err := incident.Acknowledge(f.ctx, tx, incident.Env{HasChannel: func(string) bool { return true }}, in.ID, "api:ana", f.clock.Now())
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.advance(time.Hour)
+	equal(t, "acknowledged", f.sent(in.ID), append(pages, "incident.acknowledged/core-pager"))
 }
 
 // TestEscalateByHandDuringGroupWait: paging by hand ends the wait; the end

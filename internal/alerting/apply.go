@@ -303,7 +303,11 @@ func (w *work) repeat(old *tocsin.AlertRecord, a *tocsin.Alert) error {
 }
 
 // raisePriority raises an incident's priority to that of a more severe
-// alert, with a timeline entry.
+// alert, with a timeline entry, and pages everyone already paged for it
+// again (incident.priority_raised, with links). An acknowledged incident
+// goes back to triggered: whoever acknowledged it took on something less
+// severe, so the escalation goes on from the step where the
+// acknowledgement stopped it.
 func (w *work) raisePriority(in *tocsin.Incident, a *tocsin.AlertRecord) error {
 	p := tocsin.PriorityOf(a.Severity)
 	if p >= in.Priority {
@@ -311,11 +315,46 @@ func (w *work) raisePriority(in *tocsin.Incident, a *tocsin.AlertRecord) error {
 	}
 	old := in.Priority
 	in.Priority = p
+	msg := fmt.Sprintf("Priority raised from %s to %s by a %s alert: %s", old, p, a.Severity, a.Summary)
+	retrigger := in.Status == tocsin.IncidentAcknowledged && in.Paged
+	if retrigger {
+		msg += fmt.Sprintf("; it was acknowledged by %s: back to triggered, everyone paged is paged again", in.AckedBy)
+		in.Status, in.AckedAt, in.AckedBy = tocsin.IncidentTriggered, time.Time{}, ""
+		if in.EscalationPolicy != "" && w.policy.Directory != nil {
+			escalation.Resume(w.policy.Directory, in, w.now)
+			if !in.EscalateAt.IsZero() {
+				msg += ", and the escalation goes on at " + in.EscalateAt.UTC().Format(time.RFC3339)
+				if w.nextEscalate.IsZero() || in.EscalateAt.Before(w.nextEscalate) {
+					w.nextEscalate = in.EscalateAt
+				}
+			}
+		}
+	}
 	if err := w.tx.SaveIncident(w.ctx, in); err != nil {
 		return err
 	}
-	return incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelinePriority,
-		fmt.Sprintf("Priority raised from %s to %s by a %s alert: %s", old, p, a.Severity, a.Summary), nil)
+	if err := incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelinePriority, msg, alertData(a)); err != nil {
+		return err
+	}
+	if !in.Paged {
+		return nil // nobody heard of it yet: the first page carries the new priority
+	}
+	w.queued = true
+	return incident.TellPaged(w.ctx, w.tx, w.env, in, tocsin.EventPriorityRaised, "priority-"+p, w.now, msg, "",
+		evidence([]*tocsin.AlertRecord{a}))
+}
+
+// announceJoin tells everyone paged for an acknowledged incident that
+// alerts joined it (incident.alert_joined): whoever is on it must know its
+// scope grew. A triggered incident is being paged anyway.
+func (w *work) announceJoin(in *tocsin.Incident, alerts []*tocsin.AlertRecord, msg string) error {
+	if in.Status != tocsin.IncidentAcknowledged || !in.Paged {
+		return nil
+	}
+	w.queued = true
+	tag := fmt.Sprintf("alert-joined-%d-%d", alerts[0].ID, w.now.UnixMilli())
+	return incident.TellPaged(w.ctx, w.tx, w.env, in, tocsin.EventAlertJoined, tag, w.now,
+		msg+" (the incident is acknowledged by "+in.AckedBy+")", "", evidence(alerts))
 }
 
 // record makes the stored form of a newly firing (or re-firing) alert.
@@ -398,15 +437,18 @@ func (w *work) fire(a *tocsin.AlertRecord, why string) error {
 		if err := w.save(a); err != nil {
 			return err
 		}
-		if why != "" {
-			if err := incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelineAlertFiring,
-				"Alert joined the incident: "+a.Summary+because(why), alertData(a)); err != nil {
-				return err
-			}
-		} else {
+		if why == "" {
 			w.join(in.ID, a)
+			return w.raisePriority(in, a)
 		}
-		return w.raisePriority(in, a)
+		msg := "Alert joined the incident: " + a.Summary + because(why)
+		if err := incident.Note(w.ctx, w.tx, in.ID, w.now, tocsin.TimelineAlertFiring, msg, alertData(a)); err != nil {
+			return err
+		}
+		if err := w.raisePriority(in, a); err != nil {
+			return err
+		}
+		return w.announceJoin(in, []*tocsin.AlertRecord{a}, msg)
 	}
 	in = &tocsin.Incident{Title: "[" + svc.Name + "] " + a.Summary, Service: svc.Name, GroupKey: a.GroupKey,
 		Priority: tocsin.PriorityOf(a.Severity), Notify: svc.Notify, EscalationPolicy: svc.EscalationPolicy, Team: svc.Team}
@@ -471,6 +513,13 @@ func (w *work) flushJoins() error {
 			data = map[string]any{"alerts": list, "count": len(alerts)}
 		}
 		if err := incident.Note(w.ctx, w.tx, id, w.now, tocsin.TimelineAlertFiring, msg, data); err != nil {
+			return err
+		}
+		in, err := w.incident(id)
+		if err != nil {
+			return err
+		}
+		if err := w.announceJoin(in, alerts, msg); err != nil {
 			return err
 		}
 	}

@@ -81,9 +81,22 @@ func route(routes []Route, lbls map[string]string) string {
 }
 
 // GroupKey is the group an alert of service s joins: the values of the
-// service's group_by labels, or the alert itself when it groups by nothing.
+// service's group_by labels, or the alert itself (its integration and key,
+// a PagerDuty event's dedup_key) when the service groups by nothing or the
+// alert lacks any of those labels. An alert without a label the service
+// groups by says nothing about what it belongs with; lumping every such
+// alert into one incident would make a PagerDuty event (which carries only
+// component, group and class) join unrelated ones, so it stands alone, as
+// in PagerDuty.
 func GroupKey(s Service, a *tocsin.AlertRecord) string {
-	if len(s.GroupBy) == 0 {
+	lacks := false
+	for _, name := range s.GroupBy {
+		if a.Labels[name] == "" {
+			lacks = true
+			break
+		}
+	}
+	if len(s.GroupBy) == 0 || lacks {
 		return "alert:" + a.Integration + "/" + a.Key
 	}
 	var b strings.Builder

@@ -41,6 +41,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/outbox"
 	"github.com/tocsinhq/tocsin/internal/probe"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
+	"github.com/tocsinhq/tocsin/internal/sdnotify"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/watchdog"
 	"github.com/tocsinhq/tocsin/internal/web"
@@ -57,6 +58,9 @@ type Options struct {
 	Log        *slog.Logger
 	// HTTPClient sends notifications and heartbeats; nil: a default one.
 	HTTPClient *http.Client
+	// ForceConfig applies the config at start even if the reload guard
+	// refuses it (compared with the database).
+	ForceConfig bool
 }
 
 // App is a running Tocsin.
@@ -81,6 +85,8 @@ type App struct {
 	listener   net.Listener
 	server     *http.Server
 	gapWake    chan struct{}
+	health     health             // the write probes (health.go)
+	notifier   *sdnotify.Notifier // systemd's notify socket; nil if none
 }
 
 // Leader election: a replica that dies costs at most leaseTTL+leaseEvery
@@ -119,8 +125,14 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		}
 	} else if cfg, _ = config.Parse("(defaults)", nil); cfg == nil {
 		return nil, errors.New("app: default config is invalid")
+	} else {
+		cfg.Empty = false // no file, so not an empty one
 	}
 	a := &App{opts: opts, log: opts.Log, clock: opts.Clock, client: opts.HTTPClient, gapWake: make(chan struct{}, 1)}
+	var err error
+	if a.notifier, err = sdnotify.FromEnv(os.Getenv, os.Getpid(), opts.Clock); err != nil {
+		return nil, err
+	}
 	if a.client == nil {
 		a.client = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16,
 			IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second}}
@@ -147,6 +159,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.metrics = metrics.New(a.outboxDepth, func() float64 { return float64(a.engine.Scheduled()) })
 	a.watchdog = watchdog.New(a.clock, a.log.With("component", "watchdog"),
 		func() time.Duration { return a.state.Load().cfg.Watchdog.StallAfter.D() }, a.reportStall)
+	a.watchdog.MinEpisode = func() time.Duration { return a.state.Load().cfg.Watchdog.MinEpisode.D() }
 	a.engine = engine.New(db, a.clock, a.env, a.log.With("component", "engine"), a.watchdog.Beat("engine"))
 	a.dispatcher = outbox.New(db, a.clock, a.log.With("component", "outbox"), a.senders, a.channel, a.outboxConfig,
 		self, a.watchdog.Register("outbox"))
@@ -158,7 +171,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.log.With("component", "alerts"), a.watchdog.Register("alerts"))
 	a.alerts.OnQueued = a.dispatcher.Poke
 	// SQLite's lock file already makes this process the only one: it
-	// takes the lease at once, whoever held it last.
+	// takes the lease at once, whoever held it last, and keeps leading
+	// while the store is locked.
 	a.elector = &leader.Elector{DB: db, Clock: a.clock, Log: a.log.With("component", "leader"), Holder: self,
 		TTL: leaseTTL, Every: leaseEvery, Force: !db.Shared(), Beat: a.watchdog.Register("leader")}
 	a.alerts.Leading = a.elector.Leading
@@ -189,7 +203,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 			a.metrics.SendLatency.WithLabelValues(channel).Observe(latency.Seconds())
 		}
 	}
-	if _, err := a.apply(ctx, cfg, "startup"); err != nil {
+	if _, err := a.apply(ctx, cfg, applyRequest{why: "startup", actor: "startup", force: opts.ForceConfig}); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -214,6 +228,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Directory:         func() *escalation.Directory { return a.state.Load().policy.Directory },
 		EscalationChanged: a.alerts.Poke,
 		Replica:           self,
+		RunningConfig:     a.runningConfig,
 		LinksSecret: func() []byte {
 			if sec := a.state.Load().cfg.LinksSecret; sec != "" {
 				return []byte(sec)
@@ -245,7 +260,7 @@ func (a *App) Run(ctx context.Context) error {
 	loops, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context){a.recorder.Run, a.alerts.Run, a.dispatcher.Run, a.watchdog.Run,
-		a.selfHeartbeat, a.checkpointLoop, a.elect} {
+		a.selfHeartbeat, a.healthLoop, a.checkpointLoop, a.elect} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -256,12 +271,14 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { errc <- a.server.Serve(a.listener) }()
 	a.log.Info("tocsin serving", "addr", a.Addr(), "database", a.db.Path(), "config", a.opts.ConfigPath, "version", a.opts.Version,
 		"replica", a.elector.Holder)
+	a.sdNotify("READY=1")
 	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
 	a.log.Info("shutting down")
+	a.sdNotify("STOPPING=1")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if serr := a.server.Shutdown(sctx); serr != nil {
@@ -348,43 +365,16 @@ func (a *App) followDeadlines(ctx context.Context) {
 	}
 }
 
-// Reload reads the config file again and swaps it in whole, or leaves the
-// running config untouched and says why.
-func (a *App) Reload(ctx context.Context) (string, error) {
-	if a.opts.ConfigPath == "" {
-		return "", errors.New("tocsin was started without a config file")
-	}
-	cfg, err := config.Load(a.opts.ConfigPath)
-	if err != nil {
-		a.metrics.ConfigReload.WithLabelValues("error").Inc()
-		a.log.Error("config reload rejected; running config unchanged", "err", err)
-		return "", err
-	}
-	summary, err := a.apply(ctx, cfg, "reload")
-	if err != nil {
-		a.metrics.ConfigReload.WithLabelValues("error").Inc()
-		a.log.Error("config reload failed; running config unchanged", "err", err)
-		return "", err
-	}
-	if err := a.engine.Load(ctx); err != nil {
-		return "", fmt.Errorf("reload deadlines: %w", err)
-	}
-	if err := a.probes.Load(ctx); err != nil {
-		return "", fmt.Errorf("reload probes: %w", err)
-	}
-	a.metrics.ConfigReload.WithLabelValues("ok").Inc()
-	a.log.Info("config reloaded", "summary", summary)
-	return summary, nil
-}
-
 // apply syncs the checks of cfg into the store (with an audit entry) and
-// swaps in the state derived from it. Either both happen or neither.
-func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string, error) {
+// swaps in the state derived from it. Either both happen or neither. A
+// config the reload guard refuses is neither, unless req.force.
+func (a *App) apply(ctx context.Context, cfg *config.Config, req applyRequest) (web.ReloadResult, error) {
 	a.reloadMu.Lock()
 	defer a.reloadMu.Unlock()
+	var out web.ReloadResult
 	st, err := a.derive(cfg)
 	if err != nil {
-		return "", err
+		return out, err
 	}
 	defs := make([]store.CheckDef, 0, len(cfg.Checks))
 	for _, c := range cfg.Checks {
@@ -397,7 +387,7 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 		if c.IsProbe() {
 			spec, err := probeSpec(c.Probe, a.clock)
 			if err != nil {
-				return "", fmt.Errorf("%s:%d: checks %q: probe: %w", cfg.File, c.Line, c.Name, err)
+				return out, fmt.Errorf("%s:%d: checks %q: probe: %w", cfg.File, c.Line, c.Name, err)
 			}
 			def.Probe, def.Interval = spec, c.Interval.D()
 			def.FailuresBeforeDown, def.SuccessesBeforeUp = c.FailuresBeforeDown, c.SuccessesBeforeUp
@@ -406,14 +396,29 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 	}
 	silences, err := configSilences(cfg)
 	if err != nil {
-		return "", err
+		return out, err
 	}
+	g, err := a.guard(ctx, cfg, st.env.PublicURL)
+	if err != nil {
+		return out, fmt.Errorf("apply config: %w", err)
+	}
+	if len(g.findings) > 0 && !req.force {
+		return a.refuse(ctx, cfg, st, req, g)
+	}
+	out.Forced = len(g.findings) > 0
 	var res store.SyncResult
+	var report string
+	var reportData map[string]any
 	err = a.db.Write(ctx, func(tx *store.Tx) error {
+		out.ResolvedIncidents, out.NotedIncidents, out.Warnings = nil, nil, nil // a retried transaction starts over
+		if err := a.closeRemoved(ctx, tx, st, cfg, req, g.diff.Removed, &out); err != nil {
+			return err
+		}
 		var err error
 		if res, err = tx.SyncChecks(ctx, defs); err != nil {
 			return err
 		}
+		res.Removed = ordered(res.Removed, g.diff.Removed)
 		if _, err := tx.SyncSilences(ctx, silences, a.clock.Now()); err != nil {
 			return err
 		}
@@ -421,20 +426,25 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 		if err := tx.RecomputeDeadlines(ctx, res); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, "tocsin", "config."+why, fmt.Sprintf("config %s applied", cfg.File), map[string]any{
-			"file": cfg.File, "created": res.Created, "updated": res.Updated, "removed": res.Removed})
+		report, reportData, err = a.recordApply(ctx, tx, st, cfg, req, g, res, &out)
+		return err
 	})
 	if err != nil {
-		return "", fmt.Errorf("apply config: %w", err)
+		return out, fmt.Errorf("apply config: %w", err)
 	}
-	a.state.Store(st)
+	old := a.state.Swap(st)
 	a.alerts.PolicyChanged()
 	select { // the rotas may have changed
 	case a.gapWake <- struct{}{}:
 	default:
 	}
+	if report != "" {
+		a.dispatcher.Poke()
+		a.tellDroppedOperator(ctx, old, cfg, report, reportData)
+	}
+	a.logApplied(cfg, req, g, res, &out)
 	if err := a.silencesChanged(ctx); err != nil {
-		return "", err
+		return out, err
 	}
 	for _, w := range cfg.Warnings {
 		a.log.Warn("config", "warning", w)
@@ -456,9 +466,12 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, why string) (string
 	if len(st.tokens) == 0 {
 		a.log.Warn("no API tokens configured: the management API refuses every request (set api_tokens or TOCSIN_ADMIN_TOKEN)")
 	}
-	return fmt.Sprintf("%d checks (%d created, %d changed, %d removed), %d channels, %d services, %d integrations, %d silences",
+	out.Status, out.Created, out.Changed, out.Removed = "reloaded", nonNil(res.Created), nonNil(res.Updated), nonNil(res.Removed)
+	out.Warnings, out.Findings = nonNil(out.Warnings), g.findings
+	out.Summary = fmt.Sprintf("%d checks (%d created, %d changed, %d removed), %d channels, %d services, %d integrations, %d silences",
 		len(defs), len(res.Created), len(res.Updated), len(res.Removed), len(cfg.Channels), len(cfg.Services),
-		len(cfg.Integrations), len(silences)), nil
+		len(cfg.Integrations), len(silences))
+	return out, nil
 }
 
 // derive computes the runtime state of a config.
@@ -505,7 +518,8 @@ func (a *App) derive(cfg *config.Config) (*state, error) {
 	if st.policy, err = alertPolicy(cfg); err != nil {
 		return nil, err
 	}
-	st.policy.Directory = directory(cfg, st.env.PublicURL)
+	st.policy.Directory = directory(cfg)
+	st.env.Links = pageLinks(cfg.LinksSecret, st.env.PublicURL)
 	st.oncall = &web.OnCall{Schedules: map[string]*oncall.Schedule{}}
 	for _, sc := range cfg.Schedules {
 		st.oncall.Schedules[sc.Name] = sc.Compiled
@@ -596,7 +610,7 @@ func alertPolicy(cfg *config.Config) (*alerting.Policy, error) {
 const linkLifetime = 24 * time.Hour
 
 // directory builds the people, rotas and policies escalations page through.
-func directory(cfg *config.Config, publicURL string) *escalation.Directory {
+func directory(cfg *config.Config) *escalation.Directory {
 	d := &escalation.Directory{Users: map[string]escalation.User{}, Schedules: map[string]*oncall.Schedule{},
 		Policies: map[string]escalation.Policy{}, Teams: map[string]escalation.Team{}, Fallback: cfg.Operator.Notify}
 	for _, u := range cfg.Users {
@@ -613,23 +627,30 @@ func directory(cfg *config.Config, publicURL string) *escalation.Directory {
 		d.Teams[t.Name] = escalation.Team{Name: t.Name, Fallback: t.Fallback}
 	}
 	for _, p := range cfg.EscalationPolicies {
-		ep := escalation.Policy{Name: p.Name, Repeat: p.Repeat}
+		ep := escalation.Policy{Name: p.Name, Repeat: p.Repeat, FallbackEvery: p.FallbackEvery.D()}
 		for _, l := range p.Levels {
 			ep.Levels = append(ep.Levels, escalation.Level{Targets: l.Targets, Timeout: l.Timeout.D()})
 		}
 		d.Policies[p.Name] = ep
 	}
-	if cfg.LinksSecret != "" {
-		secret := []byte(cfg.LinksSecret)
-		d.Links = func(id int64, user string, now time.Time) *incident.EventLinks {
-			claim := links.Claim{Incident: id, Recipient: user, Expires: now.Add(linkLifetime)}
-			claim.Action = links.Acknowledge
-			ack := publicURL + "/act/" + links.Sign(secret, claim)
-			claim.Action = links.Resolve
-			return &incident.EventLinks{Acknowledge: ack, Resolve: publicURL + "/act/" + links.Sign(secret, claim)}
-		}
-	}
 	return d
+}
+
+// pageLinks makes the signed acknowledge and resolve links of pages, on
+// behalf of their recipient (a user, or "channel:<name>"); nil without a
+// links secret.
+func pageLinks(secret, publicURL string) func(id int64, recipient string, now time.Time) *incident.EventLinks {
+	if secret == "" {
+		return nil
+	}
+	key := []byte(secret)
+	return func(id int64, recipient string, now time.Time) *incident.EventLinks {
+		claim := links.Claim{Incident: id, Recipient: recipient, Expires: now.Add(linkLifetime)}
+		claim.Action = links.Acknowledge
+		ack := publicURL + "/act/" + links.Sign(key, claim)
+		claim.Action = links.Resolve
+		return &incident.EventLinks{Acknowledge: ack, Resolve: publicURL + "/act/" + links.Sign(key, claim)}
+	}
 }
 
 // configSilences turns the config's silences into stored form. A fixed
@@ -727,12 +748,10 @@ func (a *App) pingsCommitted(pings []tocsin.Ping, trs []heartbeat.Transition, qu
 	}
 }
 
-// ready lists what keeps the server from being ready.
+// ready lists what keeps the server from being ready: the health check's
+// problems (see health.go) and a store that does not answer a read.
 func (a *App) ready(ctx context.Context) []string {
-	var problems []string
-	for _, loop := range a.watchdog.Stalled() {
-		problems = append(problems, "loop stalled: "+loop)
-	}
+	problems := a.healthProblems()
 	if err := a.db.Ping(ctx); err != nil {
 		problems = append(problems, "store unreachable")
 		a.log.Error("readyz: store", "err", err)

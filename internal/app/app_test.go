@@ -160,9 +160,21 @@ func TestConfigReload(t *testing.T) {
 		t.Fatalf("alpha kept its uuid but not its new schedule: %+v", c)
 	}
 
-	// A check removed from the file is gone; defined again, it has its UUID back.
+	// Removing one of two checks is more than the reload guard's 20%: it
+	// is refused, naming the check, unless forced.
 	writeFile(t, path, "checks:\n  - {name: beta, schedule: {every: 1h}}\n")
-	r.do(t, "POST", "/api/v1/config/reload", nil)
+	var refused struct{ Error string }
+	if code := r.do(t, "POST", "/api/v1/config/reload", &refused); code != 409 ||
+		!strings.Contains(refused.Error, "remove 1 of 2 checks (50%, more than reload_guard.share_percent 20%): alpha") {
+		t.Fatalf("reload removing half the checks: %d %q", code, refused.Error)
+	}
+	if got := checkNames(t, r); got != "alpha,beta" {
+		t.Fatalf("checks after a refused reload: %q", got)
+	}
+	// A check removed from the file is gone; defined again, it has its UUID back.
+	if code := r.do(t, "POST", "/api/v1/config/reload?force=true", nil); code != 200 {
+		t.Fatalf("forced reload: %d", code)
+	}
 	if got := checkNames(t, r); got != "beta" {
 		t.Fatalf("checks after removal: %q", got)
 	}
@@ -188,7 +200,7 @@ func TestWatchdogReportsStalledLoop(t *testing.T) {
 	defer hook.Close()
 	path := filepath.Join(t.TempDir(), "tocsin.yaml")
 	writeFile(t, path, "channels:\n  - {name: ops, type: webhook, url: \""+hook.URL+"\"}\n"+
-		"operator: {notify: [ops]}\nwatchdog: {stall_after: 3s}\n")
+		"operator: {notify: [ops]}\nwatchdog: {stall_after: 3s, min_episode: 1s}\n")
 	var stall atomic.Bool
 	release := make(chan struct{})
 	r := start(t, path, func(a *App) {

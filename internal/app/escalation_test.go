@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -184,11 +185,19 @@ func escalationScenario(t *testing.T, r *running, clk *clock.Fake, pages *pageLo
 	if resp.StatusCode != 200 || !strings.Contains(string(body), "Already acknowledged by cy") {
 		t.Fatalf("second acknowledgement: %d %s", resp.StatusCode, body)
 	}
-	// No page after the acknowledgement, however long we wait.
+	// Both people paged hear of the acknowledgement, once; no page after
+	// it, however long we wait.
+	eventually(t, "the acknowledgement to ana and cy", func() bool { return len(pages.snapshot()) >= 4 })
 	advance(clk, time.Hour)
 	time.Sleep(300 * time.Millisecond)
-	if n := len(pages.snapshot()); n != 2 {
-		t.Fatalf("%d pages after the acknowledgement", n)
+	got = pages.snapshot()
+	if len(got) != 4 {
+		t.Fatalf("%d messages after the acknowledgement, want 4: %q", len(got), events(got))
+	}
+	acks := events(got[2:])
+	slices.Sort(acks)
+	if acks[0] != "/ana incident.acknowledged" || acks[1] != "/cy incident.acknowledged" {
+		t.Fatalf("acknowledgements %q", acks)
 	}
 	// The timeline shows every step, with who and why.
 	var full struct {

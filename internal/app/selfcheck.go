@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
 
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
@@ -27,11 +29,18 @@ func (a *App) reportStall(ctx context.Context, loop string, stalled bool, since 
 	st := a.state.Load()
 	now := a.clock.Now().UTC()
 	key := fmt.Sprintf("tocsin-watchdog-%s-%s-%d", loop, state, now.UnixMilli())
-	body, _ := json.Marshal(map[string]any{
-		"idempotency_key": key, "event": "tocsin.loop_" + state, "occurred_at": now,
-		"loop": loop, "silent_for_seconds": since.Seconds(),
-		"message": fmt.Sprintf("Tocsin's %s loop %s (no progress for %s)", loop, state, since.Round(time.Second)),
-	})
+	msg := fmt.Sprintf("Tocsin's %s loop stalled (no progress for %s)", loop, since.Round(time.Second))
+	fields := map[string]any{"idempotency_key": key, "event": "tocsin.loop_" + state, "occurred_at": now, "loop": loop}
+	if stalled {
+		fields["silent_for_seconds"] = since.Seconds()
+	} else {
+		// One report per episode: a loop that stalled again meanwhile is
+		// in the same one.
+		msg = fmt.Sprintf("Tocsin's %s loop recovered (the episode lasted %s)", loop, since.Round(time.Second))
+		fields["episode_seconds"] = since.Seconds()
+	}
+	fields["message"] = msg
+	body, _ := json.Marshal(fields)
 	n := &tocsin.Notification{IdempotencyKey: key, Event: "tocsin.loop_" + state, Payload: body}
 	for _, name := range st.cfg.Operator.Notify {
 		ch, ok := st.channels[name]
@@ -49,22 +58,39 @@ func (a *App) reportStall(ctx context.Context, loop string, stalled bool, since 
 	// Best effort: the store may be what is stuck.
 	actx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if err := a.db.Audit(actx, "watchdog", "loop."+state, fmt.Sprintf("%s loop %s", loop, state),
-		map[string]any{"loop": loop, "silent_for_seconds": since.Seconds()}); err != nil {
+	data := map[string]any{"loop": loop}
+	for _, k := range []string{"silent_for_seconds", "episode_seconds"} {
+		if v, ok := fields[k]; ok {
+			data[k] = v
+		}
+	}
+	if err := a.db.Audit(actx, "watchdog", "loop."+state, fmt.Sprintf("%s loop %s", loop, state), data); err != nil {
 		a.log.Warn("watchdog audit", "err", err)
 	}
 }
 
 // selfHeartbeat pings the configured outside monitor, so that Tocsin's own
-// death is noticed. Each ping has a deadline; failures are logged.
+// death, or a Tocsin alive but unable to do its work, is noticed. Before
+// each ping it checks its health afresh (see health.go): a success ping
+// says the store took a write within watchdog.write_timeout and no loop is
+// stalled. Otherwise it pings <url>/fail with the reasons as the body, or,
+// with on_unhealthy: skip, sends nothing. Every step has a deadline.
 func (a *App) selfHeartbeat(ctx context.Context) {
 	beat := a.watchdog.Register("self_heartbeat")
+	// At start the first write probe and the first round of the election
+	// are a moment away: wait for them (a little) rather than tell the
+	// outside monitor of a failure that is only the start.
+	for settle := 0; settle < 50 && len(a.healthProblems()) > 0; settle++ {
+		if !clock.Sleep(ctx, a.clock, 100*time.Millisecond) {
+			return
+		}
+	}
 	for {
 		beat()
 		hb := a.state.Load().cfg.SelfHeartbeat
 		wait := time.Second
 		if hb.URL != "" {
-			a.sendSelfHeartbeat(ctx, hb.URL, hb.Timeout.D())
+			a.sendSelfHeartbeat(ctx, hb, a.checkHealth(ctx))
 			wait = hb.Every.D()
 		}
 		// Wake at least every few seconds to beat the watchdog and to
@@ -80,15 +106,35 @@ func (a *App) selfHeartbeat(ctx context.Context) {
 	}
 }
 
-func (a *App) sendSelfHeartbeat(ctx context.Context, url string, timeout time.Duration) {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+func (a *App) sendSelfHeartbeat(ctx context.Context, hb config.SelfHeartbeat, problems []string) {
+	if ctx.Err() != nil {
+		return
+	}
+	method, target, body := http.MethodGet, hb.URL, ""
+	if len(problems) > 0 {
+		if hb.OnUnhealthy == config.OnUnhealthySkip {
+			a.log.Warn("self heartbeat withheld: unhealthy", "problems", problems)
+			return
+		}
+		var err error
+		if target, err = failURL(hb.URL); err != nil {
+			a.log.Error("self heartbeat", "err", err)
+			return
+		}
+		method, body = http.MethodPost, strings.Join(problems, "\n")+"\n"
+		a.log.Warn("self heartbeat reports failure", "problems", problems)
+	}
+	ctx, cancel := context.WithTimeout(ctx, hb.Timeout.D())
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req, err := http.NewRequestWithContext(ctx, method, target, strings.NewReader(body))
 	if err != nil {
 		a.log.Error("self heartbeat", "err", err)
 		return
 	}
 	req.Header.Set("User-Agent", "Tocsin/"+a.opts.Version)
+	if body != "" {
+		req.Header.Set("Content-Type", "text/plain; charset=utf-8")
+	}
 	resp, err := a.client.Do(req)
 	if err != nil {
 		a.log.Warn("self heartbeat failed", "err", err)

@@ -5,12 +5,10 @@
 package config
 
 import (
-	"fmt"
-	"io"
-	"os"
 	"reflect"
 	"time"
 
+	"github.com/tocsinhq/tocsin/internal/clock"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -29,6 +27,8 @@ const (
 	DefaultOutboxBackoffMax     = 10 * time.Minute
 	DefaultOutboxPerChannel     = 4
 	DefaultWatchdogStallAfter   = 30 * time.Second
+	DefaultWatchdogMinEpisode   = time.Minute
+	DefaultWatchdogWriteTimeout = 5 * time.Second
 	DefaultProbeInterval        = time.Minute
 	DefaultProbeTimeout         = 10 * time.Second
 	MinStallAfter               = 3 * time.Second
@@ -65,6 +65,8 @@ type Config struct {
 	InhibitRules  []InhibitRule `yaml:"inhibit_rules"` // alerts not paged while others fire
 	Silences      []Silence     `yaml:"silences"`      // alerts not paged for a while
 	Warnings      []string      `yaml:"-"`             // non-fatal remarks, "file:line: path: text"
+	ReloadGuard   ReloadGuard   `yaml:"reload_guard"`  // refuses a config that looks torn (see guard.go)
+	Empty         bool          `yaml:"-"`             // the file held nothing but whitespace or comments
 
 	// On call: who is paged, when, and how.
 	Users              []User             `yaml:"users"`               // people (and bots) who can be paged
@@ -237,7 +239,16 @@ type SelfHeartbeat struct {
 	URL     string   `yaml:"url"`     // empty turns it off
 	Every   Duration `yaml:"every"`   // period of the pings
 	Timeout Duration `yaml:"timeout"` // per-ping deadline, less than Every
+	// OnUnhealthy says what a ping does while Tocsin is not healthy end to
+	// end: "fail" pings <url>/fail with the reasons, "skip" sends nothing.
+	OnUnhealthy string `yaml:"on_unhealthy"`
 }
+
+// What the self-heartbeat does while Tocsin is unhealthy.
+const (
+	OnUnhealthyFail = "fail"
+	OnUnhealthySkip = "skip"
+)
 
 // Outbox tunes the delivery of notifications.
 type Outbox struct {
@@ -344,18 +355,20 @@ type ProbeGuard struct {
 // Watchdog tunes the detection of stalled engine jobs.
 type Watchdog struct {
 	StallAfter Duration `yaml:"stall_after"` // a job not finishing a cycle in this long is stalled
+	// MinEpisode is how long a stalled loop must run again before its
+	// recovery is reported; a stall within it continues the same episode.
+	MinEpisode Duration `yaml:"min_episode"`
+	// WriteTimeout bounds the health check's store write: one that does not
+	// commit in this long makes Tocsin unhealthy.
+	WriteTimeout Duration `yaml:"write_timeout"`
 }
 
 // Load reads the config file at path and parses it.
+// A file being written is read again until it holds still (see readStable).
 func Load(path string) (*Config, error) {
-	f, err := os.Open(path)
+	data, err := readStable(path, clock.Real{})
 	if err != nil {
-		return nil, fmt.Errorf("load config: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("load config: %w", err)
+		return nil, err
 	}
 	return Parse(path, data)
 }
@@ -391,6 +404,7 @@ func Parse(filename string, data []byte) (*Config, error) {
 	}
 	cfg.File = filename
 	cfg.Warnings = d.warnings
+	cfg.Empty = root == nil || isNull(root)
 	return cfg, nil
 }
 

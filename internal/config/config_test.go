@@ -320,11 +320,12 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("slug = %q", c.Slug)
 	case c.Line != 2:
 		t.Errorf("line = %d", c.Line)
-	case cfg.SelfHeartbeat != SelfHeartbeat{Every: Duration(time.Minute), Timeout: Duration(10 * time.Second)}:
+	case cfg.SelfHeartbeat != SelfHeartbeat{Every: Duration(time.Minute), Timeout: Duration(10 * time.Second), OnUnhealthy: "fail"}:
 		t.Errorf("self_heartbeat = %+v", cfg.SelfHeartbeat)
 	case cfg.Outbox != Outbox{MaxAttempts: 10, BackoffBase: Duration(5 * time.Second), BackoffMax: Duration(10 * time.Minute), PerChannel: 4}:
 		t.Errorf("outbox = %+v", cfg.Outbox)
-	case cfg.Watchdog.StallAfter.D() != 30*time.Second:
+	case cfg.Watchdog != Watchdog{StallAfter: Duration(30 * time.Second), MinEpisode: Duration(time.Minute),
+		WriteTimeout: Duration(5 * time.Second)}:
 		t.Errorf("watchdog = %+v", cfg.Watchdog)
 	}
 	// No notify channel earns a warning.

@@ -237,6 +237,7 @@ var zeroDurations = map[reflect.Type]map[string]bool{
 	reflect.TypeFor[Service]():       {"group_wait": true},
 	reflect.TypeFor[Check]():         {"reopen_after": true},
 	reflect.TypeFor[CheckDefaults](): {"reopen_after": true},
+	reflect.TypeFor[Watchdog]():      {"min_episode": true},
 }
 
 // value decodes n into v, which has the type of the field at path.

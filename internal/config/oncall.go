@@ -16,7 +16,9 @@ const (
 	MinGapCheckEvery         = time.Minute
 	MaxGapCheckEvery         = 24 * time.Hour
 	DefaultEscalationTimeout = 5 * time.Minute
-	MinEscalationTimeout     = time.Minute
+	MinEscalationTimeout     = time.Second
+	DefaultFallbackEvery     = 15 * time.Minute
+	MaxFallbackEvery         = 24 * time.Hour
 	MaxEscalationRepeat      = 10
 	MinLinksSecretLen        = 32
 )
@@ -104,13 +106,17 @@ type EscalationPolicy struct {
 	Name   string            `yaml:"name"`   // required, unique, ^[a-z0-9][a-z0-9_-]{0,63}$
 	Repeat int               `yaml:"repeat"` // times the whole policy runs again after its last level; 0 to 10, default 0: once
 	Levels []EscalationLevel `yaml:"levels"` // required, at least one, in order
+	// FallbackEvery: once every level of every round passed unacknowledged,
+	// the team's fallback (else operator.notify) is paged, and again at
+	// this interval until acknowledged or resolved; default 15m, 1s to 1d.
+	FallbackEvery Duration `yaml:"fallback_every"`
 }
 
 // EscalationLevel pages its targets at once, then waits Timeout for an
 // acknowledgement before the next level.
 type EscalationLevel struct {
 	Targets []string `yaml:"targets"` // required, at least one: "user:<name>" or "schedule:<name>" (whoever is on call)
-	Timeout Duration `yaml:"timeout"` // wait before the next level; default 5m, at least 1m
+	Timeout Duration `yaml:"timeout"` // wait before the next level; default 5m, at least 1s
 }
 
 // Kinds of escalation targets, before the colon of "user:ana".

@@ -71,6 +71,7 @@ func (d *decoder) validate(cfg *Config) {
 	d.validateOnCall(cfg, channels)
 	d.validateSMTP(cfg)
 	d.validateTelegram(cfg)
+	d.validateReloadGuard(cfg)
 
 	sh := &cfg.SelfHeartbeat
 	d.duration("self_heartbeat.every", &sh.Every, DefaultSelfHeartbeatEvery)
@@ -82,6 +83,14 @@ func (d *decoder) validate(cfg *Config) {
 	}
 	if sh.Timeout >= sh.Every {
 		d.fieldErrorf("self_heartbeat.timeout", "must be less than every (%s), got %s", sh.Every, sh.Timeout)
+	}
+	switch sh.OnUnhealthy {
+	case "":
+		sh.OnUnhealthy = OnUnhealthyFail
+	case OnUnhealthyFail, OnUnhealthySkip:
+	default:
+		d.fieldErrorf("self_heartbeat.on_unhealthy", "must be one of %s, %s, got %s", OnUnhealthyFail, OnUnhealthySkip,
+			quote(sh.OnUnhealthy))
 	}
 
 	ob := &cfg.Outbox
@@ -111,6 +120,9 @@ func (d *decoder) validate(cfg *Config) {
 		d.fieldErrorf("watchdog.stall_after", "must be at least %s (idle loops report about once a second), got %s",
 			MinStallAfter, cfg.Watchdog.StallAfter)
 	}
+	d.durationRange("watchdog.min_episode", &cfg.Watchdog.MinEpisode, DefaultWatchdogMinEpisode, 0, time.Hour)
+	d.durationRange("watchdog.write_timeout", &cfg.Watchdog.WriteTimeout, DefaultWatchdogWriteTimeout, time.Second,
+		time.Minute)
 }
 
 func (d *decoder) validateTokens(cfg *Config) {
@@ -702,6 +714,7 @@ func (d *decoder) validateAlerting(cfg *Config, channels map[string]bool) {
 		}
 	}
 	d.validateRoutes("routes", cfg.Routes, 1, known)
+	d.warnGrouping(cfg)
 	d.validateInhibitRules(cfg)
 	d.validateSilences(cfg)
 }

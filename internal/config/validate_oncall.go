@@ -644,6 +644,16 @@ func (c *onCallCheck) validatePolicies() {
 		for j := range pol.Levels {
 			c.level(fmt.Sprintf("%s.levels[%d]", p, j), &pol.Levels[j])
 		}
+		fp := p + ".fallback_every"
+		switch {
+		case !d.set[fp]:
+			pol.FallbackEvery = Duration(DefaultFallbackEvery)
+		case pol.FallbackEvery.D() < MinEscalationTimeout || pol.FallbackEvery.D() > MaxFallbackEvery:
+			d.fieldErrorf(fp, "must be between %s and %s, got %s", Duration(MinEscalationTimeout), Duration(MaxFallbackEvery),
+				pol.FallbackEvery)
+		default:
+			d.warnShort(fp, pol.FallbackEvery)
+		}
 	}
 	if d.readable("escalation_policies", len(cfg.EscalationPolicies)) {
 		c.policies = make(map[string]bool, len(seen))
@@ -662,6 +672,8 @@ func (c *onCallCheck) level(p string, l *EscalationLevel) {
 		l.Timeout = Duration(DefaultEscalationTimeout)
 	} else if l.Timeout.D() < MinEscalationTimeout {
 		d.fieldErrorf(tp, "must be at least %s, got %s", Duration(MinEscalationTimeout), l.Timeout)
+	} else {
+		d.warnShort(tp, l.Timeout)
 	}
 	lp := p + ".targets"
 	if len(l.Targets) == 0 {

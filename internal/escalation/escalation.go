@@ -10,6 +10,7 @@ package escalation
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -29,9 +30,6 @@ type Directory struct {
 	Policies  map[string]Policy
 	Teams     map[string]Team
 	Fallback  []string // channels when a team has none (operator.notify)
-	// Links makes the signed acknowledge and resolve links of a page; nil:
-	// pages carry none.
-	Links func(incidentID int64, user string, now time.Time) *incident.EventLinks
 }
 
 // User is a person (or an account) who can be paged.
@@ -59,7 +57,25 @@ type Policy struct {
 	Name   string
 	Repeat int // the levels run 1 + Repeat times
 	Levels []Level
+	// FallbackEvery is how often the fallback is paged again once every
+	// level of every round has passed unacknowledged (zero:
+	// DefaultFallbackEvery).
+	FallbackEvery time.Duration
 }
+
+// DefaultFallbackEvery is how often an exhausted policy pages its fallback
+// again, unless the policy says.
+const DefaultFallbackEvery = 15 * time.Minute
+
+func (p Policy) fallbackEvery() time.Duration {
+	if p.FallbackEvery > 0 {
+		return p.FallbackEvery
+	}
+	return DefaultFallbackEvery
+}
+
+// steps is how many steps the policy's rounds take.
+func (p Policy) steps() int { return len(p.Levels) * (p.Repeat + 1) }
 
 // Level is one level of a policy.
 type Level struct {
@@ -173,14 +189,8 @@ func Step(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory, in 
 	}
 	n := len(p.Levels)
 	k := in.EscalationStep
-	if k >= n*(p.Repeat+1) {
-		in.EscalateAt = time.Time{}
-		if err := tx.SaveIncident(ctx, in); err != nil {
-			return err
-		}
-		return incident.Note(ctx, tx, in.ID, now, tocsin.TimelineEscalation,
-			fmt.Sprintf("Escalation policy %s ran %d time(s) through its %d level(s) and nobody acknowledged; no further pages",
-				p.Name, p.Repeat+1, n), nil)
+	if k >= p.steps() {
+		return exhausted(ctx, tx, env, d, p, in, now, reason, evidence)
 	}
 	level := p.Levels[k%n]
 	esc := incident.EventEscalation{Policy: p.Name, Level: k%n + 1, Round: k/n + 1}
@@ -202,8 +212,8 @@ func Step(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory, in 
 	if err := d.page(ctx, tx, env, in, now, esc, reason, evidence, humans); err != nil {
 		return err
 	}
-	next := "the last level of the last round: the escalation ends"
-	if k+1 < n*(p.Repeat+1) {
+	next := "the fallback (the policy ends here)"
+	if k+1 < p.steps() {
 		next = fmt.Sprintf("level %d, round %d", (k+1)%n+1, (k+1)/n+1)
 	}
 	return incident.Note(ctx, tx, in.ID, now, tocsin.TimelineEscalation, fmt.Sprintf(
@@ -222,21 +232,108 @@ func (d *Directory) page(ctx context.Context, tx *store.Tx, env incident.Env, in
 				Via: c.describe(), Why: h.why})
 		}
 	}
-	var links func(string) *incident.EventLinks
-	if d.Links != nil {
-		links = func(user string) *incident.EventLinks { return d.Links(in.ID, user, now) }
+	return incident.PageRecipients(ctx, tx, env, in, now, esc, reason, evidence, rs)
+}
+
+// fallbackOf returns the channels paged when nobody else can be: the
+// team's fallback, else the operator's, and whose they are.
+func (d *Directory) fallbackOf(team string) (channels []string, owner string) {
+	if t, ok := d.Teams[team]; ok && len(t.Fallback) > 0 {
+		return t.Fallback, "team " + t.Name
 	}
-	return incident.PageRecipients(ctx, tx, env, in, now, esc, reason, evidence, rs, links)
+	return d.Fallback, "operator.notify"
+}
+
+// exhausted pages the fallback of an incident whose policy ran through
+// every level of every round with nobody acknowledging, and pages it again
+// every FallbackEvery until someone acknowledges or resolves it: an
+// incident never sits triggered in silence. Without any fallback, the
+// people of the policy's last level are paged again instead.
+func exhausted(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory, p Policy, in *tocsin.Incident, now time.Time,
+	reason string, evidence any) error {
+	k := in.EscalationStep
+	repeat := k - p.steps() + 1 // 1 for the first page after the last level
+	every := p.fallbackEvery()
+	in.EscalationStep, in.EscalateAt = k+1, now.Add(every)
+	if err := tx.SaveIncident(ctx, in); err != nil {
+		return err
+	}
+	channels, owner := d.fallbackOf(in.Team)
+	msg := fmt.Sprintf("ESCALATION EXHAUSTED: policy %s ran %d time(s) through its %d level(s) and nobody acknowledged",
+		p.Name, p.Repeat+1, len(p.Levels))
+	if repeat > 1 {
+		msg = fmt.Sprintf("ESCALATION EXHAUSTED: still not acknowledged %s after it opened; policy %s ran out (fallback page %d)",
+			tocsin.FormatDuration(now.Sub(in.OpenedAt).Round(time.Second)), p.Name, repeat)
+	}
+	last := p.Levels[len(p.Levels)-1]
+	var humans []human
+	if len(channels) > 0 {
+		msg += fmt.Sprintf("; paging the fallback of %s: %s", owner, strings.Join(channels, ", "))
+	} else {
+		var reasons []string
+		humans, reasons = d.resolve(last.Targets, now)
+		if len(humans) == 0 {
+			msg += "; there is no fallback (no team fallback, no operator.notify) and the last level reaches nobody: " +
+				strings.Join(reasons, "; ")
+		} else {
+			msg += fmt.Sprintf("; there is no fallback (no team fallback, no operator.notify): paging level %d again",
+				len(p.Levels))
+		}
+	}
+	msg += fmt.Sprintf("; again every %s until acknowledged or resolved, next at %s", tocsin.FormatDuration(every),
+		in.EscalateAt.UTC().Format(time.RFC3339))
+	if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineExhausted,
+		Actor: "tocsin", Message: msg, Data: mustJSON(map[string]any{"policy": p.Name, "page": repeat, "channels": channels})}); err != nil {
+		return err
+	}
+	why := fmt.Sprintf("ESCALATION EXHAUSTED: nobody acknowledged through policy %s (%s)", p.Name, reason)
+	if len(channels) > 0 {
+		return incident.NotifyChannels(ctx, tx, env, in, channels, now, fmt.Sprintf("exhausted-s%d", k+1), why, evidence)
+	}
+	if len(humans) == 0 {
+		return nil
+	}
+	for i := range humans {
+		humans[i].why += "; the policy is exhausted and has no fallback"
+	}
+	esc := incident.EventEscalation{Policy: p.Name, Level: len(p.Levels), Round: p.Repeat + 1 + repeat}
+	return d.page(ctx, tx, env, in, now, esc, why, evidence, humans)
+}
+
+// Resume sets when the escalation of an incident sent back to triggered
+// (a more severe alert joined it after it was acknowledged) pages next:
+// after the timeout of the level it stopped at, or, past the last level,
+// after the policy's FallbackEvery. The escalation goes on from where the
+// acknowledgement stopped it; it does not start over.
+func Resume(d *Directory, in *tocsin.Incident, now time.Time) {
+	p, ok := d.Policies[in.EscalationPolicy]
+	if !ok || len(p.Levels) == 0 {
+		return
+	}
+	k := in.EscalationStep
+	switch {
+	case k == 0:
+		in.EscalateAt = now
+	case k <= p.steps():
+		in.EscalateAt = now.Add(p.Levels[(k-1)%len(p.Levels)].Timeout)
+	default:
+		in.EscalateAt = now.Add(p.fallbackEvery())
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // fallback pages the team's fallback channels (or the operator's) because
 // nobody could be reached, and says so loudly on the timeline.
 func fallback(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory, in *tocsin.Incident, now time.Time,
 	reason string, evidence any, why string) error {
-	channels, owner := d.Fallback, "operator.notify"
-	if t, ok := d.Teams[in.Team]; ok && len(t.Fallback) > 0 {
-		channels, owner = t.Fallback, "team "+t.Name
-	}
+	channels, owner := d.fallbackOf(in.Team)
 	msg := "NOBODY REACHABLE: " + why
 	if len(channels) > 0 {
 		msg += fmt.Sprintf("; paging the fallback of %s at once: %s", owner, strings.Join(channels, ", "))
@@ -257,7 +354,7 @@ func Escalate(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory,
 	case in.EscalationPolicy == "":
 		return tocsin.Errorf(tocsin.EConflict, "incident %d has no escalation policy; reassign it instead", in.ID)
 	}
-	if p, ok := d.Policies[in.EscalationPolicy]; ok && in.EscalationStep >= len(p.Levels)*(p.Repeat+1) {
+	if p, ok := d.Policies[in.EscalationPolicy]; ok && in.EscalationStep >= p.steps() {
 		return tocsin.Errorf(tocsin.EConflict, "the escalation policy of incident %d has run out; reassign it instead", in.ID)
 	}
 	if err := firstPage(ctx, tx, env, in, now, actor); err != nil {

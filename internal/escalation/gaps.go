@@ -74,8 +74,7 @@ func CheckGaps(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory
 			}
 			in := &tocsin.Incident{Title: title, Service: GapService(name), GroupKey: key, Priority: tocsin.P2, Paged: true,
 				Notify: channels, Team: owner[name]}
-			reason := fmt.Sprintf("the rota of schedule %s has nobody on call for %s, starting in %s; add an override or fix the rota",
-				name, tocsin.FormatDuration(g.End.Sub(start).Round(time.Minute)), g.Start.Sub(now).Round(time.Minute))
+			reason := GapReason(name, start, g.End, now)
 			if err := incident.OpenForAlerts(ctx, tx, in, now, title+": "+reason, map[string]any{"schedule": name,
 				"from": start.UTC(), "to": g.End.UTC(), "warned": who}); err != nil {
 				return opened, resolved, err
@@ -96,4 +95,32 @@ func CheckGaps(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory
 		}
 	}
 	return opened, resolved, nil
+}
+
+// GapReason says what a hole in a rota is, for people: "the rota of
+// schedule primary has nobody on call for 7h35m, from 2026-12-07T18:00Z
+// (in 2h)", or "(started 55h35m ago)" for one already open.
+func GapReason(schedule string, start, end, now time.Time) string {
+	when := "in " + span(start.Sub(now))
+	if !start.After(now) {
+		when = "started " + span(now.Sub(start)) + " ago"
+	}
+	return fmt.Sprintf("the rota of schedule %s has nobody on call for %s, from %s (%s); add an override or fix the rota",
+		schedule, span(end.Sub(start)), start.UTC().Format("2006-01-02T15:04Z"), when)
+}
+
+// span is a length of time to the minute, in hours and minutes: 7h35m,
+// 55h, 12m; under a minute, "less than a minute".
+func span(d time.Duration) string {
+	d = d.Round(time.Minute)
+	h, m := int64(d/time.Hour), int64(d%time.Hour/time.Minute)
+	switch {
+	case d < time.Minute:
+		return "less than a minute"
+	case h == 0:
+		return strconv.FormatInt(m, 10) + "m"
+	case m == 0:
+		return strconv.FormatInt(h, 10) + "h"
+	}
+	return strconv.FormatInt(h, 10) + "h" + strconv.FormatInt(m, 10) + "m"
 }

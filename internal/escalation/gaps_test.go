@@ -97,3 +97,25 @@ func TestCheckGaps(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestGapReason: lengths in hours and minutes, the start as a UTC time,
+// and how far off it is, never negative.
+func TestGapReason(t *testing.T) {
+	now := time.Date(2026, 12, 10, 1, 35, 0, 0, time.UTC)
+	start := time.Date(2026, 12, 7, 18, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		start, end time.Time
+		want       string
+	}{
+		{start, start.Add(455 * time.Minute),
+			"the rota of schedule primary has nobody on call for 7h35m, from 2026-12-07T18:00Z (started 55h35m ago); add an override or fix the rota"},
+		{now.Add(2 * time.Hour), now.Add(26 * time.Hour), "nobody on call for 24h, from 2026-12-10T03:35Z (in 2h)"},
+		{now.Add(90 * time.Second), now.Add(13 * time.Minute), "nobody on call for 12m, from 2026-12-10T01:36Z (in 2m)"},
+		{now, now.Add(time.Hour), "(started less than a minute ago)"},
+	} {
+		got := GapReason("primary", tc.start, tc.end, now)
+		if !strings.Contains(got, tc.want) || strings.Contains(got, "in -") {
+			t.Errorf("GapReason = %q, want %q", got, tc.want)
+		}
+	}
+}

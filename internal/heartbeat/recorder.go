@@ -3,6 +3,7 @@ package heartbeat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -79,11 +80,17 @@ type Recorder struct {
 const freshBatches = 100
 
 type pending struct {
+	ctx  context.Context // the request's: once it ends, nobody hears the answer
 	req  Request
 	res  Result
 	err  error
+	gone bool // its request ended before the commit: not applied
 	done chan struct{}
 }
+
+// busyRetry is the pause between attempts while another connection holds
+// SQLite's write lock (each attempt itself waits out the busy timeout).
+const busyRetry = 250 * time.Millisecond
 
 // NewRecorder makes a recorder; Run must be running for Record to return.
 func NewRecorder(db *store.DB, clk clock.Clock, env func() incident.Env, hooks Hooks, log *slog.Logger, beat func()) *Recorder {
@@ -99,7 +106,7 @@ var ErrStopped = errors.New("ping recorder stopped")
 
 // Record stores a ping and returns once it is committed.
 func (r *Recorder) Record(ctx context.Context, req Request) (Result, error) {
-	p := &pending{req: req, done: make(chan struct{})}
+	p := &pending{ctx: ctx, req: req, done: make(chan struct{})}
 	select {
 	case r.reqs <- p:
 	case <-ctx.Done():
@@ -109,8 +116,9 @@ func (r *Recorder) Record(ctx context.Context, req Request) (Result, error) {
 	case <-p.done:
 		return p.res, p.err
 	case <-ctx.Done():
-		// The ping may still commit; the sender sees an error and retries,
-		// which at worst stores it twice.
+		// The recorder leaves out a ping whose request has ended; only one
+		// already in a transaction that is committing may still be stored,
+		// and its sender, seeing an error, retries.
 		return Result{}, ctx.Err()
 	}
 }
@@ -160,6 +168,13 @@ type deadline struct {
 // again and the ping applied to the fresh one. On a shared database the
 // checks are saved together at the end, and a stale copy makes the whole
 // batch go again from fresh copies (see Recorder.shared).
+//
+// Pings whose request ended before the transaction got to them (the client
+// gave up, or they queued while the process was frozen) are left out: they
+// are neither applied nor counted, and their senders hear an error. While
+// another connection holds SQLite's write lock the batch is tried again
+// until it commits or every ping's request has ended, so that a short lock
+// delays pings instead of failing them.
 func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 	env := r.env()
 	var deadlines []deadline
@@ -185,6 +200,9 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 		saved := map[int64]bool{}
 		for _, p := range batch {
 			p.res = Result{}
+			if p.gone = p.ctx.Err() != nil; p.gone {
+				continue
+			}
 			c, err := r.lookup(wctx, tx, p, work, fresh)
 			if err != nil {
 				return err
@@ -253,6 +271,14 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 		return nil
 	}
 	err := r.db.Write(wctx, write)
+	for store.IsBusy(err) && anyWaiting(batch) {
+		r.log.Warn("store pings: the database is locked by another connection; trying again", "err", err,
+			"batch", len(batch))
+		if !clock.Sleep(wctx, r.clock, busyRetry) {
+			break
+		}
+		err = r.db.Write(wctx, write)
+	}
 	if r.shared {
 		if errors.Is(err, store.ErrStale) && !fresh {
 			// Another replica pinged these checks: again, from what is stored.
@@ -289,8 +315,11 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 		}
 	}
 	for _, p := range batch {
-		if err != nil {
+		switch {
+		case err != nil:
 			p.err = err
+		case p.gone:
+			p.res, p.err = Result{}, fmt.Errorf("ping not applied: %w", context.Cause(p.ctx))
 		}
 		close(p.done)
 	}
@@ -305,6 +334,17 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 		}
 		r.hooks.Committed(out, trs, queued)
 	}
+}
+
+// anyWaiting reports whether a ping of batch still has someone waiting for
+// its answer.
+func anyWaiting(batch []*pending) bool {
+	for _, p := range batch {
+		if p.ctx.Err() == nil {
+			return true
+		}
+	}
+	return false
 }
 
 // pingData is the evidence a state change records: the ping that caused it.

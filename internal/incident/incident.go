@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
@@ -20,6 +21,22 @@ type Env struct {
 	PublicURL string
 	// HasChannel reports whether a channel of that name is configured.
 	HasChannel func(name string) bool
+	// Links makes the signed acknowledge and resolve links of a page to
+	// recipient (a user, or "channel:<name>" for a channel); nil: pages
+	// carry none.
+	Links func(incidentID int64, recipient string, now time.Time) *EventLinks
+}
+
+// Recipient names who a page on an outbox channel reaches, for links and
+// actors: the user of a contact channel ("contact:<user>:<i>"), else
+// "channel:<name>".
+func RecipientOf(channel string) string {
+	if rest, ok := strings.CutPrefix(channel, "contact:"); ok {
+		if i := strings.LastIndexByte(rest, ':'); i > 0 {
+			return rest[:i]
+		}
+	}
+	return "channel:" + channel
 }
 
 // Event is the document queued for every notification; channels render it
@@ -66,10 +83,10 @@ type Recipient struct {
 }
 
 // PageRecipients queues one page per recipient for an escalation step,
-// each with its timeline entry saying who, how and why, and links made by
-// links (nil: none).
+// each with its timeline entry saying who, how and why, and the signed
+// links of env.
 func PageRecipients(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, now time.Time, esc EventEscalation,
-	reason string, evidence any, rs []Recipient, links func(user string) *EventLinks) error {
+	reason string, evidence any, rs []Recipient) error {
 	for _, r := range rs {
 		ev := Event{Event: tocsin.EventTriggered, OccurredAt: now.UTC().Truncate(time.Millisecond), Reason: reason,
 			Incident: EventIncident{ID: in.ID, Title: in.Title, Status: in.Status, URL: IncidentURL(env.PublicURL, in.ID),
@@ -77,8 +94,8 @@ func PageRecipients(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incid
 		e := esc
 		e.Why = r.Why
 		ev.Escalation = &e
-		if links != nil {
-			ev.Links = links(r.User)
+		if env.Links != nil {
+			ev.Links = env.Links(in.ID, r.User, now)
 		}
 		ev.IdempotencyKey = fmt.Sprintf("tocsin-incident-%d-page-s%d-%s-l%d-r%d-%s", in.ID, in.EscalationStep, esc.Policy, esc.Level,
 			esc.Round, r.Channel)
@@ -159,6 +176,9 @@ func OpenForCheck(ctx context.Context, tx *store.Tx, env Env, c *tocsin.Check, n
 	if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineOpened,
 		Actor: "tocsin", Message: fmt.Sprintf("Incident opened: %s is down: %s", c.Name, reason), Data: mustJSON(data)}); err != nil {
 		return nil, err
+	}
+	if len(c.Notify) == 0 && c.EscalationPolicy != "" {
+		return in, nil // people are paged through the policy; no channel to tell
 	}
 	return in, notify(ctx, tx, env, in, c, tocsin.EventTriggered, now, reason, "", data)
 }
@@ -276,7 +296,10 @@ func Acknowledge(ctx context.Context, tx *store.Tx, env Env, id int64, actor str
 	if err != nil {
 		return nil, err
 	}
-	return in, notify(ctx, tx, env, in, c, tocsin.EventAcknowledged, now, "", actor, nil)
+	// Each acknowledgement has keys of its own: an incident that a more
+	// severe alert sent back to triggered is acknowledged anew.
+	tag := tocsin.EventAcknowledged + "-" + strconv.FormatInt(now.UnixMilli(), 10)
+	return in, tellPaged(ctx, tx, env, in, c, tocsin.EventAcknowledged, tag, now, "", actor, nil)
 }
 
 // Resolve resolves an incident by hand. Resolving twice changes nothing.
@@ -315,7 +338,7 @@ func resolve(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c 
 	if unpaged {
 		return nil // nobody heard of it; nobody needs to hear it is over
 	}
-	return notify(ctx, tx, env, in, c, tocsin.EventResolved, now, reason, actor, nil)
+	return tellPaged(ctx, tx, env, in, c, tocsin.EventResolved, tocsin.EventResolved, now, reason, actor, nil)
 }
 
 // unpaged reports whether in is an alert incident still waiting for its
@@ -351,6 +374,37 @@ func notifyTagged(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Inciden
 		return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineNotifyNoChannel,
 			Actor: "tocsin", Message: "NOBODY NOTIFIED of " + event + ": no notification channel is configured for this incident"})
 	}
+	return send(ctx, tx, env, in, channels, newEvent(env, in, c, event, now, reason, actor, evidence), tag, now)
+}
+
+// TellPaged queues event to every channel the incident was paged on:
+// each contact of each person paged, each fallback and each channel of
+// the incident, and nobody else. tag makes the idempotency keys, one per
+// channel, so a retry or a second call queues nothing twice.
+func TellPaged(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, event, tag string, now time.Time,
+	reason, actor string, evidence any) error {
+	c, err := checkOf(ctx, tx, in)
+	if err != nil {
+		return err
+	}
+	return tellPaged(ctx, tx, env, in, c, event, tag, now, reason, actor, evidence)
+}
+
+func tellPaged(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *tocsin.Check, event, tag string, now time.Time,
+	reason, actor string, evidence any) error {
+	channels, err := tx.PagedChannels(ctx, in.ID)
+	if err != nil {
+		return err
+	}
+	if len(channels) == 0 {
+		return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineNotifyNoChannel,
+			Actor: "tocsin", Message: "Nobody was paged for this incident, so nobody is sent " + event})
+	}
+	return send(ctx, tx, env, in, channels, newEvent(env, in, c, event, now, reason, actor, evidence), tag, now)
+}
+
+// newEvent makes the document of a notification of in.
+func newEvent(env Env, in *tocsin.Incident, c *tocsin.Check, event string, now time.Time, reason, actor string, evidence any) Event {
 	ev := Event{Event: event, OccurredAt: now.UTC().Truncate(time.Millisecond), Reason: reason, Actor: actor, Incident: EventIncident{
 		ID: in.ID, Title: in.Title, Status: in.Status, URL: IncidentURL(env.PublicURL, in.ID), OpenedAt: in.OpenedAt.UTC()},
 		Evidence: evidence, Service: in.Service, Priority: in.Priority}
@@ -361,20 +415,37 @@ func notifyTagged(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Inciden
 			ev.Check.LastPingAt = &t
 		}
 	}
+	return ev
+}
+
+// pages reports whether event asks for action, so that it carries the
+// signed links.
+func pages(event string) bool {
+	return event == tocsin.EventTriggered || event == tocsin.EventPriorityRaised || event == tocsin.EventAlertJoined
+}
+
+// send queues ev to channels, each with its idempotency key (of tag and
+// the channel), its signed links if ev pages, and a timeline entry.
+func send(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, channels []string, ev Event, tag string, now time.Time) error {
 	for _, ch := range channels {
-		if env.HasChannel != nil && !env.HasChannel(ch) {
+		contact := strings.HasPrefix(ch, "contact:")
+		if !contact && env.HasChannel != nil && !env.HasChannel(ch) {
 			if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineNotifyNoChannel,
-				Actor: "tocsin", Message: fmt.Sprintf("NOT NOTIFIED: channel %q of %s is not configured", ch, event)}); err != nil {
+				Actor: "tocsin", Message: fmt.Sprintf("NOT NOTIFIED: channel %q of %s is not configured", ch, ev.Event)}); err != nil {
 				return err
 			}
 			continue
 		}
 		ev.IdempotencyKey = "tocsin-incident-" + strconv.FormatInt(in.ID, 10) + "-" + tag + "-" + ch
+		ev.Links = nil
+		if env.Links != nil && pages(ev.Event) {
+			ev.Links = env.Links(in.ID, RecipientOf(ch), now)
+		}
 		payload, err := json.Marshal(ev)
 		if err != nil {
 			return fmt.Errorf("encode event: %w", err)
 		}
-		added, err := tx.Enqueue(ctx, &tocsin.Notification{IdempotencyKey: ev.IdempotencyKey, Channel: ch, Event: event,
+		added, err := tx.Enqueue(ctx, &tocsin.Notification{IdempotencyKey: ev.IdempotencyKey, Channel: ch, Event: ev.Event,
 			IncidentID: in.ID, Payload: payload})
 		if err != nil {
 			return err
@@ -382,8 +453,12 @@ func notifyTagged(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Inciden
 		if !added {
 			continue
 		}
+		to := "channel " + ch
+		if contact {
+			to = RecipientOf(ch) + " (" + ch + ")"
+		}
 		if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineNotifyQueued,
-			Actor: "tocsin", Message: fmt.Sprintf("%s queued for channel %s", event, ch),
+			Actor: "tocsin", Message: fmt.Sprintf("%s queued for %s", ev.Event, to),
 			Data: mustJSON(map[string]string{"channel": ch, "idempotency_key": ev.IdempotencyKey})}); err != nil {
 			return err
 		}

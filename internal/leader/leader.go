@@ -53,7 +53,9 @@ type Elector struct {
 	// Every is how often the leases are renewed, or the lease tried for.
 	Every time.Duration
 	// Force takes the lease at once, whoever held it: for a process that
-	// knows it is alone (SQLite's lock file says so).
+	// knows it is alone (SQLite's lock file says so). Such a process also
+	// keeps leading while it cannot renew the lease (a write-locked or
+	// full database): nobody else can lead in its place.
 	Force bool
 	// Beat, if set, is called each round (the watchdog).
 	Beat func()
@@ -146,8 +148,12 @@ func (e *Elector) Run(ctx context.Context, lead func(ctx context.Context)) {
 		case err != nil:
 			e.Log.Error("renew engine lease", "err", err)
 			// Step down before the lease can lapse: past that point another
-			// replica may lead, and this one's writes are fenced anyway.
-			if cur != nil && !e.Clock.Now().Before(validUntil.Add(-e.Every)) {
+			// replica may lead, and this one's writes are fenced anyway. A
+			// process alone on its database (Force) keeps leading: no other
+			// can take over, and stepping down would only stop its deadlines
+			// until the store answers again; its engine's writes fail and are
+			// retried meanwhile, and succeed as soon as the store does.
+			if cur != nil && !e.Force && !e.Clock.Now().Before(validUntil.Add(-e.Every)) {
 				stop("the lease could not be renewed")
 			}
 		case l.Holder != e.Holder:

@@ -183,3 +183,38 @@ func TestStepDownWhenRenewalFails(t *testing.T) {
 		t.Fatal("the term's context did not end")
 	}
 }
+
+// TestSoleReplicaKeepsLeading: a process alone on its database (Force, as
+// on SQLite) keeps its term while renewals fail: stepping down would stop
+// its deadlines, and nobody else can take over.
+func TestSoleReplicaKeepsLeading(t *testing.T) {
+	clk := clock.NewFake(start)
+	db, err := store.Open(context.Background(), t.TempDir()+"/t.db", store.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var terms atomic.Int32
+	e := &Elector{DB: db, Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Holder: "solo",
+		TTL: 8 * time.Second, Every: 2 * time.Second, Force: true}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.Run(ctx, func(ctx context.Context) {
+			terms.Add(1)
+			<-ctx.Done()
+		})
+	}()
+	defer func() { cancel(); <-done }()
+	leading := func() bool { _, ok := e.Leading(); return ok }
+	eventually(t, clk, 0, "solo leads", leading)
+	lease := e.Lease()
+	db.Close() // every renewal fails from now on
+	for clk.Now().Before(lease.ExpiresAt.Add(time.Minute)) {
+		clk.Advance(time.Second)
+		time.Sleep(2 * time.Millisecond)
+	}
+	if !leading() || terms.Load() != 1 {
+		t.Fatalf("leading %v after %d terms; want the first term kept while the store fails", leading(), terms.Load())
+	}
+}

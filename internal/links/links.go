@@ -23,7 +23,9 @@ const (
 )
 
 // Claim is what a link allows: Action on Incident until Expires, on
-// behalf of Recipient (who was paged; recorded as the actor).
+// behalf of Recipient, who was paged (recorded as the actor, "link:" and
+// the recipient): a user's name, or "channel:<name>" for a page to a
+// channel (a fallback, the operator's, a service's or check's channel).
 type Claim struct {
 	Incident  int64
 	Action    string

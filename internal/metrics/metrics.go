@@ -43,7 +43,7 @@ func New(outboxDepth, scheduled func() float64) *Metrics {
 		DeadlineLag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tocsin_deadline_lag_seconds",
 			Help: "Time from a check's deadline to the engine marking it down.", Buckets: prometheus.ExponentialBuckets(0.001, 3, 10)}),
 		ConfigReload: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tocsin_config_reloads_total",
-			Help: "Config reloads, by result (ok, error)."}, []string{"result"}),
+			Help: "Config reloads, by result (ok, error: the file does not load, refused: by the reload guard)."}, []string{"result"}),
 		LoopStalled: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "tocsin_loop_stalled",
 			Help: "1 while the watchdog sees the loop stalled."}, []string{"loop"}),
 		ProbeRuns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tocsin_probe_runs_total",

@@ -34,6 +34,8 @@ var contract = []struct {
 	{"ManyPingsInOneBatch", testManyPingsInOneBatch},
 	{"PruneMemberLeases", testPruneMemberLeases},
 	{"SaveCheckStates", testSaveCheckStates},
+	{"ProbeWrite", testProbeWrite},
+	{"ConfigStateAndAuditLog", testConfigStateAndAuditLog},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

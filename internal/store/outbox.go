@@ -184,3 +184,24 @@ func (db *DB) Notifications(ctx context.Context, incidentID int64) ([]*tocsin.No
 	}
 	return out, rows.Err()
 }
+
+// PagedChannels lists the channels an incident was paged on (those with an
+// incident.triggered notification of it, queued, sent or given up), in the
+// order they were first paged.
+func (tx *Tx) PagedChannels(ctx context.Context, incidentID int64) ([]string, error) {
+	rows, err := tx.tx.QueryContext(ctx, `SELECT channel FROM outbox WHERE incident_id = $1 AND event = $2
+		GROUP BY channel ORDER BY MIN(id)`, incidentID, tocsin.EventTriggered)
+	if err != nil {
+		return nil, fmt.Errorf("query paged channels: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var ch string
+		if err := rows.Scan(&ch); err != nil {
+			return nil, fmt.Errorf("query paged channels: %w", err)
+		}
+		out = append(out, ch)
+	}
+	return out, rows.Err()
+}

@@ -40,7 +40,7 @@ func TestMigrateFromEmptyAndAgain(t *testing.T) {
 	}
 }
 
-const latestVersion = 6
+const latestVersion = 7
 
 // TestMigrateFromEveryVersion builds a database at each earlier version,
 // with a row in it, and opens it with this binary.
@@ -279,4 +279,26 @@ func TestExclusive(t *testing.T) {
 		t.Fatalf("lock not released: %v", err)
 	}
 	again.Close()
+}
+
+// testProbeWrite: the health probe's row is written, kept current, and
+// rows of processes that stopped probing a day ago are deleted.
+func testProbeWrite(t *testing.T, db *DB, clk *clock.Fake) {
+	ctx := context.Background()
+	if err := db.ProbeWrite(ctx, "old"); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(25 * time.Hour)
+	for range 2 {
+		if err := db.ProbeWrite(ctx, "new"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	leases, err := db.Leases(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(leases) != 1 || leases[0].Name != HealthPrefix+"new" || !leases[0].ExpiresAt.Equal(clk.Now()) {
+		t.Fatalf("rows after the probes: %+v", leases)
+	}
 }

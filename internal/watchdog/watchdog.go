@@ -3,6 +3,12 @@
 // watchdog logs it, makes /readyz fail, and reports it through a path that
 // does not go through any of the loops it watches (a direct send, not the
 // outbox). It says so again when the loop recovers.
+//
+// Reports are damped by episodes: the first stall opens one, and it ends
+// (one "recovered" report) only after the loop has run for MinEpisode
+// without stalling. A loop that flaps, stalling and beating again within
+// that time, stays in its episode and sends no further messages; /readyz
+// and Stalled still follow every change.
 package watchdog
 
 import (
@@ -16,7 +22,8 @@ import (
 )
 
 // Report tells people about a stall or a recovery; it must bound its own
-// work with ctx.
+// work with ctx. For a stall, since is how long the loop was silent; for a
+// recovery, how long the episode lasted.
 type Report func(ctx context.Context, loop string, stalled bool, since time.Duration)
 
 // Watchdog tracks loops.
@@ -26,14 +33,23 @@ type Watchdog struct {
 	stallAfter func() time.Duration
 	report     Report
 
+	// MinEpisode, if set, is how long a stalled loop must run again before
+	// its recovery is reported; set it before Run.
+	MinEpisode func() time.Duration
+
 	mu    sync.Mutex
 	loops map[string]*loop
 }
 
 type loop struct {
 	last    time.Time
-	stalled bool
+	stalled bool // now, for /readyz
 	standby bool // not running by design (a follower's engine): not checked
+	// The episode: from the reported stall to the reported recovery.
+	episode      bool
+	episodeStart time.Time
+	runningSince time.Time // since when it has not been stalled, within an episode
+	stalls       int       // stalls within the episode
 }
 
 // New makes a watchdog. report may be nil.
@@ -81,8 +97,9 @@ func (w *Watchdog) Standby(name string, standby bool) {
 	defer w.mu.Unlock()
 	if l := w.loops[name]; l != nil {
 		l.standby, l.last = standby, now
-		if standby {
-			l.stalled = false
+		if standby && l.stalled {
+			// Not running by design is not stalled: the episode may end.
+			l.stalled, l.runningSince = false, now
 		}
 	}
 }
@@ -105,22 +122,40 @@ func (w *Watchdog) Stalled() []string {
 func (w *Watchdog) Check(ctx context.Context) {
 	now := w.clock.Now()
 	limit := w.stallAfter()
+	var minEpisode time.Duration
+	if w.MinEpisode != nil {
+		minEpisode = w.MinEpisode()
+	}
 	type change struct {
 		name    string
 		stalled bool
-		since   time.Duration
+		since   time.Duration // stalled: silent for; recovered: the episode's length
+		stalls  int
 	}
 	var changes []change
 	w.mu.Lock()
 	for name, l := range w.loops {
-		if l.standby {
-			continue
+		if !l.standby {
+			since := now.Sub(l.last)
+			switch stalled := since > limit; {
+			case stalled && !l.stalled:
+				l.stalled = true
+				if !l.episode {
+					l.episode, l.episodeStart, l.stalls = true, now, 0
+					changes = append(changes, change{name: name, stalled: true, since: since})
+				} else {
+					w.log.Warn("loop stalled again; same episode, not reported again", "loop", name,
+						"since", since.Round(time.Millisecond))
+				}
+				l.stalls++
+			case !stalled && l.stalled:
+				l.stalled, l.runningSince = false, now
+				w.log.Info("loop running again", "loop", name)
+			}
 		}
-		since := now.Sub(l.last)
-		stalled := since > limit
-		if stalled != l.stalled {
-			l.stalled = stalled
-			changes = append(changes, change{name, stalled, since})
+		if l.episode && !l.stalled && now.Sub(l.runningSince) >= minEpisode {
+			l.episode = false
+			changes = append(changes, change{name: name, since: now.Sub(l.episodeStart), stalls: l.stalls})
 		}
 	}
 	w.mu.Unlock()
@@ -128,7 +163,7 @@ func (w *Watchdog) Check(ctx context.Context) {
 		if c.stalled {
 			w.log.Error("loop stalled", "loop", c.name, "since", c.since.Round(time.Millisecond))
 		} else {
-			w.log.Info("loop recovered", "loop", c.name)
+			w.log.Info("loop recovered", "loop", c.name, "episode", c.since.Round(time.Millisecond), "stalls", c.stalls)
 		}
 		if w.report != nil {
 			// Each report runs on its own, bounded: a hung receiver must

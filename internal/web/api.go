@@ -432,16 +432,6 @@ func (s *Server) checkDeadlineChanged(ctx context.Context, checkID int64) {
 	s.Changed(c.ID, c.NextDeadline())
 }
 
-func (s *Server) reloadConfig(w http.ResponseWriter, r *http.Request) {
-	summary, err := s.Reload(r.Context())
-	if err != nil {
-		s.Log.Warn("config reload rejected", "err", err, "actor", actor(r))
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "config rejected, the running config is unchanged: " + err.Error()})
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "reloaded", "summary": summary})
-}
-
 // probeResults shows a probe check's recent runs and its uptime by hour
 // (last 48 hours) and by day (last 90 days).
 func (s *Server) probeResults(w http.ResponseWriter, r *http.Request) {

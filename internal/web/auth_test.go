@@ -20,7 +20,7 @@ import (
 // public lists the routes served without a token, and why.
 var public = map[string]string{
 	"GET /healthz": "liveness probe",
-	"GET /readyz":  "readiness probe; says only which loop is stalled",
+	"GET /readyz":  "readiness probe; names the problem (a stalled loop, the store not writable), never a store error's text",
 	"GET /metrics": "Prometheus scrape, as exporters are",
 	"/ping/":       "the ping URL is the credential, as in Healthchecks",
 
@@ -46,9 +46,12 @@ func testServer(t testing.TB) *Server {
 		Ping:    http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "OK") }),
 		Tokens:  func() []Token { return []Token{{Name: "admin", SHA256: sum[:]}} },
 		Env:     func() incident.Env { return incident.Env{} },
-		Reload:  func(context.Context) (string, error) { return "ok", nil },
-		Ready:   func(context.Context) []string { return nil },
-		Changed: func(int64, time.Time) {}, Queued: func() {},
+		Reload: func(context.Context, ReloadRequest) (ReloadResult, error) {
+			return ReloadResult{Status: "reloaded"}, nil
+		},
+		RunningConfig: func(context.Context) (RunningConfig, error) { return RunningConfig{}, nil },
+		Ready:         func(context.Context) []string { return nil },
+		Changed:       func(int64, time.Time) {}, Queued: func() {},
 		Integration:     func(string) (Integration, bool) { return Integration{}, false },
 		SilencesChanged: func(context.Context) error { return nil }}
 }

@@ -57,6 +57,8 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/schedules/{name}/shifts", false, http.HandlerFunc(s.scheduleShifts)},
 		{"GET /api/v1/users", false, http.HandlerFunc(s.listUsers)},
 		{"GET /api/v1/replicas", false, http.HandlerFunc(s.listReplicas)},
+		{"GET /api/v1/config", false, http.HandlerFunc(s.runningConfig)},
 		{"POST /api/v1/config/reload", false, http.HandlerFunc(s.reloadConfig)},
+		{"GET /api/v1/audit", false, http.HandlerFunc(s.listAudit)},
 	}
 }

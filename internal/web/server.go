@@ -39,7 +39,10 @@ type Server struct {
 	Tokens  func() []Token
 	Env     func() incident.Env
 	// Reload re-reads the config file; its error is shown to the caller.
-	Reload func(ctx context.Context) (string, error)
+	// A refusal by the reload guard is an EConflict error.
+	Reload func(ctx context.Context, req ReloadRequest) (ReloadResult, error)
+	// RunningConfig describes the running config (GET /api/v1/config).
+	RunningConfig func(ctx context.Context) (RunningConfig, error)
 	// Ready reports why the server is not ready, if it is not.
 	Ready func(ctx context.Context) []string
 	// Changed is called after the API changed a check's deadline.

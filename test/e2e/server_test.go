@@ -24,9 +24,10 @@ const adminToken = "e2e-admin-token"
 // instance is the files one Tocsin installation keeps across restarts.
 type instance struct {
 	t        *testing.T
-	config   string // config file path
-	database string // SQLite file path or PostgreSQL DSN
-	log      string // stderr of every run, appended
+	config   string   // config file path
+	database string   // SQLite file path or PostgreSQL DSN
+	log      string   // stderr of every run, appended
+	env      []string // extra environment of the server, NAME=value
 	runs     int
 }
 
@@ -104,7 +105,7 @@ func (in *instance) try() (*server, error) {
 	fmt.Fprintf(logf, "==== run %d on port %d at %s ====\n", in.runs, port, time.Now().Format(time.RFC3339Nano))
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	cmd := exec.Command(binary, "serve", "--config", in.config, "--listen", addr, "--database", in.database)
-	cmd.Env = append(os.Environ(), "TOCSIN_ADMIN_TOKEN="+adminToken)
+	cmd.Env = append(append(os.Environ(), "TOCSIN_ADMIN_TOKEN="+adminToken), in.env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	dieWithTest(cmd)
 	if err := cmd.Start(); err != nil {

@@ -336,6 +336,23 @@ func TestRender(t *testing.T) {
 	}
 }
 
+// TestRenderFollowUps: a priority rise and an alert joining an
+// acknowledged incident say so in the title, with the links to act.
+func TestRenderFollowUps(t *testing.T) {
+	inc := incident.EventIncident{ID: 9, Title: "disk 95% on db1", Status: tocsin.IncidentAcknowledged, URL: incURL}
+	joined := incident.Event{Event: tocsin.EventAlertJoined, Reason: "Alert joined the incident: disk 96% on db2", Priority: "P3",
+		Incident: inc, Links: &incident.EventLinks{Acknowledge: ackURL, Resolve: resolveURL}}
+	m := Render(notification(t, joined).Payload)
+	if m.Title != "[P3] ALERT JOINED: disk 95% on db1" || m.State != StateAcknowledged || m.AcknowledgeURL != ackURL {
+		t.Errorf("alert joined: %+v", m)
+	}
+	inc.Status = tocsin.IncidentTriggered
+	raised := incident.Event{Event: tocsin.EventPriorityRaised, Reason: "Priority raised from P3 to P1", Priority: "P1", Incident: inc}
+	if m := Render(notification(t, raised).Payload); m.Title != "[P1] PRIORITY RAISED: disk 95% on db1" || m.State != StateTriggered {
+		t.Errorf("priority raised: %+v", m)
+	}
+}
+
 func TestRenderAlertsCapped(t *testing.T) {
 	var alerts []map[string]any
 	for i := range 9 {

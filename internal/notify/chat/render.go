@@ -193,6 +193,9 @@ func Render(payload []byte) Message {
 	}
 	m.Alerts, m.AlertCount = alerts(top["evidence"])
 	m.Title = title(&m, clean(str(inc["title"]), maxTitleText), inc["id"])
+	if msg := clean(str(top["message"]), maxTitleText); inc == nil && msg != "" {
+		m.Title = msg // Tocsin's reports about itself (watchdog, config) name no incident
+	}
 	return m
 }
 
@@ -202,19 +205,24 @@ func title(m *Message, incident string, id json.RawMessage) string {
 	if m.Priority != "" {
 		b.WriteString("[" + m.Priority + "] ")
 	}
-	switch m.State {
-	case StateTriggered:
+	switch {
+	case m.Event == tocsin.EventPriorityRaised:
+		b.WriteString("PRIORITY RAISED")
+	case m.Event == tocsin.EventAlertJoined:
+		b.WriteString("ALERT JOINED")
+	case m.State == StateTriggered:
 		b.WriteString("TRIGGERED")
-	case StateAcknowledged:
+	case m.State == StateAcknowledged:
 		b.WriteString("ACKNOWLEDGED")
-	case StateResolved:
+	case m.State == StateResolved:
 		b.WriteString("RESOLVED")
 	default:
 		b.WriteString("UPDATE")
 	}
 	// Who acknowledged or resolved; Tocsin resolving on its own says why
 	// in the reason instead.
-	if m.Actor != "" && (m.State == StateAcknowledged || m.State == StateResolved && m.Actor != "tocsin") {
+	if m.Actor != "" && m.Event != tocsin.EventAlertJoined && m.Event != tocsin.EventPriorityRaised &&
+		(m.State == StateAcknowledged || m.State == StateResolved && m.Actor != "tocsin") {
 		b.WriteString(" by " + m.Actor)
 	}
 	b.WriteString(": ")

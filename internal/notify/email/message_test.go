@@ -211,3 +211,22 @@ func FuzzMessage(f *testing.F) {
 		}
 	})
 }
+
+// TestFollowUpsToThosePaged: a priority rise and an alert joining an
+// acknowledged incident name themselves in the subject and offer the links.
+func TestFollowUpsToThosePaged(t *testing.T) {
+	for event, subject := range map[string]string{
+		"incident.priority_raised": "PRIORITY RAISED: [payments] disk 95% on db1",
+		"incident.alert_joined":    "ALERT JOINED: [payments] disk 95% on db1",
+	} {
+		m, text, html := build(t, `{"event":"`+event+`","reason":"a critical alert joined: disk full on db1","service":"payments",
+			"priority":"P1","incident":{"id":4,"title":"disk 95% on db1","status":"acknowledged","url":"https://tocsin.example/i/4"},
+			"links":{"acknowledge":"https://tocsin.example/act/a","resolve":"https://tocsin.example/act/r"}}`)
+		if got := m.Header.Get("Subject"); !strings.Contains(got, subject) {
+			t.Errorf("%s: Subject = %q, want it to contain %q", event, got, subject)
+		}
+		if !strings.Contains(text, "disk full on db1") || anchors(t, html)["Acknowledge"] != "https://tocsin.example/act/a" {
+			t.Errorf("%s: text:\n%s\nhtml:\n%s", event, text, html)
+		}
+	}
+}
