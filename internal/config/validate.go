@@ -314,7 +314,7 @@ func (d *decoder) validateChecks(cfg *Config, channels map[string]bool) {
 		d.validateCheckFlap(p, c, cfg.CheckDefaults)
 		d.validateNotify(p+".notify", c.Notify, channels)
 		if len(c.Notify) == 0 {
-			d.warnf(p, "check %s notifies no channel: its incidents will only show in the UI", quote(c.Name))
+			d.warnf(p, "check %s notifies no channel: nobody hears of its incidents; they only show in the API", quote(c.Name))
 		}
 		if c.AutoResolve == nil {
 			t := true

@@ -321,7 +321,7 @@ func (e *Event) validate() []string {
 		}
 	}
 
-	// Links end up in the UI, so only web URLs are let through.
+	// Links are shown to people (the API, pages), so only web URLs are let through.
 	for i, img := range e.Images {
 		if blank(img.Src) {
 			add("'images[%d].src' is missing or blank", i)
