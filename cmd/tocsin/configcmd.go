@@ -114,12 +114,18 @@ func configCheck(args []string, stdout, stderr io.Writer) int {
 	for _, w := range diff.Renamed {
 		fmt.Fprintln(stderr, "warning:", w)
 	}
-	fmt.Fprintf(stdout, "%s: ok (%d checks, %d channels, %d API tokens)\n", path, len(cfg.Checks), len(cfg.Channels), len(cfg.APITokens))
+	findings := config.Guard(prev, cfg, diff)
+	// A file the guard refuses is valid YAML, but not "ok" to apply.
+	verdict := "ok"
+	if len(findings) > 0 {
+		verdict = "valid, but refused by the reload guard"
+	}
+	fmt.Fprintf(stdout, "%s: %s (%d checks, %d channels, %d API tokens)\n", path, verdict, len(cfg.Checks), len(cfg.Channels),
+		len(cfg.APITokens))
 	if where != "" {
 		fmt.Fprintf(stdout, "compared with %s: %d created%s, %d changed%s, %d removed%s\n", where,
 			len(diff.Created), listed(diff.Created), len(diff.Changed), listed(diff.Changed), len(diff.Removed), listed(diff.Removed))
 	}
-	findings := config.Guard(prev, cfg, diff)
 	if len(findings) == 0 {
 		return exitOK
 	}

@@ -28,7 +28,7 @@ func TestConfigCheckEmptyFile(t *testing.T) {
 		writeConfig(t, dir+"/tocsin.yaml", text)
 		code, out, errs := run("config", "check", dir+"/tocsin.yaml")
 		if code != exitGuard || !strings.Contains(errs, "reload guard (empty_file): "+dir+"/tocsin.yaml is empty") ||
-			!strings.Contains(out, "ok (0 checks") {
+			!strings.Contains(out, "valid, but refused by the reload guard (0 checks") {
 			t.Errorf("%q: exit %d, stdout %q, stderr %q", text, code, out, errs)
 		}
 	}
