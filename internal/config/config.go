@@ -18,6 +18,7 @@ const MaxFileSize = 4 << 20
 // Defaults, applied to fields the file leaves out.
 const (
 	DefaultPingBodyLimit        = 100_000
+	MaxPingBodyLimit            = 100_000 // what Healthchecks.io keeps of a ping body
 	DefaultChannelTimeout       = 10 * time.Second
 	DefaultGrace                = time.Hour // as Healthchecks
 	DefaultSelfHeartbeatEvery   = time.Minute
@@ -43,30 +44,34 @@ const (
 
 // Config is the whole config file.
 type Config struct {
-	File          string        `yaml:"-"`               // path it was read from
-	PublicURL     string        `yaml:"public_url"`      // base URL for links in notifications, no trailing slash; optional
-	APITokens     []APIToken    `yaml:"api_tokens"`      // tokens accepted by the API
-	PingKey       string        `yaml:"ping_key"`        // plain ping key for /ping/<ping-key>/<slug> URLs
-	PingKeySHA256 string        `yaml:"ping_key_sha256"` // or its hex SHA-256; at most one of the two
-	PingBodyLimit int           `yaml:"ping_body_limit"` // bytes kept of a ping body
-	Channels      []Channel     `yaml:"channels"`
-	Checks        []Check       `yaml:"checks"`
-	CheckDefaults CheckDefaults `yaml:"check_defaults"` // flap damping and re-page settings of checks that set none
-	Operator      Operator      `yaml:"operator"`
-	SelfHeartbeat SelfHeartbeat `yaml:"self_heartbeat"`
-	Outbox        Outbox        `yaml:"outbox"`
-	SMTP          SMTP          `yaml:"smtp"`     // mail server of email channels and contacts
-	Telegram      Telegram      `yaml:"telegram"` // bot of telegram channels and contacts
-	Watchdog      Watchdog      `yaml:"watchdog"`
-	Probes        Probes        `yaml:"probes"`
-	Services      []Service     `yaml:"services"`
-	Integrations  []Integration `yaml:"integrations"`
-	Routes        []Route       `yaml:"routes"`        // which service an alert goes to, by its labels
-	InhibitRules  []InhibitRule `yaml:"inhibit_rules"` // alerts not paged while others fire
-	Silences      []Silence     `yaml:"silences"`      // alerts not paged for a while
-	Warnings      []string      `yaml:"-"`             // non-fatal remarks, "file:line: path: text"
-	ReloadGuard   ReloadGuard   `yaml:"reload_guard"`  // refuses a config that looks torn (see guard.go)
-	Empty         bool          `yaml:"-"`             // the file held nothing but whitespace or comments
+	File          string     `yaml:"-"`               // path it was read from
+	PublicURL     string     `yaml:"public_url"`      // base URL for links in notifications, no trailing slash; optional
+	APITokens     []APIToken `yaml:"api_tokens"`      // tokens accepted by the API
+	PingKey       string     `yaml:"ping_key"`        // plain ping key for /ping/<ping-key>/<slug> URLs
+	PingKeySHA256 string     `yaml:"ping_key_sha256"` // or its hex SHA-256; at most one of the two
+	PingBodyLimit int        `yaml:"ping_body_limit"` // bytes kept of a ping body
+	// TrustedProxies are the CIDRs of the reverse proxies whose
+	// X-Forwarded-For and X-Forwarded-Proto are believed; nobody else's.
+	TrustedProxies []string      `yaml:"trusted_proxies"`
+	Metrics        string        `yaml:"metrics"` // who may read /metrics: public, token or off
+	Channels       []Channel     `yaml:"channels"`
+	Checks         []Check       `yaml:"checks"`
+	CheckDefaults  CheckDefaults `yaml:"check_defaults"` // flap damping and re-page settings of checks that set none
+	Operator       Operator      `yaml:"operator"`
+	SelfHeartbeat  SelfHeartbeat `yaml:"self_heartbeat"`
+	Outbox         Outbox        `yaml:"outbox"`
+	SMTP           SMTP          `yaml:"smtp"`     // mail server of email channels and contacts
+	Telegram       Telegram      `yaml:"telegram"` // bot of telegram channels and contacts
+	Watchdog       Watchdog      `yaml:"watchdog"`
+	Probes         Probes        `yaml:"probes"`
+	Services       []Service     `yaml:"services"`
+	Integrations   []Integration `yaml:"integrations"`
+	Routes         []Route       `yaml:"routes"`        // which service an alert goes to, by its labels
+	InhibitRules   []InhibitRule `yaml:"inhibit_rules"` // alerts not paged while others fire
+	Silences       []Silence     `yaml:"silences"`      // alerts not paged for a while
+	Warnings       []string      `yaml:"-"`             // non-fatal remarks, "file:line: path: text"
+	ReloadGuard    ReloadGuard   `yaml:"reload_guard"`  // refuses a config that looks torn (see guard.go)
+	Empty          bool          `yaml:"-"`             // the file held nothing but whitespace or comments
 
 	// On call: who is paged, when, and how.
 	Users              []User             `yaml:"users"`               // people (and bots) who can be paged
