@@ -28,7 +28,7 @@ func (d *decoder) validateEdge(cfg *Config) {
 		d.fieldErrorf("metrics", "must be one of %s, %s, %s, got %s", MetricsPublic, MetricsToken, MetricsOff, quote(cfg.Metrics))
 	}
 	if cfg.Metrics == MetricsToken && len(cfg.APITokens) == 0 {
-		d.fieldErrorf("metrics", "is token, but no api_tokens are set: nobody could read /metrics")
+		d.warnf("metrics", "is token, but no api_tokens are set: only an admin token given at start can read /metrics")
 	}
 }
 
