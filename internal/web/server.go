@@ -114,7 +114,6 @@ func (c *statusCapture) Header() http.Header         { return c.header }
 func (c *statusCapture) Write(b []byte) (int, error) { return len(b), nil }
 func (c *statusCapture) WriteHeader(status int)      { c.status = status }
 
-
 func limitBody(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The ping handler caps bodies itself, and truncates; the alert
