@@ -219,8 +219,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if h.known != nil {
-		found, err := h.known.has(r.Context(), route.UUID, route.Slug)
-		if err != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), h.Timeout)
+		found, err := h.known.has(ctx, route.UUID, route.Slug)
+		cancel()
+		if err != nil && r.Context().Err() == nil {
 			h.Log.Warn("look up ping target", "err", err)
 		}
 		if !found {
