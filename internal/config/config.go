@@ -44,34 +44,30 @@ const (
 
 // Config is the whole config file.
 type Config struct {
-	File          string     `yaml:"-"`               // path it was read from
-	PublicURL     string     `yaml:"public_url"`      // base URL for links in notifications, no trailing slash; optional
-	APITokens     []APIToken `yaml:"api_tokens"`      // tokens accepted by the API
-	PingKey       string     `yaml:"ping_key"`        // plain ping key for /ping/<ping-key>/<slug> URLs
-	PingKeySHA256 string     `yaml:"ping_key_sha256"` // or its hex SHA-256; at most one of the two
-	PingBodyLimit int        `yaml:"ping_body_limit"` // bytes kept of a ping body
-	// TrustedProxies are the CIDRs of the reverse proxies whose
-	// X-Forwarded-For and X-Forwarded-Proto are believed; nobody else's.
-	TrustedProxies []string      `yaml:"trusted_proxies"`
-	Metrics        string        `yaml:"metrics"` // who may read /metrics: public, token or off
-	Channels       []Channel     `yaml:"channels"`
-	Checks         []Check       `yaml:"checks"`
-	CheckDefaults  CheckDefaults `yaml:"check_defaults"` // flap damping and re-page settings of checks that set none
-	Operator       Operator      `yaml:"operator"`
-	SelfHeartbeat  SelfHeartbeat `yaml:"self_heartbeat"`
-	Outbox         Outbox        `yaml:"outbox"`
-	SMTP           SMTP          `yaml:"smtp"`     // mail server of email channels and contacts
-	Telegram       Telegram      `yaml:"telegram"` // bot of telegram channels and contacts
-	Watchdog       Watchdog      `yaml:"watchdog"`
-	Probes         Probes        `yaml:"probes"`
-	Services       []Service     `yaml:"services"`
-	Integrations   []Integration `yaml:"integrations"`
-	Routes         []Route       `yaml:"routes"`        // which service an alert goes to, by its labels
-	InhibitRules   []InhibitRule `yaml:"inhibit_rules"` // alerts not paged while others fire
-	Silences       []Silence     `yaml:"silences"`      // alerts not paged for a while
-	Warnings       []string      `yaml:"-"`             // non-fatal remarks, "file:line: path: text"
-	ReloadGuard    ReloadGuard   `yaml:"reload_guard"`  // refuses a config that looks torn (see guard.go)
-	Empty          bool          `yaml:"-"`             // the file held nothing but whitespace or comments
+	File          string        `yaml:"-"`               // path it was read from
+	PublicURL     string        `yaml:"public_url"`      // base URL for links in notifications, no trailing slash; optional
+	APITokens     []APIToken    `yaml:"api_tokens"`      // tokens accepted by the API
+	PingKey       string        `yaml:"ping_key"`        // plain ping key for /ping/<ping-key>/<slug> URLs
+	PingKeySHA256 string        `yaml:"ping_key_sha256"` // or its hex SHA-256; at most one of the two
+	PingBodyLimit int           `yaml:"ping_body_limit"` // bytes kept of a ping body
+	Channels      []Channel     `yaml:"channels"`
+	Checks        []Check       `yaml:"checks"`
+	CheckDefaults CheckDefaults `yaml:"check_defaults"` // flap damping and re-page settings of checks that set none
+	Operator      Operator      `yaml:"operator"`
+	SelfHeartbeat SelfHeartbeat `yaml:"self_heartbeat"`
+	Outbox        Outbox        `yaml:"outbox"`
+	SMTP          SMTP          `yaml:"smtp"`     // mail server of email channels and contacts
+	Telegram      Telegram      `yaml:"telegram"` // bot of telegram channels and contacts
+	Watchdog      Watchdog      `yaml:"watchdog"`
+	Probes        Probes        `yaml:"probes"`
+	Services      []Service     `yaml:"services"`
+	Integrations  []Integration `yaml:"integrations"`
+	Routes        []Route       `yaml:"routes"`        // which service an alert goes to, by its labels
+	InhibitRules  []InhibitRule `yaml:"inhibit_rules"` // alerts not paged while others fire
+	Silences      []Silence     `yaml:"silences"`      // alerts not paged for a while
+	Warnings      []string      `yaml:"-"`             // non-fatal remarks, "file:line: path: text"
+	ReloadGuard   ReloadGuard   `yaml:"reload_guard"`  // refuses a config that looks torn (see guard.go)
+	Empty         bool          `yaml:"-"`             // the file held nothing but whitespace or comments
 
 	// On call: who is paged, when, and how.
 	Users              []User             `yaml:"users"`               // people (and bots) who can be paged
@@ -80,6 +76,10 @@ type Config struct {
 	EscalationPolicies []EscalationPolicy `yaml:"escalation_policies"` // who is paged, in which order, until someone acknowledges
 	OnCall             OnCall             `yaml:"oncall"`              // checks of the schedules for holes
 	LinksSecret        string             `yaml:"links_secret"`        // HMAC key of the acknowledge and resolve links in pages; optional, at least 32 characters
+
+	// The HTTP edge.
+	TrustedProxies []string `yaml:"trusted_proxies"` // CIDRs of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed
+	Metrics        string   `yaml:"metrics"`         // who may read /metrics: public, token or off
 }
 
 // APIToken is a bearer token accepted by the API, stored as its SHA-256.
