@@ -63,7 +63,7 @@ import (
 // end-to-end tests use the same version.
 const alertmanagerModule = "github.com/prometheus/alertmanager/cmd/alertmanager@v0.31.1"
 
-const integrationKey = "bench-key"
+const integrationKey = "bench-integration-key"
 
 func main() {
 	if err := run(); err != nil {

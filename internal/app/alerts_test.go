@@ -48,9 +48,9 @@ services:
 routes:
   - {matchers: ['team="db"'], service: database}
 integrations:
-  - {name: prometheus, type: alertmanager, key: "k-prom-123", service: payments}
-  - {name: pd-compat, type: pagerduty, key: "k-pd-123", service: payments}
-  - {name: scripts, type: generic, key: "k-gen-123", service: payments}
+  - {name: prometheus, type: alertmanager, key: "k-prom-123-abcdefgh", service: payments}
+  - {name: pd-compat, type: pagerduty, key: "k-pd-123-abcdefgh", service: payments}
+  - {name: scripts, type: generic, key: "k-gen-123-abcdefgh", service: payments}
 `
 
 func startAlerts(t *testing.T) (*running, *eventLog) {
@@ -136,11 +136,11 @@ func TestAlertmanagerWebhookEndToEnd(t *testing.T) {
 	r, hooks := startAlerts(t)
 	firing := sample(t, "alertmanager-webhook-v4-firing.json")
 	var ans map[string]any
-	if code := r.post(t, "/ingest/alertmanager/k-prom-123", "application/json", firing, &ans); code != 200 || ans["new"] != 1.0 {
+	if code := r.post(t, "/ingest/alertmanager/k-prom-123-abcdefgh", "application/json", firing, &ans); code != 200 || ans["new"] != 1.0 {
 		t.Fatalf("first delivery: %d %v", code, ans)
 	}
 	// Alertmanager repeats a group's notification: it updates, never duplicates.
-	if code := r.post(t, "/ingest/alertmanager/k-prom-123", "application/json", firing, &ans); code != 200 || ans["updated"] != 1.0 {
+	if code := r.post(t, "/ingest/alertmanager/k-prom-123-abcdefgh", "application/json", firing, &ans); code != 200 || ans["updated"] != 1.0 {
 		t.Fatalf("repeat delivery: %d %v", code, ans)
 	}
 	list := r.incidents(t)
@@ -153,7 +153,7 @@ func TestAlertmanagerWebhookEndToEnd(t *testing.T) {
 		t.Fatalf("incident %+v", in)
 	}
 	eventually(t, "the page", func() bool { return hooks.count("incident.triggered") == 1 })
-	r.post(t, "/ingest/alertmanager/k-prom-123", "application/json", sample(t, "alertmanager-webhook-v4-resolved.json"), &ans)
+	r.post(t, "/ingest/alertmanager/k-prom-123-abcdefgh", "application/json", sample(t, "alertmanager-webhook-v4-resolved.json"), &ans)
 	if in := r.incident(t, list[0].ID); in.Status != "resolved" {
 		t.Fatalf("after the resolved delivery: %s", in.Status)
 	}
@@ -170,7 +170,7 @@ func TestPagerDutyEventsEndToEnd(t *testing.T) {
 		DedupKey        string `json:"dedup_key"`
 		Errors          []string
 	}
-	trigger := `{"routing_key":"k-pd-123","event_action":"trigger","payload":{"summary":"checkout 5xx at 12%","source":"lb-1","severity":"error","custom_details":{"rate":0.12}},"links":[{"href":"https://grafana.example/d/1","text":"Dashboard"}]}`
+	trigger := `{"routing_key":"k-pd-123-abcdefgh","event_action":"trigger","payload":{"summary":"checkout 5xx at 12%","source":"lb-1","severity":"error","custom_details":{"rate":0.12}},"links":[{"href":"https://grafana.example/d/1","text":"Dashboard"}]}`
 	if code := r.post(t, "/v2/enqueue", "application/json", []byte(trigger), &ans); code != 202 || ans.Status != "success" || ans.DedupKey == "" {
 		t.Fatalf("trigger: %d %+v", code, ans)
 	}
@@ -179,26 +179,26 @@ func TestPagerDutyEventsEndToEnd(t *testing.T) {
 	if len(list) != 1 || list[0].Priority != "P2" {
 		t.Fatalf("incidents %+v", list)
 	}
-	ack := `{"routing_key":"k-pd-123","event_action":"acknowledge","dedup_key":"` + key + `"}`
+	ack := `{"routing_key":"k-pd-123-abcdefgh","event_action":"acknowledge","dedup_key":"` + key + `"}`
 	if code := r.post(t, "/v2/enqueue", "application/json", []byte(ack), &ans); code != 202 || ans.DedupKey != key {
 		t.Fatalf("ack: %d %+v", code, ans)
 	}
 	if in := r.incident(t, list[0].ID); in.Status != "acknowledged" || in.AckedBy != "integration pd-compat" {
 		t.Fatalf("after ack: %+v", in)
 	}
-	resolve := `{"routing_key":"k-pd-123","event_action":"resolve","dedup_key":"` + key + `"}`
+	resolve := `{"routing_key":"k-pd-123-abcdefgh","event_action":"resolve","dedup_key":"` + key + `"}`
 	r.post(t, "/v2/enqueue", "application/json", []byte(resolve), &ans)
 	if in := r.incident(t, list[0].ID); in.Status != "resolved" {
 		t.Fatalf("after resolve: %+v", in)
 	}
 	// An unknown routing key is refused as PagerDuty refuses it.
-	bad := strings.Replace(trigger, "k-pd-123", "k-nope", 1)
+	bad := strings.Replace(trigger, "k-pd-123-abcdefgh", "k-nope", 1)
 	if code := r.post(t, "/v2/enqueue", "application/json", []byte(bad), &ans); code != 400 || ans.Status != "invalid event" ||
 		len(ans.Errors) != 1 || ans.Errors[0] != "Invalid routing key" {
 		t.Fatalf("unknown routing key: %d %+v", code, ans)
 	}
 	// The key of another type of integration is not a routing key.
-	bad = strings.Replace(trigger, "k-pd-123", "k-prom-123", 1)
+	bad = strings.Replace(trigger, "k-pd-123-abcdefgh", "k-prom-123-abcdefgh", 1)
 	if code := r.post(t, "/v2/enqueue", "application/json", []byte(bad), &ans); code != 400 {
 		t.Fatalf("alertmanager key as routing key: %d", code)
 	}
@@ -209,7 +209,7 @@ func TestGenericAndRoutingAndSilences(t *testing.T) {
 	var ans map[string]any
 	body := `{"alerts":[{"key":"db-lag","summary":"replica lag 40s","severity":"critical","labels":{"team":"db"}},
 		{"key":"disk-web1","summary":"disk 95% on web1","labels":{"alertname":"DiskFull","service":"web"}}]}`
-	if code := r.post(t, "/ingest/generic/k-gen-123", "application/json", []byte(body), &ans); code != 202 || ans["new"] != 2.0 {
+	if code := r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json", []byte(body), &ans); code != 202 || ans["new"] != 2.0 {
 		t.Fatalf("generic: %d %v", code, ans)
 	}
 	services := map[string]bool{}
@@ -238,7 +238,7 @@ func TestGenericAndRoutingAndSilences(t *testing.T) {
 	}
 	before := len(r.incidents(t))
 	backup := `{"key":"backup-nightly","summary":"backup slow","labels":{"alertname":"Backup"}}`
-	r.post(t, "/ingest/generic/k-gen-123", "application/json", []byte(backup), &ans)
+	r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json", []byte(backup), &ans)
 	if ans["silenced"] != 1.0 || len(r.incidents(t)) != before {
 		t.Fatalf("silenced alert: %v, incidents %d -> %d", ans, before, len(r.incidents(t)))
 	}
@@ -260,17 +260,17 @@ func TestBadAlertInput(t *testing.T) {
 		code                    int
 		msg                     string
 	}{
-		{"malformed JSON", "/ingest/alertmanager/k-prom-123", "application/json", `{"version":"4",`, 400, "line 1"},
-		{"wrong version", "/ingest/alertmanager/k-prom-123", "application/json", strings.Replace(string(good), `"version":"4"`, `"version":"3"`, 1), 400, "version"},
+		{"malformed JSON", "/ingest/alertmanager/k-prom-123-abcdefgh", "application/json", `{"version":"4",`, 400, "line 1"},
+		{"wrong version", "/ingest/alertmanager/k-prom-123-abcdefgh", "application/json", strings.Replace(string(good), `"version":"4"`, `"version":"3"`, 1), 400, "version"},
 		{"wrong key", "/ingest/alertmanager/k-wrong", "application/json", string(good), 404, "no alertmanager integration"},
-		{"key of another type", "/ingest/alertmanager/k-gen-123", "application/json", string(good), 404, "no alertmanager integration"},
+		{"key of another type", "/ingest/alertmanager/k-gen-123-abcdefgh", "application/json", string(good), 404, "no alertmanager integration"},
 		{"missing key", "/ingest/alertmanager/", "application/json", string(good), 404, "no such endpoint"},
-		{"form content type", "/ingest/alertmanager/k-prom-123", "application/x-www-form-urlencoded", string(good), 415, "Content-Type"},
-		{"no content type", "/ingest/generic/k-gen-123", "", `{"key":"a","summary":"b"}`, 415, "Content-Type"},
-		{"huge body", "/ingest/alertmanager/k-prom-123", "application/json", string(huge), 413, "too large"},
-		{"generic without key", "/ingest/generic/k-gen-123", "application/json", `{"summary":"x"}`, 400, "key"},
-		{"generic array", "/ingest/generic/k-gen-123", "application/json", `[]`, 400, ""},
-		{"pagerduty bad action", "/v2/enqueue", "application/json", `{"routing_key":"k-pd-123","event_action":"explode"}`, 400, "event_action"},
+		{"form content type", "/ingest/alertmanager/k-prom-123-abcdefgh", "application/x-www-form-urlencoded", string(good), 415, "Content-Type"},
+		{"no content type", "/ingest/generic/k-gen-123-abcdefgh", "", `{"key":"a","summary":"b"}`, 415, "Content-Type"},
+		{"huge body", "/ingest/alertmanager/k-prom-123-abcdefgh", "application/json", string(huge), 413, "too large"},
+		{"generic without key", "/ingest/generic/k-gen-123-abcdefgh", "application/json", `{"summary":"x"}`, 400, "key"},
+		{"generic array", "/ingest/generic/k-gen-123-abcdefgh", "application/json", `[]`, 400, ""},
+		{"pagerduty bad action", "/v2/enqueue", "application/json", `{"routing_key":"k-pd-123-abcdefgh","event_action":"explode"}`, 400, "event_action"},
 		{"pagerduty not JSON", "/v2/enqueue", "text/plain", `hello`, 400, "Content-Type"},
 		{"pagerduty huge", "/v2/enqueue", "application/json", string(huge), 400, "too large"},
 	} {

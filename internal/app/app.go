@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -105,6 +106,7 @@ type state struct {
 	channels map[string]tocsin.Channel
 	tokens   []web.Token
 	pingKey  []byte
+	proxies  []netip.Prefix // trusted_proxies, parsed
 	env      incident.Env
 	policy   *alerting.Policy
 	oncall   *web.OnCall
@@ -221,8 +223,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.listener = ln
 	srv := &web.Server{DB: db, Clock: a.clock, Log: a.log.With("component", "http"), Metrics: a.metrics,
-		Ping:   &ping.Handler{Recorder: a.recorder, Settings: a.pingSettings, Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
-		Tokens: func() []web.Token { return a.state.Load().tokens }, Env: a.env, Reload: a.Reload, Ready: a.ready,
+		Ping: &ping.Handler{Recorder: a.recorder, Settings: a.pingSettings, Exists: db.PingTargetExists,
+			Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
+		MetricsAccess: func() string { return a.state.Load().cfg.Metrics },
+		Tokens:        func() []web.Token { return a.state.Load().tokens }, Env: a.env, Reload: a.Reload, Ready: a.ready,
 		Changed: a.engine.Schedule, Queued: a.dispatcher.Poke, Integration: a.integration, Alerts: a.alerts,
 		SilencesChanged: a.silencesChanged, OnCallConfig: func() *web.OnCall { return a.state.Load().oncall },
 		Directory:         func() *escalation.Directory { return a.state.Load().policy.Directory },
@@ -507,6 +511,13 @@ func (a *App) derive(cfg *config.Config) (*state, error) {
 		}
 		st.pingKey = sum
 	}
+	for _, p := range cfg.TrustedProxies {
+		prefix, err := config.ParseProxy(p)
+		if err != nil {
+			return nil, fmt.Errorf("trusted_proxies: %w", err)
+		}
+		st.proxies = append(st.proxies, prefix)
+	}
 	st.env = incident.Env{PublicURL: strings.TrimSuffix(cfg.PublicURL, "/"), HasChannel: func(name string) bool {
 		_, ok := st.channels[name]
 		return ok
@@ -713,9 +724,9 @@ func (a *App) outboxConfig() outbox.Config {
 	return outbox.Config{PerChannel: o.PerChannel, MaxAttempts: o.MaxAttempts, BackoffBase: o.BackoffBase.D(), BackoffMax: o.BackoffMax.D()}
 }
 
-func (a *App) pingSettings() (int, []byte) {
+func (a *App) pingSettings() ping.Settings {
 	st := a.state.Load()
-	return st.cfg.PingBodyLimit, st.pingKey
+	return ping.Settings{BodyLimit: st.cfg.PingBodyLimit, PingKeySHA256: st.pingKey, TrustedProxies: st.proxies}
 }
 
 func (a *App) outboxDepth() float64 {

@@ -75,11 +75,11 @@ escalation_policies:
 services:
   - {name: payments, escalation_policy: default, group_wait: 0s}
 integrations:
-  - {name: scripts, type: generic, key: "k-gen-123", service: payments}
+  - {name: scripts, type: generic, key: "k-gen-123-abcdefgh", service: payments}
 `, port)
 	r, _ := startEscalation(t, cfg)
 	var ans map[string]any
-	r.post(t, "/ingest/generic/k-gen-123", "application/json", []byte(`{"key":"db","summary":"primary database down","severity":"critical"}`), &ans)
+	r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json", []byte(`{"key":"db","summary":"primary database down","severity":"critical"}`), &ans)
 	eventually(t, "the email", func() bool { return box.count() == 1 })
 	box.mu.Lock()
 	raw := box.msgs[0]
@@ -125,11 +125,11 @@ escalation_policies:
 services:
   - {name: payments, escalation_policy: default, group_wait: 0s}
 integrations:
-  - {name: scripts, type: generic, key: "k-gen-123", service: payments}
+  - {name: scripts, type: generic, key: "k-gen-123-abcdefgh", service: payments}
 `, srv.URL, token)
 	r, _ := startEscalation(t, cfg)
 	var ans map[string]any
-	r.post(t, "/ingest/generic/k-gen-123", "application/json", []byte(`{"key":"db","summary":"primary database down","severity":"critical"}`), &ans)
+	r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json", []byte(`{"key":"db","summary":"primary database down","severity":"critical"}`), &ans)
 	eventually(t, "both pages", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 2 })
 	mu.Lock()
 	defer mu.Unlock()

@@ -89,7 +89,7 @@ escalation_policies:
 services:
   - {name: payments, escalation_policy: default, group_wait: 0s}
 integrations:
-  - {name: scripts, type: generic, key: "k-gen-123", service: payments}
+  - {name: scripts, type: generic, key: "k-gen-123-abcdefgh", service: payments}
 `
 
 // startEscalation runs Tocsin with cfg on a fake clock set to a Tuesday
@@ -116,7 +116,7 @@ func startEscalation(t *testing.T, cfg string) (*running, *clock.Fake) {
 func escalationScenario(t *testing.T, r *running, clk *clock.Fake, pages *pageLog) {
 
 	var ans map[string]any
-	if code := r.post(t, "/ingest/generic/k-gen-123", "application/json",
+	if code := r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json",
 		[]byte(`{"key":"db-down","summary":"primary database down","severity":"critical"}`), &ans); code != 202 {
 		t.Fatalf("ingest: %d %v", code, ans)
 	}
@@ -239,7 +239,7 @@ func TestReassignAndEscalateByHand(t *testing.T) {
 	defer hook.Close()
 	r, _ := startEscalation(t, fmt.Sprintf(escalationConfig, hook.URL))
 	var ans map[string]any
-	r.post(t, "/ingest/generic/k-gen-123", "application/json", []byte(`{"key":"q","summary":"queue stuck"}`), &ans)
+	r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json", []byte(`{"key":"q","summary":"queue stuck"}`), &ans)
 	eventually(t, "the first page", func() bool { return len(pages.snapshot()) == 1 })
 	id := pages.snapshot()[0].Event.Incident.ID
 	do := func(path, body string) int {

@@ -29,7 +29,7 @@ escalation_policies:
 services:
   - {name: payments, notify: [ops], escalation_policy: default, team: core, group_wait: 0s}
 integrations:
-  - {name: scripts, type: generic, key: "k-gen-123", service: payments}
+  - {name: scripts, type: generic, key: "k-gen-123-abcdefgh", service: payments}
 `
 
 // events lists the incident messages as "path event", in order (the
@@ -57,7 +57,7 @@ func TestEscalationExhaustedPagesFallback(t *testing.T) {
 	defer hook.Close()
 	r, clk := startEscalation(t, fmt.Sprintf(exhaustedConfig, hook.URL))
 	var ans map[string]any
-	if code := r.post(t, "/ingest/generic/k-gen-123", "application/json",
+	if code := r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json",
 		[]byte(`{"key":"db-down","summary":"primary database down","severity":"critical"}`), &ans); code != 202 {
 		t.Fatalf("ingest: %d %v", code, ans)
 	}

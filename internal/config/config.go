@@ -18,6 +18,7 @@ const MaxFileSize = 4 << 20
 // Defaults, applied to fields the file leaves out.
 const (
 	DefaultPingBodyLimit        = 100_000
+	MaxPingBodyLimit            = 100_000 // what Healthchecks.io keeps of a ping body
 	DefaultChannelTimeout       = 10 * time.Second
 	DefaultGrace                = time.Hour // as Healthchecks
 	DefaultSelfHeartbeatEvery   = time.Minute
@@ -75,6 +76,10 @@ type Config struct {
 	EscalationPolicies []EscalationPolicy `yaml:"escalation_policies"` // who is paged, in which order, until someone acknowledges
 	OnCall             OnCall             `yaml:"oncall"`              // checks of the schedules for holes
 	LinksSecret        string             `yaml:"links_secret"`        // HMAC key of the acknowledge and resolve links in pages; optional, at least 32 characters
+
+	// The HTTP edge.
+	TrustedProxies []string `yaml:"trusted_proxies"` // CIDRs of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed
+	Metrics        string   `yaml:"metrics"`         // who may read /metrics: public, token or off
 }
 
 // APIToken is a bearer token accepted by the API, stored as its SHA-256.

@@ -33,7 +33,9 @@ const (
 	maxSlugLen        = 100
 	maxChannelTimeout = 5 * time.Minute
 	minPingKeyLen     = 16
-	maxPingBodyLimit  = 10_000_000
+	// minIntegrationKeyLen keeps integration keys, which stand for a
+	// password in a URL, out of reach of guessing.
+	minIntegrationKeyLen = 16
 	// shortDuration is the length under which a duration is probably a
 	// mistake (seconds meant as minutes) and earns a warning.
 	shortDuration = 10 * time.Second
@@ -59,9 +61,10 @@ func (d *decoder) validate(cfg *Config) {
 
 	if !d.set["ping_body_limit"] {
 		cfg.PingBodyLimit = DefaultPingBodyLimit
-	} else if cfg.PingBodyLimit <= 0 || cfg.PingBodyLimit > maxPingBodyLimit {
-		d.fieldErrorf("ping_body_limit", "must be between 1 and %d, got %d", maxPingBodyLimit, cfg.PingBodyLimit)
+	} else if cfg.PingBodyLimit <= 0 || cfg.PingBodyLimit > MaxPingBodyLimit {
+		d.fieldErrorf("ping_body_limit", "must be between 1 and %d (what Healthchecks keeps), got %d", MaxPingBodyLimit, cfg.PingBodyLimit)
 	}
+	d.validateEdge(cfg)
 
 	channels := d.validateChannels(cfg)
 	d.validateCheckDefaults(cfg)
@@ -160,7 +163,8 @@ func (d *decoder) validatePingKey(cfg *Config) {
 		if !pingKeyRE.MatchString(cfg.PingKey) {
 			d.fieldErrorf("ping_key", "must be 1 to 128 letters, digits or . _ ~ - (it goes in URLs)")
 		} else if len(cfg.PingKey) < minPingKeyLen {
-			d.warnf("ping_key", "shorter than %d characters: anyone who guesses it can ping your checks", minPingKeyLen)
+			d.fieldErrorf("ping_key", "must be at least %d characters (anyone who guesses it can ping your checks), got %d",
+				minPingKeyLen, len(cfg.PingKey))
 		}
 	}
 	if cfg.PingKeySHA256 != "" && !sha256RE.MatchString(cfg.PingKeySHA256) {
@@ -690,8 +694,8 @@ func (d *decoder) validateAlerting(cfg *Config, channels map[string]bool) {
 		case in.Key != "" && in.KeySHA256 != "":
 			d.fieldErrorf(p+".key", "set key or key_sha256, not both")
 		case in.Key != "":
-			if len(in.Key) < 8 || len(in.Key) > 128 || strings.ContainsAny(in.Key, "/?#% \t\n") {
-				d.fieldErrorf(p+".key", "must be 8 to 128 characters without / ? # %% or spaces")
+			if len(in.Key) < minIntegrationKeyLen || len(in.Key) > 128 || strings.ContainsAny(in.Key, "/?#% \t\n") {
+				d.fieldErrorf(p+".key", "must be %d to 128 characters without / ? # %% or spaces", minIntegrationKeyLen)
 			}
 			hash = in.Key
 		case in.KeySHA256 != "":

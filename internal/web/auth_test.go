@@ -21,7 +21,7 @@ import (
 var public = map[string]string{
 	"GET /healthz": "liveness probe",
 	"GET /readyz":  "readiness probe; names the problem (a stalled loop, the store not writable), never a store error's text",
-	"GET /metrics": "Prometheus scrape, as exporters are",
+	"GET /metrics": "Prometheus scrape, as exporters are; the config's metrics setting can ask for a token (TestMetricsAccess) or turn it off",
 	"/ping/":       "the ping URL is the credential, as in Healthchecks",
 
 	"POST /ingest/alertmanager/{key}": "the integration key in the URL is the credential, as Alertmanager's webhook sends it",
@@ -82,7 +82,8 @@ func TestEveryRouteRequiresAuth(t *testing.T) {
 			}
 			continue
 		}
-		for _, auth := range []string{"", "Bearer", "Bearer wrong-token", "Basic cmlnaHQtdG9rZW4=", "bearer right-token"} {
+		for _, auth := range []string{"", "Bearer", "Bearer ", "Bearer wrong-token", "Basic cmlnaHQtdG9rZW4=", "Bearerright-token",
+			"Bearer right-token x", "Token right-token"} {
 			req := httptest.NewRequest(method, path, strings.NewReader("{}"))
 			if auth != "" {
 				req.Header.Set("Authorization", auth)
@@ -96,12 +97,15 @@ func TestEveryRouteRequiresAuth(t *testing.T) {
 				t.Errorf("%s: 401 without an error message: %s", rt.pattern, w.Body.String())
 			}
 		}
-		req := httptest.NewRequest(method, path, strings.NewReader("{}"))
-		req.Header.Set("Authorization", "Bearer right-token")
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, req)
-		if w.Code == http.StatusUnauthorized || w.Code == http.StatusMethodNotAllowed {
-			t.Errorf("%s with the right token: status %d", rt.pattern, w.Code)
+		// The scheme is case-insensitive (RFC 9110, section 11.1).
+		for _, auth := range []string{"Bearer right-token", "bearer right-token", "BEARER right-token", "Bearer   right-token"} {
+			req := httptest.NewRequest(method, path, strings.NewReader("{}"))
+			req.Header.Set("Authorization", auth)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code == http.StatusUnauthorized || w.Code == http.StatusMethodNotAllowed {
+				t.Errorf("%s with Authorization %q: status %d", rt.pattern, auth, w.Code)
+			}
 		}
 	}
 	for p := range public {

@@ -13,8 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/escalation"
@@ -66,6 +64,9 @@ type Server struct {
 	EscalationChanged func()
 	// Replica names this process among the replicas on the database.
 	Replica string
+	// MetricsAccess says who may read /metrics: "public" (also when nil
+	// or empty), "token" or "off".
+	MetricsAccess func() string
 }
 
 // maxBody bounds every API request body.
@@ -113,10 +114,6 @@ func (c *statusCapture) Header() http.Header         { return c.header }
 func (c *statusCapture) Write(b []byte) (int, error) { return len(b), nil }
 func (c *statusCapture) WriteHeader(status int)      { c.status = status }
 
-func (s *Server) metricsHandler() http.Handler {
-	return promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{Timeout: 10 * time.Second})
-}
-
 func limitBody(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The ping handler caps bodies itself, and truncates; the alert
@@ -134,9 +131,8 @@ type actorKey struct{}
 // token's name as the actor.
 func (s *Server) authenticate(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		auth := r.Header.Get("Authorization")
-		token, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok || token == "" {
+		token, ok := bearerToken(r)
+		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tocsin"`)
 			writeError(w, tocsin.Errorf(tocsin.EUnauth, "missing bearer token"))
 			return

@@ -157,8 +157,8 @@ services:
   - {name: payments, notify: [ops], group_by: [alertname, service], group_wait: 0s}
   - {name: storage, notify: [ops], group_wait: 0s}
 integrations:
-  - {name: prometheus, type: alertmanager, key: "k-prom-123", service: payments}
-  - {name: pd-compat, type: pagerduty, key: "k-pd-123", service: storage}
+  - {name: prometheus, type: alertmanager, key: "k-prom-123-abcdefgh", service: payments}
+  - {name: pd-compat, type: pagerduty, key: "k-pd-123-abcdefgh", service: storage}
 `, rcv.url("ops")))
 	srv := in.start()
 	am := startAlertmanager(t, bin, fmt.Sprintf(`
@@ -174,11 +174,11 @@ route:
 receivers:
   - name: tocsin-webhook
     webhook_configs:
-      - url: %s/ingest/alertmanager/k-prom-123
+      - url: %s/ingest/alertmanager/k-prom-123-abcdefgh
         send_resolved: true
   - name: tocsin-pagerduty
     pagerduty_configs:
-      - routing_key: k-pd-123
+      - routing_key: k-pd-123-abcdefgh
         url: %s/v2/enqueue
         send_resolved: true
         severity: critical

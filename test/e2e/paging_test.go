@@ -100,16 +100,16 @@ services:
   - {name: payments, escalation_policy: two, team: core, group_wait: 0s}
   - {name: web, escalation_policy: two, group_wait: 0s}
 integrations:
-  - {name: scripts, type: generic, key: "k-gen-paging", service: payments}
-  - {name: web-scripts, type: generic, key: "k-gen-web", service: web}
+  - {name: scripts, type: generic, key: "k-gen-paging-abcd", service: payments}
+  - {name: web-scripts, type: generic, key: "k-gen-web-abcdefgh", service: web}
 `
 	s := newInstance(t, cfg).start()
 	start := time.Now()
-	if code, body := post(t, s.base+"/ingest/generic/k-gen-paging", "application/json",
+	if code, body := post(t, s.base+"/ingest/generic/k-gen-paging-abcd", "application/json",
 		`{"key":"db-down","summary":"primary database down","severity":"critical"}`); code != 202 {
 		t.Fatalf("ingest: %d %s", code, body)
 	}
-	if code, body := post(t, s.base+"/ingest/generic/k-gen-web", "application/json",
+	if code, body := post(t, s.base+"/ingest/generic/k-gen-web-abcdefgh", "application/json",
 		`{"key":"web-down","summary":"web down","severity":"critical"}`); code != 202 {
 		t.Fatalf("ingest: %d %s", code, body)
 	}
@@ -238,13 +238,13 @@ func TestPagerDutyEventsGroupByDedupKey(t *testing.T) {
 	cfg := webhookChannels(rcv, "ops") + `services:
   - {name: payments, notify: [ops], group_by: [alertname, cluster], group_wait: 1s}
 integrations:
-  - {name: prometheus, type: alertmanager, key: "k-prom-123", service: payments}
-  - {name: pd-compat, type: pagerduty, key: "k-pd-123", service: payments}
+  - {name: prometheus, type: alertmanager, key: "k-prom-123-abcdefgh", service: payments}
+  - {name: pd-compat, type: pagerduty, key: "k-pd-123-abcdefgh", service: payments}
 `
 	s := newInstance(t, cfg).start()
 	event := func(dedup, summary, source string) {
 		t.Helper()
-		body := fmt.Sprintf(`{"routing_key":"k-pd-123","event_action":"trigger","dedup_key":%q,
+		body := fmt.Sprintf(`{"routing_key":"k-pd-123-abcdefgh","event_action":"trigger","dedup_key":%q,
 			"payload":{"summary":%q,"source":%q,"severity":"critical"}}`, dedup, summary, source)
 		if code, ans := post(t, s.base+"/v2/enqueue", "application/json", body); code != 202 {
 			t.Fatalf("enqueue: %d %s", code, ans)

@@ -48,7 +48,7 @@ escalation_policies:
 services:
   - {name: payments, escalation_policy: default, group_wait: 2s}
 integrations:
-  - {name: scripts, type: generic, key: "k-replicas", service: payments}
+  - {name: scripts, type: generic, key: "k-replicas-abcdefg", service: payments}
 ` + checksConfig(checks)
 }
 
@@ -133,7 +133,7 @@ func (l *alertLoad) run(ctx context.Context, base func() string) <-chan struct{}
 			}
 			key := fmt.Sprintf("alert-%04d", l.sent.Add(1))
 			body := fmt.Sprintf(`{"key":%q,"summary":"replica test %s","severity":"critical"}`, key, key)
-			req, err := http.NewRequestWithContext(ctx, http.MethodPost, base()+"/ingest/generic/k-replicas", strings.NewReader(body))
+			req, err := http.NewRequestWithContext(ctx, http.MethodPost, base()+"/ingest/generic/k-replicas-abcdefg", strings.NewReader(body))
 			if err != nil {
 				continue
 			}

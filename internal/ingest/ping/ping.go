@@ -15,10 +15,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
@@ -133,22 +134,58 @@ type Recorder interface {
 	Record(ctx context.Context, req heartbeat.Request) (heartbeat.Result, error)
 }
 
+// Settings are the parts of the running config the handler reads at each
+// ping.
+type Settings struct {
+	BodyLimit      int            // bytes kept of a body
+	PingKeySHA256  []byte         // SHA-256 of the ping key; nil: the ping-key forms are off
+	TrustedProxies []netip.Prefix // peers whose X-Forwarded-For and X-Forwarded-Proto are believed
+}
+
 // Handler serves /ping/.
 type Handler struct {
 	Recorder Recorder
-	// Settings returns the current body limit and the SHA-256 of the ping
-	// key (nil: the ping-key forms are off).
-	Settings func() (bodyLimit int, pingKeySHA256 []byte)
-	Log      *slog.Logger
+	Settings func() Settings
+	// Exists reports whether a check has this UUID (when set) or slug. A
+	// ping to no check is answered 404 before its body is read, so that
+	// unknown URLs cost no memory. Nil: every ping goes to the recorder.
+	Exists func(ctx context.Context, uuid, slug string) (bool, error)
+	// BodyBudget bounds the bytes of ping bodies held at once (0:
+	// DefaultBodyBudget); a ping that finds no room within BodyWait (0:
+	// DefaultBodyWait) is answered 503 with Retry-After.
+	BodyBudget int64
+	BodyWait   time.Duration
+	Log        *slog.Logger
 	// Timeout bounds how long a ping waits for its commit.
 	Timeout time.Duration
+
+	once   sync.Once
+	bodies *budget
+	known  *known
+}
+
+func (h *Handler) init() {
+	size := h.BodyBudget
+	if size <= 0 {
+		size = DefaultBodyBudget
+	}
+	wait := h.BodyWait
+	if wait <= 0 {
+		wait = DefaultBodyWait
+	}
+	h.bodies = newBudget(size, wait)
+	if h.Exists != nil {
+		h.known = &known{exists: h.Exists, set: map[string]struct{}{}}
+	}
 }
 
 // ServeHTTP handles one ping.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.once.Do(h.init)
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	w.Header().Set("Cache-Control", "no-store")
-	limit, keyHash := h.Settings()
+	set := h.Settings()
+	limit := set.BodyLimit
 	w.Header().Set("Ping-Body-Limit", strconv.Itoa(limit))
 	// Any method pings, as in Healthchecks; only a CORS preflight is not a ping.
 	if r.Method == http.MethodOptions {
@@ -162,7 +199,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		reply(w, r, http.StatusNotFound, "not found")
+		notFound(w, r)
 		return
 	}
 	var rid string
@@ -176,22 +213,49 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	req := heartbeat.Request{UUID: route.UUID, Slug: route.Slug}
 	if route.UUID == "" {
 		sum := sha256.Sum256([]byte(route.Key))
-		if keyHash == nil || subtle.ConstantTimeCompare(sum[:], keyHash) != 1 {
-			reply(w, r, http.StatusNotFound, "not found")
+		if set.PingKeySHA256 == nil || subtle.ConstantTimeCompare(sum[:], set.PingKeySHA256) != 1 {
+			notFound(w, r)
 			return
 		}
 	}
-	body, truncated, err := readBody(r, limit)
-	if err != nil {
-		reply(w, r, http.StatusBadRequest, "could not read request body")
-		return
+	if h.known != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), h.Timeout)
+		found, err := h.known.has(ctx, route.UUID, route.Slug)
+		cancel()
+		if err != nil && r.Context().Err() == nil {
+			h.Log.Warn("look up ping target", "err", err)
+		}
+		if !found {
+			notFound(w, r)
+			return
+		}
 	}
-	ua := r.UserAgent()
-	if len(ua) > 200 {
-		ua = ua[:200]
+	var body []byte
+	var truncated bool
+	if hasBody(r) {
+		n := bufferSize(r, limit)
+		if !h.bodies.acquire(r.Context(), n) {
+			w.Header().Set("Retry-After", retryAfter)
+			w.Header().Set("Connection", "close")
+			reply(w, r, http.StatusServiceUnavailable, "too many ping bodies in flight, try again")
+			return
+		}
+		// Held until the ping is committed: the recorder holds the body
+		// until then.
+		defer h.bodies.release(n)
+		var err error
+		if body, truncated, err = readBody(r, n, limit); err != nil {
+			reply(w, r, http.StatusBadRequest, "could not read request body")
+			return
+		}
+	}
+	proto := scheme(r, false)
+	if fromTrustedProxy(r, set.TrustedProxies) {
+		proto = scheme(r, true)
 	}
 	req.Ping = tocsin.Ping{Kind: route.Kind, ExitStatus: route.ExitStatus, RID: strings.ToLower(rid), Method: r.Method,
-		RemoteAddr: remoteAddr(r), Scheme: scheme(r), UserAgent: ua, Body: body, Truncated: truncated}
+		RemoteAddr: clientAddr(r, set.TrustedProxies), Scheme: proto, UserAgent: cleanText(r.UserAgent(), maxUserAgent),
+		Body: body, Truncated: truncated}
 	ctx, cancel := context.WithTimeout(r.Context(), h.Timeout)
 	defer cancel()
 	res, err := h.Recorder.Record(ctx, req)
@@ -202,25 +266,42 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case res.Ambiguous:
 		reply(w, r, http.StatusConflict, "ambiguous slug")
 	case !res.Found:
+		if h.known != nil {
+			h.known.forget(route.UUID, route.Slug)
+		}
 		reply(w, r, http.StatusNotFound, "not found")
 	default:
 		reply(w, r, http.StatusOK, "OK")
 	}
 }
 
-// readBody reads at most limit bytes and reports whether there was more.
-func readBody(r *http.Request, limit int) ([]byte, bool, error) {
-	if r.Body == nil || r.Body == http.NoBody || r.Method == http.MethodHead {
-		return nil, false, nil
+// hasBody reports whether a body may follow the request's headers.
+func hasBody(r *http.Request) bool {
+	return r.Body != nil && r.Body != http.NoBody && r.Method != http.MethodHead && r.ContentLength != 0
+}
+
+// notFound answers a ping to nothing without reading its body; if one is
+// on its way the connection is closed rather than kept for the next
+// request, so that the server does not wait for a body nobody wants.
+func notFound(w http.ResponseWriter, r *http.Request) {
+	if hasBody(r) {
+		w.Header().Set("Connection", "close")
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
-	if err != nil {
+	reply(w, r, http.StatusNotFound, "not found")
+}
+
+// readBody reads the body into a buffer of size n (at most limit+1 bytes)
+// and reports whether there was more than limit.
+func readBody(r *http.Request, n, limit int) ([]byte, bool, error) {
+	buf := make([]byte, n)
+	got, err := io.ReadFull(r.Body, buf)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
 		return nil, false, err
 	}
-	if len(b) > limit {
-		return b[:limit], true, nil
+	if got > limit {
+		return buf[:limit], true, nil
 	}
-	return b, false, nil
+	return buf[:got], false, nil
 }
 
 func reply(w http.ResponseWriter, r *http.Request, status int, text string) {
@@ -231,26 +312,14 @@ func reply(w http.ResponseWriter, r *http.Request, status int, text string) {
 	}
 }
 
-// remoteAddr is the client address, preferring the first X-Forwarded-For
-// entry (with a port stripped) as Healthchecks does.
-func remoteAddr(r *http.Request) string {
-	addr := r.RemoteAddr
-	if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-		addr = strings.TrimSpace(strings.Split(xff, ",")[0])
-	}
-	if host, _, err := net.SplitHostPort(addr); err == nil {
-		addr = host
-	}
-	if len(addr) > 64 {
-		addr = addr[:64]
-	}
-	return addr
-}
-
-func scheme(r *http.Request) string {
-	switch p := r.Header.Get("X-Forwarded-Proto"); p {
-	case "http", "https":
-		return p
+// scheme is the scheme the client used: X-Forwarded-Proto's when it comes
+// from a trusted proxy.
+func scheme(r *http.Request, forwarded bool) string {
+	if forwarded {
+		switch p := r.Header.Get("X-Forwarded-Proto"); p {
+		case "http", "https":
+			return p
+		}
 	}
 	if r.TLS != nil {
 		return "https"

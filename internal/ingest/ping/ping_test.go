@@ -131,8 +131,8 @@ func setup(t testing.TB) *fixture {
 	rec := heartbeat.NewRecorder(db, clk, env, heartbeat.Hooks{}, log, nil)
 	go rec.Run(ctx)
 	key := sha256.Sum256([]byte("s3cret-key"))
-	return &fixture{db: db, handler: &Handler{Recorder: rec, Log: log, Timeout: 10 * time.Second,
-		Settings: func() (int, []byte) { return 1000, key[:] }}}
+	return &fixture{db: db, handler: &Handler{Recorder: rec, Log: log, Timeout: 10 * time.Second, Exists: db.PingTargetExists,
+		Settings: func() Settings { return Settings{BodyLimit: 1000, PingKeySHA256: key[:]} }}}
 }
 
 func (f *fixture) do(method, target, body string) *httptest.ResponseRecorder {
