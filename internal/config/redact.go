@@ -18,8 +18,8 @@ var secretHeaderWords = []string{"auth", "token", "secret", "key", "cookie", "pa
 
 // Redacted returns the config as YAML with every secret printed as
 // <secret>: channel secrets, the plain ping key, plain integration keys,
-// the links secret, the SMTP password, the Telegram bot token, passwords
-// in URLs, the paths of Slack, Discord and Teams webhook URLs (which hold
+// the links secret, the SMTP password, the Telegram bot token, passwords,
+// query values and fragments in URLs, the paths of Slack, Discord and Teams webhook URLs (which hold
 // their tokens) and the values of headers whose names suggest credentials.
 // Hashes are shown. A password or token read from a file is left out, as
 // the file holds it; the file's path is shown.
