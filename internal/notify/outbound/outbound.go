@@ -116,7 +116,7 @@ const minSecret = 4
 
 // Secrets returns the texts of s that are secret: s itself and, when s is
 // a URL, its userinfo (user name and password), its query and each query
-// value, and its path (a chat webhook's token). Callers add the channel's
+// value, and its path and its long segments (a chat webhook's token). Callers add the channel's
 // secret and header values.
 func Secrets(s string) []string {
 	out := []string{s}
@@ -143,9 +143,19 @@ func Secrets(s string) []string {
 	}
 	if u.Path != "" && u.Path != "/" {
 		out = append(out, u.EscapedPath(), u.Path)
+		// A segment as long as a token may be one, quoted alone; short
+		// ones ("hook", "api") are words that messages need.
+		for _, seg := range strings.Split(u.Path, "/") {
+			if len(seg) >= minPathSecret {
+				out = append(out, seg)
+			}
+		}
 	}
 	return out
 }
+
+// minPathSecret is the shortest path segment Secrets counts as a secret.
+const minPathSecret = 12
 
 // Scrub replaces in msg every secret text (see Secrets) of each of
 // secrets with Mark, longest first so that a URL goes whole.
