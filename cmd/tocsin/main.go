@@ -29,7 +29,7 @@ Usage:
   tocsin config reload [--force] [--server URL]
   tocsin cron next|prev EXPR [--tz ZONE] [--after|--before RFC3339] [-n N]
   tocsin backup [--database DSN] DEST
-  tocsin receive [--listen ADDR] [--secret S]   print webhooks (for trying Tocsin out)
+  tocsin receive [--listen ADDR] [--secret S] [--tolerance 5m]   print webhooks (for trying Tocsin out)
   tocsin version
 
 Environment: TOCSIN_CONFIG, TOCSIN_LISTEN, TOCSIN_DATABASE, TOCSIN_FORCE_CONFIG

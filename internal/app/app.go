@@ -38,6 +38,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/notify/chat"
 	"github.com/tocsinhq/tocsin/internal/notify/email"
+	"github.com/tocsinhq/tocsin/internal/notify/outbound"
 	"github.com/tocsinhq/tocsin/internal/oncall"
 	"github.com/tocsinhq/tocsin/internal/outbox"
 	"github.com/tocsinhq/tocsin/internal/probe"
@@ -139,6 +140,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		a.client = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16,
 			IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second}}
 	}
+	// Notifications and the self-heartbeat never follow a redirect.
+	a.client = outbound.NoRedirects(a.client)
 	db, err := store.Open(ctx, opts.Database, store.Options{Clock: opts.Clock, Exclusive: true})
 	if err != nil {
 		return nil, err
@@ -154,7 +157,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 			return nil, err
 		}
 	}
-	a.senders = notify.Default(a.client, opts.Version, notify.Settings{SMTP: a.smtpSettings, Telegram: func() chat.TelegramBot {
+	a.senders = notify.Default(a.client, opts.Version, notify.Settings{SMTP: a.smtpSettings, Clock: a.clock, Telegram: func() chat.TelegramBot {
 		t := a.state.Load().cfg.Telegram
 		return chat.TelegramBot{APIBase: t.APIBase, Token: t.BotToken}
 	}})

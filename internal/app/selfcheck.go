@@ -14,6 +14,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/escalation"
+	"github.com/tocsinhq/tocsin/internal/notify/outbound"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -106,10 +107,14 @@ func (a *App) selfHeartbeat(ctx context.Context) {
 	}
 }
 
+// sendSelfHeartbeat pings hb.URL, or reports problems to its /fail. The URL
+// is a credential: logs show it redacted (scheme://host/…) and errors
+// never quote it. A redirect is not followed.
 func (a *App) sendSelfHeartbeat(ctx context.Context, hb config.SelfHeartbeat, problems []string) {
 	if ctx.Err() != nil {
 		return
 	}
+	shown := outbound.Redacted(hb.URL)
 	method, target, body := http.MethodGet, hb.URL, ""
 	if len(problems) > 0 {
 		if hb.OnUnhealthy == config.OnUnhealthySkip {
@@ -118,7 +123,7 @@ func (a *App) sendSelfHeartbeat(ctx context.Context, hb config.SelfHeartbeat, pr
 		}
 		var err error
 		if target, err = failURL(hb.URL); err != nil {
-			a.log.Error("self heartbeat", "err", err)
+			a.log.Error("self heartbeat: the URL is not valid", "url", shown)
 			return
 		}
 		method, body = http.MethodPost, strings.Join(problems, "\n")+"\n"
@@ -128,7 +133,7 @@ func (a *App) sendSelfHeartbeat(ctx context.Context, hb config.SelfHeartbeat, pr
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, method, target, strings.NewReader(body))
 	if err != nil {
-		a.log.Error("self heartbeat", "err", err)
+		a.log.Error("self heartbeat: the URL is not valid", "url", shown)
 		return
 	}
 	req.Header.Set("User-Agent", "Tocsin/"+a.opts.Version)
@@ -137,13 +142,17 @@ func (a *App) sendSelfHeartbeat(ctx context.Context, hb config.SelfHeartbeat, pr
 	}
 	resp, err := a.client.Do(req)
 	if err != nil {
-		a.log.Warn("self heartbeat failed", "err", err)
+		a.log.Warn("self heartbeat failed", "url", shown, "err", outbound.TransportError("self heartbeat", err, hb.URL, target))
 		return
 	}
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		a.log.Warn("self heartbeat refused", "status", resp.StatusCode)
+	switch {
+	case outbound.IsRedirect(resp.StatusCode):
+		a.log.Warn("self heartbeat refused", "url", shown, "status", resp.StatusCode,
+			"err", outbound.RedirectError("self heartbeat", resp))
+	case resp.StatusCode >= 300:
+		a.log.Warn("self heartbeat refused", "url", shown, "status", resp.StatusCode)
 	}
 }
 

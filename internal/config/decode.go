@@ -527,6 +527,8 @@ func describe(n *yaml.Node) string {
 // quote quotes s for an error message, shortening it if long.
 func quote(s string) string {
 	const max = 60
+	// Messages go to logs and API answers: a URL's credentials stay out.
+	s = hideURLSecrets(s)
 	if len(s) > max {
 		cut := max
 		for cut > 0 && !utf8.RuneStart(s[cut]) {

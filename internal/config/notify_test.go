@@ -123,7 +123,7 @@ func TestNotifyErrors(t *testing.T) {
 		{"smtp: {host: 10.0.0.25, tls: none, from: t@example.com}\n",
 			`n.yaml:1: smtp.tls: "none" is only allowed when host is localhost, 127.0.0.1 or ::1: plaintext SMTP with a password would leak it; use starttls or tls (or starttls-optional for a relay without TLS)`},
 		{"telegram: {api_base: 'https://u:p@api.telegram.org'}\n", "n.yaml:1: telegram.api_base: must not hold a user name or password"},
-		{"telegram: {api_base: 'https://api.telegram.org/?x=1'}\n", `n.yaml:1: telegram.api_base: must not have a query or fragment, got "https://api.telegram.org/?x=1"`},
+		{"telegram: {api_base: 'https://api.telegram.org/?x=1'}\n", `n.yaml:1: telegram.api_base: must not have a query or fragment, got "https://api.telegram.org/?<secret>"`},
 		{"telegram: {bot_token: '123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsa w9'}\n",
 			"n.yaml:1: telegram.bot_token: must be a bot token from @BotFather: digits, a colon and 35 or more letters, digits, _ or -"},
 	} {

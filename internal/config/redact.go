@@ -18,8 +18,8 @@ var secretHeaderWords = []string{"auth", "token", "secret", "key", "cookie", "pa
 
 // Redacted returns the config as YAML with every secret printed as
 // <secret>: channel secrets, the plain ping key, plain integration keys,
-// the links secret, the SMTP password, the Telegram bot token, passwords
-// in URLs, the paths of Slack, Discord and Teams webhook URLs (which hold
+// the links secret, the SMTP password, the Telegram bot token, passwords,
+// query values and fragments in URLs, the paths of Slack, Discord and Teams webhook URLs (which hold
 // their tokens) and the values of headers whose names suggest credentials.
 // Hashes are shown. A password or token read from a file is left out, as
 // the file holds it; the file's path is shown.
@@ -90,17 +90,34 @@ func secretHeader(name string) bool {
 	return false
 }
 
-// redactURL hides the password of a URL, if it has one.
+// redactURL hides the password of a URL, if it has one, the values of its
+// query (a token often rides there: "?token=<secret>") and its fragment.
 func redactURL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil || u.User == nil {
+	if err != nil {
 		return s
 	}
-	if _, has := u.User.Password(); !has {
-		return s
+	if u.RawQuery != "" {
+		pairs := strings.Split(u.RawQuery, "&")
+		for i, kv := range pairs {
+			if k, _, ok := strings.Cut(kv, "="); ok {
+				pairs[i] = k + "=" + secretMark
+			}
+		}
+		u.RawQuery = strings.Join(pairs, "&")
+	}
+	if u.Fragment != "" {
+		u.Fragment, u.RawFragment = secretMark, ""
+	}
+	pw := false
+	if u.User != nil {
+		_, pw = u.User.Password()
+	}
+	if !pw {
+		return unescapeMark(u.String())
 	}
 	u.User = url.User(u.User.Username())
-	out := u.String()
+	out := unescapeMark(u.String())
 	// The escaped user name holds no "@": the first one after the scheme
 	// ends it.
 	i := strings.Index(out, "://") + 3
@@ -109,6 +126,64 @@ func redactURL(s string) string {
 		return out
 	}
 	return out[:i+at] + ":" + secretMark + out[i+at:]
+}
+
+// unescapeMark undoes URL escaping of secretMark (in a fragment).
+func unescapeMark(s string) string {
+	return strings.ReplaceAll(s, url.PathEscape(secretMark), secretMark)
+}
+
+// hideURLSecrets hides, in a text quoted by an error message, the userinfo
+// and the query of a URL, even one that does not parse (a config error is
+// often about such a one): "https://<secret>@host/path?<secret>". Texts
+// that do not look like URLs are returned as they are.
+func hideURLSecrets(s string) string {
+	if !strings.Contains(s, "://") && !strings.Contains(strings.ToLower(s), "http") {
+		return s
+	}
+	return shownURL(s)
+}
+
+// shownTokenURL is a URL that carries a token in its path as an error
+// message shows it: its scheme and host, and <secret> for the rest, if
+// there is a rest. Unlike redactTokenURL it shows as much of a text that
+// does not parse: the part before the first "/" after the scheme.
+func shownTokenURL(s string) string {
+	start := 0
+	if i := strings.Index(s, "://"); i >= 0 {
+		start = i + 3
+	}
+	end := strings.IndexAny(s[start:], "/?#")
+	if end < 0 {
+		return hideURLSecrets(s)
+	}
+	head, rest := s[:start+end], s[start+end:]
+	if rest == "/" {
+		return hideURLSecrets(s)
+	}
+	return hideURLSecrets(head) + "/" + secretMark
+}
+
+// shownURL is a URL as an error message shows it: without its userinfo
+// and its query, even when it does not parse or lacks its scheme.
+func shownURL(s string) string {
+	start := 0
+	if i := strings.Index(s, "://"); i >= 0 {
+		start = i + 3
+	}
+	rest := s[start:]
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	auth, tail := rest[:end], rest[end:]
+	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
+		auth = secretMark + auth[at:]
+	}
+	if q := strings.IndexByte(tail, '?'); q >= 0 && q < len(tail)-1 {
+		tail = tail[:q] + "?" + secretMark
+	}
+	return s[:start] + auth + tail
 }
 
 // redactFileSecret hides secret, which was read from file if that is set.

@@ -80,7 +80,8 @@ func (d *decoder) validate(cfg *Config) {
 	d.duration("self_heartbeat.every", &sh.Every, DefaultSelfHeartbeatEvery)
 	d.duration("self_heartbeat.timeout", &sh.Timeout, DefaultSelfHeartbeatTimeout)
 	if sh.URL != "" {
-		if err := checkHTTPURL(sh.URL); err != nil {
+		// The whole URL is a credential (a Healthchecks ping URL).
+		if err := checkURLShown(sh.URL, shownTokenURL(sh.URL)); err != nil {
 			d.fieldErrorf("self_heartbeat.url", "%s", err)
 		}
 	}
@@ -579,16 +580,22 @@ func checkName(s string) error {
 }
 
 // checkHTTPURL checks that s is an absolute http or https URL with a host.
+// Its errors show s without userinfo and query (see shownURL).
 func checkHTTPURL(s string) error {
+	return checkURLShown(s, shownURL(s))
+}
+
+// checkURLShown is checkHTTPURL with errors that show s as shown.
+func checkURLShown(s, shown string) error {
 	u, err := url.Parse(s)
 	if err != nil {
-		return fmt.Errorf("must be an absolute http or https URL, got %s", quote(s))
+		return fmt.Errorf("must be an absolute http or https URL, got %s", quote(shown))
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("must be an absolute http or https URL, got %s", quote(s))
+		return fmt.Errorf("must be an absolute http or https URL, got %s", quote(shown))
 	}
 	if u.Hostname() == "" {
-		return fmt.Errorf("must have a host, got %s", quote(s))
+		return fmt.Errorf("must have a host, got %s", quote(shown))
 	}
 	return nil
 }

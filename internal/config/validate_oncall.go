@@ -213,12 +213,12 @@ func (c *onCallCheck) validateContact(p string, ct *Contact) bool {
 		// machine (a local relay, tests), as for channels.
 		if u, err := url.Parse(ct.To); err != nil || u.Hostname() == "" ||
 			u.Scheme != "https" && !(u.Scheme == "http" && isLocalHost(u.Hostname())) {
-			return bad("must be %s, got %s", contactHints[ct.Type], quote(ct.To))
+			return bad("must be %s, got %s", contactHints[ct.Type], quote(shownTokenURL(ct.To)))
 		}
 	case "ntfy":
 		u, err := url.Parse(ct.To)
 		if err != nil || checkHTTPURL(ct.To) != nil || strings.Trim(u.Path, "/") == "" || u.RawQuery != "" || u.Fragment != "" {
-			return bad("must be %s, got %s", contactHints[ct.Type], quote(ct.To))
+			return bad("must be %s, got %s", contactHints[ct.Type], quote(shownTokenURL(ct.To)))
 		}
 	case "telegram":
 		if !telegramChatRE.MatchString(ct.To) {

@@ -18,6 +18,7 @@ import (
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/collect"
+	"github.com/tocsinhq/tocsin/internal/notify/outbound"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -273,6 +274,10 @@ func (d *Dispatcher) send(ctx context.Context, n *tocsin.Notification) (pause ti
 	}
 	o.kind = OutcomeSent
 	if o.err != nil {
+		// The senders never quote a URL; this holds for any sender (a
+		// panic's value included): the error goes to the timeline, the
+		// API and the log.
+		o.err = outbound.ScrubError(o.err, channelSecrets(ch)...)
 		o.kind = OutcomeGivenUp
 		var ra *tocsin.RetryAfterError
 		if errors.As(o.err, &ra) && ra.After > 0 {
@@ -290,6 +295,19 @@ func (d *Dispatcher) send(ctx context.Context, n *tocsin.Notification) (pause ti
 	}
 	d.outcomes <- o
 	return pause
+}
+
+// channelSecrets are the texts of ch that no error may show: its URL
+// (see outbound.Secrets), its secret and its header values (but short
+// ones, like "json", which are no secret and would garble the message).
+func channelSecrets(ch tocsin.Channel) []string {
+	out := []string{ch.URL, ch.Secret}
+	for _, v := range ch.Headers {
+		if len(v) >= 8 {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // safeSend calls the sender, turning a panic into a retryable error: one

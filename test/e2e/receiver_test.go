@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -93,6 +94,8 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 		problem = "unknown path " + req.URL.Path
 	case !validSignature(secret, body, req.Header.Get("Tocsin-Signature")):
 		problem = fmt.Sprintf("bad signature %q on %s", req.Header.Get("Tocsin-Signature"), body)
+	case !validSignatureV2(secret, body, req.Header.Get("Tocsin-Signature-V2")):
+		problem = fmt.Sprintf("bad or stale V2 signature %q on %s", req.Header.Get("Tocsin-Signature-V2"), body)
 	case req.Header.Get("Content-Type") != "application/json":
 		problem = "content type " + req.Header.Get("Content-Type")
 	default:
@@ -128,6 +131,37 @@ func validSignature(secret string, body []byte, header string) bool {
 		return false
 	}
 	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return hmac.Equal(sum, m.Sum(nil))
+}
+
+// validSignatureV2 checks a Tocsin-Signature-V2 header as the README
+// tells receivers to: "t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<body>">",
+// compared in constant time, t within 5 minutes of this clock.
+func validSignatureV2(secret string, body []byte, header string) bool {
+	var ts, v1 string
+	for _, part := range strings.Split(header, ",") {
+		k, v, _ := strings.Cut(part, "=")
+		switch k {
+		case "t":
+			ts = v
+		case "v1":
+			v1 = v
+		}
+	}
+	unix, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return false
+	}
+	if age := time.Since(time.Unix(unix, 0)); age > 5*time.Minute || age < -5*time.Minute {
+		return false
+	}
+	sum, err := hex.DecodeString(v1)
+	if err != nil {
+		return false
+	}
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(ts + "."))
 	m.Write(body)
 	return hmac.Equal(sum, m.Sum(nil))
 }

@@ -50,7 +50,10 @@ func (s *Discord) Send(ctx context.Context, ch tocsin.Channel, n *tocsin.Notific
 		return false, fmt.Errorf("discord: %w", err)
 	}
 	if err != nil {
-		return true, transportError("discord", err, nil)
+		return true, transportError("discord", err, ch.URL, ch.Secret)
+	}
+	if resp.redirect != nil {
+		return false, resp.redirect
 	}
 	if resp.status >= 200 && resp.status < 300 {
 		return false, nil

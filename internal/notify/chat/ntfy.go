@@ -52,7 +52,10 @@ func (s *Ntfy) Send(ctx context.Context, ch tocsin.Channel, n *tocsin.Notificati
 		return false, fmt.Errorf("ntfy: %w", err)
 	}
 	if err != nil {
-		return true, transportError("ntfy", err, nil)
+		return true, transportError("ntfy", err, ch.URL, ch.Secret)
+	}
+	if resp.redirect != nil {
+		return false, resp.redirect
 	}
 	detail := excerpt(resp.body)
 	var e struct {

@@ -9,12 +9,12 @@ import (
 	"io"
 	"math"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/notify/outbound"
 	"github.com/tocsinhq/tocsin/internal/notify/webhook"
 )
 
@@ -30,9 +30,10 @@ var errBadURL = errors.New("the channel URL is not a valid http(s) URL")
 
 // response is what a service answered, its body cut at maxResponse.
 type response struct {
-	status int
-	header http.Header
-	body   []byte
+	status   int
+	header   http.Header
+	body     []byte
+	redirect error // the failure of a 3xx answer, never followed
 }
 
 // request is one POST to a service.
@@ -69,17 +70,27 @@ func post(ctx context.Context, ch tocsin.Channel, n *tocsin.Notification, r requ
 	for k, v := range r.header {
 		req.Header.Set(k, v)
 	}
-	c := r.client
-	if c == nil {
-		c = http.DefaultClient
-	}
-	resp, err := c.Do(req)
+	// Never follow a redirect, whatever the client's policy: see
+	// outbound.NoRedirects.
+	resp, err := outbound.NoRedirects(r.client).Do(req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
-	return &response{status: resp.StatusCode, header: resp.Header, body: body}, nil
+	out := &response{status: resp.StatusCode, header: resp.Header, body: body}
+	if outbound.IsRedirect(resp.StatusCode) {
+		out.redirect = outbound.RedirectError(serviceName(ch), resp)
+	}
+	return out, nil
+}
+
+// serviceName names the service of ch in errors.
+func serviceName(ch tocsin.Channel) string {
+	if ch.Type != "" {
+		return ch.Type
+	}
+	return "receiver"
 }
 
 // encodeJSON encodes v without HTML escaping (<, > and & stay one byte
@@ -101,6 +112,9 @@ func encodeJSON(v any) ([]byte, error) {
 func classify(service string, r *response, detail string, after time.Duration) (bool, error) {
 	if r.status >= 200 && r.status < 300 {
 		return false, nil
+	}
+	if r.redirect != nil {
+		return false, r.redirect // a wrong channel URL: retrying cannot help
 	}
 	msg := fmt.Sprintf("%s answered HTTP %d", service, r.status)
 	if detail != "" {
@@ -143,35 +157,11 @@ func excerpt(b []byte) string {
 	return truncate(strings.Join(strings.Fields(s), " "), maxDetail, utf16Len)
 }
 
-// transportError describes a failed round trip without quoting the URL:
-// url.Error does, and a chat webhook URL is a secret (Slack, Discord and
-// Teams URLs hold their token, a Telegram URL the bot token, an ntfy topic
-// is its own password). It keeps the context's error for errors.Is.
-func transportError(service string, err error, redact func(string) string) error {
-	msg := err.Error()
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		msg = strings.ToLower(ue.Op) + ": " + ue.Err.Error()
-	}
-	if redact != nil {
-		msg = redact(msg)
-	}
-	e := &sendError{msg: service + ": " + msg}
-	switch {
-	case errors.Is(err, context.DeadlineExceeded):
-		e.cause = context.DeadlineExceeded
-	case errors.Is(err, context.Canceled):
-		e.cause = context.Canceled
-	}
-	return e
+// transportError describes a failed round trip without quoting the URL
+// (see outbound.TransportError): a chat webhook URL is a secret (Slack,
+// Discord and Teams URLs hold their token, a Telegram URL the bot token,
+// an ntfy topic is its own password). secrets are the texts to hide, the
+// URL among them.
+func transportError(service string, err error, secrets ...string) error {
+	return outbound.TransportError(service, err, secrets...)
 }
-
-// sendError is an error whose text is safe to log; it unwraps only to the
-// context's error, if that was the cause.
-type sendError struct {
-	msg   string
-	cause error
-}
-
-func (e *sendError) Error() string { return e.msg }
-func (e *sendError) Unwrap() error { return e.cause }

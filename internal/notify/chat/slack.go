@@ -48,7 +48,10 @@ func (s *Slack) Send(ctx context.Context, ch tocsin.Channel, n *tocsin.Notificat
 		return false, fmt.Errorf("slack: %w", err)
 	}
 	if err != nil {
-		return true, transportError("slack", err, nil)
+		return true, transportError("slack", err, ch.URL, ch.Secret)
+	}
+	if resp.redirect != nil {
+		return false, resp.redirect
 	}
 	return classify("slack", resp, excerpt(resp.body), 0)
 }

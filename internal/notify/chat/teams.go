@@ -43,7 +43,10 @@ func (s *Teams) Send(ctx context.Context, ch tocsin.Channel, n *tocsin.Notificat
 		return false, fmt.Errorf("teams: %w", err)
 	}
 	if err != nil {
-		return true, transportError("teams", err, nil)
+		return true, transportError("teams", err, ch.URL, ch.Secret)
+	}
+	if resp.redirect != nil {
+		return false, resp.redirect
 	}
 	return classify("teams", resp, excerpt(resp.body), 0)
 }

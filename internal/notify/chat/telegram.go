@@ -70,9 +70,9 @@ func (s *Telegram) Send(ctx context.Context, ch tocsin.Channel, n *tocsin.Notifi
 	redact := func(t string) string { return strings.ReplaceAll(t, token, "<bot-token>") }
 	m := Render(n.Payload)
 	url := base + "/bot" + token + "/sendMessage"
-	retry, refused, err := s.send(ctx, ch, n, url, telegramMessage(&m, chatID, true), redact)
+	retry, refused, err := s.send(ctx, ch, n, url, telegramMessage(&m, chatID, true), token, redact)
 	if refused {
-		retry, _, err = s.send(ctx, ch, n, url, telegramMessage(&m, chatID, false), redact)
+		retry, _, err = s.send(ctx, ch, n, url, telegramMessage(&m, chatID, false), token, redact)
 	}
 	return retry, err
 }
@@ -80,7 +80,7 @@ func (s *Telegram) Send(ctx context.Context, ch tocsin.Channel, n *tocsin.Notifi
 // send makes one sendMessage call; refused reports that Telegram refused
 // the inline keyboard (and nothing was sent).
 func (s *Telegram) send(ctx context.Context, ch tocsin.Channel, n *tocsin.Notification, url string, msg telegramPayload,
-	redact func(string) string) (retry, refused bool, err error) {
+	token string, redact func(string) string) (retry, refused bool, err error) {
 	body, err := encodeJSON(msg)
 	if err != nil {
 		return false, false, fmt.Errorf("telegram: encode message: %w", err)
@@ -91,7 +91,10 @@ func (s *Telegram) send(ctx context.Context, ch tocsin.Channel, n *tocsin.Notifi
 		return false, false, errors.New("telegram: the API base is not a valid URL")
 	}
 	if err != nil {
-		return true, false, transportError("telegram", err, redact)
+		return true, false, transportError("telegram", err, url, token)
+	}
+	if resp.redirect != nil {
+		return false, false, resp.redirect
 	}
 	var r struct {
 		OK          *bool  `json:"ok"`
