@@ -140,8 +140,8 @@ func (d *decoder) validateTokens(cfg *Config) {
 		switch {
 		case t.TokenSHA256 == "":
 			d.fieldErrorf(p+".token_sha256", "required: the hex SHA-256 of the token (sha256sum output)")
-		case !sha256RE.MatchString(t.TokenSHA256):
-			d.fieldErrorf(p+".token_sha256", "must be 64 lowercase hex characters (sha256sum output), got %s", quote(t.TokenSHA256))
+		case sha256Problem(t.TokenSHA256) != "":
+			d.fieldErrorf(p+".token_sha256", "%s", sha256Problem(t.TokenSHA256))
 		default:
 			if j, dup := hashes[t.TokenSHA256]; dup {
 				d.fieldErrorf(p+".token_sha256", "same token as api_tokens[%d]", j)
@@ -163,8 +163,8 @@ func (d *decoder) validatePingKey(cfg *Config) {
 			d.warnf("ping_key", "shorter than %d characters: anyone who guesses it can ping your checks", minPingKeyLen)
 		}
 	}
-	if cfg.PingKeySHA256 != "" && !sha256RE.MatchString(cfg.PingKeySHA256) {
-		d.fieldErrorf("ping_key_sha256", "must be 64 lowercase hex characters (sha256sum output), got %s", quote(cfg.PingKeySHA256))
+	if msg := sha256Problem(cfg.PingKeySHA256); cfg.PingKeySHA256 != "" && msg != "" {
+		d.fieldErrorf("ping_key_sha256", "%s", msg)
 	}
 }
 
@@ -695,8 +695,8 @@ func (d *decoder) validateAlerting(cfg *Config, channels map[string]bool) {
 			}
 			hash = in.Key
 		case in.KeySHA256 != "":
-			if !sha256RE.MatchString(in.KeySHA256) {
-				d.fieldErrorf(p+".key_sha256", "must be 64 lowercase hex characters (sha256sum output)")
+			if msg := sha256Problem(in.KeySHA256); msg != "" {
+				d.fieldErrorf(p+".key_sha256", "%s", msg)
 			}
 		default:
 			d.fieldErrorf(p+".key", "required: the secret senders put in the URL (or PagerDuty routing_key)")
