@@ -351,7 +351,11 @@ func (d *decoder) validateProbe(p string, c *Check) {
 	d.duration(p+".interval", &c.Interval, DefaultProbeInterval)
 	d.intDefault(p+".failures_before_down", &c.FailuresBeforeDown, 2, 1, 100)
 	d.intDefault(p+".successes_before_up", &c.SuccessesBeforeUp, 1, 1, 100)
-	d.duration(pp+".timeout", &pr.Timeout, DefaultProbeTimeout)
+	// A probe's timeout is the deadline of one run, not a period: a short
+	// one (2s for a health endpoint) is normal, so it earns no warning.
+	if !d.set[pp+".timeout"] {
+		pr.Timeout = Duration(DefaultProbeTimeout)
+	}
 	if !d.set[pp+".timeout"] && pr.Timeout >= c.Interval {
 		pr.Timeout = c.Interval / 2
 	}
