@@ -513,7 +513,7 @@ func (a *App) derive(cfg *config.Config) (*state, error) {
 	st.env = incident.Env{PublicURL: strings.TrimSuffix(cfg.PublicURL, "/"), HasChannel: func(name string) bool {
 		_, ok := st.channels[name]
 		return ok
-	}}
+	}, Log: a.log.With("component", "incidents")}
 	if st.env.PublicURL == "" {
 		st.env.PublicURL = "http://" + a.opts.Listen
 	}
