@@ -154,6 +154,11 @@ type EventCheck struct {
 	State      tocsin.CheckState `json:"state"`
 	LastPingAt *time.Time        `json:"last_ping_at"`
 	RunbookURL string            `json:"runbook_url,omitempty"`
+	// The body of the ping that failed the check (a /fail ping or a
+	// non-zero exit status), at most MaxPingBodyInEvent bytes; truncated
+	// when that is the start of a longer body.
+	LastPingBody          string `json:"last_ping_body,omitempty"`
+	LastPingBodyTruncated bool   `json:"last_ping_body_truncated,omitempty"`
 }
 
 // OpenForCheck opens an incident for a check that went down, unless one is
@@ -415,6 +420,7 @@ func tellPaged(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, 
 
 // newEvent makes the document of a notification of in.
 func newEvent(env Env, in *tocsin.Incident, c *tocsin.Check, event string, now time.Time, reason, actor string, evidence any) Event {
+	evidence, body := splitPingBody(evidence) // shown with the check, not twice
 	ev := Event{Event: event, OccurredAt: now.UTC().Truncate(time.Millisecond), Reason: reason, Actor: actor, Incident: EventIncident{
 		ID: in.ID, Title: in.Title, Status: in.Status, URL: IncidentURL(env.PublicURL, in.ID), OpenedAt: in.OpenedAt.UTC()},
 		Evidence: evidence, Service: in.Service, Priority: in.Priority}
@@ -423,6 +429,9 @@ func newEvent(env Env, in *tocsin.Incident, c *tocsin.Check, event string, now t
 		if !c.LastPingAt.IsZero() {
 			t := c.LastPingAt.UTC().Truncate(time.Millisecond)
 			ev.Check.LastPingAt = &t
+		}
+		if body != nil {
+			ev.Check.LastPingBody, ev.Check.LastPingBodyTruncated = body.Text, body.Truncated
 		}
 	}
 	return ev
