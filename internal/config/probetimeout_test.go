@@ -16,10 +16,7 @@ checks:
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ws []string
-	for _, w := range cfg.Warnings {
-		ws = append(ws, w)
-	}
+	ws := cfg.Warnings
 	if got := strings.Join(ws, "\n"); len(ws) != 1 || !strings.Contains(got, "checks[1].interval: 5s is under 10s") {
 		t.Errorf("warnings:\n%s\nwant only the short interval's", got)
 	}
