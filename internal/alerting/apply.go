@@ -460,7 +460,7 @@ func (w *work) fire(a *tocsin.AlertRecord, why string) error {
 		msg += fmt.Sprintf("; first page after group_wait %s, at %s", tocsin.FormatDuration(svc.GroupWait),
 			in.PageAt.UTC().Format(time.RFC3339))
 	}
-	if err := incident.OpenForAlerts(w.ctx, w.tx, in, w.now, msg, alertData(a)); err != nil {
+	if err := incident.OpenForAlerts(w.ctx, w.tx, w.env, in, w.now, msg, alertData(a)); err != nil {
 		return err
 	}
 	w.keep(in, groupRef{})
@@ -638,7 +638,7 @@ func (w *work) resolveIfQuiet(in *tocsin.Incident) error {
 	}
 	w.forget(in)
 	if !in.Paged {
-		return incident.ResolveUnpaged(w.ctx, w.tx, in, w.now, "every alert of the group resolved")
+		return incident.ResolveUnpaged(w.ctx, w.tx, w.env, in, w.now, "every alert of the group resolved")
 	}
 	w.queued = true
 	return incident.ResolveAuto(w.ctx, w.tx, w.env, in.ID, w.now, "every alert resolved")
@@ -728,7 +728,7 @@ func (w *work) page(in *tocsin.Incident) error {
 	}
 	if len(firing) == 0 {
 		w.forget(in)
-		return incident.ResolveUnpaged(w.ctx, w.tx, in, w.now,
+		return incident.ResolveUnpaged(w.ctx, w.tx, w.env, in, w.now,
 			"no alert of the group was firing and unsuppressed when group_wait ended")
 	}
 	summaries := make([]string, 0, 3)

@@ -123,6 +123,9 @@ func (p *Processor) Ingest(ctx context.Context, d Delivery) (Outcome, error) {
 	}
 	select {
 	case <-r.done:
+		if r.err == nil {
+			logDelivery(ctx, p.log, d, r.out)
+		}
 		return r.out, r.err
 	case <-ctx.Done():
 		// It may still commit; a retry is then a repeated delivery, which

@@ -165,6 +165,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.watchdog = watchdog.New(a.clock, a.log.With("component", "watchdog"),
 		func() time.Duration { return a.state.Load().cfg.Watchdog.StallAfter.D() }, a.reportStall)
 	a.watchdog.MinEpisode = func() time.Duration { return a.state.Load().cfg.Watchdog.MinEpisode.D() }
+	a.metrics.InitSeries()
+	a.watchdog.OnRegister = func(loop string) { a.metrics.LoopStalled.WithLabelValues(loop) } // 0 from the start
 	a.engine = engine.New(db, a.clock, a.env, a.log.With("component", "engine"), a.watchdog.Beat("engine"))
 	a.dispatcher = outbox.New(db, a.clock, a.log.With("component", "outbox"), a.senders, a.channel, a.outboxConfig,
 		self, a.watchdog.Register("outbox"))
@@ -440,6 +442,7 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, req applyRequest) (
 		return out, fmt.Errorf("apply config: %w", err)
 	}
 	old := a.state.Swap(st)
+	a.metrics.InitChannels(channelNames(cfg))
 	a.alerts.PolicyChanged()
 	select { // the rotas may have changed
 	case a.gapWake <- struct{}{}:
@@ -524,7 +527,7 @@ func (a *App) derive(cfg *config.Config) (*state, error) {
 	st.env = incident.Env{PublicURL: strings.TrimSuffix(cfg.PublicURL, "/"), HasChannel: func(name string) bool {
 		_, ok := st.channels[name]
 		return ok
-	}}
+	}, Log: a.log.With("component", "incidents")}
 	if st.env.PublicURL == "" {
 		st.env.PublicURL = "http://" + a.opts.Listen
 	}

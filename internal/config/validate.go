@@ -144,8 +144,8 @@ func (d *decoder) validateTokens(cfg *Config) {
 		switch {
 		case t.TokenSHA256 == "":
 			d.fieldErrorf(p+".token_sha256", "required: the hex SHA-256 of the token (sha256sum output)")
-		case !sha256RE.MatchString(t.TokenSHA256):
-			d.fieldErrorf(p+".token_sha256", "must be 64 lowercase hex characters (sha256sum output), got %s", quote(t.TokenSHA256))
+		case sha256Problem(t.TokenSHA256) != "":
+			d.fieldErrorf(p+".token_sha256", "%s", sha256Problem(t.TokenSHA256))
 		default:
 			if j, dup := hashes[t.TokenSHA256]; dup {
 				d.fieldErrorf(p+".token_sha256", "same token as api_tokens[%d]", j)
@@ -168,8 +168,8 @@ func (d *decoder) validatePingKey(cfg *Config) {
 				minPingKeyLen, len(cfg.PingKey))
 		}
 	}
-	if cfg.PingKeySHA256 != "" && !sha256RE.MatchString(cfg.PingKeySHA256) {
-		d.fieldErrorf("ping_key_sha256", "must be 64 lowercase hex characters (sha256sum output), got %s", quote(cfg.PingKeySHA256))
+	if msg := sha256Problem(cfg.PingKeySHA256); cfg.PingKeySHA256 != "" && msg != "" {
+		d.fieldErrorf("ping_key_sha256", "%s", msg)
 	}
 }
 
@@ -356,7 +356,11 @@ func (d *decoder) validateProbe(p string, c *Check) {
 	d.duration(p+".interval", &c.Interval, DefaultProbeInterval)
 	d.intDefault(p+".failures_before_down", &c.FailuresBeforeDown, 2, 1, 100)
 	d.intDefault(p+".successes_before_up", &c.SuccessesBeforeUp, 1, 1, 100)
-	d.duration(pp+".timeout", &pr.Timeout, DefaultProbeTimeout)
+	// A probe's timeout is the deadline of one run, not a period: a short
+	// one (2s for a health endpoint) is normal, so it earns no warning.
+	if !d.set[pp+".timeout"] {
+		pr.Timeout = Duration(DefaultProbeTimeout)
+	}
 	if !d.set[pp+".timeout"] && pr.Timeout >= c.Interval {
 		pr.Timeout = c.Interval / 2
 	}
@@ -706,8 +710,8 @@ func (d *decoder) validateAlerting(cfg *Config, channels map[string]bool) {
 			}
 			hash = in.Key
 		case in.KeySHA256 != "":
-			if !sha256RE.MatchString(in.KeySHA256) {
-				d.fieldErrorf(p+".key_sha256", "must be 64 lowercase hex characters (sha256sum output)")
+			if msg := sha256Problem(in.KeySHA256); msg != "" {
+				d.fieldErrorf(p+".key_sha256", "%s", msg)
 			}
 		default:
 			d.fieldErrorf(p+".key", "required: the secret senders put in the URL (or PagerDuty routing_key)")

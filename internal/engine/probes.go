@@ -377,6 +377,8 @@ func (r *ProbeRunner) apply(ctx context.Context, tx *store.Tx, env incident.Env,
 		c.FailStreak, c.OKStreak = c.FailStreak+1, 0
 	}
 	c.LastPingAt = run.at
+	before := c.Status
+	defer func() { r.logResult(tx, c, res, before) }()
 	var out *flip
 	switch {
 	case !res.OK && c.FailStreak >= c.FailuresBeforeDown && c.Status != tocsin.StateDown:

@@ -75,7 +75,7 @@ func CheckGaps(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory
 			in := &tocsin.Incident{Title: title, Service: GapService(name), GroupKey: key, Priority: tocsin.P2, Paged: true,
 				Notify: channels, Team: owner[name]}
 			reason := GapReason(name, start, g.End, now)
-			if err := incident.OpenForAlerts(ctx, tx, in, now, title+": "+reason, map[string]any{"schedule": name,
+			if err := incident.OpenForAlerts(ctx, tx, env, in, now, title+": "+reason, map[string]any{"schedule": name,
 				"from": start.UTC(), "to": g.End.UTC(), "warned": who}); err != nil {
 				return opened, resolved, err
 			}

@@ -357,6 +357,9 @@ func pingData(p *tocsin.Ping, tr Transition) map[string]any {
 	if p.RID != "" {
 		data["rid"] = p.RID
 	}
+	if body := incident.FailedPingBody(p); body != nil && tr.WentDown {
+		data[incident.KeyLastPingBody] = body
+	}
 	return data
 }
 

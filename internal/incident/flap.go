@@ -197,6 +197,7 @@ func reopen(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *
 		Actor: "tocsin", Message: "Re-opened: " + reason, Data: mustJSON(data)}); err != nil {
 		return err
 	}
+	logChange(tx, env, "incident reopened", in, c, reason, "")
 	// Each re-opening is a page of its own: its own idempotency keys.
 	tag := "reopened-" + strconv.FormatInt(now.UnixMilli(), 10)
 	return notifyTagged(ctx, tx, env, in, c, tocsin.EventTriggered, tag, now, reason, "", data)

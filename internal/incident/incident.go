@@ -8,6 +8,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,9 @@ type Env struct {
 	// recipient (a user, or "channel:<name>" for a channel); nil: pages
 	// carry none.
 	Links func(incidentID int64, recipient string, now time.Time) *EventLinks
+	// Log, if set, gets one line per incident opened, re-opened,
+	// acknowledged or resolved, once its transaction has committed.
+	Log *slog.Logger
 }
 
 // Recipient names who a page on an outbox channel reaches, for links and
@@ -150,6 +154,11 @@ type EventCheck struct {
 	State      tocsin.CheckState `json:"state"`
 	LastPingAt *time.Time        `json:"last_ping_at"`
 	RunbookURL string            `json:"runbook_url,omitempty"`
+	// The body of the ping that failed the check (a /fail ping or a
+	// non-zero exit status), at most MaxPingBodyInEvent bytes; truncated
+	// when that is the start of a longer body.
+	LastPingBody          string `json:"last_ping_body,omitempty"`
+	LastPingBodyTruncated bool   `json:"last_ping_body_truncated,omitempty"`
 }
 
 // OpenForCheck opens an incident for a check that went down, unless one is
@@ -177,6 +186,7 @@ func OpenForCheck(ctx context.Context, tx *store.Tx, env Env, c *tocsin.Check, n
 		Actor: "tocsin", Message: fmt.Sprintf("Incident opened: %s is down: %s", c.Name, reason), Data: mustJSON(data)}); err != nil {
 		return nil, err
 	}
+	logChange(tx, env, "incident opened", in, c, reason, "")
 	if len(c.Notify) == 0 && c.EscalationPolicy != "" {
 		return in, nil // people are paged through the policy; no channel to tell
 	}
@@ -194,16 +204,18 @@ func Open(ctx context.Context, tx *store.Tx, env Env, title string, channels []s
 		Actor: "tocsin", Message: "Incident opened: " + title + ": " + reason, Data: mustJSON(data)}); err != nil {
 		return nil, err
 	}
+	logChange(tx, env, "incident opened", in, nil, reason, "")
 	return in, notify(ctx, tx, env, in, nil, tocsin.EventTriggered, now, reason, "", data)
 }
 
 // OpenForAlerts creates the incident of a new group of alerts. Nobody is
 // paged yet: Page does that once the group has waited in.PageAt out.
-func OpenForAlerts(ctx context.Context, tx *store.Tx, in *tocsin.Incident, now time.Time, message string, data any) error {
+func OpenForAlerts(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, now time.Time, message string, data any) error {
 	in.Status, in.OpenedAt = tocsin.IncidentTriggered, now
 	if err := tx.CreateIncident(ctx, in); err != nil {
 		return err
 	}
+	logChange(tx, env, "incident opened", in, nil, message, "")
 	return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineOpened,
 		Actor: "tocsin", Message: "Incident opened: " + message, Data: mustJSON(data)})
 }
@@ -219,11 +231,12 @@ func Page(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, now t
 
 // ResolveUnpaged resolves an incident nobody was paged for (its alerts
 // resolved or were suppressed within group_wait); nobody is told.
-func ResolveUnpaged(ctx context.Context, tx *store.Tx, in *tocsin.Incident, now time.Time, reason string) error {
+func ResolveUnpaged(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, now time.Time, reason string) error {
 	in.Status, in.ResolvedAt, in.ResolvedBy, in.PageAt, in.EscalateAt = tocsin.IncidentResolved, now, "tocsin", time.Time{}, time.Time{}
 	if err := tx.SaveIncident(ctx, in); err != nil {
 		return err
 	}
+	logChange(tx, env, "incident resolved", in, nil, "before anyone was paged: "+reason, "tocsin")
 	return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineResolved,
 		Actor: "tocsin", Message: "Resolved before anyone was paged: " + reason})
 }
@@ -289,6 +302,7 @@ func Acknowledge(ctx context.Context, tx *store.Tx, env Env, id int64, actor str
 		Actor: actor, Message: "Acknowledged by " + actor}); err != nil {
 		return nil, err
 	}
+	logChange(tx, env, "incident acknowledged", in, nil, "", actor)
 	if unpaged {
 		return in, nil
 	}
@@ -335,6 +349,7 @@ func resolve(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c 
 		Actor: actor, Message: "Resolved: " + reason}); err != nil {
 		return err
 	}
+	logChange(tx, env, "incident resolved", in, c, reason, actor)
 	if unpaged {
 		return nil // nobody heard of it; nobody needs to hear it is over
 	}
@@ -405,6 +420,7 @@ func tellPaged(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, 
 
 // newEvent makes the document of a notification of in.
 func newEvent(env Env, in *tocsin.Incident, c *tocsin.Check, event string, now time.Time, reason, actor string, evidence any) Event {
+	evidence, body := splitPingBody(evidence) // shown with the check, not twice
 	ev := Event{Event: event, OccurredAt: now.UTC().Truncate(time.Millisecond), Reason: reason, Actor: actor, Incident: EventIncident{
 		ID: in.ID, Title: in.Title, Status: in.Status, URL: IncidentURL(env.PublicURL, in.ID), OpenedAt: in.OpenedAt.UTC()},
 		Evidence: evidence, Service: in.Service, Priority: in.Priority}
@@ -413,6 +429,9 @@ func newEvent(env Env, in *tocsin.Incident, c *tocsin.Check, event string, now t
 		if !c.LastPingAt.IsZero() {
 			t := c.LastPingAt.UTC().Truncate(time.Millisecond)
 			ev.Check.LastPingAt = &t
+		}
+		if body != nil {
+			ev.Check.LastPingBody, ev.Check.LastPingBodyTruncated = body.Text, body.Truncated
 		}
 	}
 	return ev

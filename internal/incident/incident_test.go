@@ -74,7 +74,7 @@ func TestEveryonePagedHearsTheAcknowledgementAndResolution(t *testing.T) {
 	in := &tocsin.Incident{Title: "db down", Service: "payments", GroupKey: "alert:x/1", Paged: true, Notify: []string{"ops"},
 		Priority: tocsin.P2}
 	write(t, db, func(tx *store.Tx) error {
-		if err := OpenForAlerts(ctx, tx, in, clk.Now(), "db down", nil); err != nil {
+		if err := OpenForAlerts(ctx, tx, Env{}, in, clk.Now(), "db down", nil); err != nil {
 			return err
 		}
 		rs := []Recipient{{User: "ana", Channel: "contact:ana:0", Via: "email", Why: "on call"},

@@ -361,12 +361,16 @@ func (db *DB) transact(ctx context.Context, serialize bool, fn func(*Tx) error) 
 			return err
 		}
 	}
-	if err := runTx(fn, &Tx{tx: tx, db: db}); err != nil {
+	t := &Tx{tx: tx, db: db}
+	if err := runTx(fn, t); err != nil {
 		tx.Rollback()
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range t.after {
+		f()
 	}
 	return nil
 }
@@ -388,7 +392,12 @@ type Tx struct {
 	tx    *sql.Tx
 	db    *DB
 	bound map[string]*sql.Stmt // statements bound to tx, closed with it
+	after []func()             // run once the transaction has committed
 }
+
+// AfterCommit runs f once tx has committed, and never if it rolls back: for
+// what must only say what really happened (a log line).
+func (tx *Tx) AfterCommit(f func()) { tx.after = append(tx.after, f) }
 
 // stmt returns query bound to tx: the statement Open prepared for it, or
 // one prepared now for this transaction only. (Preparing on the writer pool

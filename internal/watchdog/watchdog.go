@@ -37,6 +37,11 @@ type Watchdog struct {
 	// its recovery is reported; set it before Run.
 	MinEpisode func() time.Duration
 
+	// OnRegister, if set, is called with the name of each new loop (under
+	// the watchdog's lock: it must not call back); set it before any loop
+	// registers.
+	OnRegister func(name string)
+
 	mu    sync.Mutex
 	loops map[string]*loop
 }
@@ -62,6 +67,9 @@ func (w *Watchdog) Register(name string) func() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	l := &loop{last: w.clock.Now()}
+	if w.loops[name] == nil && w.OnRegister != nil {
+		w.OnRegister(name)
+	}
 	w.loops[name] = l
 	return w.beat(l)
 }
@@ -75,6 +83,9 @@ func (w *Watchdog) Beat(name string) func() {
 	if l == nil {
 		l = &loop{last: w.clock.Now()}
 		w.loops[name] = l
+		if w.OnRegister != nil {
+			w.OnRegister(name)
+		}
 	}
 	return w.beat(l)
 }

@@ -39,6 +39,7 @@ const (
 	maxShortText  = 100  // service, actor, recipient, policy, check name
 	maxReasonText = 1000 // the reason
 	maxLineText   = 500  // one alert, the paging line
+	maxOutputText = 500  // the start of the failed ping's body, on one line
 	maxURL        = 2048 // longer links are dropped
 )
 
@@ -65,6 +66,7 @@ type Message struct {
 	Recipient  string // escalation pages: the person paged
 	Paging     string // escalation pages: "ana: on call in schedule primary (policy default, level 1, round 1)"
 	Check      string // check incidents: "db-backup (down)"
+	Output     string // check incidents: the start of the failed ping's body, on one line, "…" marking a cut
 	Service    string
 	Priority   string
 	Alerts     []string // up to MaxAlerts alerts of the evidence, one line each
@@ -103,6 +105,9 @@ func (m *Message) Body() []Line {
 	}
 	if m.Check != "" {
 		ls = append(ls, Line{Label: "Check", Text: m.Check})
+	}
+	if m.Output != "" {
+		ls = append(ls, Line{Label: "Output", Text: m.Output})
 	}
 	if m.AlertCount > 0 {
 		n := strconv.Itoa(m.AlertCount)
@@ -187,6 +192,7 @@ func Render(payload []byte) Message {
 			m.Check += " (" + st + ")"
 		}
 		m.RunbookURL = safeURL(str(c["runbook_url"]))
+		m.Output = output(str(c["last_ping_body"]), string(c["last_ping_body_truncated"]) == "true")
 	}
 	if esc := object(top["escalation"]); esc != nil || m.Recipient != "" {
 		m.Paging = paging(m.Recipient, esc)
@@ -556,4 +562,14 @@ func lines(m *Message, boldOpen, boldClose string, facts bool) []piece {
 		ps = append(ps, piece{pre: boldOpen + l.Label + ":" + boldClose + " ", text: l.Text})
 	}
 	return ps
+}
+
+// output is the start of a failed ping's body on one line, at most
+// maxOutputText, with "…" at the end when it is not the whole body.
+func output(body string, truncated bool) string {
+	out := clean(body, maxOutputText)
+	if truncated && out != "" && !strings.HasSuffix(out, ellipsis) {
+		out = truncate(out, maxOutputText-utf16Len(ellipsis), utf16Len) + ellipsis
+	}
+	return out
 }

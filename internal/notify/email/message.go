@@ -303,6 +303,9 @@ type event struct {
 		State      string  `json:"state"`
 		LastPingAt *string `json:"last_ping_at"`
 		RunbookURL string  `json:"runbook_url"`
+		// The failed ping's body, and whether that is the start of a longer one.
+		LastPingBody          string `json:"last_ping_body"`
+		LastPingBodyTruncated bool   `json:"last_ping_body_truncated"`
 	} `json:"check"`
 	Evidence   json.RawMessage `json:"evidence"`
 	Recipient  string          `json:"recipient"`
@@ -365,6 +368,7 @@ type pageView struct {
 
 type checkView struct {
 	Name, State, LastPing, Runbook string
+	Output                         string // the start of the failed ping's body, "…" marking a cut
 }
 
 type alertView struct {
@@ -421,6 +425,9 @@ func makeView(ev *event, n *tocsin.Notification) *view {
 			cv.LastPing = formatTime(*c.LastPingAt)
 		} else {
 			cv.LastPing = "never"
+		}
+		if cv.Output = multiLine(c.LastPingBody, maxText); c.LastPingBodyTruncated && cv.Output != "" && !strings.HasSuffix(cv.Output, "…") {
+			cv.Output += "\n…"
 		}
 		v.Check = cv
 	}

@@ -48,6 +48,11 @@ func renderText(v *view) string {
 		if c.Runbook != "" {
 			line("Runbook: %s", c.Runbook)
 		}
+		if c.Output != "" {
+			line("")
+			line("Output of the failed ping:")
+			line("%s", c.Output)
+		}
 	}
 	if len(v.Alerts) > 0 {
 		line("")
@@ -204,6 +209,10 @@ var htmlTemplate = template.Must(template.New("email").Funcs(template.FuncMap{
 </table>
 {{- with .Check}}
 <p style="margin:0 0 12px">Check <b>{{.Name}}</b>: {{.State}}, last ping {{.LastPing}}{{if .Runbook}} &middot; <a href="{{.Runbook}}">Runbook</a>{{end}}</p>
+{{- if .Output}}
+<h2 style="margin:20px 0 8px;font-size:16px">Output of the failed ping</h2>
+<pre style="margin:0 0 12px;padding:8px 12px;background:#f4f4f5;border-radius:6px;font-size:12px;white-space:pre-wrap;word-break:break-word">{{.Output}}</pre>
+{{- end}}
 {{- end}}
 {{- if .Alerts}}
 <h2 style="margin:20px 0 8px;font-size:16px">{{alerts .}}</h2>
