@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -148,6 +149,21 @@ func testLargeDeliveryReleasesWriter(t *testing.T, dsn string) {
 	}
 	if len(members) != n {
 		t.Fatalf("incident holds %d alerts, want %d", len(members), n)
+	}
+	// The alerts that joined it are one timeline entry, as in one
+	// transaction, not one per chunk.
+	in, err := db.Incident(ctx, ins[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var joined []string
+	for _, e := range in.Timeline {
+		if strings.Contains(e.Message, "joined the incident") {
+			joined = append(joined, e.Message)
+		}
+	}
+	if len(joined) != 1 || !strings.HasPrefix(joined[0], fmt.Sprintf("%d alerts joined the incident", n-1)) {
+		t.Fatalf("%d join entries, want 1 for the %d alerts that joined: %.80q", len(joined), n-1, joined[:min(len(joined), 1)])
 	}
 	pings, err := db.PingCount(ctx, checkID)
 	if err != nil || pings != 1 {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -79,6 +81,11 @@ type pending struct {
 	out     Outcome
 	err     error
 	done    chan struct{}
+	// joins noted by the committed chunks of a delivery applied in
+	// several transactions, written with its last chunk: one timeline
+	// entry, and one notice to whoever is on the incident, per delivery.
+	joins   map[int64][]*tocsin.AlertRecord
+	joinIDs []int64
 }
 
 // New makes a processor; Load reads its silences, Run must run for Ingest to return.
@@ -323,7 +330,13 @@ type span struct {
 	r      *pending
 	lo, hi int
 	out    Outcome
+	// The joins noted so far, for the next chunk, when the delivery goes on.
+	joins   map[int64][]*tocsin.AlertRecord
+	joinIDs []int64
 }
+
+// more reports whether the delivery goes on after the span.
+func (s *span) more() bool { return s.hi < len(s.r.d.Alerts) }
 
 // commit applies a batch of deliveries, in transactions of at most
 // maxAlertsPerTx alerts: small deliveries share one, a large one spans
@@ -373,6 +386,15 @@ func (p *Processor) commitSpans(ctx context.Context, spans []*span) {
 	}
 	w, err := p.write(ctx, func(w *work) error {
 		for _, s := range live {
+			if s.more() || s.lo > 0 {
+				// A chunk of a delivery split over transactions: its joins
+				// are its own, carried to the delivery's last chunk. (It is
+				// the first span of its transaction, or the last.)
+				if err := w.flushJoins(); err != nil {
+					return err
+				}
+				w.joins, w.joinIDs = maps.Clone(s.r.joins), slices.Clone(s.r.joinIDs)
+			}
 			w.out = Outcome{}
 			d := s.r.d
 			d.Alerts = d.Alerts[s.lo:s.hi]
@@ -391,6 +413,9 @@ func (p *Processor) commitSpans(ctx context.Context, spans []*span) {
 			}
 			w.current, w.known = delivered{}, nil
 			s.out = w.out
+			if s.more() {
+				s.joins, s.joinIDs, w.joins, w.joinIDs = w.joins, w.joinIDs, nil, nil
+			}
 		}
 		return nil
 	})
@@ -406,15 +431,34 @@ func (p *Processor) commitSpans(ctx context.Context, spans []*span) {
 		p.log.Error("store alerts", "err", err, "integration", live[0].r.d.Integration,
 			"alerts", len(live[0].r.d.Alerts), "committed_before", live[0].lo)
 		live[0].r.err = err
+		p.noteJoins(ctx, live[0].r)
 		return
 	}
 	var total Outcome
 	for _, s := range live {
 		s.r.out.add(s.out)
+		s.r.joins, s.r.joinIDs = s.joins, s.joinIDs
 		total.add(s.out)
 	}
 	if w != nil && p.OnCommitted != nil {
 		p.OnCommitted(total)
+	}
+}
+
+// noteJoins writes the joins carried by a delivery that failed part-way:
+// the alerts of its committed chunks joined their incidents, and the
+// sender's retry finds them stored and does not note them again.
+func (p *Processor) noteJoins(ctx context.Context, r *pending) {
+	if len(r.joinIDs) == 0 {
+		return
+	}
+	joins, ids := r.joins, r.joinIDs
+	r.joins, r.joinIDs = nil, nil
+	if _, err := p.write(ctx, func(w *work) error {
+		w.joins, w.joinIDs = joins, ids // written by write, after fn
+		return nil
+	}); err != nil {
+		p.log.Error("note alerts that joined incidents", "err", err, "incidents", len(ids))
 	}
 }
 
