@@ -189,3 +189,76 @@ func testLargeDeliveryReleasesWriter(t *testing.T, dsn string) {
 		t.Fatalf("repeat: incident holds %d alerts", len(members))
 	}
 }
+
+// steppingClock is a fake clock that moves on by step each time it is
+// read: a store slow enough that every alert costs step.
+type steppingClock struct {
+	*clock.Fake
+	step time.Duration
+}
+
+func (c steppingClock) Now() time.Time {
+	c.Advance(c.step)
+	return c.Fake.Now()
+}
+
+// A slow store makes chunks shorter than maxAlertsPerTx: a transaction
+// stops taking alerts of a large delivery once it has run for txBudget.
+// The delivery is still stored whole and grouped as one.
+func TestLargeDeliveryChunkEndsOnBudget(t *testing.T) {
+	const n = 1000
+	f := newFixture(t, payments(30*time.Second))
+	slow := steppingClock{Fake: f.clock, step: time.Millisecond}
+	f.p.clock = slow
+	txs := 0
+	f.p.OnCommitted = func(Outcome) { txs++ }
+	alerts := make([]tocsin.Alert, n)
+	for i := range alerts {
+		alerts[i] = firing(fmt.Sprintf("k%04d", i), "disk full", "alertname", "DiskFull", "cluster", "eu", "instance", strconv.Itoa(i))
+	}
+	small := firing("other", "cpu hot", "alertname", "CPUHot", "cluster", "eu")
+	// A small delivery first, sharing the first transaction, then the
+	// large one.
+	a := newPending(Delivery{Integration: "am", Service: "payments", Alerts: []tocsin.Alert{small}})
+	b := newPending(Delivery{Integration: "am", Service: "payments", Alerts: alerts})
+	f.p.commit(f.ctx, []*pending{a, b})
+	if a.err != nil || b.err != nil {
+		t.Fatal(a.err, b.err)
+	}
+	if a.out.New != 1 || b.out.New != n {
+		t.Fatalf("outcomes %+v %+v", a.out, b.out)
+	}
+	// Each alert reads the clock a few times: far fewer than 250 fit in 25 ms.
+	if txs < 2*n/maxAlertsPerTx {
+		t.Fatalf("%d transactions: the budget did not end any chunk", txs)
+	}
+	ins := f.incidents()
+	if len(ins) != 2 {
+		t.Fatalf("%d incidents, want 2", len(ins))
+	}
+	for _, in := range ins {
+		members, err := f.db.AlertsOfIncident(f.ctx, in.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full := f.incident(in.ID)
+		joined := 0
+		for _, e := range full.Timeline {
+			if strings.Contains(e.Message, "joined the incident") {
+				joined++
+			}
+		}
+		switch len(members) {
+		case n:
+			if joined != 1 {
+				t.Fatalf("large delivery: %d join entries, want 1", joined)
+			}
+		case 1:
+			if joined != 0 {
+				t.Fatalf("small delivery: %d join entries", joined)
+			}
+		default:
+			t.Fatalf("incident %d holds %d alerts", in.ID, len(members))
+		}
+	}
+}
