@@ -316,22 +316,18 @@ func (p *Processor) write(ctx context.Context, fn func(w *work) error) (*work, e
 	return w, nil
 }
 
-// A delivery holds the single writer (on PostgreSQL, the write lock) for
-// as long as its transaction runs; pings, lease renewals and health probes
-// queue behind it. So a delivery is applied in chunks, each committed on
-// its own with the writer free between them: a transaction applies at most
-// maxAlertsPerTx alerts, and a large delivery's chunk ends early once it
-// has run for txBudget (a slow disk, a busy PostgreSQL, a loaded machine).
-// Whatever its size, a delivery delays another write by about one chunk.
-const (
-	maxAlertsPerTx = 250
-	txBudget       = 25 * time.Millisecond
-)
+// maxAlertsPerTx bounds the alerts one transaction applies. A delivery
+// holds the single writer (on PostgreSQL, the write lock) for as long as
+// its transaction runs; pings, lease renewals and health probes queue
+// behind it. A few hundred alerts commit in tens of milliseconds, so a
+// delivery of any size delays them by one such transaction at most: it is
+// applied in chunks, each committed on its own, the writer free between
+// them.
+const maxAlertsPerTx = 250
 
 // span is the alerts lo..hi of a delivery, applied in one transaction.
 type span struct {
 	r      *pending
-	i      int // r's place in the batch
 	lo, hi int
 	out    Outcome
 	// The joins noted so far, for the next chunk, when the delivery goes on.
@@ -342,34 +338,31 @@ type span struct {
 // more reports whether the delivery goes on after the span.
 func (s *span) more() bool { return s.hi < len(s.r.d.Alerts) }
 
-// commit applies a batch of deliveries in transactions of at most
+// commit applies a batch of deliveries, in transactions of at most
 // maxAlertsPerTx alerts: small deliveries share one, a large one spans
 // several. A delivery is answered once all its alerts are committed, or
 // with the error that stopped it; alerts of its earlier chunks then stay
 // stored, and the sender's retry repeats them, which updates and does not
 // duplicate (at least once, for the whole delivery).
 func (p *Processor) commit(ctx context.Context, batch []*pending) {
-	for i, lo := 0, 0; i < len(batch); {
-		var spans []*span
-		n := 0
-		for j, from := i, lo; j < len(batch) && n < maxAlertsPerTx; j, from = j+1, 0 {
-			r := batch[j]
-			if r.err != nil {
-				continue // failed part-way: its sender retries all of it
+	var chunk []*span
+	n := 0
+	for _, r := range batch {
+		for lo := 0; ; {
+			hi := min(len(r.d.Alerts), lo+maxAlertsPerTx-n)
+			chunk = append(chunk, &span{r: r, lo: lo, hi: hi})
+			n += hi - lo
+			if n >= maxAlertsPerTx {
+				p.commitSpans(ctx, chunk)
+				chunk, n = nil, 0
 			}
-			hi := min(len(r.d.Alerts), from+maxAlertsPerTx-n)
-			spans = append(spans, &span{r: r, i: j, lo: from, hi: hi})
-			n += hi - from
+			if lo = hi; lo >= len(r.d.Alerts) {
+				break
+			}
 		}
-		if len(spans) == 0 {
-			break
-		}
-		last := p.commitSpans(ctx, spans, true)
-		if last.more() && last.r.err == nil {
-			i, lo = last.i, last.hi
-		} else {
-			i, lo = last.i+1, 0
-		}
+	}
+	if len(chunk) > 0 {
+		p.commitSpans(ctx, chunk)
 	}
 	for _, r := range batch {
 		if r.err != nil {
@@ -379,14 +372,20 @@ func (p *Processor) commit(ctx context.Context, batch []*pending) {
 	}
 }
 
-// commitSpans applies spans in one transaction and returns the last span
-// it applied. With budget, the first span ends early once the transaction
-// has run for txBudget, and the spans after it wait for the next one.
-func (p *Processor) commitSpans(ctx context.Context, spans []*span, budget bool) *span {
-	live := spans
-	start := p.clock.Now()
+// commitSpans applies spans in one transaction. A span whose delivery
+// already failed is skipped: its sender retries the whole delivery.
+func (p *Processor) commitSpans(ctx context.Context, spans []*span) {
+	live := spans[:0:0]
+	for _, s := range spans {
+		if s.r.err == nil {
+			live = append(live, s)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
 	w, err := p.write(ctx, func(w *work) error {
-		for k, s := range live {
+		for _, s := range live {
 			if s.more() || s.lo > 0 {
 				// A chunk of a delivery split over transactions: its joins
 				// are its own, carried to the delivery's last chunk. (It is
@@ -403,7 +402,6 @@ func (p *Processor) commitSpans(ctx context.Context, spans []*span, budget bool)
 			if err := w.prefetch(d, hashes); err != nil {
 				return err
 			}
-			cut := false
 			for i := range d.Alerts {
 				w.current = delivered{key: cacheKey{d.Integration, d.Alerts[i].Key}, hash: hashes[i]}
 				if s.r.encoded != nil {
@@ -412,21 +410,11 @@ func (p *Processor) commitSpans(ctx context.Context, spans []*span, budget bool)
 				if err := w.apply(d, &d.Alerts[i], hashes[i]); err != nil {
 					return err
 				}
-				// Only the first span is cut: no other delivery's joins
-				// are pending then, and what it carries is its own.
-				if budget && k == 0 && i+1 < len(d.Alerts) && p.clock.Now().Sub(start) >= txBudget {
-					s.hi, cut = s.lo+i+1, true
-					break
-				}
 			}
 			w.current, w.known = delivered{}, nil
 			s.out = w.out
 			if s.more() {
 				s.joins, s.joinIDs, w.joins, w.joinIDs = w.joins, w.joinIDs, nil, nil
-			}
-			if cut {
-				live = live[:1]
-				break
 			}
 		}
 		return nil
@@ -435,16 +423,16 @@ func (p *Processor) commitSpans(ctx context.Context, spans []*span, budget bool)
 		// One bad delivery must not fail the others: each is tried alone.
 		p.log.Warn("alert batch failed; committing its deliveries one by one", "err", err, "deliveries", len(live))
 		for _, s := range live {
-			p.commitSpans(ctx, []*span{s}, false)
+			p.commitSpans(ctx, []*span{s})
 		}
-		return live[len(live)-1]
+		return
 	}
 	if err != nil {
 		p.log.Error("store alerts", "err", err, "integration", live[0].r.d.Integration,
 			"alerts", len(live[0].r.d.Alerts), "committed_before", live[0].lo)
 		live[0].r.err = err
 		p.noteJoins(ctx, live[0].r)
-		return live[0]
+		return
 	}
 	var total Outcome
 	for _, s := range live {
@@ -455,7 +443,6 @@ func (p *Processor) commitSpans(ctx context.Context, spans []*span, budget bool)
 	if w != nil && p.OnCommitted != nil {
 		p.OnCommitted(total)
 	}
-	return live[len(live)-1]
 }
 
 // noteJoins writes the joins carried by a delivery that failed part-way:
