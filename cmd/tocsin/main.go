@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -142,17 +143,17 @@ func backup(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, "usage: tocsin backup [--database DSN] DEST\n")
 		return 2
 	}
-	ctx := context.Background()
-	db, err := store.Open(ctx, *database, store.Options{Clock: clock.Real{}})
+	// Backup opens the database read-only and never creates or migrates it:
+	// a mistyped path, or the relative default read from another
+	// directory, fails here instead of backing up a new, empty database.
+	stats, err := store.BackupFile(context.Background(), *database, fs.Arg(0))
 	if err != nil {
 		fmt.Fprintf(stderr, "tocsin: %v\n", err)
+		if *database == DefaultDatabase && !errors.Is(err, store.ErrPostgresBackup) {
+			fmt.Fprintf(stderr, "tocsin: the default database %s is relative to the current directory; give --database\n", DefaultDatabase)
+		}
 		return 1
 	}
-	defer db.Close()
-	if err := db.Backup(ctx, fs.Arg(0)); err != nil {
-		fmt.Fprintf(stderr, "tocsin: %v\n", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "backed up %s to %s\n", db.Path(), fs.Arg(0))
+	fmt.Fprintf(stdout, "copied %d checks, %d incidents, %d pings to %s\n", stats.Checks, stats.Incidents, stats.Pings, fs.Arg(0))
 	return 0
 }

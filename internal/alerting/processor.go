@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -79,6 +81,11 @@ type pending struct {
 	out     Outcome
 	err     error
 	done    chan struct{}
+	// joins noted by the committed chunks of a delivery applied in
+	// several transactions, written with its last chunk: one timeline
+	// entry, and one notice to whoever is on the incident, per delivery.
+	joins   map[int64][]*tocsin.AlertRecord
+	joinIDs []int64
 }
 
 // New makes a processor; Load reads its silences, Run must run for Ingest to return.
@@ -312,49 +319,149 @@ func (p *Processor) write(ctx context.Context, fn func(w *work) error) (*work, e
 	return w, nil
 }
 
-// commit applies a batch of deliveries in one transaction.
+// maxAlertsPerTx bounds the alerts one transaction applies. A delivery
+// holds the single writer (on PostgreSQL, the write lock) for as long as
+// its transaction runs; pings, lease renewals and health probes queue
+// behind it. A few hundred alerts commit in tens of milliseconds, so a
+// delivery of any size delays them by one such transaction at most: it is
+// applied in chunks, each committed on its own, the writer free between
+// them.
+const maxAlertsPerTx = 250
+
+// span is the alerts lo..hi of a delivery, applied in one transaction.
+type span struct {
+	r      *pending
+	lo, hi int
+	out    Outcome
+	// The joins noted so far, for the next chunk, when the delivery goes on.
+	joins   map[int64][]*tocsin.AlertRecord
+	joinIDs []int64
+}
+
+// more reports whether the delivery goes on after the span.
+func (s *span) more() bool { return s.hi < len(s.r.d.Alerts) }
+
+// commit applies a batch of deliveries, in transactions of at most
+// maxAlertsPerTx alerts: small deliveries share one, a large one spans
+// several. A delivery is answered once all its alerts are committed, or
+// with the error that stopped it; alerts of its earlier chunks then stay
+// stored, and the sender's retry repeats them, which updates and does not
+// duplicate (at least once, for the whole delivery).
 func (p *Processor) commit(ctx context.Context, batch []*pending) {
+	var chunk []*span
+	n := 0
+	for _, r := range batch {
+		for lo := 0; ; {
+			hi := min(len(r.d.Alerts), lo+maxAlertsPerTx-n)
+			chunk = append(chunk, &span{r: r, lo: lo, hi: hi})
+			n += hi - lo
+			if n >= maxAlertsPerTx {
+				p.commitSpans(ctx, chunk)
+				chunk, n = nil, 0
+			}
+			if lo = hi; lo >= len(r.d.Alerts) {
+				break
+			}
+		}
+	}
+	if len(chunk) > 0 {
+		p.commitSpans(ctx, chunk)
+	}
+	for _, r := range batch {
+		if r.err != nil {
+			r.out = Outcome{}
+		}
+		close(r.done)
+	}
+}
+
+// commitSpans applies spans in one transaction. A span whose delivery
+// already failed is skipped: its sender retries the whole delivery.
+func (p *Processor) commitSpans(ctx context.Context, spans []*span) {
+	live := spans[:0:0]
+	for _, s := range spans {
+		if s.r.err == nil {
+			live = append(live, s)
+		}
+	}
+	if len(live) == 0 {
+		return
+	}
 	w, err := p.write(ctx, func(w *work) error {
-		for _, r := range batch {
+		for _, s := range live {
+			if s.more() || s.lo > 0 {
+				// A chunk of a delivery split over transactions: its joins
+				// are its own, carried to the delivery's last chunk. (It is
+				// the first span of its transaction, or the last.)
+				if err := w.flushJoins(); err != nil {
+					return err
+				}
+				w.joins, w.joinIDs = maps.Clone(s.r.joins), slices.Clone(s.r.joinIDs)
+			}
 			w.out = Outcome{}
-			if err := w.prefetch(r.d, r.hashes); err != nil {
+			d := s.r.d
+			d.Alerts = d.Alerts[s.lo:s.hi]
+			hashes := s.r.hashes[s.lo:s.hi]
+			if err := w.prefetch(d, hashes); err != nil {
 				return err
 			}
-			for i := range r.d.Alerts {
-				w.current = delivered{key: cacheKey{r.d.Integration, r.d.Alerts[i].Key}, hash: r.hashes[i]}
-				if r.encoded != nil {
-					w.current.enc = &r.encoded[i]
+			for i := range d.Alerts {
+				w.current = delivered{key: cacheKey{d.Integration, d.Alerts[i].Key}, hash: hashes[i]}
+				if s.r.encoded != nil {
+					w.current.enc = &s.r.encoded[s.lo+i]
 				}
-				if err := w.apply(r.d, &r.d.Alerts[i], r.hashes[i]); err != nil {
+				if err := w.apply(d, &d.Alerts[i], hashes[i]); err != nil {
 					return err
 				}
 			}
 			w.current, w.known = delivered{}, nil
-			r.out = w.out
+			s.out = w.out
+			if s.more() {
+				s.joins, s.joinIDs, w.joins, w.joinIDs = w.joins, w.joinIDs, nil, nil
+			}
 		}
 		return nil
 	})
-	if err != nil && len(batch) > 1 {
+	if err != nil && len(live) > 1 {
 		// One bad delivery must not fail the others: each is tried alone.
-		p.log.Warn("alert batch failed; committing its deliveries one by one", "err", err, "deliveries", len(batch))
-		for _, r := range batch {
-			p.commit(ctx, []*pending{r})
+		p.log.Warn("alert batch failed; committing its deliveries one by one", "err", err, "deliveries", len(live))
+		for _, s := range live {
+			p.commitSpans(ctx, []*span{s})
 		}
 		return
 	}
 	if err != nil {
-		p.log.Error("store alerts", "err", err)
+		p.log.Error("store alerts", "err", err, "integration", live[0].r.d.Integration,
+			"alerts", len(live[0].r.d.Alerts), "committed_before", live[0].lo)
+		live[0].r.err = err
+		p.noteJoins(ctx, live[0].r)
+		return
 	}
 	var total Outcome
-	for _, r := range batch {
-		if err != nil {
-			r.err, r.out = err, Outcome{}
-		}
-		total.add(r.out)
-		close(r.done)
+	for _, s := range live {
+		s.r.out.add(s.out)
+		s.r.joins, s.r.joinIDs = s.joins, s.joinIDs
+		total.add(s.out)
 	}
 	if w != nil && p.OnCommitted != nil {
 		p.OnCommitted(total)
+	}
+}
+
+// noteJoins writes the joins carried by a delivery that failed part-way:
+// the alerts of its committed chunks joined their incidents, and the
+// sender's retry finds them stored and does not note them again.
+func (p *Processor) noteJoins(ctx context.Context, r *pending) {
+	if len(r.joinIDs) == 0 {
+		return
+	}
+	joins, ids := r.joins, r.joinIDs
+	r.joins, r.joinIDs = nil, nil
+	if _, err := p.write(ctx, func(w *work) error {
+		w.joins, w.joinIDs = joins, ids // written by write, after fn
+		return nil
+	}); err != nil {
+		p.log.Error("note alerts that joined incidents", "err", err, "incidents", len(ids))
 	}
 }
 
