@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/sanitize"
 )
 
 const checkColumns = `id, uuid, name, slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
@@ -482,7 +483,11 @@ func NewUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// InsertPings stores pings.
+// InsertPings stores pings. Their text columns pass through
+// sanitize.Text on both stores: one ping whose header holds a byte that is
+// not UTF-8 (legal in HTTP) must not fail the statement, which on
+// PostgreSQL holds the whole batch, and what is read back must not depend
+// on the store.
 func (tx *Tx) InsertPings(ctx context.Context, pings []*tocsin.Ping) error {
 	if tx.db.dialect == dialectPostgres {
 		return tx.insertPingRows(ctx, pings)
@@ -494,8 +499,9 @@ func (tx *Tx) InsertPings(ctx context.Context, pings []*tocsin.Ping) error {
 		if p.ExitStatus != nil {
 			exit = *p.ExitStatus
 		}
-		if _, err := stmt.ExecContext(ctx, p.CheckID, p.N, ms(p.At), string(p.Kind), exit, p.RID, p.Method, p.RemoteAddr,
-			p.Scheme, p.UserAgent, p.Body, boolInt(p.Truncated), p.Duration.Milliseconds()); err != nil {
+		t := sanitize.Text
+		if _, err := stmt.ExecContext(ctx, p.CheckID, p.N, ms(p.At), t(string(p.Kind)), exit, t(p.RID), t(p.Method),
+			t(p.RemoteAddr), t(p.Scheme), t(p.UserAgent), p.Body, boolInt(p.Truncated), p.Duration.Milliseconds()); err != nil {
 			return fmt.Errorf("insert ping: %w", err)
 		}
 	}
@@ -517,8 +523,9 @@ func (tx *Tx) insertPingRows(ctx context.Context, pings []*tocsin.Ping) error {
 	exits := make([]*int64, n)
 	bodies := make([][]byte, n)
 	for i, p := range pings {
-		checkIDs[i], nums[i], ats[i], kinds[i], rids[i] = p.CheckID, p.N, ms(p.At), string(p.Kind), p.RID
-		methods[i], addrs[i], schemes[i], agents[i], bodies[i] = p.Method, p.RemoteAddr, p.Scheme, p.UserAgent, p.Body
+		t := sanitize.Text
+		checkIDs[i], nums[i], ats[i], kinds[i], rids[i] = p.CheckID, p.N, ms(p.At), t(string(p.Kind)), t(p.RID)
+		methods[i], addrs[i], schemes[i], agents[i], bodies[i] = t(p.Method), t(p.RemoteAddr), t(p.Scheme), t(p.UserAgent), p.Body
 		truncated[i], durations[i] = int64(boolInt(p.Truncated)), p.Duration.Milliseconds()
 		if p.ExitStatus != nil {
 			e := int64(*p.ExitStatus)
