@@ -339,6 +339,9 @@ func (p *Processor) commit(ctx context.Context, batch []*pending) {
 		}
 		return
 	}
+	if err != nil && p.isolate(ctx, batch[0], err) {
+		return
+	}
 	if err != nil {
 		p.log.Error("store alerts", "err", err)
 	}
