@@ -4,8 +4,8 @@
 //
 // PostgreSQL's text type refuses invalid UTF-8 and the NUL character,
 // while SQLite keeps both; one rule for both stores keeps what is read
-// back the same whichever store holds it. The rule: every invalid UTF-8
-// sequence and every NUL becomes U+FFFD, the replacement character. NUL is
+// back the same whichever store holds it. The rule: every byte that is not
+// part of valid UTF-8, and every NUL, becomes U+FFFD, the replacement character. NUL is
 // replaced rather than dropped so that the text still shows that
 // something unprintable was there, and so that "a\x00b" does not become
 // the different, plausible "ab".
@@ -29,14 +29,27 @@ func Clean(s string) bool {
 	return strings.IndexByte(s, 0) < 0 && utf8.ValidString(s)
 }
 
-// Text returns s with every invalid UTF-8 sequence and every NUL replaced
-// by U+FFFD. Clean strings, nearly all of them, are returned as they are
-// without copying.
+// Text returns s with every byte that is not part of valid UTF-8, and
+// every NUL, replaced by U+FFFD: byte by byte, as encoding/json and Go's
+// range over a string do, so that text decoded from JSON and text
+// sanitized here agree. Clean strings, nearly all of them, are returned
+// as they are without copying.
 func Text(s string) string {
 	if Clean(s) {
 		return s
 	}
-	return strings.ReplaceAll(strings.ToValidUTF8(s, Replacement), "\x00", Replacement)
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == 0 || r == utf8.RuneError && n == 1 {
+			b.WriteString(Replacement)
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
 }
 
 // Alert sanitizes every string of a in place: its texts, labels and

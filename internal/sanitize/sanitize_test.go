@@ -2,6 +2,8 @@ package sanitize
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -15,7 +17,8 @@ func TestText(t *testing.T) {
 		{"café ✓", "café ✓"},
 		{"a\x00b", "a\uFFFDb"},
 		{"a\xffb", "a\uFFFDb"},
-		{"\xff\xfe", "\uFFFD"}, // one run of invalid bytes is one replacement
+		{"\xff\xfe", "\uFFFD\uFFFD"}, // one replacement per byte, as encoding/json does
+		{"\xed\xa0\x80", "\uFFFD\uFFFD\uFFFD"}, // an encoded surrogate is three bad bytes
 		{"\x00\x00", "\uFFFD\uFFFD"},
 		{"ok\uFFFD", "ok\uFFFD"},
 	} {
@@ -40,7 +43,34 @@ func FuzzText(f *testing.F) {
 		if Text(got) != got {
 			t.Fatalf("Text is not idempotent on %q", s)
 		}
+		// It agrees with encoding/json on what is not NUL.
+		if strings.IndexByte(s, 0) < 0 {
+			var dec string
+			if err := json.Unmarshal([]byte(alertingJSON(s)), &dec); err == nil && dec != got {
+				t.Fatalf("json decodes %q to %q, Text gives %q", s, dec, got)
+			}
+		}
 	})
+}
+
+// alertingJSON is s as a JSON literal with only quotes, backslashes and
+// control characters escaped: other bytes, invalid ones too, as they are.
+func alertingJSON(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
 func TestExact(t *testing.T) {
