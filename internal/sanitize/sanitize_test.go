@@ -17,7 +17,7 @@ func TestText(t *testing.T) {
 		{"café ✓", "café ✓"},
 		{"a\x00b", "a\uFFFDb"},
 		{"a\xffb", "a\uFFFDb"},
-		{"\xff\xfe", "\uFFFD\uFFFD"}, // one replacement per byte, as encoding/json does
+		{"\xff\xfe", "\uFFFD\uFFFD"},           // one replacement per byte, as encoding/json does
 		{"\xed\xa0\x80", "\uFFFD\uFFFD\uFFFD"}, // an encoded surrogate is three bad bytes
 		{"\x00\x00", "\uFFFD\uFFFD"},
 		{"ok\uFFFD", "ok\uFFFD"},
