@@ -124,7 +124,7 @@ func testRefusedPing(t *testing.T, dsn, driver, source, refuse string) {
 }
 
 // poisonRig opens dsn with a running recorder and n checks.
-func poisonRig(t *testing.T, dsn string, n int) (*store.DB, *Recorder, []string) {
+func poisonRig(t testing.TB, dsn string, n int) (*store.DB, *Recorder, []string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	db, err := store.Open(ctx, dsn, store.Options{Clock: clk})

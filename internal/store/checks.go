@@ -190,12 +190,14 @@ func (tx *Tx) ChecksByUUIDs(ctx context.Context, uuids []string) ([]*tocsin.Chec
 var ErrStale = errors.New("check changed since it was read")
 
 // SaveCheckState writes the state fields of c, if the stored check is still
-// at c.Version (else ErrStale), and advances c.Version.
+// at c.Version (else ErrStale), and advances c.Version. Its texts (the
+// run ID of a start ping comes from the ping's URL) pass through
+// sanitize.Text, as the pings' do.
 func (tx *Tx) SaveCheckState(ctx context.Context, c *tocsin.Check) error {
 	res, err := tx.tx.StmtContext(ctx, tx.db.saveState).ExecContext(ctx,
-		string(c.Status), ms(c.LastPingAt), ms(c.LastStartAt), c.LastStartRID,
+		string(c.Status), ms(c.LastPingAt), ms(c.LastStartAt), sanitize.Text(c.LastStartRID),
 		c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings, c.FailStreak, c.OKStreak,
-		encodeChanges(c.Changes), ms(c.FlappingSince), c.FlapCount, ms(c.ReopenAt), c.ReopenNote, ms(c.WakeAt()), c.ID, c.Version)
+		encodeChanges(c.Changes), ms(c.FlappingSince), c.FlapCount, ms(c.ReopenAt), sanitize.Text(c.ReopenNote), ms(c.WakeAt()), c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("save check state: %w", err)
 	}
@@ -230,9 +232,9 @@ func (tx *Tx) SaveCheckStates(ctx context.Context, cs []*tocsin.Check) error {
 		make([]int64, n), make([]string, n), make([]int64, n)
 	for i, c := range cs {
 		changes[i], flapping[i], flapCounts[i] = encodeChanges(c.Changes), ms(c.FlappingSince), int64(c.FlapCount)
-		reopenAt[i], notes[i], wakeAt[i] = ms(c.ReopenAt), c.ReopenNote, ms(c.WakeAt())
+		reopenAt[i], notes[i], wakeAt[i] = ms(c.ReopenAt), sanitize.Text(c.ReopenNote), ms(c.WakeAt())
 		ids[i], versions[i], statuses[i], lastPing[i], lastStart[i], rids[i] = c.ID, c.Version, string(c.Status),
-			ms(c.LastPingAt), ms(c.LastStartAt), c.LastStartRID
+			ms(c.LastPingAt), ms(c.LastStartAt), sanitize.Text(c.LastStartRID)
 		durations[i], alertAfter[i], pings[i], fails[i], oks[i] = c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings,
 			int64(c.FailStreak), int64(c.OKStreak)
 	}
