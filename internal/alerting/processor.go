@@ -80,6 +80,9 @@ type pending struct {
 	encoded []store.AlertJSON // each alert's JSON columns, likewise; nil if encoding failed
 	out     Outcome
 	err     error
+	// refused names an alert the database refused (see isolate): the
+	// delivery's other alerts are stored, and its sender hears this.
+	refused error
 	done    chan struct{}
 	// joins noted by the committed chunks of a delivery applied in
 	// several transactions, written with its last chunk: one timeline
@@ -370,6 +373,8 @@ func (p *Processor) commit(ctx context.Context, batch []*pending) {
 	for _, r := range batch {
 		if r.err != nil {
 			r.out = Outcome{}
+		} else if r.refused != nil {
+			r.err = r.refused
 		}
 		close(r.done)
 	}
@@ -428,6 +433,9 @@ func (p *Processor) commitSpans(ctx context.Context, spans []*span) {
 		for _, s := range live {
 			p.commitSpans(ctx, []*span{s})
 		}
+		return
+	}
+	if err != nil && p.isolate(ctx, live[0], err) {
 		return
 	}
 	if err != nil {

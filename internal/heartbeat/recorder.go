@@ -291,10 +291,24 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 			r.freshUntil--
 		}
 	}
+	if err != nil && len(batch) > 1 && splittable(err) {
+		// One ping must not fail its neighbours: whatever in the batch the
+		// database refused, each ping is tried alone, and only the one
+		// that fails again hears it.
+		r.log.Warn("ping batch failed; storing its pings one by one", "err", err, "batch", len(batch))
+		for id := range work {
+			delete(r.cache, id) // what the failed transaction did to them is undone
+		}
+		r.commitEach(ctx, batch)
+		return
+	}
 	if err != nil {
 		r.log.Error("store pings", "err", err, "batch", len(batch))
 		for id := range work {
 			delete(r.cache, id) // what the failed transaction did to them is undone
+		}
+		if store.IsInvalidData(err) {
+			err = tocsin.Errorf(tocsin.EInvalid, "ping not storable: %s", store.InvalidDataMessage(err))
 		}
 	} else {
 		for id, c := range work {
@@ -334,6 +348,32 @@ func (r *Recorder) commit(ctx context.Context, batch []*pending) {
 		}
 		r.hooks.Committed(out, trs, queued)
 	}
+}
+
+// commitEach commits the pings of a failed batch one at a time. Once one
+// fails for a reason that is not its own (the database is gone, the write
+// timed out), the rest hear the same error without trying: their senders
+// retry, and a dead database is not asked hundreds of times.
+func (r *Recorder) commitEach(ctx context.Context, batch []*pending) {
+	var down error
+	for _, p := range batch {
+		if down != nil {
+			p.err = down
+			close(p.done)
+			continue
+		}
+		r.commit(ctx, []*pending{p})
+		if p.err != nil && tocsin.ErrorCode(p.err) != tocsin.EInvalid && !p.gone {
+			down = p.err
+		}
+	}
+}
+
+// splittable reports whether a batch that failed with err is worth trying
+// ping by ping: not when the database was locked or the write ran out of
+// time, which every ping alone would meet again.
+func splittable(err error) bool {
+	return !store.IsBusy(err) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)
 }
 
 // anyWaiting reports whether a ping of batch still has someone waiting for

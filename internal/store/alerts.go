@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/sanitize"
 )
 
 const alertColumns = `id, integration, key, service, status, summary, source, severity, labels, annotations, starts_at, ends_at,
@@ -71,7 +72,7 @@ func scanAlert(r rowScanner) (*tocsin.AlertRecord, error) {
 
 // AlertByKey returns the alert with that identity, or nil.
 func (tx *Tx) AlertByKey(ctx context.Context, integration, key string) (*tocsin.AlertRecord, error) {
-	a, err := scanAlert(tx.queryRow(ctx, alertByKeySQL, integration, key))
+	a, err := scanAlert(tx.queryRow(ctx, alertByKeySQL, sanitize.Text(integration), sanitize.Text(key)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -146,9 +147,15 @@ func (tx *Tx) SaveEncodedAlert(ctx context.Context, a *tocsin.AlertRecord, enc A
 	if a.IncidentID != 0 {
 		incident = a.IncidentID
 	}
-	args := []any{a.Integration, a.Key, a.Service, string(a.Status), a.Summary, a.Source, a.Severity, texts[0], texts[1],
-		ms(a.StartsAt), ms(a.EndsAt), a.GeneratorURL, texts[2], texts[3], string(a.Details), ms(a.FirstSeenAt), ms(a.LastSeenAt),
-		a.Deliveries, a.GroupKey, incident, a.Suppressed, a.SuppressorID}
+	// Text columns pass through sanitize.Text: the ingest paths sanitize
+	// already, and this is the guarantee that no string, whatever its way
+	// in, fails the insert (the JSON columns are json.Marshal's, always
+	// valid). Keys are checked for exactness at the edge, so that replacing
+	// here never merges two alerts.
+	t := sanitize.Text
+	args := []any{t(a.Integration), t(a.Key), t(a.Service), string(a.Status), t(a.Summary), t(a.Source), t(a.Severity),
+		texts[0], texts[1], ms(a.StartsAt), ms(a.EndsAt), t(a.GeneratorURL), texts[2], texts[3], t(string(a.Details)),
+		ms(a.FirstSeenAt), ms(a.LastSeenAt), a.Deliveries, t(a.GroupKey), incident, t(a.Suppressed), a.SuppressorID}
 	if a.ID == 0 {
 		if err := tx.queryRow(ctx, insertAlertSQL, args...).Scan(&a.ID); err != nil {
 			return fmt.Errorf("insert alert: %w", err)

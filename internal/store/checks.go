@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/sanitize"
 )
 
 const checkColumns = `id, uuid, name, slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
@@ -189,12 +190,14 @@ func (tx *Tx) ChecksByUUIDs(ctx context.Context, uuids []string) ([]*tocsin.Chec
 var ErrStale = errors.New("check changed since it was read")
 
 // SaveCheckState writes the state fields of c, if the stored check is still
-// at c.Version (else ErrStale), and advances c.Version.
+// at c.Version (else ErrStale), and advances c.Version. Its texts (the
+// run ID of a start ping comes from the ping's URL) pass through
+// sanitize.Text, as the pings' do.
 func (tx *Tx) SaveCheckState(ctx context.Context, c *tocsin.Check) error {
 	res, err := tx.tx.StmtContext(ctx, tx.db.saveState).ExecContext(ctx,
-		string(c.Status), ms(c.LastPingAt), ms(c.LastStartAt), c.LastStartRID,
+		string(c.Status), ms(c.LastPingAt), ms(c.LastStartAt), sanitize.Text(c.LastStartRID),
 		c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings, c.FailStreak, c.OKStreak,
-		encodeChanges(c.Changes), ms(c.FlappingSince), c.FlapCount, ms(c.ReopenAt), c.ReopenNote, ms(c.WakeAt()), c.ID, c.Version)
+		encodeChanges(c.Changes), ms(c.FlappingSince), c.FlapCount, ms(c.ReopenAt), sanitize.Text(c.ReopenNote), ms(c.WakeAt()), c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("save check state: %w", err)
 	}
@@ -229,9 +232,9 @@ func (tx *Tx) SaveCheckStates(ctx context.Context, cs []*tocsin.Check) error {
 		make([]int64, n), make([]string, n), make([]int64, n)
 	for i, c := range cs {
 		changes[i], flapping[i], flapCounts[i] = encodeChanges(c.Changes), ms(c.FlappingSince), int64(c.FlapCount)
-		reopenAt[i], notes[i], wakeAt[i] = ms(c.ReopenAt), c.ReopenNote, ms(c.WakeAt())
+		reopenAt[i], notes[i], wakeAt[i] = ms(c.ReopenAt), sanitize.Text(c.ReopenNote), ms(c.WakeAt())
 		ids[i], versions[i], statuses[i], lastPing[i], lastStart[i], rids[i] = c.ID, c.Version, string(c.Status),
-			ms(c.LastPingAt), ms(c.LastStartAt), c.LastStartRID
+			ms(c.LastPingAt), ms(c.LastStartAt), sanitize.Text(c.LastStartRID)
 		durations[i], alertAfter[i], pings[i], fails[i], oks[i] = c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings,
 			int64(c.FailStreak), int64(c.OKStreak)
 	}
@@ -482,7 +485,11 @@ func NewUUID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
-// InsertPings stores pings.
+// InsertPings stores pings. Their text columns pass through
+// sanitize.Text on both stores: one ping whose header holds a byte that is
+// not UTF-8 (legal in HTTP) must not fail the statement, which on
+// PostgreSQL holds the whole batch, and what is read back must not depend
+// on the store.
 func (tx *Tx) InsertPings(ctx context.Context, pings []*tocsin.Ping) error {
 	if tx.db.dialect == dialectPostgres {
 		return tx.insertPingRows(ctx, pings)
@@ -494,8 +501,9 @@ func (tx *Tx) InsertPings(ctx context.Context, pings []*tocsin.Ping) error {
 		if p.ExitStatus != nil {
 			exit = *p.ExitStatus
 		}
-		if _, err := stmt.ExecContext(ctx, p.CheckID, p.N, ms(p.At), string(p.Kind), exit, p.RID, p.Method, p.RemoteAddr,
-			p.Scheme, p.UserAgent, p.Body, boolInt(p.Truncated), p.Duration.Milliseconds()); err != nil {
+		t := sanitize.Text
+		if _, err := stmt.ExecContext(ctx, p.CheckID, p.N, ms(p.At), t(string(p.Kind)), exit, t(p.RID), t(p.Method),
+			t(p.RemoteAddr), t(p.Scheme), t(p.UserAgent), p.Body, boolInt(p.Truncated), p.Duration.Milliseconds()); err != nil {
 			return fmt.Errorf("insert ping: %w", err)
 		}
 	}
@@ -517,8 +525,9 @@ func (tx *Tx) insertPingRows(ctx context.Context, pings []*tocsin.Ping) error {
 	exits := make([]*int64, n)
 	bodies := make([][]byte, n)
 	for i, p := range pings {
-		checkIDs[i], nums[i], ats[i], kinds[i], rids[i] = p.CheckID, p.N, ms(p.At), string(p.Kind), p.RID
-		methods[i], addrs[i], schemes[i], agents[i], bodies[i] = p.Method, p.RemoteAddr, p.Scheme, p.UserAgent, p.Body
+		t := sanitize.Text
+		checkIDs[i], nums[i], ats[i], kinds[i], rids[i] = p.CheckID, p.N, ms(p.At), t(string(p.Kind)), t(p.RID)
+		methods[i], addrs[i], schemes[i], agents[i], bodies[i] = t(p.Method), t(p.RemoteAddr), t(p.Scheme), t(p.UserAgent), p.Body
 		truncated[i], durations[i] = int64(boolInt(p.Truncated)), p.Duration.Milliseconds()
 		if p.ExitStatus != nil {
 			e := int64(*p.ExitStatus)

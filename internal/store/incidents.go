@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/sanitize"
 )
 
 const incidentColumns = "id, COALESCE(check_id, 0), title, status, opened_at, acked_at, acked_by, resolved_at, resolved_by, notify, service, group_key, priority, page_at, paged, escalation_policy, escalation_step, escalate_at, team"
@@ -92,8 +93,8 @@ func (tx *Tx) CreateIncident(ctx context.Context, in *tocsin.Incident) error {
 	if err != nil {
 		return err
 	}
-	err = tx.queryRow(ctx, createIncidentSQL, checkID, in.Title, string(in.Status),
-		ms(in.OpenedAt), string(notify), in.Service, in.GroupKey, in.Priority, ms(in.PageAt), boolInt(in.Paged),
+	err = tx.queryRow(ctx, createIncidentSQL, checkID, sanitize.Text(in.Title), string(in.Status),
+		ms(in.OpenedAt), string(notify), sanitize.Text(in.Service), sanitize.Text(in.GroupKey), in.Priority, ms(in.PageAt), boolInt(in.Paged),
 		in.EscalationPolicy, in.EscalationStep, ms(in.EscalateAt), in.Team).Scan(&in.ID)
 	if err != nil {
 		if isUniqueViolation(err) && in.GroupKey != "" {
@@ -106,8 +107,8 @@ func (tx *Tx) CreateIncident(ctx context.Context, in *tocsin.Incident) error {
 
 // SaveIncident writes the status, priority and paging fields of in.
 func (tx *Tx) SaveIncident(ctx context.Context, in *tocsin.Incident) error {
-	_, err := tx.exec(ctx, saveIncidentSQL, string(in.Status), ms(in.AckedAt), in.AckedBy,
-		ms(in.ResolvedAt), in.ResolvedBy, in.Priority, ms(in.PageAt), boolInt(in.Paged), in.EscalationStep, ms(in.EscalateAt), in.ID)
+	_, err := tx.exec(ctx, saveIncidentSQL, string(in.Status), ms(in.AckedAt), sanitize.Text(in.AckedBy),
+		ms(in.ResolvedAt), sanitize.Text(in.ResolvedBy), in.Priority, ms(in.PageAt), boolInt(in.Paged), in.EscalationStep, ms(in.EscalateAt), in.ID)
 	if err != nil {
 		return fmt.Errorf("save incident: %w", err)
 	}
@@ -123,7 +124,8 @@ func (tx *Tx) AppendTimeline(ctx context.Context, e *tocsin.TimelineEntry) error
 	if e.At.IsZero() {
 		e.At = tx.db.clock.Now()
 	}
-	err = tx.queryRow(ctx, appendTimelineSQL, e.IncidentID, ms(e.At), e.Kind, e.Actor, e.Message, data).Scan(&e.ID)
+	err = tx.queryRow(ctx, appendTimelineSQL, e.IncidentID, ms(e.At), e.Kind, sanitize.Text(e.Actor),
+		sanitize.Text(e.Message), data).Scan(&e.ID)
 	if err != nil {
 		return fmt.Errorf("append timeline: %w", err)
 	}

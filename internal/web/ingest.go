@@ -118,6 +118,10 @@ func (s *Server) pagerdutyEnqueue(w http.ResponseWriter, r *http.Request) {
 	}
 	alert := ev.Alert(nil)
 	if _, err := s.ingest(r, in, []tocsin.Alert{alert}); err != nil {
+		if tocsin.ErrorCode(err) == tocsin.EInvalid {
+			pagerduty.Invalid(rec, []string{tocsin.ErrorMessage(err)})
+			return
+		}
 		s.ingestFailed(rec, in, err)
 		return
 	}
@@ -166,9 +170,16 @@ func (s *Server) ingest(r *http.Request, in Integration, alerts []tocsin.Alert) 
 }
 
 // ingestFailed answers a delivery that could not be read or stored: 503,
-// so that the sender retries. The log names the integration, never the
-// path: it holds the key.
+// so that the sender retries, unless the database refused an alert's
+// content (EInvalid): then 400 with the reason, since a retry would be
+// refused the same way; the delivery's other alerts are stored. The log
+// names the integration, never the path: it holds the key.
 func (s *Server) ingestFailed(w http.ResponseWriter, in Integration, err error) {
+	if tocsin.ErrorCode(err) == tocsin.EInvalid {
+		s.Log.Warn("alerts refused", "integration", in.Name, "type", in.Type, "err", err)
+		writeError(w, err)
+		return
+	}
 	s.Log.Error("alert ingestion failed", "integration", in.Name, "type", in.Type, "err", err)
 	w.Header().Set("Retry-After", "5")
 	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "alerts not stored; retry"})

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/sanitize"
 )
 
 // Version is the only webhook payload version Parse accepts.
@@ -79,11 +80,38 @@ func Parse(r io.Reader, limit int64) (*Payload, []tocsin.Alert, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := exactGroupKey(data, p.GroupKey); err != nil {
+		return nil, nil, err
+	}
 	alerts, err := p.validate()
 	if err != nil {
 		return nil, nil, err
 	}
+	// The one place this path makes text storable: every string becomes
+	// valid UTF-8 without NUL (the key is the group key, checked exact,
+	// and a hex fingerprint).
+	for i := range alerts {
+		sanitize.Alert(&alerts[i])
+	}
 	return p, alerts, nil
+}
+
+// exactGroupKey refuses a groupKey that decoding altered: it is part of
+// every alert's key, and replacing its bytes would merge the alerts of
+// distinct groups. Alertmanager itself always sends valid UTF-8, so the
+// body is looked at again only when the decoded key holds what a
+// replacement leaves.
+func exactGroupKey(data []byte, groupKey string) error {
+	if !strings.Contains(groupKey, sanitize.Replacement) && strings.IndexByte(groupKey, 0) < 0 {
+		return nil
+	}
+	var raw struct {
+		GroupKey json.RawMessage `json:"groupKey"`
+	}
+	if json.Unmarshal(data, &raw) == nil && sanitize.Exact(raw.GroupKey) {
+		return nil
+	}
+	return tocsin.Errorf(tocsin.EInvalid, "groupKey: %s", "is not valid UTF-8 or holds NUL (a raw byte or an escape such as \\ud800 or \\u0000 that decoding would replace); the key is the alert's identity and must be kept exactly")
 }
 
 // readLimited reads all of r, failing once it goes past limit bytes.

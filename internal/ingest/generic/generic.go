@@ -82,6 +82,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/sanitize"
 )
 
 // Limits of the form, in bytes unless said otherwise.
@@ -151,6 +152,9 @@ func Parse(r io.Reader, limit int64) ([]tocsin.Alert, error) {
 			return nil, invalid(o.path("key"), "same as %s", objs[j].name)
 		}
 		seen[a.Key] = i
+		// The one place this path makes text storable: every string
+		// becomes valid UTF-8 without NUL (the key was checked exact).
+		sanitize.Alert(&a)
 		alerts[i] = a
 	}
 	return alerts, nil
@@ -389,12 +393,24 @@ func (o object) key() (string, error) {
 		return "", err
 	case !ok || s == "":
 		return "", invalid(path, "required")
+	case !exactKey(o, "key"):
+		return "", invalid(path, "%s", keyNotExact)
 	case len(s) > MaxKey:
 		return "", invalid(path, "longer than %d bytes", MaxKey)
 	case strings.ContainsFunc(s, unicode.IsControl):
 		return "", invalid(path, "must not contain control characters")
 	}
 	return s, nil
+}
+
+// keyNotExact says why a key that decoding would alter is refused.
+const keyNotExact = "is not valid UTF-8 or holds NUL (a raw byte or an escape such as \\ud800 or \\u0000 that decoding would replace); the key is the alert's identity and must be kept exactly"
+
+// exactKey reports whether the string field name of o decodes exactly
+// (see sanitize.Exact): replacing bytes in a key would merge two alerts.
+func exactKey(o object, name string) bool {
+	raw, ok := o.raw(name)
+	return !ok || sanitize.Exact(raw)
 }
 
 func (o object) status() (tocsin.AlertStatus, error) {

@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/sanitize"
 )
 
 // DefaultLimit is the body limit Parse applies when given none: PagerDuty
@@ -164,7 +165,7 @@ func decode(body []byte) (*Event, []string) {
 	e := &Event{
 		RoutingKey:  d.str(top, "", "routing_key"),
 		EventAction: d.str(top, "", "event_action"),
-		DedupKey:    d.str(top, "", "dedup_key"),
+		DedupKey:    d.key(top, "dedup_key"),
 		Client:      d.str(top, "", "client"),
 		ClientURL:   d.str(top, "", "client_url"),
 	}
@@ -219,6 +220,18 @@ func (d *decoder) str(m map[string]json.RawMessage, prefix, name string) string 
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
 		d.problems = append(d.problems, fmt.Sprintf("'%s%s' is invalid (must be a string)", prefix, name))
+		return ""
+	}
+	return s
+}
+
+// key is str for an identity: one that decoding would alter (invalid
+// UTF-8, an escaped lone surrogate or NUL) is a problem, not replaced,
+// so that two keys never become one alert.
+func (d *decoder) key(m map[string]json.RawMessage, name string) string {
+	s := d.str(m, "", name)
+	if raw, ok := m[name]; ok && s != "" && !sanitize.Exact(raw) {
+		d.problems = append(d.problems, fmt.Sprintf("'%s' %s", name, "is not valid UTF-8 or holds NUL (a raw byte or an escape such as \\ud800 or \\u0000 that decoding would replace); the key is the alert's identity and must be kept exactly"))
 		return ""
 	}
 	return s
@@ -434,5 +447,8 @@ func (e *Event) Alert(newKey func() string) tocsin.Alert {
 	for _, img := range e.Images {
 		a.Images = append(a.Images, tocsin.Link{Href: img.Src, Text: img.Alt})
 	}
+	// The one place this path makes text storable: every string becomes
+	// valid UTF-8 without NUL (the dedup key was checked exact by Parse).
+	sanitize.Alert(&a)
 	return a
 }

@@ -260,6 +260,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	res, err := h.Recorder.Record(ctx, req)
 	switch {
+	case tocsin.ErrorCode(err) == tocsin.EInvalid: // the store refused this ping's content: retrying cannot help
+		h.Log.Warn("ping refused", "err", err)
+		reply(w, r, http.StatusBadRequest, tocsin.ErrorMessage(err))
 	case err != nil:
 		h.Log.Error("record ping", "err", err)
 		reply(w, r, http.StatusServiceUnavailable, "ping not stored, try again")

@@ -1,0 +1,48 @@
+package alerting
+
+import (
+	"database/sql"
+	"strings"
+	"testing"
+
+	"github.com/tocsinhq/tocsin"
+)
+
+// TestRefusedAlertLeavesItsNeighboursStored makes the database refuse
+// one alert of a delivery (a trigger added for the test, standing for any
+// deterministic refusal): the other alert is stored and opens its
+// incident, and the delivery's error is EInvalid naming the refused
+// alert, not an error that asks the sender to retry forever.
+func TestRefusedAlertLeavesItsNeighboursStored(t *testing.T) {
+	f := newFixture(t, payments(0))
+	raw, err := sql.Open("sqlite", f.db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`CREATE TRIGGER refuse BEFORE INSERT ON alerts WHEN NEW.summary = 'refused'
+		BEGIN SELECT RAISE(ABORT, 'refused summary'); END`); err != nil {
+		t.Fatal(err)
+	}
+	r := newPending(Delivery{Integration: "am", Service: "payments",
+		Alerts: []tocsin.Alert{firing("bad", "refused"), firing("good", "disk full")}})
+	other := newPending(Delivery{Integration: "am", Service: "payments", Alerts: []tocsin.Alert{firing("other", "cpu")}})
+	f.p.commit(f.ctx, []*pending{r, other})
+	if tocsin.ErrorCode(r.err) != tocsin.EInvalid || !strings.Contains(tocsin.ErrorMessage(r.err), "alerts[0]") {
+		t.Fatalf("delivery error = %v, want EInvalid naming alerts[0]", r.err)
+	}
+	if r.out.New != 1 {
+		t.Errorf("outcome %+v, want the good alert new", r.out)
+	}
+	if other.err != nil {
+		t.Errorf("the other delivery of the batch failed: %v", other.err)
+	}
+	for _, key := range []string{"good", "other"} {
+		if a := f.alert("am", key); a == nil || a.IncidentID == 0 {
+			t.Errorf("alert %q not stored with an incident: %+v", key, a)
+		}
+	}
+	if a := f.alert("am", "bad"); a != nil {
+		t.Errorf("refused alert stored: %+v", a)
+	}
+}
