@@ -2,6 +2,7 @@ package alerting
 
 import (
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -44,5 +45,45 @@ func TestRefusedAlertLeavesItsNeighboursStored(t *testing.T) {
 	}
 	if a := f.alert("am", "bad"); a != nil {
 		t.Errorf("refused alert stored: %+v", a)
+	}
+}
+
+// TestRefusedAlertInALargeDelivery: a delivery applied in several chunks
+// with one alert refused in the middle stores every other alert, those of
+// the chunks after it included, and names the one refused.
+func TestRefusedAlertInALargeDelivery(t *testing.T) {
+	f := newFixture(t, payments(0))
+	raw, err := sql.Open("sqlite", f.db.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	if _, err := raw.Exec(`CREATE TRIGGER refuse BEFORE INSERT ON alerts WHEN NEW.summary = 'refused'
+		BEGIN SELECT RAISE(ABORT, 'refused summary'); END`); err != nil {
+		t.Fatal(err)
+	}
+	const n, bad = 2*maxAlertsPerTx + 50, maxAlertsPerTx + 7
+	alerts := make([]tocsin.Alert, n)
+	for i := range alerts {
+		alerts[i] = firing(fmt.Sprintf("a%d", i), "disk full")
+	}
+	alerts[bad] = firing(fmt.Sprintf("a%d", bad), "refused")
+	r := newPending(Delivery{Integration: "am", Service: "payments", Alerts: alerts})
+	f.p.commit(f.ctx, []*pending{r})
+	if want := fmt.Sprintf("alerts[%d]", bad); tocsin.ErrorCode(r.err) != tocsin.EInvalid ||
+		!strings.Contains(tocsin.ErrorMessage(r.err), want) {
+		t.Fatalf("delivery error = %v, want EInvalid naming %s", r.err, want)
+	}
+	if r.out.New != n-1 {
+		t.Errorf("outcome %+v, want %d new", r.out, n-1)
+	}
+	for i := range alerts {
+		a := f.alert("am", fmt.Sprintf("a%d", i))
+		switch {
+		case i == bad && a != nil:
+			t.Errorf("refused alert stored: %+v", a)
+		case i != bad && (a == nil || a.IncidentID == 0):
+			t.Fatalf("alert a%d not stored with an incident: %+v", i, a)
+		}
 	}
 }
