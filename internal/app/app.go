@@ -36,8 +36,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/links"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/notify"
-	"github.com/tocsinhq/tocsin/internal/notify/chat"
-	"github.com/tocsinhq/tocsin/internal/notify/email"
+	"github.com/tocsinhq/tocsin/internal/notify/kind"
 	"github.com/tocsinhq/tocsin/internal/notify/outbound"
 	"github.com/tocsinhq/tocsin/internal/oncall"
 	"github.com/tocsinhq/tocsin/internal/outbox"
@@ -157,9 +156,9 @@ func New(ctx context.Context, opts Options) (*App, error) {
 			return nil, err
 		}
 	}
-	a.senders = notify.Default(a.client, opts.Version, notify.Settings{SMTP: a.smtpSettings, Clock: a.clock, Telegram: func() chat.TelegramBot {
+	a.senders = notify.Default(a.client, opts.Version, notify.Settings{SMTP: a.smtpSettings, Clock: a.clock, Telegram: func() kind.Telegram {
 		t := a.state.Load().cfg.Telegram
-		return chat.TelegramBot{APIBase: t.APIBase, Token: t.BotToken}
+		return kind.Telegram{APIBase: t.APIBase, Token: t.BotToken}
 	}})
 	a.metrics = metrics.New(a.outboxDepth, func() float64 { return float64(a.engine.Scheduled()) })
 	a.watchdog = watchdog.New(a.clock, a.log.With("component", "watchdog"),
@@ -710,7 +709,7 @@ func (a *App) channel(name string) (tocsin.Channel, bool) {
 		return tocsin.Channel{}, false
 	}
 	c := u.Contacts[i]
-	if c.Type == "webhook" {
+	if k, _ := notify.Lookup(c.Type); k != nil && k.Spec().ContactNamesChannel {
 		ch, ok := st.channels[c.To]
 		ch.Name = name
 		return ch, ok
@@ -719,10 +718,10 @@ func (a *App) channel(name string) (tocsin.Channel, bool) {
 }
 
 // smtpSettings are the mail server settings of the running config.
-func (a *App) smtpSettings() email.Settings {
+func (a *App) smtpSettings() kind.SMTP {
 	c := a.state.Load().cfg.SMTP
-	return email.Settings{Host: c.Host, Port: c.Port, Username: c.Username, Password: c.Password, From: c.From, TLS: c.TLS,
-		HeloName: c.Helo}
+	return kind.SMTP{Host: c.Host, Port: c.Port, Username: c.Username, Password: c.Password, From: c.From, TLS: c.TLS,
+		Helo: c.Helo}
 }
 
 func (a *App) outboxConfig() outbox.Config {

@@ -12,9 +12,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tocsinhq/tocsin/internal/notify/kind"
 )
 
 const (
@@ -524,20 +525,8 @@ func describe(n *yaml.Node) string {
 	return "an empty document"
 }
 
-// quote quotes s for an error message, shortening it if long.
-func quote(s string) string {
-	const max = 60
-	// Messages go to logs and API answers: a URL's credentials stay out.
-	s = hideURLSecrets(s)
-	if len(s) > max {
-		cut := max
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		return strconv.Quote(s[:cut]) + "..."
-	}
-	return strconv.Quote(s)
-}
+// quote quotes s for a message (see kind.Quote).
+func quote(s string) string { return kind.Quote(s) }
 
 // suggest returns the known key closest to an unknown one, if it is close.
 func suggest(key string, fields map[string]int) string {

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/oncall"
 )
 
@@ -23,8 +24,9 @@ const (
 	MinLinksSecretLen        = 32
 )
 
-// Contact types: how a user can be paged.
-var contactTypes = []string{"email", "slack", "discord", "teams", "ntfy", "telegram", "webhook"}
+// contactTypes are how a user can be paged, as package notify registers
+// them.
+var contactTypes = notify.ContactNames()
 
 // User is a person, or a bot account, that escalation policies and
 // schedules name. A user is reachable when it is not disabled, not a bot

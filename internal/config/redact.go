@@ -7,10 +7,13 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/tocsinhq/tocsin/internal/notify"
+	"github.com/tocsinhq/tocsin/internal/notify/kind"
 )
 
 // secretMark replaces secrets in printed configs.
-const secretMark = "<secret>"
+const secretMark = kind.SecretMark
 
 // secretHeaderWords mark a header whose value is a secret when its name
 // contains one of them, in any case.
@@ -133,58 +136,11 @@ func unescapeMark(s string) string {
 	return strings.ReplaceAll(s, url.PathEscape(secretMark), secretMark)
 }
 
-// hideURLSecrets hides, in a text quoted by an error message, the userinfo
-// and the query of a URL, even one that does not parse (a config error is
-// often about such a one): "https://<secret>@host/path?<secret>". Texts
-// that do not look like URLs are returned as they are.
-func hideURLSecrets(s string) string {
-	if !strings.Contains(s, "://") && !strings.Contains(strings.ToLower(s), "http") {
-		return s
-	}
-	return shownURL(s)
-}
-
-// shownTokenURL is a URL that carries a token in its path as an error
-// message shows it: its scheme and host, and <secret> for the rest, if
-// there is a rest. Unlike redactTokenURL it shows as much of a text that
-// does not parse: the part before the first "/" after the scheme.
-func shownTokenURL(s string) string {
-	start := 0
-	if i := strings.Index(s, "://"); i >= 0 {
-		start = i + 3
-	}
-	end := strings.IndexAny(s[start:], "/?#")
-	if end < 0 {
-		return hideURLSecrets(s)
-	}
-	head, rest := s[:start+end], s[start+end:]
-	if rest == "/" {
-		return hideURLSecrets(s)
-	}
-	return hideURLSecrets(head) + "/" + secretMark
-}
-
-// shownURL is a URL as an error message shows it: without its userinfo
-// and its query, even when it does not parse or lacks its scheme.
-func shownURL(s string) string {
-	start := 0
-	if i := strings.Index(s, "://"); i >= 0 {
-		start = i + 3
-	}
-	rest := s[start:]
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	auth, tail := rest[:end], rest[end:]
-	if at := strings.LastIndexByte(auth, '@'); at >= 0 {
-		auth = secretMark + auth[at:]
-	}
-	if q := strings.IndexByte(tail, '?'); q >= 0 && q < len(tail)-1 {
-		tail = tail[:q] + "?" + secretMark
-	}
-	return s[:start] + auth + tail
-}
+// The shown forms of URLs are shared with the channel kinds: see package
+// kind.
+func hideURLSecrets(s string) string { return kind.HideURLSecrets(s) }
+func shownTokenURL(s string) string  { return kind.ShownTokenURL(s) }
+func shownURL(s string) string       { return kind.ShownURL(s) }
 
 // redactFileSecret hides secret, which was read from file if that is set.
 func redactFileSecret(secret, file string) string {
@@ -200,20 +156,10 @@ func redactFileSecret(secret, file string) string {
 // tokenInPath reports whether the webhook URLs of a channel or contact
 // type carry their token in the path.
 func tokenInPath(typ string) bool {
-	_, ok := serviceNames[typ]
-	return ok
+	k, ok := notify.Lookup(typ)
+	return ok && k.Spec().TokenInPath
 }
 
-// redactTokenURL hides all of a URL but its scheme and host (port
-// included): "https://hooks.slack.com/<secret>". A URL that cannot be read
-// is hidden whole.
-func redactTokenURL(s string) string {
-	if s == "" {
-		return s
-	}
-	u, err := url.Parse(s)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return secretMark
-	}
-	return u.Scheme + "://" + u.Host + "/" + secretMark
-}
+// redactTokenURL hides all of a URL but its scheme and host (see
+// kind.RedactTokenURL).
+func redactTokenURL(s string) string { return kind.RedactTokenURL(s) }

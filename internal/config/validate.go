@@ -15,6 +15,8 @@ import (
 
 	"github.com/tocsinhq/tocsin/internal/cron"
 	"github.com/tocsinhq/tocsin/internal/labels"
+	"github.com/tocsinhq/tocsin/internal/notify"
+	"github.com/tocsinhq/tocsin/internal/notify/kind"
 )
 
 var (
@@ -25,8 +27,9 @@ var (
 	pingKeyRE     = regexp.MustCompile(`^[A-Za-z0-9._~-]{1,128}$`)
 )
 
-// supportedChannelTypes lists the channel types this version can send to.
-var supportedChannelTypes = []string{ChannelWebhook, ChannelSlack, ChannelDiscord, ChannelTeams, ChannelNtfy, ChannelTelegram, ChannelEmail}
+// supportedChannelTypes lists the channel types this version can send to,
+// as package notify registers them.
+var supportedChannelTypes = notify.Names()
 
 const (
 	maxNameLen        = 100
@@ -206,8 +209,8 @@ func (d *decoder) validateChannels(cfg *Config) map[string]bool {
 			d.fieldErrorf(p+".timeout", "must be at most %s, got %s", Duration(maxChannelTimeout), ch.Timeout)
 		}
 		d.intDefault(p+".rate_per_minute", &ch.RatePerMinute, 0, 0, MaxChannelRatePerMinute)
-		if len(ch.Headers) > 0 && ch.Type != ChannelWebhook && slices.Contains(supportedChannelTypes, ch.Type) {
-			d.fieldErrorf(p+".headers", "only for webhook channels, not %s", ch.Type)
+		if k, ok := notify.Lookup(ch.Type); ok && len(ch.Headers) > 0 && !k.Spec().Headers {
+			d.fieldErrorf(p+".headers", "only for %s channels, not %s", joinAnd(channelTypesWhere(headerTypes, false)), ch.Type)
 		} else {
 			d.validateHeaders(p+".headers", ch.Headers)
 		}
@@ -584,25 +587,10 @@ func checkName(s string) error {
 }
 
 // checkHTTPURL checks that s is an absolute http or https URL with a host.
-// Its errors show s without userinfo and query (see shownURL).
-func checkHTTPURL(s string) error {
-	return checkURLShown(s, shownURL(s))
-}
+func checkHTTPURL(s string) error { return kind.CheckHTTPURL(s) }
 
 // checkURLShown is checkHTTPURL with errors that show s as shown.
-func checkURLShown(s, shown string) error {
-	u, err := url.Parse(s)
-	if err != nil {
-		return fmt.Errorf("must be an absolute http or https URL, got %s", quote(shown))
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("must be an absolute http or https URL, got %s", quote(shown))
-	}
-	if u.Hostname() == "" {
-		return fmt.Errorf("must have a host, got %s", quote(shown))
-	}
-	return nil
-}
+func checkURLShown(s, shown string) error { return kind.CheckURLShown(s, shown) }
 
 // validHeaderName reports whether s is an HTTP token (RFC 9110).
 func validHeaderName(s string) bool {
@@ -619,15 +607,8 @@ func validHeaderName(s string) bool {
 	return true
 }
 
-// validHeaderValue reports whether s can be sent as a header value.
-func validHeaderValue(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < ' ' && c != '\t' || c == 0x7f {
-			return false
-		}
-	}
-	return true
-}
+// validHeaderValue reports whether s can be an HTTP header value.
+func validHeaderValue(s string) bool { return kind.ValidHeaderValue(s) }
 
 // maxDefinedListed is how many names definedList shows at most.
 const maxDefinedListed = 20

@@ -10,14 +10,15 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/tocsinhq/tocsin/internal/notify"
+	"github.com/tocsinhq/tocsin/internal/notify/kind"
 )
 
 var (
-	// telegramToRE matches the to of a telegram channel: a chat id, or @
-	// and the username of a public channel.
-	telegramToRE = regexp.MustCompile(`^(-?[0-9]{1,20}|@[A-Za-z0-9_]{5,32})$`)
 	// telegramTokenRE matches a bot token as @BotFather hands it out.
 	telegramTokenRE = regexp.MustCompile(`^[0-9]{1,20}:[A-Za-z0-9_-]{35,}$`)
 	// hostLabelRE matches one label of a host name; _ is tolerated, as
@@ -29,121 +30,84 @@ var (
 // name: a secret is short; a big file is the wrong file.
 const maxSecretFileSize = 64 << 10
 
-// serviceNames name the services whose webhook URLs carry a token.
-var serviceNames = map[string]string{
-	ChannelSlack:   "Slack",
-	ChannelDiscord: "Discord",
-	ChannelTeams:   "Microsoft Teams",
+// fieldReporter reports a kind's problems at the fields of the block at p.
+type fieldReporter struct {
+	d *decoder
+	p string
+}
+
+func (r fieldReporter) Errorf(field, format string, args ...any) {
+	r.d.fieldErrorf(r.p+"."+field, format, args...)
 }
 
 // validateChannelTarget checks where the channel at p sends to (url or
-// to) and its secret, which depend on its type. Unknown types are
-// reported by the caller.
+// to) and its secret: its type checks what it reads, and what it does not
+// read must be empty. Unknown types are reported by the caller.
 func (d *decoder) validateChannelTarget(p string, ch *Channel) {
-	// Fields a type does not use may be empty (as Redacted prints them).
-	up, tp, sp := p+".url", p+".to", p+".secret"
-	urlSet, toSet := ch.URL != "", ch.To != ""
-	switch ch.Type {
-	case ChannelWebhook, ChannelSlack, ChannelDiscord, ChannelTeams, ChannelNtfy:
-		d.validateChannelURL(up, ch)
-		if toSet {
-			d.fieldErrorf(tp, "only for email and telegram channels; %s channels send to url", ch.Type)
-		}
-	case ChannelEmail:
-		if urlSet {
-			d.fieldErrorf(up, "not used by email channels: they send to the address in to, through the smtp section")
-		}
-		if ch.To == "" {
-			d.fieldErrorf(tp, "required: the recipient address, like ops@example.com")
-		} else if err := checkBareAddress(ch.To); err != nil {
-			d.fieldErrorf(tp, "%s", err)
-		}
-	case ChannelTelegram:
-		if urlSet {
-			d.fieldErrorf(up, "not used by telegram channels: they send to the chat in to, through the bot of the telegram section")
-		}
-		switch {
-		case ch.To == "":
-			d.fieldErrorf(tp, "required: the chat id, like -1001234567890, or @ and the username of a public channel")
-		case !telegramToRE.MatchString(ch.To):
-			d.fieldErrorf(tp, "must be a Telegram chat id (digits, with a leading - for a group) or @ and a channel username of 5 to 32 letters, digits or _, got %s", quote(ch.To))
-		}
-	default:
+	k, ok := notify.Lookup(ch.Type)
+	if !ok {
 		// A missing or unknown type, reported by the caller: only what
 		// does not depend on the type is checked.
 		if ch.URL != "" {
 			if err := checkHTTPURL(ch.URL); err != nil {
-				d.fieldErrorf(up, "%s", err)
+				d.fieldErrorf(p+".url", "%s", err)
 			}
 		}
 		return
 	}
-	switch ch.Type {
-	case ChannelWebhook:
-	case ChannelNtfy:
-		// The access token goes in the Authorization header.
-		if !validHeaderValue(ch.Secret) {
-			d.fieldErrorf(sp, "must not contain control characters or line breaks (it is sent as a header)")
-		}
-	default:
-		if ch.Secret != "" {
-			d.fieldErrorf(sp, "only for webhook channels (HMAC key) and ntfy channels (access token), not %s", ch.Type)
-		}
+	spec := k.Spec()
+	k.CheckChannel(kind.Channel{Type: ch.Type, URL: ch.URL, To: ch.To, Secret: ch.Secret}, fieldReporter{d, p})
+	if !spec.To && ch.To != "" {
+		d.fieldErrorf(p+".to", "only for %s channels; %s channels send to url", joinAnd(channelTypesWhere(func(s kind.Spec) string {
+			if s.To {
+				return s.Name
+			}
+			return ""
+		}, true)), ch.Type)
+	}
+	if spec.Secret == "" && ch.Secret != "" {
+		d.fieldErrorf(p+".secret", "only for %s, not %s", joinAnd(channelTypesWhere(func(s kind.Spec) string {
+			if s.Secret == "" {
+				return ""
+			}
+			return s.Name + " channels (" + s.Secret + ")"
+		}, false)), ch.Type)
 	}
 }
 
-// validateChannelURL checks the url, at p, of a channel of a type that
-// sends to one.
-func (d *decoder) validateChannelURL(p string, ch *Channel) {
-	if ch.Type == ChannelWebhook {
-		// As it has always been.
-		if ch.URL == "" {
-			d.fieldErrorf(p, "required")
-		} else if err := checkHTTPURL(ch.URL); err != nil {
-			d.fieldErrorf(p, "%s", err)
+// channelTypesWhere lists what f says of each channel type, leaving out
+// "", in registry order or sorted.
+func channelTypesWhere(f func(kind.Spec) string, sorted bool) []string {
+	var out []string
+	for _, k := range notify.Kinds() {
+		if s := f(k.Spec()); s != "" {
+			out = append(out, s)
 		}
-		return
 	}
-	if ch.URL == "" {
-		d.fieldErrorf(p, "required: %s", contactHints[ch.Type])
-		return
+	if sorted {
+		slices.Sort(out)
 	}
-	service, ok := serviceNames[ch.Type]
-	if !ok {
-		if err := checkHTTPURL(ch.URL); err != nil {
-			d.fieldErrorf(p, "%s", err)
-		}
-		return
-	}
-	// The token is in the path: messages show the URL without it.
-	shown := quote(redactTokenURL(ch.URL))
-	if checkHTTPURL(ch.URL) != nil {
-		d.fieldErrorf(p, "must be %s, got %s", contactHints[ch.Type], shown)
-		return
-	}
-	if u, _ := url.Parse(ch.URL); u.Scheme != "https" && !isLocalHost(u.Hostname()) {
-		d.fieldErrorf(p, "must be https: the URL carries the %s token in its path (http is only allowed to localhost, 127.0.0.1 or ::1), got %s", service, shown)
-	}
+	return out
 }
 
-// isLocalHost reports whether host, as in a URL without brackets, names
-// this machine: localhost, 127.0.0.1 or ::1.
-func isLocalHost(host string) bool {
-	return strings.EqualFold(host, "localhost") || host == "127.0.0.1" || host == "::1"
+// headerTypes names the types that send a channel's headers.
+func headerTypes(s kind.Spec) string {
+	if s.Headers {
+		return s.Name
+	}
+	return ""
 }
 
-// checkBareAddress checks that s is an email address alone, like
-// ops@example.com: no display name, no angle brackets.
-func checkBareAddress(s string) error {
-	a, err := mail.ParseAddress(s)
-	switch {
-	case err == nil && a.Address == s:
-		return nil
-	case err == nil && a.Name != "":
-		return fmt.Errorf("must be an email address alone, like ops@example.com, without a display name, got %s", quote(s))
+// joinAnd joins items as "a, b and c".
+func joinAnd(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
 	}
-	return fmt.Errorf("must be an email address like ops@example.com, got %s", quote(s))
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
+
+// isLocalHost reports whether host names this machine (see kind.IsLocalHost).
+func isLocalHost(host string) bool { return kind.IsLocalHost(host) }
 
 // checkHostName checks that s is a host name or an IP address, without
 // port or brackets.
@@ -369,3 +333,7 @@ func (d *decoder) validateTelegram(cfg *Config) {
 		t.APIBase = strings.TrimRight(t.APIBase, "/")
 	}
 }
+
+// checkBareAddress checks that s is an email address alone (see
+// kind.CheckBareAddress).
+func checkBareAddress(s string) error { return kind.CheckBareAddress(s) }

@@ -2,15 +2,15 @@ package config
 
 import (
 	"fmt"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/tocsinhq/tocsin/internal/notify"
+	"github.com/tocsinhq/tocsin/internal/notify/kind"
 	"github.com/tocsinhq/tocsin/internal/oncall"
 )
 
@@ -23,10 +23,9 @@ const (
 )
 
 var (
-	telegramChatRE = regexp.MustCompile(`^-?[0-9]{1,20}$`)
-	rotationLenRE  = regexp.MustCompile(`^([0-9]{1,6})([hdw])$`)
-	clockRE        = regexp.MustCompile(`^([0-9]{1,2}):([0-9]{2})$`)
-	dateRE         = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
+	rotationLenRE = regexp.MustCompile(`^([0-9]{1,6})([hdw])$`)
+	clockRE       = regexp.MustCompile(`^([0-9]{1,2}):([0-9]{2})$`)
+	dateRE        = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}$`)
 )
 
 // weekdays maps the day names of handoffs and restrictions, lowercase.
@@ -171,82 +170,45 @@ func (c *onCallCheck) validateUsers() {
 	}
 }
 
-// contactHints say what To holds, by contact type.
-var contactHints = map[string]string{
-	"email":    "an email address like ana@example.com",
-	"slack":    "the https URL of a Slack incoming webhook",
-	"discord":  "the https URL of a Discord webhook",
-	"teams":    "the https URL of a Microsoft Teams webhook",
-	"ntfy":     "the http(s) URL of an ntfy topic, like https://ntfy.sh/my-topic",
-	"telegram": "a Telegram chat id, like 123456789 (or -1001234567890 for a group)",
-	"webhook":  "the name of a channel of type webhook",
-}
-
 // validateContact checks the contact at p and reports whether it is good.
 func (c *onCallCheck) validateContact(p string, ct *Contact) bool {
 	d := c.d
 	supported := strings.Join(contactTypes, ", ")
+	k, known := notify.Lookup(ct.Type)
 	switch {
 	case ct.Type == "":
 		d.fieldErrorf(p+".type", "required; one of %s", supported)
 		return false
-	case !slices.Contains(contactTypes, ct.Type):
+	case !known:
 		d.fieldErrorf(p+".type", "unsupported type %s; supported: %s", quote(ct.Type), supported)
 		return false
 	}
+	spec := k.Spec()
 	tp := p + ".to"
 	if ct.To == "" {
-		d.fieldErrorf(tp, "required: %s", contactHints[ct.Type])
+		d.fieldErrorf(tp, "required: %s", spec.ContactHint)
 		return false
 	}
 	bad := func(format string, args ...any) bool {
 		d.fieldErrorf(tp, format, args...)
 		return false
 	}
-	switch ct.Type {
-	case "email":
-		if err := checkEmail(ct.To); err != nil {
+	if !spec.ContactNamesChannel {
+		if err := k.CheckContact(ct.To); err != nil {
 			return bad("%s", err)
 		}
-	case "slack", "discord", "teams":
-		// https only: the URL carries the token; plain http only to this
-		// machine (a local relay, tests), as for channels.
-		if u, err := url.Parse(ct.To); err != nil || u.Hostname() == "" ||
-			u.Scheme != "https" && !(u.Scheme == "http" && isLocalHost(u.Hostname())) {
-			return bad("must be %s, got %s", contactHints[ct.Type], quote(shownTokenURL(ct.To)))
-		}
-	case "ntfy":
-		u, err := url.Parse(ct.To)
-		if err != nil || checkHTTPURL(ct.To) != nil || strings.Trim(u.Path, "/") == "" || u.RawQuery != "" || u.Fragment != "" {
-			return bad("must be %s, got %s", contactHints[ct.Type], quote(shownTokenURL(ct.To)))
-		}
-	case "telegram":
-		if !telegramChatRE.MatchString(ct.To) {
-			return bad("must be a Telegram chat id: digits, with a leading - for a group, got %s", quote(ct.To))
-		}
-	case "webhook":
-		if c.channels == nil {
-			return true
-		}
-		if !c.channels[ct.To] {
-			return bad("unknown channel %s; defined: %s", quote(ct.To), definedList(c.channels))
-		}
-		if ch, _ := c.cfg.ChannelByName(ct.To); ch.Type != "webhook" {
-			return bad("channel %s is of type %s; webhook contacts need a channel of type webhook", quote(ct.To), quote(ch.Type))
-		}
+		return true
+	}
+	if c.channels == nil {
+		return true
+	}
+	if !c.channels[ct.To] {
+		return bad("unknown channel %s; defined: %s", quote(ct.To), definedList(c.channels))
+	}
+	if ch, _ := c.cfg.ChannelByName(ct.To); ch.Type != spec.Name {
+		return bad("channel %s is of type %s; %s contacts need a channel of type %s", quote(ct.To), quote(ch.Type), spec.Name, spec.Name)
 	}
 	return true
-}
-
-// checkEmail checks that s looks like an email address: one @ with
-// something on each side, no spaces or control characters.
-func checkEmail(s string) error {
-	local, domain, _ := strings.Cut(s, "@")
-	if strings.Count(s, "@") != 1 || local == "" || domain == "" ||
-		strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		return fmt.Errorf("must be an email address like ana@example.com, got %s", quote(s))
-	}
-	return nil
 }
 
 // userRefs checks the user names of the list at p: each must be a user;
@@ -758,3 +720,7 @@ func (c *onCallCheck) validateServices() {
 		}
 	}
 }
+
+// checkEmail checks that s looks like an email address (see
+// kind.CheckEmail).
+func checkEmail(s string) error { return kind.CheckEmail(s) }

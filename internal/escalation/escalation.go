@@ -19,6 +19,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/oncall"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
@@ -86,13 +87,7 @@ type Level struct {
 // describe says how a contact is reached, for timelines: the address of
 // an email or Telegram chat, the channel of a webhook; never the URL of a
 // Slack, Discord, Teams or ntfy webhook, which carries its secret.
-func (c Contact) describe() string {
-	switch c.Type {
-	case "email", "telegram", "webhook":
-		return c.Type + " " + c.To
-	}
-	return c.Type
-}
+func (c Contact) describe() string { return notify.Describe(c.Type, c.To) }
 
 // ContactChannel names the outbox channel of a user's i-th contact.
 func ContactChannel(user string, i int) string { return "contact:" + user + ":" + strconv.Itoa(i) }
