@@ -140,7 +140,6 @@ func unescapeMark(s string) string {
 // kind.
 func hideURLSecrets(s string) string { return kind.HideURLSecrets(s) }
 func shownTokenURL(s string) string  { return kind.ShownTokenURL(s) }
-func shownURL(s string) string       { return kind.ShownURL(s) }
 
 // redactFileSecret hides secret, which was read from file if that is set.
 func redactFileSecret(secret, file string) string {

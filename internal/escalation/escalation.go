@@ -43,7 +43,7 @@ type User struct {
 
 // Contact is one way to reach a user.
 type Contact struct {
-	Type string // email, slack, discord, teams, ntfy, telegram, webhook
+	Type string // a channel type of package notify: email, slack, webhook, ...
 	To   string
 }
 
