@@ -399,7 +399,8 @@ func FormatDuration(d time.Duration) string {
 type Channel struct {
 	Name    string
 	Type    string // webhook, ...
-	URL     string
+	URL     string // where it sends; for types that send to an address or chat alone, that address or chat
+	To      string // where within the service it sends (an address, a chat, a room), as configured; "" if unused
 	Secret  string // for signatures; never logged
 	Timeout time.Duration
 	Headers map[string]string

@@ -488,10 +488,10 @@ func (a *App) derive(cfg *config.Config) (*state, error) {
 	st := &state{cfg: cfg, channels: map[string]tocsin.Channel{}}
 	for _, ch := range cfg.Channels {
 		url := ch.URL
-		if ch.To != "" { // email and telegram channels: the address or chat
+		if url == "" { // email and telegram channels: the address or chat
 			url = ch.To
 		}
-		st.channels[ch.Name] = tocsin.Channel{Name: ch.Name, Type: ch.Type, URL: url, Secret: ch.Secret,
+		st.channels[ch.Name] = tocsin.Channel{Name: ch.Name, Type: ch.Type, URL: url, To: ch.To, Secret: ch.Secret,
 			Timeout: ch.Timeout.D(), Headers: ch.Headers, RatePerMinute: ch.RatePerMinute}
 	}
 	for _, t := range cfg.APITokens {

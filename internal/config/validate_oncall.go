@@ -174,7 +174,7 @@ func (c *onCallCheck) validateUsers() {
 func (c *onCallCheck) validateContact(p string, ct *Contact) bool {
 	d := c.d
 	supported := strings.Join(contactTypes, ", ")
-	k, known := notify.Lookup(ct.Type)
+	k, known := notify.LookupContact(ct.Type)
 	switch {
 	case ct.Type == "":
 		d.fieldErrorf(p+".type", "required; one of %s", supported)

@@ -47,13 +47,23 @@ func Names() []string {
 // ContactNames lists the types a user's contact may have, ordered by
 // kind.Spec.ContactRank.
 func ContactNames() []string {
-	ks := slices.Clone(kinds)
+	ks := slices.DeleteFunc(slices.Clone(kinds), func(k kind.Kind) bool { return k.Spec().ContactHint == "" })
 	slices.SortStableFunc(ks, func(a, b kind.Kind) int { return cmp.Compare(a.Spec().ContactRank, b.Spec().ContactRank) })
 	names := make([]string, len(ks))
 	for i, k := range ks {
 		names[i] = k.Spec().Name
 	}
 	return names
+}
+
+// LookupContact returns the channel type named name if a user's contact
+// may have it.
+func LookupContact(name string) (kind.Kind, bool) {
+	k, ok := Lookup(name)
+	if !ok || k.Spec().ContactHint == "" {
+		return nil, false
+	}
+	return k, true
 }
 
 // Describe says how a contact of type typ is reached, for timelines; just

@@ -34,8 +34,9 @@ type Kind interface {
 // Spec declares a channel type.
 type Spec struct {
 	Name string // the type as written in the file: "slack"
-	// URL and To say which field holds where the type sends to; exactly
-	// one is true.
+	// URL and To say which fields hold where the type sends to; at least
+	// one is true. A type that reads to alone gets it as the URL of
+	// tocsin.Channel too.
 	URL, To bool
 	// Secret says what the secret field holds for the type ("HMAC key"),
 	// or "" when the type takes no secret.
@@ -46,7 +47,7 @@ type Spec struct {
 	// path: printed configs and messages show only scheme and host.
 	TokenInPath bool
 	// ContactHint says what a contact's to holds: "an email address like
-	// ana@example.com".
+	// ana@example.com". "": users cannot have contacts of the type.
 	ContactHint string
 	// ContactNamesChannel is true when a contact's to names a configured
 	// channel of the type instead of an address.
