@@ -32,8 +32,8 @@ func TestEveryKindIsWellFormed(t *testing.T) {
 			t.Errorf("%q is registered twice", s.Name)
 		case !s.URL && !s.To:
 			t.Errorf("%q: neither URL nor To says where it sends", s.Name)
-		case s.ContactHint == "":
-			t.Errorf("%q: no contact hint", s.Name)
+		case s.ContactNamesChannel && s.ContactHint == "":
+			t.Errorf("%q: contacts name a channel, but it has no contact hint", s.Name)
 		case s.TokenInPath && s.ShowTo:
 			t.Errorf("%q: a URL that holds a token must not be shown on timelines", s.Name)
 		}
