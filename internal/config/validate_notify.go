@@ -57,22 +57,32 @@ func (d *decoder) validateChannelTarget(p string, ch *Channel) {
 	}
 	spec := k.Spec()
 	k.CheckChannel(kind.Channel{Type: ch.Type, URL: ch.URL, To: ch.To, Secret: ch.Secret}, fieldReporter{d, p})
+	// Fields a type does not read must be empty (as Redacted prints them).
+	// The lists name the types that do read them, from the registry; types
+	// that send to to are listed sorted, as messages always have.
 	if !spec.To && ch.To != "" {
-		d.fieldErrorf(p+".to", "only for %s channels; %s channels send to url", joinAnd(channelTypesWhere(func(s kind.Spec) string {
-			if s.To {
-				return s.Name
-			}
-			return ""
-		}, true)), ch.Type)
+		d.fieldErrorf(p+".to", "only for %s channels; %s channels send to url", joinAnd(channelTypesWhere(toTypes, true)), ch.Type)
 	}
 	if spec.Secret == "" && ch.Secret != "" {
-		d.fieldErrorf(p+".secret", "only for %s, not %s", joinAnd(channelTypesWhere(func(s kind.Spec) string {
-			if s.Secret == "" {
-				return ""
-			}
-			return s.Name + " channels (" + s.Secret + ")"
-		}, false)), ch.Type)
+		d.fieldErrorf(p+".secret", "only for %s, not %s", joinAnd(channelTypesWhere(secretTypes, false)), ch.Type)
 	}
+}
+
+// toTypes names the types that read to.
+func toTypes(s kind.Spec) string {
+	if s.To {
+		return s.Name
+	}
+	return ""
+}
+
+// secretTypes names the types that read a secret, and what it holds:
+// "ntfy channels (access token)".
+func secretTypes(s kind.Spec) string {
+	if s.Secret == "" {
+		return ""
+	}
+	return s.Name + " channels (" + s.Secret + ")"
 }
 
 // channelTypesWhere lists what f says of each channel type, leaving out

@@ -17,6 +17,7 @@ import (
 const SecretMark = "<secret>"
 
 // CheckHTTPURL checks that s is an absolute http or https URL with a host.
+// Its errors show s without userinfo and query (see ShownURL).
 func CheckHTTPURL(s string) error { return CheckURLShown(s, ShownURL(s)) }
 
 // CheckURLShown is CheckHTTPURL with errors that show s as shown.
@@ -74,7 +75,8 @@ func CheckEmail(s string) error {
 	return nil
 }
 
-// Quote quotes s for a message, shortened, without a URL's credentials.
+// Quote quotes s for an error message, shortening it if long, without a
+// URL's credentials.
 func Quote(s string) string {
 	const max = 60
 	// Messages go to logs and API answers: a URL's credentials stay out.
@@ -89,7 +91,10 @@ func Quote(s string) string {
 	return strconv.Quote(s)
 }
 
-// HideURLSecrets is ShownURL for a text that looks like a URL, else s.
+// HideURLSecrets hides, in a text quoted by an error message, the userinfo
+// and the query of a URL, even one that does not parse (a config error is
+// often about such a one): "https://<secret>@host/path?<secret>". Texts
+// that do not look like URLs are returned as they are.
 func HideURLSecrets(s string) string {
 	if !strings.Contains(s, "://") && !strings.Contains(strings.ToLower(s), "http") {
 		return s
