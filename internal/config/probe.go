@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 
 	"github.com/tocsinhq/tocsin/internal/probe"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
@@ -23,7 +24,8 @@ type probeKey struct {
 
 // probeKeys maps every key of every probe kind to the type of its value
 // (the first kind's, where kinds share a key), and lists them in order.
-func probeKeys() (map[string]probeKey, []string) {
+// The registry is fixed, so this is worked out once.
+var probeKeys = sync.OnceValues(func() (map[string]probeKey, []string) {
 	keys := map[string]probeKey{}
 	var order []string
 	for _, k := range kinds.All() {
@@ -37,7 +39,7 @@ func probeKeys() (map[string]probeKey, []string) {
 		}
 	}
 	return keys, order
-}
+})
 
 // yamlKeys lists the yaml keys of struct type t in field order.
 func yamlKeys(t reflect.Type) []string {
@@ -190,8 +192,9 @@ func (p Probe) MarshalJSON() ([]byte, error) { return json.Marshal(p.flat()) }
 // the printed config shows every key, as it always has.
 func (p Probe) MarshalYAML() (any, error) { return p.flat(), nil }
 
-// flat returns the probe as one struct with the keys of every kind.
-func (p Probe) flat() any {
+// flatProbe is a struct type with the type, the timeout and the keys of
+// every kind, in the order of probeKeys.
+var flatProbe = sync.OnceValue(func() reflect.Type {
 	keys, order := probeKeys()
 	fields := []reflect.StructField{
 		{Name: "Type", Type: reflect.TypeFor[string](), Tag: `yaml:"type"`},
@@ -200,19 +203,25 @@ func (p Probe) flat() any {
 	for _, k := range order {
 		t := keys[k].typ
 		if t == stdDurationType {
-			t = durationType
+			t = durationType // printed as 2s, as the file writes it
 		}
 		fields = append(fields, reflect.StructField{Name: keys[k].goName, Type: t, Tag: reflect.StructTag(`yaml:"` + k + `"`)})
 	}
-	v := reflect.New(reflect.StructOf(fields)).Elem()
+	return reflect.StructOf(fields)
+})
+
+// flat returns the probe as one struct with the keys of every kind.
+func (p Probe) flat() any {
+	_, order := probeKeys()
+	v := reflect.New(flatProbe()).Elem()
 	v.Field(0).SetString(p.Type)
 	v.Field(1).SetInt(int64(p.Timeout))
 	if p.Settings != nil {
 		s := reflect.ValueOf(p.Settings).Elem()
 		own := yamlFields(s.Type())
 		for i, k := range order {
-			if j, ok := own[k]; ok && s.Field(j).Type().ConvertibleTo(fields[2+i].Type) {
-				v.Field(2 + i).Set(s.Field(j).Convert(fields[2+i].Type))
+			if j, ok := own[k]; ok && s.Field(j).Type().ConvertibleTo(v.Field(2+i).Type()) {
+				v.Field(2 + i).Set(s.Field(j).Convert(v.Field(2 + i).Type()))
 			}
 		}
 	}
