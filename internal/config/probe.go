@@ -19,6 +19,7 @@ var probeType = reflect.TypeFor[Probe]()
 type probeKey struct {
 	typ    reflect.Type
 	goName string // of the field, in the first kind that has the key
+	kind   int    // index in the registry of the first kind that has it
 	order  int
 }
 
@@ -28,12 +29,12 @@ type probeKey struct {
 var probeKeys = sync.OnceValues(func() (map[string]probeKey, []string) {
 	keys := map[string]probeKey{}
 	var order []string
-	for _, k := range kinds.All() {
+	for ki, k := range kinds.All() {
 		t := reflect.TypeOf(k.Settings()).Elem()
 		for _, name := range yamlKeys(t) {
 			if _, dup := keys[name]; !dup {
 				f := t.Field(yamlFields(t)[name])
-				keys[name] = probeKey{typ: f.Type, goName: f.Name, order: len(order)}
+				keys[name] = probeKey{typ: f.Type, goName: f.Name, kind: ki, order: len(order)}
 				order = append(order, name)
 			}
 		}
@@ -181,48 +182,59 @@ func (v probeValidator) HTTPURL(field, value string) {
 
 var _ probe.Validator = probeValidator{}
 
+// flatKinds is how many kinds, first in the registry (http, tcp, dns, tls,
+// icmp), once had their keys in one struct. A probe is still written with
+// all of their keys, as it was then; a later kind adds only its own keys,
+// and only to its own probes, so adding a kind changes no other probe.
+const flatKinds = 5
+
 // MarshalJSON writes the probe as it was written when one struct held the
-// fields of every kind: its type and timeout, then every key of every kind
-// under its Go name, zero where the probe's kind has no such key. Check
-// fingerprints hash this, and fingerprints are stored, so it must not
-// change for a probe that did not.
+// fields of every kind: its type and timeout, then every key of the first
+// flatKinds kinds under its Go name, zero where the probe's kind has no
+// such key. Check fingerprints hash this, and fingerprints are stored, so
+// it must not change for a probe that did not.
 func (p Probe) MarshalJSON() ([]byte, error) { return json.Marshal(p.flat()) }
 
 // MarshalYAML writes the probe as MarshalJSON does, under its yaml keys:
-// the printed config shows every key, as it always has.
+// the printed config shows those keys, as it always has.
 func (p Probe) MarshalYAML() (any, error) { return p.flat(), nil }
 
-// flatProbe is a struct type with the type, the timeout and the keys of
-// every kind, in the order of probeKeys.
-var flatProbe = sync.OnceValue(func() reflect.Type {
+// flat returns the probe as one struct: its type, its timeout, the keys of
+// the first flatKinds kinds and its own, in the order of probeKeys.
+func (p Probe) flat() any {
 	keys, order := probeKeys()
+	var settings reflect.Value
+	var own map[string]int
+	if p.Settings != nil {
+		settings = reflect.ValueOf(p.Settings).Elem()
+		own = yamlFields(settings.Type())
+	}
 	fields := []reflect.StructField{
 		{Name: "Type", Type: reflect.TypeFor[string](), Tag: `yaml:"type"`},
 		{Name: "Timeout", Type: durationType, Tag: `yaml:"timeout"`},
 	}
+	var from []int // per field after the first two: the settings field, or -1
 	for _, k := range order {
+		j, mine := own[k]
+		if keys[k].kind >= flatKinds && !mine {
+			continue
+		}
 		t := keys[k].typ
 		if t == stdDurationType {
 			t = durationType // printed as 2s, as the file writes it
 		}
+		if !mine || !settings.Field(j).Type().ConvertibleTo(t) {
+			j = -1
+		}
 		fields = append(fields, reflect.StructField{Name: keys[k].goName, Type: t, Tag: reflect.StructTag(`yaml:"` + k + `"`)})
+		from = append(from, j)
 	}
-	return reflect.StructOf(fields)
-})
-
-// flat returns the probe as one struct with the keys of every kind.
-func (p Probe) flat() any {
-	_, order := probeKeys()
-	v := reflect.New(flatProbe()).Elem()
+	v := reflect.New(reflect.StructOf(fields)).Elem() // StructOf caches the type
 	v.Field(0).SetString(p.Type)
 	v.Field(1).SetInt(int64(p.Timeout))
-	if p.Settings != nil {
-		s := reflect.ValueOf(p.Settings).Elem()
-		own := yamlFields(s.Type())
-		for i, k := range order {
-			if j, ok := own[k]; ok && s.Field(j).Type().ConvertibleTo(v.Field(2+i).Type()) {
-				v.Field(2 + i).Set(s.Field(j).Convert(v.Field(2 + i).Type()))
-			}
+	for i, j := range from {
+		if j >= 0 {
+			v.Field(2 + i).Set(settings.Field(j).Convert(fields[2+i].Type))
 		}
 	}
 	return v.Interface()

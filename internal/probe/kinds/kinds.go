@@ -21,7 +21,9 @@ import (
 	"github.com/tocsinhq/tocsin/internal/probe/tlsprobe"
 )
 
-// all lists every probe kind, in the order error messages name them.
+// all lists every probe kind, in the order error messages name them. A new
+// kind goes at the end: the first five keep the order in which their keys
+// have always been stored and printed.
 var all = []probe.Kind{
 	httpprobe.Kind,
 	tcpprobe.Kind,
