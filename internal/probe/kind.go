@@ -18,8 +18,11 @@ type Kind interface {
 }
 
 // Settings are one probe's settings of its kind, decoded from the config
-// file (yaml tags) or from the stored spec (json tags). The type and the
-// timeout, which every kind has, are not among them.
+// file (yaml tags) or from the stored spec (json tags, the same keys). The
+// type and the timeout, which every kind has, are not among them. The
+// config file can hold strings, ints, bools, time.Duration (written 90s or
+// 1h30m), pointers to these, and lists and maps of them; a field without a
+// yaml key is left alone.
 type Settings interface {
 	// Validate checks the settings as decoded from the config file and
 	// fills in defaults, reporting each problem at its field.
