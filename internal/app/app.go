@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -786,15 +785,9 @@ func owner() string {
 // probeSpec turns a config probe into its stored spec, building the prober
 // once so that a setting the kind rejects fails the load, not the first run.
 func probeSpec(p config.Probe, clk clock.Clock) (string, error) {
-	spec := kinds.Spec{Type: p.Type, Timeout: p.Timeout.D(), URL: p.URL, Method: p.Method, Headers: p.Headers, Body: p.Body,
-		ExpectStatus: p.ExpectStatus, BodyContains: p.BodyContains, BodyRegex: p.BodyRegex, JSONPath: p.JSONPath,
-		JSONEquals: p.JSONEquals, MaxResponseTime: p.MaxResponseTime.D(), FollowRedirects: p.FollowRedirects,
-		TLSVerify: p.TLSVerify, CertExpiryWarningDays: p.CertExpiryWarningDays, Address: p.Address, Send: p.Send,
-		Expect: p.Expect, Name: p.Name, RecordType: p.RecordType, Resolver: p.Resolver, ServerName: p.ServerName,
-		WarningDays: p.WarningDays, FailDays: p.FailDays, Host: p.Host, Count: p.Count}
+	spec := kinds.Spec{Type: p.Type, Timeout: p.Timeout.D(), Settings: p.Settings}
 	if _, err := kinds.Build(spec, clk); err != nil {
 		return "", err
 	}
-	raw, err := json.Marshal(spec)
-	return string(raw), err
+	return spec.Marshal()
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/probe"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -186,44 +187,15 @@ type Check struct {
 func (c *Check) IsProbe() bool { return c.Probe.Type != "" }
 
 // Probe is an active probe: what to ask and what answer counts as healthy.
-// Which fields apply depends on Type.
+// Its kind (Type) owns the rest of the block: the kind's package declares,
+// defaults and validates those fields (see package kinds).
 type Probe struct {
-	Type    string   `yaml:"type"`    // http, tcp, dns, tls or icmp
+	Type    string   `yaml:"type"`    // a kind of package kinds: http, tcp, dns, tls or icmp
 	Timeout Duration `yaml:"timeout"` // hard deadline of one run; default 10s, less than the interval
 
-	// http
-	URL                   string            `yaml:"url"`
-	Method                string            `yaml:"method"` // default GET
-	Headers               map[string]string `yaml:"headers"`
-	Body                  string            `yaml:"body"`
-	ExpectStatus          []int             `yaml:"expect_status"` // default: any 2xx
-	BodyContains          string            `yaml:"body_contains"`
-	BodyRegex             string            `yaml:"body_regex"`
-	JSONPath              string            `yaml:"json_path"` // dot-separated keys and indexes: data.items.0.name
-	JSONEquals            string            `yaml:"json_equals"`
-	MaxResponseTime       Duration          `yaml:"max_response_time"`
-	FollowRedirects       bool              `yaml:"follow_redirects"`
-	TLSVerify             *bool             `yaml:"tls_verify"` // default true
-	CertExpiryWarningDays int               `yaml:"cert_expiry_warning_days"`
-
-	// tcp and tls
-	Address string `yaml:"address"` // host:port
-	Send    string `yaml:"send"`    // tcp: bytes to write
-	Expect  string `yaml:"expect"`  // tcp: text to wait for; dns: an answer that must be among the answers
-
-	// dns
-	Name       string `yaml:"name"`
-	RecordType string `yaml:"record_type"` // A (default), AAAA, CNAME, MX, TXT, NS, SRV
-	Resolver   string `yaml:"resolver"`    // host:port; default the system resolver
-
-	// tls
-	ServerName  string `yaml:"server_name"`
-	WarningDays int    `yaml:"warning_days"` // default 14
-	FailDays    int    `yaml:"fail_days"`    // default 0: fail only when expired
-
-	// icmp
-	Host  string `yaml:"host"`
-	Count int    `yaml:"count"` // default 1
+	// Settings are the kind's own fields, decoded from the rest of the
+	// block; nil when Type names no kind.
+	Settings probe.Settings `yaml:"-"`
 }
 
 // Schedule is when a check expects pings: exactly one of Every or Cron.

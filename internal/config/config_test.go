@@ -17,6 +17,7 @@ import (
 
 	"github.com/tocsinhq/tocsin/internal/cron"
 	"github.com/tocsinhq/tocsin/internal/labels"
+	"github.com/tocsinhq/tocsin/internal/probe/kinds"
 )
 
 func fixtures(t testing.TB, dir string) []string {
@@ -280,6 +281,10 @@ func TestExampleConfigHasEveryKey(t *testing.T) {
 		}
 	}
 	walk(reflect.TypeFor[Config](), "")
+	// A probe block's keys beyond type and timeout belong to its kind.
+	for _, k := range kinds.All() {
+		walk(reflect.TypeOf(k.Settings()), "checks.probe")
+	}
 }
 
 func TestSpecExample(t *testing.T) {

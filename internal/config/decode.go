@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -232,6 +233,10 @@ func (d *decoder) yamlError(err error, data []byte) {
 
 var durationType = reflect.TypeFor[Duration]()
 
+// stdDurationType is time.Duration, which the settings of probe kinds use;
+// it is written like a Duration.
+var stdDurationType = reflect.TypeFor[time.Duration]()
+
 // zeroDurations lists, by struct type, the duration fields (yaml keys) for
 // which 0 is a meaningful value rather than a mistake.
 var zeroDurations = map[reflect.Type]map[string]bool{
@@ -293,7 +298,11 @@ func (d *decoder) valueZero(n *yaml.Node, v reflect.Value, path string, viaAlias
 	}
 	d.set[path] = true
 
-	if v.Type() == durationType {
+	if v.Type() == probeType {
+		d.probe(n, v.Addr().Interface().(*Probe), path, viaAlias)
+		return
+	}
+	if v.Type() == durationType || v.Type() == stdDurationType {
 		if n.Kind != yaml.ScalarNode {
 			d.badf(line, path, "must be a duration like 90s, 1h30m, 1d or 2w, got %s", describe(n))
 			return

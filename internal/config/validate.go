@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net"
 	"net/url"
 	"regexp"
 	"slices"
@@ -340,112 +339,6 @@ func (d *decoder) validateChecks(cfg *Config, channels map[string]bool) {
 				d.fieldErrorf(p+".runbook_url", "%s", err)
 			}
 		}
-	}
-}
-
-// probeFields lists the fields each probe type uses; others are errors.
-var probeFields = map[string][]string{
-	"http": {"url", "method", "headers", "body", "expect_status", "body_contains", "body_regex", "json_path",
-		"json_equals", "max_response_time", "follow_redirects", "tls_verify", "cert_expiry_warning_days"},
-	"tcp":  {"address", "send", "expect"},
-	"dns":  {"name", "record_type", "resolver", "expect"},
-	"tls":  {"address", "server_name", "warning_days", "fail_days", "tls_verify"},
-	"icmp": {"host", "count"},
-}
-
-func (d *decoder) validateProbe(p string, c *Check) {
-	pr := &c.Probe
-	pp := p + ".probe"
-	d.duration(p+".interval", &c.Interval, DefaultProbeInterval)
-	d.intDefault(p+".failures_before_down", &c.FailuresBeforeDown, 2, 1, 100)
-	d.intDefault(p+".successes_before_up", &c.SuccessesBeforeUp, 1, 1, 100)
-	// A probe's timeout is the deadline of one run, not a period: a short
-	// one (2s for a health endpoint) is normal, so it earns no warning.
-	if !d.set[pp+".timeout"] {
-		pr.Timeout = Duration(DefaultProbeTimeout)
-	}
-	if !d.set[pp+".timeout"] && pr.Timeout >= c.Interval {
-		pr.Timeout = c.Interval / 2
-	}
-	if pr.Timeout >= c.Interval {
-		d.fieldErrorf(pp+".timeout", "must be less than the interval (%s), got %s", c.Interval, pr.Timeout)
-	}
-	fields, ok := probeFields[pr.Type]
-	if !ok {
-		d.fieldErrorf(pp+".type", "must be one of http, tcp, dns, tls, icmp, got %s", quote(pr.Type))
-		return
-	}
-	allowed := map[string]bool{"type": true, "timeout": true}
-	for _, f := range fields {
-		allowed[f] = true
-	}
-	for _, f := range []string{"url", "method", "headers", "body", "expect_status", "body_contains", "body_regex",
-		"json_path", "json_equals", "max_response_time", "follow_redirects", "tls_verify", "cert_expiry_warning_days",
-		"address", "send", "expect", "name", "record_type", "resolver", "server_name", "warning_days", "fail_days",
-		"host", "count"} {
-		if d.set[pp+"."+f] && !allowed[f] {
-			d.fieldErrorf(pp+"."+f, "not used by %s probes (they use: %s)", pr.Type, strings.Join(fields, ", "))
-		}
-	}
-	required := func(field, value, example string) {
-		if value == "" {
-			d.fieldErrorf(pp+"."+field, "required for %s probes, like %s", pr.Type, example)
-		}
-	}
-	hostPort := func(field, value string) {
-		if value == "" {
-			return
-		}
-		if _, port, err := net.SplitHostPort(value); err != nil || port == "" {
-			d.fieldErrorf(pp+"."+field, "must be host:port, got %s", quote(value))
-		}
-	}
-	switch pr.Type {
-	case "http":
-		required("url", pr.URL, `"https://example.com/health"`)
-		if pr.URL != "" {
-			if err := checkHTTPURL(pr.URL); err != nil {
-				d.fieldErrorf(pp+".url", "%s", err)
-			}
-		}
-		for i, st := range pr.ExpectStatus {
-			if st < 100 || st > 599 {
-				d.fieldErrorf(fmt.Sprintf("%s.expect_status[%d]", pp, i), "must be an HTTP status from 100 to 599, got %d", st)
-			}
-		}
-		if pr.BodyRegex != "" {
-			if _, err := regexp.Compile(pr.BodyRegex); err != nil {
-				d.fieldErrorf(pp+".body_regex", "%s", err)
-			}
-		}
-		if (pr.JSONPath == "") != (pr.JSONEquals == "") && d.set[pp+".json_equals"] != d.set[pp+".json_path"] {
-			d.fieldErrorf(pp+".json_path", "json_path and json_equals go together")
-		}
-		if pr.CertExpiryWarningDays < 0 {
-			d.fieldErrorf(pp+".cert_expiry_warning_days", "must not be negative")
-		}
-	case "tcp":
-		required("address", pr.Address, `"db.internal:5432"`)
-		hostPort("address", pr.Address)
-	case "dns":
-		required("name", pr.Name, `"example.com"`)
-		switch strings.ToUpper(pr.RecordType) {
-		case "":
-			pr.RecordType = "A"
-		case "A", "AAAA", "CNAME", "MX", "TXT", "NS", "SRV":
-			pr.RecordType = strings.ToUpper(pr.RecordType)
-		default:
-			d.fieldErrorf(pp+".record_type", "must be one of A, AAAA, CNAME, MX, TXT, NS, SRV, got %s", quote(pr.RecordType))
-		}
-		hostPort("resolver", pr.Resolver)
-	case "tls":
-		required("address", pr.Address, `"example.com:443"`)
-		hostPort("address", pr.Address)
-		d.intDefault(pp+".warning_days", &pr.WarningDays, 14, 0, 3650)
-		d.intDefault(pp+".fail_days", &pr.FailDays, 0, 0, 3650)
-	case "icmp":
-		required("host", pr.Host, `"10.0.0.1"`)
-		d.intDefault(pp+".count", &pr.Count, 1, 1, 10)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/probe"
+	"github.com/tocsinhq/tocsin/internal/probe/httpprobe"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
@@ -36,7 +37,7 @@ func setupGuard(t *testing.T, n int) *guardFixture {
 	}
 	t.Cleanup(func() { db.Close() })
 	g.db = db
-	spec, _ := json.Marshal(kinds.Spec{Type: "http", Timeout: 5 * time.Second, URL: "http://127.0.0.1:1/health"})
+	spec, _ := kinds.Spec{Type: "http", Timeout: 5 * time.Second, Settings: &httpprobe.Config{URL: "http://127.0.0.1:1/health"}}.Marshal()
 	var defs []store.CheckDef
 	for i := range n {
 		defs = append(defs, store.CheckDef{Name: fmt.Sprintf("web-%d", i), Slug: fmt.Sprintf("web-%d", i), Probe: string(spec),

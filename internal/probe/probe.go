@@ -1,5 +1,6 @@
-// Package probe defines what an active probe reports. Each kind lives in a
-// package of its own (httpprobe, tcpprobe, dnsprobe, tlsprobe, icmpprobe);
+// Package probe defines what an active probe reports and what a kind of
+// probe is (Kind). Each kind lives in a package of its own (httpprobe,
+// tcpprobe, dnsprobe, tlsprobe, icmpprobe) and is listed once, in kinds;
 // every probe runs under a hard context deadline that covers all of its
 // work (name resolution, connect, handshake, reading), and reads at most a
 // bounded number of bytes, so a hung or hostile peer delays only itself.

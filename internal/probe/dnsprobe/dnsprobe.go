@@ -28,14 +28,14 @@ type Config struct {
 	// Name is looked up as an absolute name, without search domains. A,
 	// AAAA and CNAME lookups see /etc/hosts first, as the system
 	// resolver does.
-	Name       string
-	RecordType string // A (default), AAAA, CNAME, MX, TXT, NS or SRV
+	Name       string `yaml:"name" json:"name,omitempty"`
+	RecordType string `yaml:"record_type" json:"record_type,omitempty"` // A (default), AAAA, CNAME, MX, TXT, NS or SRV
+	Resolver   string `yaml:"resolver" json:"resolver,omitempty"`       // host:port of the DNS server to ask; default the system resolver
 	// Expect, when set, must equal one of the answers (case-insensitive,
 	// trailing dot ignored). MX answers are compared by host, SRV answers
 	// by target, A and AAAA answers as addresses.
-	Expect   string
-	Resolver string // host:port of the DNS server to ask; default the system resolver
-	Timeout  time.Duration
+	Expect  string        `yaml:"expect" json:"expect,omitempty"`
+	Timeout time.Duration `yaml:"-" json:"-"`
 }
 
 // Prober runs one DNS probe. It is safe for concurrent use.

@@ -31,41 +31,41 @@ import (
 
 // Config describes one HTTP check.
 type Config struct {
-	URL     string // http or https
-	Method  string // GET when empty
-	Headers map[string]string
-	Body    string // sent as the request body when not empty
+	URL     string            `yaml:"url" json:"url,omitempty"`       // http or https
+	Method  string            `yaml:"method" json:"method,omitempty"` // GET when empty
+	Headers map[string]string `yaml:"headers" json:"headers,omitempty"`
+	Body    string            `yaml:"body" json:"body,omitempty"` // sent as the request body when not empty
 
 	// ExpectStatus lists the statuses that pass; any 2xx when empty.
-	ExpectStatus []int
+	ExpectStatus []int `yaml:"expect_status" json:"expect_status,omitempty"`
 
 	// Body checks; each one that is set must hold.
-	BodyContains string
-	BodyRegex    string
+	BodyContains string `yaml:"body_contains" json:"body_contains,omitempty"`
+	BodyRegex    string `yaml:"body_regex" json:"body_regex,omitempty"`
 	// JSONPath names a value in a JSON body by dot-separated object keys and
 	// array indexes ("status", "data.items.0.name"); keys containing a dot
 	// cannot be named. With JSONEquals empty the value must only exist;
 	// otherwise its plain text (a string without quotes) or its JSON text
 	// must equal JSONEquals, and numbers also compare by value ("1" = "1.0").
-	JSONPath   string
-	JSONEquals string
+	JSONPath   string `yaml:"json_path" json:"json_path,omitempty"`
+	JSONEquals string `yaml:"json_equals" json:"json_equals,omitempty"`
 
 	// MaxResponseTime fails a probe that answered, but slower than this
 	// (measured to the end of the body); no limit when zero.
-	MaxResponseTime time.Duration
+	MaxResponseTime time.Duration `yaml:"max_response_time" json:"max_response_time,omitempty"`
 	// FollowRedirects follows up to 10 redirects; when false a 3xx is the
 	// status that is judged.
-	FollowRedirects bool
+	FollowRedirects bool `yaml:"follow_redirects" json:"follow_redirects,omitempty"`
 	// TLSVerify checks the server certificate chain and name; true when nil.
-	TLSVerify *bool
+	TLSVerify *bool `yaml:"tls_verify" json:"tls_verify,omitempty"`
 	// CertExpiryWarningDays, when positive, sets Result.Warning if the server
 	// certificate expires within that many days and fails the probe if it
 	// has expired (with verification on, an expired certificate fails the
 	// handshake with the same class).
-	CertExpiryWarningDays int
+	CertExpiryWarningDays int `yaml:"cert_expiry_warning_days" json:"cert_expiry_warning_days,omitempty"`
 
 	// Timeout bounds the whole probe; required.
-	Timeout time.Duration
+	Timeout time.Duration `yaml:"-" json:"-"`
 }
 
 // Prober runs one configured HTTP check. It is safe for concurrent use.

@@ -44,11 +44,11 @@ const (
 
 // Config describes one ICMP probe.
 type Config struct {
-	Host string // a host name or an IPv4 or IPv6 address
+	Host string `yaml:"host" json:"host,omitempty"` // a host name or an IPv4 or IPv6 address
 	// Count is how many echo requests may be sent, spread over the
 	// timeout; the probe passes at the first reply. Default 1.
-	Count   int
-	Timeout time.Duration
+	Count   int           `yaml:"count" json:"count,omitempty"`
+	Timeout time.Duration `yaml:"-" json:"-"`
 }
 
 // Prober runs one ICMP probe. It is safe for concurrent use.

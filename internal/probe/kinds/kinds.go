@@ -1,10 +1,16 @@
-// Package kinds builds a prober of any kind from its stored spec, in one
-// place: the runner needs no knowledge of the kinds.
+// Package kinds is the registry of probe kinds: the one list of their
+// names. The config file's probe blocks are decoded and validated through
+// it, and a probe's stored spec is read and built through it, so neither
+// the config nor the runner knows any kind.
 package kinds
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/tocsinhq/tocsin/internal/probe"
@@ -15,84 +21,138 @@ import (
 	"github.com/tocsinhq/tocsin/internal/probe/tlsprobe"
 )
 
-// Spec is a probe as stored with its check (JSON): the union of every
-// kind's settings, as the config file writes them.
+// all lists every probe kind, in the order error messages name them. A new
+// kind goes at the end: the first five keep the order in which their keys
+// have always been stored and printed.
+var all = []probe.Kind{
+	httpprobe.Kind,
+	tcpprobe.Kind,
+	dnsprobe.Kind,
+	tlsprobe.Kind,
+	icmpprobe.Kind,
+}
+
+// All returns every probe kind, in the order error messages name them.
+func All() []probe.Kind { return all }
+
+// Names returns the names of the kinds, for messages: "http, tcp, ...".
+func Names() string {
+	names := make([]string, len(all))
+	for i, k := range all {
+		names[i] = k.Name()
+	}
+	return strings.Join(names, ", ")
+}
+
+// Lookup returns the kind named name.
+func Lookup(name string) (probe.Kind, bool) {
+	for _, k := range all {
+		if k.Name() == name {
+			return k, true
+		}
+	}
+	return nil, false
+}
+
+// Spec is a probe as stored with its check (JSON): its type and timeout
+// and its kind's settings, side by side in one object.
 type Spec struct {
+	Type    string
+	Timeout time.Duration
+	// Settings are nil when Type names no kind.
+	Settings probe.Settings
+}
+
+// head is the part of a stored spec that every kind has.
+type head struct {
 	Type    string        `json:"type"`
 	Timeout time.Duration `json:"timeout"`
-
-	URL                   string            `json:"url,omitempty"`
-	Method                string            `json:"method,omitempty"`
-	Headers               map[string]string `json:"headers,omitempty"`
-	Body                  string            `json:"body,omitempty"`
-	ExpectStatus          []int             `json:"expect_status,omitempty"`
-	BodyContains          string            `json:"body_contains,omitempty"`
-	BodyRegex             string            `json:"body_regex,omitempty"`
-	JSONPath              string            `json:"json_path,omitempty"`
-	JSONEquals            string            `json:"json_equals,omitempty"`
-	MaxResponseTime       time.Duration     `json:"max_response_time,omitempty"`
-	FollowRedirects       bool              `json:"follow_redirects,omitempty"`
-	TLSVerify             *bool             `json:"tls_verify,omitempty"`
-	CertExpiryWarningDays int               `json:"cert_expiry_warning_days,omitempty"`
-
-	Address string `json:"address,omitempty"`
-	Send    string `json:"send,omitempty"`
-	Expect  string `json:"expect,omitempty"`
-
-	Name       string `json:"name,omitempty"`
-	RecordType string `json:"record_type,omitempty"`
-	Resolver   string `json:"resolver,omitempty"`
-
-	ServerName  string `json:"server_name,omitempty"`
-	WarningDays int    `json:"warning_days,omitempty"`
-	FailDays    int    `json:"fail_days,omitempty"`
-
-	Host  string `json:"host,omitempty"`
-	Count int    `json:"count,omitempty"`
 }
 
 // Target says what a probe looks at, for people.
 func (s Spec) Target() string {
-	switch s.Type {
-	case "http":
-		return s.URL
-	case "tcp", "tls":
-		return s.Address
-	case "dns":
-		return s.RecordType + " " + s.Name
-	case "icmp":
-		return s.Host
+	if s.Settings == nil {
+		return ""
 	}
-	return ""
+	return s.Settings.Target()
 }
 
-// Parse decodes a stored spec.
+// Parse decodes a stored spec. An unknown type is not an error here:
+// building the prober reports it.
 func Parse(raw string) (Spec, error) {
-	var s Spec
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		return s, fmt.Errorf("probe spec: %w", err)
+	var h head
+	if err := json.Unmarshal([]byte(raw), &h); err != nil {
+		return Spec{}, fmt.Errorf("probe spec: %w", err)
+	}
+	s := Spec{Type: h.Type, Timeout: h.Timeout}
+	if k, ok := Lookup(h.Type); ok {
+		s.Settings = k.Settings()
+		if err := json.Unmarshal([]byte(raw), s.Settings); err != nil {
+			return s, fmt.Errorf("probe spec: %w", err)
+		}
 	}
 	return s, nil
 }
 
+// Marshal encodes a spec for storage: its type and timeout, then the
+// kind's settings, keys in the order of the kinds that first declare them.
+// This is the order in which specs have always been stored, so an
+// unchanged probe keeps its stored spec byte for byte.
+func (s Spec) Marshal() (string, error) {
+	raw, err := json.Marshal(head{Type: s.Type, Timeout: s.Timeout})
+	if err != nil || s.Settings == nil {
+		return string(raw), err
+	}
+	settings, err := json.Marshal(s.Settings)
+	if err != nil {
+		return "", err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(settings, &fields); err != nil {
+		return "", err
+	}
+	keys := jsonKeys()
+	for k := range fields {
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k) // not a tagged field: after the rest
+		}
+	}
+	buf := bytes.NewBuffer(raw[:len(raw)-1])
+	for _, k := range keys {
+		v, ok := fields[k]
+		if !ok {
+			continue
+		}
+		name, _ := json.Marshal(k)
+		buf.WriteByte(',')
+		buf.Write(name)
+		buf.WriteByte(':')
+		buf.Write(v)
+	}
+	buf.WriteByte('}')
+	return buf.String(), nil
+}
+
+// jsonKeys lists the json keys of every kind's settings, each once, in the
+// order of the kinds that first declare them.
+func jsonKeys() []string {
+	var keys []string
+	for _, k := range all {
+		t := reflect.TypeOf(k.Settings()).Elem()
+		for i := range t.NumField() {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			if name != "" && name != "-" && !slices.Contains(keys, name) {
+				keys = append(keys, name)
+			}
+		}
+	}
+	return keys
+}
+
 // Build makes the prober a spec describes.
 func Build(s Spec, clock interface{ Now() time.Time }) (probe.Prober, error) {
-	switch s.Type {
-	case "http":
-		return httpprobe.New(httpprobe.Config{URL: s.URL, Method: s.Method, Headers: s.Headers, Body: s.Body,
-			ExpectStatus: s.ExpectStatus, BodyContains: s.BodyContains, BodyRegex: s.BodyRegex, JSONPath: s.JSONPath,
-			JSONEquals: s.JSONEquals, MaxResponseTime: s.MaxResponseTime, FollowRedirects: s.FollowRedirects,
-			TLSVerify: s.TLSVerify, CertExpiryWarningDays: s.CertExpiryWarningDays, Timeout: s.Timeout}, clock)
-	case "tcp":
-		return tcpprobe.New(tcpprobe.Config{Address: s.Address, Send: s.Send, Expect: s.Expect, Timeout: s.Timeout}, clock)
-	case "dns":
-		return dnsprobe.New(dnsprobe.Config{Name: s.Name, RecordType: s.RecordType, Expect: s.Expect, Resolver: s.Resolver,
-			Timeout: s.Timeout}, clock)
-	case "tls":
-		return tlsprobe.New(tlsprobe.Config{Address: s.Address, ServerName: s.ServerName, WarningDays: s.WarningDays,
-			FailDays: s.FailDays, Verify: s.TLSVerify, Timeout: s.Timeout}, clock)
-	case "icmp":
-		return icmpprobe.New(icmpprobe.Config{Host: s.Host, Count: s.Count, Timeout: s.Timeout}, clock)
+	if s.Settings == nil {
+		return nil, fmt.Errorf("unknown probe type %q", s.Type)
 	}
-	return nil, fmt.Errorf("unknown probe type %q", s.Type)
+	return s.Settings.New(s.Timeout, clock)
 }

@@ -23,13 +23,13 @@ import (
 
 // Config describes one TCP check.
 type Config struct {
-	Address string // host:port
-	Send    string // written after connecting, when not empty
+	Address string `yaml:"address" json:"address,omitempty"` // host:port
+	Send    string `yaml:"send" json:"send,omitempty"`       // written after connecting, when not empty
 	// Expect, when not empty, must appear in what the peer sends within
 	// its first probe.MaxBody bytes; without it a connection (and a
 	// complete write of Send) is success.
-	Expect  string
-	Timeout time.Duration // bounds the whole probe; required
+	Expect  string        `yaml:"expect" json:"expect,omitempty"`
+	Timeout time.Duration `yaml:"-" json:"-"` // bounds the whole probe; required
 }
 
 // Prober runs one configured TCP check. It is safe for concurrent use.

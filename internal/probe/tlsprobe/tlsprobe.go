@@ -26,21 +26,21 @@ const day = 24 * time.Hour
 
 // Config describes one TLS probe.
 type Config struct {
-	Address    string // host:port
-	ServerName string // sent as SNI and verified; default the host of Address
+	Address    string `yaml:"address" json:"address,omitempty"`         // host:port
+	ServerName string `yaml:"server_name" json:"server_name,omitempty"` // sent as SNI and verified; default the host of Address
 	// WarningDays: a certificate that expires within this many days passes
 	// with a warning. Zero means DefaultWarningDays.
-	WarningDays int
+	WarningDays int `yaml:"warning_days" json:"warning_days,omitempty"`
 	// FailDays: a certificate that expires within this many days fails.
 	// Zero means it fails only once it has expired.
-	FailDays int
+	FailDays int `yaml:"fail_days" json:"fail_days,omitempty"`
 	// Verify says whether the chain and host name are verified against
 	// the system roots; nil means true. When false only expiry is checked.
-	Verify *bool
+	Verify *bool `yaml:"tls_verify" json:"tls_verify,omitempty"`
 	// RootCAs, when set, replaces the system roots. It exists for tests,
 	// which sign certificates with a CA of their own.
-	RootCAs *x509.CertPool
-	Timeout time.Duration
+	RootCAs *x509.CertPool `yaml:"-" json:"-"`
+	Timeout time.Duration  `yaml:"-" json:"-"`
 }
 
 // Prober runs one TLS probe. It is safe for concurrent use.
