@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,6 +11,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // check reads the fixture's check.
@@ -235,7 +234,7 @@ func TestResolvedByHandWhileDownPagesAgain(t *testing.T) {
 
 	// Restart: a new engine loads the re-page from the store.
 	stop()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testkit.Logger()
 	eng := New(f.db, f.clock, env, log, nil)
 	if err := eng.Load(ctx); err != nil {
 		t.Fatal(err)

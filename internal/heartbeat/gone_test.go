@@ -3,8 +3,6 @@ package heartbeat
 import (
 	"context"
 	"database/sql"
-	"io"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // goneFixture is a recorder on SQLite with one check that is down, its
@@ -50,7 +49,7 @@ func newGoneFixture(t *testing.T) *goneFixture {
 		f.mu.Lock()
 		f.counted += len(pings)
 		f.mu.Unlock()
-	}}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	}}, testkit.Logger(), nil)
 	return f
 }
 

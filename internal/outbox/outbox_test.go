@@ -3,8 +3,6 @@ package outbox
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -16,6 +14,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 type fixture struct {
@@ -70,7 +69,7 @@ func (f *fixture) enqueue(t *testing.T, channel string, n int) {
 func (f *fixture) start(t *testing.T) *Dispatcher {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	d := New(f.db, clock.Real{}, slog.New(slog.NewTextHandler(io.Discard, nil)), notify.Default(http.DefaultClient, "test", notify.Settings{}),
+	d := New(f.db, clock.Real{}, testkit.Logger(), notify.Default(http.DefaultClient, "test", notify.Settings{}),
 		func(name string) (tocsin.Channel, bool) { ch, ok := f.channels[name]; return ch, ok },
 		func() Config { return f.cfg }, "test-owner", nil)
 	done := make(chan struct{})
@@ -92,16 +91,6 @@ func (f *fixture) statuses(t *testing.T) map[string]map[tocsin.NotificationStatu
 		out[n.Channel][n.Status]++
 	}
 	return out
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
 }
 
 // A receiver that never answers must not hold up another channel: the
@@ -129,7 +118,7 @@ func TestHungReceiverDoesNotBlockOtherChannels(t *testing.T) {
 	f.enqueue(t, "hung", 20) // queued first, due first
 	f.enqueue(t, "fast", 10)
 	f.start(t)
-	waitFor(t, "fast channel delivered", func() bool { return f.statuses(t)["fast"][tocsin.NotifySent] == 10 })
+	testkit.Eventually(t, "fast channel delivered", func() bool { return f.statuses(t)["fast"][tocsin.NotifySent] == 10 })
 	st := f.statuses(t)
 	if st["hung"][tocsin.NotifyPending] != 20 || st["hung"][tocsin.NotifySent] != 0 {
 		t.Fatalf("hung channel: %v", st["hung"])
@@ -159,7 +148,7 @@ func TestRetryThenSuccess(t *testing.T) {
 	f.addChannel("ops", srv.URL, 5*time.Second)
 	f.enqueue(t, "ops", 1)
 	f.start(t)
-	waitFor(t, "delivery", func() bool { return f.statuses(t)["ops"][tocsin.NotifySent] == 1 })
+	testkit.Eventually(t, "delivery", func() bool { return f.statuses(t)["ops"][tocsin.NotifySent] == 1 })
 	ns, _ := f.db.Notifications(context.Background(), f.incident)
 	if ns[0].Attempts != 3 {
 		t.Fatalf("attempts %d, want 3", ns[0].Attempts)
@@ -197,7 +186,7 @@ func TestGiveUp(t *testing.T) {
 			f.addChannel("ops", srv.URL, 5*time.Second)
 			f.enqueue(t, "ops", 1)
 			f.start(t)
-			waitFor(t, "give up", func() bool { return f.statuses(t)["ops"][tocsin.NotifyFailed] == 1 })
+			testkit.Eventually(t, "give up", func() bool { return f.statuses(t)["ops"][tocsin.NotifyFailed] == 1 })
 			ns, _ := f.db.Notifications(context.Background(), f.incident)
 			if ns[0].Attempts != tc.attempts || ns[0].LastError == "" {
 				t.Fatalf("attempts %d (want %d), last error %q", ns[0].Attempts, tc.attempts, ns[0].LastError)
@@ -214,7 +203,7 @@ func TestUnknownChannelIsRecorded(t *testing.T) {
 	f := setup(t)
 	f.enqueue(t, "gone", 1)
 	f.start(t)
-	waitFor(t, "failure recorded", func() bool { return f.statuses(t)["gone"][tocsin.NotifyFailed] == 1 })
+	testkit.Eventually(t, "failure recorded", func() bool { return f.statuses(t)["gone"][tocsin.NotifyFailed] == 1 })
 }
 
 func TestBackoff(t *testing.T) {
@@ -246,8 +235,8 @@ func TestRateLimitedChannelWaitsAlone(t *testing.T) {
 	f.enqueue(t, "slack", 10)
 	f.enqueue(t, "email", 10)
 	f.start(t)
-	waitFor(t, "the other channel delivered", func() bool { return f.statuses(t)["email"][tocsin.NotifySent] == 10 })
-	waitFor(t, "the limited channel's first answers recorded", func() bool {
+	testkit.Eventually(t, "the other channel delivered", func() bool { return f.statuses(t)["email"][tocsin.NotifySent] == 10 })
+	testkit.Eventually(t, "the limited channel's first answers recorded", func() bool {
 		return f.statuses(t)["slack"][tocsin.NotifyPending] == 10 && limitedCalls.Load() >= 1
 	})
 	time.Sleep(200 * time.Millisecond)
@@ -272,7 +261,7 @@ func TestChannelRateLimitSpacesSends(t *testing.T) {
 	f.cfg.PerChannel = 1
 	f.enqueue(t, "slow", 3)
 	f.start(t)
-	waitFor(t, "the first send", func() bool { return got.Load() >= 1 })
+	testkit.Eventually(t, "the first send", func() bool { return got.Load() >= 1 })
 	time.Sleep(300 * time.Millisecond)
 	if n := got.Load(); n != 1 {
 		t.Fatalf("%d sends within a second at 1 a minute", n)
