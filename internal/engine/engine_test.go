@@ -21,6 +21,7 @@ type fixture struct {
 	eng   *Engine
 	rec   *heartbeat.Recorder
 	uuid  string
+	idle  *testkit.IdleLog // the engine's idle reports
 }
 
 func env() incident.Env {
@@ -48,6 +49,8 @@ func setup(t *testing.T) *fixture {
 	}
 	log := testkit.Logger()
 	f.eng = New(db, f.clock, env, log, nil)
+	f.idle = &testkit.IdleLog{}
+	f.eng.OnIdle = f.idle.Report
 	f.rec = heartbeat.NewRecorder(db, f.clock, env, heartbeat.Hooks{Deadline: f.eng.Schedule}, log, nil)
 	go f.rec.Run(ctx)
 	return f
@@ -81,8 +84,9 @@ func TestDeadlineOpensIncident(t *testing.T) {
 	// Pings before the deadline keep moving it.
 	f.clock.Advance(80 * time.Second)
 	f.ping(t, tocsin.PingSuccess)
+	deadline := f.clock.Now().Add(90 * time.Second)
 	f.clock.Advance(80 * time.Second)
-	time.Sleep(20 * time.Millisecond)
+	f.idle.Idle(t, f.clock.Now(), deadline, f.eng.poke) // nothing due 10 s before it
 	if s := f.state(t); s != tocsin.StateUp {
 		t.Fatalf("state %s before the deadline", s)
 	}
@@ -206,6 +210,8 @@ func TestCronDeadlineAcrossDST(t *testing.T) {
 	}
 	log := testkit.Logger()
 	eng := New(db, clk, env, log, nil)
+	idle := &testkit.IdleLog{}
+	eng.OnIdle = idle.Report
 	rec := heartbeat.NewRecorder(db, clk, env, heartbeat.Hooks{Deadline: eng.Schedule}, log, nil)
 	go rec.Run(ctx)
 	go eng.Run(ctx)
@@ -218,7 +224,7 @@ func TestCronDeadlineAcrossDST(t *testing.T) {
 		t.Fatalf("expected %v, goes down %v", c.ExpectedAt().In(berlin), c.GoesDownAt().In(berlin))
 	}
 	clk.Set(wantExpected.Add(59 * time.Minute))
-	time.Sleep(20 * time.Millisecond)
+	idle.Idle(t, clk.Now(), wantExpected.Add(time.Hour), eng.poke) // nothing due a minute before the deadline
 	if c, _ := db.CheckByUUID(ctx, uuid); c.Status != tocsin.StateUp || c.StateAt(clk.Now()) != tocsin.StateGrace {
 		t.Fatalf("before the deadline: %s / %s", c.Status, c.StateAt(clk.Now()))
 	}

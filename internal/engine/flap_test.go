@@ -137,7 +137,7 @@ func TestFlappingHeartbeatHoldsOneIncident(t *testing.T) {
 		f.clock.Advance(50 * time.Second)
 		f.ping(t, tocsin.PingSuccess)
 	}
-	time.Sleep(20 * time.Millisecond)
+	f.idle.Idle(t, f.clock.Now(), stableAt, f.eng.poke) // nothing due before the stable period ends
 	if got := f.incidents(t)[0]; got.Status != tocsin.IncidentTriggered {
 		t.Fatalf("resolved %s before the stable period ended", f.clock.Now().Sub(stableAt))
 	}
@@ -236,6 +236,8 @@ func TestResolvedByHandWhileDownPagesAgain(t *testing.T) {
 	stop()
 	log := testkit.Logger()
 	eng := New(f.db, f.clock, env, log, nil)
+	idle := &testkit.IdleLog{}
+	eng.OnIdle = idle.Report
 	if err := eng.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +246,7 @@ func TestResolvedByHandWhileDownPagesAgain(t *testing.T) {
 	}
 	go eng.Run(ctx)
 	f.clock.Advance(59 * time.Minute)
-	time.Sleep(20 * time.Millisecond)
+	idle.Idle(t, f.clock.Now(), c.ReopenAt, eng.poke) // nothing due a minute before the re-page
 	if n := len(f.incidents(t)); n != 1 {
 		t.Fatalf("%d incidents before reopen_after passed", n)
 	}
@@ -285,7 +287,8 @@ func TestRecoveryCancelsRepage(t *testing.T) {
 		f.clock.Advance(50 * time.Second)
 		f.ping(t, tocsin.PingSuccess)
 	}
-	time.Sleep(20 * time.Millisecond)
+	// Nothing is due before the next ping's deadline: no re-page.
+	f.idle.Idle(t, f.clock.Now(), f.check(t).NextDeadline(), f.eng.poke)
 	if n := len(f.incidents(t)); n != 1 {
 		t.Fatalf("%d incidents; want only the one resolved by hand", n)
 	}

@@ -28,7 +28,7 @@ const advanceInterval = 20 * time.Millisecond
 // the test has one, stands still meanwhile.
 func Eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	poll(t, what, cond, pollInterval, func() {})
+	poll(t, func() string { return what }, cond, pollInterval, func() {})
 }
 
 // EventuallyAdvancing is Eventually for loops that only move when their
@@ -37,10 +37,10 @@ func Eventually(t testing.TB, what string, cond func() bool) {
 // last one.
 func EventuallyAdvancing(t testing.TB, clk *clock.Fake, step time.Duration, what string, cond func() bool) {
 	t.Helper()
-	poll(t, what, cond, advanceInterval, func() { clk.Advance(step) })
+	poll(t, func() string { return what }, cond, advanceInterval, func() { clk.Advance(step) })
 }
 
-func poll(t testing.TB, what string, cond func() bool, interval time.Duration, between func()) {
+func poll(t testing.TB, what func() string, cond func() bool, interval time.Duration, between func()) {
 	t.Helper()
 	deadline := time.NewTimer(WaitTimeout)
 	defer deadline.Stop()
@@ -49,7 +49,7 @@ func poll(t testing.TB, what string, cond func() bool, interval time.Duration, b
 	for !cond() {
 		select {
 		case <-deadline.C:
-			t.Fatalf("timed out after %s waiting for %s", WaitTimeout, what)
+			t.Fatalf("timed out after %s waiting for %s", WaitTimeout, what())
 		case <-tick.C:
 		}
 		between()
