@@ -19,22 +19,29 @@ import (
 
 type fixture struct {
 	db       *store.DB
+	clock    clock.Clock
 	channels map[string]tocsin.Channel
 	incident int64
 	cfg      Config
+	// onLaneWait, if set, becomes the dispatcher's OnLaneWait.
+	onLaneWait func(channel string, until time.Time)
 }
 
-func setup(t *testing.T) *fixture {
+func setup(t *testing.T) *fixture { return setupWith(t, clock.Real{}) }
+
+// setupWith is setup on clk: a fake clock moves lanes' waits and retries
+// only when the test moves it.
+func setupWith(t *testing.T, clk clock.Clock) *fixture {
 	t.Helper()
-	db, err := store.Open(context.Background(), t.TempDir()+"/t.db", store.Options{Clock: clock.Real{}})
+	db, err := store.Open(context.Background(), t.TempDir()+"/t.db", store.Options{Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	f := &fixture{db: db, channels: map[string]tocsin.Channel{},
+	f := &fixture{db: db, clock: clk, channels: map[string]tocsin.Channel{},
 		cfg: Config{PerChannel: 2, MaxAttempts: 5, BackoffBase: 20 * time.Millisecond, BackoffMax: 50 * time.Millisecond}}
 	err = db.Write(context.Background(), func(tx *store.Tx) error {
-		in := &tocsin.Incident{Title: "test", Status: tocsin.IncidentTriggered, OpenedAt: time.Now()}
+		in := &tocsin.Incident{Title: "test", Status: tocsin.IncidentTriggered, OpenedAt: clk.Now()}
 		err := tx.CreateIncident(context.Background(), in)
 		f.incident = in.ID
 		return err
@@ -69,9 +76,10 @@ func (f *fixture) enqueue(t *testing.T, channel string, n int) {
 func (f *fixture) start(t *testing.T) *Dispatcher {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	d := New(f.db, clock.Real{}, testkit.Logger(), notify.Default(http.DefaultClient, "test", notify.Settings{}),
+	d := New(f.db, f.clock, testkit.Logger(), notify.Default(http.DefaultClient, "test", notify.Settings{}),
 		func(name string) (tocsin.Channel, bool) { ch, ok := f.channels[name]; return ch, ok },
 		func() Config { return f.cfg }, "test-owner", nil)
+	d.OnLaneWait = f.onLaneWait
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
@@ -219,7 +227,9 @@ func TestBackoff(t *testing.T) {
 // A receiver that answers 429 with Retry-After holds back its own lane
 // only: its next sends wait, while another channel's go out at once.
 func TestRateLimitedChannelWaitsAlone(t *testing.T) {
-	f := setup(t)
+	clk := clock.NewFake(time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC))
+	f := setupWith(t, clk)
+	held := laneWaits(f)
 	var limitedCalls atomic.Int32
 	limited := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limitedCalls.Add(1)
@@ -234,36 +244,92 @@ func TestRateLimitedChannelWaitsAlone(t *testing.T) {
 	f.addChannel("email", fast.URL, 5*time.Second)
 	f.enqueue(t, "slack", 10)
 	f.enqueue(t, "email", 10)
+	start := clk.Now()
 	f.start(t)
 	testkit.Eventually(t, "the other channel delivered", func() bool { return f.statuses(t)["email"][tocsin.NotifySent] == 10 })
-	testkit.Eventually(t, "the limited channel's first answers recorded", func() bool {
-		return f.statuses(t)["slack"][tocsin.NotifyPending] == 10 && limitedCalls.Load() >= 1
+	// Every worker of the limited lane tried once and now waits the
+	// minute out, on a clock that does not move: nothing more is sent.
+	testkit.Eventually(t, "the limited lane's workers holding back", func() bool {
+		return held.count("slack") == f.cfg.PerChannel && f.statuses(t)["slack"][tocsin.NotifyPending] == 10
 	})
-	time.Sleep(200 * time.Millisecond)
-	// Each of its lanes' workers tried once and now waits the minute out.
-	if got := limitedCalls.Load(); got > int32(f.cfg.PerChannel) {
+	if until := held.last("slack"); !until.Equal(start.Add(time.Minute)) {
+		t.Fatalf("lane held until %v, want the Retry-After minute (%v)", until, start.Add(time.Minute))
+	}
+	if got := limitedCalls.Load(); got < 1 || got > int32(f.cfg.PerChannel) {
 		t.Fatalf("the limited receiver was called %d times despite Retry-After", got)
 	}
-	ns, _ := f.db.Notifications(context.Background(), 0)
+	var ns []*tocsin.Notification
+	testkit.Eventually(t, "the limited channel's answers recorded", func() bool {
+		ns, _ = f.db.Notifications(context.Background(), 0)
+		tried := 0
+		for _, n := range ns {
+			if n.Channel == "slack" && n.Attempts == 1 {
+				tried++
+			}
+		}
+		return tried == int(limitedCalls.Load())
+	})
 	for _, n := range ns {
-		if n.Channel == "slack" && n.Attempts == 1 && time.Until(n.NextAttemptAt) < 50*time.Second {
+		if n.Channel == "slack" && n.Attempts == 1 && n.NextAttemptAt.Sub(clk.Now()) < 50*time.Second {
 			t.Fatalf("retry of %s at %v, before Retry-After", n.IdempotencyKey, n.NextAttemptAt)
 		}
 	}
 }
 
+// laneHolds records the dispatcher's OnLaneWait reports.
+type laneHolds struct {
+	mu    sync.Mutex
+	n     map[string]int
+	until map[string]time.Time
+}
+
+// laneWaits makes f's dispatcher report its lanes' waits to the result.
+func laneWaits(f *fixture) *laneHolds {
+	h := &laneHolds{n: map[string]int{}, until: map[string]time.Time{}}
+	f.onLaneWait = func(ch string, until time.Time) {
+		h.mu.Lock()
+		h.n[ch]++
+		h.until[ch] = until
+		h.mu.Unlock()
+	}
+	return h
+}
+
+func (h *laneHolds) count(ch string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n[ch]
+}
+
+func (h *laneHolds) last(ch string) time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.until[ch]
+}
+
 func TestChannelRateLimitSpacesSends(t *testing.T) {
-	f := setup(t)
+	clk := clock.NewFake(time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC))
+	f := setupWith(t, clk)
+	held := laneWaits(f)
 	var got atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got.Add(1) }))
 	defer srv.Close()
 	f.channels["slow"] = tocsin.Channel{Name: "slow", Type: "webhook", URL: srv.URL, Timeout: 5 * time.Second, RatePerMinute: 1}
 	f.cfg.PerChannel = 1
 	f.enqueue(t, "slow", 3)
+	start := clk.Now()
 	f.start(t)
-	testkit.Eventually(t, "the first send", func() bool { return got.Load() >= 1 })
-	time.Sleep(300 * time.Millisecond)
+	// After the first send the lane holds the second back a minute.
+	testkit.Eventually(t, "the lane holding its second send", func() bool { return held.count("slow") == 1 })
 	if n := got.Load(); n != 1 {
-		t.Fatalf("%d sends within a second at 1 a minute", n)
+		t.Fatalf("%d sends before the lane's first wait, want 1", n)
+	}
+	if until := held.last("slow"); !until.Equal(start.Add(time.Minute)) {
+		t.Fatalf("second send held until %v, want a minute after the first (%v)", until, start.Add(time.Minute))
+	}
+	// It goes out only once the minute has passed on the clock.
+	testkit.EventuallyAdvancing(t, clk, 10*time.Second, "the second send", func() bool { return got.Load() == 2 })
+	if now := clk.Now(); now.Before(start.Add(time.Minute)) {
+		t.Fatalf("second send at %v, before the minute was up", now.Sub(start))
 	}
 }
