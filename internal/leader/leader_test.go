@@ -24,6 +24,7 @@ type replica struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	frozen atomic.Bool // the loop hangs at its next round, as a stopped process's does
+	hung   atomic.Bool // the loop has hung
 
 	mu    sync.Mutex
 	terms []context.Context // the fenced context of each term won
@@ -47,6 +48,7 @@ func newReplica(t *testing.T, dsn, name string, clk clock.Clock) *replica {
 	r.e = &Elector{DB: db, Clock: clk, Log: testkit.Logger(), Holder: name,
 		TTL: 8 * time.Second, Every: 2 * time.Second, Beat: func() {
 			if r.frozen.Load() {
+				r.hung.Store(true)
 				<-ctx.Done()
 			}
 		}}
@@ -100,8 +102,7 @@ func testElection(t *testing.T, dsn string) {
 
 	// Kill a: its loop stops, and with it the renewals; nothing is released.
 	a.frozen.Store(true)
-	clk.Advance(2 * time.Second) // a's next round: it hangs there
-	time.Sleep(50 * time.Millisecond)
+	testkit.EventuallyAdvancing(t, clk, 2*time.Second, "a hangs at its next round", a.hung.Load)
 	killedAt := clk.Now()
 	testkit.EventuallyAdvancing(t, clk, time.Second, "b takes over", b.leading)
 	// At most TTL+Every, plus what the test's steps of the clock add when
