@@ -511,22 +511,9 @@ func TestRunPagesWhenGroupWaitEnds(t *testing.T) {
 	}
 	id := f.incidents()[0].ID
 	// Run waits on a timer for the page; advance once it does.
-	deadline := time.After(10 * time.Second)
-	for f.clock.Waiters() == 0 {
-		select {
-		case <-deadline:
-			t.Fatal("Run never waited for the page")
-		case <-time.After(time.Millisecond):
-		}
-	}
+	testkit.Eventually(t, "Run waiting for the page", func() bool { return f.clock.Waiters() > 0 })
 	f.clock.Advance(30 * time.Second)
-	for len(f.sent(id)) == 0 {
-		select {
-		case <-deadline:
-			t.Fatal("no page after group_wait")
-		case <-time.After(time.Millisecond):
-		}
-	}
+	testkit.Eventually(t, "a page after group_wait", func() bool { return len(f.sent(id)) > 0 })
 	equal(t, "page", f.sent(id), []string{"incident.triggered/ops", "incident.triggered/chat"})
 }
 

@@ -80,20 +80,13 @@ func testLargeDeliveryReleasesWriter(t *testing.T, dsn string) {
 
 	// Wait until the first alerts of the delivery are committed: it is
 	// being applied.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testkit.Eventually(t, "an alert of the delivery committed", func() bool {
 		list, err := db.Alerts(ctx, store.AlertFilter{Limit: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(list) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no alert of the delivery was committed")
-		}
-		time.Sleep(time.Millisecond)
-	}
+		return len(list) > 0
+	})
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if _, err := db.AcquireLease(wctx, "member:a", "a", 8*time.Second, false); err != nil {

@@ -205,7 +205,7 @@ func TestFlappingProbeHoldsOneIncident(t *testing.T) {
 		t.Fatalf("flapping %v, %d changes", c.Flapping(), c.FlapCount)
 	}
 	g.clock.Set(c.FlapStableAt())
-	nudgeUntil(t, g.clock, "flapping probe's incident resolved", func() bool {
+	testkit.EventuallyAdvancing(t, g.clock, 100*time.Millisecond, "flapping probe's incident resolved", func() bool {
 		in, _ := g.db.Incident(ctx, list[0].ID)
 		return in.Status == tocsin.IncidentResolved
 	})

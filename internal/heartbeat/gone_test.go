@@ -3,6 +3,7 @@ package heartbeat
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -101,11 +102,7 @@ func (f *goneFixture) mustBe(t *testing.T, what string, status tocsin.CheckState
 // queued waits until n pings wait in the recorder's queue.
 func (f *goneFixture) queued(t *testing.T, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); len(f.rec.reqs) != n; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d pings queued, want %d", len(f.rec.reqs), n)
-		}
-	}
+	testkit.Eventually(t, fmt.Sprintf("%d pings queued", n), func() bool { return len(f.rec.reqs) == n })
 }
 
 // TestGonePingsAreNotApplied: a success ping that queued while the recorder
