@@ -44,15 +44,18 @@ func poll(t testing.TB, what func() string, cond func() bool, interval time.Dura
 	t.Helper()
 	deadline := time.NewTimer(WaitTimeout)
 	defer deadline.Stop()
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
+	// A full interval after each look, not a ticker: a slow condition or
+	// step must not make the next step of a fake clock come sooner.
+	pause := time.NewTimer(interval)
+	defer pause.Stop()
 	for !cond() {
 		select {
 		case <-deadline.C:
 			t.Fatalf("timed out after %s waiting for %s", WaitTimeout, what())
-		case <-tick.C:
+		case <-pause.C:
 		}
 		between()
+		pause.Reset(interval)
 	}
 }
 
