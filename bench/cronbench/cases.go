@@ -134,3 +134,30 @@ func (p *Prepared) BenchRobfig(b interface{ Loop() bool }) error {
 	}
 	return nil
 }
+
+// Difference is one start instant from which the two libraries give a
+// different next fire time.
+type Difference struct {
+	Start, Tocsin, Robfig time.Time
+	Err                   error // Tocsin's error, if it gave one
+}
+
+// Differences returns, for a case robfig can parse, every start instant
+// from which Tocsin's and robfig's next fire times differ. In a DST zone
+// they follow different rules for a fixed-time job whose time a gap skips
+// (Tocsin runs it at the end of the gap, robfig/cron on the next day), so
+// this is a report of where they part, not a list of errors.
+func (p *Prepared) Differences() []Difference {
+	if p.TocsinOnly {
+		return nil
+	}
+	var out []Difference
+	for _, start := range p.Starts {
+		got, err := p.Tocsin.Next(start, p.Loc)
+		want := p.Robfig.Next(start)
+		if err != nil || !got.Equal(want) {
+			out = append(out, Difference{Start: start, Tocsin: got, Robfig: want, Err: err})
+		}
+	}
+	return out
+}

@@ -69,29 +69,3 @@ func TestAgreeUTC(t *testing.T) {
 		}
 	}
 }
-
-// TestDSTDifferences does not fail: with -v it logs where the two libraries
-// differ in the DST zones, where they follow different rules (Tocsin runs a
-// fixed-time job skipped by a gap at the end of the gap and a repeated one
-// once; robfig/cron has its own handling).
-func TestDSTDifferences(t *testing.T) {
-	for _, c := range Cases {
-		if c.TocsinOnly || c.Zone == "UTC" {
-			continue
-		}
-		p := prepare(t, c)
-		diff := 0
-		for _, start := range p.Starts {
-			got, err := p.Tocsin.Next(start, p.Loc)
-			want := p.Robfig.Next(start)
-			if err != nil || !got.Equal(want) {
-				diff++
-				if diff <= 3 {
-					t.Logf("%s %q from %s: tocsin %s, robfig %s", c.Name, c.Expr,
-						start.Format(time.RFC3339), got.Format(time.RFC3339), want.Format(time.RFC3339))
-				}
-			}
-		}
-		t.Logf("%s %q in %s: %d of %d starts differ", c.Name, c.Expr, c.Zone, diff, len(p.Starts))
-	}
-}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/tocsinhq/tocsin/internal/app"
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 func writeConfig(t *testing.T, path, text string) {
@@ -82,7 +81,7 @@ func TestConfigCheckAgainst(t *testing.T) {
 	writeConfig(t, path, fourChecks)
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, app.Options{ConfigPath: path, Listen: "127.0.0.1:0", Database: db, AdminToken: "tok", Version: "test",
-		Clock: clock.Real{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Clock: clock.Real{}, Log: testkit.Logger()})
 	if err != nil {
 		cancel()
 		t.Fatal(err)

@@ -3,8 +3,6 @@ package alerting
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/labels"
 	"github.com/tocsinhq/tocsin/internal/oncall"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 var t0 = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
@@ -41,7 +40,7 @@ func newFixture(t *testing.T, policy *Policy) *fixture {
 	env := func() incident.Env {
 		return incident.Env{PublicURL: "http://tocsin.test", HasChannel: func(string) bool { return true }}
 	}
-	f.p = New(db, clk, env, func() *Policy { return f.policy }, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	f.p = New(db, clk, env, func() *Policy { return f.policy }, testkit.Logger(), nil)
 	return f
 }
 
@@ -512,22 +511,9 @@ func TestRunPagesWhenGroupWaitEnds(t *testing.T) {
 	}
 	id := f.incidents()[0].ID
 	// Run waits on a timer for the page; advance once it does.
-	deadline := time.After(10 * time.Second)
-	for f.clock.Waiters() == 0 {
-		select {
-		case <-deadline:
-			t.Fatal("Run never waited for the page")
-		case <-time.After(time.Millisecond):
-		}
-	}
+	testkit.Eventually(t, "Run waiting for the page", func() bool { return f.clock.Waiters() > 0 })
 	f.clock.Advance(30 * time.Second)
-	for len(f.sent(id)) == 0 {
-		select {
-		case <-deadline:
-			t.Fatal("no page after group_wait")
-		case <-time.After(time.Millisecond):
-		}
-	}
+	testkit.Eventually(t, "a page after group_wait", func() bool { return len(f.sent(id)) > 0 })
 	equal(t, "page", f.sent(id), []string{"incident.triggered/ops", "incident.triggered/chat"})
 }
 

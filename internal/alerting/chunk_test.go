@@ -3,8 +3,6 @@ package alerting
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/pgtest"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // A delivery of 10,000 alerts must not hold the writer until it ends:
@@ -56,7 +55,7 @@ func testLargeDeliveryReleasesWriter(t *testing.T, dsn string) {
 	env := func() incident.Env {
 		return incident.Env{PublicURL: "http://tocsin.test", HasChannel: func(string) bool { return true }}
 	}
-	p := New(db, clk, env, func() *Policy { return policy }, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	p := New(db, clk, env, func() *Policy { return policy }, testkit.Logger(), nil)
 	var committed int
 	p.OnCommitted = func(o Outcome) { committed++ } // Run's goroutine only; read after Run ends
 	rctx, stop := context.WithCancel(ctx)
@@ -81,20 +80,13 @@ func testLargeDeliveryReleasesWriter(t *testing.T, dsn string) {
 
 	// Wait until the first alerts of the delivery are committed: it is
 	// being applied.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testkit.Eventually(t, "an alert of the delivery committed", func() bool {
 		list, err := db.Alerts(ctx, store.AlertFilter{Limit: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(list) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no alert of the delivery was committed")
-		}
-		time.Sleep(time.Millisecond)
-	}
+		return len(list) > 0
+	})
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if _, err := db.AcquireLease(wctx, "member:a", "a", 8*time.Second, false); err != nil {
@@ -178,7 +170,7 @@ func testLargeDeliveryReleasesWriter(t *testing.T, dsn string) {
 	// A repeat of the whole delivery (the sender's retry after a failure
 	// part-way) updates and does not duplicate.
 	f := &fixture{t: t, ctx: ctx, db: db, clock: clk, p: New(db, clk, env, func() *Policy { return policy },
-		slog.New(slog.NewTextHandler(io.Discard, nil)), nil), policy: policy}
+		testkit.Logger(), nil), policy: policy}
 	if out := f.deliver("am", "payments", alerts...); out.New != 0 || out.Updated+out.Silenced+out.Inhibited > n {
 		t.Fatalf("repeat: %+v", out)
 	}

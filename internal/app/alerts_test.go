@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // eventLog is a webhook receiver that keeps the events it was sent.
@@ -152,12 +154,12 @@ func TestAlertmanagerWebhookEndToEnd(t *testing.T) {
 		len(in.Alerts) != 1 || in.Alerts[0].Deliveries != 2 {
 		t.Fatalf("incident %+v", in)
 	}
-	eventually(t, "the page", func() bool { return hooks.count("incident.triggered") == 1 })
+	testkit.Eventually(t, "the page", func() bool { return hooks.count("incident.triggered") == 1 })
 	r.post(t, "/ingest/alertmanager/k-prom-123-abcdefgh", "application/json", sample(t, "alertmanager-webhook-v4-resolved.json"), &ans)
 	if in := r.incident(t, list[0].ID); in.Status != "resolved" {
 		t.Fatalf("after the resolved delivery: %s", in.Status)
 	}
-	eventually(t, "the resolution", func() bool { return hooks.count("incident.resolved") == 1 })
+	testkit.Eventually(t, "the resolution", func() bool { return hooks.count("incident.resolved") == 1 })
 	if n := hooks.count("incident.triggered"); n != 1 {
 		t.Fatalf("paged %d times", n)
 	}
@@ -245,7 +247,7 @@ func TestGenericAndRoutingAndSilences(t *testing.T) {
 	if code := r.do(t, "DELETE", "/api/v1/silences/"+itoa(sil.ID), nil); code != 200 {
 		t.Fatalf("expire silence: %d", code)
 	}
-	eventually(t, "the released alert's incident", func() bool { return len(r.incidents(t)) == before+1 })
+	testkit.Eventually(t, "the released alert's incident", func() bool { return len(r.incidents(t)) == before+1 })
 }
 
 // TestBadAlertInput sends what a careless or hostile client might: each

@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 type running struct {
@@ -28,7 +27,7 @@ func start(t *testing.T, configPath string, tweak func(*App)) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := New(ctx, Options{ConfigPath: configPath, Listen: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "t.db"),
-		AdminToken: "tok", Version: "test", Clock: clock.Real{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		AdminToken: "tok", Version: "test", Clock: clock.Real{}, Log: testkit.Logger()})
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -76,16 +75,6 @@ func writeFile(t *testing.T, path, text string) {
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
 }
 
 func checkNames(t *testing.T, r *running) string {
@@ -210,10 +199,10 @@ func TestWatchdogReportsStalledLoop(t *testing.T) {
 			}
 		}
 	})
-	eventually(t, "ready", func() bool { return r.get(t, "/readyz", nil) == 200 })
+	testkit.Eventually(t, "ready", func() bool { return r.get(t, "/readyz", nil) == 200 })
 	stall.Store(true)
 	var ready struct{ Problems []string }
-	eventually(t, "readyz failing", func() bool {
+	testkit.Eventually(t, "readyz failing", func() bool {
 		return r.get(t, "/readyz", &ready) == 503 && len(ready.Problems) == 1 && ready.Problems[0] == "loop stalled: engine"
 	})
 	has := func(ev string) func() bool {
@@ -228,9 +217,9 @@ func TestWatchdogReportsStalledLoop(t *testing.T) {
 			return false
 		}
 	}
-	eventually(t, "stall reported to the operator channel", has("tocsin.loop_stalled:engine"))
+	testkit.Eventually(t, "stall reported to the operator channel", has("tocsin.loop_stalled:engine"))
 	stall.Store(false)
 	close(release)
-	eventually(t, "ready again", func() bool { return r.get(t, "/readyz", nil) == 200 })
-	eventually(t, "recovery reported", has("tocsin.loop_recovered:engine"))
+	testkit.Eventually(t, "ready again", func() bool { return r.get(t, "/readyz", nil) == 200 })
+	testkit.Eventually(t, "recovery reported", has("tocsin.loop_recovered:engine"))
 }

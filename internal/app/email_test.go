@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // mailbox is a real SMTP server (go-smtp) that keeps the messages it gets.
@@ -80,7 +82,7 @@ integrations:
 	r, _ := startEscalation(t, cfg)
 	var ans map[string]any
 	r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json", []byte(`{"key":"db","summary":"primary database down","severity":"critical"}`), &ans)
-	eventually(t, "the email", func() bool { return box.count() == 1 })
+	testkit.Eventually(t, "the email", func() bool { return box.count() == 1 })
 	box.mu.Lock()
 	raw := box.msgs[0]
 	box.mu.Unlock()
@@ -130,7 +132,7 @@ integrations:
 	r, _ := startEscalation(t, cfg)
 	var ans map[string]any
 	r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json", []byte(`{"key":"db","summary":"primary database down","severity":"critical"}`), &ans)
-	eventually(t, "both pages", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 2 })
+	testkit.Eventually(t, "both pages", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 2 })
 	mu.Lock()
 	defer mu.Unlock()
 	slack, tg := got["/services/T0/B0/x"], got["/bot"+token+"/sendMessage"]

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // pageLog receives webhook pages and keeps them by path.
@@ -102,7 +102,7 @@ func startEscalation(t *testing.T, cfg string) (*running, *clock.Fake) {
 	clk := clock.NewFake(time.Date(2026, 1, 6, 3, 0, 0, 0, berlin))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := New(ctx, Options{ConfigPath: path, Listen: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "t.db"),
-		AdminToken: "tok", Version: "test", Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		AdminToken: "tok", Version: "test", Clock: clk, Log: testkit.Logger()})
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -122,7 +122,7 @@ func escalationScenario(t *testing.T, r *running, clk *clock.Fake, pages *pageLo
 	}
 	waitPages := func(n int) []page {
 		t.Helper()
-		eventually(t, fmt.Sprintf("%d pages", n), func() bool { return len(pages.snapshot()) >= n })
+		testkit.Eventually(t, fmt.Sprintf("%d pages", n), func() bool { return len(pages.snapshot()) >= n })
 		return pages.snapshot()
 	}
 	got := waitPages(1)
@@ -187,7 +187,7 @@ func escalationScenario(t *testing.T, r *running, clk *clock.Fake, pages *pageLo
 	}
 	// Both people paged hear of the acknowledgement, once; no page after
 	// it, however long we wait.
-	eventually(t, "the acknowledgement to ana and cy", func() bool { return len(pages.snapshot()) >= 4 })
+	testkit.Eventually(t, "the acknowledgement to ana and cy", func() bool { return len(pages.snapshot()) >= 4 })
 	advance(clk, time.Hour)
 	time.Sleep(300 * time.Millisecond)
 	got = pages.snapshot()
@@ -240,7 +240,7 @@ func TestReassignAndEscalateByHand(t *testing.T) {
 	r, _ := startEscalation(t, fmt.Sprintf(escalationConfig, hook.URL))
 	var ans map[string]any
 	r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json", []byte(`{"key":"q","summary":"queue stuck"}`), &ans)
-	eventually(t, "the first page", func() bool { return len(pages.snapshot()) == 1 })
+	testkit.Eventually(t, "the first page", func() bool { return len(pages.snapshot()) == 1 })
 	id := pages.snapshot()[0].Event.Incident.ID
 	do := func(path, body string) int {
 		req, _ := http.NewRequest("POST", r.base+path, strings.NewReader(body))
@@ -255,7 +255,7 @@ func TestReassignAndEscalateByHand(t *testing.T) {
 	if code := do(fmt.Sprintf("/api/v1/incidents/%d/reassign", id), `{"to":"user:bo"}`); code != 200 {
 		t.Fatalf("reassign: %d", code)
 	}
-	eventually(t, "bo's page", func() bool { return len(pages.snapshot()) == 2 })
+	testkit.Eventually(t, "bo's page", func() bool { return len(pages.snapshot()) == 2 })
 	if p := pages.snapshot()[1]; p.Path != "/bo" || !strings.Contains(p.Event.Escalation.Why, "reassigned by api:admin") {
 		t.Fatalf("reassign page %+v", p)
 	}
@@ -265,7 +265,7 @@ func TestReassignAndEscalateByHand(t *testing.T) {
 	if code := do(fmt.Sprintf("/api/v1/incidents/%d/escalate", id), ``); code != 200 {
 		t.Fatalf("escalate: %d", code)
 	}
-	eventually(t, "level 2 at once", func() bool { return len(pages.snapshot()) == 3 })
+	testkit.Eventually(t, "level 2 at once", func() bool { return len(pages.snapshot()) == 3 })
 	if p := pages.snapshot()[2]; p.Path != "/cy" || p.Event.Escalation.Level != 2 {
 		t.Fatalf("escalated page %+v", p)
 	}
@@ -288,7 +288,7 @@ checks:
 	}
 	resp.Body.Close()
 	advance(clk, 2*time.Minute)
-	eventually(t, "the page", func() bool { return len(pages.snapshot()) >= 1 })
+	testkit.Eventually(t, "the page", func() bool { return len(pages.snapshot()) >= 1 })
 	p := pages.snapshot()[0]
 	if p.Path != "/ana" || p.Event.Escalation == nil || p.Event.Escalation.Level != 1 || p.Event.Links == nil {
 		t.Fatalf("page %+v", p)

@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"database/sql"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 func TestFailURL(t *testing.T) {
@@ -81,7 +80,7 @@ func TestUnhealthyWithholdsWatchdogAndHeartbeat(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	a, err := New(ctx, Options{ConfigPath: path, Listen: "127.0.0.1:0", Database: filepath.Join(dir, "t.db"),
-		Version: "test", Clock: clock.Real{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Version: "test", Clock: clock.Real{}, Log: testkit.Logger()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +103,7 @@ func TestUnhealthyWithholdsWatchdogAndHeartbeat(t *testing.T) {
 	}
 	expect("start", "READY=1", 10*time.Second)
 	expect("healthy", "WATCHDOG=1", 10*time.Second)
-	eventually(t, "a self-heartbeat", func() bool { return heard() > 0 })
+	testkit.Eventually(t, "a self-heartbeat", func() bool { return heard() > 0 })
 
 	// Another connection holds the write lock.
 	lock, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "t.db")+"?_pragma=busy_timeout(10000)")
@@ -120,7 +119,7 @@ func TestUnhealthyWithholdsWatchdogAndHeartbeat(t *testing.T) {
 	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, "unhealthy", func() bool { return len(a.healthProblems()) > 0 })
+	testkit.Eventually(t, "unhealthy", func() bool { return len(a.healthProblems()) > 0 })
 	time.Sleep(600 * time.Millisecond) // a round that began healthy finishes
 	for len(notes) > 0 {
 		<-notes
@@ -139,7 +138,7 @@ func TestUnhealthyWithholdsWatchdogAndHeartbeat(t *testing.T) {
 		t.Fatal(err)
 	}
 	expect("after the lock", "WATCHDOG=1", 10*time.Second)
-	eventually(t, "self-heartbeats again", func() bool { return heard() > before })
+	testkit.Eventually(t, "self-heartbeats again", func() bool { return heard() > before })
 
 	cancel()
 	expect("shutdown", "STOPPING=1", 20*time.Second)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // logBuffer collects JSON log lines from any goroutine.
@@ -110,7 +111,7 @@ checks:
 		t.Fatalf("fail ping: %d", code)
 	}
 	var opened map[string]any
-	eventually(t, "incident opened logged", func() bool {
+	testkit.Eventually(t, "incident opened logged", func() bool {
 		for _, l := range logs.lines("incident opened") {
 			if l["check"] == "nightly" {
 				opened = l
@@ -129,7 +130,7 @@ checks:
 	if code := post(t, r.base+"/api/v1/incidents/"+itoa(id)+"/resolve", ""); code != 200 {
 		t.Fatalf("resolve: %d", code)
 	}
-	eventually(t, "acknowledged and resolved logged", func() bool {
+	testkit.Eventually(t, "acknowledged and resolved logged", func() bool {
 		return hasLine(logs.lines("incident acknowledged"), "incident_id", float64(id), "actor", "api:admin") &&
 			hasLine(logs.lines("incident resolved"), "incident_id", float64(id), "actor", "api:admin")
 	})
@@ -142,26 +143,26 @@ checks:
 			t.Fatalf("generic alert: %d", code)
 		}
 	}
-	eventually(t, "alert delivery logged", func() bool {
+	testkit.Eventually(t, "alert delivery logged", func() bool {
 		return hasLine(logs.lines("alerts taken in"), "integration", "scripts", "new", float64(1))
 	})
 	if n := len(logs.lines("alerts taken in")); n != 1 {
 		t.Errorf("%d alert lines at Info, want 1 (the repeated delivery changed nothing)", n)
 	}
-	eventually(t, "alert incident opened logged", func() bool {
+	testkit.Eventually(t, "alert incident opened logged", func() bool {
 		return hasLine(logs.lines("incident opened"), "service", "payments")
 	})
 
 	// The probe: its first failure and its going down are logged with the
 	// class and message; further failures are not, at Info.
-	eventually(t, "probe down logged", func() bool {
+	testkit.Eventually(t, "probe down logged", func() bool {
 		return hasLine(logs.lines("probe down"), "check", "db-port", "class", "connect")
 	})
 	down := logs.lines("probe down")[0]
 	if msg, _ := down["message"].(string); msg == "" {
 		t.Errorf("probe down line has no message: %v", down)
 	}
-	eventually(t, "a few more probe runs", func() bool {
+	testkit.Eventually(t, "a few more probe runs", func() bool {
 		var res struct {
 			Pings int64 `json:"pings"`
 		}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 const exhaustedConfig = `
@@ -72,7 +74,7 @@ func TestEscalationExhaustedPagesFallback(t *testing.T) {
 				t.Logf("got %q, timeline %+v", events(pages.snapshot()), full)
 			}
 		}()
-		eventually(t, fmt.Sprintf("pages %q", want), func() bool {
+		testkit.Eventually(t, fmt.Sprintf("pages %q", want), func() bool {
 			got := events(pages.snapshot())
 			slices.Sort(got)
 			w := slices.Clone(want)

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // A check that goes down on a failing ping pages with that ping's body
@@ -57,7 +58,7 @@ checks:
 	ping("33333333-3333-4333-8333-333333333333/fail", "")
 
 	byCheck := map[string]map[string]any{}
-	eventually(t, "three incident.triggered webhooks", func() bool {
+	testkit.Eventually(t, "three incident.triggered webhooks", func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, ev := range events {

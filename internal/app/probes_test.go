@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // target is a local HTTP service whose health the test switches.
@@ -88,7 +90,7 @@ func TestProbeIncident(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tocsin.yaml")
 	writeFile(t, path, probeConfig(hookURL, targets, ""))
 	r := start(t, path, nil)
-	eventually(t, "all probes up", func() bool {
+	testkit.Eventually(t, "all probes up", func() bool {
 		var list struct{ Checks []struct{ State string } }
 		r.get(t, "/api/v1/checks", &list)
 		for _, c := range list.Checks {
@@ -100,7 +102,7 @@ func TestProbeIncident(t *testing.T) {
 	})
 	targets[2].down.Store(true)
 	var ev map[string]any
-	eventually(t, "web-2 triggered", func() bool { ev = hook.find("incident.triggered", "web-2 is down"); return ev != nil })
+	testkit.Eventually(t, "web-2 triggered", func() bool { ev = hook.find("incident.triggered", "web-2 is down"); return ev != nil })
 	evidence, _ := ev["evidence"].(map[string]any)
 	if evidence == nil || !strings.Contains(fmt.Sprint(evidence["condition"]), "HTTP 500") ||
 		evidence["runbook_url"] != "https://wiki.example/web" || len(evidence["recent_runs"].([]any)) < 2 {
@@ -112,7 +114,7 @@ func TestProbeIncident(t *testing.T) {
 		t.Fatalf("open incidents %+v", open)
 	}
 	targets[2].down.Store(false)
-	eventually(t, "web-2 resolved", func() bool { return hook.find("incident.resolved", "web-2 is down") != nil })
+	testkit.Eventually(t, "web-2 resolved", func() bool { return hook.find("incident.resolved", "web-2 is down") != nil })
 
 	var res struct {
 		Results []struct{ OK bool }
@@ -137,7 +139,7 @@ func TestMassFailureGuard(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "tocsin.yaml")
 	writeFile(t, path, probeConfig(hookURL, targets, ""))
 	r := start(t, path, nil)
-	eventually(t, "all probes up", func() bool {
+	testkit.Eventually(t, "all probes up", func() bool {
 		var list struct{ Checks []struct{ State string } }
 		r.get(t, "/api/v1/checks", &list)
 		n := 0
@@ -151,8 +153,8 @@ func TestMassFailureGuard(t *testing.T) {
 	for _, tg := range targets {
 		tg.down.Store(true)
 	}
-	eventually(t, "monitoring degraded", func() bool { return hook.find("incident.triggered", "Monitoring degraded") != nil })
-	eventually(t, "all five held on the degraded incident", func() bool {
+	testkit.Eventually(t, "monitoring degraded", func() bool { return hook.find("incident.triggered", "Monitoring degraded") != nil })
+	testkit.Eventually(t, "all five held on the degraded incident", func() bool {
 		var open incidentList
 		r.get(t, "/api/v1/incidents?status=open", &open)
 		if len(open.Incidents) != 1 {
@@ -181,5 +183,5 @@ func TestMassFailureGuard(t *testing.T) {
 	for _, tg := range targets {
 		tg.down.Store(false)
 	}
-	eventually(t, "degraded resolved", func() bool { return hook.find("incident.resolved", "Monitoring degraded") != nil })
+	testkit.Eventually(t, "degraded resolved", func() bool { return hook.find("incident.resolved", "Monitoring degraded") != nil })
 }

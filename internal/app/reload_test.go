@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -13,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // opsHook is a webhook channel that records the messages of Tocsin's
@@ -102,7 +101,7 @@ func TestReloadRenameWarns(t *testing.T) {
 		!strings.Contains(text, "https://tocsin.example/ping/"+renamed) {
 		t.Fatalf("reload answer %+v (old %s, new %s)", res, old, renamed)
 	}
-	eventually(t, "rename reported to the operator", hook.said(EventConfigApplied, "1 checks removed, no longer monitored: nightly-backup",
+	testkit.Eventually(t, "rename reported to the operator", hook.said(EventConfigApplied, "1 checks removed, no longer monitored: nightly-backup",
 		"Warning: check \"nightly-backup\" is removed", "https://tocsin.example/ping/"+old, "https://tocsin.example/ping/"+renamed))
 
 	// A file that does not load: refused, and the operator hears why.
@@ -110,7 +109,7 @@ func TestReloadRenameWarns(t *testing.T) {
 	if code := r.do(t, "POST", "/api/v1/config/reload", nil); code != 400 {
 		t.Fatalf("reload of a bad file: %d", code)
 	}
-	eventually(t, "bad file reported", hook.said(EventConfigRefused, "it does not load", "checks[0].schedule.every"))
+	testkit.Eventually(t, "bad file reported", hook.said(EventConfigRefused, "it does not load", "checks[0].schedule.every"))
 }
 
 // TestRemovedIncidentsKept: with reload_guard.removed_incidents: keep, the
@@ -127,7 +126,7 @@ func TestRemovedIncidentsKept(t *testing.T) {
 		t.Fatalf("ping: %d", code)
 	}
 	var open struct{ Incidents []struct{ ID int64 } }
-	eventually(t, "incident of flaky", func() bool {
+	testkit.Eventually(t, "incident of flaky", func() bool {
 		r.get(t, "/api/v1/incidents?status=open", &open)
 		return len(open.Incidents) == 1
 	})
@@ -158,7 +157,7 @@ func TestRemovedIncidentsKept(t *testing.T) {
 		!strings.Contains(note, "stays open") {
 		t.Fatalf("incident %s, note %q", in.Status, note)
 	}
-	eventually(t, "removal reported", hook.said(EventConfigApplied, "BY FORCE", "flaky", "1 open incidents of removed checks kept open"))
+	testkit.Eventually(t, "removal reported", hook.said(EventConfigApplied, "BY FORCE", "flaky", "1 open incidents of removed checks kept open"))
 	if code := r.do(t, "POST", "/api/v1/config/reload?force=maybe", nil); code != 400 {
 		t.Fatalf("force=maybe: %d", code)
 	}
@@ -207,7 +206,7 @@ func TestStartGuard(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		a, err := New(ctx, Options{ConfigPath: configPath, Listen: "127.0.0.1:0", Database: db, Version: "test", Clock: clock.Real{},
-			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), ForceConfig: force})
+			Log: testkit.Logger(), ForceConfig: force})
 		if err != nil {
 			return err
 		}

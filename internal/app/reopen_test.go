@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // startOnFakeClock runs Tocsin with the config at path on a fake clock.
@@ -20,7 +19,7 @@ func startOnFakeClock(t *testing.T, path string) (*running, *clock.Fake) {
 	clk := clock.NewFake(time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := New(ctx, Options{ConfigPath: path, Listen: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "t.db"),
-		AdminToken: "tok", Version: "test", Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		AdminToken: "tok", Version: "test", Clock: clk, Log: testkit.Logger()})
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -59,7 +58,7 @@ checks:
 	}
 	resp.Body.Close()
 	stepClock(clk, 91*time.Second)
-	eventually(t, "backup paged", func() bool { return hook.find("incident.triggered", "backup is down") != nil })
+	testkit.Eventually(t, "backup paged", func() bool { return hook.find("incident.triggered", "backup is down") != nil })
 	var open incidentList
 	r.get(t, "/api/v1/incidents?status=open", &open)
 	if len(open.Incidents) != 1 {
@@ -78,7 +77,7 @@ checks:
 	}
 	stepClock(clk, 2*time.Minute)
 	var all incidentList
-	eventually(t, "a second incident", func() bool {
+	testkit.Eventually(t, "a second incident", func() bool {
 		r.get(t, "/api/v1/incidents", &all)
 		return len(all.Incidents) == 2 && all.Incidents[0].Status == "triggered"
 	})
@@ -90,7 +89,7 @@ checks:
 	if len(in.Timeline) == 0 || !strings.Contains(in.Timeline[0].Message, want) {
 		t.Fatalf("new incident's timeline %+v; want it to say %q", in.Timeline, want)
 	}
-	eventually(t, "the new incident sent", func() bool {
+	testkit.Eventually(t, "the new incident sent", func() bool {
 		hook.mu.Lock()
 		defer hook.mu.Unlock()
 		n := 0

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 type syncLog struct {
@@ -62,7 +63,7 @@ func TestSelfHeartbeatRedirectNotFollowed(t *testing.T) {
 	go func() { done <- a.Run(ctx) }()
 	defer func() { cancel(); <-done }()
 
-	eventually(t, "a refused self-heartbeat logged", func() bool {
+	testkit.Eventually(t, "a refused self-heartbeat logged", func() bool {
 		return strings.Contains(log.String(), "self heartbeat refused") && atMonitor.Load() > 0
 	})
 	if n := atTarget.Load(); n != 0 {

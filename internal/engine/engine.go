@@ -41,6 +41,11 @@ type Engine struct {
 	// BeforeRound, if set, runs at the start of each round: tests use it
 	// to stall the loop and see the watchdog notice.
 	BeforeRound func()
+	// OnIdle, if set, is told each time the loop has handled every
+	// deadline due at now and waits, its timer armed: next is the earliest
+	// deadline left (zero: none). Tests use it to assert that nothing is
+	// due before a time on a fake clock, instead of sleeping.
+	OnIdle func(now, next time.Time)
 
 	mu    sync.Mutex
 	queue *deadlineQueue
@@ -151,6 +156,9 @@ func (e *Engine) Run(ctx context.Context) {
 			wait = next.Sub(now)
 		}
 		t := e.clock.NewTimer(wait)
+		if e.OnIdle != nil {
+			e.OnIdle(now, next) // next is zero when the queue is empty
+		}
 		select {
 		case <-ctx.Done():
 			t.Stop()

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 var t0 = time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC)
@@ -22,6 +21,7 @@ type fixture struct {
 	eng   *Engine
 	rec   *heartbeat.Recorder
 	uuid  string
+	idle  *testkit.IdleLog // the engine's idle reports
 }
 
 func env() incident.Env {
@@ -47,8 +47,10 @@ func setup(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testkit.Logger()
 	f.eng = New(db, f.clock, env, log, nil)
+	f.idle = &testkit.IdleLog{}
+	f.eng.OnIdle = f.idle.Report
 	f.rec = heartbeat.NewRecorder(db, f.clock, env, heartbeat.Hooks{Deadline: f.eng.Schedule}, log, nil)
 	go f.rec.Run(ctx)
 	return f
@@ -60,17 +62,6 @@ func (f *fixture) ping(t *testing.T, kind tocsin.PingKind) {
 	if err != nil || !res.Found {
 		t.Fatalf("ping: %+v %v", res, err)
 	}
-}
-
-// waitFor polls cond (real time, bounded) while the fake clock stands still.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
 }
 
 func (f *fixture) state(t *testing.T) tocsin.CheckState {
@@ -93,13 +84,14 @@ func TestDeadlineOpensIncident(t *testing.T) {
 	// Pings before the deadline keep moving it.
 	f.clock.Advance(80 * time.Second)
 	f.ping(t, tocsin.PingSuccess)
+	deadline := f.clock.Now().Add(90 * time.Second)
 	f.clock.Advance(80 * time.Second)
-	time.Sleep(20 * time.Millisecond)
+	f.idle.Idle(t, f.clock.Now(), deadline, f.eng.poke) // nothing due 10 s before it
 	if s := f.state(t); s != tocsin.StateUp {
 		t.Fatalf("state %s before the deadline", s)
 	}
 	f.clock.Advance(10 * time.Second) // 90 s after the last ping
-	waitFor(t, "check down", func() bool { return f.state(t) == tocsin.StateDown })
+	testkit.Eventually(t, "check down", func() bool { return f.state(t) == tocsin.StateDown })
 	list, err := f.db.Incidents(ctx, store.IncidentFilter{Open: true})
 	if err != nil || len(list) != 1 {
 		t.Fatalf("open incidents: %v %v", list, err)
@@ -134,7 +126,7 @@ func TestDeadlinesSurviveRestart(t *testing.T) {
 	f := setup(t)
 	f.ping(t, tocsin.PingSuccess)
 	// A new engine, as after a restart, rebuilds its queue from the store.
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testkit.Logger()
 	eng := New(f.db, f.clock, env, log, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -216,8 +208,10 @@ func TestCronDeadlineAcrossDST(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testkit.Logger()
 	eng := New(db, clk, env, log, nil)
+	idle := &testkit.IdleLog{}
+	eng.OnIdle = idle.Report
 	rec := heartbeat.NewRecorder(db, clk, env, heartbeat.Hooks{Deadline: eng.Schedule}, log, nil)
 	go rec.Run(ctx)
 	go eng.Run(ctx)
@@ -230,12 +224,12 @@ func TestCronDeadlineAcrossDST(t *testing.T) {
 		t.Fatalf("expected %v, goes down %v", c.ExpectedAt().In(berlin), c.GoesDownAt().In(berlin))
 	}
 	clk.Set(wantExpected.Add(59 * time.Minute))
-	time.Sleep(20 * time.Millisecond)
+	idle.Idle(t, clk.Now(), wantExpected.Add(time.Hour), eng.poke) // nothing due a minute before the deadline
 	if c, _ := db.CheckByUUID(ctx, uuid); c.Status != tocsin.StateUp || c.StateAt(clk.Now()) != tocsin.StateGrace {
 		t.Fatalf("before the deadline: %s / %s", c.Status, c.StateAt(clk.Now()))
 	}
 	clk.Set(wantExpected.Add(time.Hour))
-	waitFor(t, "down at 04:00 CEST", func() bool {
+	testkit.Eventually(t, "down at 04:00 CEST", func() bool {
 		c, _ := db.CheckByUUID(ctx, uuid)
 		return c.Status == tocsin.StateDown
 	})

@@ -2,17 +2,15 @@ package engine
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
-	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // check reads the fixture's check.
@@ -62,21 +60,7 @@ func (f *fixture) triggered(t *testing.T, id int64) int {
 func (f *fixture) goDown(t *testing.T) {
 	t.Helper()
 	f.clock.Advance(91 * time.Second)
-	nudgeUntil(t, f.clock, "check down", func() bool { return f.check(t).Status == tocsin.StateDown })
-}
-
-// nudgeUntil is waitFor that also moves the fake clock on a little at each
-// poll: a loop that read the time just before the test moved it waits on a
-// timer set from the new time, which only more fake time fires.
-func nudgeUntil(t *testing.T, clk *clock.Fake, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if cond() {
-			return
-		}
-		clk.Advance(100 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for %s", what)
+	testkit.EventuallyAdvancing(t, f.clock, 100*time.Millisecond, "check down", func() bool { return f.check(t).Status == tocsin.StateDown })
 }
 
 func messages(in *tocsin.Incident, kind string) []string {
@@ -138,12 +122,12 @@ func TestFlappingHeartbeatHoldsOneIncident(t *testing.T) {
 		f.clock.Advance(50 * time.Second)
 		f.ping(t, tocsin.PingSuccess)
 	}
-	time.Sleep(20 * time.Millisecond)
+	f.idle.Idle(t, f.clock.Now(), stableAt, f.eng.poke) // nothing due before the stable period ends
 	if got := f.incidents(t)[0]; got.Status != tocsin.IncidentTriggered {
 		t.Fatalf("resolved %s before the stable period ended", f.clock.Now().Sub(stableAt))
 	}
 	f.clock.Set(stableAt)
-	nudgeUntil(t, f.clock, "flapping incident resolved", func() bool { return f.incidents(t)[0].Status == tocsin.IncidentResolved })
+	testkit.EventuallyAdvancing(t, f.clock, 100*time.Millisecond, "flapping incident resolved", func() bool { return f.incidents(t)[0].Status == tocsin.IncidentResolved })
 	in = f.incidents(t)[0]
 	if c := f.check(t); c.Flapping() || len(c.Changes) != 0 {
 		t.Fatalf("after the stable period: flapping %v, changes %v", c.Flapping(), c.Changes)
@@ -235,8 +219,10 @@ func TestResolvedByHandWhileDownPagesAgain(t *testing.T) {
 
 	// Restart: a new engine loads the re-page from the store.
 	stop()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testkit.Logger()
 	eng := New(f.db, f.clock, env, log, nil)
+	idle := &testkit.IdleLog{}
+	eng.OnIdle = idle.Report
 	if err := eng.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -245,12 +231,12 @@ func TestResolvedByHandWhileDownPagesAgain(t *testing.T) {
 	}
 	go eng.Run(ctx)
 	f.clock.Advance(59 * time.Minute)
-	time.Sleep(20 * time.Millisecond)
+	idle.Idle(t, f.clock.Now(), c.ReopenAt, eng.poke) // nothing due a minute before the re-page
 	if n := len(f.incidents(t)); n != 1 {
 		t.Fatalf("%d incidents before reopen_after passed", n)
 	}
 	f.clock.Advance(time.Minute)
-	nudgeUntil(t, f.clock, "a new incident", func() bool { return len(f.incidents(t)) == 2 })
+	testkit.EventuallyAdvancing(t, f.clock, 100*time.Millisecond, "a new incident", func() bool { return len(f.incidents(t)) == 2 })
 	second := f.incidents(t)[0]
 	if second.Status != tocsin.IncidentTriggered || f.triggered(t, second.ID) != 1 {
 		t.Fatalf("new incident %s, %d triggered; want triggered and paged", second.Status, f.triggered(t, second.ID))
@@ -286,7 +272,8 @@ func TestRecoveryCancelsRepage(t *testing.T) {
 		f.clock.Advance(50 * time.Second)
 		f.ping(t, tocsin.PingSuccess)
 	}
-	time.Sleep(20 * time.Millisecond)
+	// Nothing is due before the next ping's deadline: no re-page.
+	f.idle.Idle(t, f.clock.Now(), f.check(t).NextDeadline(), f.eng.poke)
 	if n := len(f.incidents(t)); n != 1 {
 		t.Fatalf("%d incidents; want only the one resolved by hand", n)
 	}

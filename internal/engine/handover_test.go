@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/probe/httpprobe"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // guardFixture is a probe runner over n probe checks whose results the
@@ -59,7 +58,7 @@ func setupGuard(t *testing.T, n int) *guardFixture {
 		return GuardConfig{Share: 0.5, MinProbes: 4, Window: 2 * time.Minute, Settle: 10 * time.Second, Confirm: 5 * time.Minute,
 			Notify: []string{"operator"}}
 	}
-	g.r = NewProbeRunner(db, g.clock, env, guard, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	g.r = NewProbeRunner(db, g.clock, env, guard, testkit.Logger(), nil)
 	if err := g.r.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +181,7 @@ func TestFlappingProbeHoldsOneIncident(t *testing.T) {
 	g := setupGuard(t, 6)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	eng := New(g.db, g.clock, env, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	eng := New(g.db, g.clock, env, testkit.Logger(), nil)
 	g.r.Deadline = eng.Schedule
 	go eng.Run(ctx)
 	g.results(true, "web-0")
@@ -207,7 +206,7 @@ func TestFlappingProbeHoldsOneIncident(t *testing.T) {
 		t.Fatalf("flapping %v, %d changes", c.Flapping(), c.FlapCount)
 	}
 	g.clock.Set(c.FlapStableAt())
-	nudgeUntil(t, g.clock, "flapping probe's incident resolved", func() bool {
+	testkit.EventuallyAdvancing(t, g.clock, 100*time.Millisecond, "flapping probe's incident resolved", func() bool {
 		in, _ := g.db.Incident(ctx, list[0].ID)
 		return in.Status == tocsin.IncidentResolved
 	})

@@ -3,8 +3,7 @@ package heartbeat
 import (
 	"context"
 	"database/sql"
-	"io"
-	"log/slog"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // goneFixture is a recorder on SQLite with one check that is down, its
@@ -50,7 +50,7 @@ func newGoneFixture(t *testing.T) *goneFixture {
 		f.mu.Lock()
 		f.counted += len(pings)
 		f.mu.Unlock()
-	}}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	}}, testkit.Logger(), nil)
 	return f
 }
 
@@ -102,11 +102,7 @@ func (f *goneFixture) mustBe(t *testing.T, what string, status tocsin.CheckState
 // queued waits until n pings wait in the recorder's queue.
 func (f *goneFixture) queued(t *testing.T, n int) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); len(f.rec.reqs) != n; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d pings queued, want %d", len(f.rec.reqs), n)
-		}
-	}
+	testkit.Eventually(t, fmt.Sprintf("%d pings queued", n), func() bool { return len(f.rec.reqs) == n })
 }
 
 // TestGonePingsAreNotApplied: a success ping that queued while the recorder

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/pgtest"
 	"github.com/tocsinhq/tocsin/internal/sanitize"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // TestPoisonedPingsLeaveGoodOnesStored sends 400 concurrent pings of which
@@ -132,7 +131,7 @@ func poisonRig(t testing.TB, dsn string, n int) (*store.DB, *Recorder, []string)
 		t.Fatal(err)
 	}
 	env := func() incident.Env { return incident.Env{PublicURL: "http://tocsin.test"} }
-	rec := NewRecorder(db, clk, env, Hooks{}, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	rec := NewRecorder(db, clk, env, Hooks{}, testkit.Logger(), nil)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); rec.Run(ctx) }()

@@ -3,8 +3,6 @@ package heartbeat
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // BenchmarkRecord measures durable ping ingest without HTTP: concurrent
@@ -41,7 +40,7 @@ func BenchmarkRecord(b *testing.B) {
 				b.Fatal(err)
 			}
 			rec := NewRecorder(db, clock.Real{}, func() incident.Env { return incident.Env{} }, Hooks{},
-				slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+				testkit.Logger(), nil)
 			go rec.Run(ctx)
 			var n atomic.Int64
 			b.SetParallelism(32)

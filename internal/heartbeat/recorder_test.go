@@ -3,8 +3,6 @@ package heartbeat
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/pgtest"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // TestTwoRecordersShareChecks runs two recorders, as two replicas do, on
@@ -32,7 +31,7 @@ func testTwoRecorders(t *testing.T, dsn string) {
 	defer cancel()
 	clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	env := func() incident.Env { return incident.Env{PublicURL: "http://tocsin.test"} }
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testkit.Logger()
 	var recs []*Recorder
 	var dbs []*store.DB
 	for range 2 {

@@ -3,8 +3,6 @@ package leader
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +11,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/pgtest"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 var start = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -25,6 +24,7 @@ type replica struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 	frozen atomic.Bool // the loop hangs at its next round, as a stopped process's does
+	hung   atomic.Bool // the loop has hung
 
 	mu    sync.Mutex
 	terms []context.Context // the fenced context of each term won
@@ -45,9 +45,10 @@ func newReplica(t *testing.T, dsn, name string, clk clock.Clock) *replica {
 	r := &replica{name: name, db: db, done: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
-	r.e = &Elector{DB: db, Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Holder: name,
+	r.e = &Elector{DB: db, Clock: clk, Log: testkit.Logger(), Holder: name,
 		TTL: 8 * time.Second, Every: 2 * time.Second, Beat: func() {
 			if r.frozen.Load() {
+				r.hung.Store(true)
 				<-ctx.Done()
 			}
 		}}
@@ -62,21 +63,6 @@ func newReplica(t *testing.T, dsn, name string, clk clock.Clock) *replica {
 	}()
 	t.Cleanup(func() { cancel(); <-r.done })
 	return r
-}
-
-// eventually polls cond for up to 10 s of real time, advancing the fake
-// clock by step between polls.
-func eventually(t *testing.T, clk *clock.Fake, step time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for !cond() {
-		select {
-		case <-deadline:
-			t.Fatalf("timed out waiting: %s", what)
-		case <-time.After(20 * time.Millisecond):
-		}
-		clk.Advance(step)
-	}
 }
 
 // fencedWrite is a write as a leader's engine makes it.
@@ -102,9 +88,9 @@ func TestElection(t *testing.T) {
 func testElection(t *testing.T, dsn string) {
 	clk := clock.NewFake(start)
 	a := newReplica(t, dsn, "a", clk)
-	eventually(t, clk, 0, "a leads", a.leading)
+	testkit.EventuallyAdvancing(t, clk, 0, "a leads", a.leading)
 	b := newReplica(t, dsn, "b", clk)
-	eventually(t, clk, time.Second, "b has tried for the lease", func() bool { return b.e.Lease().Holder == "a" })
+	testkit.EventuallyAdvancing(t, clk, time.Second, "b has tried for the lease", func() bool { return b.e.Lease().Holder == "a" })
 	if b.leading() {
 		t.Fatal("b leads beside a live leader")
 	}
@@ -116,10 +102,9 @@ func testElection(t *testing.T, dsn string) {
 
 	// Kill a: its loop stops, and with it the renewals; nothing is released.
 	a.frozen.Store(true)
-	clk.Advance(2 * time.Second) // a's next round: it hangs there
-	time.Sleep(50 * time.Millisecond)
+	testkit.EventuallyAdvancing(t, clk, 2*time.Second, "a hangs at its next round", a.hung.Load)
 	killedAt := clk.Now()
-	eventually(t, clk, time.Second, "b takes over", b.leading)
+	testkit.EventuallyAdvancing(t, clk, time.Second, "b takes over", b.leading)
 	// At most TTL+Every, plus what the test's steps of the clock add when
 	// they outrun a round of b's.
 	if took := clk.Now().Sub(killedAt); took > 8*time.Second+2*time.Second+2*time.Second {
@@ -139,7 +124,7 @@ func testElection(t *testing.T, dsn string) {
 
 	// A clean shutdown releases the lease: c takes it at its first try.
 	c := newReplica(t, dsn, "c", clk)
-	eventually(t, clk, time.Second, "c has tried for the lease", func() bool { return c.e.Lease().Holder == "b" })
+	testkit.EventuallyAdvancing(t, clk, time.Second, "c has tried for the lease", func() bool { return c.e.Lease().Holder == "b" })
 	b.cancel()
 	<-b.done
 	if b.leading() {
@@ -152,7 +137,7 @@ func testElection(t *testing.T, dsn string) {
 		t.Fatal("b's term did not end with its shutdown")
 	}
 	before := clk.Now()
-	eventually(t, clk, time.Second, "c takes over", c.leading)
+	testkit.EventuallyAdvancing(t, clk, time.Second, "c takes over", c.leading)
 	// One round of c's, give or take the test's steps of the clock: well
 	// before the 8 s a lapse takes.
 	if took := clk.Now().Sub(before); took > 4*time.Second {
@@ -169,10 +154,10 @@ func testElection(t *testing.T, dsn string) {
 func TestStepDownWhenRenewalFails(t *testing.T) {
 	clk := clock.NewFake(start)
 	a := newReplica(t, t.TempDir()+"/t.db", "a", clk)
-	eventually(t, clk, 0, "a leads", a.leading)
+	testkit.EventuallyAdvancing(t, clk, 0, "a leads", a.leading)
 	lease := a.e.Lease()
 	a.db.Close() // every renewal fails from now on
-	eventually(t, clk, time.Second, "a steps down", func() bool { return !a.leading() })
+	testkit.EventuallyAdvancing(t, clk, time.Second, "a steps down", func() bool { return !a.leading() })
 	if clk.Now().After(lease.ExpiresAt) {
 		t.Fatalf("a stepped down at %s, after its lease lapsed at %s", clk.Now(), lease.ExpiresAt)
 	}
@@ -195,7 +180,7 @@ func TestSoleReplicaKeepsLeading(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var terms atomic.Int32
-	e := &Elector{DB: db, Clock: clk, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Holder: "solo",
+	e := &Elector{DB: db, Clock: clk, Log: testkit.Logger(), Holder: "solo",
 		TTL: 8 * time.Second, Every: 2 * time.Second, Force: true}
 	done := make(chan struct{})
 	go func() {
@@ -207,7 +192,7 @@ func TestSoleReplicaKeepsLeading(t *testing.T) {
 	}()
 	defer func() { cancel(); <-done }()
 	leading := func() bool { _, ok := e.Leading(); return ok }
-	eventually(t, clk, 0, "solo leads", leading)
+	testkit.EventuallyAdvancing(t, clk, 0, "solo leads", leading)
 	lease := e.Lease()
 	db.Close() // every renewal fails from now on
 	for clk.Now().Before(lease.ExpiresAt.Add(time.Minute)) {

@@ -50,6 +50,11 @@ type Dispatcher struct {
 
 	// OnResult, if set, is told of each attempt.
 	OnResult func(channel, outcome string, latency time.Duration)
+	// OnLaneWait, if set, is told each time a lane holds its next send
+	// back until a time (the receiver's Retry-After, or the channel's rate
+	// limit): tests use it to assert on a fake clock that nothing is sent
+	// before then, instead of sleeping.
+	OnLaneWait func(channel string, until time.Time)
 
 	mu       sync.Mutex
 	lanes    map[string]*lane
@@ -220,8 +225,12 @@ func (d *Dispatcher) work(ctx context.Context, name string, l *lane) {
 		}
 		n := l.queue[0]
 		l.queue = l.queue[1:]
-		wait := l.notBefore.Sub(d.clock.Now())
+		until := l.notBefore
+		wait := until.Sub(d.clock.Now())
 		d.mu.Unlock()
+		if wait > 0 && d.OnLaneWait != nil {
+			d.OnLaneWait(name, until)
+		}
 		if wait > 0 && !clock.Sleep(ctx, d.clock, wait) {
 			d.leave(n) // shutting down: the claim is released at the next start
 			continue

@@ -3,8 +3,6 @@ package outbox
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -16,26 +14,34 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 type fixture struct {
 	db       *store.DB
+	clock    clock.Clock
 	channels map[string]tocsin.Channel
 	incident int64
 	cfg      Config
+	// onLaneWait, if set, becomes the dispatcher's OnLaneWait.
+	onLaneWait func(channel string, until time.Time)
 }
 
-func setup(t *testing.T) *fixture {
+func setup(t *testing.T) *fixture { return setupWith(t, clock.Real{}) }
+
+// setupWith is setup on clk: a fake clock moves lanes' waits and retries
+// only when the test moves it.
+func setupWith(t *testing.T, clk clock.Clock) *fixture {
 	t.Helper()
-	db, err := store.Open(context.Background(), t.TempDir()+"/t.db", store.Options{Clock: clock.Real{}})
+	db, err := store.Open(context.Background(), t.TempDir()+"/t.db", store.Options{Clock: clk})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	f := &fixture{db: db, channels: map[string]tocsin.Channel{},
+	f := &fixture{db: db, clock: clk, channels: map[string]tocsin.Channel{},
 		cfg: Config{PerChannel: 2, MaxAttempts: 5, BackoffBase: 20 * time.Millisecond, BackoffMax: 50 * time.Millisecond}}
 	err = db.Write(context.Background(), func(tx *store.Tx) error {
-		in := &tocsin.Incident{Title: "test", Status: tocsin.IncidentTriggered, OpenedAt: time.Now()}
+		in := &tocsin.Incident{Title: "test", Status: tocsin.IncidentTriggered, OpenedAt: clk.Now()}
 		err := tx.CreateIncident(context.Background(), in)
 		f.incident = in.ID
 		return err
@@ -70,9 +76,10 @@ func (f *fixture) enqueue(t *testing.T, channel string, n int) {
 func (f *fixture) start(t *testing.T) *Dispatcher {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	d := New(f.db, clock.Real{}, slog.New(slog.NewTextHandler(io.Discard, nil)), notify.Default(http.DefaultClient, "test", notify.Settings{}),
+	d := New(f.db, f.clock, testkit.Logger(), notify.Default(http.DefaultClient, "test", notify.Settings{}),
 		func(name string) (tocsin.Channel, bool) { ch, ok := f.channels[name]; return ch, ok },
 		func() Config { return f.cfg }, "test-owner", nil)
+	d.OnLaneWait = f.onLaneWait
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
@@ -92,16 +99,6 @@ func (f *fixture) statuses(t *testing.T) map[string]map[tocsin.NotificationStatu
 		out[n.Channel][n.Status]++
 	}
 	return out
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timed out waiting for %s", what)
 }
 
 // A receiver that never answers must not hold up another channel: the
@@ -129,7 +126,7 @@ func TestHungReceiverDoesNotBlockOtherChannels(t *testing.T) {
 	f.enqueue(t, "hung", 20) // queued first, due first
 	f.enqueue(t, "fast", 10)
 	f.start(t)
-	waitFor(t, "fast channel delivered", func() bool { return f.statuses(t)["fast"][tocsin.NotifySent] == 10 })
+	testkit.Eventually(t, "fast channel delivered", func() bool { return f.statuses(t)["fast"][tocsin.NotifySent] == 10 })
 	st := f.statuses(t)
 	if st["hung"][tocsin.NotifyPending] != 20 || st["hung"][tocsin.NotifySent] != 0 {
 		t.Fatalf("hung channel: %v", st["hung"])
@@ -159,7 +156,7 @@ func TestRetryThenSuccess(t *testing.T) {
 	f.addChannel("ops", srv.URL, 5*time.Second)
 	f.enqueue(t, "ops", 1)
 	f.start(t)
-	waitFor(t, "delivery", func() bool { return f.statuses(t)["ops"][tocsin.NotifySent] == 1 })
+	testkit.Eventually(t, "delivery", func() bool { return f.statuses(t)["ops"][tocsin.NotifySent] == 1 })
 	ns, _ := f.db.Notifications(context.Background(), f.incident)
 	if ns[0].Attempts != 3 {
 		t.Fatalf("attempts %d, want 3", ns[0].Attempts)
@@ -197,7 +194,7 @@ func TestGiveUp(t *testing.T) {
 			f.addChannel("ops", srv.URL, 5*time.Second)
 			f.enqueue(t, "ops", 1)
 			f.start(t)
-			waitFor(t, "give up", func() bool { return f.statuses(t)["ops"][tocsin.NotifyFailed] == 1 })
+			testkit.Eventually(t, "give up", func() bool { return f.statuses(t)["ops"][tocsin.NotifyFailed] == 1 })
 			ns, _ := f.db.Notifications(context.Background(), f.incident)
 			if ns[0].Attempts != tc.attempts || ns[0].LastError == "" {
 				t.Fatalf("attempts %d (want %d), last error %q", ns[0].Attempts, tc.attempts, ns[0].LastError)
@@ -214,7 +211,7 @@ func TestUnknownChannelIsRecorded(t *testing.T) {
 	f := setup(t)
 	f.enqueue(t, "gone", 1)
 	f.start(t)
-	waitFor(t, "failure recorded", func() bool { return f.statuses(t)["gone"][tocsin.NotifyFailed] == 1 })
+	testkit.Eventually(t, "failure recorded", func() bool { return f.statuses(t)["gone"][tocsin.NotifyFailed] == 1 })
 }
 
 func TestBackoff(t *testing.T) {
@@ -230,7 +227,9 @@ func TestBackoff(t *testing.T) {
 // A receiver that answers 429 with Retry-After holds back its own lane
 // only: its next sends wait, while another channel's go out at once.
 func TestRateLimitedChannelWaitsAlone(t *testing.T) {
-	f := setup(t)
+	clk := clock.NewFake(time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC))
+	f := setupWith(t, clk)
+	held := laneWaits(f)
 	var limitedCalls atomic.Int32
 	limited := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limitedCalls.Add(1)
@@ -245,36 +244,92 @@ func TestRateLimitedChannelWaitsAlone(t *testing.T) {
 	f.addChannel("email", fast.URL, 5*time.Second)
 	f.enqueue(t, "slack", 10)
 	f.enqueue(t, "email", 10)
+	start := clk.Now()
 	f.start(t)
-	waitFor(t, "the other channel delivered", func() bool { return f.statuses(t)["email"][tocsin.NotifySent] == 10 })
-	waitFor(t, "the limited channel's first answers recorded", func() bool {
-		return f.statuses(t)["slack"][tocsin.NotifyPending] == 10 && limitedCalls.Load() >= 1
+	testkit.Eventually(t, "the other channel delivered", func() bool { return f.statuses(t)["email"][tocsin.NotifySent] == 10 })
+	// Every worker of the limited lane tried once and now waits the
+	// minute out, on a clock that does not move: nothing more is sent.
+	testkit.Eventually(t, "the limited lane's workers holding back", func() bool {
+		return held.count("slack") == f.cfg.PerChannel && f.statuses(t)["slack"][tocsin.NotifyPending] == 10
 	})
-	time.Sleep(200 * time.Millisecond)
-	// Each of its lanes' workers tried once and now waits the minute out.
-	if got := limitedCalls.Load(); got > int32(f.cfg.PerChannel) {
+	if until := held.last("slack"); !until.Equal(start.Add(time.Minute)) {
+		t.Fatalf("lane held until %v, want the Retry-After minute (%v)", until, start.Add(time.Minute))
+	}
+	if got := limitedCalls.Load(); got < 1 || got > int32(f.cfg.PerChannel) {
 		t.Fatalf("the limited receiver was called %d times despite Retry-After", got)
 	}
-	ns, _ := f.db.Notifications(context.Background(), 0)
+	var ns []*tocsin.Notification
+	testkit.Eventually(t, "the limited channel's answers recorded", func() bool {
+		ns, _ = f.db.Notifications(context.Background(), 0)
+		tried := 0
+		for _, n := range ns {
+			if n.Channel == "slack" && n.Attempts == 1 {
+				tried++
+			}
+		}
+		return tried == int(limitedCalls.Load())
+	})
 	for _, n := range ns {
-		if n.Channel == "slack" && n.Attempts == 1 && time.Until(n.NextAttemptAt) < 50*time.Second {
+		if n.Channel == "slack" && n.Attempts == 1 && n.NextAttemptAt.Sub(clk.Now()) < 50*time.Second {
 			t.Fatalf("retry of %s at %v, before Retry-After", n.IdempotencyKey, n.NextAttemptAt)
 		}
 	}
 }
 
+// laneHolds records the dispatcher's OnLaneWait reports.
+type laneHolds struct {
+	mu    sync.Mutex
+	n     map[string]int
+	until map[string]time.Time
+}
+
+// laneWaits makes f's dispatcher report its lanes' waits to the result.
+func laneWaits(f *fixture) *laneHolds {
+	h := &laneHolds{n: map[string]int{}, until: map[string]time.Time{}}
+	f.onLaneWait = func(ch string, until time.Time) {
+		h.mu.Lock()
+		h.n[ch]++
+		h.until[ch] = until
+		h.mu.Unlock()
+	}
+	return h
+}
+
+func (h *laneHolds) count(ch string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.n[ch]
+}
+
+func (h *laneHolds) last(ch string) time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.until[ch]
+}
+
 func TestChannelRateLimitSpacesSends(t *testing.T) {
-	f := setup(t)
+	clk := clock.NewFake(time.Date(2026, 12, 7, 1, 0, 0, 0, time.UTC))
+	f := setupWith(t, clk)
+	held := laneWaits(f)
 	var got atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { got.Add(1) }))
 	defer srv.Close()
 	f.channels["slow"] = tocsin.Channel{Name: "slow", Type: "webhook", URL: srv.URL, Timeout: 5 * time.Second, RatePerMinute: 1}
 	f.cfg.PerChannel = 1
 	f.enqueue(t, "slow", 3)
+	start := clk.Now()
 	f.start(t)
-	waitFor(t, "the first send", func() bool { return got.Load() >= 1 })
-	time.Sleep(300 * time.Millisecond)
+	// After the first send the lane holds the second back a minute.
+	testkit.Eventually(t, "the lane holding its second send", func() bool { return held.count("slow") == 1 })
 	if n := got.Load(); n != 1 {
-		t.Fatalf("%d sends within a second at 1 a minute", n)
+		t.Fatalf("%d sends before the lane's first wait, want 1", n)
+	}
+	if until := held.last("slow"); !until.Equal(start.Add(time.Minute)) {
+		t.Fatalf("second send held until %v, want a minute after the first (%v)", until, start.Add(time.Minute))
+	}
+	// It goes out only once the minute has passed on the clock.
+	testkit.EventuallyAdvancing(t, clk, 10*time.Second, "the second send", func() bool { return got.Load() == 2 })
+	if now := clk.Now(); now.Before(start.Add(time.Minute)) {
+		t.Fatalf("second send at %v, before the minute was up", now.Sub(start))
 	}
 }

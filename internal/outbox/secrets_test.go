@@ -11,6 +11,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // careless is a sender whose errors quote what they should not.
@@ -62,7 +63,7 @@ func TestErrorsNeverShowChannelSecrets(t *testing.T) {
 			done := make(chan struct{})
 			go func() { d.Run(ctx); close(done) }()
 			defer func() { cancel(); <-done }()
-			waitFor(t, "give up", func() bool { return f.statuses(t)["ops"][tocsin.NotifyFailed] == 1 })
+			testkit.Eventually(t, "give up", func() bool { return f.statuses(t)["ops"][tocsin.NotifyFailed] == 1 })
 			ns, _ := f.db.Notifications(context.Background(), f.incident)
 			in, _ := f.db.Incident(context.Background(), f.incident)
 			var timeline strings.Builder

@@ -86,7 +86,9 @@ func (tx *Tx) AlertByKey(ctx context.Context, integration, key string) (*tocsin.
 // key; absent keys are absent from the map. One query for a delivery's
 // alerts instead of one each.
 func (tx *Tx) AlertsByKeys(ctx context.Context, integration string, keys []string) (map[string]*tocsin.AlertRecord, error) {
-	list, err := json.Marshal(keys)
+	// nonNil: a nil list would be JSON null, which PostgreSQL's
+	// json_array_elements_text refuses where SQLite's json_each finds nothing.
+	list, err := json.Marshal(nonNil(keys))
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,13 @@ var contract = []struct {
 	{"SaveCheckStates", testSaveCheckStates},
 	{"ProbeWrite", testProbeWrite},
 	{"ConfigStateAndAuditLog", testConfigStateAndAuditLog},
+	{"AlertsByKeys", testAlertsByKeys},
+	{"NextDue", testNextDue},
+	{"EscalationQueries", testEscalationQueries},
+	{"CheckIncidentQueries", testCheckIncidentQueries},
+	{"AlertGroupQueries", testAlertGroupQueries},
+	{"AlertSuppressionQueries", testAlertSuppressionQueries},
+	{"SilenceLifecycle", testSilenceLifecycle},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -2,20 +2,19 @@ package watchdog
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 func TestStallAndRecovery(t *testing.T) {
 	clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	var mu sync.Mutex
 	reports := make(chan string, 10)
-	w := New(clk, slog.New(slog.NewTextHandler(io.Discard, nil)), func() time.Duration { return 30 * time.Second },
+	w := New(clk, testkit.Logger(), func() time.Duration { return 30 * time.Second },
 		func(ctx context.Context, loop string, stalled bool, since time.Duration) {
 			mu.Lock()
 			defer mu.Unlock()
@@ -67,7 +66,7 @@ func TestStallAndRecovery(t *testing.T) {
 // not reported; once it runs again it is watched from that moment.
 func TestStandby(t *testing.T) {
 	clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
-	w := New(clk, slog.New(slog.NewTextHandler(io.Discard, nil)), func() time.Duration { return 30 * time.Second }, nil)
+	w := New(clk, testkit.Logger(), func() time.Duration { return 30 * time.Second }, nil)
 	w.Register("engine")
 	w.Standby("engine", true)
 	clk.Advance(time.Hour)
@@ -95,7 +94,7 @@ func TestStandby(t *testing.T) {
 func TestFlappingLoopIsOneEpisode(t *testing.T) {
 	clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	reports := make(chan string, 100)
-	w := New(clk, slog.New(slog.NewTextHandler(io.Discard, nil)), func() time.Duration { return 3 * time.Second },
+	w := New(clk, testkit.Logger(), func() time.Duration { return 3 * time.Second },
 		func(_ context.Context, loop string, stalled bool, since time.Duration) {
 			state := "recovered"
 			if stalled {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // public lists the routes served without a token, and why.
@@ -41,7 +41,7 @@ func testServer(t testing.TB) *Server {
 	}
 	t.Cleanup(func() { db.Close() })
 	sum := sha256.Sum256([]byte("right-token"))
-	return &Server{DB: db, Clock: clock.Real{}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	return &Server{DB: db, Clock: clock.Real{}, Log: testkit.Logger(),
 		Metrics: metrics.New(func() float64 { return 0 }, func() float64 { return 0 }),
 		Ping:    http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "OK") }),
 		Tokens:  func() []Token { return []Token{{Name: "admin", SHA256: sum[:]}} },

@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +13,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // ingestServer is a server whose alert endpoints feed a real processor
@@ -25,7 +24,7 @@ func ingestServer(t testing.TB) (*Server, *store.DB) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testkit.Logger()
 	policy := &alerting.Policy{Services: map[string]alerting.Service{"payments": {Name: "payments", GroupBy: []string{"alertname"}}}}
 	p := alerting.New(db, clock.Real{}, func() incident.Env { return incident.Env{} }, func() *alerting.Policy { return policy }, log, nil)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -7,8 +7,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -23,6 +21,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/pgtest"
 	"github.com/tocsinhq/tocsin/internal/sanitize"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // Store is one database with a processor running on it.
@@ -58,7 +57,7 @@ func Stores(tb testing.TB) []*Store {
 			cancel()
 			tb.Fatal(err)
 		}
-		p := alerting.New(db, clk, env, func() *alerting.Policy { return policy }, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+		p := alerting.New(db, clk, env, func() *alerting.Policy { return policy }, testkit.Logger(), nil)
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() { defer wg.Done(); p.Run(ctx) }()

@@ -3,8 +3,6 @@ package ping
 import (
 	"context"
 	"crypto/sha256"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +14,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 const uuid = "0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70"
@@ -126,7 +125,7 @@ func setup(t testing.TB) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testkit.Logger()
 	env := func() incident.Env { return incident.Env{} }
 	rec := heartbeat.NewRecorder(db, clk, env, heartbeat.Hooks{}, log, nil)
 	go rec.Run(ctx)
