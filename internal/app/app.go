@@ -5,18 +5,13 @@ package app
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/netip"
 	"os"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,17 +25,14 @@ import (
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/ingest/ping"
-	"github.com/tocsinhq/tocsin/internal/labels"
 	"github.com/tocsinhq/tocsin/internal/leader"
-	"github.com/tocsinhq/tocsin/internal/links"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/notify/kind"
 	"github.com/tocsinhq/tocsin/internal/notify/outbound"
-	"github.com/tocsinhq/tocsin/internal/oncall"
 	"github.com/tocsinhq/tocsin/internal/outbox"
 	"github.com/tocsinhq/tocsin/internal/probe"
-	"github.com/tocsinhq/tocsin/internal/probe/kinds"
+	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/sdnotify"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/watchdog"
@@ -69,7 +61,7 @@ type App struct {
 	log      *slog.Logger
 	clock    clock.Clock
 	db       *store.DB
-	state    atomic.Pointer[state]
+	state    atomic.Pointer[runtime.Snapshot]
 	reloadMu sync.Mutex
 
 	metrics    *metrics.Metrics
@@ -98,20 +90,6 @@ const (
 
 // leaderLoops run only on the replica that holds the engine lease.
 var leaderLoops = []string{"engine", "probes", "gap_check"}
-
-// state is everything derived from one config file, swapped as a whole.
-type state struct {
-	cfg      *config.Config
-	channels map[string]tocsin.Channel
-	tokens   []web.Token
-	pingKey  []byte
-	proxies  []netip.Prefix // trusted_proxies, parsed
-	env      incident.Env
-	policy   *alerting.Policy
-	oncall   *web.OnCall
-	// integrations by the SHA-256 of their key
-	integrations map[[sha256.Size]byte]web.Integration
-}
 
 // New opens the store, loads the config and builds every part; Run starts them.
 func New(ctx context.Context, opts Options) (*App, error) {
@@ -155,24 +133,22 @@ func New(ctx context.Context, opts Options) (*App, error) {
 			return nil, err
 		}
 	}
-	a.senders = notify.Default(a.client, opts.Version, notify.Settings{SMTP: a.smtpSettings, Clock: a.clock, Telegram: func() kind.Telegram {
-		t := a.state.Load().cfg.Telegram
-		return kind.Telegram{APIBase: t.APIBase, Token: t.BotToken}
-	}})
+	a.senders = notify.Default(a.client, opts.Version, notify.Settings{Clock: a.clock,
+		SMTP: func() kind.SMTP { return a.state.Load().SMTP() }, Telegram: func() kind.Telegram { return a.state.Load().Telegram() }})
 	a.metrics = metrics.New(a.outboxDepth, func() float64 { return float64(a.engine.Scheduled()) })
 	a.watchdog = watchdog.New(a.clock, a.log.With("component", "watchdog"),
-		func() time.Duration { return a.state.Load().cfg.Watchdog.StallAfter.D() }, a.reportStall)
-	a.watchdog.MinEpisode = func() time.Duration { return a.state.Load().cfg.Watchdog.MinEpisode.D() }
+		func() time.Duration { return a.state.Load().Config.Watchdog.StallAfter.D() }, a.reportStall)
+	a.watchdog.MinEpisode = func() time.Duration { return a.state.Load().Config.Watchdog.MinEpisode.D() }
 	a.metrics.InitSeries()
 	a.watchdog.OnRegister = func(loop string) { a.metrics.LoopStalled.WithLabelValues(loop) } // 0 from the start
 	a.engine = engine.New(db, a.clock, a.env, a.log.With("component", "engine"), a.watchdog.Beat("engine"))
-	a.dispatcher = outbox.New(db, a.clock, a.log.With("component", "outbox"), a.senders, a.channel, a.outboxConfig,
+	a.dispatcher = outbox.New(db, a.clock, a.log.With("component", "outbox"), a.senders, a.channel, func() outbox.Config { return a.state.Load().Outbox() },
 		self, a.watchdog.Register("outbox"))
 	a.recorder = heartbeat.NewRecorder(db, a.clock, a.env, heartbeat.Hooks{
 		Deadline:  a.engine.Schedule,
 		Committed: a.pingsCommitted,
 	}, a.log.With("component", "pings"), a.watchdog.Register("pings"))
-	a.alerts = alerting.New(db, a.clock, a.env, func() *alerting.Policy { return a.state.Load().policy },
+	a.alerts = alerting.New(db, a.clock, a.env, func() *alerting.Policy { return a.state.Load().Policy },
 		a.log.With("component", "alerts"), a.watchdog.Register("alerts"))
 	a.alerts.OnQueued = a.dispatcher.Poke
 	// SQLite's lock file already makes this process the only one: it
@@ -187,7 +163,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 			a.metrics.Alerts.WithLabelValues(outcome).Add(float64(n))
 		}
 	}
-	a.probes = engine.NewProbeRunner(db, a.clock, a.env, a.probeGuard, a.log.With("component", "probes"), a.watchdog.Beat("probes"))
+	a.probes = engine.NewProbeRunner(db, a.clock, a.env, func() engine.GuardConfig { return a.state.Load().ProbeGuard() }, a.log.With("component", "probes"), a.watchdog.Beat("probes"))
 	a.probes.Deadline = a.engine.Schedule // a flapping probe's stable period ends on the engine's clock
 	a.probes.OnResult = func(_ int64, r probe.Result) {
 		outcome := "ok"
@@ -226,22 +202,17 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.listener = ln
 	srv := &web.Server{DB: db, Clock: a.clock, Log: a.log.With("component", "http"), Metrics: a.metrics,
-		Ping: &ping.Handler{Recorder: a.recorder, Settings: a.pingSettings, Exists: db.PingTargetExists,
+		Ping: &ping.Handler{Recorder: a.recorder, Settings: func() ping.Settings { return a.state.Load().Ping() }, Exists: db.PingTargetExists,
 			Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
-		MetricsAccess: func() string { return a.state.Load().cfg.Metrics },
-		Tokens:        func() []web.Token { return a.state.Load().tokens }, Env: a.env, Reload: a.Reload, Ready: a.ready,
-		Changed: a.engine.Schedule, Queued: a.dispatcher.Poke, Integration: a.integration, Alerts: a.alerts,
-		SilencesChanged: a.silencesChanged, OnCallConfig: func() *web.OnCall { return a.state.Load().oncall },
-		Directory:         func() *escalation.Directory { return a.state.Load().policy.Directory },
+		MetricsAccess: func() string { return a.state.Load().Config.Metrics },
+		Tokens:        func() []web.Token { return a.state.Load().Tokens }, Env: a.env, Reload: a.Reload, Ready: a.ready,
+		Changed: a.engine.Schedule, Queued: a.dispatcher.Poke, Integration: func(key string) (web.Integration, bool) { return a.state.Load().Integration(key) }, Alerts: a.alerts,
+		SilencesChanged: a.silencesChanged, OnCallConfig: func() *web.OnCall { return a.state.Load().OnCall },
+		Directory:         func() *escalation.Directory { return a.state.Load().Directory() },
 		EscalationChanged: a.alerts.Poke,
 		Replica:           self,
 		RunningConfig:     a.runningConfig,
-		LinksSecret: func() []byte {
-			if sec := a.state.Load().cfg.LinksSecret; sec != "" {
-				return []byte(sec)
-			}
-			return nil
-		}}
+		LinksSecret:       func() []byte { return a.state.Load().LinksSecret() }}
 	a.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
@@ -372,366 +343,7 @@ func (a *App) followDeadlines(ctx context.Context) {
 	}
 }
 
-// apply syncs the checks of cfg into the store (with an audit entry) and
-// swaps in the state derived from it. Either both happen or neither. A
-// config the reload guard refuses is neither, unless req.force.
-func (a *App) apply(ctx context.Context, cfg *config.Config, req applyRequest) (web.ReloadResult, error) {
-	a.reloadMu.Lock()
-	defer a.reloadMu.Unlock()
-	var out web.ReloadResult
-	st, err := a.derive(cfg)
-	if err != nil {
-		return out, err
-	}
-	defs := make([]store.CheckDef, 0, len(cfg.Checks))
-	for _, c := range cfg.Checks {
-		def := store.CheckDef{UUID: c.UUID, Name: c.Name, Slug: c.Slug,
-			Spec:  tocsin.ScheduleSpec{Every: c.Schedule.Every.D(), Cron: c.Schedule.Cron, TZ: c.Schedule.TZ},
-			Grace: c.Grace.D(), Notify: c.Notify, AutoResolve: c.AutoResolve == nil || *c.AutoResolve, Methods: c.Methods,
-			ManualResume: c.ManualResume, RunbookURL: c.RunbookURL, Description: c.Description,
-			EscalationPolicy: c.EscalationPolicy, FlapChanges: c.Flap.Changes, FlapWindow: c.Flap.Window.D(),
-			FlapStable: c.Flap.Stable.D(), ReopenAfter: c.ReopenAfter.D()}
-		if c.IsProbe() {
-			spec, err := probeSpec(c.Probe, a.clock)
-			if err != nil {
-				return out, fmt.Errorf("%s:%d: checks %q: probe: %w", cfg.File, c.Line, c.Name, err)
-			}
-			def.Probe, def.Interval = spec, c.Interval.D()
-			def.FailuresBeforeDown, def.SuccessesBeforeUp = c.FailuresBeforeDown, c.SuccessesBeforeUp
-		}
-		defs = append(defs, def)
-	}
-	silences, err := configSilences(cfg)
-	if err != nil {
-		return out, err
-	}
-	g, err := a.guard(ctx, cfg, st.env.PublicURL)
-	if err != nil {
-		return out, fmt.Errorf("apply config: %w", err)
-	}
-	if len(g.findings) > 0 && !req.force {
-		return a.refuse(ctx, cfg, st, req, g)
-	}
-	out.Forced = len(g.findings) > 0
-	var res store.SyncResult
-	var report string
-	var reportData map[string]any
-	err = a.db.Write(ctx, func(tx *store.Tx) error {
-		out.ResolvedIncidents, out.NotedIncidents, out.Warnings = nil, nil, nil // a retried transaction starts over
-		if err := a.closeRemoved(ctx, tx, st, cfg, req, g.diff.Removed, &out); err != nil {
-			return err
-		}
-		var err error
-		if res, err = tx.SyncChecks(ctx, defs); err != nil {
-			return err
-		}
-		res.Removed = ordered(res.Removed, g.diff.Removed)
-		if _, err := tx.SyncSilences(ctx, silences, a.clock.Now()); err != nil {
-			return err
-		}
-		// A changed period or grace moves deadlines.
-		if err := tx.RecomputeDeadlines(ctx, res); err != nil {
-			return err
-		}
-		report, reportData, err = a.recordApply(ctx, tx, st, cfg, req, g, res, &out)
-		return err
-	})
-	if err != nil {
-		return out, fmt.Errorf("apply config: %w", err)
-	}
-	old := a.state.Swap(st)
-	a.metrics.InitChannels(channelNames(cfg))
-	a.alerts.PolicyChanged()
-	select { // the rotas may have changed
-	case a.gapWake <- struct{}{}:
-	default:
-	}
-	if report != "" {
-		a.dispatcher.Poke()
-		a.tellDroppedOperator(ctx, old, cfg, report, reportData)
-	}
-	a.logApplied(cfg, req, g, res, &out)
-	if err := a.silencesChanged(ctx); err != nil {
-		return out, err
-	}
-	for _, w := range cfg.Warnings {
-		a.log.Warn("config", "warning", w)
-	}
-	for _, u := range cfg.Users {
-		for _, c := range u.Contacts {
-			if _, ok := a.senders[c.Type]; !ok {
-				a.log.Warn("this build has no sender for a contact type; its pages are recorded as failed sends",
-					"user", u.Name, "type", c.Type)
-			}
-		}
-	}
-	for _, ch := range cfg.Channels {
-		if _, ok := a.senders[ch.Type]; !ok {
-			a.log.Warn("this build has no sender for a channel type; its notifications are recorded as failed sends",
-				"channel", ch.Name, "type", ch.Type)
-		}
-	}
-	if len(st.tokens) == 0 {
-		a.log.Warn("no API tokens configured: the management API refuses every request (set api_tokens or TOCSIN_ADMIN_TOKEN)")
-	}
-	out.Status, out.Created, out.Changed, out.Removed = "reloaded", nonNil(res.Created), nonNil(res.Updated), nonNil(res.Removed)
-	out.Warnings, out.Findings = nonNil(out.Warnings), g.findings
-	out.Summary = fmt.Sprintf("%d checks (%d created, %d changed, %d removed), %d channels, %d services, %d integrations, %d silences",
-		len(defs), len(res.Created), len(res.Updated), len(res.Removed), len(cfg.Channels), len(cfg.Services),
-		len(cfg.Integrations), len(silences))
-	return out, nil
-}
-
-// derive computes the runtime state of a config.
-func (a *App) derive(cfg *config.Config) (*state, error) {
-	st := &state{cfg: cfg, channels: map[string]tocsin.Channel{}}
-	for _, ch := range cfg.Channels {
-		url := ch.URL
-		if url == "" { // email and telegram channels: the address or chat
-			url = ch.To
-		}
-		st.channels[ch.Name] = tocsin.Channel{Name: ch.Name, Type: ch.Type, URL: url, To: ch.To, Secret: ch.Secret,
-			Timeout: ch.Timeout.D(), Headers: ch.Headers, RatePerMinute: ch.RatePerMinute}
-	}
-	for _, t := range cfg.APITokens {
-		sum, err := hex.DecodeString(t.TokenSHA256)
-		if err != nil {
-			return nil, fmt.Errorf("api token %q: %w", t.Name, err)
-		}
-		st.tokens = append(st.tokens, web.Token{Name: t.Name, SHA256: sum})
-	}
-	if a.opts.AdminToken != "" {
-		sum := sha256.Sum256([]byte(a.opts.AdminToken))
-		st.tokens = append(st.tokens, web.Token{Name: "admin", SHA256: sum[:]})
-	}
-	switch {
-	case cfg.PingKey != "":
-		sum := sha256.Sum256([]byte(cfg.PingKey))
-		st.pingKey = sum[:]
-	case cfg.PingKeySHA256 != "":
-		sum, err := hex.DecodeString(cfg.PingKeySHA256)
-		if err != nil {
-			return nil, fmt.Errorf("ping_key_sha256: %w", err)
-		}
-		st.pingKey = sum
-	}
-	for _, p := range cfg.TrustedProxies {
-		prefix, err := config.ParseProxy(p)
-		if err != nil {
-			return nil, fmt.Errorf("trusted_proxies: %w", err)
-		}
-		st.proxies = append(st.proxies, prefix)
-	}
-	st.env = incident.Env{PublicURL: strings.TrimSuffix(cfg.PublicURL, "/"), HasChannel: func(name string) bool {
-		_, ok := st.channels[name]
-		return ok
-	}, Log: a.log.With("component", "incidents")}
-	if st.env.PublicURL == "" {
-		st.env.PublicURL = "http://" + a.opts.Listen
-	}
-	var err error
-	if st.policy, err = alertPolicy(cfg); err != nil {
-		return nil, err
-	}
-	st.policy.Directory = directory(cfg)
-	st.env.Links = pageLinks(cfg.LinksSecret, st.env.PublicURL)
-	st.oncall = &web.OnCall{Schedules: map[string]*oncall.Schedule{}}
-	for _, sc := range cfg.Schedules {
-		st.oncall.Schedules[sc.Name] = sc.Compiled
-	}
-	for _, u := range cfg.Users {
-		st.oncall.Users = append(st.oncall.Users, u.Name)
-	}
-	if cfg.LinksSecret != "" {
-		// A key of its own for feeds, derived from the links secret.
-		m := hmac.New(sha256.New, []byte(cfg.LinksSecret))
-		m.Write([]byte("tocsin calendar feeds"))
-		st.oncall.FeedKey = m.Sum(nil)
-	}
-	st.integrations = map[[sha256.Size]byte]web.Integration{}
-	for _, in := range cfg.Integrations {
-		var sum [sha256.Size]byte
-		if in.Key != "" {
-			sum = sha256.Sum256([]byte(in.Key))
-		} else if raw, err := hex.DecodeString(in.KeySHA256); err != nil || len(raw) != sha256.Size {
-			return nil, fmt.Errorf("integration %q: key_sha256 is not a hex SHA-256", in.Name)
-		} else {
-			copy(sum[:], raw)
-		}
-		st.integrations[sum] = web.Integration{Name: in.Name, Type: in.Type, Service: in.Service}
-	}
-	return st, nil
-}
-
-// integration finds an integration by its key. The key is hashed first, so
-// the lookup's timing says nothing about the stored keys.
-func (a *App) integration(key string) (web.Integration, bool) {
-	in, ok := a.state.Load().integrations[sha256.Sum256([]byte(key))]
-	return in, ok
-}
-
-// silencesChanged makes the alert processor read silences again and look
-// at the alerts they held.
-func (a *App) silencesChanged(ctx context.Context) error {
-	if err := a.alerts.Load(ctx); err != nil {
-		return fmt.Errorf("load silences: %w", err)
-	}
-	a.alerts.Poke()
-	return nil
-}
-
-// alertPolicy compiles the routing, grouping and inhibition config.
-func alertPolicy(cfg *config.Config) (*alerting.Policy, error) {
-	p := &alerting.Policy{Services: map[string]alerting.Service{}}
-	for _, s := range cfg.Services {
-		p.Services[s.Name] = alerting.Service{Name: s.Name, Notify: s.Notify, GroupBy: s.GroupBy, GroupWait: s.GroupWait.D(),
-			EscalationPolicy: s.EscalationPolicy, Team: s.Team}
-	}
-	var routes func([]config.Route) ([]alerting.Route, error)
-	routes = func(rs []config.Route) ([]alerting.Route, error) {
-		var out []alerting.Route
-		for _, r := range rs {
-			set, err := labels.ParseSet(r.Matchers)
-			if err != nil {
-				return nil, fmt.Errorf("%s:%d: routes: matchers%v", cfg.File, r.Line, err)
-			}
-			children, err := routes(r.Routes)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, alerting.Route{Matchers: set, Service: r.Service, Routes: children})
-		}
-		return out, nil
-	}
-	var err error
-	if p.Routes, err = routes(cfg.Routes); err != nil {
-		return nil, err
-	}
-	for i, r := range cfg.InhibitRules {
-		src, err := labels.ParseSet(r.SourceMatchers)
-		if err != nil {
-			return nil, fmt.Errorf("inhibit_rules[%d].source_matchers%v", i, err)
-		}
-		tgt, err := labels.ParseSet(r.TargetMatchers)
-		if err != nil {
-			return nil, fmt.Errorf("inhibit_rules[%d].target_matchers%v", i, err)
-		}
-		p.Inhibit = append(p.Inhibit, alerting.InhibitRule{Source: src, Target: tgt, Equal: r.Equal})
-	}
-	return p, nil
-}
-
-// linkLifetime is how long the acknowledge and resolve links of a page work.
-const linkLifetime = 24 * time.Hour
-
-// directory builds the people, rotas and policies escalations page through.
-func directory(cfg *config.Config) *escalation.Directory {
-	d := &escalation.Directory{Users: map[string]escalation.User{}, Schedules: map[string]*oncall.Schedule{},
-		Policies: map[string]escalation.Policy{}, Teams: map[string]escalation.Team{}, Fallback: cfg.Operator.Notify}
-	for _, u := range cfg.Users {
-		eu := escalation.User{Name: u.Name, Disabled: u.Disabled, Bot: u.Bot}
-		for _, c := range u.Contacts {
-			eu.Contacts = append(eu.Contacts, escalation.Contact{Type: c.Type, To: c.To})
-		}
-		d.Users[u.Name] = eu
-	}
-	for _, sc := range cfg.Schedules {
-		d.Schedules[sc.Name] = sc.Compiled
-	}
-	for _, t := range cfg.Teams {
-		d.Teams[t.Name] = escalation.Team{Name: t.Name, Fallback: t.Fallback}
-	}
-	for _, p := range cfg.EscalationPolicies {
-		ep := escalation.Policy{Name: p.Name, Repeat: p.Repeat, FallbackEvery: p.FallbackEvery.D()}
-		for _, l := range p.Levels {
-			ep.Levels = append(ep.Levels, escalation.Level{Targets: l.Targets, Timeout: l.Timeout.D()})
-		}
-		d.Policies[p.Name] = ep
-	}
-	return d
-}
-
-// pageLinks makes the signed acknowledge and resolve links of pages, on
-// behalf of their recipient (a user, or "channel:<name>"); nil without a
-// links secret.
-func pageLinks(secret, publicURL string) func(id int64, recipient string, now time.Time) *incident.EventLinks {
-	if secret == "" {
-		return nil
-	}
-	key := []byte(secret)
-	return func(id int64, recipient string, now time.Time) *incident.EventLinks {
-		claim := links.Claim{Incident: id, Recipient: recipient, Expires: now.Add(linkLifetime)}
-		claim.Action = links.Acknowledge
-		ack := publicURL + "/act/" + links.Sign(key, claim)
-		claim.Action = links.Resolve
-		return &incident.EventLinks{Acknowledge: ack, Resolve: publicURL + "/act/" + links.Sign(key, claim)}
-	}
-}
-
-// configSilences turns the config's silences into stored form. A fixed
-// silence without starts_at is in force from the moment it is applied.
-func configSilences(cfg *config.Config) ([]tocsin.Silence, error) {
-	out := make([]tocsin.Silence, 0, len(cfg.Silences))
-	for _, s := range cfg.Silences {
-		sl := tocsin.Silence{Name: s.Name, Matchers: s.Matchers, StartsAt: s.StartsAtTime, EndsAt: s.EndsAtTime, Cron: s.Cron,
-			Duration: s.Duration.D(), TZ: s.TZ, Comment: s.Comment}
-		if _, err := alerting.CompileSilence(&sl); err != nil {
-			return nil, fmt.Errorf("%s: silence %q: %w", cfg.File, s.Name, err)
-		}
-		out = append(out, sl)
-	}
-	return out, nil
-}
-
-func (a *App) env() incident.Env { return a.state.Load().env }
-
-func (a *App) probeGuard() engine.GuardConfig {
-	cfg := a.state.Load().cfg
-	g := cfg.Probes.Guard
-	return engine.GuardConfig{Share: float64(g.SharePercent) / 100, MinProbes: g.MinProbes, Window: g.Window.D(),
-		Settle: g.Settle.D(), Confirm: g.Confirm.D(), Notify: cfg.Operator.Notify}
-}
-
-// channel resolves an outbox channel: a configured one, or a contact
-// method of a user (a webhook contact names a configured channel).
-func (a *App) channel(name string) (tocsin.Channel, bool) {
-	st := a.state.Load()
-	if ch, ok := st.channels[name]; ok {
-		return ch, true
-	}
-	user, i, ok := escalation.ParseContactChannel(name)
-	if !ok || st.policy.Directory == nil {
-		return tocsin.Channel{}, false
-	}
-	u, ok := st.policy.Directory.Users[user]
-	if !ok || i >= len(u.Contacts) {
-		return tocsin.Channel{}, false
-	}
-	c := u.Contacts[i]
-	if k, _ := notify.Lookup(c.Type); k != nil && k.Spec().ContactNamesChannel {
-		ch, ok := st.channels[c.To]
-		ch.Name = name
-		return ch, ok
-	}
-	return tocsin.Channel{Name: name, Type: c.Type, URL: c.To}, true
-}
-
-// smtpSettings are the mail server settings of the running config.
-func (a *App) smtpSettings() kind.SMTP {
-	c := a.state.Load().cfg.SMTP
-	return kind.SMTP{Host: c.Host, Port: c.Port, Username: c.Username, Password: c.Password, From: c.From, TLS: c.TLS,
-		Helo: c.Helo}
-}
-
-func (a *App) outboxConfig() outbox.Config {
-	o := a.state.Load().cfg.Outbox
-	return outbox.Config{PerChannel: o.PerChannel, MaxAttempts: o.MaxAttempts, BackoffBase: o.BackoffBase.D(), BackoffMax: o.BackoffMax.D()}
-}
-
-func (a *App) pingSettings() ping.Settings {
-	st := a.state.Load()
-	return ping.Settings{BodyLimit: st.cfg.PingBodyLimit, PingKeySHA256: st.pingKey, TrustedProxies: st.proxies}
-}
+func (a *App) env() incident.Env { return a.state.Load().Env }
 
 func (a *App) outboxDepth() float64 {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -780,14 +392,4 @@ func owner() string {
 	var b [4]byte
 	rand.Read(b[:])
 	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
-}
-
-// probeSpec turns a config probe into its stored spec, building the prober
-// once so that a setting the kind rejects fails the load, not the first run.
-func probeSpec(p config.Probe, clk clock.Clock) (string, error) {
-	spec := kinds.Spec{Type: p.Type, Timeout: p.Timeout.D(), Settings: p.Settings}
-	if _, err := kinds.Build(spec, clk); err != nil {
-		return "", err
-	}
-	return spec.Marshal()
 }

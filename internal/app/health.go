@@ -39,7 +39,7 @@ type health struct {
 // watchdog.write_timeout. A probe still running from before is waited for,
 // not doubled: a store that hangs gets one probe at a time.
 func (a *App) probeWrite(ctx context.Context) error {
-	timeout := a.state.Load().cfg.Watchdog.WriteTimeout.D()
+	timeout := a.state.Load().Config.Watchdog.WriteTimeout.D()
 	h := &a.health
 	h.mu.Lock()
 	done := h.inflight
@@ -105,7 +105,7 @@ func (a *App) runWriteProbe(ctx context.Context, done chan struct{}, timeout tim
 // writeProblem says why the store does not take writes now, from the last
 // probes; "" if it does. It does not wait.
 func (a *App) writeProblem(now time.Time) string {
-	timeout := a.state.Load().cfg.Watchdog.WriteTimeout.D()
+	timeout := a.state.Load().Config.Watchdog.WriteTimeout.D()
 	h := &a.health
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/web"
 )
@@ -93,11 +94,11 @@ func (a *App) guard(ctx context.Context, cfg *config.Config, publicURL string) (
 	fingerprints := map[string]string{}
 	if running := a.state.Load(); running != nil {
 		prev.ChannelsKnown = true
-		for _, ch := range running.cfg.Channels {
+		for _, ch := range running.Config.Channels {
 			prev.Channels = append(prev.Channels, ch.Name)
 		}
-		prev.Operator = running.cfg.Operator.Notify
-		for _, c := range running.cfg.Checks {
+		prev.Operator = running.Config.Operator.Notify
+		for _, c := range running.Config.Checks {
 			fingerprints[c.Name] = c.Fingerprint()
 		}
 	} else {
@@ -143,7 +144,7 @@ func refusal(cfg *config.Config, why string, findings []config.Finding) error {
 // refuse records a refused config: logged, audited, and told to the
 // operator channels of the running config; at start, when there is none,
 // to those of the refused file (st), directly, as the process exits.
-func (a *App) refuse(ctx context.Context, cfg *config.Config, st *state, req applyRequest, g guardView) (web.ReloadResult, error) {
+func (a *App) refuse(ctx context.Context, cfg *config.Config, st *runtime.Snapshot, req applyRequest, g guardView) (web.ReloadResult, error) {
 	err := refusal(cfg, req.why, g.findings)
 	a.log.Error("config refused; running config unchanged", "file", cfg.File, "actor", req.actor, "reason", config.FindingsText(g.findings),
 		"would_remove", g.diff.Removed)
@@ -157,7 +158,7 @@ func (a *App) refuse(ctx context.Context, cfg *config.Config, st *state, req app
 // channels of the running config. At start there is no running config and
 // the outbox will not run: the operator channels of the refused file (if
 // it has any) are told directly instead.
-func (a *App) tellRefusal(ctx context.Context, actor, file, reason string, res *web.ReloadResult, refused *state) {
+func (a *App) tellRefusal(ctx context.Context, actor, file, reason string, res *web.ReloadResult, refused *runtime.Snapshot) {
 	data := map[string]any{"file": file, "actor": actor, "reason": reason}
 	if res != nil {
 		data["findings"], data["would_create"], data["would_remove"], data["warnings"] = res.Findings, res.Created, res.Removed, res.Warnings
@@ -166,7 +167,7 @@ func (a *App) tellRefusal(ctx context.Context, actor, file, reason string, res *
 	text := fmt.Sprintf("Tocsin REFUSED the config %s: %s. The running config is unchanged.", file, reason)
 	var channels []string
 	if running != nil {
-		channels = running.cfg.Operator.Notify
+		channels = running.Config.Operator.Notify
 	} else {
 		text = fmt.Sprintf("Tocsin REFUSED the config %s at start and did not start: %s. "+
 			"To apply it anyway, start it once with --force-config (TOCSIN_FORCE_CONFIG=1).", file, reason)
@@ -184,7 +185,7 @@ func (a *App) tellRefusal(ctx context.Context, actor, file, reason string, res *
 	}
 	switch {
 	case running == nil && refused != nil:
-		a.sendDirect(ctx, refused, refused.cfg.Operator.Notify, EventConfigRefused, text, data)
+		a.sendDirect(ctx, refused, refused.Config.Operator.Notify, EventConfigRefused, text, data)
 	case running != nil && len(channels) == 0:
 		a.log.Warn("config refused, and the running config has no operator.notify: nobody is told")
 	default:
@@ -219,12 +220,12 @@ func operatorNotification(now time.Time, channel, event, text string, data map[s
 // and queues the news of removals, renames and forced applies to the
 // operator channels of the new config. It returns that news (text and
 // data), or "" when there is none.
-func (a *App) recordApply(ctx context.Context, tx *store.Tx, st *state, cfg *config.Config, req applyRequest, g guardView,
+func (a *App) recordApply(ctx context.Context, tx *store.Tx, st *runtime.Snapshot, cfg *config.Config, req applyRequest, g guardView,
 	sync store.SyncResult, out *web.ReloadResult) (string, map[string]any, error) {
 	out.Warnings = append(out.Warnings, g.diff.Renamed...)
 	for _, name := range g.diff.Created {
 		if id, ok := sync.UUIDs[name]; ok && len(g.diff.Renamed) > 0 && !hasUUID(cfg, name) {
-			out.Warnings = append(out.Warnings, fmt.Sprintf("check %q has the new ping URL %s/ping/%s", name, st.env.PublicURL, id))
+			out.Warnings = append(out.Warnings, fmt.Sprintf("check %q has the new ping URL %s/ping/%s", name, st.Env.PublicURL, id))
 		}
 	}
 	fingerprints := make(map[string]string, len(cfg.Checks))
@@ -258,7 +259,7 @@ func (a *App) recordApply(ctx context.Context, tx *store.Tx, st *state, cfg *con
 // the open incident of each check the config no longer defines that it
 // was removed, and resolves it unless reload_guard.removed_incidents is
 // keep.
-func (a *App) closeRemoved(ctx context.Context, tx *store.Tx, st *state, cfg *config.Config, req applyRequest, removed []string,
+func (a *App) closeRemoved(ctx context.Context, tx *store.Tx, st *runtime.Snapshot, cfg *config.Config, req applyRequest, removed []string,
 	out *web.ReloadResult) error {
 	if len(removed) == 0 {
 		return nil
@@ -293,7 +294,7 @@ func (a *App) closeRemoved(ctx context.Context, tx *store.Tx, st *state, cfg *co
 			out.NotedIncidents = append(out.NotedIncidents, in.ID)
 			continue
 		}
-		if err := incident.ResolveAuto(ctx, tx, st.env, in.ID, now, removedReason); err != nil {
+		if err := incident.ResolveAuto(ctx, tx, st.Env, in.ID, now, removedReason); err != nil {
 			return err
 		}
 		out.ResolvedIncidents = append(out.ResolvedIncidents, in.ID)
@@ -327,7 +328,7 @@ func appliedText(cfg *config.Config, req applyRequest, sync store.SyncResult, ou
 // tellDroppedOperator sends the report of an applied config straight to
 // the operator channels of the old config that the new one no longer has:
 // the outbox could not reach them any more.
-func (a *App) tellDroppedOperator(ctx context.Context, old *state, cfg *config.Config, text string, data map[string]any) {
+func (a *App) tellDroppedOperator(ctx context.Context, old *runtime.Snapshot, cfg *config.Config, text string, data map[string]any) {
 	if old == nil {
 		return
 	}
@@ -336,7 +337,7 @@ func (a *App) tellDroppedOperator(ctx context.Context, old *state, cfg *config.C
 		kept[ch.Name] = true
 	}
 	var dropped []string
-	for _, name := range old.cfg.Operator.Notify {
+	for _, name := range old.Config.Operator.Notify {
 		if !kept[name] {
 			dropped = append(dropped, name)
 		}
@@ -347,9 +348,9 @@ func (a *App) tellDroppedOperator(ctx context.Context, old *state, cfg *config.C
 // sendDirect sends a report about the config to the channels named, as st
 // defines them, without the outbox: best effort, each send within its
 // channel's timeout, failures logged.
-func (a *App) sendDirect(ctx context.Context, st *state, names []string, event, text string, data map[string]any) {
+func (a *App) sendDirect(ctx context.Context, st *runtime.Snapshot, names []string, event, text string, data map[string]any) {
 	for _, name := range names {
-		ch, ok := st.channels[name]
+		ch, ok := st.Channels[name]
 		sender := a.senders[ch.Type]
 		if !ok || sender == nil {
 			continue
@@ -407,15 +408,15 @@ func (a *App) runningConfig(ctx context.Context) (web.RunningConfig, error) {
 		return web.RunningConfig{}, err
 	}
 	fingerprints := map[string]string{}
-	for _, c := range st.cfg.Checks {
+	for _, c := range st.Config.Checks {
 		fingerprints[c.Name] = c.Fingerprint()
 	}
-	rc := web.RunningConfig{File: st.cfg.File, PublicURL: st.env.PublicURL, Checks: []config.PreviousCheck{},
-		Channels: []string{}, Operator: nonNil(st.cfg.Operator.Notify)}
+	rc := web.RunningConfig{File: st.Config.File, PublicURL: st.Env.PublicURL, Checks: []config.PreviousCheck{},
+		Channels: []string{}, Operator: nonNil(st.Config.Operator.Notify)}
 	for _, c := range stored {
 		rc.Checks = append(rc.Checks, config.PreviousCheck{Name: c.Name, UUID: c.UUID, Slug: c.Slug, Fingerprint: fingerprints[c.Name]})
 	}
-	for _, ch := range st.cfg.Channels {
+	for _, ch := range st.Config.Channels {
 		rc.Channels = append(rc.Channels, ch.Name)
 	}
 	return rc, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/notify/outbound"
+	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -43,8 +44,8 @@ func (a *App) reportStall(ctx context.Context, loop string, stalled bool, since 
 	fields["message"] = msg
 	body, _ := json.Marshal(fields)
 	n := &tocsin.Notification{IdempotencyKey: key, Event: "tocsin.loop_" + state, Payload: body}
-	for _, name := range st.cfg.Operator.Notify {
-		ch, ok := st.channels[name]
+	for _, name := range st.Config.Operator.Notify {
+		ch, ok := st.Channels[name]
 		sender := a.senders[ch.Type]
 		if !ok || sender == nil {
 			continue
@@ -88,7 +89,7 @@ func (a *App) selfHeartbeat(ctx context.Context) {
 	}
 	for {
 		beat()
-		hb := a.state.Load().cfg.SelfHeartbeat
+		hb := a.state.Load().Config.SelfHeartbeat
 		wait := time.Second
 		if hb.URL != "" {
 			a.sendSelfHeartbeat(ctx, hb, a.checkHealth(ctx))
@@ -181,7 +182,7 @@ func (a *App) gapCheck(ctx context.Context) {
 		beat()
 		st := a.state.Load()
 		a.checkGaps(ctx, st)
-		wait := st.cfg.OnCall.GapCheckEvery.D()
+		wait := st.Config.OnCall.GapCheckEvery.D()
 		for wait > 0 {
 			step := min(wait, 5*time.Second)
 			t := a.clock.NewTimer(step)
@@ -201,20 +202,20 @@ func (a *App) gapCheck(ctx context.Context) {
 	}
 }
 
-func (a *App) checkGaps(ctx context.Context, st *state) {
-	if st.policy.Directory == nil || len(st.policy.Directory.Schedules) == 0 {
+func (a *App) checkGaps(ctx context.Context, st *runtime.Snapshot) {
+	if st.Policy.Directory == nil || len(st.Policy.Directory.Schedules) == 0 {
 		return
 	}
 	owner := map[string]string{}
-	for _, s := range st.cfg.Schedules {
+	for _, s := range st.Config.Schedules {
 		owner[s.Name] = s.Team
 	}
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	var opened, resolved int
 	err := a.db.Write(wctx, func(tx *store.Tx) (err error) {
-		opened, resolved, err = escalation.CheckGaps(wctx, tx, st.env, st.policy.Directory, owner, a.clock.Now(),
-			st.cfg.OnCall.GapHorizon.D())
+		opened, resolved, err = escalation.CheckGaps(wctx, tx, st.Env, st.Policy.Directory, owner, a.clock.Now(),
+			st.Config.OnCall.GapHorizon.D())
 		return err
 	})
 	if err != nil {
