@@ -27,7 +27,6 @@ import (
 	"github.com/tocsinhq/tocsin/internal/notify/kind"
 	"github.com/tocsinhq/tocsin/internal/oncall"
 	"github.com/tocsinhq/tocsin/internal/outbox"
-	"github.com/tocsinhq/tocsin/internal/web"
 )
 
 // Snapshot is everything compiled from one config file. It is never
@@ -35,14 +34,36 @@ import (
 type Snapshot struct {
 	Config   *config.Config
 	Channels map[string]tocsin.Channel // configured channels by name
-	Tokens   []web.Token               // API tokens, hashed
+	Tokens   []Token                   // API tokens, hashed
 	PingKey  []byte                    // SHA-256 of the ping key; nil: none
 	Proxies  []netip.Prefix            // trusted_proxies, parsed
 	Env      incident.Env
 	Policy   *alerting.Policy // routing, grouping, inhibition and the escalation directory
-	OnCall   *web.OnCall
+	OnCall   *OnCall
 	// Integrations by the SHA-256 of their key.
-	Integrations map[[sha256.Size]byte]web.Integration
+	Integrations map[[sha256.Size]byte]Integration
+}
+
+// Token is an API token as configured: a name and the SHA-256 of the secret.
+type Token struct {
+	Name   string
+	SHA256 []byte
+}
+
+// OnCall is the on-call configuration the API shows.
+type OnCall struct {
+	Schedules map[string]*oncall.Schedule
+	Users     []string
+	// FeedKey signs the URLs of calendar feeds, which calendar apps fetch
+	// without a token; nil: no feeds.
+	FeedKey []byte
+}
+
+// Integration is a configured way in for alerts, found by its key.
+type Integration struct {
+	Name    string
+	Type    string // alertmanager, pagerduty or generic
+	Service string
 }
 
 // Options are what a config alone does not say.
@@ -68,11 +89,11 @@ func Compile(cfg *config.Config, opts Options) (*Snapshot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("api token %q: %w", t.Name, err)
 		}
-		st.Tokens = append(st.Tokens, web.Token{Name: t.Name, SHA256: sum})
+		st.Tokens = append(st.Tokens, Token{Name: t.Name, SHA256: sum})
 	}
 	if opts.AdminToken != "" {
 		sum := sha256.Sum256([]byte(opts.AdminToken))
-		st.Tokens = append(st.Tokens, web.Token{Name: "admin", SHA256: sum[:]})
+		st.Tokens = append(st.Tokens, Token{Name: "admin", SHA256: sum[:]})
 	}
 	switch {
 	case cfg.PingKey != "":
@@ -109,7 +130,7 @@ func Compile(cfg *config.Config, opts Options) (*Snapshot, error) {
 	}
 	st.Policy.Directory = directory(cfg)
 	st.Env.Links = pageLinks(cfg.LinksSecret, st.Env.PublicURL)
-	st.OnCall = &web.OnCall{Schedules: map[string]*oncall.Schedule{}}
+	st.OnCall = &OnCall{Schedules: map[string]*oncall.Schedule{}}
 	for _, sc := range cfg.Schedules {
 		st.OnCall.Schedules[sc.Name] = sc.Compiled
 	}
@@ -122,7 +143,7 @@ func Compile(cfg *config.Config, opts Options) (*Snapshot, error) {
 		m.Write([]byte("tocsin calendar feeds"))
 		st.OnCall.FeedKey = m.Sum(nil)
 	}
-	st.Integrations = map[[sha256.Size]byte]web.Integration{}
+	st.Integrations = map[[sha256.Size]byte]Integration{}
 	for _, in := range cfg.Integrations {
 		var sum [sha256.Size]byte
 		if in.Key != "" {
@@ -132,14 +153,14 @@ func Compile(cfg *config.Config, opts Options) (*Snapshot, error) {
 		} else {
 			copy(sum[:], raw)
 		}
-		st.Integrations[sum] = web.Integration{Name: in.Name, Type: in.Type, Service: in.Service}
+		st.Integrations[sum] = Integration{Name: in.Name, Type: in.Type, Service: in.Service}
 	}
 	return st, nil
 }
 
 // Integration finds an integration by its key. The key is hashed first, so
 // the lookup's timing says nothing about the stored keys.
-func (s *Snapshot) Integration(key string) (web.Integration, bool) {
+func (s *Snapshot) Integration(key string) (Integration, bool) {
 	in, ok := s.Integrations[sha256.Sum256([]byte(key))]
 	return in, ok
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/metrics"
+	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/testkit"
 )
@@ -44,7 +45,7 @@ func testServer(t testing.TB) *Server {
 	return &Server{DB: db, Clock: clock.Real{}, Log: testkit.Logger(),
 		Metrics: metrics.New(func() float64 { return 0 }, func() float64 { return 0 }),
 		Ping:    http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "OK") }),
-		Tokens:  func() []Token { return []Token{{Name: "admin", SHA256: sum[:]}} },
+		Tokens:  func() []runtime.Token { return []runtime.Token{{Name: "admin", SHA256: sum[:]}} },
 		Env:     func() incident.Env { return incident.Env{} },
 		Reload: func(context.Context, ReloadRequest) (ReloadResult, error) {
 			return ReloadResult{Status: "reloaded"}, nil
@@ -52,7 +53,7 @@ func testServer(t testing.TB) *Server {
 		RunningConfig: func(context.Context) (RunningConfig, error) { return RunningConfig{}, nil },
 		Ready:         func(context.Context) []string { return nil },
 		Changed:       func(int64, time.Time) {}, Queued: func() {},
-		Integration:     func(string) (Integration, bool) { return Integration{}, false },
+		Integration:     func(string) (runtime.Integration, bool) { return runtime.Integration{}, false },
 		SilencesChanged: func(context.Context) error { return nil }}
 }
 

@@ -13,14 +13,8 @@ import (
 	"github.com/tocsinhq/tocsin/internal/ingest/alertmanager"
 	"github.com/tocsinhq/tocsin/internal/ingest/generic"
 	"github.com/tocsinhq/tocsin/internal/ingest/pagerduty"
+	"github.com/tocsinhq/tocsin/internal/runtime"
 )
-
-// Integration is a configured way in for alerts, found by its key.
-type Integration struct {
-	Name    string
-	Type    string // alertmanager, pagerduty or generic
-	Service string
-}
 
 // Alerts takes accepted alerts and returns once they are committed.
 type Alerts interface {
@@ -108,7 +102,7 @@ func (s *Server) pagerdutyEnqueue(w http.ResponseWriter, r *http.Request) {
 		pagerduty.Invalid(rec, []string{"Event is too large (should be at most " + strconv.Itoa(pagerdutyLimit) + " bytes)"})
 		return
 	case err != nil:
-		s.ingestFailed(rec, Integration{Type: "pagerduty"}, err)
+		s.ingestFailed(rec, runtime.Integration{Type: "pagerduty"}, err)
 		return
 	}
 	in, ok := s.Integration(ev.RoutingKey)
@@ -130,15 +124,15 @@ func (s *Server) pagerdutyEnqueue(w http.ResponseWriter, r *http.Request) {
 
 // keyedIntegration finds the integration of the key in the path, of the type
 // the endpoint serves, after checking the content type.
-func (s *Server) keyedIntegration(w http.ResponseWriter, r *http.Request, typ string) (Integration, bool) {
+func (s *Server) keyedIntegration(w http.ResponseWriter, r *http.Request, typ string) (runtime.Integration, bool) {
 	in, ok := s.Integration(r.PathValue("key"))
 	if !ok || in.Type != typ {
 		writeError(w, tocsin.Errorf(tocsin.ENotFound, "no %s integration has this key", typ))
-		return Integration{}, false
+		return runtime.Integration{}, false
 	}
 	if !isJSON(r) {
 		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "Content-Type must be application/json"})
-		return Integration{}, false
+		return runtime.Integration{}, false
 	}
 	return in, true
 }
@@ -150,7 +144,7 @@ func isJSON(r *http.Request) bool {
 
 // rejectBody answers a body the parser refused: too large is 413, the
 // rest 400 with the parser's message.
-func (s *Server) rejectBody(w http.ResponseWriter, in Integration, err error) {
+func (s *Server) rejectBody(w http.ResponseWriter, in runtime.Integration, err error) {
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig), errors.Is(err, generic.ErrTooLarge):
@@ -163,7 +157,7 @@ func (s *Server) rejectBody(w http.ResponseWriter, in Integration, err error) {
 }
 
 // ingest hands alerts to the processor and waits for the commit.
-func (s *Server) ingest(r *http.Request, in Integration, alerts []tocsin.Alert) (alerting.Outcome, error) {
+func (s *Server) ingest(r *http.Request, in runtime.Integration, alerts []tocsin.Alert) (alerting.Outcome, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), ingestTimeout)
 	defer cancel()
 	return s.Alerts.Ingest(ctx, alerting.Delivery{Integration: in.Name, Service: in.Service, Alerts: alerts})
@@ -174,7 +168,7 @@ func (s *Server) ingest(r *http.Request, in Integration, alerts []tocsin.Alert) 
 // content (EInvalid): then 400 with the reason, since a retry would be
 // refused the same way; the delivery's other alerts are stored. The log
 // names the integration, never the path: it holds the key.
-func (s *Server) ingestFailed(w http.ResponseWriter, in Integration, err error) {
+func (s *Server) ingestFailed(w http.ResponseWriter, in runtime.Integration, err error) {
 	if tocsin.ErrorCode(err) == tocsin.EInvalid {
 		s.Log.Warn("alerts refused", "integration", in.Name, "type", in.Type, "err", err)
 		writeError(w, err)

@@ -12,6 +12,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/alerting"
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/testkit"
 )
@@ -33,12 +34,12 @@ func ingestServer(t testing.TB) (*Server, *store.DB) {
 	t.Cleanup(func() { cancel(); <-done })
 	s := testServer(t)
 	s.DB, s.Log, s.Alerts = db, log, p
-	keys := map[string]Integration{
+	keys := map[string]runtime.Integration{
 		"k-am":  {Name: "am", Type: "alertmanager", Service: "payments"},
 		"k-pd":  {Name: "pd", Type: "pagerduty", Service: "payments"},
 		"k-gen": {Name: "gen", Type: "generic", Service: "payments"},
 	}
-	s.Integration = func(key string) (Integration, bool) { in, ok := keys[key]; return in, ok }
+	s.Integration = func(key string) (runtime.Integration, bool) { in, ok := keys[key]; return in, ok }
 	return s, db
 }
 

@@ -13,17 +13,9 @@ import (
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/oncall"
+	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
-
-// OnCall is the on-call configuration the API shows.
-type OnCall struct {
-	Schedules map[string]*oncall.Schedule
-	Users     []string
-	// FeedKey signs the URLs of calendar feeds, which calendar apps fetch
-	// without a token; nil: no feeds.
-	FeedKey []byte
-}
 
 // Bounds of what the API computes.
 const (
@@ -32,9 +24,9 @@ const (
 	feedAhead       = 60 * 24 * time.Hour
 )
 
-func (s *Server) onCall() *OnCall {
+func (s *Server) onCall() *runtime.OnCall {
 	if s.OnCallConfig == nil {
-		return &OnCall{}
+		return &runtime.OnCall{}
 	}
 	return s.OnCallConfig()
 }

@@ -18,14 +18,9 @@ import (
 	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/metrics"
+	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
-
-// Token is an API token as configured: a name and the SHA-256 of the secret.
-type Token struct {
-	Name   string
-	SHA256 []byte
-}
 
 // Server holds what the handlers need.
 type Server struct {
@@ -34,7 +29,7 @@ type Server struct {
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
 	Ping    http.Handler
-	Tokens  func() []Token
+	Tokens  func() []runtime.Token
 	Env     func() incident.Env
 	// Reload re-reads the config file; its error is shown to the caller.
 	// A refusal by the reload guard is an EConflict error.
@@ -48,13 +43,13 @@ type Server struct {
 	// Queued is called after the API queued notifications.
 	Queued func()
 	// Integration finds an alert integration by its secret key.
-	Integration func(key string) (Integration, bool)
+	Integration func(key string) (runtime.Integration, bool)
 	// Alerts takes alerts from the ingestion endpoints.
 	Alerts Alerts
 	// SilencesChanged is called after the API made or ended a silence.
 	SilencesChanged func(ctx context.Context) error
 	// OnCallConfig gives the on-call schedules and users; nil: none.
-	OnCallConfig func() *OnCall
+	OnCallConfig func() *runtime.OnCall
 	// LinksSecret gives the key of the signed links in pages; nil or a nil
 	// key: links are refused.
 	LinksSecret func() []byte
