@@ -21,7 +21,6 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/engine"
-	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/ingest/ping"
@@ -204,15 +203,12 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	srv := &web.Server{DB: db, Clock: a.clock, Log: a.log.With("component", "http"), Metrics: a.metrics,
 		Ping: &ping.Handler{Recorder: a.recorder, Settings: func() ping.Settings { return a.state.Load().Ping() }, Exists: db.PingTargetExists,
 			Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
-		MetricsAccess: func() string { return a.state.Load().Config.Metrics },
-		Tokens:        func() []runtime.Token { return a.state.Load().Tokens }, Env: a.env, Reload: a.Reload, Ready: a.ready,
-		Changed: a.engine.Schedule, Queued: a.dispatcher.Poke, Integration: func(key string) (runtime.Integration, bool) { return a.state.Load().Integration(key) }, Alerts: a.alerts,
-		SilencesChanged: a.silencesChanged, OnCallConfig: func() *runtime.OnCall { return a.state.Load().OnCall },
-		Directory:         func() *escalation.Directory { return a.state.Load().Directory() },
+		Snapshot: a.state.Load, Reload: a.Reload, Ready: a.ready,
+		Changed: a.engine.Schedule, Queued: a.dispatcher.Poke, Alerts: a.alerts,
+		SilencesChanged:   a.silencesChanged,
 		EscalationChanged: a.alerts.Poke,
 		Replica:           self,
-		RunningConfig:     a.runningConfig,
-		LinksSecret:       func() []byte { return a.state.Load().LinksSecret() }}
+		RunningConfig:     a.runningConfig}
 	a.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}

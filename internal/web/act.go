@@ -34,7 +34,7 @@ type actView struct {
 }
 
 func (s *Server) actClaim(w http.ResponseWriter, r *http.Request) (links.Claim, bool) {
-	secret := s.linksSecret()
+	secret := s.Snapshot().LinksSecret()
 	if secret == nil {
 		s.renderAct(w, http.StatusNotFound, actView{Title: "Link not valid", Message: "This server does not accept links."})
 		return links.Claim{}, false
@@ -49,13 +49,6 @@ func (s *Server) actClaim(w http.ResponseWriter, r *http.Request) (links.Claim, 
 		return links.Claim{}, false
 	}
 	return c, true
-}
-
-func (s *Server) linksSecret() []byte {
-	if s.LinksSecret == nil {
-		return nil
-	}
-	return s.LinksSecret()
 }
 
 // actForm shows what a signed link will do.
@@ -92,7 +85,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		action, done = incident.Resolve, "Resolved"
 	}
 	actor := "link:" + c.Recipient
-	env := s.Env()
+	env := s.Snapshot().Env
 	var in *tocsin.Incident
 	err := s.DB.Write(r.Context(), func(tx *store.Tx) (err error) {
 		in, err = action(r.Context(), tx, env, c.Incident, actor, s.Clock.Now())

@@ -10,8 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tocsinhq/tocsin/internal/alerting"
 	"github.com/tocsinhq/tocsin/internal/clock"
-	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/store"
@@ -42,18 +43,18 @@ func testServer(t testing.TB) *Server {
 	}
 	t.Cleanup(func() { db.Close() })
 	sum := sha256.Sum256([]byte("right-token"))
+	snap := &runtime.Snapshot{Config: &config.Config{}, Policy: &alerting.Policy{}, OnCall: &runtime.OnCall{},
+		Tokens: []runtime.Token{{Name: "admin", SHA256: sum[:]}}}
 	return &Server{DB: db, Clock: clock.Real{}, Log: testkit.Logger(),
-		Metrics: metrics.New(func() float64 { return 0 }, func() float64 { return 0 }),
-		Ping:    http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "OK") }),
-		Tokens:  func() []runtime.Token { return []runtime.Token{{Name: "admin", SHA256: sum[:]}} },
-		Env:     func() incident.Env { return incident.Env{} },
+		Metrics:  metrics.New(func() float64 { return 0 }, func() float64 { return 0 }),
+		Ping:     http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "OK") }),
+		Snapshot: func() *runtime.Snapshot { return snap },
 		Reload: func(context.Context, ReloadRequest) (ReloadResult, error) {
 			return ReloadResult{Status: "reloaded"}, nil
 		},
 		RunningConfig: func(context.Context) (RunningConfig, error) { return RunningConfig{}, nil },
 		Ready:         func(context.Context) []string { return nil },
 		Changed:       func(int64, time.Time) {}, Queued: func() {},
-		Integration:     func(string) (runtime.Integration, bool) { return runtime.Integration{}, false },
 		SilencesChanged: func(context.Context) error { return nil }}
 }
 

@@ -4,6 +4,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/tocsinhq/tocsin/internal/runtime"
 )
 
 // TestMetricsAccess: /metrics is served to anyone (public, the default),
@@ -12,7 +14,14 @@ import (
 func TestMetricsAccess(t *testing.T) {
 	s := testServer(t)
 	access := ""
-	s.MetricsAccess = func() string { return access }
+	base := s.Snapshot()
+	s.Snapshot = func() *runtime.Snapshot {
+		cfg := *base.Config
+		cfg.Metrics = access
+		snap := *base
+		snap.Config = &cfg
+		return &snap
+	}
 	h := s.Handler()
 	scrape := func(auth string) int {
 		req := httptest.NewRequest("GET", "/metrics", nil)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -34,12 +35,16 @@ func ingestServer(t testing.TB) (*Server, *store.DB) {
 	t.Cleanup(func() { cancel(); <-done })
 	s := testServer(t)
 	s.DB, s.Log, s.Alerts = db, log, p
-	keys := map[string]runtime.Integration{
+	snap := *s.Snapshot()
+	snap.Integrations = map[[sha256.Size]byte]runtime.Integration{}
+	for key, in := range map[string]runtime.Integration{
 		"k-am":  {Name: "am", Type: "alertmanager", Service: "payments"},
 		"k-pd":  {Name: "pd", Type: "pagerduty", Service: "payments"},
 		"k-gen": {Name: "gen", Type: "generic", Service: "payments"},
+	} {
+		snap.Integrations[sha256.Sum256([]byte(key))] = in
 	}
-	s.Integration = func(key string) (runtime.Integration, bool) { in, ok := keys[key]; return in, ok }
+	s.Snapshot = func() *runtime.Snapshot { return &snap }
 	return s, db
 }
 

@@ -25,10 +25,10 @@ const (
 )
 
 func (s *Server) onCall() *runtime.OnCall {
-	if s.OnCallConfig == nil {
-		return &runtime.OnCall{}
+	if oc := s.Snapshot().OnCall; oc != nil {
+		return oc
 	}
-	return s.OnCallConfig()
+	return &runtime.OnCall{}
 }
 
 func (s *Server) schedule(w http.ResponseWriter, r *http.Request) (*oncall.Schedule, bool) {
@@ -52,7 +52,7 @@ func (s *Server) feedURL(path string) string {
 	if key == nil {
 		return ""
 	}
-	return s.Env().PublicURL + path + "?token=" + url.QueryEscape(feedToken(key, path))
+	return s.Snapshot().Env.PublicURL + path + "?token=" + url.QueryEscape(feedToken(key, path))
 }
 
 type scheduleJSONOut struct {
@@ -216,7 +216,7 @@ func nonNilStrings(s []string) []string {
 // escalateIncident pages the next level of the incident's policy now.
 func (s *Server) escalateIncident(w http.ResponseWriter, r *http.Request) {
 	s.escalationAction(w, r, func(tx *store.Tx, d *escalation.Directory, in *tocsin.Incident) error {
-		return escalation.Escalate(r.Context(), tx, s.Env(), d, in, actor(r), s.Clock.Now())
+		return escalation.Escalate(r.Context(), tx, s.Snapshot().Env, d, in, actor(r), s.Clock.Now())
 	})
 }
 
@@ -232,7 +232,7 @@ func (s *Server) reassignIncident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.escalationAction(w, r, func(tx *store.Tx, d *escalation.Directory, in *tocsin.Incident) error {
-		return escalation.Reassign(r.Context(), tx, s.Env(), d, in, body.To, actor(r), s.Clock.Now())
+		return escalation.Reassign(r.Context(), tx, s.Snapshot().Env, d, in, body.To, actor(r), s.Clock.Now())
 	})
 }
 
@@ -242,9 +242,9 @@ func (s *Server) escalationAction(w http.ResponseWriter, r *http.Request, fn fun
 		s.fail(w, r, err)
 		return
 	}
-	d := &escalation.Directory{}
-	if s.Directory != nil {
-		d = s.Directory()
+	d := s.Snapshot().Directory()
+	if d == nil {
+		d = &escalation.Directory{}
 	}
 	err = s.DB.Write(r.Context(), func(tx *store.Tx) error {
 		in, err := tx.IncidentByID(r.Context(), id)

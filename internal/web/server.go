@@ -15,8 +15,6 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
-	"github.com/tocsinhq/tocsin/internal/escalation"
-	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/store"
@@ -29,8 +27,11 @@ type Server struct {
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
 	Ping    http.Handler
-	Tokens  func() []runtime.Token
-	Env     func() incident.Env
+	// Snapshot gives the running compiled config: API tokens, the incident
+	// environment, integrations, on-call, the escalation directory, the
+	// links secret and the metrics setting. It is called at each request,
+	// so that a reload applies to the next one.
+	Snapshot func() *runtime.Snapshot
 	// Reload re-reads the config file; its error is shown to the caller.
 	// A refusal by the reload guard is an EConflict error.
 	Reload func(ctx context.Context, req ReloadRequest) (ReloadResult, error)
@@ -42,26 +43,14 @@ type Server struct {
 	Changed func(checkID int64, at time.Time)
 	// Queued is called after the API queued notifications.
 	Queued func()
-	// Integration finds an alert integration by its secret key.
-	Integration func(key string) (runtime.Integration, bool)
 	// Alerts takes alerts from the ingestion endpoints.
 	Alerts Alerts
 	// SilencesChanged is called after the API made or ended a silence.
 	SilencesChanged func(ctx context.Context) error
-	// OnCallConfig gives the on-call schedules and users; nil: none.
-	OnCallConfig func() *runtime.OnCall
-	// LinksSecret gives the key of the signed links in pages; nil or a nil
-	// key: links are refused.
-	LinksSecret func() []byte
-	// Directory gives the people and policies escalations page through.
-	Directory func() *escalation.Directory
 	// EscalationChanged is called after the API escalated or reassigned.
 	EscalationChanged func()
 	// Replica names this process among the replicas on the database.
 	Replica string
-	// MetricsAccess says who may read /metrics: "public" (also when nil
-	// or empty), "token" or "off".
-	MetricsAccess func() string
 }
 
 // maxBody bounds every API request body.
@@ -134,7 +123,7 @@ func (s *Server) authenticate(h http.Handler) http.Handler {
 		}
 		sum := sha256.Sum256([]byte(token))
 		name := ""
-		for _, t := range s.Tokens() {
+		for _, t := range s.Snapshot().Tokens {
 			if subtle.ConstantTimeCompare(sum[:], t.SHA256) == 1 {
 				name = t.Name
 			}
