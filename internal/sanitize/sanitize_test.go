@@ -2,7 +2,7 @@ package sanitize
 
 import (
 	"encoding/json"
-	"fmt"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -46,31 +46,11 @@ func FuzzText(f *testing.F) {
 		// It agrees with encoding/json on what is not NUL.
 		if strings.IndexByte(s, 0) < 0 {
 			var dec string
-			if err := json.Unmarshal([]byte(alertingJSON(s)), &dec); err == nil && dec != got {
+			if err := json.Unmarshal([]byte(testkit.JSONString(s)), &dec); err == nil && dec != got {
 				t.Fatalf("json decodes %q to %q, Text gives %q", s, dec, got)
 			}
 		}
 	})
-}
-
-// alertingJSON is s as a JSON literal with only quotes, backslashes and
-// control characters escaped: other bytes, invalid ones too, as they are.
-func alertingJSON(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < 0x20:
-			fmt.Fprintf(&b, `\u%04x`, c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }
 
 func TestExact(t *testing.T) {

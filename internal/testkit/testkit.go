@@ -4,8 +4,10 @@
 package testkit
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,4 +65,26 @@ func poll(t testing.TB, what func() string, cond func() bool, interval time.Dura
 // output a test does not look at.
 func Logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// JSONString writes s as a JSON string literal the way a careless or
+// hostile client might: quotes, backslashes and control characters
+// escaped (NUL as \u0000), every other byte as it is, invalid UTF-8
+// included.
+func JSONString(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
 }

@@ -4,7 +4,6 @@
 package alertingtest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -128,26 +127,4 @@ func sorted(m map[string]string) []string {
 		out = append(out, k+"="+m[k])
 	}
 	return out
-}
-
-// JSONString writes s as a JSON string literal the way a careless or
-// hostile client might: quotes, backslashes and control characters
-// escaped (NUL as \u0000), every other byte as it is, invalid UTF-8
-// included.
-func JSONString(s string) string {
-	var b bytes.Buffer
-	b.WriteByte('"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b.WriteByte('\\')
-			b.WriteByte(c)
-		case c < 0x20:
-			fmt.Fprintf(&b, `\u%04x`, c)
-		default:
-			b.WriteByte(c)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }

@@ -2,6 +2,7 @@ package alertmanager_test
 
 import (
 	"fmt"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 	"strings"
 	"testing"
 
@@ -24,7 +25,7 @@ func FuzzRoundTrip(f *testing.F) {
 	f.Add("g\x00", "A", "l", "v", "s", "", "", "")
 	stores := alertingtest.Stores(f)
 	f.Fuzz(func(t *testing.T, groupKey, alertname, labelName, labelValue, summary, description, runbook, generator string) {
-		q := alertingtest.JSONString
+		q := testkit.JSONString
 		body := fmt.Sprintf(`{"version":"4","groupKey":%s,"status":"firing","alerts":[{"status":"firing",
 			"labels":{"alertname":%s,%s:%s},"annotations":{"summary":%s,"description":%s,"runbook_url":%s},
 			"startsAt":"2026-01-01T00:00:00Z","generatorURL":%s,"fingerprint":"0123abcd"}]}`,

@@ -2,6 +2,7 @@ package generic_test
 
 import (
 	"fmt"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 	"strings"
 	"testing"
 
@@ -24,7 +25,7 @@ func FuzzRoundTrip(f *testing.F) {
 	f.Add("k\\ud800", "s", "", "", "a", "b", "", "", "")
 	stores := alertingtest.Stores(f)
 	f.Fuzz(func(t *testing.T, key, summary, source, label, annName, annValue, href, linkText, detail string) {
-		q := alertingtest.JSONString
+		q := testkit.JSONString
 		body := fmt.Sprintf(`{"key":%s,"summary":%s,"source":%s,"labels":{"l":%s},"annotations":{%s:%s},
 			"links":[{"href":%s,"text":%s}],"details":{"d":%s}}`,
 			q(key), q(summary), q(source), q(label), q(annName), q(annValue), q(href), q(linkText), q(detail))

@@ -2,6 +2,7 @@ package pagerduty_test
 
 import (
 	"fmt"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 	"strings"
 	"testing"
 
@@ -25,7 +26,7 @@ func FuzzRoundTrip(f *testing.F) {
 	stores := alertingtest.Stores(f)
 	f.Fuzz(func(t *testing.T, dedup, summary, source, component, group, class, client, clientURL, linkHref, linkText,
 		imageAlt, detail string) {
-		q := alertingtest.JSONString
+		q := testkit.JSONString
 		body := fmt.Sprintf(`{"routing_key":"r","event_action":"trigger","dedup_key":%s,"client":%s,"client_url":%s,
 			"payload":{"summary":%s,"source":%s,"severity":"error","component":%s,"group":%s,"class":%s,
 			"custom_details":{"d":%s}},"links":[{"href":%s,"text":%s}],"images":[{"src":"https://i/","alt":%s}]}`,
