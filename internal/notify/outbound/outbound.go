@@ -100,8 +100,9 @@ func TransportError(service string, err error, secrets ...string) error {
 	return e
 }
 
-// safeError is an error whose text is safe to log; it unwraps only to the
-// context's error, if that was the cause.
+// safeError is an error whose text is safe to log. It unwraps to cause:
+// the context's error for a transport error, the original error (so that
+// errors.Is and As still see it) for a scrubbed one.
 type safeError struct {
 	msg   string
 	cause error
@@ -187,18 +188,10 @@ func ScrubError(err error, secrets ...string) error {
 	}
 	msg := err.Error()
 	if clean := Scrub(msg, secrets...); clean != msg {
-		return &scrubbed{msg: clean, err: err}
+		return &safeError{msg: clean, cause: err}
 	}
 	return err
 }
-
-type scrubbed struct {
-	msg string
-	err error
-}
-
-func (e *scrubbed) Error() string { return e.msg }
-func (e *scrubbed) Unwrap() error { return e.err }
 
 // Redacted shows a URL that is a credential in a log line: its scheme and
 // host (port included) and "/…" for anything after; a text that is not
