@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -46,6 +47,21 @@ func start(t *testing.T, configPath string, tweak func(*App)) *running {
 		}
 	})
 	return r
+}
+
+// timeline is incident id's timeline through the API, one "kind | actor |
+// message" line per entry.
+func (r *running) timeline(t *testing.T, id int64) string {
+	t.Helper()
+	var full struct {
+		Timeline []struct{ Kind, Actor, Message string } `json:"timeline"`
+	}
+	r.get(t, fmt.Sprintf("/api/v1/incidents/%d", id), &full)
+	var lines []string
+	for _, e := range full.Timeline {
+		lines = append(lines, e.Kind+" | "+e.Actor+" | "+e.Message)
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (r *running) get(t *testing.T, path string, out any) int {

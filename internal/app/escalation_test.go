@@ -200,17 +200,7 @@ func escalationScenario(t *testing.T, r *running, clk *clock.Fake, pages *pageLo
 		t.Fatalf("acknowledgements %q", acks)
 	}
 	// The timeline shows every step, with who and why.
-	var full struct {
-		Timeline []struct {
-			Kind, Actor, Message string
-		} `json:"timeline"`
-	}
-	r.get(t, fmt.Sprintf("/api/v1/incidents/%d", id), &full)
-	var lines []string
-	for _, e := range full.Timeline {
-		lines = append(lines, e.Kind+" | "+e.Actor+" | "+e.Message)
-	}
-	text := strings.Join(lines, "\n")
+	text := r.timeline(t, id)
 	for _, want := range []string{
 		"Level 1, round 1 of policy default: paging ana (on call in schedule primary) via webhook ana-hook",
 		"level 2, round 1 is next",

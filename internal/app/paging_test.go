@@ -151,15 +151,7 @@ func TestEscalationExhaustedPagesFallback(t *testing.T) {
 		"/core-pager incident.resolved")
 	wait(want...)
 
-	var full struct {
-		Timeline []struct{ Kind, Actor, Message string } `json:"timeline"`
-	}
-	r.get(t, fmt.Sprintf("/api/v1/incidents/%d", id), &full)
-	var lines []string
-	for _, e := range full.Timeline {
-		lines = append(lines, e.Kind+" | "+e.Actor+" | "+e.Message)
-	}
-	text := strings.Join(lines, "\n")
+	text := r.timeline(t, id)
 	for _, want := range []string{
 		"escalation.exhausted | tocsin | ESCALATION EXHAUSTED: policy default ran 1 time(s) through its 2 level(s) and nobody acknowledged; paging the fallback of team core: core-pager; again every 10m",
 		"ESCALATION EXHAUSTED: still not acknowledged",
