@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -26,9 +27,17 @@ type running struct {
 
 func start(t *testing.T, configPath string, tweak func(*App)) *running {
 	t.Helper()
+	return startWith(t, configPath, clock.Real{}, testkit.Logger(), tweak)
+}
+
+// startWith runs Tocsin with the config at configPath on clk, logging to
+// log, with tweak (if not nil) applied before it runs; it stops with the
+// test.
+func startWith(t *testing.T, configPath string, clk clock.Clock, log *slog.Logger, tweak func(*App)) *running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := New(ctx, Options{ConfigPath: configPath, Listen: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "t.db"),
-		AdminToken: "tok", Version: "test", Clock: clock.Real{}, Log: testkit.Logger()})
+		AdminToken: "tok", Version: "test", Clock: clk, Log: log})
 	if err != nil {
 		cancel()
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -100,17 +99,7 @@ func startEscalation(t *testing.T, cfg string) (*running, *clock.Fake) {
 	writeFile(t, path, cfg)
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	clk := clock.NewFake(time.Date(2026, 1, 6, 3, 0, 0, 0, berlin))
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := New(ctx, Options{ConfigPath: path, Listen: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "t.db"),
-		AdminToken: "tok", Version: "test", Clock: clk, Log: testkit.Logger()})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	r := &running{app: a, base: "http://" + a.Addr(), done: make(chan error, 1)}
-	go func() { r.done <- a.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-r.done })
-	return r, clk
+	return startWith(t, path, clk, testkit.Logger(), nil), clk
 }
 
 func escalationScenario(t *testing.T, r *running, clk *clock.Fake, pages *pageLog) {

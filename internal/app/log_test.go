@@ -2,7 +2,6 @@ package app
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"log/slog"
 	"net"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/testkit"
@@ -45,25 +43,7 @@ func (b *logBuffer) lines(msg string) []map[string]any {
 
 func startLogged(t *testing.T, configPath string, logs *logBuffer) *running {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := New(ctx, Options{ConfigPath: configPath, Listen: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "t.db"),
-		AdminToken: "tok", Version: "test", Clock: clock.Real{},
-		Log: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	r := &running{app: a, base: "http://" + a.Addr(), done: make(chan error, 1)}
-	go func() { r.done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-r.done:
-		case <-time.After(20 * time.Second):
-			t.Error("app did not stop")
-		}
-	})
-	return r
+	return startWith(t, configPath, clock.Real{}, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})), nil)
 }
 
 func post(t *testing.T, url, body string) int {

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"path/filepath"
@@ -17,17 +16,7 @@ import (
 func startOnFakeClock(t *testing.T, path string) (*running, *clock.Fake) {
 	t.Helper()
 	clk := clock.NewFake(time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC))
-	ctx, cancel := context.WithCancel(context.Background())
-	a, err := New(ctx, Options{ConfigPath: path, Listen: "127.0.0.1:0", Database: filepath.Join(t.TempDir(), "t.db"),
-		AdminToken: "tok", Version: "test", Clock: clk, Log: testkit.Logger()})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	r := &running{app: a, base: "http://" + a.Addr(), done: make(chan error, 1)}
-	go func() { r.done <- a.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-r.done })
-	return r, clk
+	return startWith(t, path, clk, testkit.Logger(), nil), clk
 }
 
 // stepClock moves the fake clock by d in one-second steps, so that every
