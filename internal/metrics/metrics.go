@@ -23,6 +23,7 @@ type Metrics struct {
 	AlertReqs    *prometheus.CounterVec // by integration type and HTTP status
 	Alerts       *prometheus.CounterVec // by outcome: new, updated, resolved, silenced, inhibited
 	Leader       prometheus.Gauge       // 1 while this replica runs the engine
+	JobRuns      *prometheus.CounterVec // by job and outcome: ok, error, panic
 }
 
 // New registers every metric; outboxDepth and scheduled are read at scrape time.
@@ -56,9 +57,11 @@ func New(outboxDepth, scheduled func() float64) *Metrics {
 			Help: "Alerts taken in, by outcome (new, updated, resolved, silenced, inhibited)."}, []string{"outcome"}),
 		Leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tocsin_leader",
 			Help: "1 while this replica holds the engine lease and runs deadlines, probes, pages and escalations."}),
+		JobRuns: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tocsin_job_runs_total",
+			Help: "Runs of timed jobs, by job and outcome (ok, error, panic)."}, []string{"job", "outcome"}),
 	}
 	r.MustRegister(m.Pings, m.PingBatch, m.StateChanges, m.Sends, m.SendLatency, m.DeadlineLag, m.ConfigReload, m.LoopStalled,
-		m.ProbeRuns, m.ProbeLatency, m.AlertReqs, m.Alerts, m.Leader,
+		m.ProbeRuns, m.ProbeLatency, m.AlertReqs, m.Alerts, m.Leader, m.JobRuns,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tocsin_outbox_depth",
 			Help: "Notifications waiting in the outbox."}, outboxDepth),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tocsin_scheduled_deadlines",
