@@ -105,7 +105,7 @@ func (s *Server) pagerdutyEnqueue(w http.ResponseWriter, r *http.Request) {
 		s.ingestFailed(rec, runtime.Integration{Type: "pagerduty"}, err)
 		return
 	}
-	in, ok := s.Snapshot().Integration(ev.RoutingKey)
+	in, ok := s.Snapshots.Load().Integration(ev.RoutingKey)
 	if !ok || in.Type != "pagerduty" {
 		pagerduty.Invalid(rec, []string{"Invalid routing key"})
 		return
@@ -125,7 +125,7 @@ func (s *Server) pagerdutyEnqueue(w http.ResponseWriter, r *http.Request) {
 // keyedIntegration finds the integration of the key in the path, of the type
 // the endpoint serves, after checking the content type.
 func (s *Server) keyedIntegration(w http.ResponseWriter, r *http.Request, typ string) (runtime.Integration, bool) {
-	in, ok := s.Snapshot().Integration(r.PathValue("key"))
+	in, ok := s.Snapshots.Load().Integration(r.PathValue("key"))
 	if !ok || in.Type != typ {
 		writeError(w, tocsin.Errorf(tocsin.ENotFound, "no %s integration has this key", typ))
 		return runtime.Integration{}, false
