@@ -203,12 +203,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	srv := &web.Server{DB: db, Clock: a.clock, Log: a.log.With("component", "http"), Metrics: a.metrics,
 		Ping: &ping.Handler{Recorder: a.recorder, Settings: func() ping.Settings { return a.state.Load().Ping() }, Exists: db.PingTargetExists,
 			Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
-		Snapshot: a.state.Load, Reload: a.Reload, Ready: a.ready,
-		Changed: a.engine.Schedule, Queued: a.dispatcher.Poke, Alerts: a.alerts,
-		SilencesChanged:   a.silencesChanged,
-		EscalationChanged: a.alerts.Poke,
-		Replica:           self,
-		RunningConfig:     a.runningConfig}
+		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self}
 	a.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}

@@ -25,15 +25,6 @@ import (
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
-// EngineLease names the leader's lease.
-const EngineLease = "engine"
-
-// MemberPrefix begins the name of every member lease.
-const MemberPrefix = "member:"
-
-// MemberLease names the lease that says holder is alive.
-func MemberLease(holder string) string { return MemberPrefix + holder }
-
 // The leader deletes, every pruneEvery, the member leases that lapsed more
 // than pruneAfter ago: each process start is a new member.
 const (
@@ -125,7 +116,7 @@ func (e *Elector) Run(ctx context.Context, lead func(ctx context.Context)) {
 		stop("shutting down")
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
-		for _, name := range []string{EngineLease, MemberLease(e.Holder)} {
+		for _, name := range []string{store.EngineLease, store.MemberLease(e.Holder)} {
 			if err := e.DB.ReleaseLease(rctx, name, e.Holder); err != nil {
 				e.Log.Warn("release lease", "lease", name, "err", err)
 			}
@@ -136,8 +127,8 @@ func (e *Elector) Run(ctx context.Context, lead func(ctx context.Context)) {
 			e.Beat()
 		}
 		actx, cancel := context.WithTimeout(ctx, e.Every)
-		_, merr := e.DB.AcquireLease(actx, MemberLease(e.Holder), e.Holder, e.TTL, true)
-		l, err := e.DB.AcquireLease(actx, EngineLease, e.Holder, e.TTL, e.Force)
+		_, merr := e.DB.AcquireLease(actx, store.MemberLease(e.Holder), e.Holder, e.TTL, true)
+		l, err := e.DB.AcquireLease(actx, store.EngineLease, e.Holder, e.TTL, e.Force)
 		cancel()
 		if merr != nil && ctx.Err() == nil {
 			e.Log.Error("renew member lease", "err", merr)

@@ -18,6 +18,19 @@ type Lease struct {
 	ExpiresAt time.Time
 }
 
+// Lease names. One replica holds the engine lease and runs the engine;
+// each replica holds a member lease that says it is alive. The outbox's
+// claim takeover and PruneMemberLeases match MemberPrefix in SQL.
+const (
+	// EngineLease names the leader's lease.
+	EngineLease = "engine"
+	// MemberPrefix begins the name of every member lease.
+	MemberPrefix = "member:"
+)
+
+// MemberLease names the lease that says holder is alive.
+func MemberLease(holder string) string { return MemberPrefix + holder }
+
 // ErrFenced is returned by a write whose fence no longer holds: another
 // process took the lease, and this one must not act on its behalf.
 var ErrFenced = errors.New("fenced: the lease is held by another process")

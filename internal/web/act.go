@@ -34,7 +34,7 @@ type actView struct {
 }
 
 func (s *Server) actClaim(w http.ResponseWriter, r *http.Request) (links.Claim, bool) {
-	secret := s.Snapshot().LinksSecret()
+	secret := s.Snapshots.Load().LinksSecret()
 	if secret == nil {
 		s.renderAct(w, http.StatusNotFound, actView{Title: "Link not valid", Message: "This server does not accept links."})
 		return links.Claim{}, false
@@ -85,7 +85,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		action, done = incident.Resolve, "Resolved"
 	}
 	actor := "link:" + c.Recipient
-	env := s.Snapshot().Env
+	env := s.Snapshots.Load().Env
 	var in *tocsin.Incident
 	err := s.DB.Write(r.Context(), func(tx *store.Tx) (err error) {
 		in, err = action(r.Context(), tx, env, c.Incident, actor, s.Clock.Now())
@@ -101,7 +101,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		s.renderAct(w, http.StatusInternalServerError, actView{Title: "Not done", Message: "Tocsin could not store it; try again."})
 		return
 	}
-	s.Queued()
+	s.Actions.NotificationsQueued()
 	s.checkDeadlineChanged(r.Context(), in.CheckID)
 	by := in.AckedBy
 	if c.Action == links.Resolve {

@@ -217,7 +217,7 @@ func (s *Server) expireSilence(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) silencesChanged(r *http.Request) {
-	if err := s.SilencesChanged(r.Context()); err != nil {
+	if err := s.Actions.SilencesChanged(r.Context()); err != nil {
 		s.Log.Error("reload silences", "err", err)
 	}
 }

@@ -19,7 +19,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	if problems := s.Ready(ctx); len(problems) > 0 {
+	if problems := s.Actions.Ready(ctx); len(problems) > 0 {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "not ready", "problems": problems})
 		return
 	}
@@ -98,7 +98,7 @@ func (s *Server) checkJSON(c *tocsin.Check, now time.Time) checkJSON {
 		Schedule: scheduleJSON{Cron: c.Spec.Cron, TZ: c.Spec.TZ}, ScheduleExplained: c.Schedule.String(),
 		Grace: tocsin.FormatDuration(c.Grace), Notify: c.Notify, AutoResolve: c.AutoResolve, RunbookURL: c.RunbookURL,
 		LastPingAt: timePtr(c.LastPingAt), LastStartAt: timePtr(c.LastStartAt), NextExpectedAt: timePtr(c.ExpectedAt()),
-		GoesDownAt: timePtr(c.GoesDownAt()), Pings: c.Pings, PingURL: s.Snapshot().Env.PublicURL + "/ping/" + c.UUID,
+		GoesDownAt: timePtr(c.GoesDownAt()), Pings: c.Pings, PingURL: s.Snapshots.Load().Env.PublicURL + "/ping/" + c.UUID,
 		CreatedAt: c.CreatedAt.UTC()}
 	if c.Spec.Every > 0 {
 		j.Schedule.Every = tocsin.FormatDuration(c.Spec.Every)
@@ -227,7 +227,7 @@ func (s *Server) setPaused(w http.ResponseWriter, r *http.Request, pause bool) {
 		s.fail(w, r, err)
 		return
 	}
-	s.Changed(c.ID, c.NextDeadline())
+	s.Actions.DeadlineChanged(c.ID, c.NextDeadline())
 	writeJSON(w, http.StatusOK, s.checkJSON(c, s.Clock.Now()))
 }
 
@@ -254,7 +254,7 @@ type incidentJSON struct {
 
 func (s *Server) incidentJSON(in *tocsin.Incident, checkUUID string) incidentJSON {
 	j := incidentJSON{ID: in.ID, Title: in.Title, Status: in.Status, CheckUUID: checkUUID,
-		URL: incident.IncidentURL(s.Snapshot().Env.PublicURL, in.ID), OpenedAt: in.OpenedAt.UTC(),
+		URL: incident.IncidentURL(s.Snapshots.Load().Env.PublicURL, in.ID), OpenedAt: in.OpenedAt.UTC(),
 		AcknowledgedAt: timePtr(in.AckedAt), AcknowledgedBy: in.AckedBy, ResolvedAt: timePtr(in.ResolvedAt),
 		ResolvedBy: in.ResolvedBy, Timeline: in.Timeline, Service: in.Service, Priority: in.Priority, GroupKey: in.GroupKey,
 		FirstPageAt: timePtr(in.PageAt)}
@@ -396,7 +396,7 @@ func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, action i
 		s.fail(w, r, err)
 		return
 	}
-	env := s.Snapshot().Env
+	env := s.Snapshots.Load().Env
 	err = s.DB.Write(r.Context(), func(tx *store.Tx) error {
 		_, err := action(r.Context(), tx, env, id, actor(r), s.Clock.Now())
 		return err
@@ -405,7 +405,7 @@ func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, action i
 		s.fail(w, r, err)
 		return
 	}
-	s.Queued()
+	s.Actions.NotificationsQueued()
 	in, err := s.DB.Incident(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)
@@ -429,7 +429,7 @@ func (s *Server) checkDeadlineChanged(ctx context.Context, checkID int64) {
 		}
 		return
 	}
-	s.Changed(c.ID, c.NextDeadline())
+	s.Actions.DeadlineChanged(c.ID, c.NextDeadline())
 }
 
 // probeResults shows a probe check's recent runs and its uptime by hour

@@ -46,17 +46,31 @@ func testServer(t testing.TB) *Server {
 	snap := &runtime.Snapshot{Config: &config.Config{}, Policy: &alerting.Policy{}, OnCall: &runtime.OnCall{},
 		Tokens: []runtime.Token{{Name: "admin", SHA256: sum[:]}}}
 	return &Server{DB: db, Clock: clock.Real{}, Log: testkit.Logger(),
-		Metrics:  metrics.New(func() float64 { return 0 }, func() float64 { return 0 }),
-		Ping:     http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "OK") }),
-		Snapshot: func() *runtime.Snapshot { return snap },
-		Reload: func(context.Context, ReloadRequest) (ReloadResult, error) {
-			return ReloadResult{Status: "reloaded"}, nil
-		},
-		RunningConfig: func(context.Context) (RunningConfig, error) { return RunningConfig{}, nil },
-		Ready:         func(context.Context) []string { return nil },
-		Changed:       func(int64, time.Time) {}, Queued: func() {},
-		SilencesChanged: func(context.Context) error { return nil }}
+		Metrics:   metrics.New(func() float64 { return 0 }, func() float64 { return 0 }),
+		Ping:      http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "OK") }),
+		Snapshots: snapshotFunc(func() *runtime.Snapshot { return snap }),
+		Actions:   okActions{}}
 }
+
+// snapshotFunc serves the snapshot a function returns, so that a test can
+// change it between requests.
+type snapshotFunc func() *runtime.Snapshot
+
+func (f snapshotFunc) Load() *runtime.Snapshot { return f() }
+
+// okActions does what a running Tocsin does when nothing goes wrong, and
+// wakes nothing: these tests run no loops.
+type okActions struct{}
+
+func (okActions) Reload(context.Context, ReloadRequest) (ReloadResult, error) {
+	return ReloadResult{Status: "reloaded"}, nil
+}
+func (okActions) RunningConfig(context.Context) (RunningConfig, error) { return RunningConfig{}, nil }
+func (okActions) Ready(context.Context) []string                       { return nil }
+func (okActions) DeadlineChanged(int64, time.Time)                     {}
+func (okActions) NotificationsQueued()                                 {}
+func (okActions) SilencesChanged(context.Context) error                { return nil }
+func (okActions) EscalationChanged()                                   {}
 
 // TestEveryRouteRequiresAuth walks the route table: every route that is not
 // listed as public refuses requests without a valid bearer token, and the

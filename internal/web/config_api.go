@@ -49,7 +49,7 @@ func (s *Server) reloadConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	res, err := s.Reload(r.Context(), ReloadRequest{Force: force, Actor: actor(r)})
+	res, err := s.Actions.Reload(r.Context(), ReloadRequest{Force: force, Actor: actor(r)})
 	if err != nil {
 		s.Log.Warn("config reload rejected", "err", err, "actor", actor(r))
 		status := http.StatusBadRequest // the file does not load
@@ -66,7 +66,7 @@ func (s *Server) reloadConfig(w http.ResponseWriter, r *http.Request) {
 // runningConfig shows what `config check --against` compares with:
 // GET /api/v1/config.
 func (s *Server) runningConfig(w http.ResponseWriter, r *http.Request) {
-	rc, err := s.RunningConfig(r.Context())
+	rc, err := s.Actions.RunningConfig(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return

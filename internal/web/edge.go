@@ -30,7 +30,7 @@ func (s *Server) metricsHandler() http.Handler {
 	scrape := promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{Timeout: 10 * time.Second})
 	withToken := s.authenticate(scrape)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch s.Snapshot().Config.Metrics {
+		switch s.Snapshots.Load().Config.Metrics {
 		case "off":
 			writeError(w, tocsin.Errorf(tocsin.ENotFound, "metrics are off (see metrics in the config)"))
 		case "token":

@@ -14,14 +14,14 @@ import (
 func TestMetricsAccess(t *testing.T) {
 	s := testServer(t)
 	access := ""
-	base := s.Snapshot()
-	s.Snapshot = func() *runtime.Snapshot {
+	base := s.Snapshots.Load()
+	s.Snapshots = snapshotFunc(func() *runtime.Snapshot {
 		cfg := *base.Config
 		cfg.Metrics = access
 		snap := *base
 		snap.Config = &cfg
 		return &snap
-	}
+	})
 	h := s.Handler()
 	scrape := func(auth string) int {
 		req := httptest.NewRequest("GET", "/metrics", nil)

@@ -2,17 +2,13 @@ package web
 
 import (
 	"context"
-	"errors"
-	"mime"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/alerting"
-	"github.com/tocsinhq/tocsin/internal/ingest/alertmanager"
-	"github.com/tocsinhq/tocsin/internal/ingest/generic"
-	"github.com/tocsinhq/tocsin/internal/ingest/pagerduty"
+	"github.com/tocsinhq/tocsin/internal/ingest"
 	"github.com/tocsinhq/tocsin/internal/runtime"
 )
 
@@ -21,139 +17,53 @@ type Alerts interface {
 	Ingest(ctx context.Context, d alerting.Delivery) (alerting.Outcome, error)
 }
 
-// Ingestion limits. Alertmanager sends every alert of a group in one body,
-// so its limit is the largest.
-const (
-	alertmanagerLimit = 8 << 20
-	genericLimit      = 1 << 20
-	pagerdutyLimit    = pagerduty.DefaultLimit
-	ingestTimeout     = 30 * time.Second
-)
+// ingestTimeout bounds the wait for a delivery's commit.
+const ingestTimeout = 30 * time.Second
 
-// alertmanagerWebhook receives Alertmanager's webhook (payload version 4);
-// the integration key is the last path segment.
-func (s *Server) alertmanagerWebhook(w http.ResponseWriter, r *http.Request) {
-	rec := &codeRecorder{ResponseWriter: w}
-	defer func() { s.Metrics.AlertReqs.WithLabelValues("alertmanager", strconv.Itoa(rec.code)).Inc() }()
-	in, ok := s.keyedIntegration(rec, r, "alertmanager")
-	if !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(rec, r.Body, alertmanagerLimit)
-	_, alerts, err := alertmanager.Parse(r.Body, alertmanagerLimit)
-	if err != nil {
-		s.rejectBody(rec, in, err)
-		return
-	}
-	out, err := s.ingest(r, in, alerts)
-	if err != nil {
-		s.ingestFailed(rec, in, err)
-		return
-	}
-	writeJSON(rec, http.StatusOK, ingestAnswer("success", len(alerts), out))
-}
-
-// genericWebhook receives Tocsin's generic alert form (see package generic).
-func (s *Server) genericWebhook(w http.ResponseWriter, r *http.Request) {
-	rec := &codeRecorder{ResponseWriter: w}
-	defer func() { s.Metrics.AlertReqs.WithLabelValues("generic", strconv.Itoa(rec.code)).Inc() }()
-	in, ok := s.keyedIntegration(rec, r, "generic")
-	if !ok {
-		return
-	}
-	r.Body = http.MaxBytesReader(rec, r.Body, genericLimit)
-	alerts, err := generic.Parse(r.Body, genericLimit)
-	if err != nil {
-		s.rejectBody(rec, in, err)
-		return
-	}
-	out, err := s.ingest(r, in, alerts)
-	if err != nil {
-		s.ingestFailed(rec, in, err)
-		return
-	}
-	answer := ingestAnswer("accepted", len(alerts), out)
-	keys := make([]string, len(alerts))
-	for i, a := range alerts {
-		keys[i] = a.Key
-	}
-	answer["keys"] = keys
-	writeJSON(rec, http.StatusAccepted, answer)
-}
-
-// pagerdutyEnqueue is PagerDuty's Events API v2: the routing key in the
-// body names the integration, and the answers are PagerDuty's.
-func (s *Server) pagerdutyEnqueue(w http.ResponseWriter, r *http.Request) {
-	rec := &codeRecorder{ResponseWriter: w}
-	defer func() { s.Metrics.AlertReqs.WithLabelValues("pagerduty", strconv.Itoa(rec.code)).Inc() }()
-	if !isJSON(r) {
-		pagerduty.Invalid(rec, []string{"Content-Type must be application/json"})
-		return
-	}
-	r.Body = http.MaxBytesReader(rec, r.Body, pagerdutyLimit)
-	ev, err := pagerduty.Parse(r.Body, pagerdutyLimit)
-	var invalid *pagerduty.InvalidError
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &invalid):
-		pagerduty.Invalid(rec, invalid.Errors)
-		return
-	case errors.As(err, &tooBig):
-		pagerduty.Invalid(rec, []string{"Event is too large (should be at most " + strconv.Itoa(pagerdutyLimit) + " bytes)"})
-		return
-	case err != nil:
-		s.ingestFailed(rec, runtime.Integration{Type: "pagerduty"}, err)
-		return
-	}
-	in, ok := s.Snapshot().Integration(ev.RoutingKey)
-	if !ok || in.Type != "pagerduty" {
-		pagerduty.Invalid(rec, []string{"Invalid routing key"})
-		return
-	}
-	alert := ev.Alert(nil)
-	if _, err := s.ingest(r, in, []tocsin.Alert{alert}); err != nil {
-		if tocsin.ErrorCode(err) == tocsin.EInvalid {
-			pagerduty.Invalid(rec, []string{tocsin.ErrorMessage(err)})
+// receiveAlerts serves one alert format (see package ingest): Alertmanager's
+// webhook and the generic form at /ingest/<kind>/{key}, PagerDuty's Events
+// API v2 at /v2/enqueue, whose routing key in the body names the
+// integration.
+func (s *Server) receiveAlerts(kind ingest.Kind) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rec := &codeRecorder{ResponseWriter: w}
+		defer func() { s.Metrics.AlertReqs.WithLabelValues(string(kind), strconv.Itoa(rec.code)).Inc() }()
+		in := runtime.Integration{Type: string(kind)}
+		var ok bool
+		// A key in the URL is checked before the body is read.
+		if !kind.KeyInBody() {
+			if in, ok = s.integration(kind, r.PathValue("key")); !ok {
+				kind.Refuse(rec, ingest.ErrUnknownKey)
+				return
+			}
+		}
+		d, err := ingest.Decode(rec, r, kind)
+		if err != nil {
+			if !kind.Refuse(rec, err) {
+				s.ingestFailed(rec, kind, in, err)
+			}
 			return
 		}
-		s.ingestFailed(rec, in, err)
-		return
-	}
-	pagerduty.Accepted(rec, alert.Key)
+		if kind.KeyInBody() {
+			if in, ok = s.integration(kind, d.RoutingKey); !ok {
+				kind.Refuse(rec, ingest.ErrUnknownKey)
+				return
+			}
+		}
+		out, err := s.ingest(r, in, d.Alerts)
+		if err != nil {
+			s.ingestFailed(rec, kind, in, err)
+			return
+		}
+		// The answer's counts are the processor's outcome, field for field.
+		kind.Accept(rec, d, ingest.Stored(out))
+	})
 }
 
-// keyedIntegration finds the integration of the key in the path, of the type
-// the endpoint serves, after checking the content type.
-func (s *Server) keyedIntegration(w http.ResponseWriter, r *http.Request, typ string) (runtime.Integration, bool) {
-	in, ok := s.Snapshot().Integration(r.PathValue("key"))
-	if !ok || in.Type != typ {
-		writeError(w, tocsin.Errorf(tocsin.ENotFound, "no %s integration has this key", typ))
-		return runtime.Integration{}, false
-	}
-	if !isJSON(r) {
-		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "Content-Type must be application/json"})
-		return runtime.Integration{}, false
-	}
-	return in, true
-}
-
-func isJSON(r *http.Request) bool {
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	return err == nil && mt == "application/json"
-}
-
-// rejectBody answers a body the parser refused: too large is 413, the
-// rest 400 with the parser's message.
-func (s *Server) rejectBody(w http.ResponseWriter, in runtime.Integration, err error) {
-	var tooBig *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooBig), errors.Is(err, generic.ErrTooLarge):
-		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "body too large"})
-	case tocsin.ErrorCode(err) == tocsin.EInvalid:
-		writeError(w, err)
-	default:
-		s.ingestFailed(w, in, err)
-	}
+// integration finds the integration of key, if it is of the given kind.
+func (s *Server) integration(kind ingest.Kind, key string) (runtime.Integration, bool) {
+	in, ok := s.Snapshots.Load().Integration(key)
+	return in, ok && in.Type == string(kind)
 }
 
 // ingest hands alerts to the processor and waits for the commit.
@@ -165,23 +75,18 @@ func (s *Server) ingest(r *http.Request, in runtime.Integration, alerts []tocsin
 
 // ingestFailed answers a delivery that could not be read or stored: 503,
 // so that the sender retries, unless the database refused an alert's
-// content (EInvalid): then 400 with the reason, since a retry would be
-// refused the same way; the delivery's other alerts are stored. The log
+// content (EInvalid): then a refusal with the reason, since a retry would
+// be refused the same way; the delivery's other alerts are stored. The log
 // names the integration, never the path: it holds the key.
-func (s *Server) ingestFailed(w http.ResponseWriter, in runtime.Integration, err error) {
+func (s *Server) ingestFailed(w http.ResponseWriter, kind ingest.Kind, in runtime.Integration, err error) {
 	if tocsin.ErrorCode(err) == tocsin.EInvalid {
 		s.Log.Warn("alerts refused", "integration", in.Name, "type", in.Type, "err", err)
-		writeError(w, err)
+		kind.Refuse(w, err)
 		return
 	}
 	s.Log.Error("alert ingestion failed", "integration", in.Name, "type", in.Type, "err", err)
 	w.Header().Set("Retry-After", "5")
 	writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "alerts not stored; retry"})
-}
-
-func ingestAnswer(status string, n int, out alerting.Outcome) map[string]any {
-	return map[string]any{"status": status, "alerts": n, "new": out.New, "updated": out.Updated, "resolved": out.Resolved,
-		"silenced": out.Silenced, "inhibited": out.Inhibited}
 }
 
 // codeRecorder remembers the status written, for metrics.

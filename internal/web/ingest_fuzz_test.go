@@ -35,7 +35,7 @@ func ingestServer(t testing.TB) (*Server, *store.DB) {
 	t.Cleanup(func() { cancel(); <-done })
 	s := testServer(t)
 	s.DB, s.Log, s.Alerts = db, log, p
-	snap := *s.Snapshot()
+	snap := *s.Snapshots.Load()
 	snap.Integrations = map[[sha256.Size]byte]runtime.Integration{}
 	for key, in := range map[string]runtime.Integration{
 		"k-am":  {Name: "am", Type: "alertmanager", Service: "payments"},
@@ -44,7 +44,7 @@ func ingestServer(t testing.TB) (*Server, *store.DB) {
 	} {
 		snap.Integrations[sha256.Sum256([]byte(key))] = in
 	}
-	s.Snapshot = func() *runtime.Snapshot { return &snap }
+	s.Snapshots = snapshotFunc(func() *runtime.Snapshot { return &snap })
 	return s, db
 }
 

@@ -25,7 +25,7 @@ const (
 )
 
 func (s *Server) onCall() *runtime.OnCall {
-	if oc := s.Snapshot().OnCall; oc != nil {
+	if oc := s.Snapshots.Load().OnCall; oc != nil {
 		return oc
 	}
 	return &runtime.OnCall{}
@@ -52,7 +52,7 @@ func (s *Server) feedURL(path string) string {
 	if key == nil {
 		return ""
 	}
-	return s.Snapshot().Env.PublicURL + path + "?token=" + url.QueryEscape(feedToken(key, path))
+	return s.Snapshots.Load().Env.PublicURL + path + "?token=" + url.QueryEscape(feedToken(key, path))
 }
 
 type scheduleJSONOut struct {
@@ -216,7 +216,7 @@ func nonNilStrings(s []string) []string {
 // escalateIncident pages the next level of the incident's policy now.
 func (s *Server) escalateIncident(w http.ResponseWriter, r *http.Request) {
 	s.escalationAction(w, r, func(tx *store.Tx, d *escalation.Directory, in *tocsin.Incident) error {
-		return escalation.Escalate(r.Context(), tx, s.Snapshot().Env, d, in, actor(r), s.Clock.Now())
+		return escalation.Escalate(r.Context(), tx, s.Snapshots.Load().Env, d, in, actor(r), s.Clock.Now())
 	})
 }
 
@@ -232,7 +232,7 @@ func (s *Server) reassignIncident(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.escalationAction(w, r, func(tx *store.Tx, d *escalation.Directory, in *tocsin.Incident) error {
-		return escalation.Reassign(r.Context(), tx, s.Snapshot().Env, d, in, body.To, actor(r), s.Clock.Now())
+		return escalation.Reassign(r.Context(), tx, s.Snapshots.Load().Env, d, in, body.To, actor(r), s.Clock.Now())
 	})
 }
 
@@ -242,7 +242,7 @@ func (s *Server) escalationAction(w http.ResponseWriter, r *http.Request, fn fun
 		s.fail(w, r, err)
 		return
 	}
-	d := s.Snapshot().Directory()
+	d := s.Snapshots.Load().Directory()
 	if d == nil {
 		d = &escalation.Directory{}
 	}
@@ -257,10 +257,8 @@ func (s *Server) escalationAction(w http.ResponseWriter, r *http.Request, fn fun
 		s.fail(w, r, err)
 		return
 	}
-	s.Queued()
-	if s.EscalationChanged != nil {
-		s.EscalationChanged()
-	}
+	s.Actions.NotificationsQueued()
+	s.Actions.EscalationChanged()
 	in, err := s.DB.Incident(r.Context(), id)
 	if err != nil {
 		s.fail(w, r, err)

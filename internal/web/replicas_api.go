@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tocsinhq/tocsin/internal/leader"
+	"github.com/tocsinhq/tocsin/internal/store"
 )
 
 type replicaJSON struct {
@@ -36,11 +36,11 @@ func (s *Server) listReplicas(w http.ResponseWriter, r *http.Request) {
 	var lead *leaderJSON
 	replicas := []replicaJSON{}
 	for _, l := range leases {
-		if l.Name == leader.EngineLease {
+		if l.Name == store.EngineLease {
 			lead = &leaderJSON{Replica: l.Holder, Token: l.Token, Held: !now.After(l.ExpiresAt), ExpiresAt: l.ExpiresAt.UTC()}
 			continue
 		}
-		name, ok := strings.CutPrefix(l.Name, leader.MemberPrefix)
+		name, ok := strings.CutPrefix(l.Name, store.MemberPrefix)
 		if !ok {
 			continue
 		}

@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/tocsinhq/tocsin/internal/ingest"
+)
 
 // route is one entry of the route table.
 type route struct {
@@ -21,9 +25,9 @@ func (s *Server) routes() []route {
 		{"/ping/", true, s.Ping},
 		// Alerts from other tools: the integration key (in the path, or
 		// PagerDuty's routing_key) is the credential.
-		{"POST /ingest/alertmanager/{key}", true, http.HandlerFunc(s.alertmanagerWebhook)},
-		{"POST /ingest/generic/{key}", true, http.HandlerFunc(s.genericWebhook)},
-		{"POST /v2/enqueue", true, http.HandlerFunc(s.pagerdutyEnqueue)},
+		{"POST /ingest/alertmanager/{key}", true, s.receiveAlerts(ingest.Alertmanager)},
+		{"POST /ingest/generic/{key}", true, s.receiveAlerts(ingest.Generic)},
+		{"POST /v2/enqueue", true, s.receiveAlerts(ingest.PagerDuty)},
 
 		// Signed links in pages: the token is the credential. GET only
 		// shows a form; POST acts.

@@ -27,30 +27,42 @@ type Server struct {
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
 	Ping    http.Handler
-	// Snapshot gives the running compiled config: API tokens, the incident
-	// environment, integrations, on-call, the escalation directory, the
-	// links secret and the metrics setting. It is called at each request,
-	// so that a reload applies to the next one.
-	Snapshot func() *runtime.Snapshot
-	// Reload re-reads the config file; its error is shown to the caller.
-	// A refusal by the reload guard is an EConflict error.
-	Reload func(ctx context.Context, req ReloadRequest) (ReloadResult, error)
-	// RunningConfig describes the running config (GET /api/v1/config).
-	RunningConfig func(ctx context.Context) (RunningConfig, error)
-	// Ready reports why the server is not ready, if it is not.
-	Ready func(ctx context.Context) []string
-	// Changed is called after the API changed a check's deadline.
-	Changed func(checkID int64, at time.Time)
-	// Queued is called after the API queued notifications.
-	Queued func()
+	// Snapshots gives the running compiled config: API tokens, the
+	// incident environment, integrations, on-call, the escalation
+	// directory, the links secret and the metrics setting. It is read at
+	// each request, so that a reload applies to the next one.
+	Snapshots Snapshots
 	// Alerts takes alerts from the ingestion endpoints.
 	Alerts Alerts
-	// SilencesChanged is called after the API made or ended a silence.
-	SilencesChanged func(ctx context.Context) error
-	// EscalationChanged is called after the API escalated or reassigned.
-	EscalationChanged func()
+	// Actions is what the API asks of the rest of Tocsin.
+	Actions Actions
 	// Replica names this process among the replicas on the database.
 	Replica string
+}
+
+// Snapshots gives the running compiled config; *atomic.Pointer does.
+type Snapshots interface {
+	Load() *runtime.Snapshot
+}
+
+// Actions is what the API asks of the rest of Tocsin: to reload or
+// describe the config, to say whether it is ready, and to hear of the
+// changes the API made that a loop must act on.
+type Actions interface {
+	// Reload re-reads the config file; a refusal by the reload guard is an EConflict error.
+	Reload(ctx context.Context, req ReloadRequest) (ReloadResult, error)
+	// RunningConfig describes the running config (GET /api/v1/config).
+	RunningConfig(ctx context.Context) (RunningConfig, error)
+	// Ready lists why the server is not ready; none when it is.
+	Ready(ctx context.Context) []string
+	// DeadlineChanged says the API moved a check's deadline to at.
+	DeadlineChanged(checkID int64, at time.Time)
+	// NotificationsQueued says the API queued notifications.
+	NotificationsQueued()
+	// SilencesChanged says the API made or ended a silence; its error is the request's.
+	SilencesChanged(ctx context.Context) error
+	// EscalationChanged says the API escalated or reassigned an incident.
+	EscalationChanged()
 }
 
 // maxBody bounds every API request body.
@@ -123,7 +135,7 @@ func (s *Server) authenticate(h http.Handler) http.Handler {
 		}
 		sum := sha256.Sum256([]byte(token))
 		name := ""
-		for _, t := range s.Snapshot().Tokens {
+		for _, t := range s.Snapshots.Load().Tokens {
 			if subtle.ConstantTimeCompare(sum[:], t.SHA256) == 1 {
 				name = t.Name
 			}
