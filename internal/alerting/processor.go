@@ -127,11 +127,10 @@ func newPending(d Delivery) *pending {
 // ErrStopped is returned for deliveries that arrive while the processor stops.
 var ErrStopped = errors.New("alert processor stopped")
 
-// Ingest applies a delivery and returns once it is committed.
-// A delivery whose ctx ends while it waits may still commit; a retry is
-// then a repeated delivery, which updates and does not duplicate (except a
-// PagerDuty trigger without a dedup_key, whose key is made anew for each
-// request).
+// Ingest applies a delivery and returns once it is committed. If ctx ends
+// first the delivery may still commit; a retry is then a repeated
+// delivery, which updates and does not duplicate (except a PagerDuty
+// trigger without a dedup_key, whose key is made anew for each request).
 func (p *Processor) Ingest(ctx context.Context, d Delivery) (Outcome, error) {
 	r, err := p.queue.Do(ctx, newPending(d))
 	if err != nil {
