@@ -10,6 +10,7 @@ import (
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/escalation"
+	"github.com/tocsinhq/tocsin/internal/groupcommit"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/labels"
 	"github.com/tocsinhq/tocsin/internal/oncall"
@@ -47,12 +48,12 @@ func newFixture(t *testing.T, policy *Policy) *fixture {
 // deliver applies one delivery the way Run does, synchronously.
 func (f *fixture) deliver(integration, service string, alerts ...tocsin.Alert) Outcome {
 	f.t.Helper()
-	r := newPending(Delivery{Integration: integration, Service: service, Alerts: alerts})
-	f.p.commit(f.ctx, []*pending{r})
-	if r.err != nil {
-		f.t.Fatal(r.err)
+	c := groupcommit.NewCall(f.ctx, newPending(Delivery{Integration: integration, Service: service, Alerts: alerts}))
+	f.p.commit(f.ctx, []*call{c})
+	if c.Err != nil {
+		f.t.Fatal(c.Err)
 	}
-	return r.out
+	return c.Req.out
 }
 
 func (f *fixture) advance(d time.Duration) {

@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/groupcommit"
 )
 
 // cacheSize bounds the alerts the processor remembers: enough for every
@@ -84,20 +85,12 @@ func (w *work) remember(a *tocsin.AlertRecord) {
 // settle applies a transaction's outcome to the cache: what it stored if
 // it committed, and forgets what it touched if it did not.
 func (p *Processor) settle(w *work, committed bool) {
-	if w == nil || p.shared {
+	if w == nil {
 		return
 	}
-	for k, c := range w.touched {
-		if !committed {
-			delete(p.cache, k)
-			continue
-		}
-		if _, ok := p.cache[k]; !ok && len(p.cache) >= cacheSize {
-			for old := range p.cache { // map order is random: a random eviction
-				delete(p.cache, old)
-				break
-			}
-		}
-		p.cache[k] = c
+	if committed {
+		p.cache.Commit(w.touched)
+	} else {
+		groupcommit.ForgetAll(p.cache, w.touched)
 	}
 }

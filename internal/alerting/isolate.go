@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/groupcommit"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -42,21 +43,22 @@ func (p *Processor) isolate(ctx context.Context, s *span, err error) bool {
 		"alerts", s.hi-s.lo, "err", err)
 	for i := s.lo; i < s.hi; i++ {
 		one := &pending{d: Delivery{Integration: r.d.Integration, Service: r.d.Service, Alerts: r.d.Alerts[i : i+1]},
-			hashes: r.hashes[i : i+1], done: make(chan struct{})}
+			hashes: r.hashes[i : i+1]}
 		if r.encoded != nil {
 			one.encoded = r.encoded[i : i+1]
 		}
-		p.commit(ctx, []*pending{one})
+		c := groupcommit.NewCall(s.c.Ctx, one)
+		p.commit(ctx, []*call{c})
 		switch {
-		case one.err == nil:
+		case c.Err == nil:
 			r.out.add(one.out)
-		case tocsin.ErrorCode(one.err) == tocsin.EInvalid:
-			refused(i, tocsin.ErrorMessage(one.err))
+		case tocsin.ErrorCode(c.Err) == tocsin.EInvalid:
+			refused(i, tocsin.ErrorMessage(c.Err))
 		default:
 			// The database failed for a reason not the alert's own: the
 			// sender retries the whole delivery, which updates what is
 			// stored already rather than duplicating it.
-			r.err = one.err
+			s.c.Err = c.Err
 			p.noteJoins(ctx, r)
 			return true
 		}

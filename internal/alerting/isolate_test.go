@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/groupcommit"
 )
 
 // TestRefusedAlertLeavesItsNeighboursStored makes the database refuse
@@ -25,18 +26,19 @@ func TestRefusedAlertLeavesItsNeighboursStored(t *testing.T) {
 		BEGIN SELECT RAISE(ABORT, 'refused summary'); END`); err != nil {
 		t.Fatal(err)
 	}
-	r := newPending(Delivery{Integration: "am", Service: "payments",
-		Alerts: []tocsin.Alert{firing("bad", "refused"), firing("good", "disk full")}})
-	other := newPending(Delivery{Integration: "am", Service: "payments", Alerts: []tocsin.Alert{firing("other", "cpu")}})
-	f.p.commit(f.ctx, []*pending{r, other})
-	if tocsin.ErrorCode(r.err) != tocsin.EInvalid || !strings.Contains(tocsin.ErrorMessage(r.err), "alerts[0]") {
-		t.Fatalf("delivery error = %v, want EInvalid naming alerts[0]", r.err)
+	r := groupcommit.NewCall(f.ctx, newPending(Delivery{Integration: "am", Service: "payments",
+		Alerts: []tocsin.Alert{firing("bad", "refused"), firing("good", "disk full")}}))
+	other := groupcommit.NewCall(f.ctx, newPending(Delivery{Integration: "am", Service: "payments",
+		Alerts: []tocsin.Alert{firing("other", "cpu")}}))
+	f.p.commit(f.ctx, []*call{r, other})
+	if tocsin.ErrorCode(r.Err) != tocsin.EInvalid || !strings.Contains(tocsin.ErrorMessage(r.Err), "alerts[0]") {
+		t.Fatalf("delivery error = %v, want EInvalid naming alerts[0]", r.Err)
 	}
-	if r.out.New != 1 {
-		t.Errorf("outcome %+v, want the good alert new", r.out)
+	if r.Req.out.New != 1 {
+		t.Errorf("outcome %+v, want the good alert new", r.Req.out)
 	}
-	if other.err != nil {
-		t.Errorf("the other delivery of the batch failed: %v", other.err)
+	if other.Err != nil {
+		t.Errorf("the other delivery of the batch failed: %v", other.Err)
 	}
 	for _, key := range []string{"good", "other"} {
 		if a := f.alert("am", key); a == nil || a.IncidentID == 0 {
@@ -68,14 +70,14 @@ func TestRefusedAlertInALargeDelivery(t *testing.T) {
 		alerts[i] = firing(fmt.Sprintf("a%d", i), "disk full")
 	}
 	alerts[bad] = firing(fmt.Sprintf("a%d", bad), "refused")
-	r := newPending(Delivery{Integration: "am", Service: "payments", Alerts: alerts})
-	f.p.commit(f.ctx, []*pending{r})
-	if want := fmt.Sprintf("alerts[%d]", bad); tocsin.ErrorCode(r.err) != tocsin.EInvalid ||
-		!strings.Contains(tocsin.ErrorMessage(r.err), want) {
-		t.Fatalf("delivery error = %v, want EInvalid naming %s", r.err, want)
+	r := groupcommit.NewCall(f.ctx, newPending(Delivery{Integration: "am", Service: "payments", Alerts: alerts}))
+	f.p.commit(f.ctx, []*call{r})
+	if want := fmt.Sprintf("alerts[%d]", bad); tocsin.ErrorCode(r.Err) != tocsin.EInvalid ||
+		!strings.Contains(tocsin.ErrorMessage(r.Err), want) {
+		t.Fatalf("delivery error = %v, want EInvalid naming %s", r.Err, want)
 	}
-	if r.out.New != n-1 {
-		t.Errorf("outcome %+v, want %d new", r.out, n-1)
+	if r.Req.out.New != n-1 {
+		t.Errorf("outcome %+v, want %d new", r.Req.out, n-1)
 	}
 	for i := range alerts {
 		a := f.alert("am", fmt.Sprintf("a%d", i))

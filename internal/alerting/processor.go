@@ -11,7 +11,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
-	"github.com/tocsinhq/tocsin/internal/collect"
+	"github.com/tocsinhq/tocsin/internal/groupcommit"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
@@ -57,14 +57,14 @@ type Processor struct {
 	// deliveries is found by looking every second.
 	shared bool
 
-	reqs          chan *pending
+	queue         *groupcommit.Queue[*pending]
 	wake          chan struct{}
 	silences      atomic.Pointer[silenceSet]
 	policyChanged atomic.Bool
 	// Only Run's goroutine touches these.
 	nextPage     time.Time
 	nextEscalate time.Time
-	cache        map[cacheKey]cached
+	cache        *groupcommit.Cache[cacheKey, cached]
 }
 
 // Limits of one tick's work, so that a backlog cannot hold the single
@@ -74,16 +74,16 @@ const (
 	releasesPerTick = 1000
 )
 
+// pending is a delivery on its way through a batch; its call carries the
+// error its sender hears.
 type pending struct {
 	d       Delivery
 	hashes  []uint64          // of each alert's content, computed by the sender's goroutine
 	encoded []store.AlertJSON // each alert's JSON columns, likewise; nil if encoding failed
 	out     Outcome
-	err     error
 	// refused names an alert the database refused (see isolate): the
 	// delivery's other alerts are stored, and its sender hears this.
 	refused error
-	done    chan struct{}
 	// joins noted by the committed chunks of a delivery applied in
 	// several transactions, written with its last chunk: one timeline
 	// entry, and one notice to whoever is on the incident, per delivery.
@@ -96,9 +96,13 @@ func New(db *store.DB, clk clock.Clock, env func() incident.Env, policy func() *
 	if beat == nil {
 		beat = func() {}
 	}
+	size := cacheSize
+	if db.Shared() {
+		size = 0 // another replica may have changed any alert since
+	}
 	p := &Processor{db: db, clock: clk, env: env, policy: policy, log: log, beat: beat,
-		reqs: make(chan *pending, 4*maxBatch), wake: make(chan struct{}, 1), cache: map[cacheKey]cached{},
-		shared: db.Shared()}
+		queue: groupcommit.NewQueue[*pending](maxBatch, ErrStopped), wake: make(chan struct{}, 1),
+		cache: groupcommit.NewCache[cacheKey, cached](size, 0), shared: db.Shared()}
 	p.silences.Store(newSilenceSet(nil))
 	return p
 }
@@ -106,7 +110,7 @@ func New(db *store.DB, clk clock.Clock, env func() incident.Env, policy func() *
 // newPending readies a delivery for Run; hashing happens here, on the
 // sender's goroutine, not on the single writer's.
 func newPending(d Delivery) *pending {
-	r := &pending{d: d, done: make(chan struct{}), hashes: make([]uint64, len(d.Alerts)),
+	r := &pending{d: d, hashes: make([]uint64, len(d.Alerts)),
 		encoded: make([]store.AlertJSON, len(d.Alerts))}
 	for i := range d.Alerts {
 		r.hashes[i] = contentHash(&d.Alerts[i])
@@ -123,26 +127,17 @@ func newPending(d Delivery) *pending {
 // ErrStopped is returned for deliveries that arrive while the processor stops.
 var ErrStopped = errors.New("alert processor stopped")
 
-// Ingest applies a delivery and returns once it is committed.
+// Ingest applies a delivery and returns once it is committed. If ctx ends
+// first the delivery may still commit; a retry is then a repeated
+// delivery, which updates and does not duplicate (except a PagerDuty
+// trigger without a dedup_key, whose key is made anew for each request).
 func (p *Processor) Ingest(ctx context.Context, d Delivery) (Outcome, error) {
-	r := newPending(d)
-	select {
-	case p.reqs <- r:
-	case <-ctx.Done():
-		return Outcome{}, ctx.Err()
+	r, err := p.queue.Do(ctx, newPending(d))
+	if err != nil {
+		return Outcome{}, err
 	}
-	select {
-	case <-r.done:
-		if r.err == nil {
-			logDelivery(ctx, p.log, d, r.out)
-		}
-		return r.out, r.err
-	case <-ctx.Done():
-		// It may still commit; a retry is then a repeated delivery, which
-		// updates and does not duplicate (except a PagerDuty trigger without
-		// a dedup_key, whose key is made anew for each request).
-		return Outcome{}, ctx.Err()
-	}
+	logDelivery(ctx, p.log, d, r.out)
+	return r.out, nil
 }
 
 // Load reads the live silences; call it at start and after silences change
@@ -188,7 +183,7 @@ func (p *Processor) Run(ctx context.Context) {
 	idle := time.NewTicker(time.Second) // watchdog cadence only; no time is read from it
 	defer idle.Stop()
 	p.timed(ctx) // pages that fell due while Tocsin was down
-	batch := make([]*pending, 0, maxBatch)
+	batch := make([]*call, 0, maxBatch)
 	for {
 		p.beat()
 		var timer clock.Timer
@@ -202,7 +197,7 @@ func (p *Processor) Run(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			stopTimer(timer)
-			p.drain()
+			p.queue.Drain()
 			return
 		case <-idle.C:
 			if p.shared {
@@ -230,8 +225,8 @@ func (p *Processor) Run(ctx context.Context) {
 		case <-due:
 			p.timed(ctx)
 			ticked = true
-		case r := <-p.reqs:
-			batch = collect.Ready(p.reqs, append(batch[:0], r), maxBatch)
+		case c := <-p.queue.Calls():
+			batch = p.queue.Batch(batch, c)
 			p.commit(ctx, batch)
 		}
 		stopTimer(timer)
@@ -263,18 +258,6 @@ func stopTimer(t clock.Timer) {
 	}
 }
 
-func (p *Processor) drain() {
-	for {
-		select {
-		case r := <-p.reqs:
-			r.err = ErrStopped
-			close(r.done)
-		default:
-			return
-		}
-	}
-}
-
 // nextWake is when timed work is next due: a first page or the end of a
 // silence window that may be holding alerts.
 func (p *Processor) nextWake() time.Time {
@@ -288,16 +271,13 @@ func (p *Processor) nextWake() time.Time {
 	return next
 }
 
-// write runs fn in one transaction with its own deadline: a stuck disk must
-// not hold the processor forever, and senders retry.
+// write runs fn in one transaction bounded by groupcommit.Bounded: a stuck
+// disk must not hold the processor forever, and senders retry.
 func (p *Processor) write(ctx context.Context, fn func(w *work) error) (*work, error) {
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	wctx, cancel := groupcommit.Bounded(ctx)
 	defer cancel()
 	var w *work
-	cache := p.cache
-	if p.shared {
-		cache = nil // another replica may have changed any alert since
-	}
+	cache := p.cache.Rows() // nil on a shared database: see New
 	err := p.db.Write(wctx, func(tx *store.Tx) error {
 		w = &work{ctx: wctx, tx: tx, now: p.clock.Now(), env: p.env(), policy: p.policy(), silences: p.silences.Load(),
 			cache: cache}
@@ -331,9 +311,12 @@ func (p *Processor) write(ctx context.Context, fn func(w *work) error) (*work, e
 // them.
 const maxAlertsPerTx = 250
 
+type call = groupcommit.Call[*pending]
+
 // span is the alerts lo..hi of a delivery, applied in one transaction.
 type span struct {
-	r      *pending
+	c      *call
+	r      *pending // c.Req
 	lo, hi int
 	out    Outcome
 	// The joins noted so far, for the next chunk, when the delivery goes on.
@@ -350,13 +333,14 @@ func (s *span) more() bool { return s.hi < len(s.r.d.Alerts) }
 // with the error that stopped it; alerts of its earlier chunks then stay
 // stored, and the sender's retry repeats them, which updates and does not
 // duplicate (at least once, for the whole delivery).
-func (p *Processor) commit(ctx context.Context, batch []*pending) {
+func (p *Processor) commit(ctx context.Context, batch []*call) {
 	var chunk []*span
 	n := 0
-	for _, r := range batch {
+	for _, c := range batch {
+		r := c.Req
 		for lo := 0; ; {
 			hi := min(len(r.d.Alerts), lo+maxAlertsPerTx-n)
-			chunk = append(chunk, &span{r: r, lo: lo, hi: hi})
+			chunk = append(chunk, &span{c: c, r: r, lo: lo, hi: hi})
 			n += hi - lo
 			if n >= maxAlertsPerTx {
 				p.commitSpans(ctx, chunk)
@@ -370,13 +354,13 @@ func (p *Processor) commit(ctx context.Context, batch []*pending) {
 	if len(chunk) > 0 {
 		p.commitSpans(ctx, chunk)
 	}
-	for _, r := range batch {
-		if r.err != nil {
-			r.out = Outcome{}
-		} else if r.refused != nil {
-			r.err = r.refused
+	for _, c := range batch {
+		if c.Err != nil {
+			c.Req.out = Outcome{}
+		} else if c.Req.refused != nil {
+			c.Err = c.Req.refused
 		}
-		close(r.done)
+		c.Answer()
 	}
 }
 
@@ -385,7 +369,7 @@ func (p *Processor) commit(ctx context.Context, batch []*pending) {
 func (p *Processor) commitSpans(ctx context.Context, spans []*span) {
 	live := spans[:0:0]
 	for _, s := range spans {
-		if s.r.err == nil {
+		if s.c.Err == nil {
 			live = append(live, s)
 		}
 	}
@@ -427,22 +411,26 @@ func (p *Processor) commitSpans(ctx context.Context, spans []*span) {
 		}
 		return nil
 	})
-	if err != nil && len(live) > 1 {
-		// One bad delivery must not fail the others: each is tried alone.
+	if err != nil && len(live) > 1 && groupcommit.Splittable(err) {
+		// One bad delivery must not fail the others: each is tried alone,
+		// until one fails for a reason not its own.
 		p.log.Warn("alert batch failed; committing its deliveries one by one", "err", err, "deliveries", len(live))
-		for _, s := range live {
+		groupcommit.Split(live, func(s *span) error {
 			p.commitSpans(ctx, []*span{s})
-		}
+			if err := s.c.Err; err != nil && !groupcommit.Splittable(err) {
+				return err
+			}
+			return nil
+		}, func(s *span, err error) { p.fail(ctx, s, err) })
 		return
 	}
-	if err != nil && p.isolate(ctx, live[0], err) {
+	if err != nil && len(live) == 1 && p.isolate(ctx, live[0], err) {
 		return
 	}
 	if err != nil {
-		p.log.Error("store alerts", "err", err, "integration", live[0].r.d.Integration,
-			"alerts", len(live[0].r.d.Alerts), "committed_before", live[0].lo)
-		live[0].r.err = err
-		p.noteJoins(ctx, live[0].r)
+		for _, s := range live {
+			p.fail(ctx, s, err)
+		}
 		return
 	}
 	var total Outcome
@@ -454,6 +442,14 @@ func (p *Processor) commitSpans(ctx context.Context, spans []*span) {
 	if w != nil && p.OnCommitted != nil {
 		p.OnCommitted(total)
 	}
+}
+
+// fail gives a span's delivery err, which its sender hears.
+func (p *Processor) fail(ctx context.Context, s *span, err error) {
+	p.log.Error("store alerts", "err", err, "integration", s.r.d.Integration,
+		"alerts", len(s.r.d.Alerts), "committed_before", s.lo)
+	s.c.Err = err
+	p.noteJoins(ctx, s.r)
 }
 
 // noteJoins writes the joins carried by a delivery that failed part-way:

@@ -102,7 +102,7 @@ func (f *goneFixture) mustBe(t *testing.T, what string, status tocsin.CheckState
 // queued waits until n pings wait in the recorder's queue.
 func (f *goneFixture) queued(t *testing.T, n int) {
 	t.Helper()
-	testkit.Eventually(t, fmt.Sprintf("%d pings queued", n), func() bool { return len(f.rec.reqs) == n })
+	testkit.Eventually(t, fmt.Sprintf("%d pings queued", n), func() bool { return f.rec.queue.Len() == n })
 }
 
 // TestGonePingsAreNotApplied: a success ping that queued while the recorder

@@ -9,7 +9,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
-	"github.com/tocsinhq/tocsin/internal/collect"
+	"github.com/tocsinhq/tocsin/internal/groupcommit"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
@@ -53,113 +53,91 @@ type Hooks struct {
 
 // Recorder stores pings with group commit: concurrent pings share one
 // transaction, and each is answered only after that transaction commits.
-// One fsync then acknowledges many pings.
+// One fsync then acknowledges many pings. The batching, the transaction,
+// the cache and the retries are groupcommit's; what a ping does to its
+// check is ApplyPing's.
 type Recorder struct {
 	db    *store.DB
 	clock clock.Clock
 	env   func() incident.Env
 	hooks Hooks
 	log   *slog.Logger
-	reqs  chan *pending
+	queue *groupcommit.Queue[*recording]
+	w     groupcommit.Writer
 	beat  func()
 	// cache holds the last committed copy of each check pinged, by UUID.
 	// Only Run's goroutine touches it.
-	cache map[string]*tocsin.Check
+	cache *groupcommit.Cache[string, *tocsin.Check]
 	// shared: other replicas write the checks too, and each statement is a
 	// round trip. A batch then reads the checks it has no copy of in one
 	// query and saves them all in one, checking their versions; if a copy
 	// was stale the batch is tried again from fresh copies, and the next
 	// freshBatches batches read every check (another replica is pinging
 	// them: cached copies would mostly be stale).
-	shared     bool
-	freshUntil int // batches left that read every check; only Run's goroutine touches it
+	shared bool
 }
 
 // freshBatches is how long, after a stale copy, a replica stops trusting
 // its cache.
 const freshBatches = 100
 
-type pending struct {
-	ctx  context.Context // the request's: once it ends, nobody hears the answer
+// recording is a ping on its way through a batch.
+type recording struct {
 	req  Request
 	res  Result
-	err  error
 	gone bool // its request ended before the commit: not applied
-	done chan struct{}
 }
 
-// busyRetry is the pause between attempts while another connection holds
-// SQLite's write lock (each attempt itself waits out the busy timeout).
-const busyRetry = 250 * time.Millisecond
+type call = groupcommit.Call[*recording]
 
 // NewRecorder makes a recorder; Run must be running for Record to return.
 func NewRecorder(db *store.DB, clk clock.Clock, env func() incident.Env, hooks Hooks, log *slog.Logger, beat func()) *Recorder {
 	if beat == nil {
 		beat = func() {}
 	}
-	return &Recorder{db: db, clock: clk, env: env, hooks: hooks, log: log, reqs: make(chan *pending, 4*maxBatch), beat: beat,
-		cache: map[string]*tocsin.Check{}, shared: db.Shared()}
+	fresh := 0
+	if db.Shared() {
+		fresh = freshBatches
+	}
+	return &Recorder{db: db, clock: clk, env: env, hooks: hooks, log: log, beat: beat,
+		queue: groupcommit.NewQueue[*recording](maxBatch, ErrStopped), w: groupcommit.Writer{DB: db, Clock: clk, Log: log},
+		cache: groupcommit.NewCache[string, *tocsin.Check](cacheSize, fresh), shared: db.Shared()}
 }
 
 // ErrStopped is returned for pings that arrive while the recorder stops.
 var ErrStopped = errors.New("ping recorder stopped")
 
-// Record stores a ping and returns once it is committed.
+// Record stores a ping and returns once it is committed. The recorder
+// leaves out a ping whose request has ended; only one already in a
+// transaction that is committing may still be stored, and its sender,
+// seeing an error, retries.
 func (r *Recorder) Record(ctx context.Context, req Request) (Result, error) {
-	p := &pending{ctx: ctx, req: req, done: make(chan struct{})}
-	select {
-	case r.reqs <- p:
-	case <-ctx.Done():
-		return Result{}, ctx.Err()
+	rec, err := r.queue.Do(ctx, &recording{req: req})
+	if err != nil {
+		return Result{}, err
 	}
-	select {
-	case <-p.done:
-		return p.res, p.err
-	case <-ctx.Done():
-		// The recorder leaves out a ping whose request has ended; only one
-		// already in a transaction that is committing may still be stored,
-		// and its sender, seeing an error, retries.
-		return Result{}, ctx.Err()
-	}
+	return rec.res, nil
 }
 
 // Run takes pings in batches until ctx ends. It beats the watchdog at least
 // once a second while idle.
 func (r *Recorder) Run(ctx context.Context) {
-	idle := time.NewTicker(time.Second) // watchdog cadence only; no time is read from it
-	defer idle.Stop()
-	batch := make([]*pending, 0, maxBatch)
-	for {
-		r.beat()
-		select {
-		case <-ctx.Done():
-			r.drain()
-			return
-		case <-idle.C:
-			continue
-		case p := <-r.reqs:
-			batch = append(batch[:0], p)
-		}
-		batch = collect.Ready(r.reqs, batch, maxBatch)
-		r.commit(ctx, batch)
-	}
-}
-
-func (r *Recorder) drain() {
-	for {
-		select {
-		case p := <-r.reqs:
-			p.err = ErrStopped
-			close(p.done)
-		default:
-			return
-		}
-	}
+	r.queue.Run(ctx, r.beat, r.commit)
 }
 
 type deadline struct {
 	id int64
 	at time.Time
+}
+
+// batch is what one transaction of pings did, kept for after its commit.
+type batch struct {
+	work      map[string]*tocsin.Check // this batch's copies, by UUID
+	deadlines []deadline
+	pings     []*tocsin.Ping
+	trs       []Transition
+	queued    bool
+	dirty     []*tocsin.Check // shared: the checks to save at the end, each once
 }
 
 // commit stores a batch in one transaction. Checks come from the cache
@@ -175,216 +153,160 @@ type deadline struct {
 // another connection holds SQLite's write lock the batch is tried again
 // until it commits or every ping's request has ended, so that a short lock
 // delays pings instead of failing them.
-func (r *Recorder) commit(ctx context.Context, batch []*pending) {
-	env := r.env()
-	var deadlines []deadline
-	var pings []*tocsin.Ping
-	var trs []Transition
-	work := map[string]*tocsin.Check{} // this batch's copies, by UUID
-	queued := false
-	// The write gets its own deadline: a stuck disk must not hold the
-	// recorder forever, and the senders will retry.
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+func (r *Recorder) commit(ctx context.Context, calls []*call) {
+	wctx, cancel := groupcommit.Bounded(ctx)
 	defer cancel()
-	var dirty []*tocsin.Check // shared: the checks to save at the end, each once
-	fresh := r.freshUntil > 0 // shared: read every check, trust no cached copy
-	write := func(tx *store.Tx) error {
-		deadlines, pings, trs, queued, dirty = deadlines[:0], pings[:0], trs[:0], false, dirty[:0]
-		clear(work)
-		now := r.clock.Now()
-		if r.shared {
-			if err := r.prefetch(wctx, tx, batch, work, fresh); err != nil {
-				return err
-			}
-		}
-		saved := map[int64]bool{}
-		for _, p := range batch {
-			p.res = Result{}
-			if p.gone = p.ctx.Err() != nil; p.gone {
-				continue
-			}
-			c, err := r.lookup(wctx, tx, p, work, fresh)
-			if err != nil {
-				return err
-			}
-			if c == nil {
-				continue
-			}
-			ping := p.req.Ping
-			ping.At = now
-			tr := ApplyPing(c, &ping)
-			if r.shared {
-				if !saved[c.ID] {
-					saved[c.ID] = true
-					dirty = append(dirty, c)
-				}
-			} else {
-				err = tx.SaveCheckState(wctx, c)
-			}
-			if errors.Is(err, store.ErrStale) {
-				delete(r.cache, c.UUID)
-				delete(work, c.UUID)
-				if c, err = r.lookup(wctx, tx, p, work, true); err != nil || c == nil {
-					if err == nil {
-						continue
-					}
-					return err
-				}
-				ping = p.req.Ping
-				ping.At = now
-				tr = ApplyPing(c, &ping)
-				err = tx.SaveCheckState(wctx, c)
-			}
-			if err != nil {
-				return err
-			}
-			p.res.Found, p.res.Check, p.res.Transition = true, c.UUID, tr
-			pings = append(pings, &ping)
-			trs = append(trs, tr)
-			deadlines = append(deadlines, deadline{c.ID, c.NextDeadline()})
-			switch {
-			case tr.WentDown:
-				if _, err := incident.CheckDown(wctx, tx, env, c, now, tr.Reason, pingData(&ping, tr)); err != nil {
-					return err
-				}
-				queued = true
-			case tr.CameUp:
-				if err := incident.CheckUp(wctx, tx, env, c, now, tr.Reason, pingData(&ping, tr)); err != nil {
-					return err
-				}
-				queued = true
-			}
-		}
-		if err := tx.SaveCheckStates(wctx, dirty); err != nil {
-			return err
-		}
-		if err := tx.InsertPings(wctx, pings); err != nil {
-			return err
-		}
-		for _, p := range pings {
-			if p.N%PingsKept == 0 {
-				if err := tx.PrunePings(wctx, p.CheckID, p.N-PingsKept+1); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	err := r.db.Write(wctx, write)
-	for store.IsBusy(err) && anyWaiting(batch) {
-		r.log.Warn("store pings: the database is locked by another connection; trying again", "err", err,
-			"batch", len(batch))
-		if !clock.Sleep(wctx, r.clock, busyRetry) {
-			break
-		}
-		err = r.db.Write(wctx, write)
-	}
-	if r.shared {
-		if errors.Is(err, store.ErrStale) && !fresh {
-			// Another replica pinged these checks: again, from what is stored.
-			for id := range work {
-				delete(r.cache, id)
-			}
-			fresh, r.freshUntil = true, freshBatches
-			err = r.db.Write(wctx, write)
-		} else if r.freshUntil > 0 {
-			r.freshUntil--
-		}
-	}
-	if err != nil && len(batch) > 1 && splittable(err) {
+	b := &batch{work: map[string]*tocsin.Check{}}
+	err := r.cache.Batch(func() error {
+		return r.w.Write(wctx, "store pings", func() bool { return groupcommit.Waiting(calls) }, func(tx *store.Tx) error {
+			return r.apply(wctx, tx, calls, b)
+		})
+	})
+	if err != nil && len(calls) > 1 && groupcommit.Splittable(err) {
 		// One ping must not fail its neighbours: whatever in the batch the
 		// database refused, each ping is tried alone, and only the one
 		// that fails again hears it.
-		r.log.Warn("ping batch failed; storing its pings one by one", "err", err, "batch", len(batch))
-		for id := range work {
-			delete(r.cache, id) // what the failed transaction did to them is undone
-		}
-		r.commitEach(ctx, batch)
+		r.log.Warn("ping batch failed; storing its pings one by one", "err", err, "batch", len(calls))
+		groupcommit.ForgetAll(r.cache, b.work) // what the failed transaction did to them is undone
+		groupcommit.Split(calls, func(c *call) error { return r.commitAlone(ctx, c) }, (*call).Fail)
 		return
 	}
 	if err != nil {
-		r.log.Error("store pings", "err", err, "batch", len(batch))
-		for id := range work {
-			delete(r.cache, id) // what the failed transaction did to them is undone
-		}
+		r.log.Error("store pings", "err", err, "batch", len(calls))
+		groupcommit.ForgetAll(r.cache, b.work) // what the failed transaction did to them is undone
 		if store.IsInvalidData(err) {
 			err = tocsin.Errorf(tocsin.EInvalid, "ping not storable: %s", store.InvalidDataMessage(err))
 		}
 	} else {
-		for id, c := range work {
-			if _, ok := r.cache[id]; !ok && len(r.cache) >= cacheSize {
-				for old := range r.cache { // map order is random: a random eviction
-					delete(r.cache, old)
-					break
-				}
-			}
-			r.cache[id] = c
-		}
+		r.cache.Commit(b.work)
 	}
 	// The engine learns the new deadlines before anyone hears OK, so a
 	// ping answered is a ping the engine counts on.
 	if err == nil && r.hooks.Deadline != nil {
-		for _, d := range deadlines {
+		for _, d := range b.deadlines {
 			r.hooks.Deadline(d.id, d.at)
 		}
 	}
-	for _, p := range batch {
+	for _, c := range calls {
 		switch {
 		case err != nil:
-			p.err = err
-		case p.gone:
-			p.res, p.err = Result{}, fmt.Errorf("ping not applied: %w", context.Cause(p.ctx))
+			c.Err = err
+		case c.Req.gone:
+			c.Req.res, c.Err = Result{}, fmt.Errorf("ping not applied: %w", context.Cause(c.Ctx))
 		}
-		close(p.done)
+		c.Answer()
 	}
 	if err != nil {
 		return
 	}
 	if r.hooks.Committed != nil {
-		out := make([]tocsin.Ping, len(pings))
-		for i, p := range pings {
+		out := make([]tocsin.Ping, len(b.pings))
+		for i, p := range b.pings {
 			out[i] = *p
 			out[i].Body = nil
 		}
-		r.hooks.Committed(out, trs, queued)
+		r.hooks.Committed(out, b.trs, b.queued)
 	}
 }
 
-// commitEach commits the pings of a failed batch one at a time. Once one
-// fails for a reason that is not its own (the database is gone, the write
-// timed out), the rest hear the same error without trying: their senders
-// retry, and a dead database is not asked hundreds of times.
-func (r *Recorder) commitEach(ctx context.Context, batch []*pending) {
-	var down error
-	for _, p := range batch {
-		if down != nil {
-			p.err = down
-			close(p.done)
+// commitAlone commits one ping of a failed batch. It returns the ping's
+// error when that error is not the ping's own (the database is gone, the
+// write timed out): the pings after it then hear it without trying, their
+// senders retry, and a dead database is not asked hundreds of times.
+func (r *Recorder) commitAlone(ctx context.Context, c *call) error {
+	r.commit(ctx, []*call{c})
+	if c.Err != nil && tocsin.ErrorCode(c.Err) != tocsin.EInvalid && !c.Req.gone {
+		return c.Err
+	}
+	return nil
+}
+
+// apply is one attempt at a batch's transaction: each live ping applied by
+// ApplyPing to its check, the incidents it opens or resolves, the checks
+// and pings saved.
+func (r *Recorder) apply(ctx context.Context, tx *store.Tx, calls []*call, b *batch) error {
+	env := r.env()
+	b.deadlines, b.pings, b.trs, b.queued, b.dirty = b.deadlines[:0], b.pings[:0], b.trs[:0], false, b.dirty[:0]
+	clear(b.work)
+	now := r.clock.Now()
+	if r.shared {
+		if err := r.prefetch(ctx, tx, calls, b.work); err != nil {
+			return err
+		}
+	}
+	saved := map[int64]bool{}
+	for _, cl := range calls {
+		p := cl.Req
+		p.res = Result{}
+		if p.gone = cl.Gone(); p.gone {
 			continue
 		}
-		r.commit(ctx, []*pending{p})
-		if p.err != nil && tocsin.ErrorCode(p.err) != tocsin.EInvalid && !p.gone {
-			down = p.err
+		c, err := r.lookup(ctx, tx, p, b.work)
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			continue
+		}
+		ping := p.req.Ping
+		ping.At = now
+		tr := ApplyPing(c, &ping)
+		if r.shared {
+			if !saved[c.ID] {
+				saved[c.ID] = true
+				b.dirty = append(b.dirty, c)
+			}
+		} else {
+			err = tx.SaveCheckState(ctx, c)
+		}
+		if errors.Is(err, store.ErrStale) {
+			r.cache.Forget(c.UUID)
+			delete(b.work, c.UUID)
+			if c, err = r.lookup(ctx, tx, p, b.work); err != nil || c == nil {
+				if err == nil {
+					continue
+				}
+				return err
+			}
+			ping = p.req.Ping
+			ping.At = now
+			tr = ApplyPing(c, &ping)
+			err = tx.SaveCheckState(ctx, c)
+		}
+		if err != nil {
+			return err
+		}
+		p.res.Found, p.res.Check, p.res.Transition = true, c.UUID, tr
+		b.pings = append(b.pings, &ping)
+		b.trs = append(b.trs, tr)
+		b.deadlines = append(b.deadlines, deadline{c.ID, c.NextDeadline()})
+		switch {
+		case tr.WentDown:
+			if _, err := incident.CheckDown(ctx, tx, env, c, now, tr.Reason, pingData(&ping, tr)); err != nil {
+				return err
+			}
+			b.queued = true
+		case tr.CameUp:
+			if err := incident.CheckUp(ctx, tx, env, c, now, tr.Reason, pingData(&ping, tr)); err != nil {
+				return err
+			}
+			b.queued = true
 		}
 	}
-}
-
-// splittable reports whether a batch that failed with err is worth trying
-// ping by ping: not when the database was locked or the write ran out of
-// time, which every ping alone would meet again.
-func splittable(err error) bool {
-	return !store.IsBusy(err) && !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled)
-}
-
-// anyWaiting reports whether a ping of batch still has someone waiting for
-// its answer.
-func anyWaiting(batch []*pending) bool {
-	for _, p := range batch {
-		if p.ctx.Err() == nil {
-			return true
+	if err := tx.SaveCheckStates(ctx, b.dirty); err != nil {
+		return err
+	}
+	if err := tx.InsertPings(ctx, b.pings); err != nil {
+		return err
+	}
+	for _, p := range b.pings {
+		if p.N%PingsKept == 0 {
+			if err := tx.PrunePings(ctx, p.CheckID, p.N-PingsKept+1); err != nil {
+				return err
+			}
 		}
 	}
-	return false
+	return nil
 }
 
 // pingData is the evidence a state change records: the ping that caused it.
@@ -404,12 +326,15 @@ func pingData(p *tocsin.Ping, tr Transition) map[string]any {
 }
 
 // prefetch reads, in one query, the checks the batch's pings address by
-// UUID, into work: those not in the cache, or all of them when fresh.
-func (r *Recorder) prefetch(ctx context.Context, tx *store.Tx, batch []*pending, work map[string]*tocsin.Check, fresh bool) error {
-	uuids := make([]string, 0, len(batch))
-	for _, p := range batch {
-		if _, cached := r.cache[p.req.UUID]; p.req.UUID != "" && (fresh || !cached) {
-			uuids = append(uuids, p.req.UUID)
+// UUID, into work: those the cache has no copy of (all of them while it
+// reads fresh).
+func (r *Recorder) prefetch(ctx context.Context, tx *store.Tx, calls []*call, work map[string]*tocsin.Check) error {
+	uuids := make([]string, 0, len(calls))
+	for _, c := range calls {
+		if uuid := c.Req.req.UUID; uuid != "" {
+			if _, cached := r.cache.Get(uuid); !cached {
+				uuids = append(uuids, uuid)
+			}
 		}
 	}
 	if len(uuids) == 0 {
@@ -426,9 +351,8 @@ func (r *Recorder) prefetch(ctx context.Context, tx *store.Tx, batch []*pending,
 }
 
 // lookup finds the check a ping addresses: this batch's copy, else a copy
-// of the cached one (unless fresh), else the stored one. It returns nil if
-// there is none.
-func (r *Recorder) lookup(ctx context.Context, tx *store.Tx, p *pending, work map[string]*tocsin.Check, fresh bool) (*tocsin.Check, error) {
+// of the cached one, else the stored one. It returns nil if there is none.
+func (r *Recorder) lookup(ctx context.Context, tx *store.Tx, p *recording, work map[string]*tocsin.Check) (*tocsin.Check, error) {
 	uuid := p.req.UUID
 	if uuid == "" {
 		cs, err := tx.ChecksBySlug(ctx, p.req.Slug)
@@ -447,7 +371,7 @@ func (r *Recorder) lookup(ctx context.Context, tx *store.Tx, p *pending, work ma
 	if c, ok := work[uuid]; ok {
 		return c, nil
 	}
-	if c, ok := r.cache[uuid]; ok && !fresh {
+	if c, ok := r.cache.Get(uuid); ok {
 		cp := *c
 		work[uuid] = &cp
 		return &cp, nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/heartbeat"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
 	"github.com/tocsinhq/tocsin/internal/store"
@@ -202,22 +203,9 @@ func (s *Server) resumeCheck(w http.ResponseWriter, r *http.Request) { s.setPaus
 func (s *Server) setPaused(w http.ResponseWriter, r *http.Request, pause bool) {
 	var c *tocsin.Check
 	err := s.DB.Write(r.Context(), func(tx *store.Tx) error {
+		var from tocsin.CheckState
 		var err error
-		if c, err = tx.CheckByUUID(r.Context(), r.PathValue("uuid")); err != nil {
-			return err
-		}
-		from := c.Status
-		switch {
-		case pause:
-			c.Status = tocsin.StatePaused
-		case c.Status != tocsin.StatePaused:
-			return tocsin.Errorf(tocsin.EConflict, "check is not paused")
-		default:
-			c.Status = tocsin.StateNew
-		}
-		c.LastStartAt, c.LastStartRID = time.Time{}, ""
-		c.AlertAfter = c.GoesDownAt()
-		if err := tx.SaveCheckState(r.Context(), c); err != nil {
+		if c, from, err = heartbeat.SetPaused(r.Context(), tx, r.PathValue("uuid"), pause); err != nil {
 			return err
 		}
 		return tx.Audit(r.Context(), actor(r), map[bool]string{true: "check.pause", false: "check.resume"}[pause],
