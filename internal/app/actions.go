@@ -4,6 +4,9 @@ import (
 	"context"
 	"time"
 
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/heartbeat"
+	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/web"
 )
 
@@ -37,3 +40,18 @@ func (x actions) SilencesChanged(ctx context.Context) error { return x.a.silence
 
 // EscalationChanged wakes the alert processor, which runs escalation steps.
 func (x actions) EscalationChanged() { x.a.alerts.Poke() }
+
+// SetPaused pauses or resumes a check (heartbeat.SetPaused) and puts its
+// new deadline in the engine's queue.
+func (x actions) SetPaused(ctx context.Context, uuid string, pause bool, actor string) (*tocsin.Check, error) {
+	var c *tocsin.Check
+	err := x.a.db.Write(ctx, func(tx *store.Tx) (err error) {
+		c, err = heartbeat.SetPaused(ctx, tx, uuid, pause, actor)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	x.a.engine.Schedule(c.ID, c.NextDeadline())
+	return c, nil
+}

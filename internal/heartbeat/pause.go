@@ -33,21 +33,28 @@ func unwatch(c *tocsin.Check) {
 	c.AlertAfter = c.GoesDownAt()
 }
 
-// SetPaused pauses (pause) or resumes the check uuid in tx and saves it. It
-// returns the check as saved and its stored status before.
-func SetPaused(ctx context.Context, tx *store.Tx, uuid string, pause bool) (*tocsin.Check, tocsin.CheckState, error) {
+// SetPaused pauses (pause) or resumes the check uuid in tx, saves it and
+// records in the audit log that actor did. It returns the check as saved.
+func SetPaused(ctx context.Context, tx *store.Tx, uuid string, pause bool, actor string) (*tocsin.Check, error) {
 	c, err := tx.CheckByUUID(ctx, uuid)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	from := c.Status
+	action := "check.pause"
 	if pause {
 		Pause(c)
 	} else if err := Resume(c); err != nil {
-		return nil, "", err
+		return nil, err
+	} else {
+		action = "check.resume"
 	}
 	if err := tx.SaveCheckState(ctx, c); err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	return c, from, nil
+	if err := tx.Audit(ctx, actor, action, c.Name+": "+string(from)+" -> "+string(c.Status),
+		map[string]string{"check_uuid": c.UUID}); err != nil {
+		return nil, err
+	}
+	return c, nil
 }

@@ -2,6 +2,7 @@ package heartbeat
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,8 +39,8 @@ func TestPauseResume(t *testing.T) {
 	}
 }
 
-// TestSetPaused pauses and resumes a stored check and reports the status
-// it had.
+// TestSetPaused pauses and resumes a stored check and records in the audit
+// log who did, and from which status.
 func TestSetPaused(t *testing.T) {
 	ctx := context.Background()
 	clk := clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
@@ -56,32 +57,42 @@ func TestSetPaused(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	set := func(pause bool) (*tocsin.Check, tocsin.CheckState, error) {
+	set := func(pause bool) (*tocsin.Check, error) {
 		var c *tocsin.Check
-		var from tocsin.CheckState
-		err := db.Write(ctx, func(tx *store.Tx) error {
-			var err error
-			c, from, err = SetPaused(ctx, tx, uuid, pause)
+		err := db.Write(ctx, func(tx *store.Tx) (err error) {
+			c, err = SetPaused(ctx, tx, uuid, pause, "token:ops")
 			return err
 		})
-		return c, from, err
+		return c, err
 	}
-	if _, _, err := set(false); tocsin.ErrorCode(err) != tocsin.EConflict {
+	if _, err := set(false); tocsin.ErrorCode(err) != tocsin.EConflict {
 		t.Fatalf("resume of a new check: %v, want EConflict", err)
 	}
-	c, from, err := set(true)
-	if err != nil || from != tocsin.StateNew || c.Status != tocsin.StatePaused {
-		t.Fatalf("pause: %v, from %s to %v", err, from, c)
+	c, err := set(true)
+	if err != nil || c.Status != tocsin.StatePaused {
+		t.Fatalf("pause: %v, %v", err, c)
 	}
 	stored, err := db.CheckByUUID(ctx, uuid)
 	if err != nil || stored.Status != tocsin.StatePaused {
 		t.Fatalf("stored after pause: %v, %v", stored, err)
 	}
-	if c, from, err = set(false); err != nil || from != tocsin.StatePaused || c.Status != tocsin.StateNew {
-		t.Fatalf("resume: %v, from %s to %v", err, from, c)
+	if c, err = set(false); err != nil || c.Status != tocsin.StateNew {
+		t.Fatalf("resume: %v, %v", err, c)
+	}
+	log, err := db.AuditLog(ctx, store.AuditFilter{Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range log {
+		got = append(got, e.Actor+" "+e.Action+" "+e.Message)
+	}
+	want := []string{"token:ops check.resume c: paused -> new", "token:ops check.pause c: new -> paused"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("audit log:\n%s\nwant (newest first):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	uuid = "00000000-0000-0000-0000-000000000000"
-	if _, _, err := set(true); tocsin.ErrorCode(err) != tocsin.ENotFound {
+	if _, err := set(true); tocsin.ErrorCode(err) != tocsin.ENotFound {
 		t.Fatalf("pause of an unknown check: %v, want ENotFound", err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin"
-	"github.com/tocsinhq/tocsin/internal/heartbeat"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
 	"github.com/tocsinhq/tocsin/internal/store"
@@ -201,21 +200,11 @@ func (s *Server) resumeCheck(w http.ResponseWriter, r *http.Request) { s.setPaus
 // when manual_resume is set) or resumes it (it then waits for its next ping,
 // as a new check does).
 func (s *Server) setPaused(w http.ResponseWriter, r *http.Request, pause bool) {
-	var c *tocsin.Check
-	err := s.DB.Write(r.Context(), func(tx *store.Tx) error {
-		var from tocsin.CheckState
-		var err error
-		if c, from, err = heartbeat.SetPaused(r.Context(), tx, r.PathValue("uuid"), pause); err != nil {
-			return err
-		}
-		return tx.Audit(r.Context(), actor(r), map[bool]string{true: "check.pause", false: "check.resume"}[pause],
-			c.Name+": "+string(from)+" -> "+string(c.Status), map[string]string{"check_uuid": c.UUID})
-	})
+	c, err := s.Actions.SetPaused(r.Context(), r.PathValue("uuid"), pause, actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.Actions.DeadlineChanged(c.ID, c.NextDeadline())
 	writeJSON(w, http.StatusOK, s.checkJSON(c, s.Clock.Now()))
 }
 

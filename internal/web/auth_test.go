@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/sha256"
+	"github.com/tocsinhq/tocsin"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -71,6 +72,9 @@ func (okActions) DeadlineChanged(int64, time.Time)                     {}
 func (okActions) NotificationsQueued()                                 {}
 func (okActions) SilencesChanged(context.Context) error                { return nil }
 func (okActions) EscalationChanged()                                   {}
+func (okActions) SetPaused(context.Context, string, bool, string) (*tocsin.Check, error) {
+	return nil, tocsin.Errorf(tocsin.ENotFound, "check not found")
+}
 
 // TestEveryRouteRequiresAuth walks the route table: every route that is not
 // listed as public refuses requests without a valid bearer token, and the

@@ -63,6 +63,10 @@ type Actions interface {
 	SilencesChanged(ctx context.Context) error
 	// EscalationChanged says the API escalated or reassigned an incident.
 	EscalationChanged()
+	// SetPaused pauses (pause) or resumes the check uuid for actor and
+	// returns it as saved; resuming a check that is not paused is an
+	// EConflict error.
+	SetPaused(ctx context.Context, uuid string, pause bool, actor string) (*tocsin.Check, error)
 }
 
 // maxBody bounds every API request body.
