@@ -25,6 +25,7 @@ type fixture struct {
 	db     *store.DB
 	clock  *clock.Fake
 	p      *Processor
+	stage  *escalation.Stage
 	policy *Policy
 }
 
@@ -41,6 +42,7 @@ func newFixture(t *testing.T, policy *Policy) *fixture {
 		return incident.Env{PublicURL: "http://tocsin.test", HasChannel: func(string) bool { return true }}
 	}
 	f.p = New(db, clk, env, func() *Policy { return f.policy }, testkit.Logger(), nil)
+	f.stage = escalation.NewStage(db, func() (incident.Env, *escalation.Directory) { return env(), f.policy.Directory }, nil)
 	return f
 }
 
@@ -55,9 +57,15 @@ func (f *fixture) deliver(integration, service string, alerts ...tocsin.Alert) O
 	return r.out
 }
 
+// advance moves the clock and does the timed work due then: the
+// processor's first pages and silences, then the escalation stage's steps.
 func (f *fixture) advance(d time.Duration) {
+	f.t.Helper()
 	f.clock.Advance(d)
 	f.p.tick(f.ctx)
+	if _, err := f.stage.Run(f.ctx, f.clock.Now()); err != nil {
+		f.t.Fatal(err)
+	}
 }
 
 func (f *fixture) incidents() []*tocsin.Incident {
@@ -198,9 +206,9 @@ func TestGroupingWaitsThenPagesOnce(t *testing.T) {
 	// The page carries the alerts as evidence.
 	ns, _ := f.db.Notifications(f.ctx, eu.ID)
 	var ev struct {
-		Service  string   `json:"service"`
-		Priority string   `json:"priority"`
-		Evidence Evidence `json:"evidence"`
+		Service  string            `json:"service"`
+		Priority string            `json:"priority"`
+		Evidence incident.Evidence `json:"evidence"`
 	}
 	if err := json.Unmarshal(ns[0].Payload, &ev); err != nil {
 		t.Fatal(err)

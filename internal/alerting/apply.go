@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,7 +27,7 @@ type work struct {
 	out          Outcome
 	queued       bool      // notifications were queued
 	nextPage     time.Time // the earliest first page this transaction scheduled
-	nextEscalate time.Time // the earliest escalation step it scheduled
+	nextEscalate time.Time // the earliest escalation step it scheduled (the escalation stage pages it)
 
 	// sources is every firing alert that matches the source matchers of an
 	// inhibition rule, loaded once per transaction when a rule needs it and
@@ -341,7 +340,7 @@ func (w *work) raisePriority(in *tocsin.Incident, a *tocsin.AlertRecord) error {
 	}
 	w.queued = true
 	return incident.TellPaged(w.ctx, w.tx, w.env, in, tocsin.EventPriorityRaised, "priority-"+p, w.now, msg, "",
-		evidence([]*tocsin.AlertRecord{a}))
+		incident.AlertEvidence([]*tocsin.AlertRecord{a}))
 }
 
 // announceJoin tells everyone paged for an acknowledged incident that
@@ -354,7 +353,7 @@ func (w *work) announceJoin(in *tocsin.Incident, alerts []*tocsin.AlertRecord, m
 	w.queued = true
 	tag := fmt.Sprintf("alert-joined-%d-%d", alerts[0].ID, w.now.UnixMilli())
 	return incident.TellPaged(w.ctx, w.tx, w.env, in, tocsin.EventAlertJoined, tag, w.now,
-		msg+" (the incident is acknowledged by "+in.AckedBy+")", "", evidence(alerts))
+		msg+" (the incident is acknowledged by "+in.AckedBy+")", "", incident.AlertEvidence(alerts))
 }
 
 // record makes the stored form of a newly firing (or re-firing) alert.
@@ -741,18 +740,18 @@ func (w *work) page(in *tocsin.Incident) error {
 	}
 	w.queued = true
 	if in.EscalationPolicy == "" {
-		return incident.Page(w.ctx, w.tx, w.env, in, w.now, reason, evidence(firing))
+		return incident.Page(w.ctx, w.tx, w.env, in, w.now, reason, incident.AlertEvidence(firing))
 	}
 	// Channels of the service, if any, hear of it; people are paged
 	// through the escalation policy.
 	if len(in.Notify) > 0 {
-		if err := incident.Page(w.ctx, w.tx, w.env, in, w.now, reason, evidence(firing)); err != nil {
+		if err := incident.Page(w.ctx, w.tx, w.env, in, w.now, reason, incident.AlertEvidence(firing)); err != nil {
 			return err
 		}
 	} else {
 		in.PageAt, in.Paged = time.Time{}, true
 	}
-	return w.escalate(in, reason, evidence(firing))
+	return w.escalate(in, reason, incident.AlertEvidence(firing))
 }
 
 // escalate pages the next step of in's escalation policy.
@@ -769,65 +768,6 @@ func (w *work) escalate(in *tocsin.Incident, reason string, ev any) error {
 		w.nextEscalate = in.EscalateAt
 	}
 	return nil
-}
-
-// escalateDue pages the next level of an incident nobody acknowledged in
-// time, with its firing alerts as evidence.
-func (w *work) escalateDue(in *tocsin.Incident) error {
-	if known, ok := w.incidents[in.ID]; ok {
-		in = known
-	} else {
-		w.keep(in, groupRef{})
-	}
-	members, err := w.tx.AlertsOfIncident(w.ctx, in.ID)
-	if err != nil {
-		return err
-	}
-	var firing []*tocsin.AlertRecord
-	for _, m := range members {
-		if m.Suppressed == "" && m.Status != tocsin.AlertResolved {
-			firing = append(firing, m)
-		}
-	}
-	reason := "not acknowledged in time"
-	if in.EscalationStep == 0 {
-		reason = in.Title // a check's incident: its first level
-	}
-	return w.escalate(in, reason, evidence(firing))
-}
-
-// EvidenceAlert is an alert as a page shows it.
-type EvidenceAlert struct {
-	Integration string            `json:"integration"`
-	Summary     string            `json:"summary"`
-	Severity    string            `json:"severity"`
-	Source      string            `json:"source,omitempty"`
-	Labels      map[string]string `json:"labels,omitempty"`
-	StartsAt    *time.Time        `json:"starts_at,omitempty"`
-	Links       []tocsin.Link     `json:"links,omitempty"`
-}
-
-// Evidence is what a page of an alert incident carries.
-type Evidence struct {
-	Alerts      []EvidenceAlert `json:"alerts"`
-	AlertsTotal int             `json:"alerts_total"`
-}
-
-// maxEvidence bounds the alerts a page lists; the incident has them all.
-const maxEvidence = 20
-
-func evidence(alerts []*tocsin.AlertRecord) Evidence {
-	ev := Evidence{AlertsTotal: len(alerts)}
-	for _, a := range alerts[:min(maxEvidence, len(alerts))] {
-		e := EvidenceAlert{Integration: a.Integration, Summary: a.Summary, Severity: a.Severity, Source: a.Source,
-			Labels: maps.Clone(a.Labels), Links: a.Links}
-		if !a.StartsAt.IsZero() {
-			t := a.StartsAt.UTC()
-			e.StartsAt = &t
-		}
-		ev.Alerts = append(ev.Alerts, e)
-	}
-	return ev
 }
 
 func alertData(a *tocsin.AlertRecord) map[string]any {

@@ -13,6 +13,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/collect"
 	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -33,7 +34,9 @@ type Outcome struct {
 }
 
 // Processor applies deliveries and timed work (first pages after
-// group_wait, silences ending) on one goroutine, with group commit.
+// group_wait, silences ending, inhibition rules changed) on one goroutine,
+// with group commit. Escalation steps are the escalation stage's: the
+// processor pages an incident's first level and tells Bus job.Paging.
 type Processor struct {
 	db     *store.DB
 	clock  clock.Clock
@@ -46,15 +49,19 @@ type Processor struct {
 	OnQueued func()
 	// OnCommitted is called after each commit with the outcomes it held.
 	OnCommitted func(Outcome)
+	// Bus, if set, hears job.Paging after a commit that scheduled an
+	// escalation step (a first page through a policy, an acknowledged
+	// incident sent back to triggered), so the escalation stage runs it.
+	Bus *job.Bus
 	// Leading, if set, says whether this replica does the timed work
-	// (first pages, escalations, silences ending) and gives the context its
+	// (first pages, silences ending) and gives the context its
 	// writes run under, fenced by the leader lease. Deliveries are applied
 	// on every replica. Nil: this process always leads.
 	Leading func() (context.Context, bool)
 
 	// shared: other replicas write the same database, so no stored row may
-	// be remembered across transactions, and timed work set by their
-	// deliveries is found by looking every second.
+	// be remembered across transactions, and first pages and silences set
+	// by their deliveries are found by looking every second.
 	shared bool
 
 	reqs          chan *pending
@@ -62,9 +69,8 @@ type Processor struct {
 	silences      atomic.Pointer[silenceSet]
 	policyChanged atomic.Bool
 	// Only Run's goroutine touches these.
-	nextPage     time.Time
-	nextEscalate time.Time
-	cache        map[cacheKey]cached
+	nextPage time.Time
+	cache    map[cacheKey]cached
 }
 
 // Limits of one tick's work, so that a backlog cannot hold the single
@@ -213,16 +219,6 @@ func (p *Processor) Run(ctx context.Context) {
 				}
 				p.timed(ctx)
 				ticked = true
-				break
-			}
-			// Escalations of check incidents are scheduled by other loops
-			// (the engine, the probe runner): look for them once a second.
-			rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			at, err := p.db.NextEscalateAt(rctx)
-			cancel()
-			if err == nil && !at.IsZero() &&
-				(p.nextEscalate.IsZero() || at.Before(p.nextEscalate)) {
-				p.nextEscalate = at
 			}
 		case <-p.wake:
 			p.timed(ctx)
@@ -249,7 +245,7 @@ func (p *Processor) timed(ctx context.Context) {
 	if p.Leading != nil {
 		lctx, ok := p.Leading()
 		if !ok {
-			p.nextPage, p.nextEscalate = time.Time{}, time.Time{}
+			p.nextPage = time.Time{}
 			return
 		}
 		ctx = lctx
@@ -279,9 +275,6 @@ func (p *Processor) drain() {
 // silence window that may be holding alerts.
 func (p *Processor) nextWake() time.Time {
 	next := p.nextPage
-	if !p.nextEscalate.IsZero() && (next.IsZero() || p.nextEscalate.Before(next)) {
-		next = p.nextEscalate
-	}
 	if end := p.silences.Load().nextEnd(p.clock.Now()); !end.IsZero() && (next.IsZero() || end.Before(next)) {
 		next = end
 	}
@@ -316,8 +309,8 @@ func (p *Processor) write(ctx context.Context, fn func(w *work) error) (*work, e
 	if !w.nextPage.IsZero() && (p.nextPage.IsZero() || w.nextPage.Before(p.nextPage)) {
 		p.nextPage = w.nextPage
 	}
-	if !w.nextEscalate.IsZero() && (p.nextEscalate.IsZero() || w.nextEscalate.Before(p.nextEscalate)) {
-		p.nextEscalate = w.nextEscalate
+	if !w.nextEscalate.IsZero() {
+		p.Bus.Notify(job.Paging)
 	}
 	return w, nil
 }
@@ -492,16 +485,6 @@ func (p *Processor) tick(ctx context.Context) {
 				return err
 			}
 		}
-		late, err := w.tx.IncidentsToEscalate(w.ctx, w.now, pagesPerTick)
-		if err != nil {
-			return err
-		}
-		more = more || len(late) == pagesPerTick
-		for _, in := range late {
-			if err := w.escalateDue(in); err != nil {
-				return err
-			}
-		}
 		ids, err := w.tx.SilencingIDs(w.ctx)
 		if err != nil {
 			return err
@@ -533,7 +516,7 @@ func (p *Processor) tick(ctx context.Context) {
 	})
 	if err != nil {
 		p.log.Error("alert timed work; retrying in 5s", "err", err)
-		p.nextPage, p.nextEscalate = p.clock.Now().Add(5*time.Second), time.Time{}
+		p.nextPage = p.clock.Now().Add(5 * time.Second)
 		if recheck {
 			p.policyChanged.Store(true)
 		}
@@ -551,12 +534,6 @@ func (p *Processor) tick(ctx context.Context) {
 		next = p.clock.Now().Add(5 * time.Second)
 	}
 	p.nextPage = next
-	esc, err := p.db.NextEscalateAt(ctx)
-	if err != nil {
-		p.log.Error("next escalation; retrying in 5s", "err", err)
-		esc = p.clock.Now().Add(5 * time.Second)
-	}
-	p.nextEscalate = esc
 }
 
 func (o *Outcome) add(b Outcome) {
