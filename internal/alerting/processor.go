@@ -485,29 +485,10 @@ func (p *Processor) tick(ctx context.Context) {
 				return err
 			}
 		}
-		ids, err := w.tx.SilencingIDs(w.ctx)
-		if err != nil {
+		left, err := w.releaseEnded()
+		if err != nil || left {
+			more = more || left
 			return err
-		}
-		released := 0
-		for _, id := range ids {
-			if s := w.silences.byID[id]; s != nil && s.ActiveAt(w.now) {
-				continue
-			}
-			held, err := w.tx.AlertsSuppressedBy(w.ctx, tocsin.SuppressedSilence, id)
-			if err != nil {
-				return err
-			}
-			for _, a := range held {
-				if released == releasesPerTick {
-					more = true
-					return nil
-				}
-				released++
-				if err := w.reevaluate(a, "silence "+itoa(id)+" ended"); err != nil {
-					return err
-				}
-			}
 		}
 		if recheck {
 			return w.recheckInhibited()
