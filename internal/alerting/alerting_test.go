@@ -11,6 +11,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/labels"
 	"github.com/tocsinhq/tocsin/internal/oncall"
 	"github.com/tocsinhq/tocsin/internal/store"
@@ -402,8 +403,8 @@ func TestSilenceRecordsThenReleasesWhenItEnds(t *testing.T) {
 	if a := f.alert("prometheus", "k1"); a.Suppressed != tocsin.SuppressedSilence || a.IncidentID != 0 {
 		t.Fatalf("silenced alert %+v", a)
 	}
-	if next := f.p.nextWake(); !next.Equal(t0.Add(time.Hour)) {
-		t.Fatalf("next wake %v, want the silence's end", next)
+	if next, err := f.p.tick(f.ctx); err != nil || !next.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("next wake %v (%v), want the silence's end", next, err)
 	}
 	f.advance(59 * time.Minute)
 	if n := len(f.incidents()); n != 1 {
@@ -507,18 +508,24 @@ func TestPagerDutyAcknowledge(t *testing.T) {
 	}
 }
 
+// TestRunPagesWhenGroupWaitEnds: the timed job, told through the bus of
+// the new group, pages it once group_wait is over.
 func TestRunPagesWhenGroupWaitEnds(t *testing.T) {
 	f := newFixture(t, payments(30*time.Second))
+	f.p.Bus = &job.Bus{}
+	f.p.Bus.Subscribe(job.Paging, f.p.Wake())
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
+	done, timed := make(chan struct{}), make(chan struct{})
 	go func() { defer close(done); f.p.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	runner := &job.Runner{Clock: f.clock, Log: testkit.Logger()}
+	go func() { defer close(timed); runner.Run(ctx, f.p.TimedJob()) }()
+	defer func() { cancel(); <-done; <-timed }()
 	if _, err := f.p.Ingest(ctx, Delivery{Integration: "am", Service: "payments",
 		Alerts: []tocsin.Alert{firing("k1", "x", "alertname", "X")}}); err != nil {
 		t.Fatal(err)
 	}
 	id := f.incidents()[0].ID
-	// Run waits on a timer for the page; advance once it does.
+	// The job waits on a timer for the page; advance once it does.
 	testkit.Eventually(t, "Run waiting for the page", func() bool { return f.clock.Waiters() > 0 })
 	f.clock.Advance(30 * time.Second)
 	testkit.Eventually(t, "a page after group_wait", func() bool { return len(f.sent(id)) > 0 })

@@ -94,7 +94,7 @@ const (
 )
 
 // leaderLoops run only on the replica that holds the engine lease.
-var leaderLoops = []string{"engine", "probes", "gap_check", escalation.JobName}
+var leaderLoops = []string{"engine", "probes", "gap_check", alerting.TimedJobName, escalation.JobName}
 
 // New opens the store, loads the config and builds every part; Run starts them.
 func New(ctx context.Context, opts Options) (*App, error) {
@@ -163,6 +163,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return st.Env, st.Directory()
 	}, &a.bus)
 	a.bus.Subscribe(job.Paging, a.escalation.Wake())
+	a.bus.Subscribe(job.Paging|job.Silences, a.alerts.Wake())
 	a.outboxWake = job.NewWake()
 	a.bus.Subscribe(job.Queued, a.outboxWake)
 	// SQLite's lock file already makes this process the only one: it
@@ -170,7 +171,6 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	// while the store is locked.
 	a.elector = &leader.Elector{DB: db, Clock: a.clock, Log: a.log.With("component", "leader"), Holder: self,
 		TTL: leaseTTL, Every: leaseEvery, Force: !db.Shared(), Beat: a.watchdog.Register("leader")}
-	a.alerts.Leading = a.elector.Leading
 	a.alerts.OnCommitted = func(o alerting.Outcome) {
 		for outcome, n := range map[string]int{"new": o.New, "updated": o.Updated, "resolved": o.Resolved,
 			"silenced": o.Silenced, "inhibited": o.Inhibited} {
@@ -296,9 +296,8 @@ func (a *App) Leading() bool {
 }
 
 // lead runs the engine's loops for one term: deadlines, probes, rota gap
-// warnings and escalation steps, with writes fenced by ctx's lease. (The
-// alert processor asks the elector before its timed work.) It returns when
-// ctx ends.
+// warnings, the alert processor's timed work and escalation steps, with
+// writes fenced by ctx's lease. It returns when ctx ends.
 func (a *App) lead(ctx context.Context) {
 	for _, name := range leaderLoops {
 		a.watchdog.Standby(name, false)
@@ -324,9 +323,9 @@ func (a *App) lead(ctx context.Context) {
 			return
 		}
 	}
-	a.alerts.Poke() // first pages that fell due meanwhile
-	loops := []func(context.Context){a.engine.Run, a.probes.Run, a.gapCheck,
-		func(ctx context.Context) { a.jobs.Run(ctx, a.escalation.Job()) }}
+	// The jobs run at once: first pages and steps that fell due meanwhile.
+	defer a.jobs.Start(ctx, []job.Job{a.alerts.TimedJob(), a.escalation.Job()}, true)()
+	loops := []func(context.Context){a.engine.Run, a.probes.Run, a.gapCheck}
 	if a.db.Shared() {
 		loops = append(loops, a.followDeadlines)
 	}
