@@ -12,6 +12,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/groupcommit"
 	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/labels"
 	"github.com/tocsinhq/tocsin/internal/oncall"
 	"github.com/tocsinhq/tocsin/internal/store"
@@ -26,6 +27,7 @@ type fixture struct {
 	db     *store.DB
 	clock  *clock.Fake
 	p      *Processor
+	stage  *escalation.Stage
 	policy *Policy
 }
 
@@ -42,6 +44,7 @@ func newFixture(t *testing.T, policy *Policy) *fixture {
 		return incident.Env{PublicURL: "http://tocsin.test", HasChannel: func(string) bool { return true }}
 	}
 	f.p = New(db, clk, env, func() *Policy { return f.policy }, testkit.Logger(), nil)
+	f.stage = escalation.NewStage(db, func() (incident.Env, *escalation.Directory) { return env(), f.policy.Directory }, nil)
 	return f
 }
 
@@ -56,9 +59,15 @@ func (f *fixture) deliver(integration, service string, alerts ...tocsin.Alert) O
 	return c.Req.out
 }
 
+// advance moves the clock and does the timed work due then: the
+// processor's first pages and silences, then the escalation stage's steps.
 func (f *fixture) advance(d time.Duration) {
+	f.t.Helper()
 	f.clock.Advance(d)
 	f.p.tick(f.ctx)
+	if _, err := f.stage.Run(f.ctx, f.clock.Now()); err != nil {
+		f.t.Fatal(err)
+	}
 }
 
 func (f *fixture) incidents() []*tocsin.Incident {
@@ -199,9 +208,9 @@ func TestGroupingWaitsThenPagesOnce(t *testing.T) {
 	// The page carries the alerts as evidence.
 	ns, _ := f.db.Notifications(f.ctx, eu.ID)
 	var ev struct {
-		Service  string   `json:"service"`
-		Priority string   `json:"priority"`
-		Evidence Evidence `json:"evidence"`
+		Service  string            `json:"service"`
+		Priority string            `json:"priority"`
+		Evidence incident.Evidence `json:"evidence"`
 	}
 	if err := json.Unmarshal(ns[0].Payload, &ev); err != nil {
 		t.Fatal(err)
@@ -395,8 +404,8 @@ func TestSilenceRecordsThenReleasesWhenItEnds(t *testing.T) {
 	if a := f.alert("prometheus", "k1"); a.Suppressed != tocsin.SuppressedSilence || a.IncidentID != 0 {
 		t.Fatalf("silenced alert %+v", a)
 	}
-	if next := f.p.nextWake(); !next.Equal(t0.Add(time.Hour)) {
-		t.Fatalf("next wake %v, want the silence's end", next)
+	if next, err := f.p.tick(f.ctx); err != nil || !next.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("next wake %v (%v), want the silence's end", next, err)
 	}
 	f.advance(59 * time.Minute)
 	if n := len(f.incidents()); n != 1 {
@@ -500,18 +509,24 @@ func TestPagerDutyAcknowledge(t *testing.T) {
 	}
 }
 
+// TestRunPagesWhenGroupWaitEnds: the timed job, told through the bus of
+// the new group, pages it once group_wait is over.
 func TestRunPagesWhenGroupWaitEnds(t *testing.T) {
 	f := newFixture(t, payments(30*time.Second))
+	f.p.Bus = &job.Bus{}
+	f.p.Bus.Subscribe(job.Paging, f.p.Wake())
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
+	done, timed := make(chan struct{}), make(chan struct{})
 	go func() { defer close(done); f.p.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	runner := &job.Runner{Clock: f.clock, Log: testkit.Logger()}
+	go func() { defer close(timed); runner.Run(ctx, f.p.TimedJob()) }()
+	defer func() { cancel(); <-done; <-timed }()
 	if _, err := f.p.Ingest(ctx, Delivery{Integration: "am", Service: "payments",
 		Alerts: []tocsin.Alert{firing("k1", "x", "alertname", "X")}}); err != nil {
 		t.Fatal(err)
 	}
 	id := f.incidents()[0].ID
-	// Run waits on a timer for the page; advance once it does.
+	// The job waits on a timer for the page; advance once it does.
 	testkit.Eventually(t, "Run waiting for the page", func() bool { return f.clock.Waiters() > 0 })
 	f.clock.Advance(30 * time.Second)
 	testkit.Eventually(t, "a page after group_wait", func() bool { return len(f.sent(id)) > 0 })

@@ -3,6 +3,7 @@ package alerting
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/groupcommit"
 	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -32,8 +34,11 @@ type Outcome struct {
 	New, Updated, Resolved, Silenced, Inhibited int
 }
 
-// Processor applies deliveries and timed work (first pages after
-// group_wait, silences ending) on one goroutine, with group commit.
+// Processor applies deliveries, with group commit, and the runs of its
+// timed job (first pages after group_wait, silences ending, inhibition
+// rules changed), on one goroutine. Escalation steps are the escalation
+// stage's: the processor pages an incident's first level and tells Bus
+// job.Paging.
 type Processor struct {
 	db     *store.DB
 	clock  clock.Clock
@@ -46,25 +51,25 @@ type Processor struct {
 	OnQueued func()
 	// OnCommitted is called after each commit with the outcomes it held.
 	OnCommitted func(Outcome)
-	// Leading, if set, says whether this replica does the timed work
-	// (first pages, escalations, silences ending) and gives the context its
-	// writes run under, fenced by the leader lease. Deliveries are applied
-	// on every replica. Nil: this process always leads.
-	Leading func() (context.Context, bool)
+	// Bus, if set, hears job.Paging after a commit that scheduled a first
+	// page (a new group waits out group_wait) or an escalation step (a
+	// first page through a policy, an acknowledged incident sent back to
+	// triggered), so the timed job or the escalation stage runs it.
+	Bus *job.Bus
 
 	// shared: other replicas write the same database, so no stored row may
-	// be remembered across transactions, and timed work set by their
-	// deliveries is found by looking every second.
+	// be remembered across transactions, and first pages and silences set
+	// by their deliveries are found by looking every second.
 	shared bool
 
-	queue         *groupcommit.Queue[*pending]
-	wake          chan struct{}
+	queue     *groupcommit.Queue[*pending]
+	timedRuns chan *timedRun // the timed job's runs, for Run's goroutine
+	wake      *job.Wake      // wakes the timed job
+
 	silences      atomic.Pointer[silenceSet]
 	policyChanged atomic.Bool
 	// Only Run's goroutine touches these.
-	nextPage     time.Time
-	nextEscalate time.Time
-	cache        *groupcommit.Cache[cacheKey, cached]
+	cache *groupcommit.Cache[cacheKey, cached]
 }
 
 // Limits of one tick's work, so that a backlog cannot hold the single
@@ -101,8 +106,8 @@ func New(db *store.DB, clk clock.Clock, env func() incident.Env, policy func() *
 		size = 0 // another replica may have changed any alert since
 	}
 	p := &Processor{db: db, clock: clk, env: env, policy: policy, log: log, beat: beat,
-		queue: groupcommit.NewQueue[*pending](maxBatch, ErrStopped), wake: make(chan struct{}, 1),
-		cache: groupcommit.NewCache[cacheKey, cached](size, 0), shared: db.Shared()}
+		queue: groupcommit.NewQueue[*pending](maxBatch, ErrStopped), cache: groupcommit.NewCache[cacheKey, cached](size, 0),
+		shared: db.Shared(), timedRuns: make(chan *timedRun), wake: job.NewWake()}
 	p.silences.Store(newSilenceSet(nil))
 	return p
 }
@@ -141,7 +146,8 @@ func (p *Processor) Ingest(ctx context.Context, d Delivery) (Outcome, error) {
 }
 
 // Load reads the live silences; call it at start and after silences change
-// (then Poke, so that alerts a silence no longer covers are looked at again).
+// (then wake the timed job, so that alerts a silence no longer covers are
+// looked at again).
 func (p *Processor) Load(ctx context.Context) error {
 	stored, err := p.db.LiveSilences(ctx, p.clock.Now())
 	if err != nil {
@@ -162,109 +168,98 @@ func (p *Processor) Load(ctx context.Context) error {
 	return nil
 }
 
-// PolicyChanged makes Run look again, at its next tick, at the alerts held
-// by inhibition: a rule removed or narrowed releases them.
+// PolicyChanged makes the timed job look again, at once, at the alerts
+// held by inhibition: a rule removed or narrowed releases them.
 func (p *Processor) PolicyChanged() {
 	p.policyChanged.Store(true)
-	p.Poke()
+	p.wake.Poke()
 }
 
-// Poke makes Run look at timed work now.
-func (p *Processor) Poke() {
+// TimedJobName names the processor's timed job.
+const TimedJobName = "alerts_timed"
+
+// lookEvery is how often the timed job looks on a shared database.
+const lookEvery = time.Second
+
+// TimedJob is the processor's timed work as a job, run by the replica that
+// leads the engine, its writes fenced by the lease: first pages once
+// group_wait is over, alerts released when their silence ends or the
+// inhibition rules change. Each run is done by Run's goroutine, between
+// two batches of deliveries, so that two decisions about one alert never
+// race. Subscribe its Wake to job.Paging and job.Silences.
+func (p *Processor) TimedJob() job.Job {
+	return job.Job{Name: TimedJobName, Leader: true, Wake: p.wake, Run: p.runTimed}
+}
+
+// Wake is what wakes the timed job.
+func (p *Processor) Wake() *job.Wake { return p.wake }
+
+// timedRun is one run of the timed job, handed to Run's goroutine.
+type timedRun struct {
+	ctx  context.Context
+	next time.Time
+	err  error
+	done chan struct{}
+}
+
+func (p *Processor) runTimed(ctx context.Context, now time.Time) (time.Time, error) {
+	r := &timedRun{ctx: ctx, done: make(chan struct{})}
 	select {
-	case p.wake <- struct{}{}:
-	default:
+	case p.timedRuns <- r:
+	case <-ctx.Done():
+		return time.Time{}, ctx.Err()
 	}
+	select {
+	case <-r.done:
+	case <-ctx.Done():
+		return time.Time{}, ctx.Err()
+	}
+	next := r.next
+	if p.shared {
+		// Other replicas change silences and schedule first pages unseen
+		// by this process's bus: on a shared database the job also looks
+		// every second.
+		if look := now.Add(lookEvery); next.IsZero() || next.After(look) {
+			next = look
+		}
+	}
+	return next, r.err
 }
 
-// Run applies deliveries in batches and does timed work when due, until
-// ctx ends. It beats the watchdog at least once a second.
+// Run applies deliveries in batches, and the timed job's runs, until ctx
+// ends. It beats the watchdog at least once a second.
 func (p *Processor) Run(ctx context.Context) {
 	idle := time.NewTicker(time.Second) // watchdog cadence only; no time is read from it
 	defer idle.Stop()
-	p.timed(ctx) // pages that fell due while Tocsin was down
 	batch := make([]*call, 0, maxBatch)
 	for {
 		p.beat()
-		var timer clock.Timer
-		var due <-chan time.Time
-		next := p.nextWake()
-		if !next.IsZero() {
-			timer = p.clock.NewTimer(next.Sub(p.clock.Now()))
-			due = timer.C()
-		}
-		ticked := false
 		select {
 		case <-ctx.Done():
-			stopTimer(timer)
 			p.queue.Drain()
 			return
 		case <-idle.C:
 			if p.shared {
-				// Other replicas change silences and schedule pages: read
-				// the silences, and let the leader look at the due work.
+				// Other replicas change silences: the deliveries applied
+				// here must see them.
 				if err := p.Load(ctx); err != nil {
 					p.log.Error("load silences", "err", err)
 				}
-				p.timed(ctx)
-				ticked = true
-				break
 			}
-			// Escalations of check incidents are scheduled by other loops
-			// (the engine, the probe runner): look for them once a second.
-			rctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			at, err := p.db.NextEscalateAt(rctx)
-			cancel()
-			if err == nil && !at.IsZero() &&
-				(p.nextEscalate.IsZero() || at.Before(p.nextEscalate)) {
-				p.nextEscalate = at
-			}
-		case <-p.wake:
-			p.timed(ctx)
-			ticked = true
-		case <-due:
-			p.timed(ctx)
-			ticked = true
+		case r := <-p.timedRuns:
+			r.next, r.err = p.tick(r.ctx)
+			close(r.done)
 		case c := <-p.queue.Calls():
 			batch = p.queue.Batch(batch, c)
 			p.commit(ctx, batch)
 		}
-		stopTimer(timer)
-		// Work that fell due while the loop did something else (a silence
-		// that ended during a commit) is done now, not at some later tick.
-		if !ticked && !next.IsZero() && !p.clock.Now().Before(next) {
-			p.timed(ctx)
-		}
 	}
 }
 
-// timed does the timed work if this replica leads, under the leader's
-// fenced context; a follower forgets what it would have waited for.
-func (p *Processor) timed(ctx context.Context) {
-	if p.Leading != nil {
-		lctx, ok := p.Leading()
-		if !ok {
-			p.nextPage, p.nextEscalate = time.Time{}, time.Time{}
-			return
-		}
-		ctx = lctx
-	}
-	p.tick(ctx)
-}
-
-func stopTimer(t clock.Timer) {
-	if t != nil {
-		t.Stop()
-	}
-}
-
-// nextWake is when timed work is next due: a first page or the end of a
-// silence window that may be holding alerts.
-func (p *Processor) nextWake() time.Time {
-	next := p.nextPage
-	if !p.nextEscalate.IsZero() && (next.IsZero() || p.nextEscalate.Before(next)) {
-		next = p.nextEscalate
-	}
+// nextWake is when timed work is next due: the first page at page (zero:
+// none) or the end of a silence window that may be holding alerts.
+func (p *Processor) nextWake(page time.Time) time.Time {
+	next := page
 	if end := p.silences.Load().nextEnd(p.clock.Now()); !end.IsZero() && (next.IsZero() || end.Before(next)) {
 		next = end
 	}
@@ -293,11 +288,8 @@ func (p *Processor) write(ctx context.Context, fn func(w *work) error) (*work, e
 	if w.queued && p.OnQueued != nil {
 		p.OnQueued()
 	}
-	if !w.nextPage.IsZero() && (p.nextPage.IsZero() || w.nextPage.Before(p.nextPage)) {
-		p.nextPage = w.nextPage
-	}
-	if !w.nextEscalate.IsZero() && (p.nextEscalate.IsZero() || w.nextEscalate.Before(p.nextEscalate)) {
-		p.nextEscalate = w.nextEscalate
+	if !w.nextPage.IsZero() || !w.nextEscalate.IsZero() {
+		p.Bus.Notify(job.Paging)
 	}
 	return w, nil
 }
@@ -470,8 +462,9 @@ func (p *Processor) noteJoins(ctx context.Context, r *pending) {
 }
 
 // tick sends the first pages that are due and looks again at alerts held
-// by silences that have ended, or by inhibition rules that changed.
-func (p *Processor) tick(ctx context.Context) {
+// by silences that have ended, or by inhibition rules that changed; it
+// returns when timed work is next due.
+func (p *Processor) tick(ctx context.Context) (time.Time, error) {
 	if err := p.Load(ctx); err != nil {
 		p.log.Error("load silences", "err", err)
 	}
@@ -488,39 +481,10 @@ func (p *Processor) tick(ctx context.Context) {
 				return err
 			}
 		}
-		late, err := w.tx.IncidentsToEscalate(w.ctx, w.now, pagesPerTick)
-		if err != nil {
+		left, err := w.releaseEnded()
+		if err != nil || left {
+			more = more || left
 			return err
-		}
-		more = more || len(late) == pagesPerTick
-		for _, in := range late {
-			if err := w.escalateDue(in); err != nil {
-				return err
-			}
-		}
-		ids, err := w.tx.SilencingIDs(w.ctx)
-		if err != nil {
-			return err
-		}
-		released := 0
-		for _, id := range ids {
-			if s := w.silences.byID[id]; s != nil && s.ActiveAt(w.now) {
-				continue
-			}
-			held, err := w.tx.AlertsSuppressedBy(w.ctx, tocsin.SuppressedSilence, id)
-			if err != nil {
-				return err
-			}
-			for _, a := range held {
-				if released == releasesPerTick {
-					more = true
-					return nil
-				}
-				released++
-				if err := w.reevaluate(a, "silence "+itoa(id)+" ended"); err != nil {
-					return err
-				}
-			}
 		}
 		if recheck {
 			return w.recheckInhibited()
@@ -528,31 +492,22 @@ func (p *Processor) tick(ctx context.Context) {
 		return nil
 	})
 	if err != nil {
-		p.log.Error("alert timed work; retrying in 5s", "err", err)
-		p.nextPage, p.nextEscalate = p.clock.Now().Add(5*time.Second), time.Time{}
 		if recheck {
 			p.policyChanged.Store(true)
 		}
-		return
+		return p.nextWake(time.Time{}), fmt.Errorf("alert timed work: %w", err)
 	}
 	if p.OnCommitted != nil {
 		p.OnCommitted(w.out)
 	}
 	if more {
-		p.Poke()
+		p.wake.Poke() // the rest is due too: the next run comes at once
 	}
-	next, err := p.db.NextPageAt(ctx)
+	page, err := p.db.NextPageAt(ctx)
 	if err != nil {
-		p.log.Error("next page; retrying in 5s", "err", err)
-		next = p.clock.Now().Add(5 * time.Second)
+		return p.nextWake(time.Time{}), fmt.Errorf("next page: %w", err)
 	}
-	p.nextPage = next
-	esc, err := p.db.NextEscalateAt(ctx)
-	if err != nil {
-		p.log.Error("next escalation; retrying in 5s", "err", err)
-		esc = p.clock.Now().Add(5 * time.Second)
-	}
-	p.nextEscalate = esc
+	return p.nextWake(page), nil
 }
 
 func (o *Outcome) add(b Outcome) {

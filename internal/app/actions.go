@@ -6,6 +6,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/web"
 )
@@ -38,8 +39,8 @@ func (x actions) NotificationsQueued() { x.a.dispatcher.Poke() }
 // SilencesChanged makes the alert processor read silences again.
 func (x actions) SilencesChanged(ctx context.Context) error { return x.a.silencesChanged(ctx) }
 
-// EscalationChanged wakes the alert processor, which runs escalation steps.
-func (x actions) EscalationChanged() { x.a.alerts.Poke() }
+// EscalationChanged wakes the escalation stage, which pages each step when due.
+func (x actions) EscalationChanged() { x.a.bus.Notify(job.Paging) }
 
 // SetPaused pauses or resumes a check (heartbeat.SetPaused) and puts its
 // new deadline in the engine's queue.

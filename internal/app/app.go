@@ -21,9 +21,11 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/engine"
+	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/ingest/ping"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/leader"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/notify"
@@ -68,6 +70,10 @@ type App struct {
 	probes     *engine.ProbeRunner
 	recorder   *heartbeat.Recorder
 	alerts     *alerting.Processor
+	escalation *escalation.Stage
+	bus        job.Bus     // changes from writers to the jobs they wake
+	jobs       *job.Runner // runs the jobs
+	outboxWake *job.Wake   // job.Queued on the bus pokes the outbox
 	dispatcher *outbox.Dispatcher
 	watchdog   *watchdog.Watchdog
 	senders    notify.Senders
@@ -88,7 +94,7 @@ const (
 )
 
 // leaderLoops run only on the replica that holds the engine lease.
-var leaderLoops = []string{"engine", "probes", "gap_check"}
+var leaderLoops = []string{"engine", "probes", "gap_check", alerting.TimedJobName, escalation.JobName}
 
 // New opens the store, loads the config and builds every part; Run starts them.
 func New(ctx context.Context, opts Options) (*App, error) {
@@ -150,12 +156,21 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.alerts = alerting.New(db, a.clock, a.env, func() *alerting.Policy { return a.state.Load().Policy },
 		a.log.With("component", "alerts"), a.watchdog.Register("alerts"))
 	a.alerts.OnQueued = a.dispatcher.Poke
+	a.alerts.Bus = &a.bus
+	a.jobs = &job.Runner{Clock: a.clock, Log: a.log.With("component", "jobs"), Watchdog: a.watchdog, Metrics: a.metrics}
+	a.escalation = escalation.NewStage(db, func() (incident.Env, *escalation.Directory) {
+		st := a.state.Load()
+		return st.Env, st.Directory()
+	}, &a.bus)
+	a.bus.Subscribe(job.Paging, a.escalation.Wake())
+	a.bus.Subscribe(job.Paging|job.Silences, a.alerts.Wake())
+	a.outboxWake = job.NewWake()
+	a.bus.Subscribe(job.Queued, a.outboxWake)
 	// SQLite's lock file already makes this process the only one: it
 	// takes the lease at once, whoever held it last, and keeps leading
 	// while the store is locked.
 	a.elector = &leader.Elector{DB: db, Clock: a.clock, Log: a.log.With("component", "leader"), Holder: self,
 		TTL: leaseTTL, Every: leaseEvery, Force: !db.Shared(), Beat: a.watchdog.Register("leader")}
-	a.alerts.Leading = a.elector.Leading
 	a.alerts.OnCommitted = func(o alerting.Outcome) {
 		for outcome, n := range map[string]int{"new": o.New, "updated": o.Updated, "resolved": o.Resolved,
 			"silenced": o.Silenced, "inhibited": o.Inhibited} {
@@ -164,6 +179,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	}
 	a.probes = engine.NewProbeRunner(db, a.clock, a.env, func() engine.GuardConfig { return a.state.Load().ProbeGuard() }, a.log.With("component", "probes"), a.watchdog.Beat("probes"))
 	a.probes.Deadline = a.engine.Schedule // a flapping probe's stable period ends on the engine's clock
+	a.probes.OnQueued = a.queued
 	a.probes.OnResult = func(_ int64, r probe.Result) {
 		outcome := "ok"
 		if !r.OK {
@@ -229,7 +245,7 @@ func (a *App) Run(ctx context.Context) error {
 	loops, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context){a.recorder.Run, a.alerts.Run, a.dispatcher.Run, a.watchdog.Run,
-		a.selfHeartbeat, a.healthLoop, a.checkpointLoop, a.elect} {
+		a.selfHeartbeat, a.healthLoop, a.checkpointLoop, a.elect, a.pokeOutbox} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -274,9 +290,9 @@ func (a *App) Leading() bool {
 	return ok
 }
 
-// lead runs the engine's loops for one term: deadlines, probes and rota
-// gap warnings, with writes fenced by ctx's lease. (The alert processor
-// asks the elector before its timed work.) It returns when ctx ends.
+// lead runs the engine's loops for one term: deadlines, probes, rota gap
+// warnings, the alert processor's timed work and escalation steps, with
+// writes fenced by ctx's lease. It returns when ctx ends.
 func (a *App) lead(ctx context.Context) {
 	for _, name := range leaderLoops {
 		a.watchdog.Standby(name, false)
@@ -302,7 +318,8 @@ func (a *App) lead(ctx context.Context) {
 			return
 		}
 	}
-	a.alerts.Poke() // first pages and escalations that fell due meanwhile
+	// The jobs run at once: first pages and steps that fell due meanwhile.
+	defer a.jobs.Start(ctx, []job.Job{a.alerts.TimedJob(), a.escalation.Job()}, true)()
 	loops := []func(context.Context){a.engine.Run, a.probes.Run, a.gapCheck}
 	if a.db.Shared() {
 		loops = append(loops, a.followDeadlines)
@@ -346,11 +363,24 @@ func (a *App) outboxDepth() float64 {
 	return float64(n)
 }
 
-// queued wakes the outbox, and the alert processor, which pages the first
-// level of a check's escalation policy.
+// queued wakes the outbox, and the escalation stage, which pages the
+// first level of a check's escalation policy.
 func (a *App) queued() {
 	a.dispatcher.Poke()
-	a.alerts.Poke()
+	a.bus.Notify(job.Paging)
+}
+
+// pokeOutbox wakes the outbox on each job.Queued change on the bus (the
+// escalation stage queues pages) until ctx ends.
+func (a *App) pokeOutbox(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.outboxWake.C():
+			a.dispatcher.Poke()
+		}
+	}
 }
 
 func (a *App) pingsCommitted(pings []tocsin.Ping, trs []heartbeat.Transition, queued bool) {

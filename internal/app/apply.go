@@ -8,6 +8,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/escalation"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
 	"github.com/tocsinhq/tocsin/internal/runtime"
@@ -131,7 +132,7 @@ func (a *App) silencesChanged(ctx context.Context) error {
 	if err := a.alerts.Load(ctx); err != nil {
 		return fmt.Errorf("load silences: %w", err)
 	}
-	a.alerts.Poke()
+	a.bus.Notify(job.Silences)
 	return nil
 }
 

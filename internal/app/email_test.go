@@ -79,7 +79,7 @@ services:
 integrations:
   - {name: scripts, type: generic, key: "k-gen-123-abcdefgh", service: payments}
 `, port)
-	r, _ := startEscalation(t, cfg)
+	r, _, _ := startEscalation(t, cfg)
 	var ans map[string]any
 	r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json", []byte(`{"key":"db","summary":"primary database down","severity":"critical"}`), &ans)
 	testkit.Eventually(t, "the email", func() bool { return box.count() == 1 })
@@ -129,7 +129,7 @@ services:
 integrations:
   - {name: scripts, type: generic, key: "k-gen-123-abcdefgh", service: payments}
 `, srv.URL, token)
-	r, _ := startEscalation(t, cfg)
+	r, _, _ := startEscalation(t, cfg)
 	var ans map[string]any
 	r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json", []byte(`{"key":"db","summary":"primary database down","severity":"critical"}`), &ans)
 	testkit.Eventually(t, "both pages", func() bool { mu.Lock(); defer mu.Unlock(); return len(got) == 2 })

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
@@ -65,8 +67,8 @@ func TestEscalationEndToEnd(t *testing.T) {
 	pages := &pageLog{}
 	hook := httptest.NewServer(pages)
 	defer hook.Close()
-	r, clk := startEscalation(t, fmt.Sprintf(escalationConfig, hook.URL))
-	escalationScenario(t, r, clk, pages)
+	r, clk, idle := startEscalation(t, fmt.Sprintf(escalationConfig, hook.URL))
+	escalationScenario(t, r, clk, idle, pages)
 }
 
 const escalationConfig = `
@@ -92,17 +94,53 @@ integrations:
 `
 
 // startEscalation runs Tocsin with cfg on a fake clock set to a Tuesday
-// night of ana's week.
-func startEscalation(t *testing.T, cfg string) (*running, *clock.Fake) {
+// night of ana's week; the log has the escalation stage's idle reports.
+func startEscalation(t *testing.T, cfg string) (*running, *clock.Fake, *testkit.IdleLog) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "tocsin.yaml")
 	writeFile(t, path, cfg)
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	clk := clock.NewFake(time.Date(2026, 1, 6, 3, 0, 0, 0, berlin))
-	return startWith(t, path, clk, testkit.Logger(), nil), clk
+	idle := &testkit.IdleLog{}
+	r := startWith(t, path, clk, testkit.Logger(), func(a *App) {
+		a.jobs.OnIdle = func(name string, now, next time.Time) {
+			if name == escalation.JobName {
+				idle.Report(now, next)
+			}
+		}
+	})
+	return r, clk, idle
 }
 
-func escalationScenario(t *testing.T, r *running, clk *clock.Fake, pages *pageLog) {
+// stepsIdle waits until the escalation stage has looked at the present
+// and is next due at next (zero: no step pending), so that every step due
+// by now is taken and none other comes before next.
+func stepsIdle(t *testing.T, r *running, clk *clock.Fake, idle *testkit.IdleLog, next time.Time) {
+	t.Helper()
+	idle.Idle(t, clk.Now(), next, r.app.escalation.Wake().Poke)
+}
+
+// notifications counts the notifications queued for incident id.
+func notifications(t *testing.T, r *running, id int64) int {
+	t.Helper()
+	ns, err := r.app.DB().Notifications(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ns)
+}
+
+// escalateAt is when incident id's next escalation step is due.
+func escalateAt(t *testing.T, r *running, id int64) time.Time {
+	t.Helper()
+	in, err := r.app.DB().Incident(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in.EscalateAt
+}
+
+func escalationScenario(t *testing.T, r *running, clk *clock.Fake, idle *testkit.IdleLog, pages *pageLog) {
 
 	var ans map[string]any
 	if code := r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json",
@@ -119,13 +157,17 @@ func escalationScenario(t *testing.T, r *running, clk *clock.Fake, pages *pageLo
 		!strings.Contains(got[0].Event.Escalation.Why, "schedule primary") || got[0].Event.Links == nil {
 		t.Fatalf("first page %+v", got[0])
 	}
-	// 4 minutes: still level 1. Then past 5 minutes: level 2, cy.
-	advance(clk, 4*time.Minute)
-	time.Sleep(200 * time.Millisecond)
-	if n := len(pages.snapshot()); n != 1 {
-		t.Fatalf("%d pages before the level-1 timeout", n)
+	// Until the level-1 timeout: still level 1. At it: level 2, cy.
+	id := got[0].Event.Incident.ID
+	level2 := escalateAt(t, r, id)
+	queued := notifications(t, r, id)
+	advance(clk, level2.Add(-time.Second).Sub(clk.Now()))
+	stepsIdle(t, r, clk, idle, level2)
+	if n := notifications(t, r, id); n != queued || len(pages.snapshot()) != 1 {
+		t.Fatalf("%d notifications (%d pages) a second before the level-1 timeout, want %d (1)", n, len(pages.snapshot()), queued)
 	}
-	advance(clk, 61*time.Second)
+	advance(clk, time.Second)
+	stepsIdle(t, r, clk, idle, level2.Add(10*time.Minute))
 	got = waitPages(2)
 	if got[1].Path != "/cy" || got[1].Event.Escalation.Level != 2 || got[1].Event.Recipient != "cy" {
 		t.Fatalf("second page %+v", got[1])
@@ -146,7 +188,6 @@ func escalationScenario(t *testing.T, r *running, clk *clock.Fake, pages *pageLo
 		Status  string `json:"status"`
 		AckedBy string `json:"acknowledged_by"`
 	}
-	id := got[0].Event.Incident.ID
 	r.get(t, fmt.Sprintf("/api/v1/incidents/%d", id), &in)
 	if in.Status != "triggered" {
 		t.Fatalf("a GET of the link changed the incident: %+v", in)
@@ -177,8 +218,12 @@ func escalationScenario(t *testing.T, r *running, clk *clock.Fake, pages *pageLo
 	// Both people paged hear of the acknowledgement, once; no page after
 	// it, however long we wait.
 	testkit.Eventually(t, "the acknowledgement to ana and cy", func() bool { return len(pages.snapshot()) >= 4 })
+	queued = notifications(t, r, id)
 	advance(clk, time.Hour)
-	time.Sleep(300 * time.Millisecond)
+	stepsIdle(t, r, clk, idle, time.Time{})
+	if n := notifications(t, r, id); n != queued {
+		t.Fatalf("%d notifications an hour after the acknowledgement, want %d", n, queued)
+	}
 	got = pages.snapshot()
 	if len(got) != 4 {
 		t.Fatalf("%d messages after the acknowledgement, want 4: %q", len(got), events(got))
@@ -216,7 +261,7 @@ func TestReassignAndEscalateByHand(t *testing.T) {
 	pages := &pageLog{}
 	hook := httptest.NewServer(pages)
 	defer hook.Close()
-	r, _ := startEscalation(t, fmt.Sprintf(escalationConfig, hook.URL))
+	r, _, _ := startEscalation(t, fmt.Sprintf(escalationConfig, hook.URL))
 	var ans map[string]any
 	r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json", []byte(`{"key":"q","summary":"queue stuck"}`), &ans)
 	testkit.Eventually(t, "the first page", func() bool { return len(pages.snapshot()) == 1 })
@@ -251,7 +296,9 @@ func TestReassignAndEscalateByHand(t *testing.T) {
 }
 
 // TestCheckEscalates: a heartbeat check with an escalation policy pages
-// the person on call when it goes down, besides its channels.
+// the person on call when it goes down, besides its channels, and the next
+// level at its timeout, not before: the escalation stage is woken by the
+// engine and waits for the step's time, with no poll.
 func TestCheckEscalates(t *testing.T) {
 	pages := &pageLog{}
 	hook := httptest.NewServer(pages)
@@ -260,7 +307,7 @@ func TestCheckEscalates(t *testing.T) {
 checks:
   - {name: nightly-backup, uuid: 0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70, schedule: {every: 1m}, grace: 30s, escalation_policy: default}
 `
-	r, clk := startEscalation(t, cfg)
+	r, clk, idle := startEscalation(t, cfg)
 	resp, err := http.Get(r.base + "/ping/0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70")
 	if err != nil {
 		t.Fatal(err)
@@ -271,5 +318,19 @@ checks:
 	p := pages.snapshot()[0]
 	if p.Path != "/ana" || p.Event.Escalation == nil || p.Event.Escalation.Level != 1 || p.Event.Links == nil {
 		t.Fatalf("page %+v", p)
+	}
+	id := p.Event.Incident.ID
+	level2 := escalateAt(t, r, id)
+	queued := notifications(t, r, id)
+	advance(clk, level2.Add(-time.Second).Sub(clk.Now()))
+	stepsIdle(t, r, clk, idle, level2)
+	if n := notifications(t, r, id); n != queued {
+		t.Fatalf("%d notifications a second before the level-1 timeout, want %d", n, queued)
+	}
+	advance(clk, time.Second)
+	stepsIdle(t, r, clk, idle, level2.Add(10*time.Minute))
+	testkit.Eventually(t, "the level-2 page", func() bool { return len(pages.snapshot()) >= 2 })
+	if p := pages.snapshot()[1]; p.Path != "/cy" || p.Event.Escalation == nil || p.Event.Escalation.Level != 2 {
+		t.Fatalf("level-2 page %+v", p)
 	}
 }

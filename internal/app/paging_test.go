@@ -57,7 +57,7 @@ func TestEscalationExhaustedPagesFallback(t *testing.T) {
 	pages := &pageLog{}
 	hook := httptest.NewServer(pages)
 	defer hook.Close()
-	r, clk := startEscalation(t, fmt.Sprintf(exhaustedConfig, hook.URL))
+	r, clk, idle := startEscalation(t, fmt.Sprintf(exhaustedConfig, hook.URL))
 	var ans map[string]any
 	if code := r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json",
 		[]byte(`{"key":"db-down","summary":"primary database down","severity":"critical"}`), &ans); code != 202 {
@@ -137,8 +137,12 @@ func TestEscalationExhaustedPagesFallback(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
+	queued := notifications(t, r, id)
 	advance(clk, time.Hour)
-	time.Sleep(300 * time.Millisecond)
+	stepsIdle(t, r, clk, idle, time.Time{})
+	if n := notifications(t, r, id); n != queued {
+		t.Fatalf("%d notifications an hour after the acknowledgement, want %d", n, queued)
+	}
 	wait(want...)
 	// Resolved: everyone paged hears it, once.
 	res := ana.Event.Links.Resolve

@@ -215,3 +215,28 @@ func TestFlappingProbeHoldsOneIncident(t *testing.T) {
 		t.Fatalf("flapping entries %q", ended)
 	}
 }
+
+// TestProbeRunnerTellsOfIncidents: OnQueued is called after the commits
+// that open or resolve a probe's incident (the escalation stage and the
+// outbox are woken by it), and not after those that change none.
+func TestProbeRunnerTellsOfIncidents(t *testing.T) {
+	g := setupGuard(t, 1)
+	told := 0
+	g.r.OnQueued = func() { told++ } // record runs on the test's goroutine here
+	g.results(true, "web-0")
+	g.clock.Advance(30 * time.Second)
+	g.results(false, "web-0") // down, waiting for the guard's verdict
+	if told != 0 {
+		t.Fatalf("told %d times before any incident", told)
+	}
+	g.clock.Advance(10 * time.Second)
+	g.r.record(context.Background(), nil) // the verdict: an incident opens
+	if told != 1 {
+		t.Fatalf("told %d times after the incident opened, want 1", told)
+	}
+	g.clock.Advance(30 * time.Second)
+	g.results(true, "web-0") // up: the incident resolves
+	if told != 2 {
+		t.Fatalf("told %d times after the incident resolved, want 2", told)
+	}
+}

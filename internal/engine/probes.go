@@ -59,6 +59,10 @@ type ProbeRunner struct {
 	// Deadline, if set, is told after commit of the new engine deadline of
 	// each check a batch changed (the end of its flapping, say; zero: none).
 	Deadline func(checkID int64, at time.Time)
+	// OnQueued, if set, is called after a commit that opened, re-opened or
+	// resolved incidents: notifications were queued, and a first
+	// escalation step may be due.
+	OnQueued func()
 
 	mu       sync.Mutex
 	queue    *deadlineQueue
@@ -302,9 +306,10 @@ func (r *ProbeRunner) record(ctx context.Context, batch []probeRun) {
 	var degraded int64
 	var ho handover
 	var deadlines []store.Deadline
+	queued := false
 	err := r.db.Write(wctx, func(tx *store.Tx) error {
 		flips, pending, held, degraded = append([]flip(nil), r.flips...), append([]flip(nil), r.pending...), cloneHeld(r.held), r.degraded
-		ho, deadlines = r.handover.clone(), deadlines[:0]
+		ho, deadlines, queued = r.handover.clone(), deadlines[:0], false
 		for _, run := range batch {
 			fl, recovered, err := r.apply(wctx, tx, env, run, &deadlines)
 			if err != nil {
@@ -315,13 +320,14 @@ func (r *ProbeRunner) record(ctx context.Context, batch []probeRun) {
 			}
 			if recovered {
 				delete(held, run.checkID)
+				queued = true
 			}
 			if fl != nil {
 				flips = append(flips, *fl)
 				pending = append(pending, *fl)
 			}
 		}
-		return r.decide(wctx, tx, env, g, now, total, &flips, &pending, held, &degraded, &ho)
+		return r.decide(wctx, tx, env, g, now, total, &flips, &pending, held, &degraded, &ho, &queued)
 	})
 	if err != nil {
 		r.log.Error("record probe results", "err", err, "results", len(batch))
@@ -332,6 +338,9 @@ func (r *ProbeRunner) record(ctx context.Context, batch []probeRun) {
 		for _, d := range deadlines {
 			r.Deadline(d.CheckID, d.At)
 		}
+	}
+	if queued && r.OnQueued != nil {
+		r.OnQueued()
 	}
 }
 
@@ -429,9 +438,10 @@ func (r *ProbeRunner) evidence(ctx context.Context, tx *store.Tx, c *tocsin.Chec
 
 // decide settles failures whose verdict is due: a normal incident each, or,
 // when too many probes failed together, one "monitoring degraded" incident
-// and the failures held until Confirm.
+// and the failures held until Confirm. queued is set when an incident
+// opened or changed.
 func (r *ProbeRunner) decide(ctx context.Context, tx *store.Tx, env incident.Env, g GuardConfig, now time.Time, total int,
-	flips, pending *[]flip, held map[int64]time.Time, degraded *int64, ho *handover) error {
+	flips, pending *[]flip, held map[int64]time.Time, degraded *int64, ho *handover, queued *bool) error {
 	// Forget flips outside the window.
 	keep := (*flips)[:0]
 	for _, f := range *flips {
@@ -465,6 +475,7 @@ func (r *ProbeRunner) decide(ctx context.Context, tx *store.Tx, env incident.Env
 				return err
 			}
 			*degraded = in.ID
+			*queued = true
 		}
 		for _, f := range due {
 			held[f.checkID] = f.at
@@ -510,6 +521,7 @@ func (r *ProbeRunner) decide(ctx context.Context, tx *store.Tx, env incident.Env
 		if err != nil {
 			return err
 		}
+		*queued = true
 		if confirming[c.ID] {
 			ho.confirmed = append(ho.confirmed, fmt.Sprintf("%s (incident #%d)", c.Name, in.ID))
 		}
@@ -522,6 +534,7 @@ func (r *ProbeRunner) decide(ctx context.Context, tx *store.Tx, env incident.Env
 		if err := r.handOver(ctx, tx, env, g, now, *degraded, *ho); err != nil {
 			return err
 		}
+		*queued = true
 		*degraded, *ho = 0, handover{}
 		*flips = (*flips)[:0] // a new failure after this is judged on its own
 	}

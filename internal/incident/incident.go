@@ -175,8 +175,8 @@ func OpenForCheck(ctx context.Context, tx *store.Tx, env Env, c *tocsin.Check, n
 	}
 	in := &tocsin.Incident{CheckID: c.ID, Title: c.Name + " is down", Status: tocsin.IncidentTriggered, OpenedAt: now}
 	if c.EscalationPolicy != "" {
-		// People are paged through the policy by the alert processor,
-		// which runs escalations: the first level is due now.
+		// People are paged through the policy by the escalation stage
+		// (woken by whoever commits this): the first level is due now.
 		in.EscalationPolicy, in.EscalateAt, in.Paged = c.EscalationPolicy, now, true
 	}
 	if err := tx.CreateIncident(ctx, in); err != nil {
