@@ -17,6 +17,7 @@ import (
 
 	"github.com/tocsinhq/tocsin/internal/cron"
 	"github.com/tocsinhq/tocsin/internal/labels"
+	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
 )
 
@@ -699,7 +700,10 @@ func checkInvariants(t testing.TB, cfg *Config) {
 		if ch.RatePerMinute < 0 || ch.RatePerMinute > MaxChannelRatePerMinute {
 			t.Errorf("channel %q: rate_per_minute %d", ch.Name, ch.RatePerMinute)
 		}
-		if ch.Type != ChannelWebhook && len(ch.Headers) > 0 || ch.Type != ChannelWebhook && ch.Type != ChannelNtfy && ch.Secret != "" {
+		// The channel type's own declaration says which fields it reads.
+		if k, ok := notify.Lookup(ch.Type); !ok {
+			t.Errorf("channel %q: unknown type %s", ch.Name, ch.Type)
+		} else if spec := k.Spec(); !spec.Headers && len(ch.Headers) > 0 || spec.Secret == "" && ch.Secret != "" {
 			t.Errorf("channel %q: headers or secret on a %s channel", ch.Name, ch.Type)
 		}
 		switch ch.Type {
