@@ -5,7 +5,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,7 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/alerting"
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/config"
@@ -28,9 +26,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/notify/kind"
-	"github.com/tocsinhq/tocsin/internal/notify/outbound"
 	"github.com/tocsinhq/tocsin/internal/outbox"
-	"github.com/tocsinhq/tocsin/internal/probe"
 	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/sdnotify"
 	"github.com/tocsinhq/tocsin/internal/store"
@@ -106,17 +102,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	} else {
 		cfg.Empty = false // no file, so not an empty one
 	}
-	a := &App{opts: opts, log: opts.Log, clock: opts.Clock, client: opts.HTTPClient, gapWake: make(chan struct{}, 1)}
+	a := &App{opts: opts, log: opts.Log, clock: opts.Clock, client: httpClient(opts.HTTPClient), gapWake: make(chan struct{}, 1)}
 	var err error
 	if a.notifier, err = sdnotify.FromEnv(os.Getenv, os.Getpid(), opts.Clock); err != nil {
 		return nil, err
 	}
-	if a.client == nil {
-		a.client = &http.Client{Transport: &http.Transport{Proxy: http.ProxyFromEnvironment, MaxIdleConnsPerHost: 16,
-			IdleConnTimeout: 90 * time.Second, TLSHandshakeTimeout: 10 * time.Second}}
-	}
-	// Notifications and the self-heartbeat never follow a redirect.
-	a.client = outbound.NoRedirects(a.client)
 	db, err := store.Open(ctx, opts.Database, store.Options{Clock: opts.Clock, Exclusive: true})
 	if err != nil {
 		return nil, err
@@ -156,33 +146,10 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.elector = &leader.Elector{DB: db, Clock: a.clock, Log: a.log.With("component", "leader"), Holder: self,
 		TTL: leaseTTL, Every: leaseEvery, Force: !db.Shared(), Beat: a.watchdog.Register("leader")}
 	a.alerts.Leading = a.elector.Leading
-	a.alerts.OnCommitted = func(o alerting.Outcome) {
-		for outcome, n := range map[string]int{"new": o.New, "updated": o.Updated, "resolved": o.Resolved,
-			"silenced": o.Silenced, "inhibited": o.Inhibited} {
-			a.metrics.Alerts.WithLabelValues(outcome).Add(float64(n))
-		}
-	}
 	a.probes = engine.NewProbeRunner(db, a.clock, a.env, func() engine.GuardConfig { return a.state.Load().ProbeGuard() }, a.log.With("component", "probes"), a.watchdog.Beat("probes"))
 	a.probes.Deadline = a.engine.Schedule // a flapping probe's stable period ends on the engine's clock
-	a.probes.OnResult = func(_ int64, r probe.Result) {
-		outcome := "ok"
-		if !r.OK {
-			outcome = r.Class
-		}
-		a.metrics.ProbeRuns.WithLabelValues(outcome).Inc()
-		a.metrics.ProbeLatency.Observe(r.Latency.Seconds())
-	}
-	a.engine.OnExpire = func(_ int64, late time.Duration) {
-		a.metrics.DeadlineLag.Observe(late.Seconds())
-		a.metrics.StateChanges.WithLabelValues("up", "down").Inc()
-	}
 	a.engine.OnQueued = a.queued
-	a.dispatcher.OnResult = func(channel, outcome string, latency time.Duration) {
-		a.metrics.Sends.WithLabelValues(channel, outcome).Inc()
-		if latency > 0 {
-			a.metrics.SendLatency.WithLabelValues(channel).Observe(latency.Seconds())
-		}
-	}
+	a.countInMetrics()
 	if _, err := a.apply(ctx, cfg, applyRequest{why: "startup", actor: "startup", force: opts.ForceConfig}); err != nil {
 		db.Close()
 		return nil, err
@@ -269,123 +236,11 @@ func (a *App) Run(ctx context.Context) error {
 	return err
 }
 
-// elect runs the leader election; while this replica leads, it runs the
-// engine's loops.
-func (a *App) elect(ctx context.Context) { a.elector.Run(ctx, a.lead) }
-
-// Leading reports whether this replica runs the engine now.
-func (a *App) Leading() bool {
-	_, ok := a.elector.Leading()
-	return ok
-}
-
-// lead runs the engine's loops for one term: deadlines, probes and rota
-// gap warnings, with writes fenced by ctx's lease. (The alert processor
-// asks the elector before its timed work.) It returns when ctx ends.
-func (a *App) lead(ctx context.Context) {
-	for _, name := range leaderLoops {
-		a.watchdog.Standby(name, false)
-	}
-	a.metrics.Leader.Set(1)
-	defer func() {
-		a.metrics.Leader.Set(0)
-		for _, name := range leaderLoops {
-			a.watchdog.Standby(name, true)
-		}
-	}()
-	// The last leader's pings and deadlines are in the store, not in this
-	// replica's queues: read them before acting on any.
-	for {
-		lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := errors.Join(a.engine.Load(lctx), a.probes.Load(lctx))
-		cancel()
-		if err == nil {
-			break
-		}
-		a.log.Error("leader: load deadlines and probes; retrying in 1s", "err", err)
-		if !clock.Sleep(ctx, a.clock, time.Second) {
-			return
-		}
-	}
-	a.alerts.Poke() // first pages and escalations that fell due meanwhile
-	loops := []func(context.Context){a.engine.Run, a.probes.Run, a.gapCheck}
-	if a.db.Shared() {
-		loops = append(loops, a.followDeadlines)
-	}
-	var wg sync.WaitGroup
-	for _, run := range loops {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			run(ctx)
-		}()
-	}
-	wg.Wait()
-}
-
-// followDeadlines puts in the engine's queue, every second, the deadlines
-// due within the next two that pings and API calls served by the other
-// replicas set: this replica's engine was not told of them.
-func (a *App) followDeadlines(ctx context.Context) {
-	for {
-		lctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		if err := a.engine.LoadDue(lctx, a.clock.Now().Add(2*time.Second)); err != nil && ctx.Err() == nil {
-			a.log.Error("leader: read deadlines", "err", err)
-		}
-		cancel()
-		if !clock.Sleep(ctx, a.clock, time.Second) {
-			return
-		}
-	}
-}
-
 func (a *App) env() incident.Env { return a.state.Load().Env }
-
-func (a *App) outboxDepth() float64 {
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	n, err := a.db.OutboxDepth(ctx)
-	if err != nil {
-		return -1
-	}
-	return float64(n)
-}
 
 // queued wakes the outbox, and the alert processor, which pages the first
 // level of a check's escalation policy.
 func (a *App) queued() {
 	a.dispatcher.Poke()
 	a.alerts.Poke()
-}
-
-func (a *App) pingsCommitted(pings []tocsin.Ping, trs []heartbeat.Transition, queued bool) {
-	a.metrics.PingBatch.Observe(float64(len(pings)))
-	for i, p := range pings {
-		a.metrics.Pings.WithLabelValues(string(p.Kind)).Inc()
-		if trs[i].Changed() {
-			a.metrics.StateChanges.WithLabelValues(string(trs[i].From), string(trs[i].To)).Inc()
-		}
-	}
-	if queued {
-		a.queued()
-	}
-}
-
-// ready lists what keeps the server from being ready: the health check's
-// problems (see health.go) and a store that does not answer a read.
-func (a *App) ready(ctx context.Context) []string {
-	problems := a.healthProblems()
-	if err := a.db.Ping(ctx); err != nil {
-		problems = append(problems, "store unreachable")
-		a.log.Error("readyz: store", "err", err)
-	}
-	return problems
-}
-
-// owner names this process in leases and outbox claims.
-func owner() string {
-	host, _ := os.Hostname()
-	var b [4]byte
-	rand.Read(b[:])
-	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
 }

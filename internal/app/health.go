@@ -205,3 +205,14 @@ func (a *App) sdNotify(state string) {
 		a.log.Warn("systemd notify", "state", state, "err", err)
 	}
 }
+
+// ready lists what keeps the server from being ready: the health check's
+// problems and a store that does not answer a read.
+func (a *App) ready(ctx context.Context) []string {
+	problems := a.healthProblems()
+	if err := a.db.Ping(ctx); err != nil {
+		problems = append(problems, "store unreachable")
+		a.log.Error("readyz: store", "err", err)
+	}
+	return problems
+}
