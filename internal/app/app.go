@@ -22,6 +22,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/ingest/ping"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/leader"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/notify"
@@ -71,7 +72,9 @@ type App struct {
 	elector    *leader.Elector
 	listener   net.Listener
 	server     *http.Server
-	gapWake    chan struct{}
+	bus        *job.Bus           // what writers did, to the jobs it concerns
+	runner     *job.Runner        // runs every job below
+	jobs       []job.Job          // Tocsin's timed work (jobs.go)
 	health     health             // the write probes (health.go)
 	notifier   *sdnotify.Notifier // systemd's notify socket; nil if none
 }
@@ -82,9 +85,6 @@ const (
 	leaseTTL   = 8 * time.Second
 	leaseEvery = 2 * time.Second
 )
-
-// leaderLoops run only on the replica that holds the engine lease.
-var leaderLoops = []string{"engine", "probes", "gap_check"}
 
 // New opens the store, loads the config and builds every part; Run starts them.
 func New(ctx context.Context, opts Options) (*App, error) {
@@ -102,7 +102,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	} else {
 		cfg.Empty = false // no file, so not an empty one
 	}
-	a := &App{opts: opts, log: opts.Log, clock: opts.Clock, client: httpClient(opts.HTTPClient), gapWake: make(chan struct{}, 1)}
+	a := &App{opts: opts, log: opts.Log, clock: opts.Clock, client: httpClient(opts.HTTPClient), bus: &job.Bus{}}
 	var err error
 	if a.notifier, err = sdnotify.FromEnv(os.Getenv, os.Getpid(), opts.Clock); err != nil {
 		return nil, err
@@ -130,25 +130,26 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.watchdog.MinEpisode = func() time.Duration { return a.state.Load().Config.Watchdog.MinEpisode.D() }
 	a.metrics.InitSeries()
 	a.watchdog.OnRegister = func(loop string) { a.metrics.LoopStalled.WithLabelValues(loop) } // 0 from the start
-	a.engine = engine.New(db, a.clock, a.env, a.log.With("component", "engine"), a.watchdog.Beat("engine"))
+	a.engine = engine.New(db, a.clock, a.env, a.log.With("component", "engine"))
+	a.engine.Bus = a.bus
 	a.dispatcher = outbox.New(db, a.clock, a.log.With("component", "outbox"), a.senders, a.channel, func() outbox.Config { return a.state.Load().Outbox() },
-		self, a.watchdog.Register("outbox"))
+		self)
 	a.recorder = heartbeat.NewRecorder(db, a.clock, a.env, heartbeat.Hooks{
 		Deadline:  a.engine.Schedule,
 		Committed: a.pingsCommitted,
 	}, a.log.With("component", "pings"), a.watchdog.Register("pings"))
 	a.alerts = alerting.New(db, a.clock, a.env, func() *alerting.Policy { return a.state.Load().Policy },
 		a.log.With("component", "alerts"), a.watchdog.Register("alerts"))
-	a.alerts.OnQueued = a.dispatcher.Poke
+	a.alerts.OnQueued = func() { a.bus.Notify(job.Queued) }
 	// SQLite's lock file already makes this process the only one: it
 	// takes the lease at once, whoever held it last, and keeps leading
 	// while the store is locked.
 	a.elector = &leader.Elector{DB: db, Clock: a.clock, Log: a.log.With("component", "leader"), Holder: self,
 		TTL: leaseTTL, Every: leaseEvery, Force: !db.Shared(), Beat: a.watchdog.Register("leader")}
 	a.alerts.Leading = a.elector.Leading
-	a.probes = engine.NewProbeRunner(db, a.clock, a.env, func() engine.GuardConfig { return a.state.Load().ProbeGuard() }, a.log.With("component", "probes"), a.watchdog.Beat("probes"))
+	a.probes = engine.NewProbeRunner(db, a.clock, a.env, func() engine.GuardConfig { return a.state.Load().ProbeGuard() }, a.log.With("component", "probes"))
+	a.probes.Bus = a.bus
 	a.probes.Deadline = a.engine.Schedule // a flapping probe's stable period ends on the engine's clock
-	a.engine.OnQueued = a.queued
 	a.countInMetrics()
 	if _, err := a.apply(ctx, cfg, applyRequest{why: "startup", actor: "startup", force: opts.ForceConfig}); err != nil {
 		db.Close()
@@ -157,10 +158,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	// Read once: a change of these takes a restart. The deadlines and
 	// probes are loaded by each term of leadership (see lead).
 	a.probes.Concurrency, a.probes.Retention = cfg.Probes.Concurrency, cfg.Probes.Retention.D()
-	for _, name := range leaderLoops {
-		a.watchdog.Beat(name)          // registers it
-		a.watchdog.Standby(name, true) // until this replica leads
-	}
+	a.bus.Subscribe(job.Queued, a.dispatcher)
+	a.bus.Subscribe(job.Paging|job.Silences, a.alerts) // first pages and escalations
+	a.runner = &job.Runner{Clock: a.clock, Log: a.log.With("component", "jobs"), Watchdog: a.watchdog, Metrics: a.metrics}
+	a.jobs = a.newJobs(db.Shared())
+	a.runner.Register(a.jobs) // the leader jobs stand by until this replica leads
 	ln, err := net.Listen("tcp", opts.Listen)
 	if err != nil {
 		db.Close()
@@ -200,8 +202,8 @@ func (a *App) Engine() *engine.Engine { return a.engine }
 func (a *App) Run(ctx context.Context) error {
 	loops, stopLoops := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
-	for _, run := range []func(context.Context){a.recorder.Run, a.alerts.Run, a.dispatcher.Run, a.watchdog.Run,
-		a.selfHeartbeat, a.healthLoop, a.checkpointLoop, a.elect} {
+	for _, run := range []func(context.Context){a.recorder.Run, a.alerts.Run, a.watchdog.Run, a.elect,
+		func(ctx context.Context) { a.runner.Start(ctx, a.jobs, false)() }} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -237,10 +239,3 @@ func (a *App) Run(ctx context.Context) error {
 }
 
 func (a *App) env() incident.Env { return a.state.Load().Env }
-
-// queued wakes the outbox, and the alert processor, which pages the first
-// level of a check's escalation policy.
-func (a *App) queued() {
-	a.dispatcher.Poke()
-	a.alerts.Poke()
-}

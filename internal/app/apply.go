@@ -8,6 +8,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/escalation"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
 	"github.com/tocsinhq/tocsin/internal/runtime"
@@ -85,12 +86,9 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, req applyRequest) (
 	old := a.state.Swap(st)
 	a.metrics.InitChannels(channelNames(cfg))
 	a.alerts.PolicyChanged()
-	select { // the rotas may have changed
-	case a.gapWake <- struct{}{}:
-	default:
-	}
+	a.bus.Notify(job.Rotas) // the rotas may have changed
 	if report != "" {
-		a.dispatcher.Poke()
+		a.bus.Notify(job.Queued)
 		a.tellDroppedOperator(ctx, old, cfg, report, reportData)
 	}
 	a.logApplied(cfg, req, g, res, &out)
@@ -131,7 +129,7 @@ func (a *App) silencesChanged(ctx context.Context) error {
 	if err := a.alerts.Load(ctx); err != nil {
 		return fmt.Errorf("load silences: %w", err)
 	}
-	a.alerts.Poke()
+	a.bus.Notify(job.Silences)
 	return nil
 }
 

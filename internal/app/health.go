@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -149,20 +148,21 @@ func (a *App) checkHealth(ctx context.Context) []string {
 	return a.healthProblems()
 }
 
-// healthLoop checks the health every healthEvery, logs each change, and
+// healthCheck checks the health every healthEvery, logs each change, and
 // tells systemd's watchdog (WATCHDOG=1, every half of WatchdogSec) only
-// while it is healthy: a Tocsin that cannot write is restarted.
-func (a *App) healthLoop(ctx context.Context) {
+// while it is healthy: a Tocsin that cannot write is restarted. It returns
+// the job's run.
+func (a *App) healthCheck() func(context.Context, time.Time) (time.Time, error) {
 	every, wd := healthEvery, a.notifier.Watchdog()/2
 	if wd > 0 {
 		every = min(every, wd)
 	}
 	var lastNotify time.Time
 	last := ""
-	for {
+	return func(ctx context.Context, start time.Time) (time.Time, error) {
 		problems := a.checkHealth(ctx)
 		if ctx.Err() != nil {
-			return
+			return time.Time{}, ctx.Err()
 		}
 		if now := strings.Join(problems, "; "); now != last {
 			if now == "" {
@@ -172,16 +172,15 @@ func (a *App) healthLoop(ctx context.Context) {
 			}
 			last = now
 		}
-		if now := a.clock.Now(); wd > 0 && len(problems) == 0 && now.Sub(lastNotify) >= wd-every/2 {
+		now := a.clock.Now()
+		if wd > 0 && len(problems) == 0 && now.Sub(lastNotify) >= wd-every/2 {
 			if err := a.notifier.Notify("WATCHDOG=1"); err != nil {
 				a.log.Warn("systemd watchdog", "err", err)
 			} else {
 				lastNotify = now
 			}
 		}
-		if !clock.Sleep(ctx, a.clock, every) {
-			return
-		}
+		return now.Add(every), nil
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/alerting"
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/probe"
 )
 
@@ -68,6 +69,8 @@ func (a *App) pingsCommitted(pings []tocsin.Ping, trs []heartbeat.Transition, qu
 		}
 	}
 	if queued {
-		a.queued()
+		// The outbox sends them; the alert processor pages the first
+		// level of a check's escalation policy.
+		a.bus.Notify(job.Queued | job.Paging)
 	}
 }

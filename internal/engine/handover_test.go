@@ -58,7 +58,7 @@ func setupGuard(t *testing.T, n int) *guardFixture {
 		return GuardConfig{Share: 0.5, MinProbes: 4, Window: 2 * time.Minute, Settle: 10 * time.Second, Confirm: 5 * time.Minute,
 			Notify: []string{"operator"}}
 	}
-	g.r = NewProbeRunner(db, g.clock, env, guard, testkit.Logger(), nil)
+	g.r = NewProbeRunner(db, g.clock, env, guard, testkit.Logger())
 	if err := g.r.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -181,9 +181,9 @@ func TestFlappingProbeHoldsOneIncident(t *testing.T) {
 	g := setupGuard(t, 6)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	eng := New(g.db, g.clock, env, testkit.Logger(), nil)
+	eng := New(g.db, g.clock, env, testkit.Logger())
 	g.r.Deadline = eng.Schedule
-	go eng.Run(ctx)
+	go run(ctx, eng, nil)
 	g.results(true, "web-0")
 	for range 5 {
 		g.clock.Advance(30 * time.Second)
