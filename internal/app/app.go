@@ -151,6 +151,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.probes.Bus = a.bus
 	a.probes.Deadline = a.engine.Schedule // a flapping probe's stable period ends on the engine's clock
 	a.countInMetrics()
+	a.bus.Subscribe(job.Queued, a.dispatcher)
+	a.bus.Subscribe(job.Paging|job.Silences, a.alerts) // first pages and escalations
 	if _, err := a.apply(ctx, cfg, applyRequest{why: "startup", actor: "startup", force: opts.ForceConfig}); err != nil {
 		db.Close()
 		return nil, err
@@ -158,8 +160,6 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	// Read once: a change of these takes a restart. The deadlines and
 	// probes are loaded by each term of leadership (see lead).
 	a.probes.Concurrency, a.probes.Retention = cfg.Probes.Concurrency, cfg.Probes.Retention.D()
-	a.bus.Subscribe(job.Queued, a.dispatcher)
-	a.bus.Subscribe(job.Paging|job.Silences, a.alerts) // first pages and escalations
 	a.runner = &job.Runner{Clock: a.clock, Log: a.log.With("component", "jobs"), Watchdog: a.watchdog, Metrics: a.metrics}
 	a.jobs = a.newJobs(db.Shared())
 	a.runner.Register(a.jobs) // the leader jobs stand by until this replica leads

@@ -14,14 +14,14 @@ import (
 
 // Tocsin is healthy end to end when a store write of its own commits
 // within watchdog.write_timeout, no watched loop is stalled (pings, alerts,
-// outbox, leader election, self-heartbeat, and on the leader the engine,
-// probes and rota checks), and, on SQLite, it leads the engine: a single
-// process that does not lead runs no deadlines. The health loop checks it
-// every healthEvery; the self-heartbeat checks it afresh before each ping,
-// /readyz reads the last result without waiting on the store, and the
-// systemd watchdog hears WATCHDOG=1 only while it holds.
+// leader election, and the jobs of jobs.go, the leader's only on the
+// leader), and, on SQLite, it leads the engine: a single process that does
+// not lead runs no deadlines. The health job checks it every healthEvery;
+// the self-heartbeat checks it afresh before each ping, /readyz reads the
+// last result without waiting on the store, and the systemd watchdog hears
+// WATCHDOG=1 only while it holds.
 
-// healthEvery is how often the health loop probes the store.
+// healthEvery is how often the health job probes the store.
 const healthEvery = time.Second
 
 // health holds the write probes' results.

@@ -10,7 +10,7 @@ import (
 )
 
 // elect runs the leader election; while this replica leads, it runs the
-// engine's loops.
+// leader jobs.
 func (a *App) elect(ctx context.Context) { a.elector.Run(ctx, a.lead) }
 
 // Leading reports whether this replica runs the engine now.

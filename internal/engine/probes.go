@@ -217,10 +217,10 @@ func (r *ProbeRunner) round(_ context.Context, now time.Time) (time.Time, error)
 		}
 		r.inFlight[id] = true
 		r.inflight.Add(1)
-		go func(id int64, p probe.Prober) {
+		go func(term context.Context, id int64, p probe.Prober) {
 			defer r.inflight.Done()
-			r.runOne(r.term, id, p) // outlives the round, not the term
-		}(id, st.prober)
+			r.runOne(term, id, p) // outlives the round, not the term
+		}(r.term, id, st.prober)
 	}
 	next, _ := r.queue.Peek()
 	return next, nil
