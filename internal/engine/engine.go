@@ -111,8 +111,8 @@ func (e *Engine) LoadDue(ctx context.Context, until time.Time) error {
 	return nil
 }
 
-// setAll queues the deadlines, and wakes Run if one comes before what it
-// waits for.
+// setAll queues the deadlines, and wakes the engine's job if one comes
+// before what it waits for.
 func (e *Engine) setAll(ds []store.Deadline) {
 	e.mu.Lock()
 	first, _ := e.queue.Peek()

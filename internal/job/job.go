@@ -113,6 +113,12 @@ func (r *Runner) Run(ctx context.Context, j Job) {
 				break wait
 			case <-ticker.C:
 				beat()
+				// A timer counts elapsed time, deadlines are wall-clock
+				// times: after a suspend or a clock step the due time may
+				// have passed while the timer still waits.
+				if !next.IsZero() && !r.Clock.Now().Before(next) {
+					break wait
+				}
 			}
 		}
 		stop(timer)

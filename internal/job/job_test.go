@@ -226,3 +226,33 @@ func TestRegisterWatchesEveryJobAndLeadersOnlyInTerm(t *testing.T) {
 		t.Fatalf("stalled %v, want only sends: deadlines stands by outside a term", stalled)
 	}
 }
+
+// steppedClock reads a fake clock whose timers never fire: the wall clock
+// stepped forward (or the machine slept) while timers count elapsed time.
+type steppedClock struct{ *clock.Fake }
+
+type stuckTimer struct{}
+
+func (stuckTimer) C() <-chan time.Time { return nil }
+func (stuckTimer) Stop() bool          { return true }
+
+func (steppedClock) NewTimer(time.Duration) clock.Timer { return stuckTimer{} }
+
+func TestRunsWhenTheWallClockPassedItsDueTime(t *testing.T) {
+	clk := steppedClock{clock.NewFake(t0)}
+	idle := &testkit.IdleLog{}
+	j := job.Job{Name: "hourly", Run: func(_ context.Context, now time.Time) (time.Time, error) {
+		return now.Add(time.Hour), nil
+	}}
+	r := &job.Runner{Clock: clk, Log: testkit.Logger(), OnIdle: func(_ string, now, next time.Time) { idle.Report(now, next) }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.Run(ctx, j)
+	}()
+	defer func() { cancel(); <-done }()
+	idle.Idle(t, t0, t0.Add(time.Hour), nil)
+	clk.Set(t0.Add(2 * time.Hour)) // its timer does not fire
+	idle.Idle(t, t0.Add(2*time.Hour), t0.Add(3*time.Hour), nil)
+}
