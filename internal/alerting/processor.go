@@ -47,8 +47,6 @@ type Processor struct {
 	log    *slog.Logger
 	beat   func()
 
-	// OnQueued is called after a commit that queued notifications.
-	OnQueued func()
 	// OnCommitted is called after each commit with the outcomes it held.
 	OnCommitted func(Outcome)
 	// Bus, if set, hears job.Paging after a commit that scheduled a first
@@ -285,8 +283,8 @@ func (p *Processor) write(ctx context.Context, fn func(w *work) error) (*work, e
 	if err != nil {
 		return nil, err
 	}
-	if w.queued && p.OnQueued != nil {
-		p.OnQueued()
+	if w.queued {
+		p.Bus.Notify(job.Queued)
 	}
 	if !w.nextPage.IsZero() || !w.nextEscalate.IsZero() {
 		p.Bus.Notify(job.Paging)

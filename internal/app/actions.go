@@ -34,7 +34,7 @@ func (x actions) Ready(ctx context.Context) []string { return x.a.ready(ctx) }
 func (x actions) DeadlineChanged(checkID int64, at time.Time) { x.a.engine.Schedule(checkID, at) }
 
 // NotificationsQueued wakes the outbox.
-func (x actions) NotificationsQueued() { x.a.dispatcher.Poke() }
+func (x actions) NotificationsQueued() { x.a.bus.Notify(job.Queued) }
 
 // SilencesChanged makes the alert processor read silences again.
 func (x actions) SilencesChanged(ctx context.Context) error { return x.a.silencesChanged(ctx) }

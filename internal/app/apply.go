@@ -86,12 +86,9 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, req applyRequest) (
 	old := a.state.Swap(st)
 	a.metrics.InitChannels(channelNames(cfg))
 	a.alerts.PolicyChanged()
-	select { // the rotas may have changed
-	case a.gapWake <- struct{}{}:
-	default:
-	}
+	a.bus.Notify(job.Rotas) // the rotas may have changed
 	if report != "" {
-		a.dispatcher.Poke()
+		a.bus.Notify(job.Queued)
 		a.tellDroppedOperator(ctx, old, cfg, report, reportData)
 	}
 	a.logApplied(cfg, req, g, res, &out)

@@ -103,7 +103,7 @@ func startEscalation(t *testing.T, cfg string) (*running, *clock.Fake, *testkit.
 	clk := clock.NewFake(time.Date(2026, 1, 6, 3, 0, 0, 0, berlin))
 	idle := &testkit.IdleLog{}
 	r := startWith(t, path, clk, testkit.Logger(), func(a *App) {
-		a.jobs.OnIdle = func(name string, now, next time.Time) {
+		a.runner.OnIdle = func(name string, now, next time.Time) {
 			if name == escalation.JobName {
 				idle.Report(now, next)
 			}

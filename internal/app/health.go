@@ -9,20 +9,19 @@ import (
 	"sync"
 	"time"
 
-	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
 // Tocsin is healthy end to end when a store write of its own commits
 // within watchdog.write_timeout, no watched loop is stalled (pings, alerts,
-// outbox, leader election, self-heartbeat, and on the leader the engine,
-// probes and rota checks), and, on SQLite, it leads the engine: a single
-// process that does not lead runs no deadlines. The health loop checks it
-// every healthEvery; the self-heartbeat checks it afresh before each ping,
-// /readyz reads the last result without waiting on the store, and the
-// systemd watchdog hears WATCHDOG=1 only while it holds.
+// leader election, and the jobs of jobs.go, the leader's only on the
+// leader), and, on SQLite, it leads the engine: a single process that does
+// not lead runs no deadlines. The health job checks it every healthEvery;
+// the self-heartbeat checks it afresh before each ping, /readyz reads the
+// last result without waiting on the store, and the systemd watchdog hears
+// WATCHDOG=1 only while it holds.
 
-// healthEvery is how often the health loop probes the store.
+// healthEvery is how often the health job probes the store.
 const healthEvery = time.Second
 
 // health holds the write probes' results.
@@ -149,20 +148,21 @@ func (a *App) checkHealth(ctx context.Context) []string {
 	return a.healthProblems()
 }
 
-// healthLoop checks the health every healthEvery, logs each change, and
+// healthCheck checks the health every healthEvery, logs each change, and
 // tells systemd's watchdog (WATCHDOG=1, every half of WatchdogSec) only
-// while it is healthy: a Tocsin that cannot write is restarted.
-func (a *App) healthLoop(ctx context.Context) {
+// while it is healthy: a Tocsin that cannot write is restarted. It returns
+// the job's run.
+func (a *App) healthCheck() func(context.Context, time.Time) (time.Time, error) {
 	every, wd := healthEvery, a.notifier.Watchdog()/2
 	if wd > 0 {
 		every = min(every, wd)
 	}
 	var lastNotify time.Time
 	last := ""
-	for {
+	return func(ctx context.Context, start time.Time) (time.Time, error) {
 		problems := a.checkHealth(ctx)
 		if ctx.Err() != nil {
-			return
+			return time.Time{}, ctx.Err()
 		}
 		if now := strings.Join(problems, "; "); now != last {
 			if now == "" {
@@ -172,16 +172,15 @@ func (a *App) healthLoop(ctx context.Context) {
 			}
 			last = now
 		}
-		if now := a.clock.Now(); wd > 0 && len(problems) == 0 && now.Sub(lastNotify) >= wd-every/2 {
+		now := a.clock.Now()
+		if wd > 0 && len(problems) == 0 && now.Sub(lastNotify) >= wd-every/2 {
 			if err := a.notifier.Notify("WATCHDOG=1"); err != nil {
 				a.log.Warn("systemd watchdog", "err", err)
 			} else {
 				lastNotify = now
 			}
 		}
-		if !clock.Sleep(ctx, a.clock, every) {
-			return
-		}
+		return now.Add(every), nil
 	}
 }
 
@@ -204,4 +203,15 @@ func (a *App) sdNotify(state string) {
 	if err := a.notifier.Notify(state); err != nil {
 		a.log.Warn("systemd notify", "state", state, "err", err)
 	}
+}
+
+// ready lists what keeps the server from being ready: the health check's
+// problems and a store that does not answer a read.
+func (a *App) ready(ctx context.Context) []string {
+	problems := a.healthProblems()
+	if err := a.db.Ping(ctx); err != nil {
+		problems = append(problems, "store unreachable")
+		a.log.Error("readyz: store", "err", err)
+	}
+	return problems
 }

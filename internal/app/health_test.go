@@ -84,6 +84,12 @@ func TestUnhealthyWithholdsWatchdogAndHeartbeat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	health := &testkit.IdleLog{} // the health job's rounds
+	a.runner.OnIdle = func(job string, now, next time.Time) {
+		if job == "health" {
+			health.Report(now, next)
+		}
+	}
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
 
@@ -120,7 +126,12 @@ func TestUnhealthyWithholdsWatchdogAndHeartbeat(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.Eventually(t, "unhealthy", func() bool { return len(a.healthProblems()) > 0 })
-	time.Sleep(600 * time.Millisecond) // a round that began healthy finishes
+	// A round that began healthy finishes before one that begins now.
+	locked := a.clock.Now()
+	testkit.Eventually(t, "a health round begun with the store locked", func() bool {
+		now, _ := health.Last()
+		return now.After(locked)
+	})
 	for len(notes) > 0 {
 		<-notes
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/web"
@@ -189,7 +190,7 @@ func (a *App) tellRefusal(ctx context.Context, actor, file, reason string, res *
 	case running != nil && len(channels) == 0:
 		a.log.Warn("config refused, and the running config has no operator.notify: nobody is told")
 	default:
-		a.dispatcher.Poke()
+		a.bus.Notify(job.Queued)
 	}
 }
 

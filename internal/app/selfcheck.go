@@ -11,9 +11,9 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 
-	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/escalation"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/notify/outbound"
 	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/store"
@@ -77,34 +77,27 @@ func (a *App) reportStall(ctx context.Context, loop string, stalled bool, since 
 // says the store took a write within watchdog.write_timeout and no loop is
 // stalled. Otherwise it pings <url>/fail with the reasons as the body, or,
 // with on_unhealthy: skip, sends nothing. Every step has a deadline.
-func (a *App) selfHeartbeat(ctx context.Context) {
-	beat := a.watchdog.Register("self_heartbeat")
+//
+// It returns the job's run: each pings once and is next due
+// self_heartbeat.every later (a second without a URL, to pick up a
+// changed config).
+func (a *App) selfHeartbeat() func(context.Context, time.Time) (time.Time, error) {
 	// At start the first write probe and the first round of the election
 	// are a moment away: wait for them (a little) rather than tell the
 	// outside monitor of a failure that is only the start.
-	for settle := 0; settle < 50 && len(a.healthProblems()) > 0; settle++ {
-		if !clock.Sleep(ctx, a.clock, 100*time.Millisecond) {
-			return
+	settle := 50
+	return func(ctx context.Context, now time.Time) (time.Time, error) {
+		if settle > 0 && len(a.healthProblems()) > 0 {
+			settle--
+			return now.Add(100 * time.Millisecond), nil
 		}
-	}
-	for {
-		beat()
+		settle = 0
 		hb := a.state.Load().Config.SelfHeartbeat
-		wait := time.Second
-		if hb.URL != "" {
-			a.sendSelfHeartbeat(ctx, hb, a.checkHealth(ctx))
-			wait = hb.Every.D()
+		if hb.URL == "" {
+			return now.Add(time.Second), nil
 		}
-		// Wake at least every few seconds to beat the watchdog and to
-		// pick up a changed config.
-		for wait > 0 {
-			step := min(wait, 5*time.Second)
-			if !clock.Sleep(ctx, a.clock, step) {
-				return
-			}
-			beat()
-			wait -= step
-		}
+		a.sendSelfHeartbeat(ctx, hb, a.checkHealth(ctx))
+		return now.Add(hb.Every.D()), nil
 	}
 }
 
@@ -157,49 +150,22 @@ func (a *App) sendSelfHeartbeat(ctx context.Context, hb config.SelfHeartbeat, pr
 	}
 }
 
-// checkpointLoop moves the SQLite WAL into the database once a second, off
+// checkpoint moves the SQLite WAL into the database once a second, off
 // the writer's path.
-func (a *App) checkpointLoop(ctx context.Context) {
-	beat := a.watchdog.Register("checkpoint")
-	for {
-		beat()
-		cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		if _, err := a.db.Checkpoint(cctx, 4096); err != nil && ctx.Err() == nil {
-			a.log.Warn("checkpoint", "err", err)
-		}
-		cancel()
-		if !clock.Sleep(ctx, a.clock, time.Second) {
-			return
-		}
+func (a *App) checkpoint(ctx context.Context, now time.Time) (time.Time, error) {
+	if _, err := a.db.Checkpoint(ctx, 4096); err != nil && ctx.Err() == nil {
+		a.log.Warn("checkpoint", "err", err)
 	}
+	return now.Add(time.Second), nil
 }
 
 // gapCheck looks for holes in the on-call rotas every
-// oncall.gap_check_every, and at once after start and each reload.
-func (a *App) gapCheck(ctx context.Context) {
-	beat := a.watchdog.Beat("gap_check")
-	for {
-		beat()
-		st := a.state.Load()
-		a.checkGaps(ctx, st)
-		wait := st.Config.OnCall.GapCheckEvery.D()
-		for wait > 0 {
-			step := min(wait, 5*time.Second)
-			t := a.clock.NewTimer(step)
-			select {
-			case <-ctx.Done():
-				t.Stop()
-				return
-			case <-a.gapWake:
-				t.Stop()
-				wait = 0
-				continue
-			case <-t.C():
-			}
-			beat()
-			wait -= step
-		}
-	}
+// oncall.gap_check_every, and at once after start and each reload (a
+// Rotas change on the bus).
+func (a *App) gapCheck(ctx context.Context, now time.Time) (time.Time, error) {
+	st := a.state.Load()
+	a.checkGaps(ctx, st)
+	return now.Add(st.Config.OnCall.GapCheckEvery.D()), nil
 }
 
 func (a *App) checkGaps(ctx context.Context, st *runtime.Snapshot) {
@@ -224,6 +190,6 @@ func (a *App) checkGaps(ctx context.Context, st *runtime.Snapshot) {
 	}
 	if opened+resolved > 0 {
 		a.log.Warn("on-call gaps", "warned", opened, "resolved", resolved)
-		a.dispatcher.Poke()
+		a.bus.Notify(job.Queued)
 	}
 }

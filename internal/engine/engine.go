@@ -8,6 +8,7 @@ package engine
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -16,14 +17,12 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
 	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
 // maxBatch bounds how many due checks one transaction handles.
 const maxBatch = 500
-
-// idleBeat is how often the loop wakes to beat the watchdog when nothing is due.
-const idleBeat = time.Second
 
 // Engine runs check deadlines.
 type Engine struct {
@@ -31,33 +30,31 @@ type Engine struct {
 	clock clock.Clock
 	env   func() incident.Env
 	log   *slog.Logger
-	beat  func()
 
+	// Bus, if set, hears of each commit that queued notifications and
+	// opened, resolved or changed an incident (job.Queued|job.Paging).
+	Bus *job.Bus
 	// OnExpire, if set, is told of every check that went down and how late
 	// the engine acted on it (for metrics and benchmarks).
 	OnExpire func(checkID int64, lateBy time.Duration)
-	// OnQueued is called after a commit that queued notifications.
-	OnQueued func()
 	// BeforeRound, if set, runs at the start of each round: tests use it
-	// to stall the loop and see the watchdog notice.
+	// to stall the job and see the watchdog notice.
 	BeforeRound func()
-	// OnIdle, if set, is told each time the loop has handled every
-	// deadline due at now and waits, its timer armed: next is the earliest
-	// deadline left (zero: none). Tests use it to assert that nothing is
-	// due before a time on a fake clock, instead of sleeping.
-	OnIdle func(now, next time.Time)
 
 	mu    sync.Mutex
 	queue *deadlineQueue
-	wake  chan struct{}
+	wake  *job.Wake
 }
 
-// New makes an engine; Run starts it.
-func New(db *store.DB, clk clock.Clock, env func() incident.Env, log *slog.Logger, beat func()) *Engine {
-	if beat == nil {
-		beat = func() {}
-	}
-	return &Engine{db: db, clock: clk, env: env, log: log, beat: beat, queue: newDeadlineQueue(), wake: make(chan struct{}, 1)}
+// New makes an engine; a job.Runner runs its Job.
+func New(db *store.DB, clk clock.Clock, env func() incident.Env, log *slog.Logger) *Engine {
+	return &Engine{db: db, clock: clk, env: env, log: log, queue: newDeadlineQueue(), wake: job.NewWake()}
+}
+
+// Job is the engine's timed work, "engine": it handles the deadlines due
+// and is next due at the earliest one left. It runs on the leader only.
+func (e *Engine) Job() job.Job {
+	return job.Job{Name: "engine", Leader: true, Wake: e.wake, Run: e.round}
 }
 
 // Schedule sets a check's deadline; a zero time removes it.
@@ -89,12 +86,7 @@ func (e *Engine) Scheduled() int {
 	return e.queue.Len()
 }
 
-func (e *Engine) poke() {
-	select {
-	case e.wake <- struct{}{}:
-	default:
-	}
-}
+func (e *Engine) poke() { e.wake.Poke() }
 
 // Load rebuilds the queue from storage.
 func (e *Engine) Load(ctx context.Context) error {
@@ -119,8 +111,8 @@ func (e *Engine) LoadDue(ctx context.Context, until time.Time) error {
 	return nil
 }
 
-// setAll queues the deadlines, and wakes Run if one comes before what it
-// waits for.
+// setAll queues the deadlines, and wakes the engine's job if one comes
+// before what it waits for.
 func (e *Engine) setAll(ds []store.Deadline) {
 	e.mu.Lock()
 	first, _ := e.queue.Peek()
@@ -135,42 +127,32 @@ func (e *Engine) setAll(ds []store.Deadline) {
 	}
 }
 
-// Run handles deadlines as they pass until ctx ends.
-func (e *Engine) Run(ctx context.Context) {
-	for {
-		e.beat()
-		if e.BeforeRound != nil {
-			e.BeforeRound()
-		}
-		now := e.clock.Now()
-		e.mu.Lock()
-		ids := e.queue.PopDue(now, maxBatch)
-		next, ok := e.queue.Peek()
-		e.mu.Unlock()
-		if len(ids) > 0 {
-			e.expire(ctx, ids, now)
-			continue
-		}
-		wait := idleBeat
-		if ok && next.Sub(now) < wait {
-			wait = next.Sub(now)
-		}
-		t := e.clock.NewTimer(wait)
-		if e.OnIdle != nil {
-			e.OnIdle(now, next) // next is zero when the queue is empty
-		}
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-e.wake:
-			t.Stop()
-		case <-t.C():
-		}
+// round handles up to maxBatch deadlines due at now and says when the
+// engine is next due: at once if more are due, else at the earliest
+// deadline left (zero: none).
+func (e *Engine) round(ctx context.Context, now time.Time) (time.Time, error) {
+	if e.BeforeRound != nil {
+		e.BeforeRound()
 	}
+	e.mu.Lock()
+	ids := e.queue.PopDue(now, maxBatch)
+	e.mu.Unlock()
+	var err error
+	if len(ids) > 0 {
+		err = e.expire(ctx, ids, now)
+	}
+	e.mu.Lock()
+	next, _ := e.queue.Peek()
+	e.mu.Unlock()
+	if err != nil {
+		// The deadlines are back in the queue, due now: try again in a
+		// second rather than at once.
+		next = now.Add(time.Second)
+	}
+	return next, err
 }
 
-func (e *Engine) expire(ctx context.Context, ids []int64, now time.Time) {
+func (e *Engine) expire(ctx context.Context, ids []int64, now time.Time) error {
 	env := e.env()
 	type late struct {
 		id int64
@@ -237,12 +219,10 @@ func (e *Engine) expire(ctx context.Context, ids []int64, now time.Time) {
 	})
 	if err != nil {
 		// Put them back: the next round tries again, nothing is lost.
-		e.log.Error("expire checks", "err", err, "checks", len(ids))
 		for _, id := range ids {
 			e.scheduleIfAbsent(id, now)
 		}
-		clock.Sleep(ctx, e.clock, time.Second)
-		return
+		return fmt.Errorf("expire %d checks: %w", len(ids), err)
 	}
 	for _, d := range resched {
 		e.scheduleIfAbsent(d.CheckID, d.At)
@@ -253,7 +233,8 @@ func (e *Engine) expire(ctx context.Context, ids []int64, now time.Time) {
 			e.OnExpire(d.id, d.by)
 		}
 	}
-	if queued && e.OnQueued != nil {
-		e.OnQueued()
+	if queued {
+		e.Bus.Notify(job.Queued | job.Paging)
 	}
+	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
 	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/testkit"
 )
@@ -48,9 +49,8 @@ func setup(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	log := testkit.Logger()
-	f.eng = New(db, f.clock, env, log, nil)
+	f.eng = New(db, f.clock, env, log)
 	f.idle = &testkit.IdleLog{}
-	f.eng.OnIdle = f.idle.Report
 	f.rec = heartbeat.NewRecorder(db, f.clock, env, heartbeat.Hooks{Deadline: f.eng.Schedule}, log, nil)
 	go f.rec.Run(ctx)
 	return f
@@ -76,7 +76,7 @@ func TestDeadlineOpensIncident(t *testing.T) {
 	f := setup(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go f.eng.Run(ctx)
+	go run(ctx, f.eng, f.idle)
 	f.ping(t, tocsin.PingSuccess)
 	if f.eng.Scheduled() != 1 {
 		t.Fatalf("scheduled %d", f.eng.Scheduled())
@@ -127,7 +127,7 @@ func TestDeadlinesSurviveRestart(t *testing.T) {
 	f.ping(t, tocsin.PingSuccess)
 	// A new engine, as after a restart, rebuilds its queue from the store.
 	log := testkit.Logger()
-	eng := New(f.db, f.clock, env, log, nil)
+	eng := New(f.db, f.clock, env, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if err := eng.Load(ctx); err != nil {
@@ -139,7 +139,7 @@ func TestDeadlinesSurviveRestart(t *testing.T) {
 	var lates []time.Duration
 	done := make(chan struct{})
 	eng.OnExpire = func(_ int64, late time.Duration) { lates = append(lates, late); close(done) }
-	go eng.Run(ctx)
+	go run(ctx, eng, nil)
 	f.clock.Advance(5 * time.Minute) // down while it was not running
 	select {
 	case <-done:
@@ -209,12 +209,11 @@ func TestCronDeadlineAcrossDST(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := testkit.Logger()
-	eng := New(db, clk, env, log, nil)
+	eng := New(db, clk, env, log)
 	idle := &testkit.IdleLog{}
-	eng.OnIdle = idle.Report
 	rec := heartbeat.NewRecorder(db, clk, env, heartbeat.Hooks{Deadline: eng.Schedule}, log, nil)
 	go rec.Run(ctx)
-	go eng.Run(ctx)
+	go run(ctx, eng, idle)
 	if _, err := rec.Record(ctx, heartbeat.Request{UUID: uuid, Ping: tocsin.Ping{Kind: tocsin.PingSuccess}}); err != nil {
 		t.Fatal(err)
 	}
@@ -233,4 +232,15 @@ func TestCronDeadlineAcrossDST(t *testing.T) {
 		c, _ := db.CheckByUUID(ctx, uuid)
 		return c.Status == tocsin.StateDown
 	})
+}
+
+// run runs the engine's job until ctx ends, telling idle (if not nil) of
+// each time it goes idle.
+func run(ctx context.Context, e *Engine, idle *testkit.IdleLog) {
+	r := &job.Runner{Clock: e.clock, Log: e.log, OnIdle: func(_ string, now, next time.Time) {
+		if idle != nil {
+			idle.Report(now, next)
+		}
+	}}
+	r.Run(ctx, e.Job())
 }

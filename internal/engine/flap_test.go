@@ -81,7 +81,7 @@ func TestFlappingHeartbeatHoldsOneIncident(t *testing.T) {
 	f := setup(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go f.eng.Run(ctx)
+	go run(ctx, f.eng, f.idle)
 	f.ping(t, tocsin.PingSuccess)
 	for range 7 {
 		f.goDown(t)
@@ -163,7 +163,7 @@ func TestFlapDampingOff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	go f.eng.Run(ctx)
+	go run(ctx, f.eng, f.idle)
 	f.ping(t, tocsin.PingSuccess)
 	for range 3 {
 		f.goDown(t)
@@ -204,7 +204,7 @@ func TestResolvedByHandWhileDownPagesAgain(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	runCtx, stop := context.WithCancel(ctx)
-	go f.eng.Run(runCtx)
+	go run(runCtx, f.eng, f.idle)
 	f.ping(t, tocsin.PingSuccess)
 	f.goDown(t)
 	first := f.resolveByHand(t)
@@ -220,16 +220,15 @@ func TestResolvedByHandWhileDownPagesAgain(t *testing.T) {
 	// Restart: a new engine loads the re-page from the store.
 	stop()
 	log := testkit.Logger()
-	eng := New(f.db, f.clock, env, log, nil)
+	eng := New(f.db, f.clock, env, log)
 	idle := &testkit.IdleLog{}
-	eng.OnIdle = idle.Report
 	if err := eng.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if eng.Scheduled() != 1 {
 		t.Fatalf("%d deadlines loaded; want the re-page", eng.Scheduled())
 	}
-	go eng.Run(ctx)
+	go run(ctx, eng, idle)
 	f.clock.Advance(59 * time.Minute)
 	idle.Idle(t, f.clock.Now(), c.ReopenAt, eng.poke) // nothing due a minute before the re-page
 	if n := len(f.incidents(t)); n != 1 {
@@ -256,7 +255,7 @@ func TestRecoveryCancelsRepage(t *testing.T) {
 	f := setup(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go f.eng.Run(ctx)
+	go run(ctx, f.eng, f.idle)
 	f.ping(t, tocsin.PingSuccess)
 	f.goDown(t)
 	f.resolveByHand(t)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/probe"
 	"github.com/tocsinhq/tocsin/internal/probe/httpprobe"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
@@ -58,7 +59,7 @@ func setupGuard(t *testing.T, n int) *guardFixture {
 		return GuardConfig{Share: 0.5, MinProbes: 4, Window: 2 * time.Minute, Settle: 10 * time.Second, Confirm: 5 * time.Minute,
 			Notify: []string{"operator"}}
 	}
-	g.r = NewProbeRunner(db, g.clock, env, guard, testkit.Logger(), nil)
+	g.r = NewProbeRunner(db, g.clock, env, guard, testkit.Logger())
 	if err := g.r.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -181,9 +182,9 @@ func TestFlappingProbeHoldsOneIncident(t *testing.T) {
 	g := setupGuard(t, 6)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	eng := New(g.db, g.clock, env, testkit.Logger(), nil)
+	eng := New(g.db, g.clock, env, testkit.Logger())
 	g.r.Deadline = eng.Schedule
-	go eng.Run(ctx)
+	go run(ctx, eng, nil)
 	g.results(true, "web-0")
 	for range 5 {
 		g.clock.Advance(30 * time.Second)
@@ -216,13 +217,14 @@ func TestFlappingProbeHoldsOneIncident(t *testing.T) {
 	}
 }
 
-// TestProbeRunnerTellsOfIncidents: OnQueued is called after the commits
-// that open or resolve a probe's incident (the escalation stage and the
-// outbox are woken by it), and not after those that change none.
+// TestProbeRunnerTellsOfIncidents: the bus hears job.Paging after the
+// commits that open or resolve a probe's incident (the escalation stage
+// and the outbox are woken by it), and not after those that change none.
 func TestProbeRunnerTellsOfIncidents(t *testing.T) {
 	g := setupGuard(t, 1)
-	told := 0
-	g.r.OnQueued = func() { told++ } // record runs on the test's goroutine here
+	var told pokes // record runs on the test's goroutine here
+	g.r.Bus = &job.Bus{}
+	g.r.Bus.Subscribe(job.Paging, &told)
 	g.results(true, "web-0")
 	g.clock.Advance(30 * time.Second)
 	g.results(false, "web-0") // down, waiting for the guard's verdict
@@ -240,3 +242,8 @@ func TestProbeRunnerTellsOfIncidents(t *testing.T) {
 		t.Fatalf("told %d times after the incident resolved, want 2", told)
 	}
 }
+
+// pokes counts the wakes it is given.
+type pokes int
+
+func (p *pokes) Poke() { *p++ }

@@ -15,6 +15,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/collect"
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
 	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/probe"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
 	"github.com/tocsinhq/tocsin/internal/store"
@@ -47,7 +48,6 @@ type ProbeRunner struct {
 	clock clock.Clock
 	env   func() incident.Env
 	log   *slog.Logger
-	beat  func()
 	guard func() GuardConfig
 
 	// Concurrency bounds the probes in flight.
@@ -56,19 +56,22 @@ type ProbeRunner struct {
 	Retention time.Duration
 	// OnResult, if set, sees every result (metrics).
 	OnResult func(checkID int64, r probe.Result)
+	// Bus, if set, hears of each commit that opened, re-opened or resolved
+	// incidents: notifications were queued, and a first escalation step
+	// may be due (job.Queued|job.Paging).
+	Bus *job.Bus
 	// Deadline, if set, is told after commit of the new engine deadline of
 	// each check a batch changed (the end of its flapping, say; zero: none).
 	Deadline func(checkID int64, at time.Time)
-	// OnQueued, if set, is called after a commit that opened, re-opened or
-	// resolved incidents: notifications were queued, and a first
-	// escalation step may be due.
-	OnQueued func()
 
 	mu       sync.Mutex
 	queue    *deadlineQueue
 	checks   map[int64]*probeState
 	inFlight map[int64]bool
-	wake     chan struct{}
+	wake     *job.Wake
+	// What lives as long as the job runs (see begin).
+	term     context.Context
+	inflight sync.WaitGroup
 	results  chan probeRun
 	sem      chan struct{}
 
@@ -112,14 +115,11 @@ type flip struct {
 	at      time.Time
 }
 
-// NewProbeRunner makes a runner; Load and Run start it.
-func NewProbeRunner(db *store.DB, clk clock.Clock, env func() incident.Env, guard func() GuardConfig, log *slog.Logger, beat func()) *ProbeRunner {
-	if beat == nil {
-		beat = func() {}
-	}
-	return &ProbeRunner{db: db, clock: clk, env: env, guard: guard, log: log, beat: beat, Concurrency: 64,
+// NewProbeRunner makes a runner; Load reads its probes, a job.Runner runs its Job.
+func NewProbeRunner(db *store.DB, clk clock.Clock, env func() incident.Env, guard func() GuardConfig, log *slog.Logger) *ProbeRunner {
+	return &ProbeRunner{db: db, clock: clk, env: env, guard: guard, log: log, Concurrency: 64,
 		Retention: 2 * 24 * time.Hour, queue: newDeadlineQueue(), checks: map[int64]*probeState{},
-		inFlight: map[int64]bool{}, wake: make(chan struct{}, 1), held: map[int64]time.Time{}}
+		inFlight: map[int64]bool{}, wake: job.NewWake(), held: map[int64]time.Time{}}
 }
 
 // Load reads the probe checks and schedules the new ones; it is called at
@@ -165,12 +165,7 @@ func (r *ProbeRunner) Load(ctx context.Context) error {
 	return nil
 }
 
-func (r *ProbeRunner) poke() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
-}
+func (r *ProbeRunner) poke() { r.wake.Poke() }
 
 // Count is the number of probe checks.
 func (r *ProbeRunner) Count() int {
@@ -179,62 +174,57 @@ func (r *ProbeRunner) Count() int {
 	return len(r.checks)
 }
 
-// Run schedules probes and records their results until ctx ends.
-// It may run again after it returned (a replica that leads again): each run
-// starts with a fresh guard, as a new leader's does.
-func (r *ProbeRunner) Run(ctx context.Context) {
+// Job is the probe runner's timed work, "probes": it starts the probes
+// due and is next due when the earliest next one is. It runs on the
+// leader only. Each time it starts (a replica that leads again) it begins
+// with a fresh guard, as a new leader's does.
+func (r *ProbeRunner) Job() job.Job {
+	return job.Job{Name: "probes", Leader: true, Wake: r.wake, Begin: r.begin, Run: r.round}
+}
+
+// begin starts the writer of results; the probes that rounds start run
+// under ctx. end waits for the probes in flight and the last write.
+func (r *ProbeRunner) begin(ctx context.Context) (end func()) {
+	r.term = ctx
 	r.sem = make(chan struct{}, max(1, r.Concurrency))
 	r.results = make(chan probeRun, 1024)
 	r.flips, r.pending, r.held, r.degraded, r.handover = nil, nil, map[int64]time.Time{}, 0, handover{}
-	var wg sync.WaitGroup
 	written := make(chan struct{})
 	go func() { r.write(ctx); close(written) }()
-	defer func() {
-		wg.Wait()
+	return func() {
+		r.inflight.Wait()
 		close(r.results)
 		<-written
-	}()
-	for {
-		r.beat()
-		now := r.clock.Now()
-		r.mu.Lock()
-		due := r.queue.PopDue(now, 1000)
-		for _, id := range due {
-			st := r.checks[id]
-			if st == nil {
-				continue
-			}
-			// The next run keeps the rhythm of the interval, with a little
-			// jitter so that probes started together drift apart.
-			j := st.interval / 20
-			next := now.Add(st.interval + time.Duration(rand.Int64N(int64(2*j)+1)) - j)
-			r.queue.Set(id, next)
-			if st.paused || st.prober == nil || r.inFlight[id] {
-				continue // a probe never overlaps itself
-			}
-			r.inFlight[id] = true
-			wg.Add(1)
-			go func(id int64, p probe.Prober) {
-				defer wg.Done()
-				r.runOne(ctx, id, p)
-			}(id, st.prober)
-		}
-		next, ok := r.queue.Peek()
-		r.mu.Unlock()
-		wait := idleBeat
-		if ok && next.Sub(now) < wait {
-			wait = max(next.Sub(now), 0)
-		}
-		t := r.clock.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-r.wake:
-			t.Stop()
-		case <-t.C():
-		}
 	}
+}
+
+// round starts the probes due at now and says when the next is due.
+func (r *ProbeRunner) round(_ context.Context, now time.Time) (time.Time, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	due := r.queue.PopDue(now, 1000)
+	for _, id := range due {
+		st := r.checks[id]
+		if st == nil {
+			continue
+		}
+		// The next run keeps the rhythm of the interval, with a little
+		// jitter so that probes started together drift apart.
+		j := st.interval / 20
+		next := now.Add(st.interval + time.Duration(rand.Int64N(int64(2*j)+1)) - j)
+		r.queue.Set(id, next)
+		if st.paused || st.prober == nil || r.inFlight[id] {
+			continue // a probe never overlaps itself
+		}
+		r.inFlight[id] = true
+		r.inflight.Add(1)
+		go func(term context.Context, id int64, p probe.Prober) {
+			defer r.inflight.Done()
+			r.runOne(term, id, p) // outlives the round, not the term
+		}(r.term, id, st.prober)
+	}
+	next, _ := r.queue.Peek()
+	return next, nil
 }
 
 func (r *ProbeRunner) runOne(ctx context.Context, id int64, p probe.Prober) {
@@ -339,8 +329,8 @@ func (r *ProbeRunner) record(ctx context.Context, batch []probeRun) {
 			r.Deadline(d.CheckID, d.At)
 		}
 	}
-	if queued && r.OnQueued != nil {
-		r.OnQueued()
+	if queued {
+		r.Bus.Notify(job.Queued | job.Paging)
 	}
 }
 

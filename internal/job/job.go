@@ -40,6 +40,11 @@ type Job struct {
 	// zero means not until woken. An error is logged and counted, and the
 	// job runs again after RetryAfter unless it said sooner.
 	Run func(ctx context.Context, now time.Time) (next time.Time, err error)
+	// Begin, if set, starts what lives as long as the Runner runs the job,
+	// not one run (the probes a run leaves in flight, the writer of their
+	// results): ctx ends when the job stops; end waits for what Begin
+	// started, after the last run.
+	Begin func(ctx context.Context) (end func())
 }
 
 // DefaultTimeout bounds a run whose job sets no timeout.
@@ -75,6 +80,9 @@ func (r *Runner) Run(ctx context.Context, j Job) {
 	}
 	ticker := time.NewTicker(beatEvery) // watchdog cadence only; no time is read from it
 	defer ticker.Stop()
+	if j.Begin != nil {
+		defer j.Begin(ctx)()
+	}
 	for {
 		beat()
 		now := r.Clock.Now()
@@ -82,14 +90,16 @@ func (r *Runner) Run(ctx context.Context, j Job) {
 		if ctx.Err() != nil {
 			return
 		}
-		if r.OnIdle != nil {
-			r.OnIdle(j.Name, now, next)
-		}
 		var timer clock.Timer
 		var due <-chan time.Time
 		if !next.IsZero() {
 			timer = r.Clock.NewTimer(next.Sub(r.Clock.Now()))
 			due = timer.C()
+		}
+		// Reported with the timer armed: a test that moves a fake clock
+		// once it heard the report fires the timer, never misses it.
+		if r.OnIdle != nil {
+			r.OnIdle(j.Name, now, next)
 		}
 	wait:
 		for {
@@ -103,6 +113,12 @@ func (r *Runner) Run(ctx context.Context, j Job) {
 				break wait
 			case <-ticker.C:
 				beat()
+				// A timer counts elapsed time, deadlines are wall-clock
+				// times: after a suspend or a clock step the due time may
+				// have passed while the timer still waits.
+				if !next.IsZero() && !r.Clock.Now().Before(next) {
+					break wait
+				}
 			}
 		}
 		stop(timer)
@@ -133,10 +149,10 @@ func (r *Runner) once(ctx context.Context, j Job, now time.Time) (next time.Time
 	next, err := j.Run(rctx, now)
 	if err != nil && ctx.Err() == nil {
 		outcome = "error"
-		r.Log.Error("job failed; running it again later", "job", j.Name, "err", err, "retry_in", RetryAfter)
 		if retry := now.Add(RetryAfter); next.IsZero() || next.After(retry) {
 			next = retry
 		}
+		r.Log.Error("job failed; running it again later", "job", j.Name, "err", err, "retry_in", next.Sub(now))
 	}
 	return next
 }
@@ -164,6 +180,21 @@ func (r *Runner) Start(ctx context.Context, jobs []Job, leader bool) (wait func(
 		}()
 	}
 	return wg.Wait
+}
+
+// Register registers every job with the watchdog from the start, the
+// leader jobs standing by until a term begins (see Standby), and shows
+// its count of successful runs at 0 before the first.
+func (r *Runner) Register(jobs []Job) {
+	for _, j := range jobs {
+		if r.Metrics != nil {
+			r.Metrics.JobRuns.WithLabelValues(j.Name, "ok")
+		}
+		if r.Watchdog != nil {
+			r.Watchdog.Beat(j.Name)
+		}
+	}
+	r.Standby(jobs, true)
 }
 
 // Standby registers the leader jobs with the watchdog and marks them as

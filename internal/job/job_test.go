@@ -137,3 +137,122 @@ func runs(m *metrics.Metrics, name, outcome string) float64 {
 	}
 	return d.GetCounter().GetValue()
 }
+
+// counter is a part with a loop of its own, woken through the bus.
+type counter struct{ n atomic.Int32 }
+
+func (c *counter) Poke() { c.n.Add(1) }
+
+func TestBusWakesAnyWaker(t *testing.T) {
+	var c counter
+	bus := &job.Bus{}
+	bus.Subscribe(job.Paging|job.Silences, &c)
+	bus.Notify(job.Queued)
+	bus.Notify(job.Silences)
+	bus.Notify(job.Paging | job.Queued)
+	if got := c.n.Load(); got != 2 {
+		t.Fatalf("poked %d times, want 2 (silences, then paging)", got)
+	}
+}
+
+func TestBeginLastsAsLongAsTheJob(t *testing.T) {
+	var mu sync.Mutex
+	var events []string
+	note := func(e string) {
+		mu.Lock()
+		events = append(events, e)
+		mu.Unlock()
+	}
+	j := job.Job{Name: "with-writer",
+		Begin: func(ctx context.Context) func() {
+			note("begin")
+			return func() { note("end") }
+		},
+		Run: func(context.Context, time.Time) (time.Time, error) {
+			note("run")
+			return time.Time{}, nil
+		}}
+	clk := clock.NewFake(t0)
+	idle := &testkit.IdleLog{}
+	r := &job.Runner{Clock: clk, Log: testkit.Logger(), OnIdle: func(_ string, now, next time.Time) { idle.Report(now, next) }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.Run(ctx, j)
+	}()
+	idle.Idle(t, t0, time.Time{}, nil)
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if len(events) != 3 || events[0] != "begin" || events[1] != "run" || events[2] != "end" {
+		t.Fatalf("events %v, want begin, run, end", events)
+	}
+}
+
+func TestRegisterWatchesEveryJobAndLeadersOnlyInTerm(t *testing.T) {
+	clk := clock.NewFake(t0)
+	wd := watchdog.New(clk, testkit.Logger(), func() time.Duration { return time.Minute }, nil)
+	var registered []string
+	wd.OnRegister = func(name string) { registered = append(registered, name) }
+	m := metrics.New(func() float64 { return 0 }, func() float64 { return 0 })
+	r := &job.Runner{Clock: clk, Log: testkit.Logger(), Watchdog: wd, Metrics: m}
+	jobs := []job.Job{{Name: "deadlines", Leader: true}, {Name: "sends"}}
+	r.Register(jobs)
+	if len(registered) != 2 || registered[0] != "deadlines" || registered[1] != "sends" {
+		t.Fatalf("registered %v, want both jobs", registered)
+	}
+	families, err := m.Registry.Gather() // before anything else makes a series
+	if err != nil {
+		t.Fatal(err)
+	}
+	series := 0
+	for _, f := range families {
+		if f.GetName() == "tocsin_job_runs_total" {
+			series = len(f.GetMetric())
+		}
+	}
+	if series != 2 {
+		t.Fatalf("%d job run series before any run, want one per job", series)
+	}
+	clk.Advance(2 * time.Minute)
+	if stalled := wd.Stalled(); len(stalled) != 0 {
+		// Stalled reports what the last check found; check now.
+		t.Fatalf("stalled before a check: %v", stalled)
+	}
+	wd.Check(context.Background())
+	if stalled := wd.Stalled(); len(stalled) != 1 || stalled[0] != "sends" {
+		t.Fatalf("stalled %v, want only sends: deadlines stands by outside a term", stalled)
+	}
+}
+
+// steppedClock reads a fake clock whose timers never fire: the wall clock
+// stepped forward (or the machine slept) while timers count elapsed time.
+type steppedClock struct{ *clock.Fake }
+
+type stuckTimer struct{}
+
+func (stuckTimer) C() <-chan time.Time { return nil }
+func (stuckTimer) Stop() bool          { return true }
+
+func (steppedClock) NewTimer(time.Duration) clock.Timer { return stuckTimer{} }
+
+func TestRunsWhenTheWallClockPassedItsDueTime(t *testing.T) {
+	clk := steppedClock{clock.NewFake(t0)}
+	idle := &testkit.IdleLog{}
+	j := job.Job{Name: "hourly", Run: func(_ context.Context, now time.Time) (time.Time, error) {
+		return now.Add(time.Hour), nil
+	}}
+	r := &job.Runner{Clock: clk, Log: testkit.Logger(), OnIdle: func(_ string, now, next time.Time) { idle.Report(now, next) }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.Run(ctx, j)
+	}()
+	defer func() { cancel(); <-done }()
+	idle.Idle(t, t0, t0.Add(time.Hour), nil)
+	clk.Set(t0.Add(2 * time.Hour)) // its timer does not fire
+	idle.Idle(t, t0.Add(2*time.Hour), t0.Add(3*time.Hour), nil)
+}

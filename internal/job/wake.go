@@ -44,11 +44,15 @@ type Bus struct {
 
 type subscription struct {
 	on   Change
-	wake *Wake
+	wake Waker
 }
 
+// Waker is what a change wakes: a job's Wake, or a part that runs its own
+// loop and says when it is to look again.
+type Waker interface{ Poke() }
+
 // Subscribe pokes w on each change in on.
-func (b *Bus) Subscribe(on Change, w *Wake) {
+func (b *Bus) Subscribe(on Change, w Waker) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.subs = append(b.subs, subscription{on, w})

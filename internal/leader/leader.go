@@ -50,6 +50,10 @@ type Elector struct {
 	Force bool
 	// Beat, if set, is called each round (the watchdog).
 	Beat func()
+	// OnIdle, if set, is told after each round, its timer armed: now is
+	// when it ended, next when the next begins. Tests use it to step a
+	// fake clock round by round instead of sleeping.
+	OnIdle func(now, next time.Time)
 
 	mu      sync.Mutex
 	leading bool
@@ -175,8 +179,16 @@ func (e *Elector) Run(ctx context.Context, lead func(ctx context.Context)) {
 				cancel()
 			}
 		}
-		if !clock.Sleep(ctx, e.Clock, e.Every) {
+		now := e.Clock.Now()
+		t := e.Clock.NewTimer(e.Every)
+		if e.OnIdle != nil {
+			e.OnIdle(now, now.Add(e.Every))
+		}
+		select {
+		case <-ctx.Done():
+			t.Stop()
 			return
+		case <-t.C():
 		}
 	}
 }

@@ -182,6 +182,8 @@ func TestSoleReplicaKeepsLeading(t *testing.T) {
 	var terms atomic.Int32
 	e := &Elector{DB: db, Clock: clk, Log: testkit.Logger(), Holder: "solo",
 		TTL: 8 * time.Second, Every: 2 * time.Second, Force: true}
+	idle := &testkit.IdleLog{}
+	e.OnIdle = idle.Report
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -195,9 +197,10 @@ func TestSoleReplicaKeepsLeading(t *testing.T) {
 	testkit.EventuallyAdvancing(t, clk, 0, "solo leads", leading)
 	lease := e.Lease()
 	db.Close() // every renewal fails from now on
+	idle.Idle(t, clk.Now(), clk.Now().Add(e.Every), nil)
 	for clk.Now().Before(lease.ExpiresAt.Add(time.Minute)) {
-		clk.Advance(time.Second)
-		time.Sleep(2 * time.Millisecond)
+		clk.Advance(e.Every)
+		idle.Idle(t, clk.Now(), clk.Now().Add(e.Every), nil) // the round at now failed, and it waits for the next
 	}
 	if !leading() || terms.Load() != 1 {
 		t.Fatalf("leading %v after %d terms; want the first term kept while the store fails", leading(), terms.Load())

@@ -18,6 +18,7 @@ import (
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/collect"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/notify/outbound"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
@@ -46,7 +47,6 @@ type Dispatcher struct {
 	channels func(name string) (tocsin.Channel, bool)
 	config   func() Config
 	owner    string
-	beat     func()
 
 	// OnResult, if set, is told of each attempt.
 	OnResult func(channel, outcome string, latency time.Duration)
@@ -56,10 +56,12 @@ type Dispatcher struct {
 	// before then, instead of sleeping.
 	OnLaneWait func(channel string, until time.Time)
 
-	mu       sync.Mutex
-	lanes    map[string]*lane
-	inLane   map[int64]bool // rows held by lanes, so a row is never queued twice
-	wake     chan struct{}
+	mu     sync.Mutex
+	lanes  map[string]*lane
+	inLane map[int64]bool // rows held by lanes, so a row is never queued twice
+	wake   *job.Wake
+	// What lives as long as the job runs (see begin).
+	term     context.Context
 	wg       sync.WaitGroup
 	outcomes chan outcome
 }
@@ -88,24 +90,17 @@ type lane struct {
 // maxPause bounds how long a receiver's Retry-After holds a lane.
 const maxPause = 15 * time.Minute
 
-// New makes a dispatcher. owner names this process in claims.
+// New makes a dispatcher; a job.Runner runs its Job. owner names this
+// process in claims.
 func New(db *store.DB, clk clock.Clock, log *slog.Logger, senders map[string]tocsin.Sender,
-	channels func(string) (tocsin.Channel, bool), config func() Config, owner string, beat func()) *Dispatcher {
-	if beat == nil {
-		beat = func() {}
-	}
+	channels func(string) (tocsin.Channel, bool), config func() Config, owner string) *Dispatcher {
 	return &Dispatcher{db: db, clock: clk, log: log, senders: senders, channels: channels, config: config,
-		owner: owner, beat: beat, lanes: map[string]*lane{}, inLane: map[int64]bool{}, wake: make(chan struct{}, 1),
-		outcomes: make(chan outcome, 1024)}
+		owner: owner, lanes: map[string]*lane{}, inLane: map[int64]bool{}, wake: job.NewWake()}
 }
 
-// Poke tells the dispatcher that rows were queued.
-func (d *Dispatcher) Poke() {
-	select {
-	case d.wake <- struct{}{}:
-	default:
-	}
-}
+// Poke tells the dispatcher that rows were queued, or a lane freed up:
+// subscribe it to job.Queued on the bus.
+func (d *Dispatcher) Poke() { d.wake.Poke() }
 
 // claimLease is how long a claim lasts. It covers the wait in a lane and the
 // send; a process that dies holding claims loses them when it lapses (or at
@@ -116,49 +111,52 @@ const claimLease = 10 * time.Minute
 // several at a time keeps claim transactions few when a burst goes out.
 const laneDepth = 8
 
-// Run claims and dispatches due rows until ctx ends, then waits for the
-// sends in flight (each bounded by its deadline) and records their outcomes.
-func (d *Dispatcher) Run(ctx context.Context) {
+// Job is the dispatcher's timed work, "outbox": it claims the rows due
+// and hands them to their lanes, and is next due when the next queued or
+// retrying row is (at the latest in a second: other replicas queue rows
+// too). It runs on every replica; a Queued change on the bus wakes it.
+func (d *Dispatcher) Job() job.Job {
+	return job.Job{Name: "outbox", Wake: d.wake, Begin: d.begin, Run: d.round}
+}
+
+// begin starts the recorder of outcomes; the lanes that rounds start send
+// under ctx. end waits for the sends in flight (each bounded by its
+// deadline) and records their outcomes.
+func (d *Dispatcher) begin(ctx context.Context) (end func()) {
+	d.term = ctx
+	d.outcomes = make(chan outcome, 1024)
 	recorded := make(chan struct{})
 	go func() { d.recordOutcomes(ctx); close(recorded) }()
-	defer func() {
+	return func() {
 		d.wg.Wait()
 		close(d.outcomes)
 		<-recorded
-	}()
-	for {
-		d.beat()
-		busy := d.busyChannels()
-		per := d.config().PerChannel
-		lease := max(claimLease, time.Duration(laneDepth+2)*d.maxTimeout())
-		claimed, err := d.db.ClaimDue(ctx, d.owner, lease, 500, per*laneDepth, busy)
-		if err != nil && ctx.Err() == nil {
-			d.log.Error("claim notifications", "err", err)
-		}
-		for _, n := range claimed {
-			d.dispatch(ctx, n)
-		}
-		if len(claimed) > 0 {
-			continue
-		}
-		wait := time.Second
-		if next, err := d.db.NextDue(ctx); err == nil && !next.IsZero() {
-			// Rows already due here belong to busy channels: their lanes
-			// poke when they free up, so only future rows set the timer.
-			if w := next.Sub(d.clock.Now()); w > 0 && w < wait {
-				wait = w
-			}
-		}
-		t := d.clock.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-d.wake:
-			t.Stop()
-		case <-t.C():
-		}
 	}
+}
+
+// round claims the rows due and dispatches them; if it claimed any, it
+// runs again at once.
+func (d *Dispatcher) round(ctx context.Context, now time.Time) (time.Time, error) {
+	busy := d.busyChannels()
+	per := d.config().PerChannel
+	lease := max(claimLease, time.Duration(laneDepth+2)*d.maxTimeout())
+	claimed, err := d.db.ClaimDue(ctx, d.owner, lease, 500, per*laneDepth, busy)
+	if err != nil {
+		return now.Add(time.Second), fmt.Errorf("claim notifications: %w", err)
+	}
+	for _, n := range claimed {
+		d.dispatch(d.term, n) // the lanes outlive the round, not the job
+	}
+	if len(claimed) > 0 {
+		return now, nil
+	}
+	next := now.Add(time.Second)
+	if due, err := d.db.NextDue(ctx); err == nil && !due.IsZero() && due.After(now) && due.Before(next) {
+		// Rows already due here belong to busy channels: their lanes
+		// poke when they free up, so only future rows set the time.
+		next = due
+	}
+	return next, nil
 }
 
 // maxTimeout is the longest send deadline of the channels with lanes.

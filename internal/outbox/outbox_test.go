@@ -12,6 +12,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/testkit"
@@ -78,10 +79,10 @@ func (f *fixture) start(t *testing.T) *Dispatcher {
 	ctx, cancel := context.WithCancel(context.Background())
 	d := New(f.db, f.clock, testkit.Logger(), notify.Default(http.DefaultClient, "test", notify.Settings{}),
 		func(name string) (tocsin.Channel, bool) { ch, ok := f.channels[name]; return ch, ok },
-		func() Config { return f.cfg }, "test-owner", nil)
+		func() Config { return f.cfg }, "test-owner")
 	d.OnLaneWait = f.onLaneWait
 	done := make(chan struct{})
-	go func() { d.Run(ctx); close(done) }()
+	go func() { run(ctx, d); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return d
 }
@@ -332,4 +333,9 @@ func TestChannelRateLimitSpacesSends(t *testing.T) {
 	if now := clk.Now(); now.Before(start.Add(time.Minute)) {
 		t.Fatalf("second send at %v, before the minute was up", now.Sub(start))
 	}
+}
+
+// run runs the dispatcher's job until ctx ends, logging to its logger.
+func run(ctx context.Context, d *Dispatcher) {
+	(&job.Runner{Clock: d.clock, Log: d.log}).Run(ctx, d.Job())
 }

@@ -59,9 +59,9 @@ func TestErrorsNeverShowChannelSecrets(t *testing.T) {
 			d := New(f.db, clock.Real{}, slog.New(slog.NewTextHandler(&log, nil)),
 				map[string]tocsin.Sender{"careless": careless{panics: panics}},
 				func(name string) (tocsin.Channel, bool) { ch, ok := f.channels[name]; return ch, ok },
-				func() Config { return f.cfg }, "test-owner", nil)
+				func() Config { return f.cfg }, "test-owner")
 			done := make(chan struct{})
-			go func() { d.Run(ctx); close(done) }()
+			go func() { run(ctx, d); close(done) }()
 			defer func() { cancel(); <-done }()
 			testkit.Eventually(t, "give up", func() bool { return f.statuses(t)["ops"][tocsin.NotifyFailed] == 1 })
 			ns, _ := f.db.Notifications(context.Background(), f.incident)

@@ -1,0 +1,47 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/tocsinhq/tocsin/internal/job"
+)
+
+// newJobs is Tocsin's timed work, in one table, each job run by one
+// job.Runner under its name (the watchdog's loop name, the job label of
+// tocsin_job_runs_total). Leader jobs run only on the replica that leads
+// the engine (see lead); the others on every replica (see Run). shared
+// says whether the database is shared by replicas.
+func (a *App) newJobs(shared bool) []job.Job {
+	rotas := job.NewWake()
+	a.bus.Subscribe(job.Rotas, rotas) // a reload looks for gaps again at once
+	jobs := []job.Job{
+		a.engine.Job(),
+		a.probes.Job(),
+		a.alerts.TimedJob(), // first pages after group_wait, alerts released when silences end
+		a.escalation.Job(),
+		{Name: "gap_check", Leader: true, Wake: rotas, Run: a.gapCheck},
+		a.dispatcher.Job(),
+		{Name: "checkpoint", Run: a.checkpoint},
+		// The health check and the self-heartbeat wait on a store write
+		// for at most watchdog.write_timeout (at most a minute) and send
+		// within self_heartbeat.timeout: these bound them more tightly.
+		{Name: "health", Timeout: 2 * time.Minute, Run: a.healthCheck()},
+		{Name: "self_heartbeat", Timeout: 24 * time.Hour, Run: a.selfHeartbeat()},
+	}
+	if shared {
+		jobs = append(jobs, job.Job{Name: "follow_deadlines", Leader: true, Run: a.followDeadlines})
+	}
+	return jobs
+}
+
+// followDeadlines puts in the engine's queue, every second, the deadlines
+// due within the next two that pings and API calls served by the other
+// replicas set: this replica's engine was not told of them.
+func (a *App) followDeadlines(ctx context.Context, now time.Time) (time.Time, error) {
+	if err := a.engine.LoadDue(ctx, now.Add(2*time.Second)); err != nil {
+		return now.Add(time.Second), fmt.Errorf("read deadlines: %w", err)
+	}
+	return now.Add(time.Second), nil
+}
