@@ -87,6 +87,7 @@ type Config struct {
 type APIToken struct {
 	Name        string `yaml:"name"`         // required, unique
 	TokenSHA256 string `yaml:"token_sha256"` // 64 lowercase hex characters
+	Role        string `yaml:"role"`         // viewer, responder or admin (the default)
 }
 
 // Channel is a destination for notifications. Which fields apply depends

@@ -104,8 +104,11 @@ func TestExampleConfig(t *testing.T) {
 	if len(cfg.Checks) != 7 || len(cfg.Channels) != 6 || len(cfg.APITokens) != 2 {
 		t.Fatalf("got %d checks, %d channels, %d tokens", len(cfg.Checks), len(cfg.Channels), len(cfg.APITokens))
 	}
+	if cfg.APITokens[0].Role != "admin" || cfg.APITokens[1].Role != "responder" {
+		t.Errorf("token roles %q and %q, want admin (the default) and responder", cfg.APITokens[0].Role, cfg.APITokens[1].Role)
+	}
 	backup, report := cfg.Checks[0], cfg.Checks[1]
-	if backup.Schedule.Every.D() != 24*time.Hour || backup.Methods != "POST" || backup.Line != 82 {
+	if backup.Schedule.Every.D() != 24*time.Hour || backup.Methods != "POST" || backup.Line != 83 {
 		t.Errorf("backup = %+v", backup)
 	}
 	// Merged from x-check-defaults.

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/tocsinhq/tocsin/internal/auth"
 	"maps"
 	"net/url"
 	"regexp"
@@ -134,8 +135,14 @@ func (d *decoder) validate(cfg *Config) {
 func (d *decoder) validateTokens(cfg *Config) {
 	names := map[string]int{}
 	hashes := map[string]int{}
-	for i, t := range cfg.APITokens {
+	for i := range cfg.APITokens {
+		t := &cfg.APITokens[i]
 		p := fmt.Sprintf("api_tokens[%d]", i)
+		if t.Role == "" {
+			t.Role = auth.Admin.String() // what every token could do before roles
+		} else if _, err := auth.ParseRole(t.Role); err != nil {
+			d.fieldErrorf(p+".role", "%s", err)
+		}
 		if err := checkName(t.Name); err != nil {
 			d.fieldErrorf(p+".name", "%s", err)
 		} else if j, dup := names[t.Name]; dup {

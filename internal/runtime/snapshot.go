@@ -17,13 +17,13 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/alerting"
+	"github.com/tocsinhq/tocsin/internal/auth"
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/engine"
 	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/ingest/ping"
 	"github.com/tocsinhq/tocsin/internal/labels"
-	"github.com/tocsinhq/tocsin/internal/links"
 	"github.com/tocsinhq/tocsin/internal/notify/kind"
 	"github.com/tocsinhq/tocsin/internal/oncall"
 	"github.com/tocsinhq/tocsin/internal/outbox"
@@ -44,10 +44,12 @@ type Snapshot struct {
 	Integrations map[[sha256.Size]byte]Integration
 }
 
-// Token is an API token as configured: a name and the SHA-256 of the secret.
+// Token is an API token as configured: a name, the SHA-256 of the secret
+// and the role it acts with.
 type Token struct {
 	Name   string
 	SHA256 []byte
+	Role   auth.Role
 }
 
 // OnCall is the on-call configuration the API shows.
@@ -89,11 +91,15 @@ func Compile(cfg *config.Config, opts Options) (*Snapshot, error) {
 		if err != nil {
 			return nil, fmt.Errorf("api token %q: %w", t.Name, err)
 		}
-		st.Tokens = append(st.Tokens, Token{Name: t.Name, SHA256: sum})
+		role, err := auth.ParseRole(t.Role)
+		if err != nil {
+			return nil, fmt.Errorf("api token %q: %w", t.Name, err)
+		}
+		st.Tokens = append(st.Tokens, Token{Name: t.Name, SHA256: sum, Role: role})
 	}
 	if opts.AdminToken != "" {
 		sum := sha256.Sum256([]byte(opts.AdminToken))
-		st.Tokens = append(st.Tokens, Token{Name: "admin", SHA256: sum[:]})
+		st.Tokens = append(st.Tokens, Token{Name: "admin", SHA256: sum[:], Role: auth.Admin})
 	}
 	switch {
 	case cfg.PingKey != "":
@@ -287,11 +293,11 @@ func pageLinks(secret, publicURL string) func(id int64, recipient string, now ti
 	}
 	key := []byte(secret)
 	return func(id int64, recipient string, now time.Time) *incident.EventLinks {
-		claim := links.Claim{Incident: id, Recipient: recipient, Expires: now.Add(linkLifetime)}
-		claim.Action = links.Acknowledge
-		ack := publicURL + "/act/" + links.Sign(key, claim)
-		claim.Action = links.Resolve
-		return &incident.EventLinks{Acknowledge: ack, Resolve: publicURL + "/act/" + links.Sign(key, claim)}
+		claim := auth.LinkClaim{Incident: id, Recipient: recipient, Expires: now.Add(linkLifetime)}
+		claim.Action = auth.LinkAcknowledge
+		ack := publicURL + "/act/" + auth.SignLink(key, claim)
+		claim.Action = auth.LinkResolve
+		return &incident.EventLinks{Acknowledge: ack, Resolve: publicURL + "/act/" + auth.SignLink(key, claim)}
 	}
 }
 

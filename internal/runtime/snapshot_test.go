@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin/internal/config"
-	"github.com/tocsinhq/tocsin/internal/links"
+	"github.com/tocsinhq/tocsin/internal/auth"
 )
 
 func load(t *testing.T, name string) *config.Config {
@@ -108,12 +108,12 @@ func TestCompileFull(t *testing.T) {
 	if !strings.HasPrefix(el.Acknowledge, prefix) || !strings.HasPrefix(el.Resolve, prefix) {
 		t.Fatalf("links: %+v", el)
 	}
-	claim, err := links.Verify(s.LinksSecret(), strings.TrimPrefix(el.Acknowledge, prefix), now.Add(time.Hour))
-	if err != nil || claim.Incident != 42 || claim.Recipient != "ana" || claim.Action != links.Acknowledge ||
+	claim, err := auth.VerifyLink(s.LinksSecret(), strings.TrimPrefix(el.Acknowledge, prefix), now.Add(time.Hour))
+	if err != nil || claim.Incident != 42 || claim.Recipient != "ana" || claim.Action != auth.LinkAcknowledge ||
 		!claim.Expires.Equal(now.Add(24*time.Hour)) {
 		t.Errorf("acknowledge link: %+v, %v", claim, err)
 	}
-	if _, err := links.Verify(s.LinksSecret(), strings.TrimPrefix(el.Resolve, prefix), now.Add(25*time.Hour)); err == nil {
+	if _, err := auth.VerifyLink(s.LinksSecret(), strings.TrimPrefix(el.Resolve, prefix), now.Add(25*time.Hour)); err == nil {
 		t.Error("a resolve link still works after a day")
 	}
 	// Settings read from the config.

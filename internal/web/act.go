@@ -8,7 +8,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/incident"
-	"github.com/tocsinhq/tocsin/internal/links"
+	"github.com/tocsinhq/tocsin/internal/auth"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -33,20 +33,20 @@ type actView struct {
 	Form                              bool
 }
 
-func (s *Server) actClaim(w http.ResponseWriter, r *http.Request) (links.Claim, bool) {
+func (s *Server) actClaim(w http.ResponseWriter, r *http.Request) (auth.LinkClaim, bool) {
 	secret := s.Snapshots.Load().LinksSecret()
 	if secret == nil {
 		s.renderAct(w, http.StatusNotFound, actView{Title: "Link not valid", Message: "This server does not accept links."})
-		return links.Claim{}, false
+		return auth.LinkClaim{}, false
 	}
-	c, err := links.Verify(secret, r.PathValue("token"), s.Clock.Now())
+	c, err := auth.VerifyLink(secret, r.PathValue("token"), s.Clock.Now())
 	switch {
-	case errors.Is(err, links.ErrExpired):
+	case errors.Is(err, auth.ErrLinkExpired):
 		s.renderAct(w, http.StatusGone, actView{Title: "Link expired", Message: "This link has expired; use the API or a newer page."})
-		return links.Claim{}, false
+		return auth.LinkClaim{}, false
 	case err != nil:
 		s.renderAct(w, http.StatusNotFound, actView{Title: "Link not valid", Message: "This link is not valid."})
-		return links.Claim{}, false
+		return auth.LinkClaim{}, false
 	}
 	return c, true
 }
@@ -64,7 +64,7 @@ func (s *Server) actForm(w http.ResponseWriter, r *http.Request) {
 	}
 	in.Timeline = nil
 	title, button := "Acknowledge the incident?", "Acknowledge"
-	if c.Action == links.Resolve {
+	if c.Action == auth.LinkResolve {
 		title, button = "Resolve the incident?", "Resolve"
 	}
 	if in.Status == tocsin.IncidentResolved {
@@ -81,7 +81,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action, done := incident.Acknowledge, "Acknowledged"
-	if c.Action == links.Resolve {
+	if c.Action == auth.LinkResolve {
 		action, done = incident.Resolve, "Resolved"
 	}
 	actor := "link:" + c.Recipient
@@ -104,7 +104,7 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request) {
 	s.Actions.NotificationsQueued()
 	s.checkDeadlineChanged(r.Context(), in.CheckID)
 	by := in.AckedBy
-	if c.Action == links.Resolve {
+	if c.Action == auth.LinkResolve {
 		by = in.ResolvedBy
 	}
 	msg := done + " by " + c.Recipient + "."

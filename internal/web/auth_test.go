@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"crypto/sha256"
-	"github.com/tocsinhq/tocsin"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/alerting"
+	"github.com/tocsinhq/tocsin/internal/auth"
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/metrics"
@@ -20,8 +21,8 @@ import (
 	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
-// public lists the routes served without a token, and why.
-var public = map[string]string{
+// reviewedPublic lists the routes served without a token, and why.
+var reviewedPublic = map[string]string{
 	"GET /healthz": "liveness probe",
 	"GET /readyz":  "readiness probe; names the problem (a stalled loop, the store not writable), never a store error's text",
 	"GET /metrics": "Prometheus scrape, as exporters are; the config's metrics setting can ask for a token (TestMetricsAccess) or turn it off",
@@ -43,9 +44,13 @@ func testServer(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	sum := sha256.Sum256([]byte("right-token"))
+	token := func(secret, name string, role auth.Role) runtime.Token {
+		sum := sha256.Sum256([]byte(secret))
+		return runtime.Token{Name: name, SHA256: sum[:], Role: role}
+	}
 	snap := &runtime.Snapshot{Config: &config.Config{}, Policy: &alerting.Policy{}, OnCall: &runtime.OnCall{},
-		Tokens: []runtime.Token{{Name: "admin", SHA256: sum[:]}}}
+		Tokens: []runtime.Token{token("right-token", "admin", auth.Admin), token("viewer-token", "dashboard", auth.Viewer),
+			token("responder-token", "oncall-bot", auth.Responder)}}
 	return &Server{DB: db, Clock: clock.Real{}, Log: testkit.Logger(),
 		Metrics:   metrics.New(func() float64 { return 0 }, func() float64 { return 0 }),
 		Ping:      http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "OK") }),
@@ -89,10 +94,11 @@ func TestEveryRouteRequiresAuth(t *testing.T) {
 			method, path = "GET", rt.pattern
 		}
 		path = strings.NewReplacer("{uuid}", "0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70", "{id}", "1", "{name}", "primary", "{token}", "x.y").Replace(path)
-		if _, isPublic := public[rt.pattern]; isPublic != rt.public {
-			t.Errorf("%s: public=%v in the table, but the reviewed list says %v", rt.pattern, rt.public, isPublic)
+		isPublic := rt.role == auth.Public
+		if _, reviewed := reviewedPublic[rt.pattern]; reviewed != isPublic {
+			t.Errorf("%s: public=%v in the table, but the reviewed list says %v", rt.pattern, isPublic, reviewed)
 		}
-		if rt.public {
+		if isPublic {
 			seenPublic[rt.pattern] = true
 			req := httptest.NewRequest(method, path, nil)
 			w := httptest.NewRecorder()
@@ -127,8 +133,24 @@ func TestEveryRouteRequiresAuth(t *testing.T) {
 				t.Errorf("%s with Authorization %q: status %d", rt.pattern, auth, w.Code)
 			}
 		}
+		// A role below the route's is refused with 403, naming both; one at
+		// or above it is let through.
+		for secret, role := range map[string]auth.Role{"viewer-token": auth.Viewer, "responder-token": auth.Responder} {
+			req := httptest.NewRequest(method, path, strings.NewReader("{}"))
+			req.Header.Set("Authorization", "Bearer "+secret)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			switch {
+			case role.Allows(rt.role) && (w.Code == http.StatusUnauthorized || w.Code == http.StatusForbidden):
+				t.Errorf("%s with a %s token: status %d, want it let through", rt.pattern, role, w.Code)
+			case !role.Allows(rt.role) && w.Code != http.StatusForbidden:
+				t.Errorf("%s with a %s token: status %d, want 403", rt.pattern, role, w.Code)
+			case !role.Allows(rt.role) && !strings.Contains(w.Body.String(), "has role "+role.String()+"; "+method+" "+path+" needs "+rt.role.String()):
+				t.Errorf("%s with a %s token: 403 says %s", rt.pattern, role, w.Body.String())
+			}
+		}
 	}
-	for p := range public {
+	for p := range reviewedPublic {
 		if !seenPublic[p] {
 			t.Errorf("%s is listed as public but is not in the route table", p)
 		}

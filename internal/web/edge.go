@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/tocsinhq/tocsin/internal/auth"
 	"net/http"
 	"strings"
 	"time"
@@ -28,7 +29,7 @@ func bearerToken(r *http.Request) (string, bool) {
 // request, so that a reload changes it.
 func (s *Server) metricsHandler() http.Handler {
 	scrape := promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{Timeout: 10 * time.Second})
-	withToken := s.authenticate(scrape)
+	withToken := s.authenticate(scrape, auth.Viewer)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch s.Snapshots.Load().Config.Metrics {
 		case "off":

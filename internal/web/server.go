@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
+	"github.com/tocsinhq/tocsin/internal/auth"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -77,8 +78,11 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.routes() {
 		h := rt.handler
-		if !rt.public {
-			h = s.authenticate(h)
+		switch {
+		case rt.role == 0:
+			panic("web: route " + rt.pattern + " names no role")
+		case rt.role != auth.Public:
+			h = s.authenticate(h, rt.role)
 		}
 		mux.Handle(rt.pattern, limitBody(h))
 	}
@@ -125,11 +129,11 @@ func limitBody(h http.Handler) http.Handler {
 	})
 }
 
-type actorKey struct{}
+type principalKey struct{}
 
-// authenticate admits requests with a valid bearer token and records the
-// token's name as the actor.
-func (s *Server) authenticate(h http.Handler) http.Handler {
+// authenticate admits requests with a valid bearer token whose role is at
+// least need, and records the principal it acts as.
+func (s *Server) authenticate(h http.Handler, need auth.Role) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		token, ok := bearerToken(r)
 		if !ok {
@@ -138,25 +142,34 @@ func (s *Server) authenticate(h http.Handler) http.Handler {
 			return
 		}
 		sum := sha256.Sum256([]byte(token))
-		name := ""
+		var p auth.Principal
 		for _, t := range s.Snapshots.Load().Tokens {
 			if subtle.ConstantTimeCompare(sum[:], t.SHA256) == 1 {
-				name = t.Name
+				p = auth.Principal{Kind: "token", Name: t.Name, Role: t.Role}
 			}
 		}
-		if name == "" {
+		if p.Name == "" {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tocsin", error="invalid_token"`)
 			writeError(w, tocsin.Errorf(tocsin.EUnauth, "invalid bearer token"))
 			return
 		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), actorKey{}, name)))
+		if !p.Role.Allows(need) {
+			writeError(w, tocsin.Errorf(tocsin.EForbidden, "%s %q has role %s; %s %s needs %s", p.Kind, p.Name, p.Role,
+				r.Method, r.URL.Path, need))
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
 }
 
-func actor(r *http.Request) string {
-	name, _ := r.Context().Value(actorKey{}).(string)
-	return "api:" + name
+// principal is who the request acts as (the zero Principal on a public route).
+func principal(r *http.Request) auth.Principal {
+	p, _ := r.Context().Value(principalKey{}).(auth.Principal)
+	return p
 }
+
+// actor names the request's principal in the audit log and on timelines.
+func actor(r *http.Request) string { return principal(r).Actor() }
 
 // statusOf maps error codes to HTTP statuses, in one place.
 func statusOf(code string) int {
