@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/auth"
+	"github.com/tocsinhq/tocsin/internal/config"
 )
 
 func load(t *testing.T, name string) *config.Config {
