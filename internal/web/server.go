@@ -5,8 +5,6 @@ package web
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"github.com/tocsinhq/tocsin/internal/auth"
 	"log/slog"
@@ -128,48 +126,6 @@ func limitBody(h http.Handler) http.Handler {
 		h.ServeHTTP(w, r)
 	})
 }
-
-type principalKey struct{}
-
-// authenticate admits requests with a valid bearer token whose role is at
-// least need, and records the principal it acts as.
-func (s *Server) authenticate(h http.Handler, need auth.Role) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, ok := bearerToken(r)
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="tocsin"`)
-			writeError(w, tocsin.Errorf(tocsin.EUnauth, "missing bearer token"))
-			return
-		}
-		sum := sha256.Sum256([]byte(token))
-		var p auth.Principal
-		for _, t := range s.Snapshots.Load().Tokens {
-			if subtle.ConstantTimeCompare(sum[:], t.SHA256) == 1 {
-				p = auth.Principal{Kind: "token", Name: t.Name, Role: t.Role}
-			}
-		}
-		if p.Name == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="tocsin", error="invalid_token"`)
-			writeError(w, tocsin.Errorf(tocsin.EUnauth, "invalid bearer token"))
-			return
-		}
-		if !p.Role.Allows(need) {
-			writeError(w, tocsin.Errorf(tocsin.EForbidden, "%s %q has role %s; %s %s needs %s", p.Kind, p.Name, p.Role,
-				r.Method, r.URL.Path, need))
-			return
-		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
-	})
-}
-
-// principal is who the request acts as (the zero Principal on a public route).
-func principal(r *http.Request) auth.Principal {
-	p, _ := r.Context().Value(principalKey{}).(auth.Principal)
-	return p
-}
-
-// actor names the request's principal in the audit log and on timelines.
-func actor(r *http.Request) string { return principal(r).Actor() }
 
 // statusOf maps error codes to HTTP statuses, in one place.
 func statusOf(code string) int {

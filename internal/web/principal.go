@@ -1,0 +1,74 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/auth"
+)
+
+type principalKey struct{}
+
+// authenticate admits requests whose credential names a principal with a
+// role of at least need, and records the principal for the handler.
+func (s *Server) authenticate(h http.Handler, need auth.Role) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p, err := s.principalOf(r)
+		if err != nil {
+			challenge := `Bearer realm="tocsin"`
+			if err != errNoCredential {
+				challenge += `, error="invalid_token"`
+			}
+			w.Header().Set("WWW-Authenticate", challenge)
+			writeError(w, err)
+			return
+		}
+		if !p.Role.Allows(need) {
+			writeError(w, tocsin.Errorf(tocsin.EForbidden, "%s %q has role %s; %s %s needs %s", p.Kind, p.Name, p.Role,
+				r.Method, r.URL.Path, need))
+			return
+		}
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	})
+}
+
+// errNoCredential: the request carries no credential at all.
+var errNoCredential = tocsin.Errorf(tocsin.EUnauth, "missing bearer token")
+
+// principalOf finds who a request acts as from its credential, or says
+// (an EUnauth error) why it acts as nobody.
+func (s *Server) principalOf(r *http.Request) (auth.Principal, error) {
+	token, ok := bearerToken(r)
+	if !ok {
+		return auth.Principal{}, errNoCredential
+	}
+	return s.tokenPrincipal(token)
+}
+
+// tokenPrincipal is the principal of a bearer token: one of the config's
+// API tokens, compared by hash in constant time.
+func (s *Server) tokenPrincipal(token string) (auth.Principal, error) {
+	sum := sha256.Sum256([]byte(token))
+	var p auth.Principal
+	for _, t := range s.Snapshots.Load().Tokens {
+		if subtle.ConstantTimeCompare(sum[:], t.SHA256) == 1 {
+			p = auth.Principal{Kind: "token", Name: t.Name, Role: t.Role}
+		}
+	}
+	if p.Name == "" {
+		return p, tocsin.Errorf(tocsin.EUnauth, "invalid bearer token")
+	}
+	return p, nil
+}
+
+// principal is who the request acts as (the zero Principal on a public route).
+func principal(r *http.Request) auth.Principal {
+	p, _ := r.Context().Value(principalKey{}).(auth.Principal)
+	return p
+}
+
+// actor names the request's principal in the audit log and on timelines.
+func actor(r *http.Request) string { return principal(r).Actor() }
