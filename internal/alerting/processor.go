@@ -286,8 +286,10 @@ func (p *Processor) write(ctx context.Context, fn func(w *work) error) (*work, e
 	if w.queued {
 		p.Bus.Notify(job.Queued)
 	}
-	if !w.nextPage.IsZero() || !w.nextEscalate.IsZero() {
-		p.Bus.Notify(job.Paging)
+	// The first page or step this commit scheduled falls due at the
+	// earliest of the two: the jobs move their timers, and run no sooner.
+	if next := earliest(w.nextPage, w.nextEscalate); !next.IsZero() {
+		p.Bus.NotifyAt(job.Paging, next)
 	}
 	return w, nil
 }
@@ -514,4 +516,12 @@ func (o *Outcome) add(b Outcome) {
 	o.Resolved += b.Resolved
 	o.Silenced += b.Silenced
 	o.Inhibited += b.Inhibited
+}
+
+// earliest is the earlier of two times, zero meaning none.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || !b.IsZero() && b.Before(a) {
+		return b
+	}
+	return a
 }

@@ -52,6 +52,13 @@ func (s *Stage) Job() job.Job {
 
 // Run pages the steps due at now and returns when the next one is due.
 func (s *Stage) Run(ctx context.Context, now time.Time) (time.Time, error) {
+	// Look before taking the single writer: a wake for a step scheduled
+	// later (or already taken by a run just before) costs a read only.
+	if next, err := s.db.NextEscalateAt(ctx); err != nil {
+		return time.Time{}, err
+	} else if next.IsZero() || next.After(now) {
+		return s.look(now, next), nil
+	}
 	env, dir := s.running()
 	if dir == nil {
 		dir = &Directory{}
@@ -84,15 +91,18 @@ func (s *Stage) Run(ctx context.Context, now time.Time) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	if s.shared {
-		// Steps scheduled by the other replicas (an alert or a ping they
-		// took, an acknowledgement they served) reach no bus of this
-		// process: on a shared database the stage also looks every second.
-		if look := now.Add(lookEvery); next.IsZero() || next.After(look) {
-			next = look
-		}
+	return s.look(now, next), nil
+}
+
+// look is when the stage runs next, its next step being due at next (zero:
+// none). Steps scheduled by the other replicas (an alert or a ping they
+// took, an acknowledgement they served) reach no bus of this process: on a
+// shared database the stage also looks every second.
+func (s *Stage) look(now, next time.Time) time.Time {
+	if look := now.Add(lookEvery); s.shared && (next.IsZero() || next.After(look)) {
+		return look
 	}
-	return next, nil
+	return next
 }
 
 // step pages the next level of an incident nobody acknowledged in time,

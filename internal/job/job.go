@@ -108,7 +108,21 @@ func (r *Runner) Run(ctx context.Context, j Job) {
 				stop(timer)
 				return
 			case <-wake:
-				break wait
+				immediate, at := j.Wake.take()
+				if immediate || !at.IsZero() && !at.After(r.Clock.Now()) {
+					break wait
+				}
+				// Work scheduled for later: run then, unless due sooner. (No
+				// time at all: the signal of pokes already taken.)
+				if !at.IsZero() && (next.IsZero() || at.Before(next)) {
+					stop(timer)
+					next = at
+					timer = r.Clock.NewTimer(next.Sub(r.Clock.Now()))
+					due = timer.C()
+					if r.OnIdle != nil {
+						r.OnIdle(j.Name, now, next)
+					}
+				}
 			case <-due:
 				break wait
 			case <-ticker.C:

@@ -256,3 +256,30 @@ func TestRunsWhenTheWallClockPassedItsDueTime(t *testing.T) {
 	clk.Set(t0.Add(2 * time.Hour)) // its timer does not fire
 	idle.Idle(t, t0.Add(2*time.Hour), t0.Add(3*time.Hour), nil)
 }
+
+// A wake for work scheduled later moves the job's timer; it runs then, not
+// at once.
+func TestWakeAtLaterMovesTheTimer(t *testing.T) {
+	var n atomic.Int32
+	w := job.NewWake()
+	bus := &job.Bus{}
+	bus.Subscribe(job.Paging, w)
+	j := job.Job{Name: "first-pages", Wake: w, Run: func(context.Context, time.Time) (time.Time, error) {
+		n.Add(1)
+		return time.Time{}, nil
+	}}
+	clk, idle, _, _ := runner(t, j)
+	idle.Idle(t, t0, time.Time{}, nil)
+	bus.NotifyAt(job.Paging, t0.Add(30*time.Second)) // a group waits out group_wait
+	idle.Idle(t, t0, t0.Add(30*time.Second), nil)
+	bus.NotifyAt(job.Paging, t0.Add(time.Minute)) // later than planned: changes nothing
+	bus.NotifyAt(job.Paging, t0.Add(10*time.Second))
+	idle.Idle(t, t0, t0.Add(10*time.Second), nil)
+	if got := n.Load(); got != 1 {
+		t.Fatalf("%d runs before the scheduled time, want 1 (the first)", got)
+	}
+	clk.Advance(10 * time.Second)
+	idle.Idle(t, t0.Add(10*time.Second), time.Time{}, nil)
+	bus.NotifyAt(job.Paging, t0) // due already: runs at once
+	testkit.Eventually(t, "a run for work already due", func() bool { return n.Load() == 3 })
+}
