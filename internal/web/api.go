@@ -201,7 +201,7 @@ func (s *Server) resumeCheck(w http.ResponseWriter, r *http.Request) { s.setPaus
 // when manual_resume is set) or resumes it (it then waits for its next ping,
 // as a new check does).
 func (s *Server) setPaused(w http.ResponseWriter, r *http.Request, pause bool) {
-	c, err := s.Actions.SetPaused(auditContext(r), r.PathValue("uuid"), pause, actor(r))
+	c, err := s.Actions.SetPaused(s.auditContext(r), r.PathValue("uuid"), pause, actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -380,7 +380,7 @@ func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, verb str
 		if _, err := action(r.Context(), tx, env, id, actor(r), s.Clock.Now()); err != nil {
 			return err
 		}
-		return tx.AuditEvent(r.Context(), auditEvent(r, "incident."+verb, fmt.Sprintf("incident %d: %s", id, verb),
+		return tx.AuditEvent(r.Context(), s.auditEvent(r, "incident."+verb, fmt.Sprintf("incident %d: %s", id, verb),
 			map[string]any{"incident_id": id}))
 	})
 	if err != nil {

@@ -2,26 +2,22 @@ package web
 
 import (
 	"context"
-	"net"
 	"net/http"
 
+	"github.com/tocsinhq/tocsin/internal/ingest/ping"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
-// sourceAddr is the address a request came from: its RemoteAddr without
-// the port. Tocsin trusts no forwarding header.
-func sourceAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+// sourceAddr is the address a request came from: its peer's, or the
+// client's that a peer in trusted_proxies names in X-Forwarded-For.
+func (s *Server) sourceAddr(r *http.Request) string {
+	return ping.ClientAddr(r, s.Snapshots.Load().Proxies)
 }
 
 // auditSource is the request's principal's role and source address, as
 // the audit log records them.
-func auditSource(r *http.Request) store.AuditSource {
-	src := store.AuditSource{Addr: sourceAddr(r)}
+func (s *Server) auditSource(r *http.Request) store.AuditSource {
+	src := store.AuditSource{Addr: s.sourceAddr(r)}
 	if p := principal(r); p.Role != 0 {
 		src.Role = p.Role.String()
 	}
@@ -30,12 +26,12 @@ func auditSource(r *http.Request) store.AuditSource {
 
 // auditContext is the request's context carrying its audit source, so
 // that every audit entry written under it says who acted and from where.
-func auditContext(r *http.Request) context.Context {
-	return store.WithAuditSource(r.Context(), auditSource(r))
+func (s *Server) auditContext(r *http.Request) context.Context {
+	return store.WithAuditSource(r.Context(), s.auditSource(r))
 }
 
 // auditEvent is an audit entry of an action taken by the request's principal.
-func auditEvent(r *http.Request, action, message string, data any) store.AuditEvent {
-	src := auditSource(r)
+func (s *Server) auditEvent(r *http.Request, action, message string, data any) store.AuditEvent {
+	src := s.auditSource(r)
 	return store.AuditEvent{Actor: actor(r), Role: src.Role, Addr: src.Addr, Action: action, Message: message, Data: data}
 }

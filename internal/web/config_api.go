@@ -50,7 +50,7 @@ func (s *Server) reloadConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	res, err := s.Actions.Reload(auditContext(r), ReloadRequest{Force: force, Actor: actor(r)})
+	res, err := s.Actions.Reload(s.auditContext(r), ReloadRequest{Force: force, Actor: actor(r)})
 	if err != nil {
 		s.Log.Warn("config reload rejected", "err", err, "actor", actor(r))
 		status := http.StatusBadRequest // the file does not load

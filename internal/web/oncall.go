@@ -262,7 +262,7 @@ func (s *Server) escalationAction(w http.ResponseWriter, r *http.Request, verb s
 			data = map[string]any{}
 		}
 		data["incident_id"] = id
-		return tx.AuditEvent(r.Context(), auditEvent(r, "incident."+verb, fmt.Sprintf("incident %d: %s", id, verb), data))
+		return tx.AuditEvent(r.Context(), s.auditEvent(r, "incident."+verb, fmt.Sprintf("incident %d: %s", id, verb), data))
 	})
 	if err != nil {
 		s.fail(w, r, err)

@@ -135,7 +135,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		if err := tx.CreateAPIToken(r.Context(), &t); err != nil {
 			return err
 		}
-		return tx.AuditEvent(r.Context(), auditEvent(r, "token.create", "API token "+t.Name+" created with role "+t.Role,
+		return tx.AuditEvent(r.Context(), s.auditEvent(r, "token.create", "API token "+t.Name+" created with role "+t.Role,
 			map[string]any{"token_id": t.ID, "name": t.Name, "role": t.Role, "expires_at": timePtr(t.ExpiresAt)}))
 	})
 	if err != nil {
@@ -167,7 +167,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		if t, err = tx.RevokeAPIToken(r.Context(), id, s.Clock.Now()); err != nil {
 			return err
 		}
-		return tx.AuditEvent(r.Context(), auditEvent(r, "token.revoke", "API token "+t.Name+" revoked",
+		return tx.AuditEvent(r.Context(), s.auditEvent(r, "token.revoke", "API token "+t.Name+" revoked",
 			map[string]any{"token_id": t.ID, "name": t.Name}))
 	})
 	if err != nil {
@@ -196,7 +196,7 @@ func (s *Server) databaseToken(r *http.Request, sum []byte) (auth.Principal, boo
 	if err != nil {
 		return auth.Principal{}, true, err
 	}
-	s.tokenUses.note(r.Context(), s, t.ID, now, sourceAddr(r))
+	s.tokenUses.note(r.Context(), s, t.ID, now, s.sourceAddr(r))
 	return auth.Principal{Kind: "token", Name: t.Name, Role: role}, true, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -196,6 +197,22 @@ func TestAuditRecordsRoleAndAddress(t *testing.T) {
 	}
 	if code := call(t, srv, "right-token", "GET", "/api/v1/audit?until="+before, "", &audit); code != http.StatusOK || len(audit.Entries) != 0 {
 		t.Fatalf("audit until before: %d %+v", code, audit.Entries)
+	}
+
+	// Behind a proxy named in trusted_proxies, the address is the client's
+	// it forwards; anyone else's X-Forwarded-For is ignored.
+	s.Snapshots.Load().Proxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	req, _ := http.NewRequest("DELETE", srv.URL+"/api/v1/silences/"+strconv.FormatInt(sl.ID, 10), nil)
+	req.Header.Set("Authorization", "Bearer responder-token")
+	req.Header.Set("X-Forwarded-For", "203.0.113.9")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code := call(t, srv, "right-token", "GET", "/api/v1/audit?actor=api:oncall-bot&limit=1", "", &audit); code != http.StatusOK ||
+		len(audit.Entries) != 1 || audit.Entries[0].Addr != "203.0.113.9" {
+		t.Fatalf("audit behind a trusted proxy: %d %+v", code, audit.Entries)
 	}
 	for _, q := range []string{"since=yesterday", "until=2026-13-01T00:00:00Z"} {
 		if code := call(t, srv, "right-token", "GET", "/api/v1/audit?"+q, "", nil); code != http.StatusBadRequest {
