@@ -163,9 +163,13 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var t store.APIToken
+	now := s.Clock.Now()
 	err = s.DB.Write(r.Context(), func(tx *store.Tx) error {
-		if t, err = tx.RevokeAPIToken(r.Context(), id, s.Clock.Now()); err != nil {
+		if t, err = tx.RevokeAPIToken(r.Context(), id, now); err != nil {
 			return err
+		}
+		if !t.RevokedAt.Equal(now) {
+			return nil // revoked before: nothing changed
 		}
 		return tx.AuditEvent(r.Context(), s.auditEvent(r, "token.revoke", "API token "+t.Name+" revoked",
 			map[string]any{"token_id": t.ID, "name": t.Name}))

@@ -131,8 +131,13 @@ func TestTokenLifecycle(t *testing.T) {
 		revoked.RevokedAt == nil || !revoked.RevokedAt.Equal(clk.Now()) {
 		t.Fatalf("revoke: %d %+v", code, revoked)
 	}
+	clk.Advance(time.Second)
+	if code := call(t, srv, "right-token", "DELETE", "/api/v1/tokens/"+strconv.FormatInt(created.ID, 10), "", &revoked); code != http.StatusOK ||
+		!revoked.RevokedAt.Equal(clk.Now().Add(-time.Second)) {
+		t.Fatalf("revoke again: %d %+v, want the first revocation kept", code, revoked)
+	}
 	if code := call(t, srv, created.Token, "GET", "/api/v1/checks", "", &errBody); code != http.StatusUnauthorized ||
-		!strings.Contains(errBody["error"], "token revoked at "+clk.Now().Format(time.RFC3339)) {
+		!strings.Contains(errBody["error"], "token revoked at "+revoked.RevokedAt.Format(time.RFC3339)) {
 		t.Fatalf("revoked token: %d %v", code, errBody)
 	}
 
