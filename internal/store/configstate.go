@@ -128,10 +128,12 @@ func (db *DB) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 	return out, rows.Err()
 }
 
-// PruneAudit deletes the audit log entries written before before and
-// says how many it deleted.
-func (db *DB) PruneAudit(ctx context.Context, before time.Time) (int64, error) {
-	res, err := db.write.ExecContext(ctx, "DELETE FROM audit_log WHERE at < $1", ms(before))
+// PruneAudit deletes at most limit of the audit log entries written
+// before before, oldest first, and says how many it deleted: a years-old
+// log is pruned in steps that each hold the writer briefly.
+func (db *DB) PruneAudit(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := db.write.ExecContext(ctx, `DELETE FROM audit_log WHERE id IN
+		(SELECT id FROM audit_log WHERE at < $1 ORDER BY id LIMIT $2)`, ms(before), max(limit, 1))
 	if err != nil {
 		return 0, fmt.Errorf("prune audit log: %w", err)
 	}

@@ -129,8 +129,15 @@ func testAuditEvents(t *testing.T, db *DB, clk *clock.Fake) {
 		t.Fatalf("until: %+v %v", old, err)
 	}
 
-	n, err := db.PruneAudit(ctx, start.Add(90*time.Minute))
-	if err != nil || n != 2 {
+	n, err := db.PruneAudit(ctx, start.Add(90*time.Minute), 1)
+	if err != nil || n != 1 {
+		t.Fatalf("pruned %d: %v, want the limit of 1", n, err)
+	}
+	if old, _ := db.AuditLog(ctx, AuditFilter{Limit: 10, Until: start.Add(time.Minute)}); len(old) != 0 {
+		t.Fatalf("the oldest entry is left: %+v", old)
+	}
+	n, err = db.PruneAudit(ctx, start.Add(90*time.Minute), 10)
+	if err != nil || n != 1 {
 		t.Fatalf("pruned %d: %v", n, err)
 	}
 	left, _ := db.AuditLog(ctx, AuditFilter{Limit: 10})
