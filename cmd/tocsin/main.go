@@ -28,6 +28,9 @@ Usage:
   tocsin serve [--config FILE] [--listen ADDR] [--database DSN] [--force-config]
   tocsin config check FILE [--against URL | --database DSN]
   tocsin config reload [--force] [--server URL]
+  tocsin token create --name NAME --role viewer|responder|admin [--expires 720h] [--server URL]
+  tocsin token list [--server URL]
+  tocsin token revoke ID [--server URL]
   tocsin cron next|prev EXPR [--tz ZONE] [--after|--before RFC3339] [-n N]
   tocsin backup [--database DSN] DEST
   tocsin receive [--listen ADDR] [--secret S] [--tolerance 5m]   print webhooks (for trying Tocsin out)
@@ -35,7 +38,7 @@ Usage:
 
 Environment: TOCSIN_CONFIG, TOCSIN_LISTEN, TOCSIN_DATABASE, TOCSIN_FORCE_CONFIG
 mirror the flags of serve; TOCSIN_ADMIN_TOKEN adds an API token named "admin".
-config reload and config check --against use TOCSIN_SERVER (default
+config reload, config check --against and token use TOCSIN_SERVER (default
 http://127.0.0.1:8080) and the token in TOCSIN_API_TOKEN (else TOCSIN_ADMIN_TOKEN).
 
 Exit status: 0 ok, 1 failure, 2 bad usage or invalid config, 3 a config the
@@ -60,6 +63,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return serve(args[1:], stderr)
 	case "config":
 		return configCommand(args[1:], stdout, stderr)
+	case "token":
+		return tokenCommand(args[1:], stdout, stderr)
 	case "backup":
 		return backup(args[1:], stdout, stderr)
 	case "cron":

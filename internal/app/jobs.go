@@ -24,6 +24,7 @@ func (a *App) newJobs(shared bool) []job.Job {
 		{Name: "gap_check", Leader: true, Wake: rotas, Run: a.gapCheck},
 		a.dispatcher.Job(),
 		{Name: "checkpoint", Run: a.checkpoint},
+		{Name: "audit_prune", Leader: true, Run: a.pruneAudit},
 		// The health check and the self-heartbeat wait on a store write
 		// for at most watchdog.write_timeout (at most a minute) and send
 		// within self_heartbeat.timeout: these bound them more tightly.
@@ -44,4 +45,24 @@ func (a *App) followDeadlines(ctx context.Context, now time.Time) (time.Time, er
 		return now.Add(time.Second), fmt.Errorf("read deadlines: %w", err)
 	}
 	return now.Add(time.Second), nil
+}
+
+// auditPruneBatch is how many audit entries one run of audit_prune deletes
+// at most; a run that deletes as many runs again a second later.
+const auditPruneBatch = 5000
+
+// pruneAudit deletes the audit log entries older than audit.retention,
+// hourly: the log is read by people, so an hour's slack is nothing.
+func (a *App) pruneAudit(ctx context.Context, now time.Time) (time.Time, error) {
+	n, err := a.db.PruneAudit(ctx, now.Add(-a.state.Load().Config.Audit.Retention.D()), auditPruneBatch)
+	if err != nil {
+		return now.Add(time.Minute), fmt.Errorf("prune audit log: %w", err)
+	}
+	if n > 0 {
+		a.log.Info("audit log pruned", "entries", n)
+	}
+	if n == auditPruneBatch {
+		return now.Add(time.Second), nil
+	}
+	return now.Add(time.Hour), nil
 }

@@ -31,6 +31,7 @@ const (
 	DefaultWatchdogStallAfter   = 30 * time.Second
 	DefaultWatchdogMinEpisode   = time.Minute
 	DefaultWatchdogWriteTimeout = 5 * time.Second
+	DefaultAuditRetention       = 400 * 24 * time.Hour // more than a year, so that a yearly review finds last year's
 	DefaultProbeInterval        = time.Minute
 	DefaultProbeTimeout         = 10 * time.Second
 	MinStallAfter               = 3 * time.Second
@@ -68,6 +69,7 @@ type Config struct {
 	Silences      []Silence     `yaml:"silences"`      // alerts not paged for a while
 	Warnings      []string      `yaml:"-"`             // non-fatal remarks, "file:line: path: text"
 	ReloadGuard   ReloadGuard   `yaml:"reload_guard"`  // refuses a config that looks torn (see guard.go)
+	Audit         Audit         `yaml:"audit"`         // how long the audit log is kept
 	Empty         bool          `yaml:"-"`             // the file held nothing but whitespace or comments
 
 	// On call: who is paged, when, and how.
@@ -310,6 +312,11 @@ type Silence struct {
 // IsRecurring reports whether the silence is a series of windows (cron)
 // rather than one span.
 func (s *Silence) IsRecurring() bool { return s.Cron != "" }
+
+// Audit tunes the audit log.
+type Audit struct {
+	Retention Duration `yaml:"retention"` // entries older than this are deleted; default 400d
+}
 
 // Probes tunes the running of active probes.
 type Probes struct {

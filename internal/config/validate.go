@@ -112,6 +112,7 @@ func (d *decoder) validate(cfg *Config) {
 		d.fieldErrorf("outbox.backoff_base", "must not be more than backoff_max (%s), got %s", ob.BackoffMax, ob.BackoffBase)
 	}
 
+	d.durationRange("audit.retention", &cfg.Audit.Retention, DefaultAuditRetention, 24*time.Hour, 100*366*24*time.Hour)
 	d.intDefault("probes.concurrency", &cfg.Probes.Concurrency, 64, 1, 10000)
 	d.duration("probes.retention", &cfg.Probes.Retention, 2*24*time.Hour)
 	pg := &cfg.Probes.Guard

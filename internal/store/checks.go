@@ -599,27 +599,73 @@ func (db *DB) PingCount(ctx context.Context, checkID int64) (int64, error) {
 	return n, err
 }
 
-// Audit writes an entry to the audit log.
+// Audit writes an entry to the audit log: an action that worked, by an
+// actor whose role and address are not known here.
 func (tx *Tx) Audit(ctx context.Context, actor, action, message string, data any) error {
-	return audit(ctx, tx.tx, tx.db.clock.Now(), actor, action, message, data)
+	return tx.AuditEvent(ctx, AuditEvent{Actor: actor, Action: action, Message: message, Data: data})
 }
 
 // Audit writes an entry to the audit log in its own transaction.
 func (db *DB) Audit(ctx context.Context, actor, action, message string, data any) error {
-	return audit(ctx, db.write, db.clock.Now(), actor, action, message, data)
+	return db.AuditEvent(ctx, AuditEvent{Actor: actor, Action: action, Message: message, Data: data})
+}
+
+// AuditEvent is an entry to write to the audit log: who acted (with
+// which role, from which address), what they did, and how it went.
+type AuditEvent struct {
+	Actor   string
+	Role    string // empty for the system
+	Addr    string // the request's source address; empty for the system
+	Action  string
+	Message string
+	Outcome string // "ok" when empty
+	Data    any
+}
+
+// AuditEvent writes e to the audit log.
+func (tx *Tx) AuditEvent(ctx context.Context, e AuditEvent) error {
+	return audit(ctx, tx.tx, tx.db.clock.Now(), e)
+}
+
+// AuditEvent writes e to the audit log in its own transaction.
+func (db *DB) AuditEvent(ctx context.Context, e AuditEvent) error {
+	return audit(ctx, db.write, db.clock.Now(), e)
+}
+
+// AuditSource is who a request acts as, for the audit entries written
+// while it is served: the principal's role and the request's address.
+type AuditSource struct {
+	Role string
+	Addr string
+}
+
+type auditSourceKey struct{}
+
+// WithAuditSource makes the audit entries written under ctx that name no
+// role or address of their own carry src's: callers deep in a change
+// (pausing a check, reloading the config) write the request's without
+// being told of requests.
+func WithAuditSource(ctx context.Context, src AuditSource) context.Context {
+	return context.WithValue(ctx, auditSourceKey{}, src)
 }
 
 type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-func audit(ctx context.Context, e execer, now time.Time, actor, action, message string, data any) error {
-	raw, err := jsonText(data)
+func audit(ctx context.Context, x execer, now time.Time, e AuditEvent) error {
+	raw, err := jsonText(e.Data)
 	if err != nil {
 		return err
 	}
-	_, err = e.ExecContext(ctx, "INSERT INTO audit_log (at, actor, action, message, data) VALUES ($1, $2, $3, $4, $5)",
-		ms(now), actor, action, message, raw)
+	if e.Outcome == "" {
+		e.Outcome = "ok"
+	}
+	if src, ok := ctx.Value(auditSourceKey{}).(AuditSource); ok && e.Role == "" && e.Addr == "" {
+		e.Role, e.Addr = src.Role, src.Addr
+	}
+	_, err = x.ExecContext(ctx, `INSERT INTO audit_log (at, actor, role, addr, action, message, outcome, data)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, ms(now), e.Actor, e.Role, e.Addr, e.Action, e.Message, e.Outcome, raw)
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}

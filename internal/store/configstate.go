@@ -59,23 +59,30 @@ type AuditEntry struct {
 	ID      int64           `json:"id"`
 	At      time.Time       `json:"at"`
 	Actor   string          `json:"actor"`
+	Role    string          `json:"role,omitempty"`
+	Addr    string          `json:"addr,omitempty"`
 	Action  string          `json:"action"`
 	Message string          `json:"message"`
+	Outcome string          `json:"outcome,omitempty"`
 	Data    json.RawMessage `json:"data,omitempty"`
 }
 
 // AuditFilter selects audit log entries: newest first, at most Limit,
 // with ids below BeforeID (0: from the newest), of Action or of actions
-// starting with Action and a dot (config: config.reload, ...).
+// starting with Action and a dot (config: config.reload, ...), of Actor,
+// at or after Since and before Until (zero: no bound).
 type AuditFilter struct {
 	Limit    int
 	BeforeID int64
 	Action   string
+	Actor    string
+	Since    time.Time
+	Until    time.Time
 }
 
 // AuditLog lists audit log entries, newest first.
 func (db *DB) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
-	q := "SELECT id, at, actor, action, message, data FROM audit_log WHERE 1 = 1"
+	q := "SELECT id, at, actor, role, addr, action, message, outcome, data FROM audit_log WHERE 1 = 1"
 	var args []any
 	if f.BeforeID > 0 {
 		args = append(args, f.BeforeID)
@@ -84,6 +91,18 @@ func (db *DB) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 	if f.Action != "" {
 		args = append(args, f.Action, f.Action+".%")
 		q += fmt.Sprintf(" AND (action = $%d OR action LIKE $%d)", len(args)-1, len(args))
+	}
+	if f.Actor != "" {
+		args = append(args, f.Actor)
+		q += fmt.Sprintf(" AND actor = $%d", len(args))
+	}
+	if !f.Since.IsZero() {
+		args = append(args, ms(f.Since))
+		q += fmt.Sprintf(" AND at >= $%d", len(args))
+	}
+	if !f.Until.IsZero() {
+		args = append(args, ms(f.Until))
+		q += fmt.Sprintf(" AND at < $%d", len(args))
 	}
 	args = append(args, max(f.Limit, 1))
 	q += fmt.Sprintf(" ORDER BY id DESC LIMIT $%d", len(args))
@@ -97,7 +116,7 @@ func (db *DB) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 		var e AuditEntry
 		var at int64
 		var data string
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Action, &e.Message, &data); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Role, &e.Addr, &e.Action, &e.Message, &e.Outcome, &data); err != nil {
 			return nil, fmt.Errorf("audit log: %w", err)
 		}
 		e.At = fromMS(at).UTC()
@@ -107,6 +126,18 @@ func (db *DB) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error)
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// PruneAudit deletes at most limit of the audit log entries written
+// before before, oldest first, and says how many it deleted: a years-old
+// log is pruned in steps that each hold the writer briefly.
+func (db *DB) PruneAudit(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res, err := db.write.ExecContext(ctx, `DELETE FROM audit_log WHERE id IN
+		(SELECT id FROM audit_log WHERE at < $1 ORDER BY id LIMIT $2)`, ms(before), max(limit, 1))
+	if err != nil {
+		return 0, fmt.Errorf("prune audit log: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // LastAppliedConfig returns the audit entry of the config applied last (at

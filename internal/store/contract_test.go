@@ -43,6 +43,8 @@ var contract = []struct {
 	{"AlertGroupQueries", testAlertGroupQueries},
 	{"AlertSuppressionQueries", testAlertSuppressionQueries},
 	{"SilenceLifecycle", testSilenceLifecycle},
+	{"APITokens", testAPITokens},
+	{"AuditEvents", testAuditEvents},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

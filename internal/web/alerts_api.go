@@ -174,7 +174,7 @@ func (s *Server) createSilence(w http.ResponseWriter, r *http.Request) {
 		if err := tx.CreateSilence(r.Context(), sl); err != nil {
 			return err
 		}
-		return tx.Audit(r.Context(), actor(r), "silence.create", "silence "+strconv.FormatInt(sl.ID, 10)+" created",
+		return tx.Audit(s.auditContext(r), actor(r), "silence.create", "silence "+strconv.FormatInt(sl.ID, 10)+" created",
 			map[string]any{"silence_id": sl.ID, "matchers": sl.Matchers})
 	})
 	if err != nil {
@@ -201,7 +201,7 @@ func (s *Server) expireSilence(w http.ResponseWriter, r *http.Request) {
 		if sl.ManagedBy == "config" {
 			return tocsin.Errorf(tocsin.EConflict, "silence %d (%s) comes from the config file; remove it there and reload", id, sl.Name)
 		}
-		return tx.Audit(r.Context(), actor(r), "silence.expire", "silence "+strconv.FormatInt(id, 10)+" expired",
+		return tx.Audit(s.auditContext(r), actor(r), "silence.expire", "silence "+strconv.FormatInt(id, 10)+" expired",
 			map[string]any{"silence_id": id})
 	})
 	if err != nil {

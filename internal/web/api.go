@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -200,7 +201,7 @@ func (s *Server) resumeCheck(w http.ResponseWriter, r *http.Request) { s.setPaus
 // when manual_resume is set) or resumes it (it then waits for its next ping,
 // as a new check does).
 func (s *Server) setPaused(w http.ResponseWriter, r *http.Request, pause bool) {
-	c, err := s.Actions.SetPaused(r.Context(), r.PathValue("uuid"), pause, actor(r))
+	c, err := s.Actions.SetPaused(s.auditContext(r), r.PathValue("uuid"), pause, actor(r))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -360,14 +361,15 @@ func (s *Server) writeIncident(w http.ResponseWriter, r *http.Request, status in
 type incidentAction func(ctx context.Context, tx *store.Tx, env incident.Env, id int64, actor string, now time.Time) (*tocsin.Incident, error)
 
 func (s *Server) acknowledgeIncident(w http.ResponseWriter, r *http.Request) {
-	s.changeIncident(w, r, incident.Acknowledge)
+	s.changeIncident(w, r, "acknowledge", incident.Acknowledge)
 }
 
 func (s *Server) resolveIncident(w http.ResponseWriter, r *http.Request) {
-	s.changeIncident(w, r, incident.Resolve)
+	s.changeIncident(w, r, "resolve", incident.Resolve)
 }
 
-func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, action incidentAction) {
+// changeIncident applies action (named verb in the audit log) to the incident.
+func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, verb string, action incidentAction) {
 	id, err := incidentID(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -375,8 +377,11 @@ func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, action i
 	}
 	env := s.Snapshots.Load().Env
 	err = s.DB.Write(r.Context(), func(tx *store.Tx) error {
-		_, err := action(r.Context(), tx, env, id, actor(r), s.Clock.Now())
-		return err
+		if _, err := action(r.Context(), tx, env, id, actor(r), s.Clock.Now()); err != nil {
+			return err
+		}
+		return tx.AuditEvent(r.Context(), s.auditEvent(r, "incident."+verb, fmt.Sprintf("incident %d: %s", id, verb),
+			map[string]any{"incident_id": id}))
 	})
 	if err != nil {
 		s.fail(w, r, err)

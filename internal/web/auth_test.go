@@ -87,6 +87,15 @@ func (okActions) SetPaused(context.Context, string, bool, string) (*tocsin.Check
 func TestEveryRouteRequiresAuth(t *testing.T) {
 	s := testServer(t)
 	h := s.Handler()
+	// Tokens made through the API. The first is the one the walk's DELETE
+	// /api/v1/tokens/1 with the admin token revokes.
+	now := s.Clock.Now()
+	dbToken(t, s, "walked-over", auth.Admin, time.Time{})
+	dbExpired := dbToken(t, s, "expired", auth.Admin, now.Add(-time.Hour))
+	dbRevoked := dbToken(t, s, "revoked", auth.Admin, time.Time{})
+	revokeToken(t, s, 3)
+	dbViewer := dbToken(t, s, "db-viewer", auth.Viewer, time.Time{})
+	dbResponder := dbToken(t, s, "db-responder", auth.Responder, now.Add(time.Hour))
 	seenPublic := map[string]bool{}
 	for _, rt := range s.routes() {
 		method, path, ok := strings.Cut(rt.pattern, " ")
@@ -133,9 +142,20 @@ func TestEveryRouteRequiresAuth(t *testing.T) {
 				t.Errorf("%s with Authorization %q: status %d", rt.pattern, auth, w.Code)
 			}
 		}
+		// An expired or revoked token is refused with 401, saying since when.
+		for secret, why := range map[string]string{dbExpired: "token expired at ", dbRevoked: "token revoked at "} {
+			req := httptest.NewRequest(method, path, strings.NewReader("{}"))
+			req.Header.Set("Authorization", "Bearer "+secret)
+			w := httptest.NewRecorder()
+			h.ServeHTTP(w, req)
+			if w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), why) {
+				t.Errorf("%s with a token whose error should say %q: status %d %s, want 401", rt.pattern, why, w.Code, w.Body.String())
+			}
+		}
 		// A role below the route's is refused with 403, naming both; one at
-		// or above it is let through.
-		for secret, role := range map[string]auth.Role{"viewer-token": auth.Viewer, "responder-token": auth.Responder} {
+		// or above it is let through. Config and database tokens alike.
+		for secret, role := range map[string]auth.Role{"viewer-token": auth.Viewer, "responder-token": auth.Responder,
+			dbViewer: auth.Viewer, dbResponder: auth.Responder} {
 			req := httptest.NewRequest(method, path, strings.NewReader("{}"))
 			req.Header.Set("Authorization", "Bearer "+secret)
 			w := httptest.NewRecorder()
@@ -154,6 +174,32 @@ func TestEveryRouteRequiresAuth(t *testing.T) {
 		if !seenPublic[p] {
 			t.Errorf("%s is listed as public but is not in the route table", p)
 		}
+	}
+}
+
+// dbToken makes a token in s's database, as POST /api/v1/tokens does, and
+// returns its secret.
+func dbToken(t *testing.T, s *Server, name string, role auth.Role, expires time.Time) string {
+	t.Helper()
+	secret, err := auth.NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := store.APIToken{Name: name, Role: role.String(), SHA256: auth.HashToken(secret), CreatedBy: "test", ExpiresAt: expires}
+	if err := s.DB.Write(context.Background(), func(tx *store.Tx) error { return tx.CreateAPIToken(context.Background(), &tok) }); err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
+func revokeToken(t *testing.T, s *Server, id int64) {
+	t.Helper()
+	err := s.DB.Write(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.RevokeAPIToken(context.Background(), id, s.Clock.Now())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

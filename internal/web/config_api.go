@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/config"
@@ -49,7 +50,7 @@ func (s *Server) reloadConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	res, err := s.Actions.Reload(r.Context(), ReloadRequest{Force: force, Actor: actor(r)})
+	res, err := s.Actions.Reload(s.auditContext(r), ReloadRequest{Force: force, Actor: actor(r)})
 	if err != nil {
 		s.Log.Warn("config reload rejected", "err", err, "actor", actor(r))
 		status := http.StatusBadRequest // the file does not load
@@ -79,9 +80,20 @@ const maxAuditLimit = 1000
 
 // listAudit serves the audit log, newest first: GET /api/v1/audit, with
 // ?limit= (default 100, at most 1000), ?before= (an entry id: older ones
-// only) and ?action= (config: config.reload, config.refused, ...).
+// only), ?action= (config: config.reload, config.refused, ...), ?actor=
+// (api:ci, ...), ?since= and ?until= (RFC 3339 times).
 func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
-	f := store.AuditFilter{Limit: 100, Action: r.URL.Query().Get("action")}
+	f := store.AuditFilter{Limit: 100, Action: r.URL.Query().Get("action"), Actor: r.URL.Query().Get("actor")}
+	for name, into := range map[string]*time.Time{"since": &f.Since, "until": &f.Until} {
+		if v := r.URL.Query().Get(name); v != "" {
+			at, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				writeError(w, tocsin.Errorf(tocsin.EInvalid, "%s must be a time like 2026-01-02T15:04:05Z, got %q", name, v))
+				return
+			}
+			*into = at
+		}
+	}
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > maxAuditLimit {
@@ -98,8 +110,8 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 		}
 		f.BeforeID = n
 	}
-	if len(f.Action) > 100 {
-		writeError(w, tocsin.Errorf(tocsin.EInvalid, "action is longer than 100 characters"))
+	if len(f.Action) > 100 || len(f.Actor) > 200 {
+		writeError(w, tocsin.Errorf(tocsin.EInvalid, "action or actor too long (at most 100 and 200 characters)"))
 		return
 	}
 	entries, err := s.DB.AuditLog(r.Context(), f)

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -215,7 +216,7 @@ func nonNilStrings(s []string) []string {
 
 // escalateIncident pages the next level of the incident's policy now.
 func (s *Server) escalateIncident(w http.ResponseWriter, r *http.Request) {
-	s.escalationAction(w, r, func(tx *store.Tx, d *escalation.Directory, in *tocsin.Incident) error {
+	s.escalationAction(w, r, "escalate", nil, func(tx *store.Tx, d *escalation.Directory, in *tocsin.Incident) error {
 		return escalation.Escalate(r.Context(), tx, s.Snapshots.Load().Env, d, in, actor(r), s.Clock.Now())
 	})
 }
@@ -231,12 +232,15 @@ func (s *Server) reassignIncident(w http.ResponseWriter, r *http.Request) {
 		writeError(w, tocsin.Errorf(tocsin.EInvalid, `body: {"to": "user:<name>" or "schedule:<name>"} expected`))
 		return
 	}
-	s.escalationAction(w, r, func(tx *store.Tx, d *escalation.Directory, in *tocsin.Incident) error {
+	s.escalationAction(w, r, "reassign", map[string]any{"to": body.To}, func(tx *store.Tx, d *escalation.Directory, in *tocsin.Incident) error {
 		return escalation.Reassign(r.Context(), tx, s.Snapshots.Load().Env, d, in, body.To, actor(r), s.Clock.Now())
 	})
 }
 
-func (s *Server) escalationAction(w http.ResponseWriter, r *http.Request, fn func(*store.Tx, *escalation.Directory, *tocsin.Incident) error) {
+// escalationAction runs fn on the incident and records it in the audit
+// log as verb, with data.
+func (s *Server) escalationAction(w http.ResponseWriter, r *http.Request, verb string, data map[string]any,
+	fn func(*store.Tx, *escalation.Directory, *tocsin.Incident) error) {
 	id, err := incidentID(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -251,7 +255,14 @@ func (s *Server) escalationAction(w http.ResponseWriter, r *http.Request, fn fun
 		if err != nil {
 			return err
 		}
-		return fn(tx, d, in)
+		if err := fn(tx, d, in); err != nil {
+			return err
+		}
+		if data == nil {
+			data = map[string]any{}
+		}
+		data["incident_id"] = id
+		return tx.AuditEvent(r.Context(), s.auditEvent(r, "incident."+verb, fmt.Sprintf("incident %d: %s", id, verb), data))
 	})
 	if err != nil {
 		s.fail(w, r, err)

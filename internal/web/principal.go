@@ -45,12 +45,13 @@ func (s *Server) principalOf(r *http.Request) (auth.Principal, error) {
 	if !ok {
 		return auth.Principal{}, errNoCredential
 	}
-	return s.tokenPrincipal(token)
+	return s.tokenPrincipal(r, token)
 }
 
 // tokenPrincipal is the principal of a bearer token: one of the config's
-// API tokens, compared by hash in constant time.
-func (s *Server) tokenPrincipal(token string) (auth.Principal, error) {
+// API tokens, compared by hash in constant time, else one made through the
+// API, looked up by hash (see databaseToken).
+func (s *Server) tokenPrincipal(r *http.Request, token string) (auth.Principal, error) {
 	sum := sha256.Sum256([]byte(token))
 	var p auth.Principal
 	for _, t := range s.Snapshots.Load().Tokens {
@@ -58,10 +59,13 @@ func (s *Server) tokenPrincipal(token string) (auth.Principal, error) {
 			p = auth.Principal{Kind: "token", Name: t.Name, Role: t.Role}
 		}
 	}
-	if p.Name == "" {
-		return p, tocsin.Errorf(tocsin.EUnauth, "invalid bearer token")
+	if p.Name != "" {
+		return p, nil
 	}
-	return p, nil
+	if p, ok, err := s.databaseToken(r, sum[:]); ok || err != nil {
+		return p, err
+	}
+	return p, tocsin.Errorf(tocsin.EUnauth, "invalid bearer token")
 }
 
 // principal is who the request acts as (the zero Principal on a public route).

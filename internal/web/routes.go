@@ -74,5 +74,8 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/config", viewer, http.HandlerFunc(s.runningConfig)},
 		{"POST /api/v1/config/reload", admin, http.HandlerFunc(s.reloadConfig)},
 		{"GET /api/v1/audit", admin, http.HandlerFunc(s.listAudit)},
+		{"GET /api/v1/tokens", admin, http.HandlerFunc(s.listTokens)},
+		{"POST /api/v1/tokens", admin, http.HandlerFunc(s.createToken)},
+		{"DELETE /api/v1/tokens/{id}", admin, http.HandlerFunc(s.revokeToken)},
 	}
 }

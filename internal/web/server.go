@@ -37,6 +37,8 @@ type Server struct {
 	Actions Actions
 	// Replica names this process among the replicas on the database.
 	Replica string
+
+	tokenUses tokenUses // when each database token's last use was written
 }
 
 // Snapshots gives the running compiled config; *atomic.Pointer does.

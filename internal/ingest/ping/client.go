@@ -41,6 +41,11 @@ func clientAddr(r *http.Request, trusted []netip.Prefix) string {
 	return client.String()
 }
 
+// ClientAddr is the address of the client that sent r, read as a ping's
+// is (see clientAddr): the API's audit log and token records name the
+// same address the ping log would.
+func ClientAddr(r *http.Request, trusted []netip.Prefix) string { return clientAddr(r, trusted) }
+
 // forwardedProto reports whether the peer may tell the scheme.
 func fromTrustedProxy(r *http.Request, trusted []netip.Prefix) bool {
 	peer, ok := parseAddr(r.RemoteAddr)
