@@ -409,6 +409,13 @@ func (s *Server) checkDeadlineChanged(ctx context.Context, checkID int64) {
 	s.Actions.DeadlineChanged(c.ID, c.NextDeadline())
 }
 
+// probeResultsJSON is a probe's recent runs and its uptime.
+type probeResultsJSON struct {
+	Results []probeRunJSON    `json:"results"`
+	Hourly  []probeRollupJSON `json:"hourly"`
+	Daily   []probeRollupJSON `json:"daily"`
+}
+
 // probeRollupJSON is a probe's runs in an hour or a day.
 type probeRollupJSON struct {
 	Start         time.Time `json:"start"`

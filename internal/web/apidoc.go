@@ -288,9 +288,4 @@ type (
 		Message string   `json:"message"`
 		Errors  []string `json:"errors"`
 	}
-	probeResultsJSON struct {
-		Results []probeRunJSON    `json:"results"`
-		Hourly  []probeRollupJSON `json:"hourly"`
-		Daily   []probeRollupJSON `json:"daily"`
-	}
 )
