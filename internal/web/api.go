@@ -414,6 +414,31 @@ func (s *Server) checkDeadlineChanged(ctx context.Context, checkID int64) {
 	s.Actions.DeadlineChanged(c.ID, c.NextDeadline())
 }
 
+// probeResultsJSON is a probe's recent runs and its uptime.
+type probeResultsJSON struct {
+	Results []probeRunJSON    `json:"results"`
+	Hourly  []probeRollupJSON `json:"hourly"`
+	Daily   []probeRollupJSON `json:"daily"`
+}
+
+// probeRollupJSON is a probe's runs in an hour or a day.
+type probeRollupJSON struct {
+	Start         time.Time `json:"start"`
+	Runs          int64     `json:"runs"`
+	UptimePercent float64   `json:"uptime_percent"`
+	MeanMS        float64   `json:"mean_ms"`
+	MaxMS         float64   `json:"max_ms"`
+}
+
+// probeRunJSON is one run of a probe.
+type probeRunJSON struct {
+	At        time.Time `json:"at"`
+	OK        bool      `json:"ok"`
+	LatencyMS float64   `json:"latency_ms"`
+	Class     string    `json:"class,omitempty"`
+	Message   string    `json:"message,omitempty"`
+}
+
 // probeResults shows a probe check's recent runs and its uptime by hour
 // (last 48 hours) and by day (last 90 days).
 func (s *Server) probeResults(w http.ResponseWriter, r *http.Request) {
@@ -432,18 +457,11 @@ func (s *Server) probeResults(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.Clock.Now()
-	type rollupJSON struct {
-		Start         time.Time `json:"start"`
-		Runs          int64     `json:"runs"`
-		UptimePercent float64   `json:"uptime_percent"`
-		MeanMS        float64   `json:"mean_ms"`
-		MaxMS         float64   `json:"max_ms"`
-	}
-	series := func(gran string, since time.Time) ([]rollupJSON, error) {
+	series := func(gran string, since time.Time) ([]probeRollupJSON, error) {
 		rs, err := s.DB.Rollups(r.Context(), c.ID, gran, since)
-		out := make([]rollupJSON, 0, len(rs))
+		out := make([]probeRollupJSON, 0, len(rs))
 		for _, x := range rs {
-			out = append(out, rollupJSON{Start: x.Bucket, Runs: x.Runs, UptimePercent: 100 * float64(x.OKRuns) / float64(max(x.Runs, 1)),
+			out = append(out, probeRollupJSON{Start: x.Bucket, Runs: x.Runs, UptimePercent: 100 * float64(x.OKRuns) / float64(max(x.Runs, 1)),
 				MeanMS: float64(x.MeanLatency.Microseconds()) / 1000, MaxMS: float64(x.MaxLatency.Microseconds()) / 1000})
 		}
 		return out, err
@@ -458,16 +476,9 @@ func (s *Server) probeResults(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	type runJSON struct {
-		At        time.Time `json:"at"`
-		OK        bool      `json:"ok"`
-		LatencyMS float64   `json:"latency_ms"`
-		Class     string    `json:"class,omitempty"`
-		Message   string    `json:"message,omitempty"`
-	}
-	runs := make([]runJSON, 0, len(recent))
+	runs := make([]probeRunJSON, 0, len(recent))
 	for _, x := range recent {
-		runs = append(runs, runJSON{At: x.At, OK: x.OK, LatencyMS: float64(x.Latency.Microseconds()) / 1000, Class: x.Class, Message: x.Message})
+		runs = append(runs, probeRunJSON{At: x.At, OK: x.OK, LatencyMS: float64(x.Latency.Microseconds()) / 1000, Class: x.Class, Message: x.Message})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"results": runs, "hourly": hours, "daily": days})
+	writeJSON(w, http.StatusOK, probeResultsJSON{Results: runs, Hourly: hours, Daily: days})
 }

@@ -49,7 +49,9 @@ func (s *Server) routes() []route {
 		{"GET /ical/schedules/{name}", public, http.HandlerFunc(s.scheduleFeed)},
 		{"GET /ical/users/{name}", public, http.HandlerFunc(s.userFeed)},
 
-		// Management API.
+		// Management API. Its description, with the role each route
+		// needs, is served to anyone: it reveals no data.
+		{"GET /api/v1/openapi.json", public, http.HandlerFunc(s.openAPIDocument)},
 		{"GET /api/v1/checks", viewer, http.HandlerFunc(s.listChecks)},
 		{"GET /api/v1/checks/{uuid}", viewer, http.HandlerFunc(s.getCheck)},
 		{"GET /api/v1/checks/{uuid}/pings", viewer, http.HandlerFunc(s.listPings)},

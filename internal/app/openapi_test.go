@@ -1,0 +1,351 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
+	"github.com/tocsinhq/tocsin/internal/testkit"
+)
+
+const openAPIConfig = `
+links_secret: "0123456789abcdef0123456789abcdef-test"
+channels:
+  - {name: ops, type: webhook, url: "%[1]s/ops"}
+  - {name: ana-hook, type: webhook, url: "%[1]s/ana"}
+users:
+  - {name: ana, email: ana@example.com, tz: Europe/Berlin, contacts: [{type: webhook, to: ana-hook}]}
+schedules:
+  - {name: primary, tz: Europe/Berlin, rotations: [{participants: [ana], start: "2026-01-05", length: 1w, handoff: "Mon 09:00"}]}
+escalation_policies:
+  - {name: default, levels: [{targets: ["schedule:primary"], timeout: 5m}, {targets: ["user:ana"], timeout: 5m}]}
+services:
+  - {name: payments, escalation_policy: default, notify: [ops], group_by: [alertname], group_wait: 0s}
+integrations:
+  - {name: prometheus, type: alertmanager, key: "k-prom-123-abcdefgh", service: payments}
+  - {name: pd-compat, type: pagerduty, key: "k-pd-123-abcdefgh", service: payments}
+  - {name: scripts, type: generic, key: "k-gen-123-abcdefgh", service: payments}
+checks:
+  - {name: nightly, uuid: 0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70, schedule: {every: 1h}, grace: 5m, notify: [ops], runbook_url: "https://wiki.example/nightly"}
+  - {name: web, uuid: 5d7e0c1a-2b3f-4c5d-8e9f-0a1b2c3d4e5f, probe: {type: http, url: "%[2]s"}, interval: 1s, notify: [ops]}
+`
+
+// apiClient sends requests to a running Tocsin and validates each request
+// and its response against the served OpenAPI description.
+type apiClient struct {
+	t      *testing.T
+	base   string
+	router routers.Router
+	// badRequest: the request is meant not to match; only the answer is
+	// validated.
+	badRequest bool
+	// called holds the routes (x-tocsin-route) and methods called.
+	called map[string]bool
+}
+
+// call sends a request, validates it and the answer against the
+// description, and returns the status and body.
+func (c *apiClient) call(method, path, token, contentType string, body []byte) (int, []byte) {
+	c.t.Helper()
+	req, err := http.NewRequest(method, c.base+path, bytes.NewReader(body))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	route, params, err := c.router.FindRoute(req)
+	if err != nil {
+		c.t.Fatalf("%s %s: not in openapi.json: %v", method, path, err)
+	}
+	c.called[method+" "+fmt.Sprint(route.Operation.Extensions["x-tocsin-route"])] = true
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
+	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil && !c.badRequest {
+		c.t.Errorf("%s %s: the request does not match openapi.json: %v", method, path, err)
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body)) // validation read it
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if err := c.validate(in, resp.StatusCode, resp.Header, raw); err != nil {
+		c.t.Errorf("%s %s: the answer %d does not match openapi.json: %v\n%.1000s", method, path, resp.StatusCode, err, raw)
+	}
+	return resp.StatusCode, raw
+}
+
+func (c *apiClient) validate(in *openapi3filter.RequestValidationInput, status int, header http.Header, body []byte) error {
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: status, Header: header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true}}
+	return openapi3filter.ValidateResponse(context.Background(), out.SetBodyBytes(body))
+}
+
+// api calls the management API with the admin token and decodes the answer.
+func (c *apiClient) api(method, path string, body any, want int, out any) {
+	c.t.Helper()
+	var raw []byte
+	if body != nil {
+		raw, _ = json.Marshal(body)
+	}
+	code, got := c.call(method, path, "tok", "application/json", raw)
+	if code != want {
+		c.t.Fatalf("%s %s: %d, want %d: %s", method, path, code, want, got)
+	}
+	if out != nil {
+		if err := json.Unmarshal(got, out); err != nil {
+			c.t.Fatalf("%s %s: %v in %s", method, path, err, got)
+		}
+	}
+}
+
+// TestAPIMatchesOpenAPI drives a running Tocsin, with checks, pings,
+// alerts, incidents, silences and a schedule, through every GET of the
+// route table and its POSTs and DELETE, and validates every request and
+// answer against /api/v1/openapi.json with kin-openapi: a field of an
+// answer that the description lacks, or of another type, fails.
+func TestAPIMatchesOpenAPI(t *testing.T) {
+	hooks := &eventLog{}
+	hook := httptest.NewServer(hooks)
+	defer hook.Close()
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "up") }))
+	defer target.Close()
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	writeFile(t, path, fmt.Sprintf(openAPIConfig, hook.URL, target.URL))
+	r := start(t, path, nil)
+	// Pages and feeds are text, to be read as text.
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.PlainBodyDecoder)
+
+	resp, err := http.Get(r.base + "/api/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.json is not valid OpenAPI 3.1: %v", err)
+	}
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &apiClient{t: t, base: r.base, router: router, called: map[string]bool{}}
+	const nightly, web = "0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70", "5d7e0c1a-2b3f-4c5d-8e9f-0a1b2c3d4e5f"
+
+	// Operations.
+	c.call("GET", "/api/v1/openapi.json", "", "", nil)
+	c.call("GET", "/healthz", "", "", nil)
+	c.call("GET", "/readyz", "", "", nil)
+	c.call("GET", "/metrics", "", "", nil)
+
+	// Pings: a run with its log, then a failure, which opens an incident.
+	c.call("GET", "/ping/"+nightly+"/start?rid=3f1d2c8e-0b9c-4d4e-9a51-6b708c7a2f3e", "", "", nil)
+	c.call("POST", "/ping/"+nightly+"/0?rid=3f1d2c8e-0b9c-4d4e-9a51-6b708c7a2f3e", "", "text/plain", []byte("backup done\n"))
+	c.call("POST", "/ping/"+nightly+"/log", "", "text/plain", []byte("disk at 80%"))
+	c.call("GET", "/ping/"+nightly+"/fail", "", "", nil)
+	if code, _ := c.call("GET", "/ping/not-a-check", "", "", nil); code != 404 {
+		t.Errorf("ping of an unknown check: %d", code)
+	}
+	if code, _ := c.call("GET", "/ping/"+nightly+"/256", "", "", nil); code != 400 {
+		t.Errorf("ping with exit status 256: %d", code)
+	}
+
+	// Alerts in each format, and a refusal of each.
+	am := `{"version":"4","groupKey":"g1","status":"firing","receiver":"tocsin","groupLabels":{"alertname":"HighLatency"},
+		"commonLabels":{},"commonAnnotations":{},"externalURL":"http://am","alerts":[{"status":"firing",
+		"labels":{"alertname":"HighLatency","severity":"critical"},"annotations":{"summary":"p99 over 2s"},
+		"startsAt":"2026-01-01T00:00:00Z","endsAt":"0001-01-01T00:00:00Z","generatorURL":"http://prom","fingerprint":"abc123"}]}`
+	c.call("POST", "/ingest/alertmanager/k-prom-123-abcdefgh", "", "application/json", []byte(am))
+	c.call("POST", "/ingest/alertmanager/wrong-key", "", "application/json", []byte(am))
+	c.call("POST", "/ingest/generic/k-gen-123-abcdefgh", "", "application/json",
+		[]byte(`{"key":"db-down","summary":"primary database down","severity":"critical","labels":{"alertname":"DBDown"}}`))
+	c.badRequest = true // the answers to bodies that are not JSON are validated; the bodies cannot be
+	c.call("POST", "/ingest/generic/k-gen-123-abcdefgh", "", "application/json", []byte(`{"summary":`))
+	c.badRequest = false
+	c.call("POST", "/v2/enqueue", "", "application/json", []byte(`{"routing_key":"k-pd-123-abcdefgh","event_action":"trigger",
+		"dedup_key":"disk-full","payload":{"summary":"disk full","source":"db1","severity":"error"}}`))
+	c.call("POST", "/v2/enqueue", "", "application/json", []byte(`{"routing_key":"wrong","event_action":"trigger"}`))
+
+	// A silence, made through the API.
+	var sil struct {
+		ID int64 `json:"id"`
+	}
+	c.api("POST", "/api/v1/silences", map[string]any{"matchers": []string{`alertname="Noise"`}, "ends_at": "2099-01-01T00:00:00Z",
+		"comment": "maintenance"}, 201, &sil)
+	c.api("POST", "/api/v1/silences", map[string]any{"matchers": []string{`alertname="Noise"`}, "ends_at": "2000-01-01T00:00:00Z"}, 400, nil)
+
+	// The incidents: the check's, and the alerts'.
+	var list struct {
+		Incidents []struct {
+			ID        int64  `json:"id"`
+			CheckUUID string `json:"check_uuid"`
+			GroupKey  string `json:"group_key"`
+		} `json:"incidents"`
+	}
+	testkit.Eventually(t, "the check's incident and the alerts'", func() bool {
+		c.api("GET", "/api/v1/incidents", nil, 200, &list)
+		return len(list.Incidents) >= 3
+	})
+	var checkIncident, alertIncident int64
+	for _, in := range list.Incidents {
+		switch {
+		case in.CheckUUID == nightly:
+			checkIncident = in.ID
+		case in.GroupKey != "":
+			alertIncident = in.ID
+		}
+	}
+	if checkIncident == 0 || alertIncident == 0 {
+		t.Fatalf("incidents %+v", list.Incidents)
+	}
+	testkit.Eventually(t, "a probe result", func() bool {
+		var res struct {
+			Results []any `json:"results"`
+		}
+		c.api("GET", "/api/v1/checks/"+web+"/results", nil, 200, &res)
+		return len(res.Results) > 0
+	})
+
+	// Every GET of the management API, with its parameters.
+	for _, p := range []string{
+		"/api/v1/checks", "/api/v1/checks/" + nightly, "/api/v1/checks/" + web, "/api/v1/checks/" + nightly + "/pings",
+		"/api/v1/checks/" + web + "/results",
+		"/api/v1/incidents", "/api/v1/incidents?status=open&limit=10", "/api/v1/incidents?check=" + nightly,
+		fmt.Sprintf("/api/v1/incidents/%d", checkIncident), fmt.Sprintf("/api/v1/incidents/%d", alertIncident),
+		"/api/v1/alerts", "/api/v1/alerts?status=firing&service=payments&limit=5",
+		"/api/v1/silences", "/api/v1/silences?all=true",
+		"/api/v1/schedules", "/api/v1/schedules/primary/oncall", "/api/v1/schedules/primary/oncall?at=2026-01-06T10:00:00Z",
+		"/api/v1/schedules/primary/shifts", "/api/v1/schedules/primary/shifts?from=2026-01-01T00:00:00Z&to=2026-01-20T00:00:00Z",
+		"/api/v1/users", "/api/v1/replicas", "/api/v1/config", "/api/v1/audit", "/api/v1/audit?limit=5&action=silence",
+	} {
+		c.api("GET", p, nil, 200, nil)
+	}
+	// Errors, in the same description.
+	c.api("GET", "/api/v1/checks/"+nightly+"/results", nil, 400, nil)
+	c.api("GET", "/api/v1/incidents/999999", nil, 404, nil)
+	c.api("GET", "/api/v1/incidents?status=bogus", nil, 400, nil)
+	c.api("GET", "/api/v1/schedules/nope/oncall", nil, 404, nil)
+	c.api("GET", "/api/v1/schedules/primary/shifts?from=2026-01-01T00:00:00Z&to=2025-01-01T00:00:00Z", nil, 400, nil)
+	if code, _ := c.call("GET", "/api/v1/checks", "", "", nil); code != 401 {
+		t.Errorf("no token: %d", code)
+	}
+
+	// Calendar feeds, from the URLs the API gives.
+	var scheds struct {
+		Schedules []struct {
+			ICalURL string `json:"ical_url"`
+		} `json:"schedules"`
+	}
+	c.api("GET", "/api/v1/schedules", nil, 200, &scheds)
+	var users struct {
+		Users []struct {
+			ICalURL string `json:"ical_url"`
+		} `json:"users"`
+	}
+	c.api("GET", "/api/v1/users", nil, 200, &users)
+	for _, u := range []string{scheds.Schedules[0].ICalURL, users.Users[0].ICalURL} {
+		if code, _ := c.call("GET", u[strings.Index(u, "/ical/"):], "", "", nil); code != 200 {
+			t.Errorf("feed %s: %d", u, code)
+		}
+	}
+	c.call("GET", "/ical/schedules/primary?token=00", "", "", nil)
+
+	// The signed link of ana's page of another alert incident than the
+	// one escalated below: the form, then the acknowledgement.
+	var ack string
+	testkit.Eventually(t, "a page to ana with links", func() bool {
+		hooks.mu.Lock()
+		defer hooks.mu.Unlock()
+		for _, ev := range hooks.events {
+			links, ok := ev["links"].(map[string]any)
+			in, _ := ev["incident"].(map[string]any)
+			if id, _ := in["id"].(float64); ok && ev["recipient"] == "ana" && int64(id) != alertIncident {
+				ack, _ = links["acknowledge"].(string)
+			}
+		}
+		return ack != ""
+	})
+	link := ack[strings.Index(ack, "/act/"):]
+	c.call("GET", link, "", "", nil)
+	c.call("POST", link, "", "application/x-www-form-urlencoded", nil)
+	c.call("GET", "/act/not-a-token", "", "", nil)
+
+	// Changes: incidents, checks, silences, config.
+	c.api("POST", fmt.Sprintf("/api/v1/incidents/%d/escalate", alertIncident), nil, 200, nil)
+	c.api("POST", fmt.Sprintf("/api/v1/incidents/%d/escalate", checkIncident), nil, 409, nil) // no policy
+	c.api("POST", fmt.Sprintf("/api/v1/incidents/%d/acknowledge", checkIncident), nil, 200, nil)
+	c.api("POST", fmt.Sprintf("/api/v1/incidents/%d/reassign", alertIncident), map[string]string{"to": "user:ana"}, 200, nil)
+	c.api("POST", fmt.Sprintf("/api/v1/incidents/%d/reassign", alertIncident), map[string]string{"to": "user:nobody"}, 400, nil)
+	c.api("POST", fmt.Sprintf("/api/v1/incidents/%d/resolve", alertIncident), nil, 200, nil)
+	c.api("POST", "/api/v1/checks/"+web+"/pause", nil, 200, nil)
+	c.api("POST", "/api/v1/checks/"+web+"/resume", nil, 200, nil)
+	c.api("POST", "/api/v1/checks/"+web+"/resume", nil, 409, nil)
+	c.api("DELETE", fmt.Sprintf("/api/v1/silences/%d", sil.ID), nil, 200, nil)
+	c.api("DELETE", "/api/v1/silences/999999", nil, 404, nil)
+	c.api("POST", "/api/v1/config/reload", nil, 200, nil)
+	c.api("GET", "/api/v1/audit", nil, 200, nil)
+	c.api("GET", fmt.Sprintf("/api/v1/incidents/%d", checkIncident), nil, 200, nil)
+
+	// Every GET of the description was called.
+	for path, item := range doc.Paths.Map() {
+		if op := item.Get; op != nil && !c.called["GET "+fmt.Sprint(op.Extensions["x-tocsin-route"])] {
+			t.Errorf("GET %s (route %v) is not called by this test", path, op.Extensions["x-tocsin-route"])
+		}
+	}
+
+	// The validation bites: an answer with a field the description lacks,
+	// or a field of another type, is refused.
+	req, _ := http.NewRequest("GET", r.base+"/api/v1/checks/"+nightly, nil)
+	route, params, err := router.FindRoute(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route}
+	_, body := c.call("GET", "/api/v1/checks/"+nightly, "tok", "", nil)
+	var check map[string]any
+	if err := json.Unmarshal(body, &check); err != nil {
+		t.Fatal(err)
+	}
+	for name, change := range map[string]func(map[string]any){
+		"an unknown field":   func(m map[string]any) { m["surprise"] = true },
+		"a number as a name": func(m map[string]any) { m["name"] = 5 },
+		"a missing field":    func(m map[string]any) { delete(m, "state") },
+		"a state not listed": func(m map[string]any) { m["state"] = "sleepy" },
+	} {
+		m := map[string]any{}
+		for k, v := range check {
+			m[k] = v
+		}
+		change(m)
+		doctored, _ := json.Marshal(m)
+		h := http.Header{"Content-Type": {"application/json"}}
+		if err := c.validate(in, 200, h, doctored); err == nil {
+			t.Errorf("a check with %s passes validation", name)
+		}
+	}
+}

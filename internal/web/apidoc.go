@@ -1,0 +1,291 @@
+package web
+
+import (
+	"reflect"
+	"time"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/config"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+// apiDocs documents each route of the route table for the OpenAPI
+// description served at /api/v1/openapi.json (see openapi.go), keyed by the
+// route's pattern exactly as routes.go writes it. The table gives the path,
+// the method and the role; an entry here gives the rest:
+//
+//	"GET /api/v1/things/{id}": {
+//		summary:   "One thing",
+//		params:    []param{{name: "id", schema: int64(0)}},   // {id}: an integer, not a string
+//		responses: map[int]any{200: thingJSON{}, 404: errorJSON{}},
+//	},
+//
+// A response or body is a value of the Go type the handler encodes (a
+// struct's json tags make its schema), or a media for what is not JSON. A
+// handler that writes a map gets an anonymous struct of the same shape
+// here, and the API's test (internal/app) fails if they part. The 401 and
+// 403 of a route that needs a role are added by themselves. A new route
+// without an entry here fails TestOpenAPICoversRouteTable.
+var apiDocs = map[string]apiDoc{
+	// Operations.
+	"GET /healthz": {summary: "Liveness: the process serves HTTP", responses: map[int]any{200: statusJSON{}}},
+	"GET /readyz": {summary: "Readiness: the loops run and the store is writable",
+		responses: map[int]any{200: statusJSON{}, 503: notReadyJSON{}}},
+	"GET /metrics": {summary: "Prometheus metrics",
+		description: "Served to anyone, only with an API token (401 without, 403 with a role below viewer), or not at all (404), as the config's metrics setting says.",
+		responses: map[int]any{200: media{contentType: "text/plain", schema: textSchema, description: "Prometheus text exposition format"},
+			401: errorJSON{}, 403: errorJSON{}, 404: errorJSON{}}},
+
+	// Signals.
+	"/ping/": {summary: "Ping a check (Healthchecks-compatible)",
+		description: "{check} is a check's UUID; {signal} is start, fail, log or an exit status from 0 to 255 (none: success). " +
+			"/ping/{key}/{slug}[/{signal}] pings by the config's ping_key and the check's slug. The body is kept as the ping's log.",
+		methods: []string{"GET", "HEAD", "POST"},
+		paths:   []string{"/ping/{check}", "/ping/{check}/{signal}", "/ping/{key}/{slug}/{signal}"},
+		params: []param{{name: "rid", schema: "", description: "a run id (a UUID) pairing a start with its finish"},
+			{name: "check", schema: "", description: "the check's UUID, or the config's ping_key followed by /{slug}"},
+			{name: "signal", schema: "", description: "start, fail, log or an exit status from 0 to 255"},
+			{name: "key", schema: "", description: "the config's ping_key"},
+			{name: "slug", schema: "", description: "the check's slug"}},
+		body: media{contentType: "*/*", schema: textSchema}, bodyOptional: true,
+		responses: map[int]any{200: pingText("OK"), 400: pingText("invalid url format, invalid uuid format or an unreadable body"),
+			404: pingText("not found"), 409: pingText("ambiguous slug"), 503: pingText("not stored, try again")}},
+	"POST /ingest/alertmanager/{key}": {summary: "Alerts from Alertmanager's webhook",
+		params: []param{{name: "key", schema: "", description: "the integration's key"}},
+		body:   media{contentType: "application/json", schema: map[string]any{"type": "object", "description": "Alertmanager's webhook payload (version 4)"}},
+		responses: map[int]any{200: ingestAnswerJSON{}, 400: errorJSON{}, 404: errorJSON{}, 413: errorJSON{}, 415: errorJSON{},
+			503: errorJSON{}}},
+	"POST /ingest/generic/{key}": {summary: "Alerts in Tocsin's generic form",
+		params: []param{{name: "key", schema: "", description: "the integration's key"}},
+		body:   media{contentType: "application/json", schema: map[string]any{"type": "object", "description": "one alert, or {\"alerts\": [...]}"}},
+		responses: map[int]any{202: genericAnswerJSON{}, 400: errorJSON{}, 404: errorJSON{}, 413: errorJSON{}, 415: errorJSON{},
+			503: errorJSON{}}},
+	"POST /v2/enqueue": {summary: "Events in PagerDuty's Events API v2",
+		description: "The routing_key of the event names the integration.",
+		body:        media{contentType: "application/json", schema: map[string]any{"type": "object", "description": "a PagerDuty Events API v2 event"}},
+		responses:   map[int]any{202: pagerDutyAcceptedJSON{}, 400: pagerDutyInvalidJSON{}, 503: errorJSON{}}},
+
+	// Signed links.
+	"GET /act/{token}": {summary: "The form of a signed link of a page",
+		params:    []param{{name: "token", schema: "", description: "the signed, expiring token of the link"}},
+		responses: map[int]any{200: htmlPage, 404: htmlPage, 410: htmlPage}},
+	"POST /act/{token}": {summary: "Acknowledge or resolve an incident as the link's recipient",
+		params:    []param{{name: "token", schema: "", description: "the signed, expiring token of the link"}},
+		responses: map[int]any{200: htmlPage, 404: htmlPage, 409: htmlPage, 410: htmlPage, 500: htmlPage}},
+
+	// Calendar feeds.
+	"GET /ical/schedules/{name}": {summary: "A schedule's shifts as an iCalendar feed",
+		params:    []param{{name: "token", schema: "", required: true, description: "the feed's signed token, from ical_url"}},
+		responses: map[int]any{200: calendar, 404: errorJSON{}}},
+	"GET /ical/users/{name}": {summary: "A user's shifts as an iCalendar feed",
+		params:    []param{{name: "token", schema: "", required: true, description: "the feed's signed token, from ical_url"}},
+		responses: map[int]any{200: calendar, 404: errorJSON{}}},
+
+	// Management API.
+	"GET /api/v1/openapi.json": {summary: "This description of the API (OpenAPI 3.1)",
+		responses: map[int]any{200: media{contentType: "application/json", schema: map[string]any{"type": "object"}}}},
+	"GET /api/v1/checks": {summary: "Every check", responses: map[int]any{200: struct {
+		Checks []checkJSON `json:"checks"`
+	}{}}},
+	"GET /api/v1/checks/{uuid}": {summary: "One check", responses: map[int]any{200: checkJSON{}, 404: errorJSON{}}},
+	"GET /api/v1/checks/{uuid}/pings": {summary: "A check's last 100 pings, newest first", responses: map[int]any{200: struct {
+		Pings []pingJSON `json:"pings"`
+	}{}, 404: errorJSON{}}},
+	"GET /api/v1/checks/{uuid}/results": {summary: "A probe's recent runs and its uptime by hour (48 hours) and by day (90 days)",
+		responses: map[int]any{200: probeResultsJSON{}, 400: errorJSON{}, 404: errorJSON{}}},
+	"POST /api/v1/checks/{uuid}/pause": {summary: "Pause a check until its next ping (or until resumed, with manual_resume)",
+		responses: map[int]any{200: checkJSON{}, 404: errorJSON{}}},
+	"POST /api/v1/checks/{uuid}/resume": {summary: "Resume a paused check; it waits for its next ping",
+		responses: map[int]any{200: checkJSON{}, 404: errorJSON{}, 409: errorJSON{}}},
+	"GET /api/v1/incidents": {summary: "Incidents, newest first",
+		params: []param{{name: "status", schema: "", description: "open, triggered, acknowledged or resolved"},
+			{name: "check", schema: "", description: "a check's UUID"},
+			{name: "limit", schema: 0, description: "1 to 1000; default 100"},
+			{name: "before", schema: int64(0), description: "an incident id: older ones only"}},
+		responses: map[int]any{200: struct {
+			Incidents []incidentJSON `json:"incidents"`
+		}{}, 400: errorJSON{}, 404: errorJSON{}}},
+	"GET /api/v1/incidents/{id}": {summary: "One incident, with its timeline and alerts", params: incidentIDParam,
+		responses: map[int]any{200: incidentJSON{}, 400: errorJSON{}, 404: errorJSON{}}},
+	"POST /api/v1/incidents/{id}/acknowledge": {summary: "Acknowledge an incident", params: incidentIDParam,
+		responses: incidentChange},
+	"POST /api/v1/incidents/{id}/resolve": {summary: "Resolve an incident", params: incidentIDParam, responses: incidentChange},
+	"POST /api/v1/incidents/{id}/escalate": {summary: "Page the next level of the incident's escalation policy now",
+		params: incidentIDParam, responses: incidentChange},
+	"POST /api/v1/incidents/{id}/reassign": {summary: "Page a user or a schedule about the incident now", params: incidentIDParam,
+		body: reassignJSON{}, responses: incidentChange},
+	"GET /api/v1/alerts": {summary: "Alerts, newest first",
+		params: []param{{name: "status", schema: tocsin.AlertStatus(""), description: "firing, acknowledged or resolved"},
+			{name: "service", schema: ""},
+			{name: "limit", schema: 0, description: "1 to 1000; default 100"}},
+		responses: map[int]any{200: struct {
+			Alerts []alertJSON `json:"alerts"`
+		}{}, 400: errorJSON{}}},
+	"GET /api/v1/silences": {summary: "Silences in force or to come",
+		params: []param{{name: "all", schema: false, description: "true: expired ones too"}},
+		responses: map[int]any{200: struct {
+			Silences []silenceJSON `json:"silences"`
+		}{}}},
+	"POST /api/v1/silences": {summary: "Make a silence: fixed (ends_at; starts_at defaults to now) or recurring (cron, duration, tz)",
+		body:      silenceRequestJSON{},
+		responses: map[int]any{201: silenceJSON{}, 400: errorJSON{}, 413: errorJSON{}}},
+	"DELETE /api/v1/silences/{id}": {summary: "Expire a silence now",
+		params:    []param{{name: "id", schema: int64(0), description: "the silence's id"}},
+		responses: map[int]any{200: silenceJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}},
+	"GET /api/v1/schedules": {summary: "Every schedule, with who is on call now", responses: map[int]any{200: struct {
+		Schedules []scheduleJSONOut `json:"schedules"`
+	}{}}},
+	"GET /api/v1/schedules/{name}/oncall": {summary: "Who is on call at a time",
+		params: []param{{name: "at", schema: time.Time{}, description: "default now"}},
+		responses: map[int]any{200: struct {
+			At    time.Time `json:"at"`
+			Users []string  `json:"users"`
+		}{}, 400: errorJSON{}, 404: errorJSON{}}},
+	"GET /api/v1/schedules/{name}/shifts": {summary: "A schedule's shifts and gaps, by at most 90 days",
+		params: []param{{name: "from", schema: time.Time{}, description: "default now"},
+			{name: "to", schema: time.Time{}, description: "default from and 7 days"}},
+		responses: map[int]any{200: struct {
+			Schedule string      `json:"schedule"`
+			From     time.Time   `json:"from"`
+			To       time.Time   `json:"to"`
+			Shifts   []shiftJSON `json:"shifts"`
+		}{}, 400: errorJSON{}, 404: errorJSON{}}},
+	"GET /api/v1/users": {summary: "Every user, with the schedules they are on call in now", responses: map[int]any{200: struct {
+		Users []userJSONOut `json:"users"`
+	}{}}},
+	"GET /api/v1/replicas": {summary: "The replicas on the database, and which one leads", responses: map[int]any{200: struct {
+		This     string        `json:"this"`
+		Leader   *leaderJSON   `json:"leader"`
+		Replicas []replicaJSON `json:"replicas"`
+	}{}}},
+	"GET /api/v1/config": {summary: "The running config, as config check --against compares a file with it",
+		responses: map[int]any{200: RunningConfig{}}},
+	"POST /api/v1/config/reload": {summary: "Read the config file again",
+		params:    []param{{name: "force", schema: false, description: "true: apply a config the reload guard refuses"}},
+		responses: map[int]any{200: ReloadResult{}, 400: reloadRefusedJSON{}, 409: reloadRefusedJSON{}}},
+	"GET /api/v1/audit": {summary: "The audit log, newest first",
+		params: []param{{name: "limit", schema: 0, description: "1 to 1000; default 100"},
+			{name: "before", schema: int64(0), description: "an entry id: older ones only"},
+			{name: "action", schema: "", description: "an action (config.reload), or a prefix before a dot (config)"}},
+		responses: map[int]any{200: struct {
+			Entries []store.AuditEntry `json:"entries"`
+		}{}, 400: errorJSON{}}},
+}
+
+// apiDoc documents one route.
+type apiDoc struct {
+	summary, description string
+	// params are the route's path and query parameters: a {name} of the
+	// path is a path parameter (a string unless listed), any other a query
+	// parameter.
+	params []param
+	// body is the request body: a value of its Go type, or a media.
+	body         any
+	bodyOptional bool
+	// responses maps each status to a value of the Go type answered, or a
+	// media.
+	responses map[int]any
+	// methods and paths: for a route whose pattern has no method, or
+	// stands for more than one path (/ping/).
+	methods, paths []string
+}
+
+// param is a path or query parameter; schema is a value of its Go type.
+type param struct {
+	name, description string
+	schema            any
+	required          bool
+}
+
+// media is a body that is not JSON of a Go type.
+type media struct {
+	contentType, description string
+	schema                   map[string]any
+}
+
+// enums lists the values of the named string types of the API.
+var enums = map[reflect.Type][]any{
+	reflect.TypeFor[tocsin.CheckState](): {tocsin.StateNew, tocsin.StateUp, tocsin.StateStarted, tocsin.StateGrace,
+		tocsin.StateDown, tocsin.StatePaused},
+	reflect.TypeFor[tocsin.PingKind](): {tocsin.PingSuccess, tocsin.PingStart, tocsin.PingFail, tocsin.PingLog,
+		tocsin.PingIgnored},
+	reflect.TypeFor[tocsin.IncidentStatus](): {tocsin.IncidentTriggered, tocsin.IncidentAcknowledged, tocsin.IncidentResolved},
+	reflect.TypeFor[tocsin.AlertStatus]():    {tocsin.AlertFiring, tocsin.AlertAcknowledged, tocsin.AlertResolved},
+}
+
+// componentNames names the types whose names would collide in components.
+var componentNames = map[reflect.Type]string{
+	reflect.TypeFor[scheduleJSON](): "CheckSchedule",
+}
+
+var (
+	textSchema = map[string]any{"type": "string"}
+	htmlPage   = media{contentType: "text/html", schema: textSchema, description: "a page saying what the link does or did"}
+	calendar   = media{contentType: "text/calendar", schema: textSchema, description: "an iCalendar feed, 7 days back and 60 ahead"}
+
+	incidentIDParam = []param{{name: "id", schema: int64(0), description: "the incident's id"}}
+	incidentChange  = map[int]any{200: incidentJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}
+)
+
+func pingText(description string) media {
+	return media{contentType: "text/plain", schema: textSchema, description: description}
+}
+
+// The shapes of answers that handlers write as maps, or that other
+// packages write.
+type (
+	errorJSON struct {
+		Error string `json:"error"`
+	}
+	statusJSON struct {
+		Status string `json:"status"`
+	}
+	notReadyJSON struct {
+		Status   string   `json:"status"`
+		Problems []string `json:"problems"`
+	}
+	reloadRefusedJSON struct {
+		Error    string           `json:"error"`
+		Findings []config.Finding `json:"findings"`
+	}
+	// silenceRequestJSON is what createSilence reads of a silenceJSON.
+	silenceRequestJSON struct {
+		Matchers []string   `json:"matchers"`
+		StartsAt *time.Time `json:"starts_at,omitempty"`
+		EndsAt   *time.Time `json:"ends_at,omitempty"`
+		Cron     string     `json:"cron,omitempty"`
+		Duration string     `json:"duration,omitempty"`
+		TZ       string     `json:"tz,omitempty"`
+		Comment  string     `json:"comment,omitempty"`
+	}
+	reassignJSON struct {
+		To string `json:"to"` // user:<name> or schedule:<name>
+	}
+	ingestCountsJSON struct {
+		Alerts    int `json:"alerts"`
+		New       int `json:"new"`
+		Updated   int `json:"updated"`
+		Resolved  int `json:"resolved"`
+		Silenced  int `json:"silenced"`
+		Inhibited int `json:"inhibited"`
+	}
+	ingestAnswerJSON struct {
+		Status string `json:"status"` // success
+		ingestCountsJSON
+	}
+	genericAnswerJSON struct {
+		Status string   `json:"status"` // accepted
+		Keys   []string `json:"keys"`
+		ingestCountsJSON
+	}
+	pagerDutyAcceptedJSON struct {
+		Status   string `json:"status"`
+		Message  string `json:"message"`
+		DedupKey string `json:"dedup_key"`
+	}
+	pagerDutyInvalidJSON struct {
+		Status  string   `json:"status"`
+		Message string   `json:"message"`
+		Errors  []string `json:"errors"`
+	}
+)
