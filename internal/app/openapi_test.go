@@ -308,6 +308,14 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	c.api("DELETE", fmt.Sprintf("/api/v1/silences/%d", sil.ID), nil, 200, nil)
 	c.api("DELETE", "/api/v1/silences/999999", nil, 404, nil)
 	c.api("POST", "/api/v1/config/reload", nil, 200, nil)
+	var made struct {
+		ID int64 `json:"id"`
+	}
+	c.api("POST", "/api/v1/tokens", map[string]any{"name": "ci", "role": "responder", "expires_in": "720h"}, 201, &made)
+	c.api("POST", "/api/v1/tokens", map[string]any{"name": "ci", "role": "root"}, 400, nil)
+	c.api("GET", "/api/v1/tokens", nil, 200, nil)
+	c.api("DELETE", fmt.Sprintf("/api/v1/tokens/%d", made.ID), nil, 200, nil)
+	c.api("DELETE", "/api/v1/tokens/999999", nil, 404, nil)
 	c.api("GET", "/api/v1/audit", nil, 200, nil)
 	c.api("GET", fmt.Sprintf("/api/v1/incidents/%d", checkIncident), nil, 200, nil)
 

@@ -132,6 +132,16 @@ var apiDocs = map[string]apiDoc{
 	"DELETE /api/v1/silences/{id}": {summary: "Expire a silence now",
 		params:    []param{{name: "id", schema: int64(0), description: "the silence's id"}},
 		responses: map[int]any{200: silenceJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}},
+	"GET /api/v1/tokens": {summary: "The API tokens: the config's, then those made through the API (revoked ones too); never a token itself",
+		responses: map[int]any{200: struct {
+			Tokens []tokenJSON `json:"tokens"`
+		}{}}},
+	"POST /api/v1/tokens": {summary: "Make an API token with a role and an optional expiry; the token is shown in this answer only",
+		body:      tokenRequestJSON{},
+		responses: map[int]any{201: tokenJSON{}, 400: errorJSON{}, 409: errorJSON{}, 413: errorJSON{}}},
+	"DELETE /api/v1/tokens/{id}": {summary: "Revoke a token made through the API (a config token is refused: it lives in the file)",
+		params:    []param{{name: "id", schema: "", description: "the token's id (a config token's name gets 409)"}},
+		responses: map[int]any{200: tokenJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}},
 	"GET /api/v1/schedules": {summary: "Every schedule, with who is on call now", responses: map[int]any{200: struct {
 		Schedules []scheduleJSONOut `json:"schedules"`
 	}{}}},

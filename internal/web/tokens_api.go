@@ -65,15 +65,18 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request) {
 // "api:<name>".
 var tokenName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
+// tokenRequestJSON asks for a new token.
+type tokenRequestJSON struct {
+	Name      string     `json:"name"`
+	Role      string     `json:"role"`
+	ExpiresIn string     `json:"expires_in,omitempty"` // a duration: 720h, 30d
+	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+}
+
 // createToken makes a token and shows it once: POST /api/v1/tokens with
 // {"name", "role", and "expires_in" (a duration) or "expires_at"}.
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Name      string     `json:"name"`
-		Role      string     `json:"role"`
-		ExpiresIn string     `json:"expires_in"`
-		ExpiresAt *time.Time `json:"expires_at"`
-	}
+	var in tokenRequestJSON
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&in); err != nil {
