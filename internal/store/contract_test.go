@@ -43,6 +43,7 @@ var contract = []struct {
 	{"AlertGroupQueries", testAlertGroupQueries},
 	{"AlertSuppressionQueries", testAlertSuppressionQueries},
 	{"SilenceLifecycle", testSilenceLifecycle},
+	{"LoginsAndSessions", testLoginsAndSessions},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
