@@ -213,15 +213,14 @@ func (tx *Tx) UseLoginToken(ctx context.Context, tokenSHA256 string) error {
 	return nil
 }
 
-// HasLiveSetupToken reports whether an unused, unexpired setup token exists.
-func (db *DB) HasLiveSetupToken(ctx context.Context) (bool, error) {
-	var n int
-	err := db.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM login_tokens WHERE kind = $1 AND used_at = 0 AND expires_at > $2`,
-		LoginSetup, ms(db.clock.Now())).Scan(&n)
-	if err != nil {
-		return false, fmt.Errorf("setup tokens: %w", err)
+// EndSetupTokens uses up every setup token not yet used, so that only
+// the newest setup link works.
+func (tx *Tx) EndSetupTokens(ctx context.Context) error {
+	if _, err := tx.exec(ctx, "UPDATE login_tokens SET used_at = $1 WHERE kind = $2 AND used_at = 0",
+		ms(tx.db.clock.Now()), LoginSetup); err != nil {
+		return fmt.Errorf("end setup tokens: %w", err)
 	}
-	return n > 0, nil
+	return nil
 }
 
 // RecordLoginFailure saves a failed login of user from address, and drops
@@ -237,11 +236,11 @@ func (tx *Tx) RecordLoginFailure(ctx context.Context, user, address string, forg
 	return nil
 }
 
-// LoginFailures returns the times of the failed logins since since, of
+// LoginFailures returns the times of the failed logins after since, of
 // user and from address, oldest first.
 func (db *DB) LoginFailures(ctx context.Context, user, address string, since time.Time) (byUser, byAddress []time.Time, err error) {
 	times := func(column, value string) ([]time.Time, error) {
-		rows, err := db.read.QueryContext(ctx, "SELECT at FROM login_failures WHERE "+column+" = $1 AND at >= $2 ORDER BY at",
+		rows, err := db.read.QueryContext(ctx, "SELECT at FROM login_failures WHERE "+column+" = $1 AND at > $2 ORDER BY at",
 			value, ms(since))
 		if err != nil {
 			return nil, fmt.Errorf("login failures: %w", err)

@@ -86,3 +86,13 @@ func cleanText(s string, max int) string {
 	}
 	return b.String()
 }
+
+// ClientAddr is the address of the client that sent r, by the rule of
+// clientAddr: other handlers (logins) name clients the same way.
+func ClientAddr(r *http.Request, trusted []netip.Prefix) string { return clientAddr(r, trusted) }
+
+// Scheme is the scheme the client used: X-Forwarded-Proto when a trusted
+// proxy sends it, else https when r came over TLS.
+func Scheme(r *http.Request, trusted []netip.Prefix) string {
+	return scheme(r, fromTrustedProxy(r, trusted))
+}
