@@ -24,6 +24,17 @@ const (
 	argonKeyLen  = 32
 )
 
+// hashing bounds the hashes computed at once: each holds argonMemory, so
+// that a burst of logins costs at most 4 x 64 MiB, and waits for its turn.
+var hashing = make(chan struct{}, 4)
+
+// idKey is argon2.IDKey, at most cap(hashing) at a time.
+func idKey(password, salt []byte, passes, memory uint32, threads uint8, keyLen uint32) []byte {
+	hashing <- struct{}{}
+	defer func() { <-hashing }()
+	return argon2.IDKey(password, salt, passes, memory, threads, keyLen)
+}
+
 // MinPasswordLen is the shortest password accepted (NIST SP 800-63B).
 const MinPasswordLen = 8
 
@@ -50,7 +61,7 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	key := idKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
@@ -89,6 +100,6 @@ func VerifyPassword(encoded, password string) (bool, error) {
 	if err != nil || len(want) < 16 || len(want) > 64 {
 		return false, ErrBadHash
 	}
-	got := argon2.IDKey([]byte(password), salt, passes, memory, threads, uint32(len(want)))
+	got := idKey([]byte(password), salt, passes, memory, threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1, nil
 }
