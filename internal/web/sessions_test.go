@@ -13,6 +13,7 @@ import (
 
 	"github.com/tocsinhq/tocsin/internal/auth"
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -399,3 +400,34 @@ func TestPasswordsInvitesAndSetup(t *testing.T) {
 }
 
 func netipPrefix(s string) (netip.Prefix, error) { return netip.ParsePrefix(s) }
+
+// TestSessionLimitsFromConfig: sessions.idle_timeout and sessions.max_age
+// of the running config decide when sessions end.
+func TestSessionLimitsFromConfig(t *testing.T) {
+	s, clk := sessionServer(t)
+	h := s.Handler()
+	snap := s.Snapshots.Load()
+	snap.Config.Sessions.IdleTimeout = config.Duration(time.Hour)
+	snap.Config.Sessions.MaxAge = config.Duration(3 * time.Hour)
+	idle, _ := newSession(t, s, "ana")
+	used, _ := newSession(t, s, "ana")
+	clk.Advance(59 * time.Minute)
+	if w := do(h, "GET", "/api/v1/session", "", used, ""); w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"idle_timeout": "1h"`) {
+		t.Fatalf("a session used within the idle timeout: %d %s", w.Code, w.Body)
+	}
+	clk.Advance(time.Minute)
+	if w := do(h, "GET", "/api/v1/session", "", idle, ""); w.Code != http.StatusUnauthorized ||
+		!strings.Contains(w.Body.String(), "session expired after 1h without use") {
+		t.Errorf("a session idle for the idle timeout: %d %s", w.Code, w.Body)
+	}
+	for range 2 {
+		clk.Advance(50 * time.Minute)
+		if w := do(h, "GET", "/api/v1/session", "", used, ""); w.Code != http.StatusOK {
+			t.Fatalf("a session in use: %d %s", w.Code, w.Body)
+		}
+	}
+	clk.Advance(20 * time.Minute) // 3h after login
+	if w := do(h, "GET", "/api/v1/session", "", used, ""); w.Code != http.StatusUnauthorized {
+		t.Errorf("a session at max_age: %d %s", w.Code, w.Body)
+	}
+}
