@@ -33,13 +33,16 @@ Usage:
   tocsin token revoke ID [--server URL]
   tocsin cron next|prev EXPR [--tz ZONE] [--after|--before RFC3339] [-n N]
   tocsin backup [--database DSN] DEST
+  tocsin user set-password NAME [--server URL]   password from the terminal, or a line of stdin
+  tocsin user invite NAME [--server URL]         print a one-time link to choose a password
   tocsin receive [--listen ADDR] [--secret S] [--tolerance 5m]   print webhooks (for trying Tocsin out)
   tocsin version
 
 Environment: TOCSIN_CONFIG, TOCSIN_LISTEN, TOCSIN_DATABASE, TOCSIN_FORCE_CONFIG
 mirror the flags of serve; TOCSIN_ADMIN_TOKEN adds an API token named "admin".
-config reload, config check --against and token use TOCSIN_SERVER (default
-http://127.0.0.1:8080) and the token in TOCSIN_API_TOKEN (else TOCSIN_ADMIN_TOKEN).
+config reload, config check --against, the token and the user commands use
+TOCSIN_SERVER (default http://127.0.0.1:8080) and the token in TOCSIN_API_TOKEN
+(else TOCSIN_ADMIN_TOKEN).
 
 Exit status: 0 ok, 1 failure, 2 bad usage or invalid config, 3 a config the
 reload guard refuses (empty, or removing every check, every channel, the
@@ -71,6 +74,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return cronCommand(args[1:], clock.Real{}, stdout, stderr)
 	case "receive":
 		return receive(args[1:], stdout, stderr)
+	case "user":
+		return userCommand(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "tocsin", version)
 		return 0

@@ -79,6 +79,7 @@ type App struct {
 	jobs       []job.Job          // Tocsin's timed work (jobs.go)
 	health     health             // the write probes (health.go)
 	notifier   *sdnotify.Notifier // systemd's notify socket; nil if none
+	setupURL   string             // the one-time link that makes the first admin login (setup.go); "": none needed
 }
 
 // Leader election: a replica that dies costs at most leaseTTL+leaseEvery
@@ -175,6 +176,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
 	a.listener = ln
+	if a.setupURL, err = a.offerSetup(ctx); err != nil {
+		ln.Close()
+		db.Close()
+		return nil, fmt.Errorf("setup link: %w", err)
+	}
 	srv := &web.Server{DB: db, Clock: a.clock, Log: a.log.With("component", "http"), Metrics: a.metrics,
 		Ping: &ping.Handler{Recorder: a.recorder, Settings: func() ping.Settings { return a.state.Load().Ping() }, Exists: db.PingTargetExists,
 			Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
@@ -215,6 +221,10 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { errc <- a.server.Serve(a.listener) }()
 	a.log.Info("tocsin serving", "addr", a.Addr(), "database", a.db.Path(), "config", a.opts.ConfigPath, "version", a.opts.Version,
 		"replica", a.elector.Holder)
+	if a.setupURL != "" {
+		a.log.Warn("no admin can log in: open this one-time link to create an admin login", "url", a.setupURL,
+			"valid_for", web.SetupTTL.String())
+	}
 	a.sdNotify("READY=1")
 	var err error
 	select {

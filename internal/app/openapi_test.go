@@ -316,6 +316,29 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	c.api("GET", "/api/v1/tokens", nil, 200, nil)
 	c.api("DELETE", fmt.Sprintf("/api/v1/tokens/%d", made.ID), nil, 200, nil)
 	c.api("DELETE", "/api/v1/tokens/999999", nil, 404, nil)
+
+	// People: a password, an invite, the setup link, logins.
+	c.api("PUT", "/api/v1/users/ana/password", map[string]string{"password": "correct horse battery"}, 200, nil)
+	c.api("PUT", "/api/v1/users/nobody/password", map[string]string{"password": "correct horse battery"}, 404, nil)
+	var invite struct {
+		URL string `json:"url"`
+	}
+	c.api("POST", "/api/v1/users/ana/invite", nil, 200, &invite)
+	c.call("GET", invite.URL[strings.Index(invite.URL, "/invite/"):], "", "", nil)
+	c.call("GET", "/invite/not-a-token", "", "", nil)
+	setup := r.app.SetupURL()
+	if setup == "" {
+		t.Fatal("no setup link while no admin can log in")
+	}
+	c.call("GET", setup[strings.Index(setup, "/setup/"):], "", "", nil)
+	if code, _ := c.call("POST", "/login", "", "application/json", []byte(`{"user": "ana", "password": "wrong password"}`)); code != 401 {
+		t.Errorf("login with a wrong password: %d, want 401", code)
+	}
+	if code, _ := c.call("POST", "/login", "", "application/json", []byte(`{"user": "ana", "password": "correct horse battery"}`)); code != 200 {
+		t.Errorf("login: %d, want 200", code)
+	}
+	c.api("GET", "/api/v1/session", nil, 200, nil)
+	c.api("DELETE", "/api/v1/users/ana/sessions", nil, 200, nil)
 	c.api("GET", "/api/v1/audit", nil, 200, nil)
 	c.api("GET", fmt.Sprintf("/api/v1/incidents/%d", checkIncident), nil, 200, nil)
 

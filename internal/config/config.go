@@ -42,6 +42,8 @@ const (
 	MaxChannelRatePerMinute     = 6000               // highest channels[].rate_per_minute
 	DefaultSMTPPort             = 587
 	DefaultTelegramAPIBase      = "https://api.telegram.org"
+	DefaultSessionIdleTimeout   = 12 * time.Hour
+	DefaultSessionMaxAge        = 7 * 24 * time.Hour
 )
 
 // Config is the whole config file.
@@ -83,6 +85,14 @@ type Config struct {
 	// The HTTP edge.
 	TrustedProxies []string `yaml:"trusted_proxies"` // CIDRs of the reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed
 	Metrics        string   `yaml:"metrics"`         // who may read /metrics: public, token or off
+
+	Sessions Sessions `yaml:"sessions"` // how long a login lasts
+}
+
+// Sessions says how long a login's session lasts.
+type Sessions struct {
+	IdleTimeout Duration `yaml:"idle_timeout"` // ends a session not used for this long; default 12h
+	MaxAge      Duration `yaml:"max_age"`      // ends a session this long after login, used or not; default 7d
 }
 
 // APIToken is a bearer token accepted by the API, stored as its SHA-256.

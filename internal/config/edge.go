@@ -3,6 +3,7 @@ package config
 import (
 	"net/netip"
 	"strconv"
+	"time"
 )
 
 // Who may read /metrics.
@@ -12,8 +13,8 @@ const (
 	MetricsOff    = "off"    // not served
 )
 
-// validateEdge checks the settings of the HTTP edge: the trusted proxies
-// and who may read /metrics.
+// validateEdge checks the settings of the HTTP edge: the trusted proxies,
+// who may read /metrics and how long sessions last.
 func (d *decoder) validateEdge(cfg *Config) {
 	for i, s := range cfg.TrustedProxies {
 		if _, err := ParseProxy(s); err != nil {
@@ -26,6 +27,11 @@ func (d *decoder) validateEdge(cfg *Config) {
 	case MetricsPublic, MetricsToken, MetricsOff:
 	default:
 		d.fieldErrorf("metrics", "must be one of %s, %s, %s, got %s", MetricsPublic, MetricsToken, MetricsOff, quote(cfg.Metrics))
+	}
+	d.durationRange("sessions.idle_timeout", &cfg.Sessions.IdleTimeout, DefaultSessionIdleTimeout, time.Minute, 30*24*time.Hour)
+	d.durationRange("sessions.max_age", &cfg.Sessions.MaxAge, DefaultSessionMaxAge, time.Minute, 365*24*time.Hour)
+	if cfg.Sessions.IdleTimeout.D() > cfg.Sessions.MaxAge.D() {
+		d.fieldErrorf("sessions.idle_timeout", "must not be longer than sessions.max_age (%s), got %s", cfg.Sessions.MaxAge, cfg.Sessions.IdleTimeout)
 	}
 	if cfg.Metrics == MetricsToken && len(cfg.APITokens) == 0 {
 		d.warnf("metrics", "is token, but no api_tokens are set: only an admin token given at start can read /metrics")

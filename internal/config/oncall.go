@@ -38,6 +38,7 @@ type User struct {
 	Contacts []Contact `yaml:"contacts"` // where pages reach the user; none: the user cannot be paged (a warning)
 	Disabled bool      `yaml:"disabled"` // never paged; kept so that history still names the user
 	Bot      bool      `yaml:"bot"`      // not a human: never counts as the human an escalation reaches
+	Role     string    `yaml:"role"`     // what the user may do when logged in: viewer, responder (the default) or admin
 }
 
 // Contact is one way to page a user. What To holds depends on Type.

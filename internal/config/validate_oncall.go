@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/tocsinhq/tocsin/internal/auth"
 	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/notify/kind"
 	"github.com/tocsinhq/tocsin/internal/oncall"
@@ -135,6 +136,11 @@ func (c *onCallCheck) validateUsers() {
 		u := &cfg.Users[i]
 		p := fmt.Sprintf("users[%d]", i)
 		d.uniqueName("users", i, u.Name, seen)
+		if u.Role == "" {
+			u.Role = auth.Responder.String()
+		} else if _, err := auth.ParseRole(u.Role); err != nil {
+			d.fieldErrorf(p+".role", "%s", err)
+		}
 		if u.Email != "" {
 			if err := checkEmail(u.Email); err != nil {
 				d.fieldErrorf(p+".email", "%s", err)

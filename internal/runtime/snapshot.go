@@ -42,6 +42,9 @@ type Snapshot struct {
 	OnCall   *OnCall
 	// Integrations by the SHA-256 of their key.
 	Integrations map[[sha256.Size]byte]Integration
+	// UserRoles are the roles of the config's users by name: what a user
+	// logged in with a password may do.
+	UserRoles map[string]auth.Role
 }
 
 // Token is an API token as configured: a name, the SHA-256 of the secret
@@ -140,8 +143,14 @@ func Compile(cfg *config.Config, opts Options) (*Snapshot, error) {
 	for _, sc := range cfg.Schedules {
 		st.OnCall.Schedules[sc.Name] = sc.Compiled
 	}
+	st.UserRoles = make(map[string]auth.Role, len(cfg.Users))
 	for _, u := range cfg.Users {
 		st.OnCall.Users = append(st.OnCall.Users, u.Name)
+		role, err := auth.ParseRole(u.Role)
+		if err != nil {
+			return nil, fmt.Errorf("user %q: %w", u.Name, err)
+		}
+		st.UserRoles[u.Name] = role
 	}
 	if cfg.LinksSecret != "" {
 		// A key of its own for feeds, derived from the links secret.

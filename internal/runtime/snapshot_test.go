@@ -98,6 +98,10 @@ func TestCompileFull(t *testing.T) {
 	if len(s.OnCall.Users) != len(cfg.Users) || len(s.OnCall.Schedules) != len(cfg.Schedules) || len(s.OnCall.FeedKey) != sha256.Size {
 		t.Errorf("on-call: %+v", s.OnCall)
 	}
+	// Roles of logins: as configured (ana is admin in full.yaml), else responder.
+	if s.UserRoles["ana"] != auth.Admin || s.UserRoles["bo"] != auth.Responder {
+		t.Errorf("user roles: %v", s.UserRoles)
+	}
 	// Links: signed with the links secret, under the public URL, for a day.
 	if s.Env.PublicURL != "https://tocsin.example.com" {
 		t.Errorf("public URL %q", s.Env.PublicURL)

@@ -45,6 +45,7 @@ var contract = []struct {
 	{"SilenceLifecycle", testSilenceLifecycle},
 	{"APITokens", testAPITokens},
 	{"AuditEvents", testAuditEvents},
+	{"LoginsAndSessions", testLoginsAndSessions},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

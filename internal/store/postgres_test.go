@@ -23,7 +23,8 @@ func TestPostgresMigrations(t *testing.T) {
 	ctx := context.Background()
 	sqliteFiles, _ := fs.Glob(migrations, "migrations/sqlite/*.sql")
 	pgFiles, _ := fs.Glob(migrations, "migrations/postgres/*.sql")
-	if len(sqliteFiles) != len(pgFiles) || len(pgFiles) != latestVersion {
+	if len(sqliteFiles) != len(pgFiles) || len(pgFiles) != latestVersion ||
+		!strings.HasPrefix(pgFiles[len(pgFiles)-1], fmt.Sprintf("migrations/postgres/%04d_", latestVersion)) {
 		t.Fatalf("%d SQLite and %d PostgreSQL migrations, latest version %d", len(sqliteFiles), len(pgFiles), latestVersion)
 	}
 	for i := range pgFiles {

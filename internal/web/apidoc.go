@@ -73,6 +73,27 @@ var apiDocs = map[string]apiDoc{
 		params:    []param{{name: "token", schema: "", description: "the signed, expiring token of the link"}},
 		responses: map[int]any{200: htmlPage, 404: htmlPage, 409: htmlPage, 410: htmlPage, 500: htmlPage}},
 
+	// Logins of people.
+	"POST /login": {summary: "Log in with a user name and password: starts a session (cookie tocsin_session) and answers its CSRF token",
+		description: "Also takes the same fields form-encoded. Five failed logins of an account in 15 minutes, or twenty from an address, get 429 with Retry-After.",
+		body:        loginJSON{},
+		responses:   map[int]any{200: sessionJSON{}, 400: errorJSON{}, 401: errorJSON{}, 413: errorJSON{}, 429: errorJSON{}}},
+	"POST /logout": {summary: "End the request's session and clear its cookie", responses: map[int]any{200: struct {
+		Status string `json:"status"`
+	}{}}},
+	"GET /invite/{token}": {summary: "The page of a one-time invite link: a form to choose a password",
+		params:    []param{{name: "token", schema: "", description: "the link's one-time token"}},
+		responses: map[int]any{200: htmlPage, 404: htmlPage, 500: htmlPage}},
+	"POST /invite/{token}": {summary: "Set the invited user's password (form fields password and confirm), once",
+		params:    []param{{name: "token", schema: "", description: "the link's one-time token"}},
+		responses: map[int]any{200: htmlPage, 400: htmlPage, 404: htmlPage, 500: htmlPage}},
+	"GET /setup/{token}": {summary: "The page of the setup link printed at start while no admin can log in: a form for the first admin login",
+		params:    []param{{name: "token", schema: "", description: "the link's one-time token"}},
+		responses: map[int]any{200: htmlPage, 404: htmlPage, 500: htmlPage}},
+	"POST /setup/{token}": {summary: "Make the first admin login (form fields user, password and confirm), once",
+		params:    []param{{name: "token", schema: "", description: "the link's one-time token"}},
+		responses: map[int]any{200: htmlPage, 400: htmlPage, 404: htmlPage, 500: htmlPage}},
+
 	// Calendar feeds.
 	"GET /ical/schedules/{name}": {summary: "A schedule's shifts as an iCalendar feed",
 		params:    []param{{name: "token", schema: "", required: true, description: "the feed's signed token, from ical_url"}},
@@ -132,6 +153,31 @@ var apiDocs = map[string]apiDoc{
 	"DELETE /api/v1/silences/{id}": {summary: "Expire a silence now",
 		params:    []param{{name: "id", schema: int64(0), description: "the silence's id"}},
 		responses: map[int]any{200: silenceJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}},
+	"GET /api/v1/session": {summary: "Who the request acts as; for a session also its CSRF token and when it ends",
+		responses: map[int]any{200: sessionJSON{}}},
+	"PUT /api/v1/users/{name}/password": {summary: "Set a user's password (at least 8 characters); ends the user's sessions",
+		params: []param{{name: "name", schema: "", description: "the user's name"}},
+		body: struct {
+			Password string `json:"password"`
+		}{},
+		responses: map[int]any{200: struct {
+			User            string `json:"user"`
+			Status          string `json:"status"`
+			SessionsRevoked int64  `json:"sessions_revoked"`
+		}{}, 400: errorJSON{}, 404: errorJSON{}, 413: errorJSON{}}},
+	"POST /api/v1/users/{name}/invite": {summary: "Make a one-time link (7 days) with which the user chooses a password",
+		params: []param{{name: "name", schema: "", description: "the user's name"}},
+		responses: map[int]any{200: struct {
+			User      string    `json:"user"`
+			URL       string    `json:"url"`
+			ExpiresAt time.Time `json:"expires_at"`
+		}{}, 400: errorJSON{}, 404: errorJSON{}}},
+	"DELETE /api/v1/users/{name}/sessions": {summary: "End every session of a user",
+		params: []param{{name: "name", schema: "", description: "the user's name"}},
+		responses: map[int]any{200: struct {
+			User    string `json:"user"`
+			Revoked int64  `json:"revoked"`
+		}{}, 400: errorJSON{}, 404: errorJSON{}}},
 	"GET /api/v1/tokens": {summary: "The API tokens: the config's, then those made through the API (revoked ones too); never a token itself",
 		responses: map[int]any{200: struct {
 			Tokens []tokenJSON `json:"tokens"`

@@ -4,14 +4,13 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/tocsinhq/tocsin/internal/ingest/ping"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
 // sourceAddr is the address a request came from: its peer's, or the
 // client's that a peer in trusted_proxies names in X-Forwarded-For.
 func (s *Server) sourceAddr(r *http.Request) string {
-	return ping.ClientAddr(r, s.Snapshots.Load().Proxies)
+	return s.Snapshots.Load().ClientAddr(r)
 }
 
 // auditSource is the request's principal's role and source address, as

@@ -36,6 +36,11 @@ var reviewedPublic = map[string]string{
 	"GET /act/{token}":                "signed, expiring link of a page; shows a form only",
 	"POST /act/{token}":               "signed, expiring link of a page: acknowledges or resolves as its recipient",
 	"GET /api/v1/openapi.json":        "the OpenAPI description: it describes the API and the role of each route, and reveals no data",
+	"POST /login":                     "a user name and password are the credential; throttled per account and per address",
+	"GET /invite/{token}":             "one-time invite link (hashed in the database, 7 days): shows the user's name and a form",
+	"POST /invite/{token}":            "one-time invite link: sets the invited user's password, once",
+	"GET /setup/{token}":              "one-time setup link printed at start while no admin login exists (24 hours): shows a form",
+	"POST /setup/{token}":             "one-time setup link: makes the first admin login, once",
 }
 
 func testServer(t testing.TB) *Server {

@@ -43,7 +43,8 @@ var errNoCredential = tocsin.Errorf(tocsin.EUnauth, "missing bearer token")
 func (s *Server) principalOf(r *http.Request) (auth.Principal, error) {
 	token, ok := bearerToken(r)
 	if !ok {
-		return auth.Principal{}, errNoCredential
+		// No bearer token: a person's session cookie, if any.
+		return s.sessionPrincipal(r)
 	}
 	return s.tokenPrincipal(r, token)
 }

@@ -49,9 +49,20 @@ func (s *Server) routes() []route {
 		{"GET /ical/schedules/{name}", public, http.HandlerFunc(s.scheduleFeed)},
 		{"GET /ical/users/{name}", public, http.HandlerFunc(s.userFeed)},
 
+		// Logins of people. A user name and password are the credential of
+		// POST /login, the one-time token in the URL that of an invite or
+		// the setup link (GET shows a form; POST sets the password).
+		{"POST /login", public, http.HandlerFunc(s.login)},
+		{"POST /logout", viewer, http.HandlerFunc(s.logout)},
+		{"GET /invite/{token}", public, http.HandlerFunc(s.inviteForm)},
+		{"POST /invite/{token}", public, http.HandlerFunc(s.acceptInvite)},
+		{"GET /setup/{token}", public, http.HandlerFunc(s.setupForm)},
+		{"POST /setup/{token}", public, http.HandlerFunc(s.setup)},
+
 		// Management API. Its description, with the role each route
 		// needs, is served to anyone: it reveals no data.
 		{"GET /api/v1/openapi.json", public, http.HandlerFunc(s.openAPIDocument)},
+		{"GET /api/v1/session", viewer, http.HandlerFunc(s.whoami)},
 		{"GET /api/v1/checks", viewer, http.HandlerFunc(s.listChecks)},
 		{"GET /api/v1/checks/{uuid}", viewer, http.HandlerFunc(s.getCheck)},
 		{"GET /api/v1/checks/{uuid}/pings", viewer, http.HandlerFunc(s.listPings)},
@@ -72,6 +83,9 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/schedules/{name}/oncall", viewer, http.HandlerFunc(s.scheduleOnCall)},
 		{"GET /api/v1/schedules/{name}/shifts", viewer, http.HandlerFunc(s.scheduleShifts)},
 		{"GET /api/v1/users", viewer, http.HandlerFunc(s.listUsers)},
+		{"PUT /api/v1/users/{name}/password", admin, http.HandlerFunc(s.setUserPassword)},
+		{"POST /api/v1/users/{name}/invite", admin, http.HandlerFunc(s.inviteUser)},
+		{"DELETE /api/v1/users/{name}/sessions", admin, http.HandlerFunc(s.revokeUserSessions)},
 		{"GET /api/v1/replicas", viewer, http.HandlerFunc(s.listReplicas)},
 		{"GET /api/v1/config", viewer, http.HandlerFunc(s.runningConfig)},
 		{"POST /api/v1/config/reload", admin, http.HandlerFunc(s.reloadConfig)},

@@ -91,3 +91,9 @@ func cleanText(s string, max int) string {
 	}
 	return b.String()
 }
+
+// Scheme is the scheme the client used: X-Forwarded-Proto when a trusted
+// proxy sends it, else https when r came over TLS.
+func Scheme(r *http.Request, trusted []netip.Prefix) string {
+	return scheme(r, fromTrustedProxy(r, trusted))
+}
