@@ -113,7 +113,7 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, req applyRequest) (
 		}
 	}
 	if len(st.Tokens) == 0 {
-		a.log.Warn("no API tokens configured: the management API refuses every request (set api_tokens or TOCSIN_ADMIN_TOKEN)")
+		a.log.Warn("no API tokens in the config or environment: the management API takes only tokens made through it and logged-in users (set api_tokens or TOCSIN_ADMIN_TOKEN)")
 	}
 	out.Status, out.Created, out.Changed, out.Removed = "reloaded", nonNil(res.Created), nonNil(res.Updated), nonNil(res.Removed)
 	out.Warnings, out.Findings = nonNil(out.Warnings), g.findings
