@@ -87,6 +87,24 @@ type Config struct {
 	Metrics        string   `yaml:"metrics"`         // who may read /metrics: public, token or off
 
 	Sessions Sessions `yaml:"sessions"` // how long a login lasts
+	SSO      SSO      `yaml:"sso"`      // single sign-on
+}
+
+// SSO holds the single sign-on providers.
+type SSO struct {
+	OIDC *OIDC `yaml:"oidc"` // OpenID Connect; nil: off
+}
+
+// OIDC is an OpenID Connect provider people log in with. Its redirect URL
+// is public_url + "/login/oidc/callback".
+type OIDC struct {
+	Issuer              string            `yaml:"issuer"`                // required; the provider's issuer URL, https (http only for localhost)
+	ClientID            string            `yaml:"client_id"`             // required
+	ClientSecret        string            `yaml:"client_secret"`         // client_secret or client_secret_file required; after Parse it holds the file's content when that is set
+	ClientSecretFile    string            `yaml:"client_secret_file"`    // file holding the client secret, relative to the config file
+	AllowedEmailDomains []string          `yaml:"allowed_email_domains"` // who may log in by the domain of their verified email
+	GroupsClaim         string            `yaml:"groups_claim"`          // claim listing the person's groups; required with role_mapping
+	RoleMapping         map[string]string `yaml:"role_mapping"`          // group -> viewer, responder or admin; a person in a mapped group may log in with the highest role mapped
 }
 
 // Sessions says how long a login's session lasts.

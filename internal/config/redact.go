@@ -36,6 +36,11 @@ func (c *Config) Redacted() string {
 	}
 	r.SMTP.Password = redactFileSecret(r.SMTP.Password, r.SMTP.PasswordFile)
 	r.Telegram.BotToken = redactFileSecret(r.Telegram.BotToken, r.Telegram.BotTokenFile)
+	if c.SSO.OIDC != nil {
+		o := *c.SSO.OIDC
+		o.ClientSecret = redactFileSecret(o.ClientSecret, o.ClientSecretFile)
+		r.SSO.OIDC = &o
+	}
 	r.Users = make([]User, len(c.Users))
 	for i, u := range c.Users {
 		u.Contacts = slices.Clone(u.Contacts)

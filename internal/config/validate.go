@@ -68,6 +68,7 @@ func (d *decoder) validate(cfg *Config) {
 		d.fieldErrorf("ping_body_limit", "must be between 1 and %d (what Healthchecks keeps), got %d", MaxPingBodyLimit, cfg.PingBodyLimit)
 	}
 	d.validateEdge(cfg)
+	d.validateSSO(cfg)
 
 	channels := d.validateChannels(cfg)
 	d.validateCheckDefaults(cfg)

@@ -85,6 +85,7 @@ type Session struct {
 	Address    string
 	UserAgent  string
 	CSRFToken  string
+	Role       string // set by a single sign-on login from the provider's groups; empty: the user's config role
 }
 
 // CreateSession saves a new session, and drops sessions that ended more
@@ -95,8 +96,8 @@ func (tx *Tx) CreateSession(ctx context.Context, s Session) error {
 		return fmt.Errorf("create session: %w", err)
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO sessions (id_sha256, user_name, created_at, last_seen_at, expires_at,
-		address, user_agent, csrf_token) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		s.IDSHA256, s.User, ms(s.CreatedAt), ms(s.LastSeenAt), ms(s.ExpiresAt), s.Address, s.UserAgent, s.CSRFToken); err != nil {
+		address, user_agent, csrf_token, role) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		s.IDSHA256, s.User, ms(s.CreatedAt), ms(s.LastSeenAt), ms(s.ExpiresAt), s.Address, s.UserAgent, s.CSRFToken, s.Role); err != nil {
 		return fmt.Errorf("create session: %w", err)
 	}
 	return nil
@@ -109,8 +110,8 @@ func (db *DB) SessionByHash(ctx context.Context, idSHA256 string) (Session, bool
 	var s Session
 	var created, seen, expires, revoked int64
 	err := db.read.QueryRowContext(ctx, `SELECT id_sha256, user_name, created_at, last_seen_at, expires_at, revoked_at,
-		address, user_agent, csrf_token FROM sessions WHERE id_sha256 = $1`, idSHA256).
-		Scan(&s.IDSHA256, &s.User, &created, &seen, &expires, &revoked, &s.Address, &s.UserAgent, &s.CSRFToken)
+		address, user_agent, csrf_token, role FROM sessions WHERE id_sha256 = $1`, idSHA256).
+		Scan(&s.IDSHA256, &s.User, &created, &seen, &expires, &revoked, &s.Address, &s.UserAgent, &s.CSRFToken, &s.Role)
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, false, nil
 	}

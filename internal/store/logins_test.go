@@ -38,19 +38,22 @@ func testLoginsAndSessions(t *testing.T, db *DB, clk *clock.Fake) {
 	// Sessions: found by hash, touched, revoked one by one or per user.
 	now := clk.Now()
 	for _, id := range []string{"s1", "s2", "s3"} {
-		user := "ana"
+		user, role := "ana", ""
 		if id == "s3" {
-			user = "root"
+			user, role = "root", "admin" // as a single sign-on login whose group maps to admin
 		}
 		write(func(tx *Tx) error {
 			return tx.CreateSession(ctx, Session{IDSHA256: id, User: user, CreatedAt: now, LastSeenAt: now,
-				ExpiresAt: now.Add(7 * 24 * time.Hour), Address: "192.0.2.1", UserAgent: "test", CSRFToken: "csrf-" + id})
+				ExpiresAt: now.Add(7 * 24 * time.Hour), Address: "192.0.2.1", UserAgent: "test", CSRFToken: "csrf-" + id, Role: role})
 		})
 	}
 	s, ok, err := db.SessionByHash(ctx, "s1")
 	if err != nil || !ok || s.User != "ana" || s.CSRFToken != "csrf-s1" || !s.ExpiresAt.Equal(now.Add(7*24*time.Hour)) ||
-		!s.RevokedAt.IsZero() || s.Address != "192.0.2.1" || s.UserAgent != "test" {
+		!s.RevokedAt.IsZero() || s.Address != "192.0.2.1" || s.UserAgent != "test" || s.Role != "" {
 		t.Fatalf("session: %+v %v %v", s, ok, err)
+	}
+	if s, _, _ := db.SessionByHash(ctx, "s3"); s.Role != "admin" {
+		t.Fatalf("session s3's role: %q, want admin", s.Role)
 	}
 	if _, ok, err := db.SessionByHash(ctx, "nope"); ok || err != nil {
 		t.Fatalf("unknown session found: %v %v", ok, err)

@@ -81,6 +81,15 @@ var apiDocs = map[string]apiDoc{
 	"POST /logout": {summary: "End the request's session and clear its cookie", responses: map[int]any{200: struct {
 		Status string `json:"status"`
 	}{}}},
+	"GET /login/oidc": {summary: "Log in with single sign-on: redirects to the OpenID Connect provider of sso.oidc",
+		description: "Keeps the login's state, nonce and PKCE verifier in the HttpOnly cookie tocsin_oidc for 10 minutes.",
+		responses:   map[int]any{302: ssoRedirect, 404: ssoPageMedia, 502: ssoPageMedia}},
+	"GET /login/oidc/callback": {summary: "Where the provider sends the browser back: verifies the ID token and starts a session (cookie tocsin_session), then redirects to /",
+		description: "The person needs a verified email that a config user has, and an email domain in allowed_email_domains or a group in role_mapping; others get 403.",
+		params: []param{{name: "state", schema: "", description: "the state of the login, as sent to the provider"},
+			{name: "code", schema: "", description: "the authorization code"},
+			{name: "error", schema: "", description: "the provider's refusal"}},
+		responses: map[int]any{302: ssoRedirect, 400: ssoPageMedia, 403: ssoPageMedia, 404: ssoPageMedia, 500: errorJSON{}, 502: ssoPageMedia}},
 	"GET /invite/{token}": {summary: "The page of a one-time invite link: a form to choose a password",
 		params:    []param{{name: "token", schema: "", description: "the link's one-time token"}},
 		responses: map[int]any{200: htmlPage, 404: htmlPage, 500: htmlPage}},
@@ -275,9 +284,11 @@ var componentNames = map[reflect.Type]string{
 }
 
 var (
-	textSchema = map[string]any{"type": "string"}
-	htmlPage   = media{contentType: "text/html", schema: textSchema, description: "a page saying what the link does or did"}
-	calendar   = media{contentType: "text/calendar", schema: textSchema, description: "an iCalendar feed, 7 days back and 60 ahead"}
+	textSchema   = map[string]any{"type": "string"}
+	htmlPage     = media{contentType: "text/html", schema: textSchema, description: "a page saying what the link does or did"}
+	ssoPageMedia = media{contentType: "text/html", schema: textSchema, description: "a page saying why single sign-on did not go on"}
+	ssoRedirect  = media{contentType: "text/html", schema: textSchema, description: "a redirect (Location), to the provider or, logged in, to /"}
+	calendar     = media{contentType: "text/calendar", schema: textSchema, description: "an iCalendar feed, 7 days back and 60 ahead"}
 
 	incidentIDParam = []param{{name: "id", schema: int64(0), description: "the incident's id"}}
 	incidentChange  = map[int]any{200: incidentJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}

@@ -37,6 +37,8 @@ var reviewedPublic = map[string]string{
 	"POST /act/{token}":               "signed, expiring link of a page: acknowledges or resolves as its recipient",
 	"GET /api/v1/openapi.json":        "the OpenAPI description: it describes the API and the role of each route, and reveals no data",
 	"POST /login":                     "a user name and password are the credential; throttled per account and per address",
+	"GET /login/oidc":                 "starts single sign-on: redirects to the configured OpenID provider (404 when none); reveals nothing",
+	"GET /login/oidc/callback":        "single sign-on: the state cookie and the provider's signed ID token (checked with go-oidc) are the credential",
 	"GET /invite/{token}":             "one-time invite link (hashed in the database, 7 days): shows the user's name and a form",
 	"POST /invite/{token}":            "one-time invite link: sets the invited user's password, once",
 	"GET /setup/{token}":              "one-time setup link printed at start while no admin login exists (24 hours): shows a form",

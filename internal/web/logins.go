@@ -108,23 +108,37 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, tocsin.Errorf(tocsin.EUnauth, "wrong user name or password"))
 		return
 	}
-	idle, maxAge := sessionLimits(snap)
-	secret, csrf := auth.NewSecret(), auth.NewSecret()
-	sess := store.Session{IDSHA256: auth.HashSecret(secret), User: in.User, CreatedAt: now, LastSeenAt: now,
-		ExpiresAt: now.Add(maxAge), Address: addr, UserAgent: truncate(r.UserAgent(), 200), CSRFToken: csrf}
-	err = s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.CreateSession(ctx, sess); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, "user:"+in.User, "login", in.User+" logged in from "+addr, audit)
-	})
+	sess, csrf, err := s.startSession(w, r, in.User, "", "login", in.User+" logged in from "+addr, audit)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	setSessionCookie(w, r, snap, secret, maxAge)
+	idle, _ := sessionLimits(snap)
 	writeJSON(w, http.StatusOK, sessionJSON{Kind: "user", Name: in.User, Role: role.String(), CSRFToken: csrf,
 		ExpiresAt: sess.ExpiresAt, IdleTimeout: tocsin.FormatDuration(idle)})
+}
+
+// startSession makes a session of user, audits it as action with text and
+// details, and gives the client its cookie: what every way of logging in
+// ends with.
+// role is empty but for a single sign-on login whose groups chose it.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, user, role, action, text string, details map[string]any) (store.Session, string, error) {
+	snap, ctx, now := s.Snapshots.Load(), r.Context(), s.Clock.Now()
+	_, maxAge := sessionLimits(snap)
+	secret, csrf := auth.NewSecret(), auth.NewSecret()
+	sess := store.Session{IDSHA256: auth.HashSecret(secret), User: user, CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(maxAge), Address: snap.ClientAddr(r), UserAgent: truncate(r.UserAgent(), 200), CSRFToken: csrf, Role: role}
+	err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateSession(ctx, sess); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, "user:"+user, action, text, details)
+	})
+	if err != nil {
+		return sess, "", err
+	}
+	setSessionCookie(w, r, snap, secret, maxAge)
+	return sess, csrf, nil
 }
 
 // throttled reports whether fails (oldest first, within the window) reach

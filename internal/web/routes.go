@@ -53,6 +53,9 @@ func (s *Server) routes() []route {
 		// POST /login, the one-time token in the URL that of an invite or
 		// the setup link (GET shows a form; POST sets the password).
 		{"POST /login", public, http.HandlerFunc(s.login)},
+		// Single sign-on: the provider's signed ID token is the credential.
+		{"GET /login/oidc", public, http.HandlerFunc(s.oidcStart)},
+		{"GET /login/oidc/callback", public, http.HandlerFunc(s.oidcCallback)},
 		{"POST /logout", viewer, http.HandlerFunc(s.logout)},
 		{"GET /invite/{token}", public, http.HandlerFunc(s.inviteForm)},
 		{"POST /invite/{token}", public, http.HandlerFunc(s.acceptInvite)},

@@ -38,7 +38,8 @@ type Server struct {
 	// Replica names this process among the replicas on the database.
 	Replica string
 
-	tokenUses tokenUses // when each database token's last use was written
+	tokenUses tokenUses   // when each database token's last use was written
+	oidc      oidcClients // the client of sso.oidc's provider
 }
 
 // Snapshots gives the running compiled config; *atomic.Pointer does.

@@ -65,7 +65,9 @@ func (s *Server) sessionOf(r *http.Request) (store.Session, error) {
 
 // sessionPrincipal is the principal of the request's session cookie: the
 // user, with the role config gives them (or the login's own, for an admin
-// made by the setup link who is not a config user). A state-changing
+// made by the setup link who is not a config user; or the one a single
+// sign-on login got from the provider's groups, while the user is still in
+// the config). A state-changing
 // request must also carry the session's CSRF token.
 func (s *Server) sessionPrincipal(r *http.Request) (auth.Principal, error) {
 	sess, err := s.sessionOf(r)
@@ -75,6 +77,11 @@ func (s *Server) sessionPrincipal(r *http.Request) (auth.Principal, error) {
 	role, err := s.userRole(r, sess.User)
 	if err != nil {
 		return auth.Principal{}, err
+	}
+	if sess.Role != "" { // a single sign-on login's role from its groups
+		if role, err = auth.ParseRole(sess.Role); err != nil {
+			return auth.Principal{}, tocsin.Errorf(tocsin.EUnauth, "session not valid; log in again")
+		}
 	}
 	if stateChanging(r.Method) && !csrfOK(r, sess.CSRFToken) {
 		return auth.Principal{}, tocsin.Errorf(tocsin.EForbidden, "missing or wrong CSRF token")
