@@ -56,8 +56,8 @@ func (s groupsStorage) SetUserinfoFromToken(ctx context.Context, ui *zoidc.UserI
 
 // ssoSetup starts the provider and a Tocsin that logs in with it: config
 // users ana (viewer, in group tocsin-admins at the provider), bo
-// (responder) and eve (responder, whose email is outside the allowed
-// domain).
+// (responder), cy (responder, outside the allowed domain but in group
+// staff) and eve (responder, outside the allowed domain, in no group).
 func ssoSetup(t *testing.T) (s *Server, tocsinURL string) {
 	t.Helper()
 	op := httptest.NewUnstartedServer(nil)
@@ -66,11 +66,12 @@ func ssoSetup(t *testing.T) (s *Server, tocsinURL string) {
 	users := opUsers{
 		"id-ana": {ID: "id-ana", Username: "ana", Password: "ana-password", Email: "Ana@Example.com", EmailVerified: true},
 		"id-bo":  {ID: "id-bo", Username: "bo", Password: "bo-password", Email: "bo@example.com", EmailVerified: true},
+		"id-cy":  {ID: "id-cy", Username: "cy", Password: "cy-password", Email: "cy@contractor.org", EmailVerified: true},
 		"id-eve": {ID: "id-eve", Username: "eve", Password: "eve-password", Email: "eve@elsewhere.org", EmailVerified: true},
 	}
 	st := groupsStorage{Storage: storage.NewStorageWithClients(users, map[string]*storage.Client{
 		"tocsin": storage.WebClient("tocsin", "client-secret", tocsinURL+"/login/oidc/callback")}),
-		groups: map[string][]string{"id-ana": {"staff", "tocsin-admins"}}}
+		groups: map[string][]string{"id-ana": {"staff", "tocsin-admins"}, "id-cy": {"staff"}}}
 	op.Config.Handler = exampleop.SetupServer(issuer, st, nil, false)
 	op.Start()
 	t.Cleanup(op.Close)
@@ -80,11 +81,11 @@ func ssoSetup(t *testing.T) (s *Server, tocsinURL string) {
 	snap.Env.PublicURL = tocsinURL
 	snap.Config = &config.Config{PublicURL: tocsinURL,
 		Users: []config.User{{Name: "ana", Email: "ana@example.com"}, {Name: "bo", Email: "bo@example.com"},
-			{Name: "eve", Email: "eve@elsewhere.org"}},
+			{Name: "cy", Email: "cy@contractor.org"}, {Name: "eve", Email: "eve@elsewhere.org"}},
 		SSO: config.SSO{OIDC: &config.OIDC{Issuer: issuer, ClientID: "tocsin", ClientSecret: "client-secret",
 			AllowedEmailDomains: []string{"example.com"}, GroupsClaim: "groups",
 			RoleMapping: map[string]string{"tocsin-admins": "admin", "staff": "viewer"}}}}
-	snap.UserRoles = map[string]auth.Role{"ana": auth.Viewer, "bo": auth.Responder, "eve": auth.Responder}
+	snap.UserRoles = map[string]auth.Role{"ana": auth.Viewer, "bo": auth.Responder, "cy": auth.Responder, "eve": auth.Responder}
 	tocsin.Config.Handler = s.Handler()
 	tocsin.Start()
 	t.Cleanup(tocsin.Close)
@@ -164,6 +165,13 @@ func TestOIDCLogin(t *testing.T) {
 		t.Errorf("bo's session: %d %+v, want bo as responder", code, who)
 	}
 
+	// cy's domain is not allowed, but his group is, and gives its role.
+	c = browser(t, false)
+	ssoLogin(t, c, tocsinURL, "cy", "cy-password")
+	if code, who := session(c); code != 200 || who.Name != "cy" || who.Role != "viewer" {
+		t.Errorf("cy's session: %d %+v, want cy as viewer", code, who)
+	}
+
 	// eve is a config user, but her email is outside the allowed domain.
 	c = browser(t, false)
 	resp = ssoLogin(t, c, tocsinURL, "eve", "eve-password")
@@ -189,8 +197,8 @@ func TestOIDCLogin(t *testing.T) {
 			refused++
 		}
 	}
-	if logins != 2 || refused != 1 {
-		t.Errorf("audit: %d single sign-on logins and %d refusals, want 2 and 1", logins, refused)
+	if logins != 3 || refused != 1 {
+		t.Errorf("audit: %d single sign-on logins and %d refusals, want 3 and 1", logins, refused)
 	}
 
 	// A callback whose state is not the one of the login's cookie.
