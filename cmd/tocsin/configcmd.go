@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -188,31 +189,43 @@ func serverURL(flagValue string) string {
 
 func apiToken() string { return envOr("TOCSIN_API_TOKEN", os.Getenv("TOCSIN_ADMIN_TOKEN")) }
 
-// callServer sends one API request to a running server and decodes its
-// JSON answer into out; it returns the HTTP status.
-func callServer(method, url string, out any) (int, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), serverTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, url, nil)
-	if err != nil {
-		return 0, err
-	}
+// callServer sends one API request to a running server, with body as
+// JSON (none when nil), and decodes its JSON answer into out; it returns
+// the HTTP status.
+func callServer(method, url string, body, out any) (int, error) {
 	token := apiToken()
 	if token == "" {
 		return 0, errors.New("no API token: set TOCSIN_API_TOKEN (or TOCSIN_ADMIN_TOKEN)")
 	}
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return 0, err
+		}
+		r = bytes.NewReader(b)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), serverTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, r)
+	if err != nil {
+		return 0, err
+	}
 	req.Header.Set("Authorization", "Bearer "+token)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0, err
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
 	if err != nil {
 		return resp.StatusCode, err
 	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return resp.StatusCode, fmt.Errorf("HTTP %d, not JSON: %.200s", resp.StatusCode, body)
+	if err := json.Unmarshal(raw, out); err != nil {
+		return resp.StatusCode, fmt.Errorf("HTTP %d, not JSON: %.200s", resp.StatusCode, raw)
 	}
 	return resp.StatusCode, nil
 }
@@ -222,7 +235,7 @@ func fetchRunningConfig(base string) (web.RunningConfig, error) {
 		web.RunningConfig
 		Error string `json:"error"`
 	}
-	status, err := callServer(http.MethodGet, serverURL(base)+"/api/v1/config", &answer)
+	status, err := callServer(http.MethodGet, serverURL(base)+"/api/v1/config", nil, &answer)
 	if err != nil {
 		return answer.RunningConfig, err
 	}
@@ -255,7 +268,7 @@ func configReload(args []string, stdout, stderr io.Writer) int {
 		web.ReloadResult
 		Error string `json:"error"`
 	}
-	status, err := callServer(http.MethodPost, url, &res)
+	status, err := callServer(http.MethodPost, url, nil, &res)
 	if err != nil {
 		fmt.Fprintf(stderr, "tocsin: reload: %v\n", err)
 		return exitFailed

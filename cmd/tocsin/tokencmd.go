@@ -5,10 +5,6 @@ package main
 // and admin token that config reload uses.
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -75,7 +71,7 @@ func tokenCreate(args []string, stdout, stderr io.Writer) int {
 		body["expires_in"] = *expires
 	}
 	var t apiTokenInfo
-	status, err := callServerJSON(http.MethodPost, serverURL(*server)+"/api/v1/tokens", body, &t)
+	status, err := callServer(http.MethodPost, serverURL(*server)+"/api/v1/tokens", body, &t)
 	if err != nil {
 		fmt.Fprintf(stderr, "tocsin: token create: %v\n", err)
 		return exitFailed
@@ -107,7 +103,7 @@ func tokenList(args []string, stdout, stderr io.Writer) int {
 		Tokens []apiTokenInfo `json:"tokens"`
 		Error  string         `json:"error"`
 	}
-	status, err := callServerJSON(http.MethodGet, serverURL(*server)+"/api/v1/tokens", nil, &out)
+	status, err := callServer(http.MethodGet, serverURL(*server)+"/api/v1/tokens", nil, &out)
 	if err != nil {
 		fmt.Fprintf(stderr, "tocsin: token list: %v\n", err)
 		return exitFailed
@@ -150,7 +146,7 @@ func tokenRevoke(args []string, stdout, stderr io.Writer) int {
 		return exitInvalid
 	}
 	var t apiTokenInfo
-	status, err := callServerJSON(http.MethodDelete, serverURL(*server)+"/api/v1/tokens/"+rest[0], nil, &t)
+	status, err := callServer(http.MethodDelete, serverURL(*server)+"/api/v1/tokens/"+rest[0], nil, &t)
 	if err != nil {
 		fmt.Fprintf(stderr, "tocsin: token revoke: %v\n", err)
 		return exitFailed
@@ -177,43 +173,4 @@ func stamp(t *time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format(time.RFC3339)
-}
-
-// callServerJSON is callServer with a JSON body (none when body is nil).
-func callServerJSON(method, url string, body, out any) (int, error) {
-	token := apiToken()
-	if token == "" {
-		return 0, errors.New("no API token: set TOCSIN_API_TOKEN (or TOCSIN_ADMIN_TOKEN)")
-	}
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return 0, err
-		}
-		r = bytes.NewReader(b)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), serverTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, url, r)
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return resp.StatusCode, err
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return resp.StatusCode, fmt.Errorf("HTTP %d, not JSON: %.200s", resp.StatusCode, raw)
-	}
-	return resp.StatusCode, nil
 }
