@@ -88,6 +88,8 @@ type Config struct {
 
 	Sessions Sessions `yaml:"sessions"` // how long a login lasts
 	SSO      SSO      `yaml:"sso"`      // single sign-on
+
+	StatusPages []StatusPage `yaml:"status_pages"` // public status pages driven by checks and services
 }
 
 // SSO holds the single sign-on providers.
