@@ -46,6 +46,7 @@ var contract = []struct {
 	{"APITokens", testAPITokens},
 	{"AuditEvents", testAuditEvents},
 	{"LoginsAndSessions", testLoginsAndSessions},
+	{"StatusPages", testStatusPages},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
