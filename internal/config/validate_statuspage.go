@@ -240,14 +240,15 @@ func (c *statusPageCheck) leaf(sc *StatusComponent, p string) {
 
 // hostnameProblem says what is wrong with s as a bare DNS host name, or "".
 func hostnameProblem(s string) string {
+	ip := net.ParseIP(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")) != nil
 	switch {
 	case strings.Contains(s, "://"):
 		return fmt.Sprintf("must be a bare host name like status.example.com, without a scheme, got %s", quote(s))
 	case strings.ContainsAny(s, "/?#"):
 		return fmt.Sprintf("must be a bare host name like status.example.com, without a path, got %s", quote(s))
-	case strings.Contains(s, ":") && net.ParseIP(s) == nil:
+	case strings.Contains(s, ":") && !ip:
 		return fmt.Sprintf("must be a bare host name like status.example.com, without a port, got %s", quote(s))
-	case net.ParseIP(s) != nil:
+	case ip:
 		return fmt.Sprintf("must be a host name, not an IP address, got %s", quote(s))
 	case len(s) > maxHostLength:
 		return fmt.Sprintf("must be at most %d characters, got %d", maxHostLength, len(s))

@@ -43,6 +43,8 @@ func TestStatusPageErrors(t *testing.T) {
   - {slug: p, title: T, hostname: "status.example.com/public", components: [{name: A, checks: [web]}]}`, `s.yaml:7: status_pages[0].hostname: must be a bare host name like status.example.com, without a path, got "status.example.com/public"`},
 		{"hostname an IP address", `
   - {slug: p, title: T, hostname: "192.0.2.10", components: [{name: A, checks: [web]}]}`, `s.yaml:7: status_pages[0].hostname: must be a host name, not an IP address, got "192.0.2.10"`},
+		{"hostname an IPv6 address", `
+  - {slug: p, title: T, hostname: "[2001:db8::1]", components: [{name: A, checks: [web]}]}`, `s.yaml:7: status_pages[0].hostname: must be a host name, not an IP address, got "[2001:db8::1]"`},
 		{"hostname bad label", `
   - {slug: p, title: T, hostname: "-status.example.com", components: [{name: A, checks: [web]}]}`, `s.yaml:7: status_pages[0].hostname: must be a host name like status.example.com: dot-separated labels of 1 to 63 letters, digits or - (not at either end), got "-status.example.com"`},
 		{"hostname twice", `
