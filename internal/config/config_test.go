@@ -790,6 +790,7 @@ func checkInvariants(t testing.TB, cfg *Config) {
 	}
 	checkAlertingInvariants(t, cfg, channels)
 	checkOnCallInvariants(t, cfg, channels)
+	checkStatusPageInvariants(t, cfg)
 	for _, w := range cfg.Warnings {
 		if !strings.HasPrefix(w, cfg.File+":") {
 			t.Errorf("warning %q does not start with the file name", w)

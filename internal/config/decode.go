@@ -240,10 +240,11 @@ var stdDurationType = reflect.TypeFor[time.Duration]()
 // zeroDurations lists, by struct type, the duration fields (yaml keys) for
 // which 0 is a meaningful value rather than a mistake.
 var zeroDurations = map[reflect.Type]map[string]bool{
-	reflect.TypeFor[Service]():       {"group_wait": true},
-	reflect.TypeFor[Check]():         {"reopen_after": true},
-	reflect.TypeFor[CheckDefaults](): {"reopen_after": true},
-	reflect.TypeFor[Watchdog]():      {"min_episode": true},
+	reflect.TypeFor[Service]():         {"group_wait": true},
+	reflect.TypeFor[Check]():           {"reopen_after": true},
+	reflect.TypeFor[CheckDefaults]():   {"reopen_after": true},
+	reflect.TypeFor[Watchdog]():        {"min_episode": true},
+	reflect.TypeFor[StatusComponent](): {"slow_over": true},
 }
 
 // value decodes n into v, which has the type of the field at path.

@@ -76,6 +76,7 @@ func (d *decoder) validate(cfg *Config) {
 	d.validateNotify("operator.notify", cfg.Operator.Notify, channels)
 	d.validateAlerting(cfg, channels)
 	d.validateOnCall(cfg, channels)
+	d.validateStatusPages(cfg)
 	d.validateSMTP(cfg)
 	d.validateTelegram(cfg)
 	d.validateReloadGuard(cfg)
