@@ -468,10 +468,13 @@ func (s *Service) apiDecode(w http.ResponseWriter, r *http.Request, v any, optio
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
-	if errors.Is(err, io.EOF) && optional {
+	switch {
+	case errors.Is(err, io.EOF) && optional:
 		return true
-	}
-	if err != nil {
+	case errors.Is(err, io.EOF):
+		s.apiFail(w, r, tocsin.Errorf(tocsin.EInvalid, "body: a JSON object expected"))
+		return false
+	case err != nil:
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			apiWriteJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "body too large"})
