@@ -31,6 +31,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/outbox"
 	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/sdnotify"
+	"github.com/tocsinhq/tocsin/internal/statuspage"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/watchdog"
 	"github.com/tocsinhq/tocsin/internal/web"
@@ -80,6 +81,8 @@ type App struct {
 	health     health             // the write probes (health.go)
 	notifier   *sdnotify.Notifier // systemd's notify socket; nil if none
 	setupURL   string             // the one-time link that makes the first admin login (setup.go); "": none needed
+
+	statusPages *statuspage.Service // every change of the status pages; serves their management API
 }
 
 // Leader election: a replica that dies costs at most leaseTTL+leaseEvery
@@ -167,6 +170,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	// Read once: a change of these takes a restart. The deadlines and
 	// probes are loaded by each term of leadership (see lead).
 	a.probes.Concurrency, a.probes.Retention = cfg.Probes.Concurrency, cfg.Probes.Retention.D()
+	a.statusPages = &statuspage.Service{DB: db, Clock: a.clock, Configs: snapshotConfig{&a.state},
+		Log: a.log.With("component", "status_pages")}
 	a.runner = &job.Runner{Clock: a.clock, Log: a.log.With("component", "jobs"), Watchdog: a.watchdog, Metrics: a.metrics}
 	a.jobs = a.newJobs(db.Shared())
 	a.runner.Register(a.jobs) // the leader jobs stand by until this replica leads
@@ -184,7 +189,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	srv := &web.Server{DB: db, Clock: a.clock, Log: a.log.With("component", "http"), Metrics: a.metrics,
 		Ping: &ping.Handler{Recorder: a.recorder, Settings: func() ping.Settings { return a.state.Load().Ping() }, Exists: db.PingTargetExists,
 			Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
-		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self}
+		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self, StatusPages: a.statusPages}
 	a.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
@@ -250,3 +255,11 @@ func (a *App) Run(ctx context.Context) error {
 }
 
 func (a *App) env() incident.Env { return a.state.Load().Env }
+
+// snapshotConfig gives the config of the running snapshot, read at each
+// use so that a reload applies at once.
+type snapshotConfig struct {
+	state *atomic.Pointer[runtime.Snapshot]
+}
+
+func (c snapshotConfig) Config() *config.Config { return c.state.Load().Config }

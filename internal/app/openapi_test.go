@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -40,6 +41,13 @@ integrations:
 checks:
   - {name: nightly, uuid: 0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70, schedule: {every: 1h}, grace: 5m, notify: [ops], runbook_url: "https://wiki.example/nightly"}
   - {name: web, uuid: 5d7e0c1a-2b3f-4c5d-8e9f-0a1b2c3d4e5f, probe: {type: http, url: "%[2]s"}, interval: 1s, notify: [ops]}
+status_pages:
+  - slug: public
+    title: Example status
+    components:
+      - {id: api, name: API, checks: [web], services: [payments]}
+      - group: Jobs
+        components: [{name: Nightly, checks: [nightly]}]
 `
 
 // apiClient sends requests to a running Tocsin and validates each request
@@ -348,6 +356,42 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	c.api("DELETE", "/api/v1/users/ana/sessions", nil, 200, nil)
 	c.api("GET", "/api/v1/audit", nil, 200, nil)
 	c.api("GET", fmt.Sprintf("/api/v1/incidents/%d", checkIncident), nil, 200, nil)
+
+	// Status pages: a draft incident linked to the check's, its updates
+	// and publication, an override, a maintenance.
+	var public struct {
+		ID int64 `json:"id"`
+	}
+	c.api("POST", "/api/v1/status-pages/public/incidents", map[string]any{"name": "Nightly backup late", "components": []string{"api"},
+		"body": "We are looking into it.", "incidents": []int64{checkIncident}}, 201, &public)
+	c.api("POST", "/api/v1/status-pages/public/incidents", map[string]any{"name": "x", "components": []string{"nope"}, "body": "b"}, 400, nil)
+	sp := fmt.Sprintf("/api/v1/status-pages/public/incidents/%d", public.ID)
+	c.api("PATCH", sp, map[string]any{"name": "Backups late", "impact": "major"}, 200, nil)
+	c.api("POST", sp+"/updates", map[string]any{"status": "identified", "body": "Found it."}, 200, nil)
+	c.api("POST", sp+"/publish", nil, 200, nil)
+	c.api("POST", sp+"/publish", nil, 409, nil)
+	c.api("POST", sp+"/updates", map[string]any{"status": "resolved", "body": "Fixed.", "components": []string{"api"}}, 200, nil)
+	c.api("POST", sp+"/updates", map[string]any{"status": "monitoring", "body": "Again?"}, 409, nil)
+	now := r.app.clock.Now().UTC()
+	c.api("PUT", "/api/v1/status-pages/public/components/api/override", map[string]any{"status": "degraded_performance",
+		"until": now.Add(time.Hour).Format(time.RFC3339), "reason": "slow database"}, 200, nil)
+	c.api("GET", "/api/v1/status-pages", nil, 200, nil)
+	c.api("DELETE", "/api/v1/status-pages/public/components/api/override", nil, 200, nil)
+	c.api("DELETE", "/api/v1/status-pages/public/components/api/override", nil, 404, nil)
+	var maint struct {
+		ID int64 `json:"id"`
+	}
+	c.api("POST", "/api/v1/status-pages/public/maintenances", map[string]any{"name": "Database upgrade", "body": "Writes pause.",
+		"components": []string{"api"}, "scheduled_for": now.Add(24 * time.Hour).Format(time.RFC3339),
+		"scheduled_until": now.Add(25 * time.Hour).Format(time.RFC3339)}, 201, &maint)
+	mp := fmt.Sprintf("/api/v1/status-pages/public/maintenances/%d", maint.ID)
+	c.api("PATCH", mp, map[string]any{"scheduled_until": now.Add(26 * time.Hour).Format(time.RFC3339)}, 200, nil)
+	c.api("GET", "/api/v1/status-pages/public", nil, 200, nil)
+	c.api("POST", mp+"/cancel", map[string]any{"body": "Postponed."}, 200, nil)
+	c.api("PATCH", mp, map[string]any{"body": "Starting.", "status": "in_progress"}, 409, nil)
+	c.api("GET", sp, nil, 200, nil)
+	c.api("GET", "/api/v1/status-pages/nope", nil, 404, nil)
+	c.api("GET", "/api/v1/status-pages/public/incidents/999999", nil, 404, nil)
 
 	// Every GET of the description was called.
 	for path, item := range doc.Paths.Map() {

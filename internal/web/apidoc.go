@@ -2,6 +2,7 @@ package web
 
 import (
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
@@ -235,6 +236,40 @@ var apiDocs = map[string]apiDoc{
 		responses: map[int]any{200: struct {
 			Entries []store.AuditEntry `json:"entries"`
 		}{}, 400: errorJSON{}}},
+
+	// Status pages (served by internal/statuspage; the shapes are mirrored
+	// below, and TestStatusPageShapes keeps the mirrors true).
+	"GET /api/v1/status-pages": {summary: "Every status page, with its components, what they are bound to and their overrides",
+		responses: map[int]any{200: struct {
+			StatusPages []statusPageJSON `json:"status_pages"`
+		}{}}},
+	"GET /api/v1/status-pages/{slug}": {summary: "A status page with its incidents and maintenances, drafts included (open ones and those closed within 90 days)",
+		params: slugParam, responses: map[int]any{200: statusPageDetailJSON{}, 404: errorJSON{}}},
+	"POST /api/v1/status-pages/{slug}/incidents": {summary: "Open a public incident with its first update; a draft unless publish is true",
+		description: "components are public component ids of the page; incidents are ids of Tocsin's incidents, on whose timelines each published update is recorded.",
+		params:      slugParam, body: statusNewIncidentJSON{},
+		responses: map[int]any{201: statusIncidentJSON{}, 400: errorJSON{}, 404: errorJSON{}, 413: errorJSON{}}},
+	"GET /api/v1/status-pages/{slug}/incidents/{id}": {summary: "A public incident or maintenance with its updates and linked incidents",
+		params: statusIncidentParams, responses: map[int]any{200: statusIncidentJSON{}, 400: errorJSON{}, 404: errorJSON{}}},
+	"PATCH /api/v1/status-pages/{slug}/incidents/{id}": {summary: "Change a public incident's name, impact or components, or link more incidents, without an update",
+		params: statusIncidentParams, body: statusIncidentChangeJSON{}, responses: statusIncidentChange},
+	"POST /api/v1/status-pages/{slug}/incidents/{id}/updates": {summary: "Post an update: investigating, identified, monitoring or resolved",
+		description: "A person's update to an incident Tocsin opened takes it over: Tocsin no longer resolves it. A resolved incident takes no more updates (409). display_at may be in the past, not in the future.",
+		params:      statusIncidentParams, body: statusNewUpdateJSON{}, responses: statusIncidentChange},
+	"POST /api/v1/status-pages/{slug}/incidents/{id}/publish": {summary: "Publish a draft incident now: its latest update is announced",
+		params: statusIncidentParams, responses: statusIncidentChange},
+	"PUT /api/v1/status-pages/{slug}/components/{component}/override": {summary: "Show a component with a status of your choice until a time (at most 7 days ahead)",
+		params: statusComponentParams, body: statusOverrideRequestJSON{},
+		responses: map[int]any{200: statusComponentJSON{}, 400: errorJSON{}, 404: errorJSON{}, 413: errorJSON{}}},
+	"DELETE /api/v1/status-pages/{slug}/components/{component}/override": {summary: "End a component's override now",
+		params: statusComponentParams, responses: map[int]any{200: statusComponentJSON{}, 400: errorJSON{}, 404: errorJSON{}}},
+	"POST /api/v1/status-pages/{slug}/maintenances": {summary: "Schedule a maintenance, public at once; its window silences what its components are bound to",
+		params: slugParam, body: statusNewMaintenanceJSON{},
+		responses: map[int]any{201: statusIncidentJSON{}, 400: errorJSON{}, 404: errorJSON{}, 413: errorJSON{}}},
+	"PATCH /api/v1/status-pages/{slug}/maintenances/{id}": {summary: "Post an update to a maintenance (in_progress starts it now, verifying, completed), or move its window while it is scheduled",
+		params: statusIncidentParams, body: statusMaintenanceChangeJSON{}, responses: statusIncidentChange},
+	"POST /api/v1/status-pages/{slug}/maintenances/{id}/cancel": {summary: "Cancel a maintenance: it is completed now, with an update saying so",
+		params: statusIncidentParams, body: statusCancelJSON{}, bodyOptional: true, responses: statusIncidentChange},
 }
 
 // apiDoc documents one route.
@@ -292,6 +327,11 @@ var (
 
 	incidentIDParam = []param{{name: "id", schema: int64(0), description: "the incident's id"}}
 	incidentChange  = map[int]any{200: incidentJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}
+
+	slugParam             = []param{{name: "slug", schema: "", description: "the status page's slug"}}
+	statusIncidentParams  = append(slices.Clone(slugParam), param{name: "id", schema: int64(0), description: "the public incident's or maintenance's id"})
+	statusComponentParams = append(slices.Clone(slugParam), param{name: "component", schema: "", description: "the component's public id"})
+	statusIncidentChange  = map[int]any{200: statusIncidentJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}, 413: errorJSON{}}
 )
 
 func pingText(description string) media {
@@ -354,5 +394,114 @@ type (
 		Status  string   `json:"status"`
 		Message string   `json:"message"`
 		Errors  []string `json:"errors"`
+	}
+)
+
+// The shapes of the status pages' management API, which internal/statuspage
+// answers and reads (its API* types): this package does not import it.
+type (
+	statusPageJSON struct {
+		Slug        string                `json:"slug"`
+		Title       string                `json:"title"`
+		Description string                `json:"description"`
+		Publish     string                `json:"publish"`
+		Components  []statusComponentJSON `json:"components"`
+	}
+	statusPageDetailJSON struct {
+		statusPageJSON
+		Incidents    []statusIncidentJSON `json:"incidents"`
+		Maintenances []statusIncidentJSON `json:"maintenances"`
+	}
+	statusComponentJSON struct {
+		ID       string              `json:"id"`
+		Name     string              `json:"name"`
+		Group    bool                `json:"group"`
+		GroupID  string              `json:"group_id,omitempty"`
+		Checks   []string            `json:"checks,omitempty"`
+		Services []string            `json:"services,omitempty"`
+		Override *statusOverrideJSON `json:"override"`
+	}
+	statusOverrideJSON struct {
+		Status string    `json:"status"`
+		Until  time.Time `json:"until"`
+		Reason string    `json:"reason"`
+		SetBy  string    `json:"set_by"`
+		SetAt  time.Time `json:"set_at"`
+	}
+	statusIncidentJSON struct {
+		ID             int64              `json:"id"`
+		Kind           string             `json:"kind"`
+		Name           string             `json:"name"`
+		Status         string             `json:"status"`
+		Impact         string             `json:"impact"`
+		Components     []string           `json:"components"`
+		Auto           bool               `json:"auto"`
+		TakenOver      bool               `json:"taken_over"`
+		Draft          bool               `json:"draft"`
+		PublishedAt    *time.Time         `json:"published_at"`
+		CreatedAt      time.Time          `json:"created_at"`
+		CreatedBy      string             `json:"created_by"`
+		UpdatedAt      time.Time          `json:"updated_at"`
+		MonitoringAt   *time.Time         `json:"monitoring_at"`
+		ResolvedAt     *time.Time         `json:"resolved_at"`
+		ScheduledFor   *time.Time         `json:"scheduled_for,omitempty"`
+		ScheduledUntil *time.Time         `json:"scheduled_until,omitempty"`
+		Incidents      []int64            `json:"incidents,omitempty"`
+		Updates        []statusUpdateJSON `json:"updates"`
+	}
+	statusUpdateJSON struct {
+		ID                 int64     `json:"id"`
+		Status             string    `json:"status"`
+		Body               string    `json:"body"`
+		CreatedAt          time.Time `json:"created_at"`
+		DisplayAt          time.Time `json:"display_at"`
+		Author             string    `json:"author"`
+		AffectedComponents []string  `json:"affected_components"`
+	}
+	statusNewIncidentJSON struct {
+		Name       string   `json:"name"`
+		Status     string   `json:"status,omitempty"`
+		Impact     string   `json:"impact,omitempty"`
+		Components []string `json:"components,omitempty"`
+		Body       string   `json:"body"`
+		Incidents  []int64  `json:"incidents,omitempty"`
+		Publish    bool     `json:"publish,omitempty"`
+	}
+	statusNewUpdateJSON struct {
+		Status     string   `json:"status"`
+		Body       string   `json:"body"`
+		Components []string `json:"components,omitempty"`
+		Impact     string   `json:"impact,omitempty"`
+		DisplayAt  string   `json:"display_at,omitempty"`
+	}
+	statusIncidentChangeJSON struct {
+		Name       *string   `json:"name,omitempty"`
+		Impact     *string   `json:"impact,omitempty"`
+		Components *[]string `json:"components,omitempty"`
+		Incidents  []int64   `json:"incidents,omitempty"`
+	}
+	statusOverrideRequestJSON struct {
+		Status string `json:"status"`
+		Until  string `json:"until"`
+		Reason string `json:"reason,omitempty"`
+	}
+	statusNewMaintenanceJSON struct {
+		Name           string   `json:"name"`
+		Body           string   `json:"body"`
+		Impact         string   `json:"impact,omitempty"`
+		Components     []string `json:"components,omitempty"`
+		ScheduledFor   string   `json:"scheduled_for"`
+		ScheduledUntil string   `json:"scheduled_until"`
+	}
+	statusMaintenanceChangeJSON struct {
+		Name           *string   `json:"name,omitempty"`
+		Body           string    `json:"body,omitempty"`
+		Status         string    `json:"status,omitempty"`
+		Components     *[]string `json:"components,omitempty"`
+		ScheduledFor   string    `json:"scheduled_for,omitempty"`
+		ScheduledUntil string    `json:"scheduled_until,omitempty"`
+	}
+	statusCancelJSON struct {
+		Body string `json:"body,omitempty"`
 	}
 )

@@ -34,3 +34,11 @@ func (s *Server) auditEvent(r *http.Request, action, message string, data any) s
 	src := s.auditSource(r)
 	return store.AuditEvent{Actor: actor(r), Role: src.Role, Addr: src.Addr, Action: action, Message: message, Data: data}
 }
+
+// withAuditSource serves h with the request's audit source in its context,
+// for handlers of other packages, which know nothing of requests' addresses.
+func (s *Server) withAuditSource(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(s.auditContext(r)))
+	})
+}

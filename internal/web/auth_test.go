@@ -17,6 +17,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/runtime"
+	"github.com/tocsinhq/tocsin/internal/statuspage"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/testkit"
 )
@@ -56,15 +57,25 @@ func testServer(t testing.TB) *Server {
 		sum := sha256.Sum256([]byte(secret))
 		return runtime.Token{Name: name, SHA256: sum[:], Role: role}
 	}
-	snap := &runtime.Snapshot{Config: &config.Config{}, Policy: &alerting.Policy{}, OnCall: &runtime.OnCall{},
+	snap := &runtime.Snapshot{Config: &config.Config{StatusPages: []config.StatusPage{{Slug: "public", Title: "Example status",
+		Components: []config.StatusComponent{{ID: "api", Name: "API", Checks: []string{"web"}}}}}}, Policy: &alerting.Policy{}, OnCall: &runtime.OnCall{},
 		Tokens: []runtime.Token{token("right-token", "admin", auth.Admin), token("viewer-token", "dashboard", auth.Viewer),
 			token("responder-token", "oncall-bot", auth.Responder)}}
+	snapshots := snapshotFunc(func() *runtime.Snapshot { return snap })
 	return &Server{DB: db, Clock: clock.Real{}, Log: testkit.Logger(),
 		Metrics:   metrics.New(func() float64 { return 0 }, func() float64 { return 0 }),
 		Ping:      http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "OK") }),
-		Snapshots: snapshotFunc(func() *runtime.Snapshot { return snap }),
-		Actions:   okActions{}}
+		Snapshots: snapshots,
+		Actions:   okActions{},
+		StatusPages: &statuspage.Service{DB: db, Clock: clock.Real{}, Configs: snapshotConfigs{snapshots},
+			Log: testkit.Logger()}}
 }
+
+// snapshotConfigs gives the config of the running snapshot, as the app's
+// wiring does.
+type snapshotConfigs struct{ Snapshots }
+
+func (c snapshotConfigs) Config() *config.Config { return c.Load().Config }
 
 // snapshotFunc serves the snapshot a function returns, so that a test can
 // change it between requests.
@@ -110,7 +121,8 @@ func TestEveryRouteRequiresAuth(t *testing.T) {
 		if !ok {
 			method, path = "GET", rt.pattern
 		}
-		path = strings.NewReplacer("{uuid}", "0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70", "{id}", "1", "{name}", "primary", "{token}", "x.y").Replace(path)
+		path = strings.NewReplacer("{uuid}", "0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70", "{id}", "1", "{name}", "primary", "{token}", "x.y",
+			"{slug}", "public", "{component}", "api").Replace(path)
 		isPublic := rt.role == auth.Public
 		if _, reviewed := reviewedPublic[rt.pattern]; reviewed != isPublic {
 			t.Errorf("%s: public=%v in the table, but the reviewed list says %v", rt.pattern, isPublic, reviewed)

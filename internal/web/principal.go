@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
@@ -9,8 +8,6 @@ import (
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/auth"
 )
-
-type principalKey struct{}
 
 // authenticate admits requests whose credential names a principal with a
 // role of at least need, and records the principal for the handler.
@@ -31,7 +28,7 @@ func (s *Server) authenticate(h http.Handler, need auth.Role) http.Handler {
 				r.Method, r.URL.Path, need))
 			return
 		}
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		h.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
 	})
 }
 
@@ -71,7 +68,7 @@ func (s *Server) tokenPrincipal(r *http.Request, token string) (auth.Principal, 
 
 // principal is who the request acts as (the zero Principal on a public route).
 func principal(r *http.Request) auth.Principal {
-	p, _ := r.Context().Value(principalKey{}).(auth.Principal)
+	p, _ := auth.PrincipalFrom(r.Context())
 	return p
 }
 

@@ -25,7 +25,7 @@ const (
 // routes is every route Tocsin serves, top to bottom, each with the least
 // role it needs: this table is the one place that says who may do what.
 func (s *Server) routes() []route {
-	return []route{
+	table := []route{
 		// Operations.
 		{"GET /healthz", public, http.HandlerFunc(s.healthz)},
 		{"GET /readyz", public, http.HandlerFunc(s.readyz)},
@@ -97,4 +97,14 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/tokens", admin, http.HandlerFunc(s.createToken)},
 		{"DELETE /api/v1/tokens/{id}", admin, http.HandlerFunc(s.revokeToken)},
 	}
+	// The management API of status pages (/api/v1/status-pages/...) is
+	// served by their package, through the same authentication; the audit
+	// entries its handlers write take the request's role and address
+	// from its context.
+	if s.StatusPages != nil {
+		for _, rt := range s.StatusPages.APIRoutes() {
+			table = append(table, route{rt.Pattern, rt.Role, s.withAuditSource(rt.Handler)})
+		}
+	}
+	return table
 }

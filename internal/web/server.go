@@ -37,6 +37,8 @@ type Server struct {
 	Actions Actions
 	// Replica names this process among the replicas on the database.
 	Replica string
+	// StatusPages serves the management API of status pages; nil: none.
+	StatusPages RouteSource
 
 	tokenUses tokenUses   // when each database token's last use was written
 	oidc      oidcClients // the client of sso.oidc's provider
@@ -45,6 +47,13 @@ type Server struct {
 // Snapshots gives the running compiled config; *atomic.Pointer does.
 type Snapshots interface {
 	Load() *runtime.Snapshot
+}
+
+// RouteSource is a package that serves routes of its own under the
+// server's authentication (the status pages' management API does), so
+// that this package need not import it.
+type RouteSource interface {
+	APIRoutes() []auth.Route
 }
 
 // Actions is what the API asks of the rest of Tocsin: to reload or

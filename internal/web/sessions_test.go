@@ -169,7 +169,8 @@ func routePath(pattern string) (method, path string) {
 	if !ok {
 		method, path = "GET", pattern
 	}
-	return method, strings.NewReplacer("{uuid}", "0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70", "{id}", "1", "{name}", "primary", "{token}", "x.y").Replace(path)
+	return method, strings.NewReplacer("{uuid}", "0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70", "{id}", "1", "{name}", "primary", "{token}", "x.y",
+		"{slug}", "public", "{component}", "api").Replace(path)
 }
 
 func TestLoginAndLogout(t *testing.T) {
