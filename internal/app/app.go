@@ -31,6 +31,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/outbox"
 	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/sdnotify"
+	"github.com/tocsinhq/tocsin/internal/statuspage"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/watchdog"
 	"github.com/tocsinhq/tocsin/internal/web"
@@ -68,18 +69,20 @@ type App struct {
 	alerts     *alerting.Processor
 	escalation *escalation.Stage
 	dispatcher *outbox.Dispatcher
-	watchdog   *watchdog.Watchdog
-	senders    notify.Senders
-	client     *http.Client
-	elector    *leader.Elector
-	listener   net.Listener
-	server     *http.Server
-	bus        *job.Bus           // what writers did, to the jobs it concerns
-	runner     *job.Runner        // runs every job below
-	jobs       []job.Job          // Tocsin's timed work (jobs.go)
-	health     health             // the write probes (health.go)
-	notifier   *sdnotify.Notifier // systemd's notify socket; nil if none
-	setupURL   string             // the one-time link that makes the first admin login (setup.go); "": none needed
+	// subscribers are those of the status pages (subscribers.go).
+	subscribers *statuspage.Subscribers
+	watchdog    *watchdog.Watchdog
+	senders     notify.Senders
+	client      *http.Client
+	elector     *leader.Elector
+	listener    net.Listener
+	server      *http.Server
+	bus         *job.Bus           // what writers did, to the jobs it concerns
+	runner      *job.Runner        // runs every job below
+	jobs        []job.Job          // Tocsin's timed work (jobs.go)
+	health      health             // the write probes (health.go)
+	notifier    *sdnotify.Notifier // systemd's notify socket; nil if none
+	setupURL    string             // the one-time link that makes the first admin login (setup.go); "": none needed
 }
 
 // Leader election: a replica that dies costs at most leaseTTL+leaseEvery
@@ -184,7 +187,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	srv := &web.Server{DB: db, Clock: a.clock, Log: a.log.With("component", "http"), Metrics: a.metrics,
 		Ping: &ping.Handler{Recorder: a.recorder, Settings: func() ping.Settings { return a.state.Load().Ping() }, Exists: db.PingTargetExists,
 			Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
-		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self}
+		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self, StatusSubscribers: a.statusSubscribers()}
 	a.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}

@@ -66,7 +66,10 @@ type Subscribers struct {
 
 // SubscriberPage is what subscribing needs of a status page.
 type SubscriberPage struct {
-	Page                   // ID, Slug, Name, URL (public, links start there) and Location
+	// Page gives ID, Slug, Name, URL and Location. URL is the page's
+	// public URL under /status/<slug> (public_url + "/status/" + slug):
+	// the links of subscriptions are URL + "/subscriptions/<token>".
+	Page
 	Components []Component // the page's components (ID and Name are read), to check and name them
 	// Email is true when an SMTP server is configured: without one, no
 	// email subscription is taken.
@@ -86,7 +89,7 @@ func (p SubscriberPage) component(id string) (Component, bool) {
 // Notice is what EnqueueUpdate tells subscribers of: an update published
 // on a page's public incident.
 type Notice struct {
-	Page Page // ID, Slug, Name, URL and Location are read
+	Page Page // ID, Slug, Name, URL (as in SubscriberPage) and Location are read
 	// Components are the page's components, to name those affected in
 	// mails and payloads; optional.
 	Components []Component

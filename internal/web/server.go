@@ -37,6 +37,9 @@ type Server struct {
 	Actions Actions
 	// Replica names this process among the replicas on the database.
 	Replica string
+	// StatusSubscribers serves the subscriptions of status pages; nil:
+	// there is no page to subscribe to.
+	StatusSubscribers StatusSubscribers
 
 	tokenUses tokenUses   // when each database token's last use was written
 	oidc      oidcClients // the client of sso.oidc's provider
