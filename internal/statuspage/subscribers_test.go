@@ -500,3 +500,28 @@ func TestSubscriberChannel(t *testing.T) {
 		}
 	}
 }
+
+// TestNewKeyKeepsMailedLinksWorking: after the key of the links changes
+// (links_secret was replaced), the links mailed before work until the
+// next mail, whose links work from then on.
+func TestNewKeyKeepsMailedLinksWorking(t *testing.T) {
+	f := newFixture(t, clock.Real{})
+	link := f.subscribe(t, "ana@example.com", "")
+	if resp, _ := do(t, mustRequest(t, "POST", link+"/confirm")); resp.StatusCode != http.StatusOK {
+		t.Fatal(resp.Status)
+	}
+	newKey := []byte("another key, of 32 characters...")
+	f.subs.Key = func() []byte { return newKey }
+	if resp, _ := do(t, mustRequest(t, "GET", link)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("the old link before a mail with the new key: %d, want it working still", resp.StatusCode)
+	}
+	f.publish(t, notice(f, "u1", "investigating", "Slow.", "api"))
+	testkit.Eventually(t, "the update mail", func() bool { return len(f.box.of("ana@example.com")) == 2 })
+	fresh := manageLink.FindString(readLetter(t, f.box.of("ana@example.com")[1]).text)
+	if fresh == link || fresh == "" {
+		t.Fatalf("the mail's link %q, want a new one", fresh)
+	}
+	if resp, body := do(t, mustRequest(t, "GET", fresh)); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Unsubscribe") {
+		t.Fatalf("the new link: %d %s", resp.StatusCode, body)
+	}
+}
