@@ -106,22 +106,27 @@ type Notice struct {
 
 // EnqueueUpdate queues, in tx, one notification of n per live, confirmed
 // subscriber of n's page who hears of it (those of the whole page, and
-// those of a component the incident or the update touches), and reports
-// how many were added. The idempotency key is per update and subscriber:
-// calling it again for the same update adds nothing. After tx commits,
-// tell the outbox (Queued does).
+// those of a component the incident or the update touches, or of its
+// group), one per address or URL, and reports how many were added. The
+// idempotency key is per update and subscriber: calling it again for the
+// same update adds nothing. After tx commits, tell the outbox (Queued
+// does).
 func (s *Subscribers) EnqueueUpdate(ctx context.Context, tx *store.Tx, n Notice) (int, error) {
 	key := s.key()
 	if key == nil {
 		return 0, nil // no subscriptions are taken, so there are none to tell
 	}
-	components := slices.Concat(n.Incident.Components, n.Update.Components)
-	subs, err := tx.StatusSubscribersFor(ctx, n.Page.Slug, components)
+	subs, err := tx.StatusSubscribersFor(ctx, n.Page.Slug, touched(n))
 	if err != nil {
 		return 0, err
 	}
 	added := 0
+	seen := map[string]bool{}
 	for _, sub := range subs {
+		if seen[sub.Kind+" "+sub.Target] {
+			continue // of the page and of a component: one mail is enough
+		}
+		seen[sub.Kind+" "+sub.Target] = true
 		token := subscriberToken(key, sub.Page, sub.ID)
 		if sum := sha256.Sum256([]byte(token)); !hmac.Equal(sum[:], sub.TokenSHA256) {
 			// The key changed since the token was stored: the links of
@@ -143,6 +148,18 @@ func (s *Subscribers) EnqueueUpdate(ctx context.Context, tx *store.Tx, n Notice)
 		}
 	}
 	return added, nil
+}
+
+// touched lists the components n touches: those of the incident and of
+// the update, and the groups they are members of.
+func touched(n Notice) []string {
+	ids := slices.Concat(n.Incident.Components, n.Update.Components)
+	for _, c := range n.Components {
+		if c.Group && slices.ContainsFunc(c.Members, func(m string) bool { return slices.Contains(ids, m) }) {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids
 }
 
 // SubscriberChannel resolves the outbox channel of a subscriber's
@@ -278,9 +295,9 @@ func updateLetter(n Notice, sub store.StatusSubscriber, manage string) email.Let
 	fmt.Fprintf(&b, "Status page: %s\n\n", n.Page.URL)
 	b.WriteString("--\n")
 	fmt.Fprintf(&b, "You get this mail because %s subscribed to %s", sub.Target, n.Page.Name)
-	if sub.Component != "" {
-		if names := componentNames(n, []string{sub.Component}); names != "" {
-			fmt.Fprintf(&b, " (%s)", names)
+	for _, c := range n.Components {
+		if c.ID == sub.Component {
+			fmt.Fprintf(&b, " (%s)", c.Name)
 		}
 	}
 	fmt.Fprintf(&b, ".\nUnsubscribe: %s\n", manage)

@@ -175,7 +175,8 @@ func newFixture(t *testing.T, clk clock.Clock) *fixture {
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	f.page = SubscriberPage{Page: Page{ID: "pg1", Slug: "public", Name: "Example status", URL: f.srv.URL + "/status/public",
-		Location: berlin}, Components: []Component{{ID: "api", Name: "API"}, {ID: "eu", Name: "EU"}}, Email: true}
+		Location: berlin}, Components: []Component{{ID: "api", Name: "API"}, {ID: "regions", Name: "Regions", Group: true, Members: []string{"eu"}},
+		{ID: "eu", Name: "EU", GroupID: "regions"}}, Email: true}
 	f.subs.Pages = func(slug string) (SubscriberPage, bool) {
 		switch slug {
 		case "public":
@@ -273,8 +274,9 @@ func notice(f *fixture, id, status, body string, components ...string) Notice {
 
 // TestSubscribersHearOfUpdates: double opt-in through the form and the
 // mail's link; only confirmed subscribers of the page or of a touched
-// component hear of an update, once each however often it is queued;
-// every mail's unsubscribe link works, and ends the mail.
+// component (or its group) hear of an update, once each however often it
+// is queued, and an address subscribed twice once; every mail's
+// unsubscribe link works, and ends the mail.
 func TestSubscribersHearOfUpdates(t *testing.T) {
 	f := newFixture(t, clock.Real{})
 	ctx := context.Background()
@@ -285,6 +287,8 @@ func TestSubscribersHearOfUpdates(t *testing.T) {
 	anaLink := f.subscribe(t, "ana@example.com", "")
 	boLink := f.subscribe(t, "bo@example.com", "eu")
 	f.subscribe(t, "cy@example.com", "") // never confirms
+	anaEULink := f.subscribe(t, "ana@example.com", "eu")
+	danLink := f.subscribe(t, "dan@example.com", "regions")
 
 	// The link's page changes nothing; its button confirms.
 	resp, body := do(t, mustRequest(t, "GET", anaLink))
@@ -294,7 +298,7 @@ func TestSubscribersHearOfUpdates(t *testing.T) {
 	if list, _ := f.db.StatusSubscribers(ctx, "public"); !list[0].ConfirmedAt.IsZero() {
 		t.Fatal("GET of the link confirmed the subscription")
 	}
-	for _, link := range []string{anaLink, boLink} {
+	for _, link := range []string{anaLink, boLink, anaEULink, danLink} {
 		if resp, body := do(t, mustRequest(t, "POST", link+"/confirm")); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Subscribed") {
 			t.Fatalf("confirm: %d %s", resp.StatusCode, body)
 		}
@@ -318,9 +322,9 @@ func TestSubscribersHearOfUpdates(t *testing.T) {
 		t.Fatalf("queued %d on the second call, want none", added)
 	}
 	testkit.Eventually(t, "ana's mail and the webhook", func() bool {
-		return len(f.box.of("ana@example.com")) == 2 && len(receiver.all()) == 1
+		return len(f.box.of("ana@example.com")) == 3 && len(receiver.all()) == 1
 	})
-	l := readLetter(t, f.box.of("ana@example.com")[1])
+	l := readLetter(t, f.box.of("ana@example.com")[2])
 	for _, want := range []string{"Slow api", "Status: Investigating", "The API answers slowly.", "Affected: API",
 		"2026-12-07 10:30 CET (2026-12-07 09:30 UTC)", "Status page: " + f.page.URL, "Unsubscribe: " + anaLink} {
 		if !strings.Contains(l.text, want) {
@@ -346,13 +350,16 @@ func TestSubscribersHearOfUpdates(t *testing.T) {
 	}
 	receiver.mu.Unlock()
 
-	// An incident of eu: ana and bo.
-	f.publish(t, notice(f, "u2", "identified", "A region is down.", "eu"))
-	testkit.Eventually(t, "ana's and bo's mails", func() bool {
-		return len(f.box.of("ana@example.com")) == 3 && len(f.box.of("bo@example.com")) == 2
+	// An incident of eu: ana (once, though subscribed to the page and to
+	// eu), bo (eu) and dan (its group).
+	if added := f.publish(t, notice(f, "u2", "identified", "A region is down.", "eu")); added != 3 {
+		t.Fatalf("queued %d notifications of eu, want 3 (ana, bo, dan)", added)
+	}
+	testkit.Eventually(t, "ana's, bo's and dan's mails", func() bool {
+		return len(f.box.of("ana@example.com")) == 4 && len(f.box.of("bo@example.com")) == 2 && len(f.box.of("dan@example.com")) == 2
 	})
 	boMail := readLetter(t, f.box.of("bo@example.com")[1])
-	if !strings.Contains(boMail.text, "A region is down.") {
+	if !strings.Contains(boMail.text, "A region is down.") || !strings.Contains(boMail.text, "subscribed to Example status (EU)") {
 		t.Fatalf("bo's mail:\n%s", boMail.text)
 	}
 
@@ -372,8 +379,8 @@ func TestSubscribersHearOfUpdates(t *testing.T) {
 		t.Fatalf("the link of an ended subscription: %d, want 404", resp.StatusCode)
 	}
 
-	// After that, only the webhook hears of anything.
-	if added := f.publish(t, notice(f, "u3", "resolved", "All good.", "api", "eu")); added != 1 {
+	// After that, only the webhook hears of api.
+	if added := f.publish(t, notice(f, "u3", "resolved", "All good.", "api")); added != 1 {
 		t.Fatalf("queued %d after unsubscribing, want the webhook's only", added)
 	}
 	testkit.Eventually(t, "the webhook's second post", func() bool { return len(receiver.all()) == 2 })
@@ -387,7 +394,7 @@ func TestSubscribersHearOfUpdates(t *testing.T) {
 			perTarget[n.Target]++
 		}
 	}
-	want := map[string]int{"ana@example.com": 2, "bo@example.com": 1, hookSrv.URL + "/statuspage": 2}
+	want := map[string]int{"ana@example.com": 2, "bo@example.com": 1, "dan@example.com": 1, hookSrv.URL + "/statuspage": 2}
 	if fmt.Sprint(perTarget) != fmt.Sprint(want) {
 		t.Fatalf("update notifications by target %v, want %v (none for cy, who never confirmed)", perTarget, want)
 	}
