@@ -401,6 +401,18 @@ func TestSubscribersHearOfUpdates(t *testing.T) {
 	if got := len(f.box.of("cy@example.com")); got != 1 {
 		t.Fatalf("cy got %d mails, want the confirmation only", got)
 	}
+	// Every mail, of every kind, can unsubscribe.
+	f.box.mu.Lock()
+	defer f.box.mu.Unlock()
+	for to, msgs := range f.box.msgs {
+		for i, raw := range msgs {
+			l := readLetter(t, raw)
+			if !strings.HasPrefix(l.header.Get("List-Unsubscribe"), "<"+f.page.URL+"/subscriptions/") ||
+				!strings.Contains(l.text, f.page.URL+"/subscriptions/") {
+				t.Errorf("mail %d to %s has no unsubscribe link:\n%s", i, to, l.text)
+			}
+		}
+	}
 }
 
 func mustRequest(t *testing.T, method, u string) *http.Request {
