@@ -332,16 +332,16 @@ type Notification struct {
 	Event          string
 	IncidentID     int64
 	Payload        []byte // the body, fixed when queued so every retry is identical
+	Status         NotificationStatus
+	Attempts       int
+	NextAttemptAt  time.Time
+	LastError      string
+	CreatedAt      time.Time
+	SentAt         time.Time
 	// Target, when set, is where this row goes (an address or URL) over
 	// its channel's type, in place of the channel's own: a status page's
 	// subscriber. "": the channel's.
-	Target        string
-	Status        NotificationStatus
-	Attempts      int
-	NextAttemptAt time.Time
-	LastError     string
-	CreatedAt     time.Time
-	SentAt        time.Time
+	Target string
 }
 
 // Error codes, mapped to HTTP statuses in one place.

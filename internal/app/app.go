@@ -69,20 +69,21 @@ type App struct {
 	alerts     *alerting.Processor
 	escalation *escalation.Stage
 	dispatcher *outbox.Dispatcher
+	watchdog   *watchdog.Watchdog
+	senders    notify.Senders
+	client     *http.Client
+	elector    *leader.Elector
+	listener   net.Listener
+	server     *http.Server
+	bus        *job.Bus           // what writers did, to the jobs it concerns
+	runner     *job.Runner        // runs every job below
+	jobs       []job.Job          // Tocsin's timed work (jobs.go)
+	health     health             // the write probes (health.go)
+	notifier   *sdnotify.Notifier // systemd's notify socket; nil if none
+	setupURL   string             // the one-time link that makes the first admin login (setup.go); "": none needed
+
 	// subscribers are those of the status pages (subscribers.go).
 	subscribers *statuspage.Subscribers
-	watchdog    *watchdog.Watchdog
-	senders     notify.Senders
-	client      *http.Client
-	elector     *leader.Elector
-	listener    net.Listener
-	server      *http.Server
-	bus         *job.Bus           // what writers did, to the jobs it concerns
-	runner      *job.Runner        // runs every job below
-	jobs        []job.Job          // Tocsin's timed work (jobs.go)
-	health      health             // the write probes (health.go)
-	notifier    *sdnotify.Notifier // systemd's notify socket; nil if none
-	setupURL    string             // the one-time link that makes the first admin login (setup.go); "": none needed
 }
 
 // Leader election: a replica that dies costs at most leaseTTL+leaseEvery
