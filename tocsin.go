@@ -338,6 +338,10 @@ type Notification struct {
 	LastError      string
 	CreatedAt      time.Time
 	SentAt         time.Time
+	// Target, when set, is where this row goes (an address or URL) over
+	// its channel's type, in place of the channel's own: a status page's
+	// subscriber. "": the channel's.
+	Target string
 }
 
 // Error codes, mapped to HTTP statuses in one place.

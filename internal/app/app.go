@@ -83,6 +83,8 @@ type App struct {
 	setupURL   string             // the one-time link that makes the first admin login (setup.go); "": none needed
 
 	statusPages *statuspage.Service // every change of the status pages; serves their management API
+	// subscribers are those of the status pages (subscribers.go).
+	subscribers *statuspage.Subscribers
 }
 
 // Leader election: a replica that dies costs at most leaseTTL+leaseEvery
@@ -189,7 +191,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	srv := &web.Server{DB: db, Clock: a.clock, Log: a.log.With("component", "http"), Metrics: a.metrics,
 		Ping: &ping.Handler{Recorder: a.recorder, Settings: func() ping.Settings { return a.state.Load().Ping() }, Exists: db.PingTargetExists,
 			Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
-		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self, StatusPages: a.statusPages}
+		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self, StatusPages: a.statusPages,
+		StatusSubscribers: a.statusSubscribers()}
 	a.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}

@@ -12,6 +12,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
 	"github.com/tocsinhq/tocsin/internal/runtime"
+	"github.com/tocsinhq/tocsin/internal/statuspage"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/web"
 )
@@ -138,6 +139,9 @@ func (a *App) silencesChanged(ctx context.Context) error {
 func (a *App) channel(name string) (tocsin.Channel, bool) {
 	st := a.state.Load()
 	if ch, ok := st.Channels[name]; ok {
+		return ch, true
+	}
+	if ch, ok := statuspage.SubscriberChannel(name); ok {
 		return ch, true
 	}
 	user, i, ok := escalation.ParseContactChannel(name)

@@ -257,6 +257,9 @@ func (d *Dispatcher) send(ctx context.Context, n *tocsin.Notification) (pause ti
 	cfg := d.config()
 	o := outcome{n: n, attempt: n.Attempts + 1, max: cfg.MaxAttempts}
 	ch, ok := d.channels(n.Channel)
+	if n.Target != "" {
+		ch.URL = n.Target // a row with its own recipient (see tocsin.Notification)
+	}
 	o.ch = ch
 	var retry bool
 	switch sender := d.senders[ch.Type]; {

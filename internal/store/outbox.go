@@ -20,8 +20,8 @@ func (tx *Tx) Enqueue(ctx context.Context, n *tocsin.Notification) (bool, error)
 	n.CreatedAt = now
 	n.Status = tocsin.NotifyPending
 	res, err := tx.tx.ExecContext(ctx, `INSERT INTO outbox (idempotency_key, channel, event, incident_id, payload, status,
-		next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7) ON CONFLICT (idempotency_key) DO NOTHING`,
-		n.IdempotencyKey, n.Channel, n.Event, n.IncidentID, n.Payload, ms(n.NextAttemptAt), ms(now))
+		next_attempt_at, created_at, target) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING`,
+		n.IdempotencyKey, n.Channel, n.Event, n.IncidentID, n.Payload, ms(n.NextAttemptAt), ms(now), n.Target)
 	if err != nil {
 		return false, fmt.Errorf("enqueue notification: %w", err)
 	}
@@ -30,14 +30,14 @@ func (tx *Tx) Enqueue(ctx context.Context, n *tocsin.Notification) (bool, error)
 }
 
 const outboxColumns = `id, idempotency_key, channel, event, incident_id, payload, status, attempts, next_attempt_at,
-	last_error, created_at, sent_at`
+	last_error, created_at, sent_at, target`
 
 func scanNotification(r rowScanner) (*tocsin.Notification, error) {
 	var n tocsin.Notification
 	var status string
 	var next, created, sent int64
 	if err := r.Scan(&n.ID, &n.IdempotencyKey, &n.Channel, &n.Event, &n.IncidentID, &n.Payload, &status, &n.Attempts,
-		&next, &n.LastError, &created, &sent); err != nil {
+		&next, &n.LastError, &created, &sent, &n.Target); err != nil {
 		return nil, err
 	}
 	n.Status = tocsin.NotificationStatus(status)

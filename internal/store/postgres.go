@@ -28,6 +28,8 @@ func isPostgres(dsn string) bool {
 var postgresSQL = map[string]string{
 	alertsByKeysSQL: "SELECT " + alertColumns + " FROM alerts WHERE integration = $1 AND key IN (SELECT json_array_elements_text($2::json))",
 	nextDueSQL:      "SELECT COALESCE(MIN(GREATEST(next_attempt_at, claimed_until)), 0) FROM outbox WHERE status = 'pending'",
+	statusSubscribersForSQL: strings.Replace(statusSubscribersForSQL, "SELECT value FROM json_each($2)",
+		"SELECT json_array_elements_text($2::json)", 1),
 	claimDueSQL: strings.Replace(claimDueSQL, "SELECT value FROM json_each($3)", "SELECT json_array_elements_text($3::json)", 1) +
 		" FOR UPDATE OF outbox SKIP LOCKED",
 }

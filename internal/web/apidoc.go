@@ -104,6 +104,29 @@ var apiDocs = map[string]apiDoc{
 		params:    []param{{name: "token", schema: "", description: "the link's one-time token"}},
 		responses: map[int]any{200: htmlPage, 400: htmlPage, 404: htmlPage, 500: htmlPage}},
 
+	// Subscriptions to status pages.
+	"POST /status/{slug}/subscribe": {summary: "Subscribe an email address to a status page's incidents: mails it a link to confirm",
+		description: "The same answer whether or not the address was subscribed. A client past 5 requests (then one a minute), " +
+			"or an address past 3 mails (then one every 10 minutes), gets 429 with Retry-After; a page without a mail server 503.",
+		params: []param{{name: "slug", schema: "", description: "the status page's slug"}},
+		body: media{contentType: "application/x-www-form-urlencoded", schema: map[string]any{"type": "object",
+			"properties": map[string]any{"email": map[string]any{"type": "string", "description": "the address"},
+				"component": map[string]any{"type": "string", "description": "a component's id: only its incidents; none: the whole page's"}},
+			"required": []string{"email"}}},
+		responses: map[int]any{200: subscriptionPage, 400: subscriptionPage, 404: subscriptionPage, 429: subscriptionPage,
+			500: subscriptionPage, 503: subscriptionPage}},
+	"GET /status/{slug}/subscriptions/{token}": {summary: "The page of a subscription's link: what it is, with buttons to confirm and to unsubscribe",
+		params:    subscriptionParams,
+		responses: map[int]any{200: subscriptionPage, 404: subscriptionPage, 500: subscriptionPage}},
+	"POST /status/{slug}/subscriptions/{token}/confirm": {summary: "Confirm the subscription of a link",
+		params:    subscriptionParams,
+		responses: map[int]any{200: subscriptionPage, 404: subscriptionPage, 500: subscriptionPage}},
+	"POST /status/{slug}/subscriptions/{token}/unsubscribe": {summary: "End the subscription of a link (also the one-click List-Unsubscribe of RFC 8058)",
+		params: subscriptionParams,
+		body: media{contentType: "application/x-www-form-urlencoded", schema: map[string]any{"type": "object",
+			"description": "ignored; mail clients send List-Unsubscribe=One-Click"}}, bodyOptional: true,
+		responses: map[int]any{200: subscriptionPage, 404: subscriptionPage, 500: subscriptionPage}},
+
 	// Calendar feeds.
 	"GET /ical/schedules/{name}": {summary: "A schedule's shifts as an iCalendar feed",
 		params:    []param{{name: "token", schema: "", required: true, description: "the feed's signed token, from ical_url"}},
@@ -198,6 +221,20 @@ var apiDocs = map[string]apiDoc{
 	"DELETE /api/v1/tokens/{id}": {summary: "Revoke a token made through the API (a config token is refused: it lives in the file)",
 		params:    []param{{name: "id", schema: "", description: "the token's id (a config token's name gets 409)"}},
 		responses: map[int]any{200: tokenJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}},
+	"GET /api/v1/status-pages/{slug}/subscribers": {summary: "A status page's live subscribers: email addresses (confirmed or not) and webhooks",
+		params: []param{{name: "slug", schema: "", description: "the status page's slug"}},
+		responses: map[int]any{200: struct {
+			Subscribers []subscriberJSON `json:"subscribers"`
+		}{}, 404: errorJSON{}}},
+	"POST /api/v1/status-pages/{slug}/subscribers": {summary: "Subscribe a webhook to a status page's incidents (201; 200 with the one that exists)",
+		description: "The webhook gets a JSON POST shaped like Statuspage's webhook notifications (meta, page, incident with incident_updates) for each update published.",
+		params:      []param{{name: "slug", schema: "", description: "the status page's slug"}},
+		body:        subscriberRequestJSON{},
+		responses:   map[int]any{200: subscriberJSON{}, 201: subscriberJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}, 413: errorJSON{}}},
+	"DELETE /api/v1/status-pages/{slug}/subscribers/{id}": {summary: "End a subscription to a status page, of an address or a webhook",
+		params: []param{{name: "slug", schema: "", description: "the status page's slug"},
+			{name: "id", schema: int64(0), description: "the subscriber's id"}},
+		responses: map[int]any{200: subscriberJSON{}, 400: errorJSON{}, 404: errorJSON{}}},
 	"GET /api/v1/schedules": {summary: "Every schedule, with who is on call now", responses: map[int]any{200: struct {
 		Schedules []scheduleJSONOut `json:"schedules"`
 	}{}}},
@@ -324,6 +361,10 @@ var (
 	ssoPageMedia = media{contentType: "text/html", schema: textSchema, description: "a page saying why single sign-on did not go on"}
 	ssoRedirect  = media{contentType: "text/html", schema: textSchema, description: "a redirect (Location), to the provider or, logged in, to /"}
 	calendar     = media{contentType: "text/calendar", schema: textSchema, description: "an iCalendar feed, 7 days back and 60 ahead"}
+
+	subscriptionPage   = media{contentType: "text/html", schema: textSchema, description: "a page saying what was done, or why not"}
+	subscriptionParams = []param{{name: "slug", schema: "", description: "the status page's slug"},
+		{name: "token", schema: "", description: "the token of the subscription's link"}}
 
 	incidentIDParam = []param{{name: "id", schema: int64(0), description: "the incident's id"}}
 	incidentChange  = map[int]any{200: incidentJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}

@@ -44,6 +44,12 @@ var reviewedPublic = map[string]string{
 	"POST /invite/{token}":            "one-time invite link: sets the invited user's password, once",
 	"GET /setup/{token}":              "one-time setup link printed at start while no admin login exists (24 hours): shows a form",
 	"POST /setup/{token}":             "one-time setup link: makes the first admin login, once",
+
+	"POST /status/{slug}/subscribe": "a status page's subscribe form, public as the page is: it only mails the address a link to confirm (double opt-in), " +
+		"answers the same whether or not it was subscribed, and is rate limited per client and per address",
+	"GET /status/{slug}/subscriptions/{token}":              "a subscription's link: the token (only its hash is stored) is the credential; shows the subscription and its buttons only",
+	"POST /status/{slug}/subscriptions/{token}/confirm":     "a subscription's link: confirms the subscription the token names",
+	"POST /status/{slug}/subscriptions/{token}/unsubscribe": "a subscription's link (and every mail's one-click List-Unsubscribe): ends the subscription the token names",
 }
 
 func testServer(t testing.TB) *Server {

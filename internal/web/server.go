@@ -39,6 +39,9 @@ type Server struct {
 	Replica string
 	// StatusPages serves the management API of status pages; nil: none.
 	StatusPages RouteSource
+	// StatusSubscribers serves the subscriptions of status pages; nil:
+	// there is no page to subscribe to.
+	StatusSubscribers StatusSubscribers
 
 	tokenUses tokenUses   // when each database token's last use was written
 	oidc      oidcClients // the client of sso.oidc's provider

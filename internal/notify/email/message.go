@@ -63,6 +63,9 @@ func Build(from, to string, n *tocsin.Notification) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
+	if l, ok := letterOf(n.Payload); ok {
+		return buildLetter(fromAddr, toAddr, n, l)
+	}
 	var ev event
 	if err := json.Unmarshal(n.Payload, &ev); err != nil {
 		return nil, fmt.Errorf("email: the notification payload is not an event: %w", err)
@@ -117,16 +120,25 @@ func Build(from, to string, n *tocsin.Notification) (*Message, error) {
 	}
 	b.WriteString("\r\n")
 
-	mw := multipart.NewWriter(&b)
-	if err := mw.SetBoundary(boundary); err != nil {
-		return nil, fmt.Errorf("email: boundary: %w", err)
-	}
 	html, err := renderHTML(v)
 	if err != nil {
 		return nil, err
 	}
+	if err := writeParts(&b, boundary, renderText(v), html); err != nil {
+		return nil, err
+	}
+	return &Message{From: fromAddr.Address, To: toAddr.Address, Data: b.Bytes()}, nil
+}
+
+// writeParts writes the text and HTML parts of a multipart/alternative
+// body, quoted-printable, and its end.
+func writeParts(b *bytes.Buffer, boundary, text, html string) error {
+	mw := multipart.NewWriter(b)
+	if err := mw.SetBoundary(boundary); err != nil {
+		return fmt.Errorf("email: boundary: %w", err)
+	}
 	for _, p := range []struct{ typ, body string }{
-		{"text/plain; charset=utf-8", renderText(v)},
+		{"text/plain; charset=utf-8", text},
 		{"text/html; charset=utf-8", html},
 	} {
 		pw, err := mw.CreatePart(textproto.MIMEHeader{
@@ -134,21 +146,21 @@ func Build(from, to string, n *tocsin.Notification) (*Message, error) {
 			"Content-Transfer-Encoding": {"quoted-printable"},
 		})
 		if err != nil {
-			return nil, fmt.Errorf("email: part: %w", err)
+			return fmt.Errorf("email: part: %w", err)
 		}
 		qw := quotedprintable.NewWriter(pw)
 		if _, err := qw.Write([]byte(p.body)); err != nil {
-			return nil, fmt.Errorf("email: part: %w", err)
+			return fmt.Errorf("email: part: %w", err)
 		}
 		if err := qw.Close(); err != nil {
-			return nil, fmt.Errorf("email: part: %w", err)
+			return fmt.Errorf("email: part: %w", err)
 		}
 	}
 	if err := mw.Close(); err != nil {
-		return nil, fmt.Errorf("email: close multipart: %w", err)
+		return fmt.Errorf("email: close multipart: %w", err)
 	}
 	b.WriteString("\r\n")
-	return &Message{From: fromAddr.Address, To: toAddr.Address, Data: b.Bytes()}, nil
+	return nil
 }
 
 // parseAddress parses one address with net/mail, refusing anything that
