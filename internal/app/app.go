@@ -31,6 +31,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/outbox"
 	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/sdnotify"
+	"github.com/tocsinhq/tocsin/internal/statuspage"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/watchdog"
 	"github.com/tocsinhq/tocsin/internal/web"
@@ -67,6 +68,7 @@ type App struct {
 	recorder   *heartbeat.Recorder
 	alerts     *alerting.Processor
 	escalation *escalation.Stage
+	status     *statuspage.Service // public status pages
 	dispatcher *outbox.Dispatcher
 	watchdog   *watchdog.Watchdog
 	senders    notify.Senders
@@ -156,6 +158,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.probes = engine.NewProbeRunner(db, a.clock, a.env, func() engine.GuardConfig { return a.state.Load().ProbeGuard() }, a.log.With("component", "probes"))
 	a.probes.Bus = a.bus
 	a.probes.Deadline = a.engine.Schedule // a flapping probe's stable period ends on the engine's clock
+	a.status = &statuspage.Service{DB: db, Clock: a.clock, Configs: configs{a}, Log: a.log.With("component", "status_pages"),
+		SilencesChanged: a.silencesChanged}
 	a.countInMetrics()
 	a.bus.Subscribe(job.Queued, a.dispatcher)
 	a.bus.Subscribe(job.Paging|job.Silences, a.alerts.Wake()) // first pages after group_wait, silences ending
@@ -249,4 +253,13 @@ func (a *App) Run(ctx context.Context) error {
 	return err
 }
 
-func (a *App) env() incident.Env { return a.state.Load().Env }
+func (a *App) env() incident.Env {
+	env := a.state.Load().Env
+	env.Muted = a.status.CheckMuted // status pages' maintenance windows
+	return env
+}
+
+// configs gives the running config to the parts that read it at each use.
+type configs struct{ a *App }
+
+func (c configs) Config() *config.Config { return c.a.state.Load().Config }
