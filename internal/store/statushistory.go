@@ -222,3 +222,14 @@ func openServiceIncidents(ctx context.Context, q sqlQuerier, services []string) 
 	}
 	return out, rows.Err()
 }
+
+// HasTimelineEntry reports whether the incident's timeline has an entry
+// of kind.
+func (tx *Tx) HasTimelineEntry(ctx context.Context, incidentID int64, kind string) (bool, error) {
+	var n int
+	if err := tx.tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM timeline WHERE incident_id = $1 AND kind = $2",
+		incidentID, kind).Scan(&n); err != nil {
+		return false, fmt.Errorf("timeline entry: %w", err)
+	}
+	return n > 0, nil
+}
