@@ -159,7 +159,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.probes.Bus = a.bus
 	a.probes.Deadline = a.engine.Schedule // a flapping probe's stable period ends on the engine's clock
 	a.status = &statuspage.Service{DB: db, Clock: a.clock, Configs: configs{a}, Log: a.log.With("component", "status_pages"),
-		SilencesChanged: a.silencesChanged}
+		SilencesChanged: a.silencesChanged, Env: a.env, Bus: a.bus}
 	a.countInMetrics()
 	a.bus.Subscribe(job.Queued, a.dispatcher)
 	a.bus.Subscribe(job.Paging|job.Silences, a.alerts.Wake()) // first pages after group_wait, silences ending

@@ -36,9 +36,32 @@ type Env struct {
 	Muted func(ctx context.Context, tx *store.Tx, c *tocsin.Check, now time.Time) (string, error)
 }
 
-// TimelineMuted is the timeline entry of an incident opened while its
-// check was muted.
-const TimelineMuted = "incident.muted"
+// Timeline entries of an incident opened while its check was muted, and
+// of its first pages once the check no longer is.
+const (
+	TimelineMuted   = "incident.muted"
+	TimelineUnmuted = "incident.unmuted"
+)
+
+// Unmuted pages for in, the open incident of c opened while c was muted,
+// now that c no longer is and is still down: what OpenForCheck would
+// have sent.
+func Unmuted(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *tocsin.Check, now time.Time, reason string) error {
+	if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: TimelineUnmuted,
+		Actor: "tocsin", Message: "Paging now: " + reason}); err != nil {
+		return err
+	}
+	if c.EscalationPolicy != "" {
+		in.EscalationPolicy, in.EscalateAt, in.Paged = c.EscalationPolicy, now, true
+		if err := tx.SaveIncident(ctx, in); err != nil {
+			return err
+		}
+		if len(c.Notify) == 0 {
+			return nil
+		}
+	}
+	return notify(ctx, tx, env, in, c, tocsin.EventTriggered, now, reason, "", nil)
+}
 
 // Recipient names who a page on an outbox channel reaches, for links and
 // actors: the user of a contact channel ("contact:<user>:<i>"), else

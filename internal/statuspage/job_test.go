@@ -53,7 +53,8 @@ func newFixture(t *testing.T, dsn string, publish string) *fixture {
 	}
 	t.Cleanup(func() { db.Close() })
 	defs := []store.CheckDef{
-		{Name: "web", Slug: "web", Spec: tocsin.ScheduleSpec{Every: time.Minute}, Grace: time.Minute, AutoResolve: true},
+		{Name: "web", Slug: "web", Spec: tocsin.ScheduleSpec{Every: time.Minute}, Grace: time.Minute, AutoResolve: true,
+			Notify: []string{"ops"}},
 		{Name: "eu-probe", Slug: "eu-probe", Probe: `{"http":{"url":"http://127.0.0.1:1/"}}`, Interval: time.Minute,
 			FailuresBeforeDown: 1, SuccessesBeforeUp: 1, AutoResolve: true},
 		{Name: "us-probe", Slug: "us-probe", Probe: `{"http":{"url":"http://127.0.0.1:1/"}}`, Interval: time.Minute,
@@ -72,6 +73,7 @@ func newFixture(t *testing.T, dsn string, publish string) *fixture {
 	f := &fixture{t: t, ctx: ctx, db: db, clk: clk, cfg: cfg}
 	f.svc = &Service{DB: db, Clock: clk, Configs: staticConfig{cfg}, Log: testkit.Logger(),
 		SilencesChanged: func(context.Context) error { f.silencesChanged++; return nil }}
+	f.svc.Env = f.env
 	ls := lines(&cfg.StatusPages[0])
 	f.api, f.payments, f.regions, f.eu, f.us = ls[0].id, ls[1].id, ls[2].id, ls[3].id, ls[4].id
 	return f
@@ -243,6 +245,9 @@ func TestAutoIncidentFollowsComponents(t *testing.T) {
 			t.Fatalf("first update: %+v", ups)
 		}
 		web := f.openIncident("web")
+		if n, err := f.db.Notifications(f.ctx, web.ID); err != nil || len(n) == 0 {
+			t.Fatalf("the web incident paged nobody: %v, %v", n, err)
+		}
 		if got := f.links(si.ID); !slices.Equal(got, []int64{web.ID}) {
 			t.Fatalf("links %v, want the web incident %d", got, web.ID)
 		}
@@ -489,6 +494,19 @@ func TestMaintenanceWindow(t *testing.T) {
 		t.Fatalf("muted after the window: %q", why)
 	}
 	f.wantStatuses(map[string]ComponentStatus{f.api: MajorOutage, f.payments: Operational})
+	// web is still down: the incident it opened in the window pages now,
+	// once.
+	if tl := f.timeline(web.ID, incident.TimelineUnmuted); len(tl) != 1 || !strings.Contains(tl[0].Message, "still down") {
+		t.Fatalf("unmuted: %+v", tl)
+	}
+	if n, err := f.db.Notifications(f.ctx, web.ID); err != nil || len(n) != 1 || n[0].Event != tocsin.EventTriggered {
+		t.Fatalf("notifications after the window: %+v, %v", n, err)
+	}
+	f.clk.Advance(time.Second)
+	f.run()
+	if n, _ := f.db.Notifications(f.ctx, web.ID); len(n) != 1 {
+		t.Fatalf("paged again: %+v", n)
+	}
 	if list := f.incidents(); len(list) != 1 || list[0].Name != "Outage of API" {
 		t.Fatalf("after the window: %+v", list)
 	}

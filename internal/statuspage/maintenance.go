@@ -10,6 +10,8 @@ import (
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/alerting"
 	"github.com/tocsinhq/tocsin/internal/config"
+	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -103,6 +105,9 @@ func (s *Service) advanceMaintenance(ctx context.Context, tx *store.Tx, page *co
 				return run, err
 			}
 			run.silences = run.silences || ended
+			if err := s.unmute(ctx, tx, m, ls, ids, now); err != nil {
+				return run, err
+			}
 			continue
 		case now.Before(m.ScheduledFor):
 			soon(m.ScheduledFor)
@@ -182,6 +187,60 @@ func (s *Service) endSilences(ctx context.Context, tx *store.Tx, page *config.St
 		ended = true
 	}
 	return ended, nil
+}
+
+// unmute pages for the bound checks of the components ids that are still
+// down when m ends, if their incident opened muted and nothing else
+// mutes them now.
+func (s *Service) unmute(ctx context.Context, tx *store.Tx, m *store.StatusIncident, ls []line, ids map[string]bool, now time.Time) error {
+	if s.Env == nil {
+		return nil
+	}
+	var names []string
+	for _, l := range ls {
+		if ids[l.id] && !l.group {
+			names = append(names, l.cfg.Checks...)
+		}
+	}
+	checks, err := tx.ChecksByNames(ctx, names)
+	if err != nil {
+		return err
+	}
+	paged := false
+	for _, c := range checks {
+		if c.StateAt(now) != tocsin.StateDown {
+			continue
+		}
+		ok, err := s.pageAfter(ctx, tx, m, c, now)
+		if err != nil {
+			return err
+		}
+		paged = paged || ok
+	}
+	if paged {
+		tx.AfterCommit(func() { s.Bus.Notify(job.Queued | job.Paging) })
+	}
+	return nil
+}
+
+// pageAfter pages for c's open incident if it opened muted, was not paged
+// since, and nothing mutes c now.
+func (s *Service) pageAfter(ctx context.Context, tx *store.Tx, m *store.StatusIncident, c *tocsin.Check, now time.Time) (bool, error) {
+	in, err := tx.OpenIncidentForCheck(ctx, c.ID)
+	if err != nil || in == nil {
+		return false, err
+	}
+	if muted, err := tx.HasTimelineEntry(ctx, in.ID, incident.TimelineMuted); err != nil || !muted {
+		return false, err
+	}
+	if done, err := tx.HasTimelineEntry(ctx, in.ID, incident.TimelineUnmuted); err != nil || done {
+		return false, err
+	}
+	if why, err := s.CheckMuted(ctx, tx, c, now); err != nil || why != "" {
+		return false, err
+	}
+	return true, incident.Unmuted(ctx, tx, s.Env(), in, c, now,
+		fmt.Sprintf("the scheduled maintenance %q ended and %s is still down", m.Name, c.Name))
 }
 
 // CheckMuted says why nobody is to be paged for c at now: a maintenance

@@ -10,6 +10,8 @@ import (
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/config"
+	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -42,6 +44,10 @@ type Service struct {
 	// SilencesChanged, when set, is called after the job made or ended
 	// the silences of maintenance windows, so that alerting reads them.
 	SilencesChanged func(ctx context.Context) error
+	// Env, when set, is what pages about a check still down when the
+	// maintenance that muted it ends; Bus hears that it paged.
+	Env func() incident.Env
+	Bus *job.Bus
 
 	changes atomic.Uint64 // bumped after every committed change a page shows
 	views   viewCache     // the View last built of each page (source.go)
