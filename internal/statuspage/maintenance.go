@@ -133,13 +133,14 @@ func (s *Service) advanceMaintenance(ctx context.Context, tx *store.Tx, page *co
 	return run, nil
 }
 
-// silence makes sure each of services is silenced until the end of m's
-// window; made says whether a silence was made.
+// silence makes sure each of services has been silenced until the end of
+// m's window; made says whether a silence was made.
 func (s *Service) silence(ctx context.Context, tx *store.Tx, page *config.StatusPage, m *store.StatusIncident, services []string,
 	now time.Time) (made bool, err error) {
 	for _, svc := range services {
 		name := silenceName(page.Slug, m.ID, svc)
-		if _, ok, err := tx.LiveSilenceByName(ctx, SilenceManager, name); err != nil || ok {
+		// Made once: a responder who expired it meant it.
+		if _, ok, err := tx.SilenceByName(ctx, SilenceManager, name, false); err != nil || ok {
 			if err != nil {
 				return made, err
 			}
@@ -170,7 +171,7 @@ func (s *Service) silence(ctx context.Context, tx *store.Tx, page *config.Status
 func (s *Service) endSilences(ctx context.Context, tx *store.Tx, page *config.StatusPage, m *store.StatusIncident, ls []line,
 	now time.Time) (ended bool, err error) {
 	for _, svc := range boundServices(ls, covered(ls, m.Components)) {
-		sl, ok, err := tx.LiveSilenceByName(ctx, SilenceManager, silenceName(page.Slug, m.ID, svc))
+		sl, ok, err := tx.SilenceByName(ctx, SilenceManager, silenceName(page.Slug, m.ID, svc), true)
 		if err != nil {
 			return ended, err
 		}

@@ -171,11 +171,14 @@ func (tx *Tx) statusIncidents(ctx context.Context, where string, args ...any) ([
 	return out, rows.Err()
 }
 
-// LiveSilenceByName reads the silence of that manager and name that is
-// not expired, or false.
-func (tx *Tx) LiveSilenceByName(ctx context.Context, managedBy, name string) (*tocsin.Silence, bool, error) {
-	s, err := scanSilence(tx.tx.QueryRowContext(ctx, "SELECT "+silenceColumns+
-		" FROM silences WHERE managed_by = $1 AND name = $2 AND expired_at = 0 ORDER BY id DESC LIMIT 1", managedBy, name))
+// SilenceByName reads the latest silence of that manager and name, or
+// false; live: only one not expired.
+func (tx *Tx) SilenceByName(ctx context.Context, managedBy, name string, live bool) (*tocsin.Silence, bool, error) {
+	q := "SELECT " + silenceColumns + " FROM silences WHERE managed_by = $1 AND name = $2"
+	if live {
+		q += " AND expired_at = 0"
+	}
+	s, err := scanSilence(tx.tx.QueryRowContext(ctx, q+" ORDER BY id DESC LIMIT 1", managedBy, name))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}

@@ -113,17 +113,20 @@ func testStatusHistory(t *testing.T, db *DB, clk *clock.Fake) {
 		if err := tx.CreateSilence(ctx, s); err != nil {
 			return err
 		}
-		if got, ok, err := tx.LiveSilenceByName(ctx, "status_page", "maint"); err != nil || !ok || got.ID != s.ID {
+		if got, ok, err := tx.SilenceByName(ctx, "status_page", "maint", true); err != nil || !ok || got.ID != s.ID {
 			t.Fatalf("live silence by name: %+v %v %v", got, ok, err)
 		}
-		if _, ok, _ := tx.LiveSilenceByName(ctx, "api", "maint"); ok {
+		if _, ok, _ := tx.SilenceByName(ctx, "api", "maint", false); ok {
 			t.Fatal("found under another manager")
 		}
 		if _, err := tx.ExpireSilence(ctx, s.ID, now); err != nil {
 			return err
 		}
-		if _, ok, _ := tx.LiveSilenceByName(ctx, "status_page", "maint"); ok {
+		if _, ok, _ := tx.SilenceByName(ctx, "status_page", "maint", true); ok {
 			t.Fatal("an expired silence is live")
+		}
+		if got, ok, _ := tx.SilenceByName(ctx, "status_page", "maint", false); !ok || got.ExpiredAt.IsZero() {
+			t.Fatalf("the expired silence: %+v, %v", got, ok)
 		}
 		m.ResolvedAt, m.Status = now, "completed"
 		if err := tx.SaveStatusIncident(ctx, m); err != nil {
