@@ -524,3 +524,31 @@ func TestUnknownPage(t *testing.T) {
 		t.Fatalf("unknown page: %v", err)
 	}
 }
+
+// Before the job recorded anything, the View derives the statuses itself,
+// and its version stays put while nothing changes.
+func TestViewBeforeTheJob(t *testing.T) {
+	f := newFixture(t, t.TempDir()+"/t.db", config.PublishAuto)
+	f.down("web")
+	v, ver, err := f.svc.View(f.ctx, "public")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Components[0].Status != MajorOutage || v.Components[1].Status != Operational || len(v.Incidents) != 0 {
+		t.Fatalf("view before the job: %+v", v.Components)
+	}
+	if !v.Components[1].CreatedAt.Equal(f.clk.Now()) || !v.Components[0].CreatedAt.Equal(t0) {
+		t.Fatalf("created: %s, %s", v.Components[0].CreatedAt, v.Components[1].CreatedAt)
+	}
+	if cached, _, _ := f.svc.View(f.ctx, "public"); cached != v {
+		t.Fatal("rebuilt within a second without a change")
+	}
+	f.svc.changed()
+	if fresh, _, _ := f.svc.View(f.ctx, "public"); fresh == v {
+		t.Fatal("not rebuilt after a change")
+	}
+	f.clk.Advance(3 * time.Second)
+	if v2, again, err := f.svc.View(f.ctx, "public"); err != nil || again != ver || v2 == v {
+		t.Fatalf("rebuilt view: version %d, was %d (same view: %v), %v", again, ver, v2 == v, err)
+	}
+}

@@ -36,8 +36,24 @@ const maxListed = 500
 
 // viewCache keeps the View last built of each page.
 type viewCache struct {
-	mu    sync.Mutex
-	pages map[string]*builtView
+	mu        sync.Mutex
+	pages     map[string]*builtView
+	firstSeen map[string]time.Time // when each page was first built
+}
+
+// firstView is when this process first built the page: the creation of
+// components nothing older dates.
+func (c *viewCache) firstView(slug string, now time.Time) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.firstSeen == nil {
+		c.firstSeen = map[string]time.Time{}
+	}
+	if t, ok := c.firstSeen[slug]; ok {
+		return t
+	}
+	c.firstSeen[slug] = now
+	return now
 }
 
 type builtView struct {
@@ -123,16 +139,21 @@ func (s *Service) build(ctx context.Context, page *config.StatusPage, now time.T
 	if err != nil {
 		return nil, err
 	}
+	first := s.views.firstView(page.Slug, now)
+	created := make(map[string]time.Time, len(ls))
+	for _, l := range ls {
+		created[l.id] = createdAt(l, checks, since, first)
+	}
 	// Bars are cut at the minute: today's share of uptime would otherwise
 	// change the View, and its version, every second of an outage.
-	uptime, err := s.uptime(ctx, page, ls, checks, since, now.Truncate(time.Minute), loc)
+	uptime, err := s.uptime(ctx, page, ls, checks, created, now.Truncate(time.Minute), loc)
 	if err != nil {
 		return nil, err
 	}
 	for i, l := range ls {
 		c := Component{ID: l.id, Name: l.name, Description: l.cfg.Description, Status: statuses[l.id], Position: i + 1,
 			GroupID: l.groupID, Group: l.group, Members: l.members, OnlyShowIfDegraded: l.cfg.OnlyShowIfDegraded,
-			CreatedAt: createdAt(l, checks, since, now), UpdatedAt: since[l.id], Uptime: uptime[l.id]}
+			CreatedAt: created[l.id], UpdatedAt: since[l.id], Uptime: uptime[l.id]}
 		if c.UpdatedAt.IsZero() {
 			c.UpdatedAt = c.CreatedAt
 		}
@@ -159,26 +180,23 @@ func later(a, b time.Time) time.Time {
 }
 
 // createdAt is when a component was first shown: the first of its bound
-// checks' creation and its recorded status, else now (the page's first
-// view). A group is as old as its oldest member.
-func createdAt(l line, checks map[string]*tocsin.Check, since map[string]time.Time, now time.Time) time.Time {
-	first := since[l.id]
-	for _, name := range l.cfg.Checks {
-		if c := checks[name]; c != nil && !c.CreatedAt.IsZero() && (first.IsZero() || c.CreatedAt.Before(first)) {
-			first = c.CreatedAt
-		}
+// checks' creation, its recorded status and first (the page's first view
+// by this process). A group is as old as its oldest member.
+func createdAt(l line, checks map[string]*tocsin.Check, since map[string]time.Time, first time.Time) time.Time {
+	out := first
+	if t := since[l.id]; !t.IsZero() && t.Before(out) {
+		out = t
 	}
+	names := slices.Clone(l.cfg.Checks)
 	for _, m := range l.cfg.Components {
-		for _, name := range m.Checks {
-			if c := checks[name]; c != nil && !c.CreatedAt.IsZero() && (first.IsZero() || c.CreatedAt.Before(first)) {
-				first = c.CreatedAt
-			}
+		names = append(names, m.Checks...)
+	}
+	for _, name := range names {
+		if c := checks[name]; c != nil && !c.CreatedAt.IsZero() && c.CreatedAt.Before(out) {
+			out = c.CreatedAt
 		}
 	}
-	if first.IsZero() {
-		return now
-	}
-	return first
+	return out
 }
 
 // statuses are the statuses the components show, as the job last

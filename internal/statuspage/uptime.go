@@ -31,9 +31,10 @@ type span struct{ from, to time.Time }
 // each sorted and without overlaps.
 type track struct{ monitored, down, slow []span }
 
-// uptime computes the bars of page's components at now, in loc.
+// uptime computes the bars of page's components at now, in loc; created
+// is when each component was first shown.
 func (s *Service) uptime(ctx context.Context, page *config.StatusPage, ls []line, checks map[string]*tocsin.Check,
-	since map[string]time.Time, now time.Time, loc *time.Location) (map[string][]Day, error) {
+	created map[string]time.Time, now time.Time, loc *time.Location) (map[string][]Day, error) {
 	y, m, d := now.In(loc).Date()
 	first := time.Date(y, m, d-(historyDays-1), 0, 0, 0, 0, loc)
 	var probes, heartbeats []int64
@@ -73,7 +74,7 @@ func (s *Service) uptime(ctx context.Context, page *config.StatusPage, ls []line
 			}
 		}
 		for _, svc := range l.cfg.Services {
-			tracks = append(tracks, incidentTrack(createdAt(l, checks, since, now), spans,
+			tracks = append(tracks, incidentTrack(created[l.id], spans,
 				func(sp store.IncidentSpan) bool { return sp.CheckID == 0 && sp.Service == svc }, now))
 		}
 		out[l.id] = days(tracks, first, loc, now)
