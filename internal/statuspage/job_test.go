@@ -517,6 +517,68 @@ func TestMaintenanceWindow(t *testing.T) {
 	}
 }
 
+// A window moved or completed early by a responder moves or ends its
+// silences; one a responder expired is not made again.
+func TestMaintenanceSilencesFollowTheWindow(t *testing.T) {
+	f := newFixture(t, t.TempDir()+"/t.db", config.PublishAuto)
+	m := &store.StatusIncident{Page: "public", Kind: store.StatusKindMaintenance, Name: "Upgrade", Status: string(Scheduled),
+		Impact: "minor", Components: []string{f.payments}, PublishedAt: t0, CreatedAt: t0, CreatedBy: "ann", UpdatedAt: t0,
+		ScheduledFor: t0, ScheduledUntil: t0.Add(time.Hour)}
+	f.write(func(tx *store.Tx) error { return tx.CreateStatusIncident(f.ctx, m) })
+	live := func() []*tocsin.Silence {
+		list, err := f.db.LiveSilences(f.ctx, f.clk.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return list
+	}
+	f.run()
+	if sl := live(); len(sl) != 1 || !sl[0].EndsAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("silences: %+v", sl)
+	}
+	// Moved to end later: a new silence to the new end, the old one ended.
+	f.clk.Advance(time.Minute)
+	f.write(func(tx *store.Tx) error {
+		got, err := tx.StatusIncident(f.ctx, "public", m.ID)
+		if err != nil {
+			return err
+		}
+		*m = got
+		m.ScheduledUntil = t0.Add(3 * time.Hour)
+		return tx.SaveStatusIncident(f.ctx, m)
+	})
+	f.run()
+	if sl := live(); len(sl) != 1 || !sl[0].EndsAt.Equal(t0.Add(3*time.Hour)) {
+		t.Fatalf("silences after moving the end: %+v", sl)
+	}
+	// A responder expires it: it stays expired.
+	f.write(func(tx *store.Tx) error { _, err := tx.ExpireSilence(f.ctx, live()[0].ID, f.clk.Now()); return err })
+	f.clk.Advance(time.Minute)
+	f.run()
+	if sl := live(); len(sl) != 0 {
+		t.Fatalf("made again after a responder expired it: %+v", sl)
+	}
+	// Moved again, then completed early by a responder: its silence ends.
+	f.write(func(tx *store.Tx) error {
+		m.ScheduledUntil = t0.Add(4 * time.Hour)
+		return tx.SaveStatusIncident(f.ctx, m)
+	})
+	f.run()
+	if sl := live(); len(sl) != 1 {
+		t.Fatalf("silences after moving again: %+v", sl)
+	}
+	f.clk.Advance(time.Minute)
+	f.write(func(tx *store.Tx) error {
+		m.Status, m.ResolvedAt = string(Completed), f.clk.Now()
+		return tx.SaveStatusIncident(f.ctx, m)
+	})
+	f.run()
+	if sl := live(); len(sl) != 0 {
+		t.Fatalf("silences after an early completion: %+v", sl)
+	}
+	f.wantStatuses(map[string]ComponentStatus{f.payments: Operational})
+}
+
 func TestUnknownPage(t *testing.T) {
 	f := newFixture(t, t.TempDir()+"/t.db", config.PublishAuto)
 	_, _, err := f.svc.View(f.ctx, "nope")

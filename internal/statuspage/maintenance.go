@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
@@ -34,10 +35,14 @@ const (
 	bodyCompleted  = "The scheduled maintenance has been completed."
 )
 
-// silenceName names the silence a maintenance puts on a service.
-func silenceName(page string, maintenanceID int64, service string) string {
-	return "status page " + page + ", maintenance " + strconv.FormatInt(maintenanceID, 10) + ": " + service
+// silenceName names the silence a maintenance puts on a service until
+// the end of its window: a window moved is a new silence.
+func silenceName(page string, maintenanceID int64, until time.Time, service string) string {
+	return silencePrefix(page) + strconv.FormatInt(maintenanceID, 10) + " until " + until.UTC().Format(time.RFC3339) + ": " + service
 }
+
+// silencePrefix begins the names of the silences of a page's maintenance.
+func silencePrefix(page string) string { return "status page " + page + ", maintenance " }
 
 // covered lists the component ids a maintenance covers: those it names,
 // and the members of the groups it names.
@@ -87,6 +92,7 @@ func (s *Service) advanceMaintenance(ctx context.Context, tx *store.Tx, page *co
 			run.next = t
 		}
 	}
+	wanted := map[string]bool{} // the silences of the windows open now, by name
 	for i := range open {
 		m := &open[i]
 		if m.ScheduledUntil.IsZero() || m.ScheduledFor.IsZero() {
@@ -100,11 +106,6 @@ func (s *Service) advanceMaintenance(ctx context.Context, tx *store.Tx, page *co
 			if err := s.addUpdate(ctx, tx, page, m, u); err != nil {
 				return run, err
 			}
-			ended, err := s.endSilences(ctx, tx, page, m, ls, now)
-			if err != nil {
-				return run, err
-			}
-			run.silences = run.silences || ended
 			if err := s.unmute(ctx, tx, m, ls, ids, now); err != nil {
 				return run, err
 			}
@@ -120,7 +121,7 @@ func (s *Service) advanceMaintenance(ctx context.Context, tx *store.Tx, page *co
 				return run, err
 			}
 		}
-		made, err := s.silence(ctx, tx, page, m, boundServices(ls, ids), now)
+		made, err := s.silence(ctx, tx, page, m, boundServices(ls, ids), wanted, now)
 		if err != nil {
 			return run, err
 		}
@@ -130,15 +131,19 @@ func (s *Service) advanceMaintenance(ctx context.Context, tx *store.Tx, page *co
 		}
 		soon(m.ScheduledUntil)
 	}
-	return run, nil
+	ended, err := s.endSilences(ctx, tx, page, wanted, now)
+	run.silences = run.silences || ended
+	return run, err
 }
 
 // silence makes sure each of services has been silenced until the end of
-// m's window; made says whether a silence was made.
+// m's window, and adds the names of their silences to wanted; made says
+// whether a silence was made.
 func (s *Service) silence(ctx context.Context, tx *store.Tx, page *config.StatusPage, m *store.StatusIncident, services []string,
-	now time.Time) (made bool, err error) {
+	wanted map[string]bool, now time.Time) (made bool, err error) {
 	for _, svc := range services {
-		name := silenceName(page.Slug, m.ID, svc)
+		name := silenceName(page.Slug, m.ID, m.ScheduledUntil, svc)
+		wanted[name] = true
 		// Made once: a responder who expired it meant it.
 		if _, ok, err := tx.SilenceByName(ctx, SilenceManager, name, false); err != nil || ok {
 			if err != nil {
@@ -165,24 +170,24 @@ func (s *Service) silence(ctx context.Context, tx *store.Tx, page *config.Status
 	return made, nil
 }
 
-// endSilences ends the silences m put on the services of its components
-// (a maintenance completed early, or a component that left it); ended
-// says whether one was live.
-func (s *Service) endSilences(ctx context.Context, tx *store.Tx, page *config.StatusPage, m *store.StatusIncident, ls []line,
+// endSilences ends the live silences of page's maintenance that are not
+// wanted: of a window completed (early too), moved, or no longer covering
+// the service. ended says whether one was live.
+func (s *Service) endSilences(ctx context.Context, tx *store.Tx, page *config.StatusPage, wanted map[string]bool,
 	now time.Time) (ended bool, err error) {
-	for _, svc := range boundServices(ls, covered(ls, m.Components)) {
-		sl, ok, err := tx.SilenceByName(ctx, SilenceManager, silenceName(page.Slug, m.ID, svc), true)
-		if err != nil {
-			return ended, err
-		}
-		if !ok {
+	live, err := tx.LiveSilencesManagedBy(ctx, SilenceManager)
+	if err != nil {
+		return false, err
+	}
+	for _, sl := range live {
+		if wanted[sl.Name] || !strings.HasPrefix(sl.Name, silencePrefix(page.Slug)) {
 			continue
 		}
 		if _, err := tx.ExpireSilence(ctx, sl.ID, now); err != nil {
 			return ended, err
 		}
-		if err := tx.Audit(ctx, Author, "silence.expire", fmt.Sprintf("silence %d ended with the maintenance %q of status page %s",
-			sl.ID, m.Name, page.Slug), map[string]any{"silence_id": sl.ID, "status_page": page.Slug, "maintenance": m.ID}); err != nil {
+		if err := tx.Audit(ctx, Author, "silence.expire", fmt.Sprintf("silence %d (%s) ended with its maintenance window",
+			sl.ID, sl.Name), map[string]any{"silence_id": sl.ID, "status_page": page.Slug}); err != nil {
 			return ended, err
 		}
 		ended = true

@@ -188,6 +188,12 @@ func (tx *Tx) SilenceByName(ctx context.Context, managedBy, name string, live bo
 	return s, true, nil
 }
 
+// LiveSilencesManagedBy lists the silences of a manager not expired, by
+// id; those whose end has passed too.
+func (tx *Tx) LiveSilencesManagedBy(ctx context.Context, managedBy string) ([]*tocsin.Silence, error) {
+	return querySilences(ctx, tx.tx, "managed_by = $1 AND expired_at = 0 ORDER BY id", managedBy)
+}
+
 // OpenServiceIncidents lists the open incidents of each of the services,
 // by id, in one query; a service without one is left out.
 func (tx *Tx) OpenServiceIncidents(ctx context.Context, services []string) (map[string][]int64, error) {

@@ -119,8 +119,14 @@ func testStatusHistory(t *testing.T, db *DB, clk *clock.Fake) {
 		if _, ok, _ := tx.SilenceByName(ctx, "api", "maint", false); ok {
 			t.Fatal("found under another manager")
 		}
+		if list, err := tx.LiveSilencesManagedBy(ctx, "status_page"); err != nil || len(list) != 1 || list[0].ID != s.ID {
+			t.Fatalf("live silences of the manager: %+v, %v", list, err)
+		}
 		if _, err := tx.ExpireSilence(ctx, s.ID, now); err != nil {
 			return err
+		}
+		if list, err := tx.LiveSilencesManagedBy(ctx, "status_page"); err != nil || len(list) != 0 {
+			t.Fatalf("live silences after expiry: %+v, %v", list, err)
 		}
 		if _, ok, _ := tx.SilenceByName(ctx, "status_page", "maint", true); ok {
 			t.Fatal("an expired silence is live")
