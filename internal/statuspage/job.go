@@ -84,11 +84,13 @@ func (s *Service) runPage(ctx context.Context, page *config.StatusPage, now time
 		in.maintenance, in.overrides = run.active, overrides
 		statuses := derive(page, in, now)
 		changed := false
+		since := make(map[string]time.Time, len(ls)) // when each status began
 		for _, l := range ls {
 			if rec, ok := recorded[l.id]; ok && rec.Status == string(statuses[l.id]) {
+				since[l.id] = rec.Since
 				continue
 			}
-			changed = true
+			since[l.id], changed = now, true
 			if err := tx.SetStatusComponent(ctx, store.StatusComponentState{Page: page.Slug, Component: l.id,
 				Status: string(statuses[l.id]), Since: now}); err != nil {
 				return err
@@ -97,7 +99,7 @@ func (s *Service) runPage(ctx context.Context, page *config.StatusPage, now time
 		if changed {
 			tx.AfterCommit(s.changed)
 		}
-		return s.follow(ctx, tx, page, ls, in, statuses, now)
+		return s.follow(ctx, tx, page, ls, in, statuses, since, now)
 	})
 	return run, err
 }
@@ -205,9 +207,9 @@ func affected(ls []line, statuses map[string]ComponentStatus) (ids []string, wor
 }
 
 // follow opens, grows or resolves the page's automatic incident after
-// its components' statuses.
+// its components' statuses, which began at since.
 func (s *Service) follow(ctx context.Context, tx *store.Tx, page *config.StatusPage, ls []line, in *inputs,
-	statuses map[string]ComponentStatus, now time.Time) error {
+	statuses map[string]ComponentStatus, since map[string]time.Time, now time.Time) error {
 	ids, worst := affected(ls, statuses)
 	si, open, err := tx.OpenAutoStatusIncident(ctx, page.Slug)
 	if err != nil {
@@ -217,6 +219,9 @@ func (s *Service) follow(ctx context.Context, tx *store.Tx, page *config.StatusP
 	case !open && len(ids) == 0:
 		return nil
 	case !open:
+		if dismissed, err := s.dismissed(ctx, page.Slug, ids, since); err != nil || dismissed {
+			return err
+		}
 		si = store.StatusIncident{Page: page.Slug, Kind: store.StatusKindIncident, Name: incidentName(worst, names(ls, ids)),
 			Status: string(Investigating), Impact: string(impactOf(worst)), Components: ids, Auto: true, CreatedAt: now,
 			CreatedBy: Author, UpdatedAt: now}
@@ -260,6 +265,27 @@ func (s *Service) follow(ctx context.Context, tx *store.Tx, page *config.StatusP
 	}
 	return s.addUpdate(ctx, tx, page, &si, &store.StatusUpdate{Status: si.Status, Body: joinedBody(names(ls, joined)),
 		CreatedAt: now, Author: Author, AffectedComponents: joined})
+}
+
+// dismissed reports whether a responder resolved the page's last
+// automatic incident, covering the components ids, after their statuses
+// began: it was theirs to call, and Tocsin opens another only once one
+// of them changes again.
+func (s *Service) dismissed(ctx context.Context, slug string, ids []string, since map[string]time.Time) (bool, error) {
+	list, err := s.DB.StatusIncidents(ctx, slug, store.StatusKindIncident, time.Time{}, 20)
+	if err != nil {
+		return false, err
+	}
+	i := slices.IndexFunc(list, func(si store.StatusIncident) bool { return si.Auto })
+	if i < 0 || !list[i].TakenOver || list[i].ResolvedAt.IsZero() {
+		return false, nil
+	}
+	for _, id := range ids {
+		if !slices.Contains(list[i].Components, id) || !list[i].ResolvedAt.After(since[id]) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 // link links si to the open internal incidents of what the components

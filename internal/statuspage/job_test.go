@@ -366,6 +366,32 @@ func TestTakenOverIsLeftToTheResponder(t *testing.T) {
 	}
 }
 
+// A responder who resolves the automatic incident while its components
+// are still down has the last word until one of them changes again.
+func TestResolvedByResponderStaysResolved(t *testing.T) {
+	f := newFixture(t, t.TempDir()+"/t.db", config.PublishAuto)
+	f.down("web")
+	f.run()
+	si := f.incidents()[0]
+	f.clk.Advance(time.Minute)
+	si.TakenOver, si.Status, si.ResolvedAt = true, "resolved", f.clk.Now()
+	f.write(func(tx *store.Tx) error { return tx.SaveStatusIncident(f.ctx, &si) })
+	f.clk.Advance(time.Minute)
+	f.run()
+	if list := f.incidents(); len(list) != 1 {
+		t.Fatalf("reopened behind the responder: %+v", list)
+	}
+	f.clk.Advance(time.Minute)
+	f.up("web")
+	f.run()
+	f.clk.Advance(time.Minute)
+	f.down("web")
+	f.run()
+	if list := f.incidents(); len(list) != 2 || list[0].Status != "investigating" || list[0].Name != "Outage of API" {
+		t.Fatalf("after a new outage: %+v", list)
+	}
+}
+
 func TestDraftIncidents(t *testing.T) {
 	f := newFixture(t, t.TempDir()+"/t.db", config.PublishDraft)
 	f.down("web")
