@@ -172,7 +172,7 @@ func (w *work) acknowledge(d Delivery, a *tocsin.AlertRecord) error {
 // delivery.
 func (w *work) fire(a *tocsin.AlertRecord, why string) error {
 	a.Suppressed, a.SuppressorID, a.IncidentID, a.GroupKey = "", 0, 0, ""
-	if s := w.silences.silencing(a.Labels, w.now); s != nil {
+	if s := w.silences.silencing(silenceLabels(a), w.now); s != nil {
 		a.Suppressed, a.SuppressorID = tocsin.SuppressedSilence, s.ID
 		w.out.Silenced++
 		return w.save(a)

@@ -28,7 +28,7 @@ func (w *work) page(in *tocsin.Incident) error {
 		if m.GroupKey != in.GroupKey || m.Suppressed != "" || m.Status == tocsin.AlertResolved {
 			continue
 		}
-		if s := w.silences.silencing(m.Labels, w.now); s != nil {
+		if s := w.silences.silencing(silenceLabels(m), w.now); s != nil {
 			m.Suppressed, m.SuppressorID, m.IncidentID, m.GroupKey = tocsin.SuppressedSilence, s.ID, 0, ""
 			w.out.Silenced++
 			if err := w.save(m); err != nil {

@@ -2,6 +2,7 @@ package alerting
 
 import (
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -103,6 +104,24 @@ func (s *Silence) Describe() string {
 		return fmt.Sprintf("%s, a %s window %s", name, tocsin.FormatDuration(s.Duration), s.sched.String())
 	}
 	return fmt.Sprintf("%s until %s", name, s.EndsAt.UTC().Format(time.RFC3339))
+}
+
+// ServiceLabel is a label silences see on every alert routed to a
+// service, besides the alert's own labels: its value is the service, so
+// that one silence holds a whole service (a status page's maintenance
+// window does), whatever labels its alerts carry.
+const ServiceLabel = "tocsin_service"
+
+// silenceLabels are the labels a silence is matched against: the alert's,
+// and ServiceLabel.
+func silenceLabels(a *tocsin.AlertRecord) map[string]string {
+	if a.Service == "" {
+		return a.Labels
+	}
+	out := make(map[string]string, len(a.Labels)+1)
+	maps.Copy(out, a.Labels)
+	out[ServiceLabel] = a.Service
+	return out
 }
 
 // silenceSet is the live silences, by ID.

@@ -68,6 +68,7 @@ type App struct {
 	recorder   *heartbeat.Recorder
 	alerts     *alerting.Processor
 	escalation *escalation.Stage
+	status     *statuspage.Service // public status pages
 	dispatcher *outbox.Dispatcher
 	watchdog   *watchdog.Watchdog
 	senders    notify.Senders
@@ -82,7 +83,6 @@ type App struct {
 	notifier   *sdnotify.Notifier // systemd's notify socket; nil if none
 	setupURL   string             // the one-time link that makes the first admin login (setup.go); "": none needed
 
-	statusPages *statuspage.Service // every change of the status pages; serves their management API
 	// subscribers are those of the status pages (subscribers.go).
 	subscribers *statuspage.Subscribers
 }
@@ -161,6 +161,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.probes = engine.NewProbeRunner(db, a.clock, a.env, func() engine.GuardConfig { return a.state.Load().ProbeGuard() }, a.log.With("component", "probes"))
 	a.probes.Bus = a.bus
 	a.probes.Deadline = a.engine.Schedule // a flapping probe's stable period ends on the engine's clock
+	a.status = &statuspage.Service{DB: db, Clock: a.clock, Configs: configs{a}, Log: a.log.With("component", "status_pages"),
+		SilencesChanged: a.silencesChanged, Env: a.env, Bus: a.bus}
 	a.countInMetrics()
 	a.bus.Subscribe(job.Queued, a.dispatcher)
 	a.bus.Subscribe(job.Paging|job.Silences, a.alerts.Wake()) // first pages after group_wait, silences ending
@@ -172,8 +174,6 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	// Read once: a change of these takes a restart. The deadlines and
 	// probes are loaded by each term of leadership (see lead).
 	a.probes.Concurrency, a.probes.Retention = cfg.Probes.Concurrency, cfg.Probes.Retention.D()
-	a.statusPages = &statuspage.Service{DB: db, Clock: a.clock, Configs: snapshotConfig{&a.state},
-		Log: a.log.With("component", "status_pages")}
 	a.runner = &job.Runner{Clock: a.clock, Log: a.log.With("component", "jobs"), Watchdog: a.watchdog, Metrics: a.metrics}
 	a.jobs = a.newJobs(db.Shared())
 	a.runner.Register(a.jobs) // the leader jobs stand by until this replica leads
@@ -191,7 +191,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	srv := &web.Server{DB: db, Clock: a.clock, Log: a.log.With("component", "http"), Metrics: a.metrics,
 		Ping: &ping.Handler{Recorder: a.recorder, Settings: func() ping.Settings { return a.state.Load().Ping() }, Exists: db.PingTargetExists,
 			Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
-		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self, StatusPages: a.statusPages,
+		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self, StatusPages: a.status,
 		StatusSubscribers: a.statusSubscribers()}
 	a.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
@@ -257,12 +257,13 @@ func (a *App) Run(ctx context.Context) error {
 	return err
 }
 
-func (a *App) env() incident.Env { return a.state.Load().Env }
-
-// snapshotConfig gives the config of the running snapshot, read at each
-// use so that a reload applies at once.
-type snapshotConfig struct {
-	state *atomic.Pointer[runtime.Snapshot]
+func (a *App) env() incident.Env {
+	env := a.state.Load().Env
+	env.Muted = a.status.CheckMuted // status pages' maintenance windows
+	return env
 }
 
-func (c snapshotConfig) Config() *config.Config { return c.state.Load().Config }
+// configs gives the running config to the parts that read it at each use.
+type configs struct{ a *App }
+
+func (c configs) Config() *config.Config { return c.a.state.Load().Config }

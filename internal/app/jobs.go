@@ -16,6 +16,8 @@ import (
 func (a *App) newJobs(shared bool) []job.Job {
 	rotas := job.NewWake()
 	a.bus.Subscribe(job.Rotas, rotas) // a reload looks for gaps again at once
+	pages := job.NewWake()
+	a.bus.Subscribe(job.Queued|job.Paging, pages) // incidents opened, paged or resolved move the pages at once
 	jobs := []job.Job{
 		a.engine.Job(),
 		a.probes.Job(),
@@ -25,6 +27,7 @@ func (a *App) newJobs(shared bool) []job.Job {
 		a.dispatcher.Job(),
 		{Name: "checkpoint", Run: a.checkpoint},
 		{Name: "audit_prune", Leader: true, Run: a.pruneAudit},
+		a.status.Job(pages),
 		// The health check and the self-heartbeat wait on a store write
 		// for at most watchdog.write_timeout (at most a minute) and send
 		// within self_heartbeat.timeout: these bound them more tightly.

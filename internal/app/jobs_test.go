@@ -12,7 +12,8 @@ import (
 // leaderJobs are the jobs that run only on the replica leading the
 // engine: a job added to the table says here whether it does.
 var leaderJobs = map[string]bool{"engine": true, "probes": true, "alerts_timed": true, "escalation": true, "gap_check": true,
-	"follow_deadlines": true, "audit_prune": true}
+	"follow_deadlines": true, "audit_prune": true,
+	"status_pages": true}
 
 // The job contract, checked in one place: every job has a name of its
 // own, a leader flag that matches where it runs, a watchdog entry (its

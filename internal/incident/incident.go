@@ -29,6 +29,38 @@ type Env struct {
 	// Log, if set, gets one line per incident opened, re-opened,
 	// acknowledged or resolved, once its transaction has committed.
 	Log *slog.Logger
+	// Muted, if set, says why nobody is to be paged for a check now (a
+	// status page's scheduled maintenance covers it), or "": the incident
+	// a check opens then is recorded, with the reason on its timeline,
+	// but pages nobody, neither through channels nor escalation.
+	Muted func(ctx context.Context, tx *store.Tx, c *tocsin.Check, now time.Time) (string, error)
+}
+
+// Timeline entries of an incident opened while its check was muted, and
+// of its first pages once the check no longer is.
+const (
+	TimelineMuted   = "incident.muted"
+	TimelineUnmuted = "incident.unmuted"
+)
+
+// Unmuted pages for in, the open incident of c opened while c was muted,
+// now that c no longer is and is still down: what OpenForCheck would
+// have sent.
+func Unmuted(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *tocsin.Check, now time.Time, reason string) error {
+	if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: TimelineUnmuted,
+		Actor: "tocsin", Message: "Paging now: " + reason}); err != nil {
+		return err
+	}
+	if c.EscalationPolicy != "" {
+		in.EscalationPolicy, in.EscalateAt, in.Paged = c.EscalationPolicy, now, true
+		if err := tx.SaveIncident(ctx, in); err != nil {
+			return err
+		}
+		if len(c.Notify) == 0 {
+			return nil
+		}
+	}
+	return notify(ctx, tx, env, in, c, tocsin.EventTriggered, now, reason, "", nil)
 }
 
 // Recipient names who a page on an outbox channel reaches, for links and
@@ -173,8 +205,14 @@ func OpenForCheck(ctx context.Context, tx *store.Tx, env Env, c *tocsin.Check, n
 		return open, tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: open.ID, At: now, Kind: tocsin.TimelineStateChange,
 			Actor: "tocsin", Message: fmt.Sprintf("%s is down again: %s", c.Name, reason), Data: mustJSON(data)})
 	}
+	muted := ""
+	if env.Muted != nil {
+		if muted, err = env.Muted(ctx, tx, c, now); err != nil {
+			return nil, err
+		}
+	}
 	in := &tocsin.Incident{CheckID: c.ID, Title: c.Name + " is down", Status: tocsin.IncidentTriggered, OpenedAt: now}
-	if c.EscalationPolicy != "" {
+	if c.EscalationPolicy != "" && muted == "" {
 		// People are paged through the policy by the escalation stage
 		// (woken by whoever commits this): the first level is due now.
 		in.EscalationPolicy, in.EscalateAt, in.Paged = c.EscalationPolicy, now, true
@@ -187,6 +225,10 @@ func OpenForCheck(ctx context.Context, tx *store.Tx, env Env, c *tocsin.Check, n
 		return nil, err
 	}
 	logChange(tx, env, "incident opened", in, c, reason, "")
+	if muted != "" {
+		return in, tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: TimelineMuted,
+			Actor: "tocsin", Message: "Nobody paged: " + muted})
+	}
 	if len(c.Notify) == 0 && c.EscalationPolicy != "" {
 		return in, nil // people are paged through the policy; no channel to tell
 	}

@@ -10,6 +10,8 @@ import (
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/config"
+	"github.com/tocsinhq/tocsin/internal/incident"
+	"github.com/tocsinhq/tocsin/internal/job"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -39,8 +41,16 @@ type Service struct {
 	// update that becomes public (its own, or its incident's publication):
 	// subscribers are notified through the outbox in the same commit.
 	Published func(ctx context.Context, tx *store.Tx, page *config.StatusPage, si *store.StatusIncident, u *store.StatusUpdate) error
+	// SilencesChanged, when set, is called after the job made or ended
+	// the silences of maintenance windows, so that alerting reads them.
+	SilencesChanged func(ctx context.Context) error
+	// Env, when set, is what pages about a check still down when the
+	// maintenance that muted it ends; Bus hears that it paged.
+	Env func() incident.Env
+	Bus *job.Bus
 
 	changes atomic.Uint64 // bumped after every committed change a page shows
+	views   viewCache     // the View last built of each page (source.go)
 }
 
 // Changes counts the committed changes of this process: a View built

@@ -139,10 +139,10 @@ func (h *hooks) all() []map[string]any {
 	return append([]map[string]any(nil), h.got...)
 }
 
-// fixture is a status page with subscribers: a real store, the real
+// subsFixture is a status page with subscribers: a real store, the real
 // outbox delivering through a real SMTP server and to a real webhook
 // receiver, and the handlers served over HTTP.
-type fixture struct {
+type subsFixture struct {
 	db   *store.DB
 	subs *Subscribers
 	box  *mailbox
@@ -152,7 +152,7 @@ type fixture struct {
 
 var testKey = []byte("0123456789abcdef0123456789abcdef")
 
-func newFixture(t *testing.T, clk clock.Clock) *fixture {
+func newSubsFixture(t *testing.T, clk clock.Clock) *subsFixture {
 	t.Helper()
 	db, err := store.Open(context.Background(), t.TempDir()+"/t.db", store.Options{Clock: clock.Real{}})
 	if err != nil {
@@ -160,7 +160,7 @@ func newFixture(t *testing.T, clk clock.Clock) *fixture {
 	}
 	t.Cleanup(func() { db.Close() })
 	box, port := startMailbox(t)
-	f := &fixture{db: db, box: box}
+	f := &subsFixture{db: db, box: box}
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {
 		t.Fatal(err)
@@ -205,7 +205,7 @@ func newFixture(t *testing.T, clk clock.Clock) *fixture {
 }
 
 // post sends a form as the client addr and returns the status and body.
-func (f *fixture) post(t *testing.T, path, addr string, form url.Values) (*http.Response, string) {
+func (f *subsFixture) post(t *testing.T, path, addr string, form url.Values) (*http.Response, string) {
 	t.Helper()
 	req, err := http.NewRequest("POST", f.srv.URL+path, strings.NewReader(form.Encode()))
 	if err != nil {
@@ -231,7 +231,7 @@ var manageLink = regexp.MustCompile(`http://127\.0\.0\.1:\d+/status/public/subsc
 
 // subscribe subscribes addr through the form and returns the link of
 // the mail asking to confirm.
-func (f *fixture) subscribe(t *testing.T, addr, component string) string {
+func (f *subsFixture) subscribe(t *testing.T, addr, component string) string {
 	t.Helper()
 	before := len(f.box.of(addr))
 	resp, body := f.post(t, "/status/public/subscribe", "192.0.2.1", url.Values{"email": {addr}, "component": {component}})
@@ -250,7 +250,7 @@ func (f *fixture) subscribe(t *testing.T, addr, component string) string {
 	return link
 }
 
-func (f *fixture) publish(t *testing.T, n Notice) int {
+func (f *subsFixture) publish(t *testing.T, n Notice) int {
 	t.Helper()
 	var added int
 	if err := f.db.Write(context.Background(), func(tx *store.Tx) (err error) {
@@ -263,7 +263,7 @@ func (f *fixture) publish(t *testing.T, n Notice) int {
 	return added
 }
 
-func notice(f *fixture, id, status, body string, components ...string) Notice {
+func notice(f *subsFixture, id, status, body string, components ...string) Notice {
 	at := time.Date(2026, 12, 7, 9, 30, 0, 0, time.UTC)
 	u := Update{ID: id, IncidentID: "inc1", Status: IncidentStatus(status), Body: body, CreatedAt: at, DisplayAt: at}
 	return Notice{Page: f.page.Page, Components: f.page.Components, Indicator: "major", Description: "Partial System Outage",
@@ -278,7 +278,7 @@ func notice(f *fixture, id, status, body string, components ...string) Notice {
 // is queued, and an address subscribed twice once; every mail's
 // unsubscribe link works, and ends the mail.
 func TestSubscribersHearOfUpdates(t *testing.T) {
-	f := newFixture(t, clock.Real{})
+	f := newSubsFixture(t, clock.Real{})
 	ctx := context.Background()
 	receiver := &hooks{}
 	hookSrv := httptest.NewServer(receiver)
@@ -430,7 +430,7 @@ func mustRequest(t *testing.T, method, u string) *http.Request {
 // address.
 func TestSubscribeForm(t *testing.T) {
 	clk := clock.NewFake(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
-	f := newFixture(t, clk)
+	f := newSubsFixture(t, clk)
 	link := f.subscribe(t, "ana@example.com", "")
 	if resp, _ := do(t, mustRequest(t, "POST", link+"/confirm")); resp.StatusCode != http.StatusOK {
 		t.Fatal(resp.Status)
@@ -524,7 +524,7 @@ func TestSubscriberChannel(t *testing.T) {
 // (links_secret was replaced), the links mailed before work until the
 // next mail, whose links work from then on.
 func TestNewKeyKeepsMailedLinksWorking(t *testing.T) {
-	f := newFixture(t, clock.Real{})
+	f := newSubsFixture(t, clock.Real{})
 	link := f.subscribe(t, "ana@example.com", "")
 	if resp, _ := do(t, mustRequest(t, "POST", link+"/confirm")); resp.StatusCode != http.StatusOK {
 		t.Fatal(resp.Status)

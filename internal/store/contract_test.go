@@ -47,6 +47,7 @@ var contract = []struct {
 	{"AuditEvents", testAuditEvents},
 	{"LoginsAndSessions", testLoginsAndSessions},
 	{"StatusPages", testStatusPages},
+	{"StatusHistory", testStatusHistory},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
