@@ -1,8 +1,6 @@
 package statuspage
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
@@ -13,17 +11,7 @@ import (
 // componentID is a component's id in the page's JSON: its configured id,
 // else derived from the page's slug and its name (a group's: its group
 // name), so that it stays put across restarts and replicas.
-func componentID(slug string, c *config.StatusComponent) string {
-	if c.ID != "" {
-		return c.ID
-	}
-	name := c.Name
-	if c.Group != "" {
-		name = c.Group
-	}
-	sum := sha256.Sum256([]byte(slug + "\x00" + name))
-	return hex.EncodeToString(sum[:])[:12]
-}
+func componentID(slug string, c *config.StatusComponent) string { return c.PublicID(slug) }
 
 // line is one component of a page, flattened: groups precede their
 // members.

@@ -2,8 +2,6 @@ package statuspage
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"slices"
 	"strings"
@@ -117,34 +115,19 @@ type ManagedComponent struct {
 	Override *store.StatusOverride // nil: none in force
 }
 
-// idOfComponent is a component's id in the page's JSON: its explicit id, else
-// the first 12 hex digits of SHA-256 of the page's slug and its name (a
-// group's name for a group), stable as long as neither changes.
-func idOfComponent(slug string, c config.StatusComponent) string {
-	if c.ID != "" {
-		return c.ID
-	}
-	name := c.Name
-	if c.Group != "" {
-		name = c.Group
-	}
-	sum := sha256.Sum256([]byte(slug + "\x00" + name))
-	return hex.EncodeToString(sum[:])[:12]
-}
-
 // listComponents lists page's components in page order, a group before its
 // members.
 func listComponents(page *config.StatusPage) []ManagedComponent {
 	var out []ManagedComponent
 	for _, c := range page.Components {
-		id := idOfComponent(page.Slug, c)
+		id := componentID(page.Slug, &c)
 		if c.Group == "" {
 			out = append(out, ManagedComponent{ID: id, Name: c.Name, Checks: c.Checks, Services: c.Services})
 			continue
 		}
 		out = append(out, ManagedComponent{ID: id, Name: c.Group, Group: true})
 		for _, m := range c.Components {
-			out = append(out, ManagedComponent{ID: idOfComponent(page.Slug, m), Name: m.Name, GroupID: id, Checks: m.Checks,
+			out = append(out, ManagedComponent{ID: componentID(page.Slug, &m), Name: m.Name, GroupID: id, Checks: m.Checks,
 				Services: m.Services})
 		}
 	}

@@ -131,7 +131,7 @@ func TestIncidentLifecycle(t *testing.T) {
 	_, err = s.PostUpdate(ctx, "public", mi.ID, "user:ana", NewUpdate{Status: Monitoring, Body: "Rolled back.",
 		Components: []string{"nightly-x"}})
 	wantCode(t, "an unknown component", err, tocsin.EInvalid, `has no component "nightly-x"`)
-	nightly := idOfComponent("public", testPage.Components[1])
+	nightly := componentID("public", &testPage.Components[1])
 	mi, err = s.PostUpdate(ctx, "public", mi.ID, "user:ana", NewUpdate{Status: Monitoring, Body: "Rolled back.",
 		Components: []string{nightly}, Impact: ImpactMajor, DisplayAt: clk.Now().Add(-time.Minute)})
 	if err != nil {
@@ -231,7 +231,7 @@ func TestBadInput(t *testing.T) {
 		{"a bad impact", with(func(in *NewIncident) { in.Impact = "huge" }), `impact: "huge" is not one of`},
 		{"an unknown component", with(func(in *NewIncident) { in.Components = []string{"db"} }),
 			`components: status page "public" has no component "db"; its components are api (API), `},
-		{"a group", with(func(in *NewIncident) { in.Components = []string{idOfComponent("public", testPage.Components[2])} }),
+		{"a group", with(func(in *NewIncident) { in.Components = []string{componentID("public", &testPage.Components[2])} }),
 			`is the group "Regions"`},
 		{"an unknown incident", with(func(in *NewIncident) { in.Incidents = []int64{42} }), "incidents: Tocsin has no incident 42"},
 	} {
