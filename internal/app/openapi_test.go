@@ -392,19 +392,28 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	c.api("GET", sp, nil, 200, nil)
 	c.api("GET", "/api/v1/status-pages/nope", nil, 404, nil)
 	c.api("GET", "/api/v1/status-pages/public/incidents/999999", nil, 404, nil)
-	// Subscriptions to status pages: this config has no status page, and
-	// every route says so.
-	c.api("GET", "/api/v1/status-pages/public/subscribers", nil, 404, nil)
-	c.api("POST", "/api/v1/status-pages/public/subscribers", map[string]string{"url": "https://hooks.example.com/status"}, 404, nil)
-	c.api("DELETE", "/api/v1/status-pages/public/subscribers/1", nil, 404, nil)
-	for _, call := range []struct{ method, path, body string }{
-		{"POST", "/status/public/subscribe", "email=ana%40example.com"},
-		{"GET", "/status/public/subscriptions/not-a-token", ""},
-		{"POST", "/status/public/subscriptions/not-a-token/confirm", ""},
-		{"POST", "/status/public/subscriptions/not-a-token/unsubscribe", "List-Unsubscribe=One-Click"},
+	// Subscriptions to status pages: a webhook made, listed and ended; the
+	// public form refuses email without a mail server, and a made-up
+	// token finds nothing.
+	var webhook struct {
+		ID int64 `json:"id"`
+	}
+	c.api("POST", "/api/v1/status-pages/public/subscribers", map[string]string{"url": "https://hooks.example.com/status"}, 201, &webhook)
+	c.api("GET", "/api/v1/status-pages/public/subscribers", nil, 200, nil)
+	c.api("DELETE", fmt.Sprintf("/api/v1/status-pages/public/subscribers/%d", webhook.ID), nil, 200, nil)
+	c.api("GET", "/api/v1/status-pages/nope/subscribers", nil, 404, nil)
+	for _, call := range []struct {
+		method, path, body string
+		want               int
+	}{
+		{"POST", "/status/public/subscribe", "email=ana%40example.com", 503},
+		{"POST", "/status/nope/subscribe", "email=ana%40example.com", 404},
+		{"GET", "/status/public/subscriptions/not-a-token", "", 404},
+		{"POST", "/status/public/subscriptions/not-a-token/confirm", "", 404},
+		{"POST", "/status/public/subscriptions/not-a-token/unsubscribe", "List-Unsubscribe=One-Click", 404},
 	} {
-		if code, _ := c.call(call.method, call.path, "", "application/x-www-form-urlencoded", []byte(call.body)); code != 404 {
-			t.Errorf("%s %s without a status page: %d, want 404", call.method, call.path, code)
+		if code, _ := c.call(call.method, call.path, "", "application/x-www-form-urlencoded", []byte(call.body)); code != call.want {
+			t.Errorf("%s %s: %d, want %d", call.method, call.path, code, call.want)
 		}
 	}
 

@@ -17,6 +17,7 @@ func (a *App) statusSubscribers() *statuspage.Subscribers {
 	a.subscribers = &statuspage.Subscribers{DB: a.db, Clock: a.clock, Log: a.log.With("component", "status_subscribers"),
 		Key: a.subscriberKey, ClientAddr: func(r *http.Request) string { return a.state.Load().ClientAddr(r) },
 		Queued: func() { a.bus.Notify(job.Queued) }}
+	a.status.NotifySubscribers(a.subscribers) // every published update, in its own transaction
 	return a.subscribers
 }
 

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -128,8 +127,7 @@ func pageID(slug string) string {
 func (s *Service) build(ctx context.Context, page *config.StatusPage, now time.Time) (*View, error) {
 	loc := location(page)
 	ls := lines(page)
-	v := &View{Now: now, Page: Page{ID: pageID(page.Slug), Slug: page.Slug, Name: page.Title, Description: page.Description,
-		URL: strings.TrimSuffix(s.Configs.Config().PublicURL, "/") + "/status/" + page.Slug, Location: loc}}
+	v := &View{Now: now, Page: s.pageInfo(page)}
 	statuses, since, err := s.statuses(ctx, page, ls, now)
 	if err != nil {
 		return nil, err
