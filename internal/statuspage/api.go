@@ -132,6 +132,7 @@ type (
 		Components []string `json:"components,omitempty"`
 		Impact     string   `json:"impact,omitempty"`
 		DisplayAt  string   `json:"display_at,omitempty"`
+		TakeOver   bool     `json:"take_over,omitempty"`
 	}
 	// APIIncidentChange changes a public incident's fields.
 	APIIncidentChange struct {
@@ -284,7 +285,7 @@ func (s *Service) apiPostUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.apiAnswer(w, r, http.StatusOK)(s.PostUpdate(r.Context(), r.PathValue("slug"), id, apiActor(r), NewUpdate{
-		Status: IncidentStatus(in.Status), Body: in.Body, Components: in.Components, Impact: Impact(in.Impact),
+		Status: IncidentStatus(in.Status), Body: in.Body, Components: in.Components, Impact: Impact(in.Impact), TakeOver: in.TakeOver,
 		DisplayAt: displayAt}))
 }
 

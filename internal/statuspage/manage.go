@@ -51,6 +51,10 @@ type NewUpdate struct {
 	Components []string  // affected; nil: not said (the incident's stay as they are)
 	Impact     Impact    // "": unchanged
 	DisplayAt  time.Time // when it is shown as posted; zero: now (backdating allowed, not the future)
+	// TakeOver stops Tocsin from resolving an incident it opened when its
+	// components recover: a person speaks for it from now on. Resolving
+	// it by hand does too.
+	TakeOver bool
 }
 
 // IncidentChange changes a public incident's fields; nil fields stay.
@@ -353,7 +357,7 @@ func (s *Service) PostUpdate(ctx context.Context, slug string, id int64, actor s
 				si.Components = append(si.Components, c)
 			}
 		}
-		if si.Auto && actor != Author {
+		if si.Auto && actor != Author && (in.TakeOver || in.Status == Resolved) {
 			si.TakenOver = true
 		}
 		u := &store.StatusUpdate{Status: si.Status, Body: in.Body, CreatedAt: now, DisplayAt: in.DisplayAt, Author: actor,

@@ -188,8 +188,8 @@ func TestIncidentLifecycle(t *testing.T) {
 	}
 }
 
-// TestTakeOver: a person's update to an incident Tocsin opened takes it
-// over; Tocsin's own does not.
+// TestTakeOver: a person's update to an incident Tocsin opened leaves it
+// to Tocsin to resolve, unless it says take_over or resolves it.
 func TestTakeOver(t *testing.T) {
 	s, clk, _ := testService(t)
 	ctx := context.Background()
@@ -205,8 +205,28 @@ func TestTakeOver(t *testing.T) {
 		t.Fatalf("Tocsin's own update: taken over %v, %v", mi.TakenOver, err)
 	}
 	mi, err = s.PostUpdate(ctx, "public", auto.ID, "user:ana", NewUpdate{Status: Identified, Body: "The database."})
-	if err != nil || !mi.TakenOver {
+	if err != nil || mi.TakenOver {
 		t.Fatalf("a person's update: taken over %v, %v", mi.TakenOver, err)
+	}
+	mi, err = s.PostUpdate(ctx, "public", auto.ID, "user:ana", NewUpdate{Status: Monitoring, Body: "Fixed, we think.", TakeOver: true})
+	if err != nil || !mi.TakenOver {
+		t.Fatalf("a person's update with take_over: taken over %v, %v", mi.TakenOver, err)
+	}
+	other := &store.StatusIncident{Page: "public", Kind: store.StatusKindIncident, Name: "API slow", Status: string(Investigating),
+		Impact: string(ImpactMinor), Components: []string{"api"}, Auto: true, PublishedAt: now, CreatedAt: now, CreatedBy: Author,
+		UpdatedAt: now}
+	if err := s.DB.Write(ctx, func(tx *store.Tx) error {
+		auto.Status, auto.ResolvedAt = string(Resolved), now
+		if err := tx.SaveStatusIncident(ctx, auto); err != nil {
+			return err
+		}
+		return tx.CreateStatusIncident(ctx, other)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	mi, err = s.PostUpdate(ctx, "public", other.ID, "user:ana", NewUpdate{Status: Resolved, Body: "Done."})
+	if err != nil || !mi.TakenOver {
+		t.Fatalf("resolved by a person: taken over %v, %v", mi.TakenOver, err)
 	}
 	_, err = s.UpdateMaintenance(ctx, "public", auto.ID, "user:ana", MaintenanceChange{Body: "x"})
 	wantCode(t, "an incident changed as a maintenance", err, tocsin.EConflict, "is an incident, not a maintenance")

@@ -291,7 +291,7 @@ var apiDocs = map[string]apiDoc{
 	"PATCH /api/v1/status-pages/{slug}/incidents/{id}": {summary: "Change a public incident's name, impact or components, or link more incidents, without an update",
 		params: statusIncidentParams, body: statusIncidentChangeJSON{}, responses: statusIncidentChange},
 	"POST /api/v1/status-pages/{slug}/incidents/{id}/updates": {summary: "Post an update: investigating, identified, monitoring or resolved",
-		description: "A person's update to an incident Tocsin opened takes it over: Tocsin no longer resolves it. A resolved incident takes no more updates (409). display_at may be in the past, not in the future.",
+		description: "Tocsin still resolves an incident it opened once its components recover, whoever posted, unless an update says take_over (or resolves it): then a person speaks for it. A resolved incident takes no more updates (409). display_at may be in the past, not in the future.",
 		params:      statusIncidentParams, body: statusNewUpdateJSON{}, responses: statusIncidentChange},
 	"POST /api/v1/status-pages/{slug}/incidents/{id}/publish": {summary: "Publish a draft incident now: its latest update is announced",
 		params: statusIncidentParams, responses: statusIncidentChange},
@@ -514,6 +514,7 @@ type (
 		Components []string `json:"components,omitempty"`
 		Impact     string   `json:"impact,omitempty"`
 		DisplayAt  string   `json:"display_at,omitempty"`
+		TakeOver   bool     `json:"take_over,omitempty"`
 	}
 	statusIncidentChangeJSON struct {
 		Name       *string   `json:"name,omitempty"`
