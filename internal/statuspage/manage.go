@@ -727,17 +727,11 @@ func (s *Service) ReadIncident(ctx context.Context, slug string, id int64) (Mana
 		return ManagedIncident{}, err
 	}
 	var mi ManagedIncident
-	// The store reads one incident and its links only in a transaction;
-	// this one writes nothing.
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		var err error
-		if mi.StatusIncident, err = tx.StatusIncident(ctx, slug, id); err != nil {
-			return err
-		}
-		mi.Links, err = tx.StatusIncidentLinks(ctx, id)
-		return err
-	})
-	if err != nil {
+	var err error
+	if mi.StatusIncident, err = s.DB.StatusIncident(ctx, slug, id); err != nil {
+		return ManagedIncident{}, err
+	}
+	if mi.Links, err = s.DB.StatusIncidentLinks(ctx, id); err != nil {
 		return ManagedIncident{}, err
 	}
 	updates, err := s.DB.StatusUpdates(ctx, []int64{id})

@@ -141,9 +141,24 @@ func (tx *Tx) SaveStatusIncident(ctx context.Context, s *StatusIncident) error {
 	return nil
 }
 
+// queryer is what reads need of a transaction or a pool.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // StatusIncident reads the incident id of page inside tx.
 func (tx *Tx) StatusIncident(ctx context.Context, page string, id int64) (StatusIncident, error) {
-	s, err := scanStatusIncident(tx.tx.QueryRowContext(ctx, "SELECT "+statusIncidentColumns+
+	return statusIncident(ctx, tx.tx, page, id)
+}
+
+// StatusIncident reads the incident id of page.
+func (db *DB) StatusIncident(ctx context.Context, page string, id int64) (StatusIncident, error) {
+	return statusIncident(ctx, db.read, page, id)
+}
+
+func statusIncident(ctx context.Context, q queryer, page string, id int64) (StatusIncident, error) {
+	s, err := scanStatusIncident(q.QueryRowContext(ctx, "SELECT "+statusIncidentColumns+
 		" FROM status_incidents WHERE id = $1 AND page = $2", id, page))
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, tocsin.Errorf(tocsin.ENotFound, "status page %q has no incident %d", page, id)
@@ -194,9 +209,19 @@ func (tx *Tx) LinkStatusIncident(ctx context.Context, sid, incidentID int64) err
 }
 
 // StatusIncidentLinks lists the internal incidents the public incident
-// sid tells of, by id.
+// sid tells of, by id, inside tx.
 func (tx *Tx) StatusIncidentLinks(ctx context.Context, sid int64) ([]int64, error) {
-	rows, err := tx.tx.QueryContext(ctx, `SELECT incident_id FROM status_incident_links
+	return statusIncidentLinks(ctx, tx.tx, sid)
+}
+
+// StatusIncidentLinks lists the internal incidents the public incident
+// sid tells of, by id.
+func (db *DB) StatusIncidentLinks(ctx context.Context, sid int64) ([]int64, error) {
+	return statusIncidentLinks(ctx, db.read, sid)
+}
+
+func statusIncidentLinks(ctx context.Context, q queryer, sid int64) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT incident_id FROM status_incident_links
 		WHERE status_incident_id = $1 ORDER BY incident_id`, sid)
 	if err != nil {
 		return nil, fmt.Errorf("status incident links: %w", err)

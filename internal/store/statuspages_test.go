@@ -83,6 +83,15 @@ func testStatusPages(t *testing.T, db *DB, clk *clock.Fake) {
 	if err != nil || len(of) != 1 || of[0].ID != auto.ID {
 		t.Fatalf("incidents of %d: %v, %v", in.ID, of, err)
 	}
+	if got, err := db.StatusIncident(ctx, "public", auto.ID); err != nil || got.Name != auto.Name {
+		t.Fatalf("incident %d: %+v, %v", auto.ID, got, err)
+	}
+	if _, err := db.StatusIncident(ctx, "other", auto.ID); tocsin.ErrorCode(err) != tocsin.ENotFound {
+		t.Fatalf("incident of another page: %v, want not found", err)
+	}
+	if links, err := db.StatusIncidentLinks(ctx, auto.ID); err != nil || len(links) != 1 || links[0] != in.ID {
+		t.Fatalf("links: %v, %v", links, err)
+	}
 	ovs, err := db.StatusOverrides(ctx, "public")
 	if err != nil || len(ovs) != 1 || ovs[0].Status != "degraded_performance" || ovs[0].SetBy != "bob" ||
 		!ovs[0].Until.Equal(now.Add(2*time.Hour)) {
