@@ -24,8 +24,12 @@ func (s *Service) NotifySubscribers(subs *Subscribers) {
 
 // pageInfo is the public description of page.
 func (s *Service) pageInfo(page *config.StatusPage) Page {
+	base := strings.TrimSuffix(s.Configs.Config().PublicURL, "/")
+	if s.Env != nil {
+		base = s.Env().PublicURL // public_url, or the listen address without one
+	}
 	return Page{ID: pageID(page.Slug), Slug: page.Slug, Name: page.Title, Description: page.Description,
-		URL: strings.TrimSuffix(s.Configs.Config().PublicURL, "/") + "/status/" + page.Slug, Location: location(page)}
+		URL: base + "/status/" + page.Slug, Location: location(page)}
 }
 
 // subscriberPage is the page slug as subscriptions see it.
