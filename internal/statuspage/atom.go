@@ -22,7 +22,7 @@ func Atom(v *View) ([]byte, error) {
 	for _, c := range v.Components {
 		names[c.ID] = c.Name
 	}
-	f := atomFeed{XMLNS: "http://www.w3.org/2005/Atom", ID: feedID(v), Title: v.Page.Name + " status history",
+	f := atomFeed{XMLNS: "http://www.w3.org/2005/Atom", ID: feedID(v), Title: v.Page.Name + ": incident history",
 		Author: &atomPerson{Name: v.Page.Name}, Updated: atomTime(v.Page.UpdatedAt)}
 	if pageURL != "" {
 		f.Links = []atomLink{{Rel: "alternate", Type: "text/html", Href: pageURL},

@@ -10,12 +10,13 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
 // TestPageInChromium opens the page in real Chromium (Debian's chromium
 // package) at a desktop and a phone width, in light and dark mode, saves
-// full-page screenshots (to $TOCSIN_ARTIFACTS when set, else a temporary
-// directory) and checks that the phone width needs no horizontal scroll.
+// full-page screenshots and pictures of the badges (to $TOCSIN_ARTIFACTS
+// when set, else a temporary directory) and checks that the phone width needs no horizontal scroll.
 func TestPageInChromium(t *testing.T) {
 	browser := os.Getenv("TOCSIN_CHROMIUM")
 	if browser == "" {
@@ -44,6 +45,15 @@ func TestPageInChromium(t *testing.T) {
 		return RenderOptions{Subscribe: true, SubscribeMessage: "Get an email whenever an incident is posted, updated or resolved."}
 	}))
 
+	// The browser's profile is removed once the browser is gone: Chromium
+	// may still write to it for a moment after it is told to close.
+	profile, err := os.MkdirTemp("", "tocsin-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		testkit.Eventually(t, "chromium's profile removed", func() bool { return os.RemoveAll(profile) == nil })
+	})
 	allocCtx, cancel := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(browser),
 		chromedp.Headless,
@@ -51,7 +61,7 @@ func TestPageInChromium(t *testing.T) {
 		chromedp.DisableGPU,
 		chromedp.NoFirstRun,
 		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
@@ -107,6 +117,25 @@ func TestPageInChromium(t *testing.T) {
 			t.Logf("screenshot: %s", path)
 		})
 	}
+	t.Run("badges", func(t *testing.T) {
+		for name, path := range map[string]string{"page": "/badge.svg", "component": "/components/c01/badge.svg"} {
+			var png []byte
+			err := chromedp.Run(ctx,
+				chromedp.EmulateViewport(320, 40),
+				chromedp.Navigate(srv.URL+"/status/public"+path),
+				chromedp.WaitReady("svg", chromedp.ByQuery),
+				chromedp.CaptureScreenshot(&png),
+			)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(artifacts, "statuspage-badge-"+name+".png")
+			if err := os.WriteFile(file, png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("screenshot: %s", file)
+		}
+	})
 }
 
 // emulateColorScheme makes the page see prefers-color-scheme as scheme.

@@ -265,7 +265,7 @@ func TestAtomFeed(t *testing.T) {
 	if feed.FeedType != "atom" || feed.FeedVersion != "1.0" {
 		t.Errorf("feed type %s %s", feed.FeedType, feed.FeedVersion)
 	}
-	if feed.Title != "Example Inc. status status history" && feed.Title != "Example Inc. status history" {
+	if feed.Title != "Example Inc. status: incident history" {
 		t.Errorf("title %q", feed.Title)
 	}
 	// One entry per update: 7 of incidents, 5 of maintenances.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -191,13 +192,18 @@ func newHTMLPage(v *View, opts RenderOptions) *htmlPage {
 			p.Unresolved = append(p.Unresolved, incidentView(in, names, loc))
 		}
 	}
+	var next []*Incident
 	for _, in := range newestFirst(v.Maintenances) {
 		switch {
 		case active(in):
 			p.Active = append(p.Active, incidentView(in, names, loc))
 		case upcoming(in):
-			p.Upcoming = append([]htmlIncident{incidentView(in, names, loc)}, p.Upcoming...) // soonest first
+			next = append(next, in)
 		}
+	}
+	slices.SortStableFunc(next, func(a, b *Incident) int { return a.ScheduledFor.Compare(b.ScheduledFor) }) // soonest first
+	for _, in := range next {
+		p.Upcoming = append(p.Upcoming, incidentView(in, names, loc))
 	}
 	p.History = history(v, names, loc)
 	// An incident shown above keeps its anchor there, not in the history.
