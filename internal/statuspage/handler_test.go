@@ -405,7 +405,9 @@ func TestNotFound(t *testing.T) {
 		"/status/nope", "/status/nope/api/v2/summary.json", "/status/public/api/v2/nope.json",
 		"/status/public/api/v1/summary.json", "/status/public/components/nope/badge.svg",
 		"/status/public/components/c01/x/badge.svg", "/status/public/nope", "/status/nope/history.atom",
-		"/status/public/api/v2/summary.json/x", "/elsewhere",
+		"/status/public/api/v2/summary.json/x", "/elsewhere", "/status/public/components/%2e%2e/badge.svg",
+		"/status/public/components//badge.svg",
+		"/status/%3Cscript%3E/api/v2/status.json",
 	} {
 		resp, body := get(t, srv.URL+path)
 		if resp.StatusCode != http.StatusNotFound {
@@ -419,6 +421,51 @@ func TestNotFound(t *testing.T) {
 		if strings.Contains(path, "/api/") && resp.Header.Get("Content-Type") != "application/json; charset=utf-8" {
 			t.Errorf("%s: %q", path, resp.Header.Get("Content-Type"))
 		}
+	}
+}
+
+// TestEmptyPage renders a page with nothing on it yet: every document
+// still matches the schema, with empty lists rather than nulls.
+func TestEmptyPage(t *testing.T) {
+	v := &View{Now: fixtureNow, Page: Page{ID: "p-empty", Slug: "empty", Name: "Empty", URL: "https://status.example.com/status/empty",
+		UpdatedAt: fixtureNow}}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	for _, doc := range JSONDocuments {
+		body, err := JSON(v, doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(body, []byte("null")) {
+			t.Errorf("%s has a null: %s", doc, body)
+		}
+		sch, err := c.Compile("testdata/statuspage-v2.schema.json#/$defs/" + strings.ReplaceAll(doc, "/", "~1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(inst); err != nil {
+			t.Errorf("%s: %v", doc, err)
+		}
+		if doc == DocStatus && !bytes.Contains(body, []byte(`"time_zone":"UTC"`)) {
+			t.Errorf("a page without a zone is not in UTC: %s", body)
+		}
+	}
+	if _, err := JSON(v, "nope.json"); err == nil {
+		t.Error("an unknown document rendered")
+	}
+	html, err := HTML(v, RenderOptions{})
+	if err != nil || !bytes.Contains(html, []byte("All Systems Operational")) {
+		t.Errorf("empty page: %v", err)
+	}
+	if _, err := Atom(v); err != nil {
+		t.Error(err)
+	}
+	if _, err := PageBadge(v); err != nil {
+		t.Error(err)
 	}
 }
 
