@@ -201,7 +201,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, slug, rest strin
 	hd.Set("Cache-Control", h.cacheControl)
 	hd.Set("X-Content-Type-Options", "nosniff")
 	if doc.name == "html" {
-		hd.Set("Content-Security-Policy", ContentSecurityPolicy)
+		hd.Set("Content-Security-Policy", contentSecurityPolicy)
 		hd.Set("Referrer-Policy", "no-referrer")
 	} else {
 		// Statuspage's public documents are read from other origins by

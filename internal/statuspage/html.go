@@ -44,9 +44,9 @@ var (
 	}()
 )
 
-// ContentSecurityPolicy is the policy the HTML page is served with: no
+// contentSecurityPolicy is the policy the HTML page is served with: no
 // scripts, no other origin, only its own style element.
-var ContentSecurityPolicy = "default-src 'none'; style-src " + styleHash +
+var contentSecurityPolicy = "default-src 'none'; style-src " + styleHash +
 	"; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 func mustRead(name string) string {
