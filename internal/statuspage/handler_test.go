@@ -552,7 +552,8 @@ func TestHTMLSize(t *testing.T) {
 	t.Logf("page of 20 components with 90-day bars: %d bytes", len(body))
 }
 
-func TestSubscribeForm(t *testing.T) {
+// TestSubscribeFormShown: the page shows the form only when told to.
+func TestSubscribeFormShown(t *testing.T) {
 	srv, _, _ := startServer(t, WithRenderOptions(func(slug string) RenderOptions {
 		return RenderOptions{Subscribe: slug == "public", SubscribeMessage: "Mail <me>"}
 	}))

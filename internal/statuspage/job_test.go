@@ -326,7 +326,7 @@ func TestAutoIncidentFollowsComponents(t *testing.T) {
 			t.Fatalf("view: %+v", v)
 		}
 		for _, c := range v.Components {
-			if c.Status != Operational || !c.Group && len(c.Uptime) != historyDays {
+			if c.Status != Operational || !c.Group && len(c.Uptime) != barDays {
 				t.Fatalf("component %+v", c)
 			}
 		}
@@ -608,7 +608,7 @@ func TestMaintenanceSilencesFollowTheWindow(t *testing.T) {
 func TestUnknownPage(t *testing.T) {
 	f := newFixture(t, t.TempDir()+"/t.db", config.PublishAuto)
 	_, _, err := f.svc.View(f.ctx, "nope")
-	if !errors.Is(err, errNoPage) || tocsin.ErrorCode(err) != tocsin.ENotFound {
+	if !errors.Is(err, ErrNoPage) || tocsin.ErrorCode(err) != tocsin.ENotFound {
 		t.Fatalf("unknown page: %v", err)
 	}
 }

@@ -16,15 +16,24 @@ import (
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
-// errNoPage is the error of a slug no page has.
-var errNoPage = tocsin.Errorf(tocsin.ENotFound, "no such status page")
+// noPage is the error of a slug no page has: it is ErrNoPage to the
+// Handler and a tocsin.ENotFound error to the API.
+type noPage struct{ slug string }
+
+func (e noPage) Error() string        { return fmt.Sprintf("no status page %q", e.slug) }
+func (e noPage) Is(target error) bool { return target == ErrNoPage }
+
+func (e noPage) As(target any) bool {
+	if p, ok := target.(**tocsin.Error); ok {
+		*p = tocsin.Errorf(tocsin.ENotFound, "%s", e.Error())
+		return true
+	}
+	return false
+}
 
 // History is how far back a page shows resolved incidents, past
 // maintenance and uptime.
 const History = 90 * 24 * time.Hour
-
-// historyDays is the number of days of an uptime bar.
-const historyDays = 90
 
 // rebuildAfter is how old a View may be before it is built again when
 // this process saw no change: other replicas' changes show this late.
@@ -66,12 +75,12 @@ type builtView struct {
 // View is what page slug shows now, and its version: equal Views have
 // equal versions on every replica, and a change of anything shown
 // changes it. The View is shared: callers must not change it. An unknown
-// slug is an error that errors.Is errNoPage, with the code
+// slug is an error that errors.Is ErrNoPage, with the code
 // tocsin.ENotFound.
 func (s *Service) View(ctx context.Context, slug string) (*View, uint64, error) {
 	page, err := s.Page(slug)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %q", errNoPage, slug)
+		return nil, 0, noPage{slug}
 	}
 	now := s.Clock.Now()
 	changes := s.Changes()

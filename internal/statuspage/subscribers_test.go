@@ -213,10 +213,10 @@ func (f *subsFixture) post(t *testing.T, path, addr string, form url.Values) (*h
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Test-Client", addr)
-	return do(t, req)
+	return send(t, req)
 }
 
-func do(t *testing.T, req *http.Request) (*http.Response, string) {
+func send(t *testing.T, req *http.Request) (*http.Response, string) {
 	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -291,7 +291,7 @@ func TestSubscribersHearOfUpdates(t *testing.T) {
 	danLink := f.subscribe(t, "dan@example.com", "regions")
 
 	// The link's page changes nothing; its button confirms.
-	resp, body := do(t, mustRequest(t, "GET", anaLink))
+	resp, body := send(t, mustRequest(t, "GET", anaLink))
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "/confirm") || resp.Header.Get("Referrer-Policy") != "no-referrer" {
 		t.Fatalf("GET link: %d %s", resp.StatusCode, body)
 	}
@@ -299,7 +299,7 @@ func TestSubscribersHearOfUpdates(t *testing.T) {
 		t.Fatal("GET of the link confirmed the subscription")
 	}
 	for _, link := range []string{anaLink, boLink, anaEULink, danLink} {
-		if resp, body := do(t, mustRequest(t, "POST", link+"/confirm")); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Subscribed") {
+		if resp, body := send(t, mustRequest(t, "POST", link+"/confirm")); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Subscribed") {
 			t.Fatalf("confirm: %d %s", resp.StatusCode, body)
 		}
 	}
@@ -368,14 +368,14 @@ func TestSubscribersHearOfUpdates(t *testing.T) {
 	req := mustRequest(t, "POST", unsub)
 	req.Body = io.NopCloser(strings.NewReader("List-Unsubscribe=One-Click"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if resp, body := do(t, req); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Unsubscribed") {
+	if resp, body := send(t, req); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Unsubscribed") {
 		t.Fatalf("one-click unsubscribe: %d %s", resp.StatusCode, body)
 	}
 	// And the link in ana's text.
-	if resp, _ := do(t, mustRequest(t, "POST", manageLink.FindString(l.text)+"/unsubscribe")); resp.StatusCode != http.StatusOK {
+	if resp, _ := send(t, mustRequest(t, "POST", manageLink.FindString(l.text)+"/unsubscribe")); resp.StatusCode != http.StatusOK {
 		t.Fatalf("unsubscribe: %d", resp.StatusCode)
 	}
-	if resp, _ := do(t, mustRequest(t, "GET", anaLink)); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := send(t, mustRequest(t, "GET", anaLink)); resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("the link of an ended subscription: %d, want 404", resp.StatusCode)
 	}
 
@@ -432,7 +432,7 @@ func TestSubscribeForm(t *testing.T) {
 	clk := clock.NewFake(time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
 	f := newSubsFixture(t, clk)
 	link := f.subscribe(t, "ana@example.com", "")
-	if resp, _ := do(t, mustRequest(t, "POST", link+"/confirm")); resp.StatusCode != http.StatusOK {
+	if resp, _ := send(t, mustRequest(t, "POST", link+"/confirm")); resp.StatusCode != http.StatusOK {
 		t.Fatal(resp.Status)
 	}
 	form := url.Values{"email": {"ana@example.com"}}
@@ -462,7 +462,7 @@ func TestSubscribeForm(t *testing.T) {
 		}
 		clk.Advance(time.Minute) // one client, but not too fast
 	}
-	if resp, _ := do(t, mustRequest(t, "POST", f.srv.URL+"/status/public/subscriptions/forged/confirm")); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := send(t, mustRequest(t, "POST", f.srv.URL+"/status/public/subscriptions/forged/confirm")); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("confirming with a forged token: %d, want 404", resp.StatusCode)
 	}
 
@@ -526,12 +526,12 @@ func TestSubscriberChannel(t *testing.T) {
 func TestNewKeyKeepsMailedLinksWorking(t *testing.T) {
 	f := newSubsFixture(t, clock.Real{})
 	link := f.subscribe(t, "ana@example.com", "")
-	if resp, _ := do(t, mustRequest(t, "POST", link+"/confirm")); resp.StatusCode != http.StatusOK {
+	if resp, _ := send(t, mustRequest(t, "POST", link+"/confirm")); resp.StatusCode != http.StatusOK {
 		t.Fatal(resp.Status)
 	}
 	newKey := []byte("another key, of 32 characters...")
 	f.subs.Key = func() []byte { return newKey }
-	if resp, _ := do(t, mustRequest(t, "GET", link)); resp.StatusCode != http.StatusOK {
+	if resp, _ := send(t, mustRequest(t, "GET", link)); resp.StatusCode != http.StatusOK {
 		t.Fatalf("the old link before a mail with the new key: %d, want it working still", resp.StatusCode)
 	}
 	f.publish(t, notice(f, "u1", "investigating", "Slow.", "api"))
@@ -540,7 +540,7 @@ func TestNewKeyKeepsMailedLinksWorking(t *testing.T) {
 	if fresh == link || fresh == "" {
 		t.Fatalf("the mail's link %q, want a new one", fresh)
 	}
-	if resp, body := do(t, mustRequest(t, "GET", fresh)); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Unsubscribe") {
+	if resp, body := send(t, mustRequest(t, "GET", fresh)); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Unsubscribe") {
 		t.Fatalf("the new link: %d %s", resp.StatusCode, body)
 	}
 }

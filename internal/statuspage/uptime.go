@@ -36,7 +36,7 @@ type track struct{ monitored, down, slow []span }
 func (s *Service) uptime(ctx context.Context, page *config.StatusPage, ls []line, checks map[string]*tocsin.Check,
 	created map[string]time.Time, now time.Time, loc *time.Location) (map[string][]Day, error) {
 	y, m, d := now.In(loc).Date()
-	first := time.Date(y, m, d-(historyDays-1), 0, 0, 0, 0, loc)
+	first := time.Date(y, m, d-(barDays-1), 0, 0, 0, 0, loc)
 	var probes, heartbeats []int64
 	for _, c := range checks {
 		if c.IsProbe() {
@@ -169,10 +169,10 @@ func covers(ss []span, t time.Time) bool {
 	return false
 }
 
-// days cuts the tracks of a component into its bar: historyDays days from
+// days cuts the tracks of a component into its bar: barDays days from
 // first, in loc, the last one ending at now.
 func days(tracks []track, first time.Time, loc *time.Location, now time.Time) []Day {
-	out := make([]Day, historyDays)
+	out := make([]Day, barDays)
 	y, m, d := first.Date()
 	for i := range out {
 		from := time.Date(y, m, d+i, 0, 0, 0, 0, loc)

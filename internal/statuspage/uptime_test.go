@@ -98,7 +98,7 @@ func TestUptimeAcrossDST(t *testing.T) {
 		t.Fatal(err)
 	}
 	jobs, site, both := v.Components[0].Uptime, v.Components[1].Uptime, v.Components[2].Uptime
-	if len(jobs) != historyDays || len(site) != historyDays || len(both) != historyDays {
+	if len(jobs) != barDays || len(site) != barDays || len(both) != barDays {
 		t.Fatalf("bars of %d, %d, %d days", len(jobs), len(site), len(both))
 	}
 	for i, want := range map[int]string{0: "2025-12-31", 1: "2026-01-01", 87: "2026-03-28", 88: "2026-03-29", 89: "2026-03-30"} {
