@@ -144,6 +144,8 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	// Pages and feeds are text, to be read as text.
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/atom+xml", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("image/svg+xml", openapi3filter.PlainBodyDecoder)
 
 	resp, err := http.Get(r.base + "/api/v1/openapi.json")
 	if err != nil {
@@ -415,6 +417,19 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 		if code, _ := c.call(call.method, call.path, "", "application/x-www-form-urlencoded", []byte(call.body)); code != call.want {
 			t.Errorf("%s %s: %d, want %d", call.method, call.path, code, call.want)
 		}
+	}
+
+	// The public documents of the page, and a page that is not there.
+	for _, p := range []string{"", "/api/v2/summary.json", "/api/v2/status.json", "/api/v2/components.json",
+		"/api/v2/incidents.json", "/api/v2/incidents/unresolved.json", "/api/v2/scheduled-maintenances.json",
+		"/api/v2/scheduled-maintenances/upcoming.json", "/api/v2/scheduled-maintenances/active.json", "/history.atom",
+		"/badge.svg", "/components/api/badge.svg"} {
+		if code, body := c.call("GET", "/status/public"+p, "", "", nil); code != 200 {
+			t.Errorf("GET /status/public%s: %d %s", p, code, body)
+		}
+	}
+	if code, _ := c.call("GET", "/status/nope/api/v2/summary.json", "", "", nil); code != 404 {
+		t.Errorf("GET the summary of no page: %d, want 404", code)
 	}
 
 	// Every GET of the description was called.

@@ -50,6 +50,7 @@ type Service struct {
 	Bus *job.Bus
 
 	changes atomic.Uint64 // bumped after every committed change a page shows
+	public  public        // the public pages' Handler
 	views   viewCache     // the View last built of each page (source.go)
 }
 

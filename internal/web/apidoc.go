@@ -105,6 +105,26 @@ var apiDocs = map[string]apiDoc{
 		responses: map[int]any{200: htmlPage, 400: htmlPage, 404: htmlPage, 500: htmlPage}},
 
 	// Subscriptions to status pages.
+	"GET /status/{slug}": {summary: "A status page: its components with 90-day uptime bars, incidents and maintenance (HTML, no script)",
+		description: "Public, as are all /status/{slug} documents: they show only what the config publishes. " +
+			"Answers carry a strong ETag (If-None-Match gives 304) and Cache-Control: public, max-age=30.",
+		params: statusPageParams, responses: map[int]any{200: statusHTML, 304: nil, 404: statusHTML}},
+	"GET /status/{slug}/api/v2/summary.json":                         statusDoc("The page, its status, components, unresolved incidents and upcoming or active maintenance"),
+	"GET /status/{slug}/api/v2/status.json":                          statusDoc("The page and its status roll-up (indicator none, minor, major or critical, and its description)"),
+	"GET /status/{slug}/api/v2/components.json":                      statusDoc("The page's components and groups"),
+	"GET /status/{slug}/api/v2/incidents.json":                       statusDoc("The 50 most recent incidents, resolved ones included, with their updates"),
+	"GET /status/{slug}/api/v2/incidents/unresolved.json":            statusDoc("The unresolved incidents"),
+	"GET /status/{slug}/api/v2/scheduled-maintenances.json":          statusDoc("The 50 most recent scheduled maintenances"),
+	"GET /status/{slug}/api/v2/scheduled-maintenances/upcoming.json": statusDoc("The scheduled maintenances not yet begun"),
+	"GET /status/{slug}/api/v2/scheduled-maintenances/active.json":   statusDoc("The scheduled maintenances in progress or verifying"),
+	"GET /status/{slug}/history.atom": {summary: "The page's incidents and maintenance, one entry per update (Atom 1.0)",
+		params: statusPageParams, responses: map[int]any{200: media{contentType: "application/atom+xml", schema: textSchema,
+			description: "an Atom feed"}, 304: nil, 404: statusHTML}},
+	"GET /status/{slug}/badge.svg": {summary: "The page's status as an SVG badge",
+		params: statusPageParams, responses: map[int]any{200: statusBadge, 304: nil, 404: statusHTML}},
+	"GET /status/{slug}/components/{id}/badge.svg": {summary: "A component's status as an SVG badge",
+		params:    append(statusPageParams, param{name: "id", schema: "", description: "the component's id"}),
+		responses: map[int]any{200: statusBadge, 304: nil, 404: statusHTML}},
 	"POST /status/{slug}/subscribe": {summary: "Subscribe an email address to a status page's incidents: mails it a link to confirm",
 		description: "The same answer whether or not the address was subscribed. A client past 5 requests (then one a minute), " +
 			"or an address past 3 mails (then one every 10 minutes), gets 429 with Retry-After; a page without a mail server 503.",
@@ -362,6 +382,10 @@ var (
 	ssoRedirect  = media{contentType: "text/html", schema: textSchema, description: "a redirect (Location), to the provider or, logged in, to /"}
 	calendar     = media{contentType: "text/calendar", schema: textSchema, description: "an iCalendar feed, 7 days back and 60 ahead"}
 
+	statusHTML       = media{contentType: "text/html", schema: textSchema, description: "the page, or a short page saying there is none"}
+	statusBadge      = media{contentType: "image/svg+xml", schema: textSchema, description: "a badge"}
+	statusPageParams = []param{{name: "slug", schema: "", description: "the status page's slug"}}
+
 	subscriptionPage   = media{contentType: "text/html", schema: textSchema, description: "a page saying what was done, or why not"}
 	subscriptionParams = []param{{name: "slug", schema: "", description: "the status page's slug"},
 		{name: "token", schema: "", description: "the token of the subscription's link"}}
@@ -547,3 +571,13 @@ type (
 		Body string `json:"body,omitempty"`
 	}
 )
+
+// statusDoc is the description of a JSON document of a status page, as
+// Statuspage's public API v2 serves it.
+func statusDoc(summary string) apiDoc {
+	doc := media{contentType: "application/json", schema: map[string]any{"type": "object"},
+		description: "as Statuspage's public API v2 documents it, so that its clients read it unchanged"}
+	return apiDoc{summary: summary, params: statusPageParams,
+		responses: map[int]any{200: doc, 304: nil, 404: media{contentType: "application/json", schema: map[string]any{"type": "object"},
+			description: "no such page"}}}
+}

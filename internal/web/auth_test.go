@@ -45,6 +45,18 @@ var reviewedPublic = map[string]string{
 	"GET /setup/{token}":              "one-time setup link printed at start while no admin login exists (24 hours): shows a form",
 	"POST /setup/{token}":             "one-time setup link: makes the first admin login, once",
 
+	"GET /status/{slug}":                                             statusPagePublic,
+	"GET /status/{slug}/history.atom":                                statusPagePublic,
+	"GET /status/{slug}/badge.svg":                                   statusPagePublic,
+	"GET /status/{slug}/components/{id}/badge.svg":                   statusPagePublic,
+	"GET /status/{slug}/api/v2/summary.json":                         statusPagePublic,
+	"GET /status/{slug}/api/v2/status.json":                          statusPagePublic,
+	"GET /status/{slug}/api/v2/components.json":                      statusPagePublic,
+	"GET /status/{slug}/api/v2/incidents.json":                       statusPagePublic,
+	"GET /status/{slug}/api/v2/incidents/unresolved.json":            statusPagePublic,
+	"GET /status/{slug}/api/v2/scheduled-maintenances.json":          statusPagePublic,
+	"GET /status/{slug}/api/v2/scheduled-maintenances/upcoming.json": statusPagePublic,
+	"GET /status/{slug}/api/v2/scheduled-maintenances/active.json":   statusPagePublic,
 	"POST /status/{slug}/subscribe": "a status page's subscribe form, public as the page is: it only mails the address a link to confirm (double opt-in), " +
 		"answers the same whether or not it was subscribed, and is rate limited per client and per address",
 	"GET /status/{slug}/subscriptions/{token}":              "a subscription's link: the token (only its hash is stored) is the credential; shows the subscription and its buttons only",
@@ -255,3 +267,6 @@ func TestBadRequests(t *testing.T) {
 		}
 	}
 }
+
+// statusPagePublic is why the documents of a status page are public.
+const statusPagePublic = "a status page, public by design: it shows only the components, statuses and public incidents its config publishes, never a check, service, UUID or internal incident"

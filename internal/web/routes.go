@@ -111,11 +111,16 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/status-pages/{slug}/subscribers", responder, http.HandlerFunc(s.createStatusSubscriber)},
 		{"DELETE /api/v1/status-pages/{slug}/subscribers/{id}", responder, http.HandlerFunc(s.deleteStatusSubscriber)},
 	}
-	// The management API of status pages (/api/v1/status-pages/...) is
-	// served by their package, through the same authentication; the audit
+	// The status pages (/status/{slug}/...: public, they show only what
+	// the config publishes) and their management API
+	// (/api/v1/status-pages/...) are served by their package, through the
+	// same authentication; the audit
 	// entries its handlers write take the request's role and address
 	// from its context.
 	if s.StatusPages != nil {
+		for _, rt := range s.StatusPages.PublicRoutes() {
+			table = append(table, route{rt.Pattern, rt.Role, rt.Handler})
+		}
 		for _, rt := range s.StatusPages.APIRoutes() {
 			table = append(table, route{rt.Pattern, rt.Role, s.withAuditSource(rt.Handler)})
 		}

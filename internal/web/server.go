@@ -37,8 +37,9 @@ type Server struct {
 	Actions Actions
 	// Replica names this process among the replicas on the database.
 	Replica string
-	// StatusPages serves the management API of status pages; nil: none.
-	StatusPages RouteSource
+	// StatusPages serves the status pages and their management API;
+	// nil: none.
+	StatusPages StatusPages
 	// StatusSubscribers serves the subscriptions of status pages; nil:
 	// there is no page to subscribe to.
 	StatusSubscribers StatusSubscribers
@@ -52,11 +53,17 @@ type Snapshots interface {
 	Load() *runtime.Snapshot
 }
 
-// RouteSource is a package that serves routes of its own under the
-// server's authentication (the status pages' management API does), so
-// that this package need not import it.
-type RouteSource interface {
+// StatusPages is the package of the status pages, which serves routes of
+// its own under the server's authentication, so that this package need
+// not import it.
+type StatusPages interface {
+	// PublicRoutes are the public pages and documents, /status/{slug}/...
+	PublicRoutes() []auth.Route
+	// APIRoutes are the management API, /api/v1/status-pages/...
 	APIRoutes() []auth.Route
+	// HostPage serves r when it asks for a page at the root of that
+	// page's own hostname; nil otherwise.
+	HostPage(r *http.Request) http.Handler
 }
 
 // Actions is what the API asks of the rest of Tocsin: to reload or
@@ -103,6 +110,12 @@ func (s *Server) Handler() http.Handler {
 		if strings.HasPrefix(r.URL.Path, "/ping/") {
 			mux.ServeHTTP(w, r) // the hot path: one lookup
 			return
+		}
+		if s.StatusPages != nil {
+			if h := s.StatusPages.HostPage(r); h != nil { // a status page on a hostname of its own
+				limitBody(h).ServeHTTP(w, r)
+				return
+			}
 		}
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
