@@ -231,7 +231,7 @@ func (s *Service) follow(ctx context.Context, tx *store.Tx, page *config.StatusP
 		if err := tx.CreateStatusIncident(ctx, &si); err != nil {
 			return err
 		}
-		if err := linkBound(ctx, tx, &si, ls, ids, in); err != nil {
+		if err := s.linkBound(ctx, tx, page, &si, ls, ids, in); err != nil {
 			return err
 		}
 		return s.addUpdate(ctx, tx, page, &si, &store.StatusUpdate{Status: si.Status, Body: openingBody(worst, names(ls, ids)),
@@ -244,7 +244,7 @@ func (s *Service) follow(ctx context.Context, tx *store.Tx, page *config.StatusP
 		return s.addUpdate(ctx, tx, page, &si, &store.StatusUpdate{Status: si.Status, Body: bodyResolved, CreatedAt: now,
 			Author: Author})
 	}
-	if err := linkBound(ctx, tx, &si, ls, ids, in); err != nil {
+	if err := s.linkBound(ctx, tx, page, &si, ls, ids, in); err != nil {
 		return err
 	}
 	var joined []string
@@ -290,7 +290,7 @@ func (s *Service) dismissed(ctx context.Context, slug string, ids []string, sinc
 
 // linkBound links si to the open internal incidents of what the components
 // ids are bound to; linking again changes nothing.
-func linkBound(ctx context.Context, tx *store.Tx, si *store.StatusIncident, ls []line, ids []string, in *inputs) error {
+func (s *Service) linkBound(ctx context.Context, tx *store.Tx, page *config.StatusPage, si *store.StatusIncident, ls []line, ids []string, in *inputs) error {
 	for _, l := range ls {
 		if !slices.Contains(ids, l.id) {
 			continue
@@ -305,14 +305,14 @@ func linkBound(ctx context.Context, tx *store.Tx, si *store.StatusIncident, ls [
 				return err
 			}
 			if open != nil {
-				if err := tx.LinkStatusIncident(ctx, si.ID, open.ID); err != nil {
+				if err := s.link(ctx, tx, page, si, open.ID); err != nil {
 					return err
 				}
 			}
 		}
 		for _, svc := range l.cfg.Services {
 			for _, id := range in.serviceIncidents[svc] {
-				if err := tx.LinkStatusIncident(ctx, si.ID, id); err != nil {
+				if err := s.link(ctx, tx, page, si, id); err != nil {
 					return err
 				}
 			}

@@ -285,7 +285,10 @@ func TestAutoIncidentFollowsComponents(t *testing.T) {
 		if got := f.links(si.ID); !slices.Equal(got, []int64{web.ID, eu.ID, pay.ID}) {
 			t.Fatalf("links %v, want %d, %d, %d", got, web.ID, eu.ID, pay.ID)
 		}
-		if tl := f.timeline(pay.ID, TimelineKind); len(tl) != 1 || !strings.Contains(tl[0].Message, "are now affected too") {
+		// Linked late, the payments incident hears what the public was
+		// told so far (the opening update), then the join.
+		if tl := f.timeline(pay.ID, TimelineKind); len(tl) != 2 || !strings.Contains(tl[0].Message, "We are investigating") ||
+			!strings.Contains(tl[1].Message, "are now affected too") {
 			t.Fatalf("timeline of the payments incident: %+v", tl)
 		}
 

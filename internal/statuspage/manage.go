@@ -213,7 +213,7 @@ func moveTo(si *store.StatusIncident, st IncidentStatus, now time.Time) {
 }
 
 // linkIncidents records that si tells of the internal incidents ids, which must exist.
-func linkIncidents(ctx context.Context, tx *store.Tx, si *store.StatusIncident, ids []int64) error {
+func (s *Service) linkIncidents(ctx context.Context, tx *store.Tx, page *config.StatusPage, si *store.StatusIncident, ids []int64) error {
 	for _, id := range ids {
 		if _, err := tx.IncidentByID(ctx, id); err != nil {
 			if tocsin.ErrorCode(err) == tocsin.ENotFound {
@@ -221,7 +221,7 @@ func linkIncidents(ctx context.Context, tx *store.Tx, si *store.StatusIncident, 
 			}
 			return err
 		}
-		if err := tx.LinkStatusIncident(ctx, si.ID, id); err != nil {
+		if err := s.link(ctx, tx, page, si, id); err != nil {
 			return err
 		}
 	}
@@ -292,7 +292,7 @@ func (s *Service) CreateIncident(ctx context.Context, slug, actor string, in New
 		if err := tx.CreateStatusIncident(ctx, si); err != nil {
 			return err
 		}
-		if err := linkIncidents(ctx, tx, si, in.Incidents); err != nil {
+		if err := s.linkIncidents(ctx, tx, page, si, in.Incidents); err != nil {
 			return err
 		}
 		u := &store.StatusUpdate{Status: si.Status, Body: in.Body, CreatedAt: now, Author: actor, AffectedComponents: comps}
@@ -462,7 +462,7 @@ func (s *Service) UpdateIncident(ctx context.Context, slug string, id int64, act
 			si.Components, changed["components"] = comps, comps
 		}
 		if len(in.Link) > 0 {
-			if err := linkIncidents(ctx, tx, &si, in.Link); err != nil {
+			if err := s.linkIncidents(ctx, tx, page, &si, in.Link); err != nil {
 				return err
 			}
 			changed["incidents"] = in.Link

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
@@ -102,15 +103,8 @@ func (s *Service) announce(ctx context.Context, tx *store.Tx, page *config.Statu
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(map[string]any{"page": page.Slug, "status_incident": si.ID, "update": u.ID,
-		"status": u.Status, "body": u.Body})
-	if err != nil {
-		return err
-	}
 	for _, id := range links {
-		e := &tocsin.TimelineEntry{IncidentID: id, At: u.CreatedAt, Kind: TimelineKind, Actor: u.Author,
-			Message: fmt.Sprintf("status page %s: %q is %s: %s", page.Slug, si.Name, u.Status, u.Body), Data: data}
-		if err := tx.AppendTimeline(ctx, e); err != nil {
+		if err := s.record(ctx, tx, page, si, u, id, u.CreatedAt); err != nil {
 			return err
 		}
 	}
@@ -118,4 +112,31 @@ func (s *Service) announce(ctx context.Context, tx *store.Tx, page *config.Statu
 		return s.Published(ctx, tx, page, si, u)
 	}
 	return nil
+}
+
+// record puts the public update u of si on the timeline of the internal
+// incident id, at at.
+func (s *Service) record(ctx context.Context, tx *store.Tx, page *config.StatusPage, si *store.StatusIncident, u *store.StatusUpdate, id int64, at time.Time) error {
+	data, err := json.Marshal(map[string]any{"page": page.Slug, "status_incident": si.ID, "update": u.ID,
+		"status": u.Status, "body": u.Body})
+	if err != nil {
+		return err
+	}
+	return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: id, At: at, Kind: TimelineKind, Actor: u.Author,
+		Message: fmt.Sprintf("status page %s: %q is %s: %s", page.Slug, si.Name, u.Status, u.Body), Data: data})
+}
+
+// link links si to the internal incident id. An incident linked to a
+// public one that has spoken already gets its latest update on its
+// timeline, so that the timeline tells what the public was told.
+func (s *Service) link(ctx context.Context, tx *store.Tx, page *config.StatusPage, si *store.StatusIncident, id int64) error {
+	added, err := tx.LinkStatusIncident(ctx, si.ID, id)
+	if err != nil || !added || !si.Published() {
+		return err
+	}
+	u, ok, err := tx.LatestStatusUpdate(ctx, si.ID)
+	if err != nil || !ok {
+		return err
+	}
+	return s.record(ctx, tx, page, si, &u, id, s.Clock.Now())
 }

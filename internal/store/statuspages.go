@@ -199,13 +199,40 @@ func (tx *Tx) AddStatusUpdate(ctx context.Context, u *StatusUpdate) error {
 }
 
 // LinkStatusIncident records that the public incident sid tells of the
-// internal incident incidentID; linking twice changes nothing.
-func (tx *Tx) LinkStatusIncident(ctx context.Context, sid, incidentID int64) error {
-	if _, err := tx.tx.ExecContext(ctx, `INSERT INTO status_incident_links (status_incident_id, incident_id)
-		VALUES ($1, $2) ON CONFLICT DO NOTHING`, sid, incidentID); err != nil {
-		return fmt.Errorf("link status incident: %w", err)
+// internal incident incidentID, and reports whether the link is new;
+// linking twice changes nothing.
+func (tx *Tx) LinkStatusIncident(ctx context.Context, sid, incidentID int64) (bool, error) {
+	res, err := tx.tx.ExecContext(ctx, `INSERT INTO status_incident_links (status_incident_id, incident_id)
+		VALUES ($1, $2) ON CONFLICT DO NOTHING`, sid, incidentID)
+	if err != nil {
+		return false, fmt.Errorf("link status incident: %w", err)
 	}
-	return nil
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// LatestStatusUpdate reads the newest update of the public incident sid,
+// or false when it has none.
+func (tx *Tx) LatestStatusUpdate(ctx context.Context, sid int64) (StatusUpdate, bool, error) {
+	var u StatusUpdate
+	var created, display int64
+	var affected string
+	err := tx.tx.QueryRowContext(ctx, `SELECT id, status_incident_id, status, body, created_at, display_at, author,
+		affected_components FROM status_updates WHERE status_incident_id = $1 ORDER BY id DESC LIMIT 1`, sid).Scan(
+		&u.ID, &u.StatusIncidentID, &u.Status, &u.Body, &created, &display, &u.Author, &affected)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, false, nil
+	}
+	if err != nil {
+		return u, false, fmt.Errorf("latest status update: %w", err)
+	}
+	u.CreatedAt, u.DisplayAt = fromMS(created), fromMS(display)
+	if affected != "" {
+		if err := json.Unmarshal([]byte(affected), &u.AffectedComponents); err != nil {
+			return u, false, fmt.Errorf("status update %d: affected components: %w", u.ID, err)
+		}
+	}
+	return u, true, nil
 }
 
 // StatusIncidentLinks lists the internal incidents the public incident

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -26,11 +27,14 @@ func testStatusPages(t *testing.T, db *DB, clk *clock.Fake) {
 		if err := tx.CreateStatusIncident(ctx, auto); err != nil {
 			return err
 		}
-		if err := tx.LinkStatusIncident(ctx, auto.ID, in.ID); err != nil {
-			return err
+		if _, ok, err := tx.LatestStatusUpdate(ctx, auto.ID); err != nil || ok {
+			t.Fatalf("latest update of an incident without one: %v, %v", ok, err)
 		}
-		if err := tx.LinkStatusIncident(ctx, auto.ID, in.ID); err != nil { // twice: no change
-			return err
+		if added, err := tx.LinkStatusIncident(ctx, auto.ID, in.ID); err != nil || !added {
+			t.Fatalf("link: %v, %v", added, err)
+		}
+		if added, err := tx.LinkStatusIncident(ctx, auto.ID, in.ID); err != nil || added { // twice: no change
+			t.Fatalf("link again: %v, %v", added, err)
 		}
 		for i, u := range []*StatusUpdate{
 			{StatusIncidentID: auto.ID, Status: "investigating", Body: "looking", CreatedAt: now, DisplayAt: now, Author: "tocsin"},
@@ -48,6 +52,10 @@ func testStatusPages(t *testing.T, db *DB, clk *clock.Fake) {
 		if err := tx.SetStatusOverride(ctx, StatusOverride{Page: "public", Component: "c2", Status: "degraded_performance",
 			Until: now.Add(2 * time.Hour), Reason: "slow", SetBy: "bob", SetAt: now}); err != nil {
 			return err
+		}
+		if u, ok, err := tx.LatestStatusUpdate(ctx, auto.ID); err != nil || !ok || u.Body != "found it" ||
+			!slices.Equal(u.AffectedComponents, []string{"c1"}) {
+			t.Fatalf("latest update: %+v, %v, %v", u, ok, err)
 		}
 		return tx.SetStatusComponent(ctx, StatusComponentState{Page: "public", Component: "c1", Status: "major_outage", Since: now})
 	})

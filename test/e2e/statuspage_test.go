@@ -30,7 +30,8 @@ import (
 // subscriber and a confirmed email subscriber each hear of once per
 // update. A responder posts "identified" and "monitoring" through the
 // API; the target recovers, Tocsin resolves the incident, and all three
-// views are operational again.
+// views are operational again. The probe's own incident, linked to the
+// public one, has each public update on its timeline.
 func TestStatusPageFollowsAProbe(t *testing.T) {
 	target := newSwitchableTarget(t)
 	mx := startMailServer(t)
@@ -42,7 +43,7 @@ smtp: {host: 127.0.0.1, port: %d, from: "Status <status@example.com>", tls: none
 checks:
   - name: api-probe
     probe: {type: http, url: "%s/health", timeout: 1s}
-    interval: 1s
+    interval: 2s
     failures_before_down: 1
 status_pages:
   - slug: public
@@ -111,6 +112,19 @@ status_pages:
 	}
 	hooks.await(t, 1)
 	mx.await(t, 2) // the confirmation, and the incident
+
+	// The probe's own incident opens once the probe guard has looked
+	// twice (probes.guard.settle); Tocsin links it to the public incident,
+	// and its timeline records what the public was told.
+	var internal int64
+	eventually(t, 30*time.Second, 100*time.Millisecond, "the internal incident linked", func() (bool, string) {
+		open := srv.incidents("status=open")
+		if len(open) != 1 {
+			return false, fmt.Sprintf("open incidents: %+v", open)
+		}
+		internal = open[0].ID
+		return publicUpdates(srv.incident(internal)) == 1, fmt.Sprintf("timeline: %v", srv.incident(internal).kinds())
+	})
 
 	// A responder speaks: identified, then monitoring.
 	for _, st := range []string{"identified", "monitoring"} {
@@ -191,22 +205,20 @@ status_pages:
 	}
 
 	// The internal incident's timeline records each public update.
-	var list struct {
-		Incidents []apiIncident `json:"incidents"`
+	if n := publicUpdates(srv.incident(internal)); n != 4 {
+		t.Errorf("the internal incident's timeline has %d public updates, want 4: %v", n, srv.incident(internal).kinds())
 	}
-	srv.mustAPI("GET", "/api/v1/incidents", &list)
-	if len(list.Incidents) != 1 {
-		t.Fatalf("internal incidents: %+v", list.Incidents)
-	}
+}
+
+// publicUpdates counts the public updates on an incident's timeline.
+func publicUpdates(in apiIncident) int {
 	n := 0
-	for _, e := range srv.incident(list.Incidents[0].ID).Timeline {
+	for _, e := range in.Timeline {
 		if e.Kind == "status_page.update" {
 			n++
 		}
 	}
-	if n != 4 {
-		t.Errorf("the internal incident's timeline has %d public updates, want 4", n)
-	}
+	return n
 }
 
 // mustJSON sends body as JSON with the admin token, and decodes a 2xx
