@@ -49,6 +49,7 @@ status_pages:
   - slug: public
     title: Example Inc. status
     time_zone: Europe/Berlin
+    hostname: status.example.test
     components:
       - {name: API, checks: [api-probe]}
 `, mx.port, target.url()))
@@ -61,6 +62,15 @@ status_pages:
 		return sum.status("API") == "operational" && sum.Status.Indicator == "none", fmt.Sprintf("%+v", sum)
 	})
 	apiID := readSummary(t, page).id("API")
+
+	// On its own hostname the page is at the root.
+	req, _ := http.NewRequest("GET", srv.base+"/api/v2/summary.json", nil)
+	req.Host = "status.example.test"
+	if resp, err := apiClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("summary.json at the root of the page's hostname: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 
 	// Subscribers: a webhook through the API, an address through the
 	// page's form, confirmed from the mail (double opt-in).
@@ -102,6 +112,19 @@ status_pages:
 	feed := readFeed(t, page+"/history.atom")
 	if len(feed.Items) == 0 || !strings.Contains(feed.Items[0].Title, name) {
 		t.Errorf("the feed's newest entry is not the incident %q: %+v", name, feed.Items)
+	}
+	// The public views name no check and show no UUID.
+	var checks struct {
+		Checks []apiCheck `json:"checks"`
+	}
+	srv.mustAPI("GET", "/api/v1/checks", &checks)
+	for _, doc := range []string{page, page + "/api/v2/summary.json", page + "/api/v2/incidents.json", page + "/history.atom"} {
+		body := get(t, doc)
+		for _, secret := range []string{"api-probe", checks.Checks[0].UUID, "/health"} {
+			if strings.Contains(body, secret) {
+				t.Errorf("%s shows %q", doc, secret)
+			}
+		}
 	}
 	var id string
 	if sum := readSummary(t, page); len(sum.Incidents) == 1 {
