@@ -13,12 +13,11 @@ import (
 // subscribe form and links, the API's webhook subscribers, and the
 // notifications of published updates, queued in the outbox (their rows
 // resolve through channel). Their pages are the running config's.
-func (a *App) statusSubscribers() *statuspage.Subscribers {
+func (a *App) statusSubscribers() {
 	a.subscribers = &statuspage.Subscribers{DB: a.db, Clock: a.clock, Log: a.log.With("component", "status_subscribers"),
 		Key: a.subscriberKey, ClientAddr: func(r *http.Request) string { return a.state.Load().ClientAddr(r) },
 		Queued: func() { a.bus.Notify(job.Queued) }}
-	a.status.NotifySubscribers(a.subscribers) // every published update, in its own transaction
-	return a.subscribers
+	a.status.NotifySubscribers(a.subscribers) // every published update, in its own transaction; their routes
 }
 
 // subscriberKey is the key the tokens of subscription links are derived

@@ -22,7 +22,7 @@ import (
 // APIRoutes are the management routes of status pages, each with the
 // least role it needs: viewers read, responders act.
 func (s *Service) APIRoutes() []auth.Route {
-	return []auth.Route{
+	routes := []auth.Route{
 		{Pattern: "GET /api/v1/status-pages", Role: auth.Viewer, Handler: http.HandlerFunc(s.apiListPages)},
 		{Pattern: "GET /api/v1/status-pages/{slug}", Role: auth.Viewer, Handler: http.HandlerFunc(s.apiGetPage)},
 		{Pattern: "POST /api/v1/status-pages/{slug}/incidents", Role: auth.Responder, Handler: http.HandlerFunc(s.apiCreateIncident)},
@@ -39,6 +39,7 @@ func (s *Service) APIRoutes() []auth.Route {
 		{Pattern: "POST /api/v1/status-pages/{slug}/maintenances/{id}/cancel", Role: auth.Responder,
 			Handler: http.HandlerFunc(s.apiCancelMaintenance)},
 	}
+	return append(routes, s.subscriberAPIRoutes()...)
 }
 
 // The JSON the API answers with. Times are UTC, in RFC 3339.

@@ -9,9 +9,10 @@ import (
 )
 
 // NotifySubscribers makes subs hear of every update the Service publishes,
-// in the update's own transaction, and gives subs the running config's
-// pages to take subscriptions for.
+// in the update's own transaction, gives subs the running config's pages
+// to take subscriptions for, and serves subs' routes with the pages'.
 func (s *Service) NotifySubscribers(subs *Subscribers) {
+	s.subs = subs
 	subs.Pages = s.subscriberPage
 	s.Published = func(ctx context.Context, tx *store.Tx, page *config.StatusPage, si *store.StatusIncident, u *store.StatusUpdate) error {
 		n, err := subs.EnqueueUpdate(ctx, tx, s.notice(page, si, u))

@@ -38,10 +38,11 @@ func (s *Service) PublicRoutes() []auth.Route {
 	for _, doc := range JSONDocuments {
 		out = append(out, auth.Route{Pattern: "GET /status/{slug}/api/v2/" + doc, Role: auth.Public, Handler: pub})
 	}
-	return append(out,
+	out = append(out,
 		auth.Route{Pattern: "GET /status/{slug}/history.atom", Role: auth.Public, Handler: pub},
 		auth.Route{Pattern: "GET /status/{slug}/badge.svg", Role: auth.Public, Handler: pub},
 		auth.Route{Pattern: "GET /status/{slug}/components/{id}/badge.svg", Role: auth.Public, Handler: pub})
+	return append(out, s.subscriptionRoutes()...)
 }
 
 // HostPage returns the handler of the page whose hostname is r's Host,

@@ -52,6 +52,7 @@ type Service struct {
 
 	changes atomic.Uint64 // bumped after every committed change a page shows
 	public  public        // the public pages' Handler
+	subs    *Subscribers  // those of the pages; nil: none (see NotifySubscribers)
 	views   viewCache     // the View last built of each page (source.go)
 }
 

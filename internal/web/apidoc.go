@@ -244,17 +244,17 @@ var apiDocs = map[string]apiDoc{
 	"GET /api/v1/status-pages/{slug}/subscribers": {summary: "A status page's live subscribers: email addresses (confirmed or not) and webhooks",
 		params: []param{{name: "slug", schema: "", description: "the status page's slug"}},
 		responses: map[int]any{200: struct {
-			Subscribers []subscriberJSON `json:"subscribers"`
+			Subscribers []statusSubscriberJSON `json:"subscribers"`
 		}{}, 404: errorJSON{}}},
 	"POST /api/v1/status-pages/{slug}/subscribers": {summary: "Subscribe a webhook to a status page's incidents (201; 200 with the one that exists)",
 		description: "The webhook gets a JSON POST shaped like Statuspage's webhook notifications (meta, page, incident with incident_updates) for each update published.",
 		params:      []param{{name: "slug", schema: "", description: "the status page's slug"}},
-		body:        subscriberRequestJSON{},
-		responses:   map[int]any{200: subscriberJSON{}, 201: subscriberJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}, 413: errorJSON{}}},
+		body:        statusNewSubscriberJSON{},
+		responses:   map[int]any{200: statusSubscriberJSON{}, 201: statusSubscriberJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}, 413: errorJSON{}}},
 	"DELETE /api/v1/status-pages/{slug}/subscribers/{id}": {summary: "End a subscription to a status page, of an address or a webhook",
 		params: []param{{name: "slug", schema: "", description: "the status page's slug"},
 			{name: "id", schema: int64(0), description: "the subscriber's id"}},
-		responses: map[int]any{200: subscriberJSON{}, 400: errorJSON{}, 404: errorJSON{}}},
+		responses: map[int]any{200: statusSubscriberJSON{}, 400: errorJSON{}, 404: errorJSON{}}},
 	"GET /api/v1/schedules": {summary: "Every schedule, with who is on call now", responses: map[int]any{200: struct {
 		Schedules []scheduleJSONOut `json:"schedules"`
 	}{}}},
@@ -569,6 +569,21 @@ type (
 	}
 	statusCancelJSON struct {
 		Body string `json:"body,omitempty"`
+	}
+	// A subscriber as the API shows it: a webhook by its scheme and host
+	// only, as its path or query may hold the receiver's secret.
+	statusSubscriberJSON struct {
+		ID          int64      `json:"id"`
+		Page        string     `json:"page"`
+		Component   string     `json:"component,omitempty"` // a component id; none: the whole page
+		Kind        string     `json:"kind"`                // email or webhook
+		Target      string     `json:"target"`              // the address, or the webhook's scheme and host
+		CreatedAt   time.Time  `json:"created_at"`
+		ConfirmedAt *time.Time `json:"confirmed_at"` // null: an address that has not confirmed yet
+	}
+	statusNewSubscriberJSON struct {
+		URL       string `json:"url"`                 // http or https; it gets a JSON POST shaped like Statuspage's webhooks
+		Component string `json:"component,omitempty"` // a component id; none: the whole page
 	}
 )
 

@@ -80,13 +80,15 @@ func testServer(t testing.TB) *Server {
 		Tokens: []runtime.Token{token("right-token", "admin", auth.Admin), token("viewer-token", "dashboard", auth.Viewer),
 			token("responder-token", "oncall-bot", auth.Responder)}}
 	snapshots := snapshotFunc(func() *runtime.Snapshot { return snap })
+	pages := &statuspage.Service{DB: db, Clock: clock.Real{}, Configs: snapshotConfigs{snapshots}, Log: testkit.Logger()}
+	pages.NotifySubscribers(&statuspage.Subscribers{DB: db, Clock: clock.Real{}, Log: testkit.Logger(),
+		Key: func() []byte { return []byte("0123456789abcdef0123456789abcdef") }})
 	return &Server{DB: db, Clock: clock.Real{}, Log: testkit.Logger(),
-		Metrics:   metrics.New(func() float64 { return 0 }, func() float64 { return 0 }),
-		Ping:      http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "OK") }),
-		Snapshots: snapshots,
-		Actions:   okActions{},
-		StatusPages: &statuspage.Service{DB: db, Clock: clock.Real{}, Configs: snapshotConfigs{snapshots},
-			Log: testkit.Logger()}}
+		Metrics:     metrics.New(func() float64 { return 0 }, func() float64 { return 0 }),
+		Ping:        http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "OK") }),
+		Snapshots:   snapshots,
+		Actions:     okActions{},
+		StatusPages: pages}
 }
 
 // snapshotConfigs gives the config of the running snapshot, as the app's

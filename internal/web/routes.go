@@ -62,17 +62,6 @@ func (s *Server) routes() []route {
 		{"GET /setup/{token}", public, http.HandlerFunc(s.setupForm)},
 		{"POST /setup/{token}", public, http.HandlerFunc(s.setup)},
 
-		// Subscriptions to status pages. The form is open to anyone, as
-		// the page is: it only mails the address a link to confirm
-		// (double opt-in), rate limited per client and per address. The
-		// token in a subscription's link, mailed to the address or sent
-		// to the webhook, is the credential of the rest: GET only shows a
-		// page; POST acts.
-		{"POST /status/{slug}/subscribe", public, s.subscriptionRoute(StatusSubscribers.Subscribe)},
-		{"GET /status/{slug}/subscriptions/{token}", public, s.subscriptionRoute(StatusSubscribers.ShowSubscription)},
-		{"POST /status/{slug}/subscriptions/{token}/confirm", public, s.subscriptionRoute(StatusSubscribers.ConfirmSubscription)},
-		{"POST /status/{slug}/subscriptions/{token}/unsubscribe", public, s.subscriptionRoute(StatusSubscribers.Unsubscribe)},
-
 		// Management API. Its description, with the role each route
 		// needs, is served to anyone: it reveals no data.
 		{"GET /api/v1/openapi.json", public, http.HandlerFunc(s.openAPIDocument)},
@@ -107,9 +96,6 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/tokens", admin, http.HandlerFunc(s.listTokens)},
 		{"POST /api/v1/tokens", admin, http.HandlerFunc(s.createToken)},
 		{"DELETE /api/v1/tokens/{id}", admin, http.HandlerFunc(s.revokeToken)},
-		{"GET /api/v1/status-pages/{slug}/subscribers", viewer, http.HandlerFunc(s.listStatusSubscribers)},
-		{"POST /api/v1/status-pages/{slug}/subscribers", responder, http.HandlerFunc(s.createStatusSubscriber)},
-		{"DELETE /api/v1/status-pages/{slug}/subscribers/{id}", responder, http.HandlerFunc(s.deleteStatusSubscriber)},
 	}
 	// The status pages (/status/{slug}/...: public, they show only what
 	// the config publishes) and their management API

@@ -40,9 +40,6 @@ type Server struct {
 	// StatusPages serves the status pages and their management API;
 	// nil: none.
 	StatusPages StatusPages
-	// StatusSubscribers serves the subscriptions of status pages; nil:
-	// there is no page to subscribe to.
-	StatusSubscribers StatusSubscribers
 
 	tokenUses tokenUses   // when each database token's last use was written
 	oidc      oidcClients // the client of sso.oidc's provider

@@ -26,6 +26,8 @@ func TestStatusPageShapes(t *testing.T) {
 		{reflect.TypeFor[statusNewMaintenanceJSON](), reflect.TypeFor[statuspage.APINewMaintenance]()},
 		{reflect.TypeFor[statusMaintenanceChangeJSON](), reflect.TypeFor[statuspage.APIMaintenanceChange]()},
 		{reflect.TypeFor[statusCancelJSON](), reflect.TypeFor[statuspage.APICancel]()},
+		{reflect.TypeFor[statusSubscriberJSON](), reflect.TypeFor[statuspage.APISubscriber]()},
+		{reflect.TypeFor[statusNewSubscriberJSON](), reflect.TypeFor[statuspage.APINewSubscriber]()},
 	} {
 		if mirror, real := jsonShape(pair[0]), jsonShape(pair[1]); mirror != real {
 			t.Errorf("%s describes\n\t%s\nbut %s is\n\t%s", pair[0], mirror, pair[1], real)

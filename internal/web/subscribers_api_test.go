@@ -19,15 +19,9 @@ import (
 func TestStatusSubscribersAPI(t *testing.T) {
 	s := testServer(t)
 	key := []byte("0123456789abcdef0123456789abcdef")
-	subs := &statuspage.Subscribers{DB: s.DB, Clock: s.Clock, Log: testkit.Logger(), Key: func() []byte { return key },
-		Pages: func(slug string) (statuspage.SubscriberPage, bool) {
-			if slug != "public" {
-				return statuspage.SubscriberPage{}, false
-			}
-			return statuspage.SubscriberPage{Page: statuspage.Page{Slug: "public", Name: "Status", URL: "https://status.example.com/status/public"},
-				Components: []statuspage.Component{{ID: "api", Name: "API"}}}, true
-		}}
-	s.StatusSubscribers = subs
+	pages := &statuspage.Service{DB: s.DB, Clock: s.Clock, Configs: snapshotConfigs{s.Snapshots}, Log: testkit.Logger()}
+	pages.NotifySubscribers(&statuspage.Subscribers{DB: s.DB, Clock: s.Clock, Log: testkit.Logger(), Key: func() []byte { return key }})
+	s.StatusPages = pages
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	const path = "/api/v1/status-pages/public/subscribers"
@@ -36,14 +30,14 @@ func TestStatusSubscribersAPI(t *testing.T) {
 	if code := call(t, srv, "viewer-token", "POST", path, body, nil); code != http.StatusForbidden {
 		t.Fatalf("a viewer made a webhook subscriber: %d", code)
 	}
-	var made subscriberJSON
+	var made statuspage.APISubscriber
 	if code := call(t, srv, "responder-token", "POST", path, body, &made); code != http.StatusCreated {
 		t.Fatalf("create: %d %+v", code, made)
 	}
 	if made.ID == 0 || made.Kind != "webhook" || made.Component != "api" || made.Target != "https://hooks.example.com/…" || made.ConfirmedAt == nil {
 		t.Fatalf("created %+v", made)
 	}
-	var again subscriberJSON
+	var again statuspage.APISubscriber
 	if code := call(t, srv, "responder-token", "POST", path, body, &again); code != http.StatusOK || again.ID != made.ID {
 		t.Fatalf("the same webhook again: %d %+v, want 200 with subscriber %d", code, again, made.ID)
 	}
@@ -59,7 +53,7 @@ func TestStatusSubscribersAPI(t *testing.T) {
 	}
 
 	var list struct {
-		Subscribers []subscriberJSON `json:"subscribers"`
+		Subscribers []statuspage.APISubscriber `json:"subscribers"`
 	}
 	if code := call(t, srv, "viewer-token", "GET", path, "", &list); code != http.StatusOK || len(list.Subscribers) != 1 ||
 		strings.Contains(list.Subscribers[0].Target, "secret") {
