@@ -88,7 +88,7 @@ type (
 		Impact         string      `json:"impact"`
 		Components     []string    `json:"components"`
 		Auto           bool        `json:"auto"`       // opened by Tocsin
-		TakenOver      bool        `json:"taken_over"` // a person posted: Tocsin no longer resolves it
+		TakenOver      bool        `json:"taken_over"` // a person took it over: Tocsin no longer resolves it
 		Draft          bool        `json:"draft"`
 		PublishedAt    *time.Time  `json:"published_at"`
 		CreatedAt      time.Time   `json:"created_at"`

@@ -546,6 +546,45 @@ func TestMaintenanceWindow(t *testing.T) {
 	}
 }
 
+// TestMaintenanceCancelledPagesWhatItMuted: a maintenance cancelled
+// inside its window pages, at once and once, for the check that went down
+// under it and is still down: nobody would hear of it otherwise.
+func TestMaintenanceCancelledPagesWhatItMuted(t *testing.T) {
+	f := newFixture(t, t.TempDir()+"/t.db", config.PublishAuto)
+	from, until := t0.Add(time.Minute), t0.Add(2*time.Hour)
+	f.clk.Set(t0)
+	mi, err := f.svc.ScheduleMaintenance(f.ctx, "public", "user:ann", NewMaintenance{Name: "Database upgrade", Body: "Writes pause.",
+		Components: []string{f.api}, ScheduledFor: from, ScheduledUntil: until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.clk.Set(from)
+	f.run()
+	f.clk.Advance(time.Minute)
+	f.down("web")
+	f.run()
+	web := f.openIncident("web")
+	if n, err := f.db.Notifications(f.ctx, web.ID); err != nil || len(n) != 0 || len(f.timeline(web.ID, incident.TimelineMuted)) != 1 {
+		t.Fatalf("an incident opened under maintenance was paged: %+v, %v", n, err)
+	}
+
+	f.clk.Advance(time.Minute)
+	if _, err := f.svc.CancelMaintenance(f.ctx, "public", mi.ID, "user:ann", ""); err != nil {
+		t.Fatal(err)
+	}
+	if tl := f.timeline(web.ID, incident.TimelineUnmuted); len(tl) != 1 {
+		t.Fatalf("unmuted when the maintenance was cancelled: %+v", tl)
+	}
+	if n, err := f.db.Notifications(f.ctx, web.ID); err != nil || len(n) != 1 || n[0].Event != tocsin.EventTriggered {
+		t.Fatalf("notifications after the cancel: %+v, %v", n, err)
+	}
+	f.clk.Advance(time.Second)
+	f.run()
+	if n, _ := f.db.Notifications(f.ctx, web.ID); len(n) != 1 {
+		t.Fatalf("paged again: %+v", n)
+	}
+}
+
 // A window moved or completed early by a responder moves or ends its
 // silences; one a responder expired is not made again.
 func TestMaintenanceSilencesFollowTheWindow(t *testing.T) {

@@ -309,9 +309,10 @@ func (s *Service) CreateIncident(ctx context.Context, slug, actor string, in New
 }
 
 // PostUpdate posts an update to the public incident id of page slug, by
-// actor. A person's update to an incident Tocsin opened takes it over:
-// Tocsin no longer resolves it by itself. A resolved incident takes no
-// more updates: what happens next is a new incident.
+// actor. Tocsin still resolves an incident it opened when its components
+// recover, unless a person's update says TakeOver or resolves it. A
+// resolved incident takes no more updates: what happens next is a new
+// incident.
 func (s *Service) PostUpdate(ctx context.Context, slug string, id int64, actor string, in NewUpdate) (ManagedIncident, error) {
 	page, err := s.Page(slug)
 	if err != nil {
@@ -699,6 +700,14 @@ func (s *Service) UpdateMaintenance(ctx context.Context, slug string, id int64, 
 			u := &store.StatusUpdate{Status: si.Status, Body: in.Body, CreatedAt: now, Author: actor}
 			if err := s.addUpdate(ctx, tx, page, &si, u); err != nil {
 				return err
+			}
+			if si.Status == string(Completed) && !now.Before(si.ScheduledFor) {
+				// Ended early: what the window muted and is still
+				// down pages now, as at the window's end.
+				ls := lines(page)
+				if err := s.unmute(ctx, tx, &si, ls, covered(ls, si.Components), now); err != nil {
+					return err
+				}
 			}
 			action, changed["status"], changed["update_id"] = "status_page.maintenance.update", si.Status, u.ID
 		}

@@ -56,5 +56,10 @@ func (s *Service) notice(page *config.StatusPage, si *store.StatusIncident, u *s
 	up := Update{ID: itoa(u.ID), IncidentID: in.ID, Status: IncidentStatus(u.Status), Body: u.Body, CreatedAt: u.CreatedAt,
 		DisplayAt: u.DisplayAt, Components: u.AffectedComponents}
 	in.Updates = []Update{up}
-	return Notice{Page: sp.Page, Components: sp.Components, Incident: in, Update: up}
+	n := Notice{Page: sp.Page, Components: sp.Components, Incident: in, Update: up}
+	if v := s.views.last(page.Slug); v != nil { // the page's status as last shown
+		st := v.Status()
+		n.Indicator, n.Description = st.Indicator, st.Description
+	}
+	return n
 }

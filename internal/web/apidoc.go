@@ -110,7 +110,7 @@ var apiDocs = map[string]apiDoc{
 			"Answers carry a strong ETag (If-None-Match gives 304) and Cache-Control: public, max-age=30.",
 		params: statusPageParams, responses: map[int]any{200: statusHTML, 304: nil, 404: statusHTML}},
 	"GET /status/{slug}/api/v2/summary.json":                         statusDoc("The page, its status, components, unresolved incidents and upcoming or active maintenance"),
-	"GET /status/{slug}/api/v2/status.json":                          statusDoc("The page and its status roll-up (indicator none, minor, major or critical, and its description)"),
+	"GET /status/{slug}/api/v2/status.json":                          statusDoc("The page and its status roll-up (indicator none, minor, major, critical or maintenance, and its description)"),
 	"GET /status/{slug}/api/v2/components.json":                      statusDoc("The page's components and groups"),
 	"GET /status/{slug}/api/v2/incidents.json":                       statusDoc("The 50 most recent incidents, resolved ones included, with their updates"),
 	"GET /status/{slug}/api/v2/incidents/unresolved.json":            statusDoc("The unresolved incidents"),
