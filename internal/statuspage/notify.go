@@ -15,7 +15,11 @@ func (s *Service) NotifySubscribers(subs *Subscribers) {
 	s.subs = subs
 	subs.Pages = s.subscriberPage
 	s.Published = func(ctx context.Context, tx *store.Tx, page *config.StatusPage, si *store.StatusIncident, u *store.StatusUpdate) error {
-		n, err := subs.EnqueueUpdate(ctx, tx, s.notice(page, si, u))
+		notice, err := s.notice(ctx, tx, page, si, u)
+		if err != nil {
+			return err
+		}
+		n, err := subs.EnqueueUpdate(ctx, tx, notice)
 		if err == nil && n > 0 && subs.Queued != nil {
 			tx.AfterCommit(subs.Queued)
 		}
@@ -46,8 +50,9 @@ func (s *Service) subscriberPage(slug string) (SubscriberPage, bool) {
 	return sp, true
 }
 
-// notice is what subscribers are told of the update u of si.
-func (s *Service) notice(page *config.StatusPage, si *store.StatusIncident, u *store.StatusUpdate) Notice {
+// notice is what subscribers are told of the update u of si, with the
+// page's status as the components are recorded in tx.
+func (s *Service) notice(ctx context.Context, tx *store.Tx, page *config.StatusPage, si *store.StatusIncident, u *store.StatusUpdate) (Notice, error) {
 	sp, _ := s.subscriberPage(page.Slug)
 	in := Incident{ID: itoa(si.ID), Name: si.Name, Status: IncidentStatus(si.Status), Impact: Impact(si.Impact),
 		CreatedAt: later(si.CreatedAt, si.PublishedAt), UpdatedAt: si.UpdatedAt, MonitoringAt: si.MonitoringAt,
@@ -57,9 +62,23 @@ func (s *Service) notice(page *config.StatusPage, si *store.StatusIncident, u *s
 		DisplayAt: u.DisplayAt, Components: u.AffectedComponents}
 	in.Updates = []Update{up}
 	n := Notice{Page: sp.Page, Components: sp.Components, Incident: in, Update: up}
-	if v := s.views.last(page.Slug); v != nil { // the page's status as last shown
-		st := v.Status()
-		n.Indicator, n.Description = st.Indicator, st.Description
+	recorded, err := tx.StatusComponents(ctx, page.Slug)
+	if err != nil || len(recorded) == 0 {
+		return n, err // none yet: subscribers take the incident's impact
 	}
-	return n
+	statuses := make(map[string]ComponentStatus, len(recorded))
+	for _, r := range recorded {
+		statuses[r.Component] = ComponentStatus(r.Status)
+	}
+	var v View
+	for _, c := range sp.Components {
+		c.Status = statuses[c.ID]
+		if !c.Status.Valid() {
+			c.Status = Operational
+		}
+		v.Components = append(v.Components, c)
+	}
+	st := v.Status()
+	n.Indicator, n.Description = st.Indicator, st.Description
+	return n, nil
 }

@@ -49,16 +49,6 @@ type viewCache struct {
 	firstSeen map[string]time.Time // when each page was first built
 }
 
-// last is the View of page slug last built, or nil.
-func (c *viewCache) last(slug string) *View {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if b := c.pages[slug]; b != nil {
-		return b.view
-	}
-	return nil
-}
-
 // firstView is when this process first built the page: the creation of
 // components nothing older dates.
 func (c *viewCache) firstView(slug string, now time.Time) time.Time {

@@ -400,7 +400,17 @@ func (db *DB) StatusOverrides(ctx context.Context, page string) ([]StatusOverrid
 
 // StatusComponents lists the recorded status of each component of page.
 func (db *DB) StatusComponents(ctx context.Context, page string) ([]StatusComponentState, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT page, component, status, since FROM status_components
+	return statusComponents(ctx, db.read, page)
+}
+
+// StatusComponents lists the recorded status of each component of page,
+// inside tx.
+func (tx *Tx) StatusComponents(ctx context.Context, page string) ([]StatusComponentState, error) {
+	return statusComponents(ctx, tx.tx, page)
+}
+
+func statusComponents(ctx context.Context, q queryer, page string) ([]StatusComponentState, error) {
+	rows, err := q.QueryContext(ctx, `SELECT page, component, status, since FROM status_components
 		WHERE page = $1 ORDER BY component`, page)
 	if err != nil {
 		return nil, fmt.Errorf("status components: %w", err)

@@ -197,7 +197,8 @@ status_pages:
 				Unsubscribe string `json:"unsubscribe"`
 			} `json:"meta"`
 			Page struct {
-				ID string `json:"id"`
+				ID        string `json:"id"`
+				Indicator string `json:"status_indicator"`
 			} `json:"page"`
 			Incident struct {
 				ID      string `json:"id"`
@@ -213,10 +214,12 @@ status_pages:
 		if p.Incident.ID != id || p.Meta.Unsubscribe == "" || p.Page.ID == "" {
 			t.Errorf("webhook body: %s", h)
 		}
-		statuses = append(statuses, p.Incident.Status)
+		statuses = append(statuses, p.Incident.Status+"/"+p.Page.Indicator)
 	}
-	if want := []string{"investigating", "identified", "monitoring", "resolved"}; strings.Join(statuses, " ") != strings.Join(want, " ") {
-		t.Errorf("webhook statuses %v, want %v", statuses, want)
+	// The page's status as each update left it: a major outage of the
+	// one component is critical until it recovers.
+	if want := []string{"investigating/critical", "identified/critical", "monitoring/critical", "resolved/none"}; strings.Join(statuses, " ") != strings.Join(want, " ") {
+		t.Errorf("webhook incident status/page indicator %v, want %v", statuses, want)
 	}
 	for i, m := range mails {
 		if !strings.Contains(m.text, "/subscriptions/") || m.header.Get("List-Unsubscribe") == "" {
