@@ -53,6 +53,7 @@ type Service struct {
 	changes atomic.Uint64 // bumped after every committed change a page shows
 	public  public        // the public pages' Handler
 	views   viewCache     // the View last built of each page (source.go)
+	rollups rollupCache   // the probes' hourly rollups last read (uptime.go)
 }
 
 // Changes counts the committed changes of this process: a View built
