@@ -71,6 +71,7 @@ type docKey struct {
 // rendered is one document of one version, rendered once.
 type rendered struct {
 	version uint64
+	at      time.Time // when its View was computed
 	opts    RenderOptions
 	once    sync.Once
 	body    []byte
@@ -230,14 +231,15 @@ func (h *Handler) rendered(slug string, doc document, v *View, version uint64, o
 	h.mu.Lock()
 	e := h.cache[key]
 	if e == nil || e.version != version || e.opts != opts {
-		// A newer version replaces the old; a request still holding an
-		// older View renders it apart instead of evicting the new one.
-		if e != nil && version < e.version {
+		// A newer View replaces the old; a request still holding an older
+		// one renders it apart instead of evicting the new one. Versions
+		// are hashes: only the Views' times say which is newer.
+		if e != nil && v.Now.Before(e.at) {
 			h.mu.Unlock()
 			b, ok, err := doc.render(v, opts)
 			return b, makeETag(version, doc.name, opts), ok, err
 		}
-		e = &rendered{version: version, opts: opts}
+		e = &rendered{version: version, at: v.Now, opts: opts}
 		h.cache[key] = e
 	}
 	h.mu.Unlock()

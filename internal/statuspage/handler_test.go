@@ -618,3 +618,40 @@ func TestEscaping(t *testing.T) {
 		t.Error("badge of an unknown component")
 	}
 }
+
+// Versions are hashes, in no order: a newer View whose version is the
+// smaller number replaces the cached one, and a request still holding an
+// older View renders it apart without evicting the newer.
+func TestNewerViewWithSmallerVersion(t *testing.T) {
+	srv, src, h := startServer(t)
+	url := srv.URL + "/status/public/api/v2/summary.json"
+	serve := func(v *View, version uint64) {
+		src.mu.Lock()
+		defer src.mu.Unlock()
+		src.view, src.version = v, version
+	}
+	older := fixtureView(t)
+	serve(older, 1000)
+	_, olderBody := get(t, url)
+	newer := fixtureView(t)
+	newer.Now = older.Now.Add(time.Second)
+	newer.Components[0].Status = Operational
+	serve(newer, 7)
+	before := h.renders.Load()
+	var newerBody []byte
+	for range 5 {
+		_, newerBody = get(t, url)
+	}
+	if n := h.renders.Load() - before; n != 1 {
+		t.Fatalf("%d cached renderings of the newer View for 5 readers, want 1", n)
+	}
+	serve(older, 1000)
+	if _, b := get(t, url); !bytes.Equal(b, olderBody) {
+		t.Fatal("a reader of the older View got other bytes")
+	}
+	serve(newer, 7)
+	before = h.renders.Load()
+	if _, b := get(t, url); !bytes.Equal(b, newerBody) || h.renders.Load() != before {
+		t.Fatal("the older View evicted the newer")
+	}
+}

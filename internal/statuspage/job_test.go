@@ -682,3 +682,69 @@ func TestViewBeforeTheJob(t *testing.T) {
 		t.Fatalf("rebuilt view: version %d, was %d (same view: %v), %v", again, ver, v2 == v, err)
 	}
 }
+
+// Many requests finding a stale View cause one build: while it runs they
+// are answered with the View they found, and only a request with no View
+// at all waits for it.
+func TestOneRebuildAtATime(t *testing.T) {
+	f := newFixture(t, t.TempDir()+"/t.db", config.PublishAuto)
+	const n = 8
+	release := make(chan struct{})
+	f.svc.views.beforeBuild = func() { <-release }
+	type answer struct {
+		v   *View
+		err error
+	}
+	views := func() chan answer {
+		out := make(chan answer, n)
+		for range n {
+			go func() {
+				v, _, err := f.svc.View(f.ctx, "public")
+				out <- answer{v, err}
+			}()
+		}
+		return out
+	}
+	// No View yet: all wait for the one build.
+	first := views()
+	testkit.Eventually(t, "a build to start", func() bool { return f.svc.views.builds.Load() == 1 })
+	close(release)
+	var stale *View
+	for range n {
+		a := <-first
+		if a.err != nil || stale != nil && a.v != stale {
+			t.Fatalf("first views: %p, %p, %v", a.v, stale, a.err)
+		}
+		stale = a.v
+	}
+	if got := f.svc.views.builds.Load(); got != 1 {
+		t.Fatalf("%d builds for %d requests without a View, want 1", got, n)
+	}
+
+	// Stale: one request builds (held until the others are answered), the
+	// others get the stale View at once.
+	f.clk.Advance(2 * time.Second)
+	release = make(chan struct{})
+	again := views()
+	for range n - 1 {
+		var a answer
+		testkit.Eventually(t, "a request answered while the build runs", func() bool {
+			select {
+			case a = <-again:
+				return true
+			default:
+				return false
+			}
+		})
+		if a.err != nil || a.v != stale {
+			t.Fatalf("answered during the build with %p, want the stale %p: %v", a.v, stale, a.err)
+		}
+	}
+	close(release)
+	if a := <-again; a.err != nil || a.v == stale {
+		t.Fatalf("the rebuilding request: %p (stale %p), %v", a.v, stale, a.err)
+	}
+	if got := f.svc.views.builds.Load(); got != 2 {
+		t.Fatalf("%d builds, want 2: one per stale View", got)
+	}
+}

@@ -54,6 +54,7 @@ type Service struct {
 	public  public        // the public pages' Handler
 	subs    *Subscribers  // those of the pages; nil: none (see NotifySubscribers)
 	views   viewCache     // the View last built of each page (source.go)
+	rollups rollupCache   // the probes' hourly rollups last read (uptime.go)
 }
 
 // Changes counts the committed changes of this process: a View built

@@ -9,6 +9,7 @@ import (
 	"hash/fnv"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
@@ -46,7 +47,11 @@ const maxListed = 500
 type viewCache struct {
 	mu        sync.Mutex
 	pages     map[string]*builtView
-	firstSeen map[string]time.Time // when each page was first built
+	firstSeen map[string]time.Time     // when each page was first built
+	building  map[string]chan struct{} // pages being built, closed when done
+
+	builds      atomic.Int64 // Views built, for tests of the herd
+	beforeBuild func()       // called before each build, for tests
 }
 
 // firstView is when this process first built the page: the creation of
@@ -77,30 +82,75 @@ type builtView struct {
 // changes it. The View is shared: callers must not change it. An unknown
 // slug is an error that errors.Is ErrNoPage, with the code
 // tocsin.ENotFound.
+//
+// One request at a time rebuilds a stale View: under a spike, the others
+// are answered with the View they find (stale by at most that one build)
+// rather than all reading the store at once, and only a request that
+// finds no View of the page waits for the build.
 func (s *Service) View(ctx context.Context, slug string) (*View, uint64, error) {
 	page, err := s.Page(slug)
 	if err != nil {
 		return nil, 0, noPage{slug}
 	}
-	now := s.Clock.Now()
-	changes := s.Changes()
-	s.views.mu.Lock()
-	b := s.views.pages[slug]
-	s.views.mu.Unlock()
-	if b != nil && b.cfg == page && b.changes == changes && now.Sub(b.at) < rebuildAfter && !now.Before(b.at) {
-		return b.view, b.version, nil
+	for {
+		now := s.Clock.Now()
+		changes := s.Changes()
+		s.views.mu.Lock()
+		b := s.views.pages[slug]
+		if b != nil && b.cfg != page {
+			b = nil // built from another config: never shown
+		}
+		if b != nil && b.changes == changes && now.Sub(b.at) < rebuildAfter && !now.Before(b.at) {
+			s.views.mu.Unlock()
+			return b.view, b.version, nil
+		}
+		if done, ok := s.views.building[slug]; ok {
+			s.views.mu.Unlock()
+			if b != nil {
+				return b.view, b.version, nil
+			}
+			select {
+			case <-done:
+				continue
+			case <-ctx.Done():
+				return nil, 0, ctx.Err()
+			}
+		}
+		done := make(chan struct{})
+		if s.views.building == nil {
+			s.views.building = map[string]chan struct{}{}
+		}
+		s.views.building[slug] = done
+		s.views.mu.Unlock()
+		return s.rebuild(ctx, page, now, changes, done)
+	}
+}
+
+// rebuild builds the View of page as the one build in flight, done its
+// marker, and keeps it.
+func (s *Service) rebuild(ctx context.Context, page *config.StatusPage, now time.Time, changes uint64, done chan struct{}) (*View, uint64, error) {
+	var b *builtView
+	defer func() {
+		s.views.mu.Lock()
+		if b != nil {
+			if s.views.pages == nil {
+				s.views.pages = map[string]*builtView{}
+			}
+			s.views.pages[page.Slug] = b
+		}
+		delete(s.views.building, page.Slug)
+		s.views.mu.Unlock()
+		close(done)
+	}()
+	s.views.builds.Add(1)
+	if s.views.beforeBuild != nil {
+		s.views.beforeBuild()
 	}
 	v, err := s.build(ctx, page, now)
 	if err != nil {
 		return nil, 0, err
 	}
 	b = &builtView{view: v, version: version(v), at: now, changes: changes, cfg: page}
-	s.views.mu.Lock()
-	if s.views.pages == nil {
-		s.views.pages = map[string]*builtView{}
-	}
-	s.views.pages[slug] = b
-	s.views.mu.Unlock()
 	return b.view, b.version, nil
 }
 

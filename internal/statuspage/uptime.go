@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
@@ -23,6 +24,76 @@ import (
 //     of it was open.
 // A component is down while any of its bindings is, in major outage
 // while all those monitored are; a day nothing was monitored is unknown.
+
+// reread is how far before the newest hourly rollup a page last read its
+// probes' rollups are read again: a probe run lands in the hour it
+// started, which may have passed when it ends, and the hours before stay
+// as they are.
+const reread = time.Hour
+
+// rollupCache keeps, per page, the hourly rollups of its probes that its
+// bars were last cut from, so that a rebuild reads only the last hours
+// again instead of 90 days of every probe (most of a View's cost).
+type rollupCache struct {
+	mu    sync.Mutex
+	pages map[string]map[int64]cachedRollups
+}
+
+// cachedRollups are a probe's rollups from from on, oldest first.
+type cachedRollups struct {
+	from    time.Time
+	rollups []store.Rollup
+}
+
+// hourly returns the hourly rollups since since of the probes ids, by
+// probe, oldest first, as ProbeRollupsOf would, reading from the store
+// only what may have changed since page last asked. The slices are
+// shared: callers must not change them.
+func (c *rollupCache) hourly(ctx context.Context, db *store.DB, page string, ids []int64, since time.Time) (map[int64][]store.Rollup, error) {
+	c.mu.Lock()
+	cached := c.pages[page]
+	c.mu.Unlock()
+	// One query from the earliest hour any probe needs again; a probe new
+	// to the cache needs everything since since.
+	from := time.Time{}
+	for _, id := range ids {
+		need := since
+		if e, ok := cached[id]; ok && !e.from.After(since) {
+			if n := len(e.rollups); n > 0 && e.rollups[n-1].Bucket.Add(-reread).After(since) {
+				need = e.rollups[n-1].Bucket.Add(-reread)
+			}
+		}
+		if from.IsZero() || need.Before(from) {
+			from = need
+		}
+	}
+	fresh, err := db.ProbeRollupsOf(ctx, ids, "hour", from)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64][]store.Rollup, len(ids))
+	next := make(map[int64]cachedRollups, len(ids))
+	for _, id := range ids {
+		var kept []store.Rollup
+		if e, ok := cached[id]; ok && !e.from.After(since) {
+			for _, r := range e.rollups {
+				if !r.Bucket.Before(since) && r.Bucket.Before(from) {
+					kept = append(kept, r)
+				}
+			}
+		}
+		rs := append(kept, fresh[id]...)
+		out[id] = rs
+		next[id] = cachedRollups{from: since, rollups: rs}
+	}
+	c.mu.Lock()
+	if c.pages == nil {
+		c.pages = map[string]map[int64]cachedRollups{}
+	}
+	c.pages[page] = next
+	c.mu.Unlock()
+	return out, nil
+}
 
 // span is a stretch of time, end excluded.
 type span struct{ from, to time.Time }
@@ -48,7 +119,7 @@ func (s *Service) uptime(ctx context.Context, page *config.StatusPage, ls []line
 	_, services := bindings(ls)
 	// An hour bucket starts on a UTC hour: in a zone off by a half hour
 	// the first one begins before the first day.
-	rollups, err := s.DB.ProbeRollupsOf(ctx, probes, "hour", first.Add(-time.Hour))
+	rollups, err := s.rollups.hourly(ctx, s.DB, page.Slug, probes, first.Add(-time.Hour))
 	if err != nil {
 		return nil, err
 	}

@@ -159,3 +159,74 @@ func TestDayPartialOutage(t *testing.T) {
 		t.Fatalf("a day without bindings is known: %+v", d)
 	}
 }
+
+// The rollups a page keeps read again only the last hours, and give what
+// reading them all gives, as results come in and days pass.
+func TestRollupCacheReadsWhatChanged(t *testing.T) {
+	ctx := context.Background()
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	clk := clock.NewFake(start)
+	db, err := store.Open(ctx, t.TempDir()+"/t.db", store.Options{Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var ids []int64
+	err = db.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.SyncChecks(ctx, []store.CheckDef{
+			{Name: "a", Slug: "a", Probe: `{}`, Interval: 30 * time.Minute, FailuresBeforeDown: 1, SuccessesBeforeUp: 1},
+			{Name: "b", Slug: "b", Probe: `{}`, Interval: 30 * time.Minute, FailuresBeforeDown: 1, SuccessesBeforeUp: 1},
+		}); err != nil {
+			return err
+		}
+		cs, err := tx.ChecksByNames(ctx, []string{"a", "b"})
+		ids = []int64{cs["a"].ID, cs["b"].ID}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	record := func(id int64, at time.Time, ok bool) {
+		t.Helper()
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			return tx.InsertProbeResult(ctx, id, store.ProbeResult{At: at, OK: ok, Latency: time.Duration(at.Minute()+1) * time.Millisecond})
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var c rollupCache
+	same := func(since time.Time) {
+		t.Helper()
+		got, err := c.hourly(ctx, db, "p", ids, since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := db.ProbeRollupsOf(ctx, ids, "hour", since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids {
+			if len(got[id]) != len(want[id]) {
+				t.Fatalf("since %s, probe %d: %d rollups, want %d", since, id, len(got[id]), len(want[id]))
+			}
+			for i := range want[id] {
+				if got[id][i] != want[id][i] {
+					t.Fatalf("since %s, probe %d, rollup %d: %+v, want %+v", since, id, i, got[id][i], want[id][i])
+				}
+			}
+		}
+	}
+	for h := range 48 {
+		record(ids[0], start.Add(time.Duration(h)*time.Hour), h%5 != 0)
+	}
+	same(start)
+	// A run of the past hour ends after one of this hour, b's first runs.
+	record(ids[0], start.Add(48*time.Hour+10*time.Minute), true)
+	record(ids[0], start.Add(47*time.Hour+59*time.Minute), false)
+	record(ids[1], start.Add(48*time.Hour), true)
+	same(start)
+	// A day later the bars start a day later.
+	record(ids[0], start.Add(72*time.Hour), true)
+	same(start.Add(24 * time.Hour))
+	same(start.Add(24*time.Hour + 30*time.Minute))
+}
