@@ -33,6 +33,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/sdnotify"
 	"github.com/tocsinhq/tocsin/internal/statuspage"
 	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/ui"
 	"github.com/tocsinhq/tocsin/internal/watchdog"
 	"github.com/tocsinhq/tocsin/internal/web"
 )
@@ -193,6 +194,11 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Ping: &ping.Handler{Recorder: a.recorder, Settings: func() ping.Settings { return a.state.Load().Ping() }, Exists: db.PingTargetExists,
 			Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
 		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self, StatusPages: a.status}
+	if srv.Pages, err = ui.New(srv); err != nil {
+		ln.Close()
+		db.Close()
+		return nil, err
+	}
 	a.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}

@@ -63,6 +63,10 @@ type Principal struct {
 	Kind string // "token", "link", "system" and, with logins, "user"
 	Name string // the token's, user's or link recipient's name
 	Role Role
+	// CSRFToken is, for a person's session, the token its
+	// state-changing requests must carry, which pages put in their forms;
+	// empty for other principals.
+	CSRFToken string
 }
 
 // Actor names the principal in the audit log and on timelines: "api:ci"

@@ -13,6 +13,10 @@ type Route struct {
 	Pattern string // net/http ServeMux pattern, with method
 	Role    Role   // the least role it needs
 	Handler http.Handler
+	// Page marks a page people open in a browser: without a session it
+	// answers with a redirect to the login page, which returns there, and
+	// with too weak a role with a page, not JSON.
+	Page bool
 }
 
 type principalKey struct{}

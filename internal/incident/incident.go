@@ -527,9 +527,10 @@ func send(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, chann
 	return nil
 }
 
-// IncidentURL is the link to an incident in notifications.
+// IncidentURL is the link to an incident in notifications: its page,
+// which asks a person without a session to log in first.
 func IncidentURL(publicURL string, id int64) string {
-	return publicURL + "/api/v1/incidents/" + strconv.FormatInt(id, 10)
+	return publicURL + "/incidents/" + strconv.FormatInt(id, 10)
 }
 
 func mustJSON(v any) json.RawMessage {

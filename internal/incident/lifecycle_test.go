@@ -104,7 +104,7 @@ func TestOpenForCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	if ev.Check == nil || ev.Check.Name != "backup" || ev.Check.UUID != c.UUID || ev.Reason != "no ping for 1h1m" ||
-		ev.Incident.URL != "http://tocsin.test/api/v1/incidents/"+itoa(in.ID) ||
+		ev.Incident.URL != "http://tocsin.test/incidents/"+itoa(in.ID) ||
 		ev.IdempotencyKey != "tocsin-incident-"+itoa(in.ID)+"-incident.triggered-ops" {
 		t.Fatalf("event %+v (check %+v)", ev, ev.Check)
 	}

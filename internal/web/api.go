@@ -358,25 +358,51 @@ func (s *Server) writeIncident(w http.ResponseWriter, r *http.Request, status in
 	writeJSON(w, status, j)
 }
 
-type incidentAction func(ctx context.Context, tx *store.Tx, env incident.Env, id int64, actor string, now time.Time) (*tocsin.Incident, error)
-
 func (s *Server) acknowledgeIncident(w http.ResponseWriter, r *http.Request) {
-	s.changeIncident(w, r, "acknowledge", incident.Acknowledge)
+	s.changeIncident(w, r, IncidentAcknowledge)
 }
 
 func (s *Server) resolveIncident(w http.ResponseWriter, r *http.Request) {
-	s.changeIncident(w, r, "resolve", incident.Resolve)
+	s.changeIncident(w, r, IncidentResolve)
 }
 
-// changeIncident applies action (named verb in the audit log) to the incident.
-func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, verb string, action incidentAction) {
+// changeIncident applies a change by hand to the incident of the path.
+func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, verb string) {
 	id, err := incidentID(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	in, err := s.ChangeIncident(r, id, verb)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeIncident(w, r, http.StatusOK, in)
+}
+
+// The changes to an incident a person makes by hand.
+const (
+	IncidentAcknowledge = "acknowledge"
+	IncidentResolve     = "resolve"
+)
+
+// ChangeIncident acknowledges or resolves (verb) incident id as the
+// request's principal, with its audit entry, wakes what must act on it,
+// and returns the incident as it now is: what the API and the pages both
+// call, so that a change by hand takes one path.
+func (s *Server) ChangeIncident(r *http.Request, id int64, verb string) (*tocsin.Incident, error) {
+	var action func(ctx context.Context, tx *store.Tx, env incident.Env, id int64, actor string, now time.Time) (*tocsin.Incident, error)
+	switch verb {
+	case IncidentAcknowledge:
+		action = incident.Acknowledge
+	case IncidentResolve:
+		action = incident.Resolve
+	default:
+		return nil, tocsin.Errorf(tocsin.EInvalid, "no such change to an incident: %q", verb)
+	}
 	env := s.Snapshots.Load().Env
-	err = s.DB.Write(r.Context(), func(tx *store.Tx) error {
+	err := s.DB.Write(r.Context(), func(tx *store.Tx) error {
 		if _, err := action(r.Context(), tx, env, id, actor(r), s.Clock.Now()); err != nil {
 			return err
 		}
@@ -384,17 +410,15 @@ func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, verb str
 			map[string]any{"incident_id": id}))
 	})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	s.Actions.NotificationsQueued()
 	in, err := s.DB.Incident(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
 	s.checkDeadlineChanged(r.Context(), in.CheckID)
-	s.writeIncident(w, r, http.StatusOK, in)
+	return in, nil
 }
 
 // checkDeadlineChanged tells the engine the deadline of an incident's

@@ -37,6 +37,7 @@ var reviewedPublic = map[string]string{
 	"GET /act/{token}":                "signed, expiring link of a page; shows a form only",
 	"POST /act/{token}":               "signed, expiring link of a page: acknowledges or resolves as its recipient",
 	"GET /api/v1/openapi.json":        "the OpenAPI description: it describes the API and the role of each route, and reveals no data",
+	"GET /login":                      "the login page: a form, with a fresh login CSRF token in it and in a cookie of its own",
 	"POST /login":                     "a user name and password are the credential; throttled per account and per address",
 	"GET /login/oidc":                 "starts single sign-on: redirects to the configured OpenID provider (404 when none); reveals nothing",
 	"GET /login/oidc/callback":        "single sign-on: the state cookie and the provider's signed ID token (checked with go-oidc) are the credential",

@@ -29,7 +29,7 @@ func bearerToken(r *http.Request) (string, bool) {
 // request, so that a reload changes it.
 func (s *Server) metricsHandler() http.Handler {
 	scrape := promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{Timeout: 10 * time.Second})
-	withToken := s.authenticate(scrape, auth.Viewer)
+	withToken := s.authenticate(scrape, auth.Viewer, false)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch s.Snapshots.Load().Config.Metrics {
 		case "off":

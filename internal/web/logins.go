@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -40,8 +41,10 @@ type loginJSON struct {
 	Password string `json:"password"`
 }
 
-// login checks a user name and password (a form, or JSON {user,
-// password}) and starts a session: POST /login.
+// login checks a user name and password (JSON {user, password}, or the
+// login page's form) and starts a session: POST /login. JSON gets JSON;
+// the form, which must carry the login page's CSRF token, a redirect to
+// its next page or the form again with why.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	var in loginJSON
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
@@ -50,72 +53,91 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	} else {
-		in.User, in.Password = r.PostFormValue("user"), r.PostFormValue("password")
-	}
-	if in.User == "" || in.Password == "" {
-		writeError(w, tocsin.Errorf(tocsin.EInvalid, "user and password are required"))
+		s.loginByForm(w, r)
 		return
 	}
-	if !userNameRE.MatchString(in.User) {
-		writeError(w, tocsin.Errorf(tocsin.EInvalid, "user: not a user name (lowercase letters, digits, _ and -)"))
+	role, err := s.checkLogin(r, in.User, in.Password)
+	var slow throttledLogin
+	switch {
+	case errors.As(err, &slow):
+		tooManyLogins(w, slow.who, slow.wait)
 		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	sess, csrf, err := s.startSession(w, r, in.User, "", "login", in.User+" logged in from "+s.Snapshots.Load().ClientAddr(r),
+		map[string]any{"user": in.User, "address": s.Snapshots.Load().ClientAddr(r)})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	idle, _ := sessionLimits(s.Snapshots.Load())
+	writeJSON(w, http.StatusOK, sessionJSON{Kind: "user", Name: in.User, Role: role.String(), CSRFToken: csrf,
+		ExpiresAt: sess.ExpiresAt, IdleTimeout: tocsin.FormatDuration(idle)})
+}
+
+// throttledLogin: too many failed logins of an account or from an address.
+type throttledLogin struct {
+	who  string
+	wait time.Duration
+}
+
+func (e throttledLogin) Error() string { return "too many failed logins for " + e.who }
+
+// checkLogin checks user's password, counting and auditing a failure, and
+// gives the role the login acts with. A wrong name and a wrong password
+// are the same EUnauth error; too many failures a throttledLogin.
+func (s *Server) checkLogin(r *http.Request, user, password string) (auth.Role, error) {
+	if user == "" || password == "" {
+		return 0, tocsin.Errorf(tocsin.EInvalid, "user and password are required")
+	}
+	if !userNameRE.MatchString(user) {
+		return 0, tocsin.Errorf(tocsin.EInvalid, "user: not a user name (lowercase letters, digits, _ and -)")
 	}
 	snap := s.Snapshots.Load()
 	ctx, now, addr := r.Context(), s.Clock.Now(), snap.ClientAddr(r)
-	byUser, byAddr, err := s.DB.LoginFailures(ctx, in.User, addr, now.Add(-loginWindow))
+	byUser, byAddr, err := s.DB.LoginFailures(ctx, user, addr, now.Add(-loginWindow))
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return 0, err
 	}
 	if wait, ok := throttled(byUser, maxFailsPerUser, now); ok {
-		tooManyLogins(w, "this account", wait)
-		return
+		return 0, throttledLogin{"this account", wait}
 	}
 	if wait, ok := throttled(byAddr, maxFailsPerClient, now); ok {
-		tooManyLogins(w, "your address", wait)
-		return
+		return 0, throttledLogin{"your address", wait}
 	}
-	l, found, err := s.DB.Login(ctx, in.User)
+	l, found, err := s.DB.Login(ctx, user)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return 0, err
 	}
 	hash := dummyHash()
 	if found {
 		hash = l.PasswordHash
 	}
-	match, err := auth.VerifyPassword(hash, in.Password)
+	match, err := auth.VerifyPassword(hash, password)
 	if err != nil {
-		s.Log.Error("stored password hash unreadable", "user", in.User, "err", err)
+		s.Log.Error("stored password hash unreadable", "user", user, "err", err)
 	}
 	var role auth.Role
 	if match && found {
-		role, err = s.userRole(r, in.User)
+		role, err = s.userRole(r, user)
 		match = err == nil
 	}
-	audit := map[string]any{"user": in.User, "address": addr}
 	if !match || !found {
 		err := s.DB.Write(ctx, func(tx *store.Tx) error {
-			if err := tx.RecordLoginFailure(ctx, in.User, addr, now.Add(-loginWindow)); err != nil {
+			if err := tx.RecordLoginFailure(ctx, user, addr, now.Add(-loginWindow)); err != nil {
 				return err
 			}
-			return tx.Audit(ctx, "user:"+in.User, "login.failed", "failed login of "+in.User+" from "+addr, audit)
+			return tx.Audit(ctx, "user:"+user, "login.failed", "failed login of "+user+" from "+addr,
+				map[string]any{"user": user, "address": addr})
 		})
 		if err != nil {
-			s.fail(w, r, err)
-			return
+			return 0, err
 		}
-		writeError(w, tocsin.Errorf(tocsin.EUnauth, "wrong user name or password"))
-		return
+		return 0, tocsin.Errorf(tocsin.EUnauth, "wrong user name or password")
 	}
-	sess, csrf, err := s.startSession(w, r, in.User, "", "login", in.User+" logged in from "+addr, audit)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	idle, _ := sessionLimits(snap)
-	writeJSON(w, http.StatusOK, sessionJSON{Kind: "user", Name: in.User, Role: role.String(), CSRFToken: csrf,
-		ExpiresAt: sess.ExpiresAt, IdleTimeout: tocsin.FormatDuration(idle)})
+	return role, nil
 }
 
 // startSession makes a session of user, audits it as action with text and
@@ -202,6 +224,10 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	clearSessionCookie(w, r, snap)
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") { // a page's button
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "logged out"})
 }
 

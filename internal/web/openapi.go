@@ -36,6 +36,9 @@ func openAPI(routes []route, docs map[string]apiDoc) (map[string]any, error) {
 	schemas := &schemaSet{defs: map[string]any{}, names: map[reflect.Type]string{}}
 	paths := map[string]map[string]any{}
 	for _, rt := range routes {
+		if rt.page {
+			continue // a page for people, not the API
+		}
 		d, ok := docs[rt.pattern]
 		if !ok {
 			continue // the test names it

@@ -10,10 +10,23 @@ import (
 )
 
 // authenticate admits requests whose credential names a principal with a
-// role of at least need, and records the principal for the handler.
-func (s *Server) authenticate(h http.Handler, need auth.Role) http.Handler {
+// role of at least need, and records the principal for the handler. A
+// page (a route for browsers) sends a person without a session to the
+// login page, which returns them there, and refuses in HTML.
+func (s *Server) authenticate(h http.Handler, need auth.Role, page bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.principalOf(r)
+		if page && tocsin.ErrorCode(err) == tocsin.EUnauth {
+			loginRedirect(w, r)
+			return
+		}
+		if page && err == nil && !p.Role.Allows(need) {
+			err = tocsin.Errorf(tocsin.EForbidden, "%s %q has role %s; %s %s needs %s", p.Kind, p.Name, p.Role, r.Method, r.URL.Path, need)
+		}
+		if page && err != nil {
+			s.refusePage(w, r, err)
+			return
+		}
 		if err != nil {
 			challenge := `Bearer realm="tocsin"`
 			if err != errNoCredential {

@@ -12,6 +12,7 @@ type route struct {
 	pattern string    // net/http ServeMux pattern, with method
 	role    auth.Role // the least role it needs; auth.Public: served without a credential
 	handler http.Handler
+	page    bool // a page for browsers: see auth.Route.Page
 }
 
 // The roles of the table, short.
@@ -27,75 +28,76 @@ const (
 func (s *Server) routes() []route {
 	table := []route{
 		// Operations.
-		{"GET /healthz", public, http.HandlerFunc(s.healthz)},
-		{"GET /readyz", public, http.HandlerFunc(s.readyz)},
-		{"GET /metrics", public, s.metricsHandler()},
+		{"GET /healthz", public, http.HandlerFunc(s.healthz), false},
+		{"GET /readyz", public, http.HandlerFunc(s.readyz), false},
+		{"GET /metrics", public, s.metricsHandler(), false},
 
 		// Signals: the ping URL is the credential, as in Healthchecks.
-		{"/ping/", public, s.Ping},
+		{"/ping/", public, s.Ping, false},
 		// Alerts from other tools: the integration key (in the path, or
 		// PagerDuty's routing_key) is the credential.
-		{"POST /ingest/alertmanager/{key}", public, s.receiveAlerts(ingest.Alertmanager)},
-		{"POST /ingest/generic/{key}", public, s.receiveAlerts(ingest.Generic)},
-		{"POST /v2/enqueue", public, s.receiveAlerts(ingest.PagerDuty)},
+		{"POST /ingest/alertmanager/{key}", public, s.receiveAlerts(ingest.Alertmanager), false},
+		{"POST /ingest/generic/{key}", public, s.receiveAlerts(ingest.Generic), false},
+		{"POST /v2/enqueue", public, s.receiveAlerts(ingest.PagerDuty), false},
 
 		// Signed links in pages: the token is the credential. GET only
 		// shows a form; POST acts.
-		{"GET /act/{token}", public, http.HandlerFunc(s.actForm)},
-		{"POST /act/{token}", public, http.HandlerFunc(s.act)},
+		{"GET /act/{token}", public, http.HandlerFunc(s.actForm), false},
+		{"POST /act/{token}", public, http.HandlerFunc(s.act), false},
 
 		// Calendar feeds: the signed token in the URL is the credential,
 		// as calendar apps send no header.
-		{"GET /ical/schedules/{name}", public, http.HandlerFunc(s.scheduleFeed)},
-		{"GET /ical/users/{name}", public, http.HandlerFunc(s.userFeed)},
+		{"GET /ical/schedules/{name}", public, http.HandlerFunc(s.scheduleFeed), false},
+		{"GET /ical/users/{name}", public, http.HandlerFunc(s.userFeed), false},
 
 		// Logins of people. A user name and password are the credential of
 		// POST /login, the one-time token in the URL that of an invite or
 		// the setup link (GET shows a form; POST sets the password).
-		{"POST /login", public, http.HandlerFunc(s.login)},
+		{"GET /login", public, http.HandlerFunc(s.loginForm), true},
+		{"POST /login", public, http.HandlerFunc(s.login), false},
 		// Single sign-on: the provider's signed ID token is the credential.
-		{"GET /login/oidc", public, http.HandlerFunc(s.oidcStart)},
-		{"GET /login/oidc/callback", public, http.HandlerFunc(s.oidcCallback)},
-		{"POST /logout", viewer, http.HandlerFunc(s.logout)},
-		{"GET /invite/{token}", public, http.HandlerFunc(s.inviteForm)},
-		{"POST /invite/{token}", public, http.HandlerFunc(s.acceptInvite)},
-		{"GET /setup/{token}", public, http.HandlerFunc(s.setupForm)},
-		{"POST /setup/{token}", public, http.HandlerFunc(s.setup)},
+		{"GET /login/oidc", public, http.HandlerFunc(s.oidcStart), false},
+		{"GET /login/oidc/callback", public, http.HandlerFunc(s.oidcCallback), false},
+		{"POST /logout", viewer, http.HandlerFunc(s.logout), false},
+		{"GET /invite/{token}", public, http.HandlerFunc(s.inviteForm), false},
+		{"POST /invite/{token}", public, http.HandlerFunc(s.acceptInvite), false},
+		{"GET /setup/{token}", public, http.HandlerFunc(s.setupForm), false},
+		{"POST /setup/{token}", public, http.HandlerFunc(s.setup), false},
 
 		// Management API. Its description, with the role each route
 		// needs, is served to anyone: it reveals no data.
-		{"GET /api/v1/openapi.json", public, http.HandlerFunc(s.openAPIDocument)},
-		{"GET /api/v1/session", viewer, http.HandlerFunc(s.whoami)},
-		{"GET /api/v1/checks", viewer, http.HandlerFunc(s.listChecks)},
-		{"GET /api/v1/checks/{uuid}", viewer, http.HandlerFunc(s.getCheck)},
-		{"GET /api/v1/checks/{uuid}/pings", viewer, http.HandlerFunc(s.listPings)},
-		{"GET /api/v1/checks/{uuid}/results", viewer, http.HandlerFunc(s.probeResults)},
-		{"POST /api/v1/checks/{uuid}/pause", responder, http.HandlerFunc(s.pauseCheck)},
-		{"POST /api/v1/checks/{uuid}/resume", responder, http.HandlerFunc(s.resumeCheck)},
-		{"GET /api/v1/incidents", viewer, http.HandlerFunc(s.listIncidents)},
-		{"GET /api/v1/incidents/{id}", viewer, http.HandlerFunc(s.getIncident)},
-		{"POST /api/v1/incidents/{id}/acknowledge", responder, http.HandlerFunc(s.acknowledgeIncident)},
-		{"POST /api/v1/incidents/{id}/resolve", responder, http.HandlerFunc(s.resolveIncident)},
-		{"POST /api/v1/incidents/{id}/escalate", responder, http.HandlerFunc(s.escalateIncident)},
-		{"POST /api/v1/incidents/{id}/reassign", responder, http.HandlerFunc(s.reassignIncident)},
-		{"GET /api/v1/alerts", viewer, http.HandlerFunc(s.listAlerts)},
-		{"GET /api/v1/silences", viewer, http.HandlerFunc(s.listSilences)},
-		{"POST /api/v1/silences", responder, http.HandlerFunc(s.createSilence)},
-		{"DELETE /api/v1/silences/{id}", responder, http.HandlerFunc(s.expireSilence)},
-		{"GET /api/v1/schedules", viewer, http.HandlerFunc(s.listSchedules)},
-		{"GET /api/v1/schedules/{name}/oncall", viewer, http.HandlerFunc(s.scheduleOnCall)},
-		{"GET /api/v1/schedules/{name}/shifts", viewer, http.HandlerFunc(s.scheduleShifts)},
-		{"GET /api/v1/users", viewer, http.HandlerFunc(s.listUsers)},
-		{"PUT /api/v1/users/{name}/password", admin, http.HandlerFunc(s.setUserPassword)},
-		{"POST /api/v1/users/{name}/invite", admin, http.HandlerFunc(s.inviteUser)},
-		{"DELETE /api/v1/users/{name}/sessions", admin, http.HandlerFunc(s.revokeUserSessions)},
-		{"GET /api/v1/replicas", viewer, http.HandlerFunc(s.listReplicas)},
-		{"GET /api/v1/config", viewer, http.HandlerFunc(s.runningConfig)},
-		{"POST /api/v1/config/reload", admin, http.HandlerFunc(s.reloadConfig)},
-		{"GET /api/v1/audit", admin, http.HandlerFunc(s.listAudit)},
-		{"GET /api/v1/tokens", admin, http.HandlerFunc(s.listTokens)},
-		{"POST /api/v1/tokens", admin, http.HandlerFunc(s.createToken)},
-		{"DELETE /api/v1/tokens/{id}", admin, http.HandlerFunc(s.revokeToken)},
+		{"GET /api/v1/openapi.json", public, http.HandlerFunc(s.openAPIDocument), false},
+		{"GET /api/v1/session", viewer, http.HandlerFunc(s.whoami), false},
+		{"GET /api/v1/checks", viewer, http.HandlerFunc(s.listChecks), false},
+		{"GET /api/v1/checks/{uuid}", viewer, http.HandlerFunc(s.getCheck), false},
+		{"GET /api/v1/checks/{uuid}/pings", viewer, http.HandlerFunc(s.listPings), false},
+		{"GET /api/v1/checks/{uuid}/results", viewer, http.HandlerFunc(s.probeResults), false},
+		{"POST /api/v1/checks/{uuid}/pause", responder, http.HandlerFunc(s.pauseCheck), false},
+		{"POST /api/v1/checks/{uuid}/resume", responder, http.HandlerFunc(s.resumeCheck), false},
+		{"GET /api/v1/incidents", viewer, http.HandlerFunc(s.listIncidents), false},
+		{"GET /api/v1/incidents/{id}", viewer, http.HandlerFunc(s.getIncident), false},
+		{"POST /api/v1/incidents/{id}/acknowledge", responder, http.HandlerFunc(s.acknowledgeIncident), false},
+		{"POST /api/v1/incidents/{id}/resolve", responder, http.HandlerFunc(s.resolveIncident), false},
+		{"POST /api/v1/incidents/{id}/escalate", responder, http.HandlerFunc(s.escalateIncident), false},
+		{"POST /api/v1/incidents/{id}/reassign", responder, http.HandlerFunc(s.reassignIncident), false},
+		{"GET /api/v1/alerts", viewer, http.HandlerFunc(s.listAlerts), false},
+		{"GET /api/v1/silences", viewer, http.HandlerFunc(s.listSilences), false},
+		{"POST /api/v1/silences", responder, http.HandlerFunc(s.createSilence), false},
+		{"DELETE /api/v1/silences/{id}", responder, http.HandlerFunc(s.expireSilence), false},
+		{"GET /api/v1/schedules", viewer, http.HandlerFunc(s.listSchedules), false},
+		{"GET /api/v1/schedules/{name}/oncall", viewer, http.HandlerFunc(s.scheduleOnCall), false},
+		{"GET /api/v1/schedules/{name}/shifts", viewer, http.HandlerFunc(s.scheduleShifts), false},
+		{"GET /api/v1/users", viewer, http.HandlerFunc(s.listUsers), false},
+		{"PUT /api/v1/users/{name}/password", admin, http.HandlerFunc(s.setUserPassword), false},
+		{"POST /api/v1/users/{name}/invite", admin, http.HandlerFunc(s.inviteUser), false},
+		{"DELETE /api/v1/users/{name}/sessions", admin, http.HandlerFunc(s.revokeUserSessions), false},
+		{"GET /api/v1/replicas", viewer, http.HandlerFunc(s.listReplicas), false},
+		{"GET /api/v1/config", viewer, http.HandlerFunc(s.runningConfig), false},
+		{"POST /api/v1/config/reload", admin, http.HandlerFunc(s.reloadConfig), false},
+		{"GET /api/v1/audit", admin, http.HandlerFunc(s.listAudit), false},
+		{"GET /api/v1/tokens", admin, http.HandlerFunc(s.listTokens), false},
+		{"POST /api/v1/tokens", admin, http.HandlerFunc(s.createToken), false},
+		{"DELETE /api/v1/tokens/{id}", admin, http.HandlerFunc(s.revokeToken), false},
 	}
 	// The status pages (/status/{slug}/...: public, they show only what
 	// the config publishes) and their management API
@@ -105,10 +107,17 @@ func (s *Server) routes() []route {
 	// from its context.
 	if s.StatusPages != nil {
 		for _, rt := range s.StatusPages.PublicRoutes() {
-			table = append(table, route{rt.Pattern, rt.Role, rt.Handler})
+			table = append(table, route{rt.Pattern, rt.Role, rt.Handler, rt.Page})
 		}
 		for _, rt := range s.StatusPages.APIRoutes() {
-			table = append(table, route{rt.Pattern, rt.Role, s.withAuditSource(rt.Handler)})
+			table = append(table, route{rt.Pattern, rt.Role, s.withAuditSource(rt.Handler), rt.Page})
+		}
+	}
+	// The responder's pages (/incidents/...): they act through this
+	// server's ChangeIncident, as the API does.
+	if s.Pages != nil {
+		for _, rt := range s.Pages.Routes() {
+			table = append(table, route{rt.Pattern, rt.Role, s.withAuditSource(rt.Handler), rt.Page})
 		}
 	}
 	return table

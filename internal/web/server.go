@@ -40,6 +40,8 @@ type Server struct {
 	// StatusPages serves the status pages and their management API;
 	// nil: none.
 	StatusPages StatusPages
+	// Pages serves the responder's web pages; nil: none.
+	Pages Pages
 
 	tokenUses tokenUses   // when each database token's last use was written
 	oidc      oidcClients // the client of sso.oidc's provider
@@ -61,6 +63,13 @@ type StatusPages interface {
 	// HostPage serves r when it asks for a page at the root of that
 	// page's own hostname; nil otherwise.
 	HostPage(r *http.Request) http.Handler
+}
+
+// Pages is the package of the responder's web pages, which serves routes
+// of its own under the server's authentication, so that this package need
+// not import it.
+type Pages interface {
+	Routes() []auth.Route
 }
 
 // Actions is what the API asks of the rest of Tocsin: to reload or
@@ -99,7 +108,7 @@ func (s *Server) Handler() http.Handler {
 		case rt.role == 0:
 			panic("web: route " + rt.pattern + " names no role")
 		case rt.role != auth.Public:
-			h = s.authenticate(h, rt.role)
+			h = s.authenticate(h, rt.role, rt.page)
 		}
 		mux.Handle(rt.pattern, limitBody(h))
 	}

@@ -91,7 +91,7 @@ func (s *Server) sessionPrincipal(r *http.Request) (auth.Principal, error) {
 			return auth.Principal{}, err
 		}
 	}
-	return auth.Principal{Kind: "user", Name: sess.User, Role: role}, nil
+	return auth.Principal{Kind: "user", Name: sess.User, Role: role, CSRFToken: sess.CSRFToken}, nil
 }
 
 // userRole is what user may do when logged in: the config user's role,

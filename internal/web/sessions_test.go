@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -185,7 +184,7 @@ func TestLoginAndLogout(t *testing.T) {
 		!strings.Contains(w.Body.String(), "wrong user name or password") {
 		t.Fatalf("unknown user: %d %s", w.Code, w.Body)
 	}
-	w := do(h, "POST", "/login", url.Values{"user": {"bo"}, "password": {"correct horse"}}.Encode(), "", "")
+	w := do(h, "POST", "/login", `{"user": "bo", "password": "correct horse"}`, "", "")
 	if w.Code != http.StatusOK {
 		t.Fatalf("login: %d %s", w.Code, w.Body)
 	}

@@ -24,7 +24,7 @@ const hostile = "<script>alert(1)</script> &amp; *bold* _it_ ~s~ `code` |spoiler
 const (
 	ackURL     = "https://tocsin.example.com/p/ack?t=tok-1&sig=abc"
 	resolveURL = "https://tocsin.example.com/p/resolve?t=tok-2&sig=def"
-	incURL     = "https://tocsin.example.com/api/v1/incidents/42"
+	incURL     = "https://tocsin.example.com/incidents/42"
 )
 
 var opened = time.Date(2026, 11, 22, 5, 36, 18, 0, time.UTC)
