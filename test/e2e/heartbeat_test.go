@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
@@ -69,10 +70,21 @@ checks:
 
 	triggered := rcv.await(t, waitDelivery, "ops", "incident.triggered", first.ID)
 	ev := triggered.Event
-	wantURL := fmt.Sprintf("%s/api/v1/incidents/%d", srv.base, first.ID)
+	wantURL := fmt.Sprintf("%s/incidents/%d", srv.base, first.ID)
 	if ev.IdempotencyKey == "" || ev.Incident.Status != "triggered" || ev.Incident.Title != first.Title || ev.Incident.URL != wantURL {
 		t.Errorf("triggered webhook: key %q, incident %+v; want a key, status triggered, title %q, url %s",
 			ev.IdempotencyKey, ev.Incident, first.Title, wantURL)
+	}
+	// The link opens the incident's page, which asks a browser without a
+	// session to log in and come back.
+	noRedirect := &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if resp, err := noRedirect.Get(wantURL); err != nil {
+		t.Error(err)
+	} else {
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != fmt.Sprintf("/login?next=%%2Fincidents%%2F%d", first.ID) {
+			t.Errorf("the incident link without a session: %d to %q, want 303 to the login page", resp.StatusCode, loc)
+		}
 	}
 	switch {
 	case ev.Check == nil:
