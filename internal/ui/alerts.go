@@ -35,19 +35,19 @@ func (u *UI) alertsRoutes() []auth.Route {
 
 // alertsView is the alerts page's data.
 type alertsView struct {
-	Services       []alertGroup
-	Count          int
-	Limit          int
-	Truncated      bool // more unresolved alerts than Limit
-	Active         []*silenceRow
-	Pending        []*silenceRow // starting later, or between the windows of a recurring silence
-	Expired        []*silenceRow
-	ActiveList     silenceList
-	PendingList    silenceList
-	ExpiredList    silenceList
-	Maintenances   []maintenanceRow
-	StatusPages    int
-	SilenceMatched map[int64]*silenceRow
+	Services     []alertGroup
+	Count        int
+	Limit        int
+	Truncated    bool // more unresolved alerts than Limit
+	Active       []*silenceRow
+	Pending      []*silenceRow // starting later, or between the windows of a recurring silence
+	Expired      []*silenceRow
+	ActiveList   silenceList
+	PendingList  silenceList
+	ExpiredList  silenceList
+	Maintenances []maintenanceRow
+	StatusPages  int
+	silenceByID  map[int64]*silenceRow
 }
 
 // alertGroup is the unresolved alerts of one service.
@@ -102,7 +102,7 @@ func (u *UI) alertsPage(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	v := alertsView{Limit: alertsShown, SilenceMatched: map[int64]*silenceRow{}}
+	v := alertsView{Limit: alertsShown, silenceByID: map[int64]*silenceRow{}}
 	if len(alerts) > alertsShown {
 		alerts, v.Truncated = alerts[:alertsShown], true
 	}
@@ -124,7 +124,7 @@ func (u *UI) alertsPage(w http.ResponseWriter, r *http.Request) {
 		row := alertRow{AlertRecord: a, Name: alertName(a), Pairs: labelPairs(a.Labels)}
 		switch a.Suppressed {
 		case tocsin.SuppressedSilence:
-			row.Silence = v.SilenceMatched[a.SuppressorID]
+			row.Silence = v.silenceByID[a.SuppressorID]
 		case tocsin.SuppressedInhibit:
 			if by := byID[a.SuppressorID]; by != nil {
 				row.InhibitedBy = alertName(by)
@@ -183,10 +183,10 @@ func (u *UI) listSilences(r *http.Request, now time.Time, alerts []*tocsin.Alert
 		} else {
 			v.Active = append(v.Active, row)
 		}
-		v.SilenceMatched[sl.ID] = row
+		v.silenceByID[sl.ID] = row
 	}
 	for _, sl := range recent {
-		if v.SilenceMatched[sl.ID] != nil || len(v.Expired) == expiredShown {
+		if v.silenceByID[sl.ID] != nil || len(v.Expired) == expiredShown {
 			continue
 		}
 		ended := sl.EndsAt
@@ -198,11 +198,11 @@ func (u *UI) listSilences(r *http.Request, now time.Time, alerts []*tocsin.Alert
 		}
 		row := &silenceRow{Silence: compile(sl), State: "expired", Ended: ended}
 		v.Expired = append(v.Expired, row)
-		v.SilenceMatched[sl.ID] = row
+		v.silenceByID[sl.ID] = row
 	}
 	for _, a := range alerts {
 		if a.Suppressed == tocsin.SuppressedSilence {
-			if row := v.SilenceMatched[a.SuppressorID]; row != nil {
+			if row := v.silenceByID[a.SuppressorID]; row != nil {
 				row.Holding++
 			}
 		}
