@@ -33,6 +33,22 @@ func TestSilenceFromAlertInChromium(t *testing.T) {
 	s.look(t, b, "/alerts", "alerts")
 	s.look(t, b, fmt.Sprintf("/silences/new?alert=%d", hb.ID), "silence-new")
 
+	// Bad input at 375 px: the form comes back saying what is wrong.
+	b.Open(t, s.base+fmt.Sprintf("/silences/new?alert=%d", hb.ID), 375)
+	var problem string
+	b.Run(t,
+		chromedp.Click(`#for-until`, chromedp.ByID),
+		chromedp.Click(`//button[normalize-space()="Create silence"]`, chromedp.BySearch),
+		chromedp.WaitVisible(`#silence-error`, chromedp.ByID),
+		chromedp.Text(`#silence-error`, &problem, chromedp.ByID),
+	)
+	if !strings.Contains(problem, "Ends:") {
+		t.Errorf("the form's error says %q", problem)
+	}
+	b.AssertNoHorizontalScroll(t)
+	b.Screenshot(t, "ui-silence-new-error-375")
+	b.AssertAccessible(t)
+
 	b.Open(t, s.base+"/alerts", 1280)
 	var name, value string
 	b.Run(t,
