@@ -37,6 +37,7 @@ var contract = []struct {
 	{"ProbeWrite", testProbeWrite},
 	{"ConfigStateAndAuditLog", testConfigStateAndAuditLog},
 	{"AlertsByKeys", testAlertsByKeys},
+	{"UnresolvedAlerts", testUnresolvedAlerts},
 	{"NextDue", testNextDue},
 	{"EscalationQueries", testEscalationQueries},
 	{"CheckIncidentQueries", testCheckIncidentQueries},

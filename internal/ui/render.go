@@ -34,6 +34,9 @@ type view struct {
 var notices = map[string]string{
 	"acknowledged": "Acknowledged.",
 	"resolved":     "Resolved.",
+	// The alerts page.
+	"silenced":        "Silence created.",
+	"silence-expired": "Silence expired.",
 }
 
 // render writes page name with data, in the layout.

@@ -141,14 +141,12 @@ func (s *Server) createSilence(w http.ResponseWriter, r *http.Request) {
 		writeError(w, tocsin.Errorf(tocsin.EInvalid, "body: one JSON object expected"))
 		return
 	}
-	now := s.Clock.Now()
-	sl := &tocsin.Silence{ManagedBy: "api", Matchers: in.Matchers, Cron: in.Cron, TZ: in.TZ, Comment: in.Comment,
-		CreatedBy: actor(r), CreatedAt: now}
+	ns := NewSilence{Matchers: in.Matchers, Cron: in.Cron, TZ: in.TZ, Comment: in.Comment}
 	if in.StartsAt != nil {
-		sl.StartsAt = *in.StartsAt
+		ns.StartsAt = *in.StartsAt
 	}
 	if in.EndsAt != nil {
-		sl.EndsAt = *in.EndsAt
+		ns.EndsAt = *in.EndsAt
 	}
 	if in.Duration != "" {
 		d, err := config.ParseDuration(in.Duration)
@@ -156,33 +154,14 @@ func (s *Server) createSilence(w http.ResponseWriter, r *http.Request) {
 			writeError(w, tocsin.Errorf(tocsin.EInvalid, "duration: %v", err))
 			return
 		}
-		sl.Duration = d
+		ns.Duration = d
 	}
-	if in.Cron == "" && sl.StartsAt.IsZero() {
-		sl.StartsAt = now
-	}
-	c, err := alerting.CompileSilence(sl)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	if !sl.EndsAt.IsZero() && !sl.EndsAt.After(now) {
-		writeError(w, tocsin.Errorf(tocsin.EInvalid, "ends_at: %s is in the past", sl.EndsAt.UTC().Format(time.RFC3339)))
-		return
-	}
-	err = s.DB.Write(r.Context(), func(tx *store.Tx) error {
-		if err := tx.CreateSilence(r.Context(), sl); err != nil {
-			return err
-		}
-		return tx.Audit(s.auditContext(r), actor(r), "silence.create", "silence "+strconv.FormatInt(sl.ID, 10)+" created",
-			map[string]any{"silence_id": sl.ID, "matchers": sl.Matchers})
-	})
+	c, err := s.CreateSilence(r, ns)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.silencesChanged(r)
-	writeJSON(w, http.StatusCreated, toSilenceJSON(c, now))
+	writeJSON(w, http.StatusCreated, toSilenceJSON(c, s.Clock.Now()))
 }
 
 // expireSilence ends a silence now; the alerts it held page if nothing else holds them.
@@ -192,32 +171,10 @@ func (s *Server) expireSilence(w http.ResponseWriter, r *http.Request) {
 		writeError(w, tocsin.Errorf(tocsin.EInvalid, "silence id must be a positive number"))
 		return
 	}
-	now := s.Clock.Now()
-	var sl *tocsin.Silence
-	err = s.DB.Write(r.Context(), func(tx *store.Tx) error {
-		if sl, err = tx.ExpireSilence(r.Context(), id, now); err != nil {
-			return err
-		}
-		if sl.ManagedBy == "config" {
-			return tocsin.Errorf(tocsin.EConflict, "silence %d (%s) comes from the config file; remove it there and reload", id, sl.Name)
-		}
-		return tx.Audit(s.auditContext(r), actor(r), "silence.expire", "silence "+strconv.FormatInt(id, 10)+" expired",
-			map[string]any{"silence_id": id})
-	})
+	c, err := s.ExpireSilence(r, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.silencesChanged(r)
-	c, err := alerting.CompileSilence(sl)
-	if err != nil {
-		c = &alerting.Silence{Silence: sl}
-	}
-	writeJSON(w, http.StatusOK, toSilenceJSON(c, now))
-}
-
-func (s *Server) silencesChanged(r *http.Request) {
-	if err := s.Actions.SilencesChanged(r.Context()); err != nil {
-		s.Log.Error("reload silences", "err", err)
-	}
+	writeJSON(w, http.StatusOK, toSilenceJSON(c, s.Clock.Now()))
 }
