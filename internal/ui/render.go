@@ -34,6 +34,9 @@ type view struct {
 var notices = map[string]string{
 	"acknowledged": "Acknowledged.",
 	"resolved":     "Resolved.",
+	"escalated":    "Escalated: the next level is paged.",
+	"reassigned":   "Reassigned: paged now.",
+	"noted":        "Note added.",
 }
 
 // render writes page name with data, in the layout.
