@@ -270,7 +270,7 @@ func TestIncidentEscalateAndReassign(t *testing.T) {
 	// Who was paged: bo, by the escalation, as a person, by webhook.
 	testkit.Eventually(t, "bo's page on the page", func() bool {
 		_, _, body = alice.get(t, path)
-		return strings.Contains(body, "<td>bo</td><td>webhook</td><td>incident.triggered</td>")
+		return strings.Contains(body, `<td class="who-paged">bo</td><td data-label="How">webhook</td><td data-label="What">incident.triggered</td>`)
 	})
 
 	// A viewer gets neither button, and the forms posted anyway do nothing.

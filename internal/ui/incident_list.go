@@ -36,6 +36,7 @@ type incidentListView struct {
 	Older    string // the URL of the next page; "" if none
 	Newest   string // the URL of the first page, on a later one; "" on the first
 	PageSize int
+	OpenMax  int // the most open incidents shown above the others
 }
 
 // listSection is a table of the list.
@@ -117,7 +118,7 @@ func (u *UI) incidentList(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, tocsin.Errorf(tocsin.ENotFound, "no such check: %q", f.Check))
 		return
 	}
-	v := incidentListView{Filter: f, Statuses: listStatuses, Checks: checks, PageSize: listPage,
+	v := incidentListView{Filter: f, Statuses: listStatuses, Checks: checks, PageSize: listPage, OpenMax: listOpenMax,
 		Priorities: []string{tocsin.P1, tocsin.P2, tocsin.P3, tocsin.P4}}
 	if f.Before > 0 {
 		v.Newest = "/incidents?" + f.query(0)
