@@ -316,26 +316,39 @@ func TestIncidentLiveUpdates(t *testing.T) {
 		t.Fatalf("events: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	lines := make(chan string)
+	readErr := make(chan error, 1)
 	go func() {
 		defer close(lines)
 		sc := bufio.NewScanner(resp.Body)
 		for sc.Scan() {
 			lines <- sc.Text()
 		}
+		readErr <- sc.Err()
 	}()
 	// The stream is open once its first comment arrives; then the change.
 	if first := <-lines; !strings.HasPrefix(first, "retry:") {
 		t.Fatalf("first line %q", first)
 	}
 	s.api(t, "POST", "/api/v1"+path+"/acknowledge", "", http.StatusOK, nil)
+	changed := false
 	for line := range lines {
 		if line == "event: changed" {
-			data := <-lines
-			if !strings.Contains(data, `"status":"acknowledged"`) {
+			if data := <-lines; !strings.Contains(data, `"status":"acknowledged"`) {
 				t.Errorf("changed event's data: %q", data)
 			}
-			return
+			changed = true
+			break
 		}
 	}
-	t.Fatal("the stream ended without a changed event")
+	if !changed {
+		t.Fatal("the stream ended without a changed event")
+	}
+	// Tocsin stopping ends the stream (which would otherwise hold up the
+	// graceful shutdown): it ends cleanly, before the client's timeout.
+	s.stop()
+	for range lines {
+	}
+	if err := <-readErr; err != nil {
+		t.Errorf("the stream did not end with Tocsin: %v", err)
+	}
 }

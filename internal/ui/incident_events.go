@@ -3,6 +3,7 @@ package ui
 import (
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/tocsinhq/tocsin/internal/clock"
@@ -15,6 +16,19 @@ const (
 	liveKeepAlive = 20 * time.Second // a comment line this often keeps proxies from closing the stream
 	liveWrite     = 30 * time.Second // how long one write may take
 )
+
+// liveStreams ends the event streams when the server shuts down: they
+// never end by themselves, and a graceful shutdown waits for every request.
+type liveStreams struct {
+	once sync.Once
+	done chan struct{}
+}
+
+func newLiveStreams() liveStreams { return liveStreams{done: make(chan struct{})} }
+
+// EndLiveUpdates ends the incident pages' event streams (the browsers
+// reconnect to the next server): for http.Server.RegisterOnShutdown.
+func (u *UI) EndLiveUpdates() { u.live.once.Do(func() { close(u.live.done) }) }
 
 // incidentEvents serves the incident's changes as server-sent events: an
 // event "changed" whenever its status or timeline changes, which the page's
@@ -64,6 +78,8 @@ func (u *UI) incidentEvents(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-u.live.done:
 			return
 		case <-poll.C:
 		}
