@@ -84,6 +84,8 @@ func TestIncidentFlowInChromium(t *testing.T) {
 	}
 	s.look(t, b, path, "incident-resolved")
 	s.look(t, b, "/incidents", "incidents-resolved")
+	b.ColorScheme(t, "dark")
+	s.look(t, b, path, "incident-resolved-dark")
 }
 
 // An incident of alerts in Chromium: its alerts, who was paged and the
