@@ -289,6 +289,7 @@ const (
 	TimelineHandedOver      = "monitoring.handed_over"
 	TimelineCheckRemoved    = "check.removed" // the config no longer defines the incident's check
 	TimelineExhausted       = "escalation.exhausted"
+	TimelineNote            = "incident.note" // a person's note, in their words
 )
 
 // TimelineEntry is one line of an incident's append-only history, with the

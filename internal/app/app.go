@@ -194,14 +194,17 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Ping: &ping.Handler{Recorder: a.recorder, Settings: func() ping.Settings { return a.state.Load().Ping() }, Exists: db.PingTargetExists,
 			Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
 		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self, StatusPages: a.status}
-	if srv.Pages, err = ui.New(srv); err != nil {
+	pages, err := ui.New(srv)
+	if err != nil {
 		ln.Close()
 		db.Close()
 		return nil, err
 	}
+	srv.Pages = pages
 	a.server = &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	a.server.RegisterOnShutdown(pages.EndLiveUpdates) // the incident pages' live streams never end by themselves
 	return a, nil
 }
 

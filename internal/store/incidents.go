@@ -137,6 +137,9 @@ type IncidentFilter struct {
 	Status   tocsin.IncidentStatus // empty: any
 	Open     bool                  // not resolved
 	CheckID  int64
+	Service  string // "": any
+	Team     string // "": any
+	Priority string // "": any
 	Limit    int
 	BeforeID int64 // for paging: only incidents with a smaller id
 }
@@ -154,6 +157,15 @@ func (db *DB) Incidents(ctx context.Context, f IncidentFilter) ([]*tocsin.Incide
 	}
 	if f.CheckID != 0 {
 		q += " AND check_id = " + arg(f.CheckID)
+	}
+	if f.Service != "" {
+		q += " AND service = " + arg(f.Service)
+	}
+	if f.Team != "" {
+		q += " AND team = " + arg(f.Team)
+	}
+	if f.Priority != "" {
+		q += " AND priority = " + arg(f.Priority)
 	}
 	if f.BeforeID != 0 {
 		q += " AND id < " + arg(f.BeforeID)
@@ -182,6 +194,29 @@ func queryIncidents(ctx context.Context, q sqlQuerier, where string, args ...any
 		out = append(out, in)
 	}
 	return out, rows.Err()
+}
+
+// IncidentMark is what changes when an incident does: its status and its
+// latest timeline entry. Cheap to read, for watching an incident.
+type IncidentMark struct {
+	Status     tocsin.IncidentStatus
+	TimelineID int64 // the latest entry's id; 0: none
+}
+
+// IncidentMark reads incident id's mark, in one query.
+func (db *DB) IncidentMark(ctx context.Context, id int64) (IncidentMark, error) {
+	var m IncidentMark
+	var status string
+	err := db.read.QueryRowContext(ctx, `SELECT status, COALESCE((SELECT MAX(id) FROM timeline WHERE incident_id = $1), 0)
+		FROM incidents WHERE id = $2`, id, id).Scan(&status, &m.TimelineID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, tocsin.Errorf(tocsin.ENotFound, "incident not found")
+	}
+	if err != nil {
+		return m, fmt.Errorf("get incident mark: %w", err)
+	}
+	m.Status = tocsin.IncidentStatus(status)
+	return m, nil
 }
 
 // Incident returns an incident with its timeline.

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ type site struct {
 	app  *app.App
 	base string
 	clk  clock.Clock
+	stop func() // stops Tocsin now and waits for it (the test's end does too)
 }
 
 // adminToken is the API token the harness manages Tocsin with.
@@ -47,15 +49,19 @@ func startSite(t *testing.T, config string, clk clock.Clock) *site {
 	}
 	done := make(chan error, 1)
 	go func() { done <- a.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Error("tocsin did not stop")
-		}
-	})
-	return &site{app: a, base: "http://" + a.Addr(), clk: clk}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				t.Error("tocsin did not stop")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return &site{app: a, base: "http://" + a.Addr(), clk: clk, stop: stop}
 }
 
 // api calls the management API with the admin token; it fails the test

@@ -36,12 +36,13 @@ type UI struct {
 	srv    *web.Server
 	pages  map[string]*template.Template // by page name: layout.html and templates/<name>.html
 	assets map[string]asset              // by file name
+	live   liveStreams                   // the incident pages' event streams
 }
 
 // New parses every page template and reads the assets; an error is a bug
 // in the templates and stops the start.
 func New(srv *web.Server) (*UI, error) {
-	u := &UI{srv: srv, pages: map[string]*template.Template{}, assets: map[string]asset{}}
+	u := &UI{srv: srv, pages: map[string]*template.Template{}, assets: map[string]asset{}, live: newLiveStreams()}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err

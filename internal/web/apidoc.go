@@ -188,6 +188,9 @@ var apiDocs = map[string]apiDoc{
 		params: incidentIDParam, responses: incidentChange},
 	"POST /api/v1/incidents/{id}/reassign": {summary: "Page a user or a schedule about the incident now", params: incidentIDParam,
 		body: reassignJSON{}, responses: incidentChange},
+	"POST /api/v1/incidents/{id}/notes": {summary: "Add a note (1 to 10000 characters) to the incident's timeline",
+		params: incidentIDParam, body: noteJSON{},
+		responses: map[int]any{201: incidentJSON{}, 400: errorJSON{}, 404: errorJSON{}}},
 	"GET /api/v1/alerts": {summary: "Alerts, newest first",
 		params: []param{{name: "status", schema: tocsin.AlertStatus(""), description: "firing, acknowledged or resolved"},
 			{name: "service", schema: ""},
@@ -432,6 +435,9 @@ type (
 	}
 	reassignJSON struct {
 		To string `json:"to"` // user:<name> or schedule:<name>
+	}
+	noteJSON struct {
+		Text string `json:"text"`
 	}
 	ingestCountsJSON struct {
 		Alerts    int `json:"alerts"`

@@ -4,18 +4,14 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
-	"github.com/tocsinhq/tocsin/internal/escalation"
 	"github.com/tocsinhq/tocsin/internal/oncall"
 	"github.com/tocsinhq/tocsin/internal/runtime"
-	"github.com/tocsinhq/tocsin/internal/store"
 )
 
 // Bounds of what the API computes.
@@ -212,68 +208,4 @@ func nonNilStrings(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// escalateIncident pages the next level of the incident's policy now.
-func (s *Server) escalateIncident(w http.ResponseWriter, r *http.Request) {
-	s.escalationAction(w, r, "escalate", nil, func(tx *store.Tx, d *escalation.Directory, in *tocsin.Incident) error {
-		return escalation.Escalate(r.Context(), tx, s.Snapshots.Load().Env, d, in, actor(r), s.Clock.Now())
-	})
-}
-
-// reassignIncident pages {"to": "user:<name>" | "schedule:<name>"} now.
-func (s *Server) reassignIncident(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		To string `json:"to"`
-	}
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&body); err != nil || body.To == "" {
-		writeError(w, tocsin.Errorf(tocsin.EInvalid, `body: {"to": "user:<name>" or "schedule:<name>"} expected`))
-		return
-	}
-	s.escalationAction(w, r, "reassign", map[string]any{"to": body.To}, func(tx *store.Tx, d *escalation.Directory, in *tocsin.Incident) error {
-		return escalation.Reassign(r.Context(), tx, s.Snapshots.Load().Env, d, in, body.To, actor(r), s.Clock.Now())
-	})
-}
-
-// escalationAction runs fn on the incident and records it in the audit
-// log as verb, with data.
-func (s *Server) escalationAction(w http.ResponseWriter, r *http.Request, verb string, data map[string]any,
-	fn func(*store.Tx, *escalation.Directory, *tocsin.Incident) error) {
-	id, err := incidentID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d := s.Snapshots.Load().Directory()
-	if d == nil {
-		d = &escalation.Directory{}
-	}
-	err = s.DB.Write(r.Context(), func(tx *store.Tx) error {
-		in, err := tx.IncidentByID(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		if err := fn(tx, d, in); err != nil {
-			return err
-		}
-		if data == nil {
-			data = map[string]any{}
-		}
-		data["incident_id"] = id
-		return tx.AuditEvent(r.Context(), s.auditEvent(r, "incident."+verb, fmt.Sprintf("incident %d: %s", id, verb), data))
-	})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.Actions.NotificationsQueued()
-	s.Actions.EscalationChanged()
-	in, err := s.DB.Incident(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.writeIncident(w, r, http.StatusOK, in)
 }

@@ -80,6 +80,7 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/incidents/{id}/resolve", responder, http.HandlerFunc(s.resolveIncident), false},
 		{"POST /api/v1/incidents/{id}/escalate", responder, http.HandlerFunc(s.escalateIncident), false},
 		{"POST /api/v1/incidents/{id}/reassign", responder, http.HandlerFunc(s.reassignIncident), false},
+		{"POST /api/v1/incidents/{id}/notes", responder, http.HandlerFunc(s.noteIncident), false},
 		{"GET /api/v1/alerts", viewer, http.HandlerFunc(s.listAlerts), false},
 		{"GET /api/v1/silences", viewer, http.HandlerFunc(s.listSilences), false},
 		{"POST /api/v1/silences", responder, http.HandlerFunc(s.createSilence), false},
