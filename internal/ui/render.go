@@ -37,9 +37,9 @@ var notices = map[string]string{
 	// The alerts page.
 	"silenced":        "Silence created.",
 	"silence-expired": "Silence expired.",
-	"escalated":    "Escalated: the next level is paged.",
-	"reassigned":   "Reassigned: paged now.",
-	"noted":        "Note added.",
+	"escalated":       "Escalated: the next level is paged.",
+	"reassigned":      "Reassigned: paged now.",
+	"noted":           "Note added.",
 }
 
 // render writes page name with data, in the layout.
