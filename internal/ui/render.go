@@ -34,6 +34,10 @@ type view struct {
 var notices = map[string]string{
 	"acknowledged": "Acknowledged.",
 	"resolved":     "Resolved.",
+	// The admin pages.
+	"sessions-revoked": "Sessions revoked: the user is logged out everywhere.",
+	"token-revoked":    "Token revoked: it no longer works.",
+	"config-applied":   "Config reloaded and applied.",
 }
 
 // render writes page name with data, in the layout.
