@@ -372,6 +372,11 @@ func TestAdminPagesInChromium(t *testing.T) {
 	} {
 		s.look(t, b, path, name)
 	}
+	// Dark, as the system setting asks: still readable (axe checks contrast).
+	b.ColorScheme(t, "dark")
+	s.look(t, b, "/integrations", "integrations-dark")
+	s.look(t, b, "/admin/tokens", "admin-tokens-dark")
+	b.ColorScheme(t, "light")
 	b.Open(t, s.base+"/admin/tokens", 375)
 	var secret string
 	b.Run(t,

@@ -28,9 +28,11 @@ type integrationsView struct {
 type integrationView struct {
 	ID                  string // of its heading, for aria-labelledby
 	Name, Type, Service string
-	URL                 string // where it is posted to
-	Key                 string // "" when hidden from the viewer or only its SHA-256 is configured
-	Hashed              bool   // the config holds only the key's SHA-256
+	URL                 string   // where it is posted to
+	Key                 string   // "" when hidden from the viewer or only its SHA-256 is configured
+	Hashed              bool     // the config holds only the key's SHA-256
+	Notify              []string // the service's channels
+	Escalation          string   // the service's escalation policy; "": none
 	Snippets            []snippet
 }
 
@@ -55,6 +57,11 @@ func (u *UI) integrationsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	for i, in := range cfg.Integrations {
 		iv := integrationView{Name: in.Name, Type: in.Type, Service: in.Service, Hashed: in.Key == ""}
+		for _, sv := range cfg.Services {
+			if sv.Name == in.Service {
+				iv.Notify, iv.Escalation = sv.Notify, sv.EscalationPolicy
+			}
+		}
 		if v.KeysShown {
 			iv.Key = in.Key
 		}

@@ -46,7 +46,7 @@ func TestIntegrationsPage(t *testing.T) {
 		s.base + "/v2/enqueue", "routing_key: k-pd-123-abcdefgh", `&#34;routing_key&#34;: &#34;k-pd-123-abcdefgh&#34;`,
 		s.base + "/ingest/generic/k-gen-123-abcdefgh",
 		"only its SHA-256", s.base + "/ingest/generic/&lt;integration key&gt;",
-		`data-copy="int0-am"`, `aria-current="page">Integrations`,
+		`data-copy="int0-am"`, "notifies ops", `aria-current="page">Integrations`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %q", want)
