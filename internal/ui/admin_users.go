@@ -39,7 +39,8 @@ type userRow struct {
 // adminUsersPage lists the config's users with their roles and logins,
 // with buttons to make an invite link and to end their sessions.
 func (u *UI) adminUsersPage(w http.ResponseWriter, r *http.Request) {
-	ctx, cfg := r.Context(), u.srv.Snapshots.Load().Config
+	ctx, snap := r.Context(), u.srv.Snapshots.Load()
+	cfg := snap.Config
 	logins, err := u.srv.DB.LoginRoles(ctx)
 	if err != nil {
 		u.fail(w, r, err)
@@ -68,13 +69,7 @@ func (u *UI) adminUsersPage(w http.ResponseWriter, r *http.Request) {
 	}
 	v := usersView{SSO: cfg.SSO.OIDC != nil, Scanned: lastLoginsScanned, InviteTTL: web.InviteTTL}
 	for _, cu := range cfg.Users {
-		role := cu.Role
-		if role == "" {
-			role = "responder"
-		}
-		if saved := logins[cu.Name]; saved != "" {
-			role = saved
-		}
+		role := snap.UserRoles[cu.Name].String() // the config's role wins over a login's saved one, as at login
 		_, pw := logins[cu.Name]
 		v.Users = append(v.Users, userRow{Name: cu.Name, Role: role, Email: cu.Email, TZ: cu.TZ, Disabled: cu.Disabled, Bot: cu.Bot,
 			InConfig: true, Password: pw, SSO: v.SSO && cu.Email != "", LastLogin: last[cu.Name].at, LastFrom: last[cu.Name].from})
