@@ -40,6 +40,10 @@ var notices = map[string]string{
 	"escalated":       "Escalated: the next level is paged.",
 	"reassigned":      "Reassigned: paged now.",
 	"noted":           "Note added.",
+	// The admin pages.
+	"sessions-revoked": "Sessions revoked: the user is logged out everywhere.",
+	"token-revoked":    "Token revoked: it no longer works.",
+	"config-applied":   "Config reloaded and applied.",
 }
 
 // render writes page name with data, in the layout.

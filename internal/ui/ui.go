@@ -82,6 +82,7 @@ func (u *UI) Routes() []auth.Route {
 		u.assetRoutes(),
 		u.incidentRoutes(),
 		u.alertsRoutes(),
+		u.integrationRoutes(), u.adminRoutes(),
 	} {
 		routes = append(routes, group...)
 	}

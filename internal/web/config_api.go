@@ -50,9 +50,8 @@ func (s *Server) reloadConfig(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	res, err := s.Actions.Reload(s.auditContext(r), ReloadRequest{Force: force, Actor: actor(r)})
+	res, err := s.ReloadConfig(r, force)
 	if err != nil {
-		s.Log.Warn("config reload rejected", "err", err, "actor", actor(r))
 		status := http.StatusBadRequest // the file does not load
 		if tocsin.ErrorCode(err) == tocsin.EConflict {
 			status = http.StatusConflict // the guard refused it

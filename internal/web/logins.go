@@ -234,15 +234,8 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 // revokeUserSessions ends every session of a user: DELETE
 // /api/v1/users/{name}/sessions.
 func (s *Server) revokeUserSessions(w http.ResponseWriter, r *http.Request) {
-	name, ctx := r.PathValue("name"), r.Context()
-	var n int64
-	err := s.DB.Write(ctx, func(tx *store.Tx) (err error) {
-		if n, err = tx.RevokeUserSessions(ctx, name); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, actor(r), "sessions.revoke", fmt.Sprintf("%d sessions of %s revoked", n, name),
-			map[string]any{"user": name, "revoked": n})
-	})
+	name := r.PathValue("name")
+	n, err := s.RevokeUserSessions(r, name)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -315,27 +308,12 @@ const (
 // inviteUser makes a one-time link with which a config user chooses a
 // password: POST /api/v1/users/{name}/invite.
 func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request) {
-	name, ctx := r.PathValue("name"), r.Context()
-	snap := s.Snapshots.Load()
-	if _, ok := snap.UserRoles[name]; !ok {
-		writeError(w, tocsin.Errorf(tocsin.ENotFound, "no user %q in the config", name))
-		return
-	}
-	token, now := auth.NewSecret(), s.Clock.Now()
-	t := store.LoginToken{TokenSHA256: auth.HashSecret(token), Kind: store.LoginInvite, User: name, CreatedAt: now,
-		ExpiresAt: now.Add(InviteTTL)}
-	err := s.DB.Write(ctx, func(tx *store.Tx) error {
-		if err := tx.CreateLoginToken(ctx, t); err != nil {
-			return err
-		}
-		return tx.Audit(ctx, actor(r), "login.invite", "invite link made for "+name,
-			map[string]any{"user": name, "expires_at": t.ExpiresAt})
-	})
+	inv, err := s.InviteUser(r, r.PathValue("name"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"user": name, "url": snap.Env.PublicURL + "/invite/" + token, "expires_at": t.ExpiresAt})
+	writeJSON(w, http.StatusOK, map[string]any{"user": inv.User, "url": inv.URL, "expires_at": inv.ExpiresAt})
 }
 
 // truncate keeps at most n bytes of s, as valid UTF-8.

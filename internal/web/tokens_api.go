@@ -11,13 +11,11 @@ import (
 	"io"
 	"net/http"
 	"regexp"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/auth"
-	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -92,55 +90,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 		writeError(w, tocsin.Errorf(tocsin.EInvalid, "body: one JSON object expected"))
 		return
 	}
-	if !tokenName.MatchString(in.Name) {
-		writeError(w, tocsin.Errorf(tocsin.EInvalid,
-			"name: %q must be 1 to 64 letters, digits, dots, dashes or underscores, starting with a letter or digit", in.Name))
-		return
-	}
-	role, err := auth.ParseRole(in.Role)
-	if err != nil {
-		writeError(w, tocsin.Errorf(tocsin.EInvalid, "role: %v", err))
-		return
-	}
-	now := s.Clock.Now()
-	t := store.APIToken{Name: in.Name, Role: role.String(), CreatedAt: now, CreatedBy: actor(r)}
-	switch {
-	case in.ExpiresIn != "" && in.ExpiresAt != nil:
-		writeError(w, tocsin.Errorf(tocsin.EInvalid, "give expires_in or expires_at, not both"))
-		return
-	case in.ExpiresIn != "":
-		d, err := config.ParseDuration(in.ExpiresIn)
-		if err != nil || d <= 0 {
-			writeError(w, tocsin.Errorf(tocsin.EInvalid, "expires_in: %q is not a positive duration", in.ExpiresIn))
-			return
-		}
-		t.ExpiresAt = now.Add(d)
-	case in.ExpiresAt != nil:
-		if !in.ExpiresAt.After(now) {
-			writeError(w, tocsin.Errorf(tocsin.EInvalid, "expires_at: %s is in the past", in.ExpiresAt.UTC().Format(time.RFC3339)))
-			return
-		}
-		t.ExpiresAt = in.ExpiresAt.UTC()
-	}
-	for _, c := range s.Snapshots.Load().Tokens {
-		if c.Name == in.Name {
-			writeError(w, tocsin.Errorf(tocsin.EConflict, "the config's api_tokens name a token %q", in.Name))
-			return
-		}
-	}
-	secret, err := auth.NewToken()
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	t.SHA256 = auth.HashToken(secret)
-	err = s.DB.Write(r.Context(), func(tx *store.Tx) error {
-		if err := tx.CreateAPIToken(r.Context(), &t); err != nil {
-			return err
-		}
-		return tx.AuditEvent(r.Context(), s.auditEvent(r, "token.create", "API token "+t.Name+" created with role "+t.Role,
-			map[string]any{"token_id": t.ID, "name": t.Name, "role": t.Role, "expires_at": timePtr(t.ExpiresAt)}))
-	})
+	t, secret, err := s.CreateToken(r, TokenRequest(in))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -153,30 +103,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) {
 // revokeToken revokes a database token: DELETE /api/v1/tokens/{id}. A
 // config token (named instead of numbered) is refused: it lives in the file.
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id < 1 {
-		for _, c := range s.Snapshots.Load().Tokens {
-			if c.Name == r.PathValue("id") {
-				writeError(w, tocsin.Errorf(tocsin.EConflict,
-					"token %q comes from the config file (api_tokens); remove it there and reload", c.Name))
-				return
-			}
-		}
-		writeError(w, tocsin.Errorf(tocsin.EInvalid, "token id must be a positive number, got %q", r.PathValue("id")))
-		return
-	}
-	var t store.APIToken
-	now := s.Clock.Now()
-	err = s.DB.Write(r.Context(), func(tx *store.Tx) error {
-		if t, err = tx.RevokeAPIToken(r.Context(), id, now); err != nil {
-			return err
-		}
-		if !t.RevokedAt.Equal(now) {
-			return nil // revoked before: nothing changed
-		}
-		return tx.AuditEvent(r.Context(), s.auditEvent(r, "token.revoke", "API token "+t.Name+" revoked",
-			map[string]any{"token_id": t.ID, "name": t.Name}))
-	})
+	t, err := s.RevokeToken(r, r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
