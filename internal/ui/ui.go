@@ -82,7 +82,8 @@ func (u *UI) Routes() []auth.Route {
 		u.assetRoutes(),
 		u.incidentRoutes(),
 		u.alertsRoutes(),
-		u.integrationRoutes(), u.adminRoutes(),
+		u.integrationRoutes(),
+		u.adminRoutes(),
 	} {
 		routes = append(routes, group...)
 	}
