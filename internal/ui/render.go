@@ -34,6 +34,9 @@ type view struct {
 var notices = map[string]string{
 	"acknowledged": "Acknowledged.",
 	"resolved":     "Resolved.",
+	// The on-call page.
+	"override-created": "Override made: the person is on call for that time, and pages reach them.",
+	"override-removed": "Override removed.",
 }
 
 // render writes page name with data, in the layout.
