@@ -71,7 +71,7 @@ type segment struct {
 
 type overrideRow struct {
 	web.Override
-	From, To  string
+	When      string
 	Made      string // when it was made, for runtime ones
 	InForce   bool
 	Removable bool
@@ -87,7 +87,7 @@ type userShifts struct {
 
 type userShift struct {
 	Schedule string
-	From, To string
+	When     string
 	Now      bool
 }
 
@@ -188,7 +188,7 @@ func (u *UI) oncallPage(w http.ResponseWriter, r *http.Request) {
 		for _, sh := range scheds[name].Shifts(now, now.Add(upcomingAhead)) {
 			for _, user := range sh.Users {
 				upcoming[user] = append(upcoming[user], userShiftAt{sh.Start, userShift{Schedule: name,
-					From: stamp(sh.Start, zone), To: stamp(sh.End, zone), Now: !sh.Start.After(now)}})
+					When: span(sh.Start, sh.End, zone), Now: !sh.Start.After(now)}})
 			}
 		}
 	}
@@ -214,7 +214,7 @@ func (u *UI) oncallPage(w http.ResponseWriter, r *http.Request) {
 	}
 	responder := p.Role.Allows(auth.Responder)
 	for _, o := range overrides {
-		row := overrideRow{Override: o, From: stamp(o.Start, zone), To: stamp(o.End, zone), InForce: !o.Start.After(now),
+		row := overrideRow{Override: o, When: span(o.Start, o.End, zone), InForce: !o.Start.After(now),
 			Removable: responder && !o.FromConfig}
 		if !o.FromConfig {
 			row.Made = stamp(o.CreatedAt, zone)
@@ -277,6 +277,16 @@ func dayLabel(d oncall.Date) string {
 // stamp is a moment for people, in zone: "Mon 4 May 2026 09:00 CEST".
 func stamp(t time.Time, zone *time.Location) string {
 	return t.In(zone).Format("Mon 2 Jan 2006 15:04 MST")
+}
+
+// span is a stretch of time for people, in zone, said once when it
+// starts and ends on the same day: "Mon 4 May 2026 09:00–17:00 CEST".
+func span(from, to time.Time, zone *time.Location) string {
+	f, t := from.In(zone), to.In(zone)
+	if f.YearDay() == t.YearDay() && f.Year() == t.Year() {
+		return f.Format("Mon 2 Jan 2006 15:04") + "–" + t.Format("15:04 MST")
+	}
+	return stamp(from, zone) + " – " + stamp(to, zone)
 }
 
 // createOverride is the override form: the same CreateOverride the API

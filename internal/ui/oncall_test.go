@@ -279,13 +279,13 @@ func TestOnCallPage(t *testing.T) {
 		t.Fatalf("GET /oncall: %d\n%s", status, body)
 	}
 	for _, want := range []string{
-		`<p class="oc-who">ana</p>`,    // primary now
-		"Week of Mon 4 May",            // the week, in alice's zone
-		"gap: nobody on call",          // daytime's nights
-		"from config",                  // primary's config override
-		"Wed 20 May 2026 10:00 CEST",   // ... in alice's zone
-		`action="/oncall/overrides"`,   // the form, for a responder
-		"alice's calendar feed (iCal)", // the feeds
+		`<p class="oc-who">ana</p>`,        // primary now
+		"Week of Mon 4 May",                // the week, in alice's zone
+		"gap: nobody on call",              // daytime's nights
+		"from config",                      // primary's config override
+		"Wed 20 May 2026 10:00–14:00 CEST", // ... in alice's zone
+		`action="/oncall/overrides"`,       // the form, for a responder
+		"alice's calendar feed (iCal)",     // the feeds
 		"/ical/users/bob?token=",
 	} {
 		if !strings.Contains(body, want) {
