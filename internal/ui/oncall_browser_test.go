@@ -7,9 +7,9 @@ import (
 	"github.com/tocsinhq/tocsin/internal/testkit/browser"
 )
 
-// The on-call page in Chromium, a week and a month, at both widths; a
-// responder makes an override with its form and who is on call now
-// changes to the override's user.
+// The on-call page in Chromium, a week and a month, at both widths, light
+// and dark; a responder makes an override with its form and who is on
+// call now changes to the override's user.
 func TestOnCallPageInChromium(t *testing.T) {
 	s, _ := onCallSite(t)
 	b := browser.Start(t)
@@ -35,4 +35,7 @@ func TestOnCallPageInChromium(t *testing.T) {
 		t.Errorf("on call now in primary: %q before the override, %q after, want ana then bob", before, after)
 	}
 	s.look(t, b, "/oncall", "oncall-override")
+	// In dark mode too, the gaps and badges keep their contrast.
+	b.ColorScheme(t, "dark")
+	s.look(t, b, "/oncall", "oncall-dark")
 }
