@@ -47,10 +47,11 @@ type oncallView struct {
 }
 
 type scheduleNow struct {
-	Name  string
-	TZ    string
-	Users []string // empty: a gap
-	Until string   // when this changes; "" beyond the horizon
+	Name     string
+	TZ       string
+	Users    []string // empty: a gap
+	Until    string   // when this changes; "" beyond the horizon
+	Override bool     // an override has them on call
 }
 
 type calendarDay struct {
@@ -153,11 +154,27 @@ func (u *UI) oncallPage(w http.ResponseWriter, r *http.Request) {
 	slices.Sort(names)
 	v.Schedules = names
 
+	overrides, err := u.srv.Overrides(r.Context(), "", now, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		u.fail(w, r, err)
+		return
+	}
+	responder := p.Role.Allows(auth.Responder)
+	for _, o := range overrides {
+		row := overrideRow{Override: o, When: span(o.Start, o.End, zone), InForce: !o.Start.After(now),
+			Removable: responder && !o.FromConfig}
+		if !o.FromConfig {
+			row.Made = stamp(o.CreatedAt, zone)
+		}
+		v.Overrides = append(v.Overrides, row)
+	}
+
 	for _, name := range names {
 		sc := scheds[name]
 		n := scheduleNow{Name: name, TZ: sc.Loc.String()}
 		if shifts := sc.Shifts(now, now.Add(nowAhead)); len(shifts) > 0 {
 			n.Users = shifts[0].Users
+			n.Override = slices.ContainsFunc(v.Overrides, func(o overrideRow) bool { return o.Schedule == name && o.InForce })
 			if shifts[0].End.Before(now.Add(nowAhead)) {
 				n.Until = stamp(shifts[0].End, zone)
 			}
@@ -205,21 +222,6 @@ func (u *UI) oncallPage(w http.ResponseWriter, r *http.Request) {
 		for _, s := range list {
 			us.Shifts = append(us.Shifts, s.userShift)
 		}
-	}
-
-	overrides, err := u.srv.Overrides(r.Context(), "", now, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
-	if err != nil {
-		u.fail(w, r, err)
-		return
-	}
-	responder := p.Role.Allows(auth.Responder)
-	for _, o := range overrides {
-		row := overrideRow{Override: o, When: span(o.Start, o.End, zone), InForce: !o.Start.After(now),
-			Removable: responder && !o.FromConfig}
-		if !o.FromConfig {
-			row.Made = stamp(o.CreatedAt, zone)
-		}
-		v.Overrides = append(v.Overrides, row)
 	}
 
 	hour := now.In(zone).Truncate(time.Hour).Add(time.Hour)

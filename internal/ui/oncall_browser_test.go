@@ -18,7 +18,7 @@ func TestOnCallPageInChromium(t *testing.T) {
 	s.look(t, b, "/oncall?view=month", "oncall-month")
 
 	b.Open(t, s.base+"/oncall", 1280)
-	primaryNow := `//ul[contains(@class,"oc-now")]/li[h3[starts-with(normalize-space(),"primary")]]/p`
+	primaryNow := `//ul[contains(@class,"oc-now")]/li[h3[starts-with(normalize-space(),"primary")]]/p[1]`
 	var before, after string
 	b.Run(t,
 		chromedp.Text(primaryNow, &before, chromedp.BySearch),

@@ -311,7 +311,7 @@ func TestOnCallPage(t *testing.T) {
 		t.Errorf("on call after the form (11:00 to 16:00 Berlin, now 12:00): %v", got)
 	}
 	_, _, body = alice.get(t, loc)
-	if !strings.Contains(body, `<p class="oc-who">bob</p>`) || !strings.Contains(body, "Made by user:alice") ||
+	if !strings.Contains(body, `<p class="oc-who">bob</p><p><span class="badge s-started">override</span></p>`) || !strings.Contains(body, "Made by user:alice") ||
 		!strings.Contains(body, "Override made") {
 		t.Errorf("the page after the override:\n%s", body)
 	}
