@@ -242,6 +242,15 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	})
 
 	// Every GET of the management API, with its parameters.
+	// An override made at run time, listed, and a refusal.
+	start := r.app.clock.Now().UTC().Add(time.Hour)
+	var override struct {
+		ID int64 `json:"id"`
+	}
+	c.api("POST", "/api/v1/schedules/primary/overrides", map[string]any{"user": "ana", "start": start.Format(time.RFC3339),
+		"end": start.Add(2 * time.Hour).Format(time.RFC3339), "note": "swap"}, 201, &override)
+	c.api("POST", "/api/v1/schedules/primary/overrides", map[string]any{"user": "nobody", "start": start.Format(time.RFC3339),
+		"end": start.Add(2 * time.Hour).Format(time.RFC3339)}, 400, nil)
 	for _, p := range []string{
 		"/api/v1/checks", "/api/v1/checks/" + nightly, "/api/v1/checks/" + web, "/api/v1/checks/" + nightly + "/pings",
 		"/api/v1/checks/" + web + "/results",
@@ -251,6 +260,7 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 		"/api/v1/silences", "/api/v1/silences?all=true",
 		"/api/v1/schedules", "/api/v1/schedules/primary/oncall", "/api/v1/schedules/primary/oncall?at=2026-01-06T10:00:00Z",
 		"/api/v1/schedules/primary/shifts", "/api/v1/schedules/primary/shifts?from=2026-01-01T00:00:00Z&to=2026-01-20T00:00:00Z",
+		"/api/v1/schedules/primary/overrides",
 		"/api/v1/users", "/api/v1/replicas", "/api/v1/config", "/api/v1/audit", "/api/v1/audit?limit=5&action=silence",
 	} {
 		c.api("GET", p, nil, 200, nil)
@@ -260,6 +270,9 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	c.api("GET", "/api/v1/incidents/999999", nil, 404, nil)
 	c.api("GET", "/api/v1/incidents?status=bogus", nil, 400, nil)
 	c.api("GET", "/api/v1/schedules/nope/oncall", nil, 404, nil)
+	c.api("GET", "/api/v1/schedules/nope/overrides", nil, 404, nil)
+	c.api("DELETE", fmt.Sprintf("/api/v1/schedules/primary/overrides/%d", override.ID), nil, 200, nil)
+	c.api("DELETE", fmt.Sprintf("/api/v1/schedules/primary/overrides/%d", override.ID), nil, 404, nil)
 	c.api("GET", "/api/v1/schedules/primary/shifts?from=2026-01-01T00:00:00Z&to=2025-01-01T00:00:00Z", nil, 400, nil)
 	if code, _ := c.call("GET", "/api/v1/checks", "", "", nil); code != 401 {
 		t.Errorf("no token: %d", code)

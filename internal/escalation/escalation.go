@@ -125,8 +125,9 @@ type human struct {
 }
 
 // resolve turns a level's targets into the humans to page at now, and the
-// reasons the others cannot be.
-func (d *Directory) resolve(targets []string, now time.Time) ([]human, []string) {
+// reasons the others cannot be. A schedule's overrides made at run time
+// are read in tx.
+func (d *Directory) resolve(ctx context.Context, tx *store.Tx, targets []string, now time.Time) ([]human, []string, error) {
 	var out []human
 	var reasons []string
 	add := func(name, why string) {
@@ -154,6 +155,10 @@ func (d *Directory) resolve(targets []string, now time.Time) ([]human, []string)
 				reasons = append(reasons, fmt.Sprintf("schedule %s: no such schedule", name))
 				continue
 			}
+			s, err := withOverrides(ctx, tx, name, s, now, now.Add(time.Millisecond))
+			if err != nil {
+				return nil, nil, err
+			}
 			users := s.OnCall(now)
 			if len(users) == 0 {
 				reasons = append(reasons, fmt.Sprintf("schedule %s: nobody on call now", name))
@@ -165,7 +170,7 @@ func (d *Directory) resolve(targets []string, now time.Time) ([]human, []string)
 			reasons = append(reasons, fmt.Sprintf("%s: not a user or schedule target", t))
 		}
 	}
-	return out, reasons
+	return out, reasons, nil
 }
 
 // Step pages the next step of in's escalation policy at now and schedules
@@ -193,7 +198,10 @@ func Step(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory, in 
 	if err := tx.SaveIncident(ctx, in); err != nil {
 		return err
 	}
-	humans, reasons := d.resolve(level.Targets, now)
+	humans, reasons, err := d.resolve(ctx, tx, level.Targets, now)
+	if err != nil {
+		return err
+	}
 	if len(humans) == 0 {
 		return fallback(ctx, tx, env, d, in, now, reason, evidence, fmt.Sprintf("level %d, round %d of policy %s reaches nobody: %s",
 			esc.Level, esc.Round, p.Name, strings.Join(reasons, "; ")))
@@ -266,7 +274,10 @@ func exhausted(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory
 		msg += fmt.Sprintf("; paging the fallback of %s: %s", owner, strings.Join(channels, ", "))
 	} else {
 		var reasons []string
-		humans, reasons = d.resolve(last.Targets, now)
+		var err error
+		if humans, reasons, err = d.resolve(ctx, tx, last.Targets, now); err != nil {
+			return err
+		}
 		if len(humans) == 0 {
 			msg += "; there is no fallback (no team fallback, no operator.notify) and the last level reaches nobody: " +
 				strings.Join(reasons, "; ")
@@ -389,7 +400,10 @@ func Reassign(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory,
 	default:
 		return tocsin.Errorf(tocsin.EInvalid, "to: %q is not user:<name> or schedule:<name> of a known user or schedule", target)
 	}
-	humans, reasons := d.resolve([]string{target}, now)
+	humans, reasons, err := d.resolve(ctx, tx, []string{target}, now)
+	if err != nil {
+		return err
+	}
 	if len(humans) == 0 {
 		return tocsin.Errorf(tocsin.EConflict, "%s reaches nobody now: %s", target, strings.Join(reasons, "; "))
 	}

@@ -42,6 +42,10 @@ func CheckGaps(ctx context.Context, tx *store.Tx, env incident.Env, d *Directory
 		// that a hole keeps its key when it begins; one older than that is
 		// "gap:long".
 		from := now.Add(-gapLookback)
+		s, err := withOverrides(ctx, tx, name, s, from, now.Add(horizon))
+		if err != nil {
+			return opened, resolved, err
+		}
 		for _, g := range s.Gaps(from, now.Add(horizon)) {
 			if !g.End.After(now) || g.End.Sub(g.Start) < MinGap {
 				continue

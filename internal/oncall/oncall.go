@@ -147,6 +147,17 @@ type Schedule struct {
 	Overrides []Override
 }
 
+// With is s with more overrides (made at run time, beside the config's):
+// a copy, s itself is not changed. With none it is s.
+func (s *Schedule) With(overrides []Override) *Schedule {
+	if len(overrides) == 0 {
+		return s
+	}
+	c := *s
+	c.Overrides = append(slices.Clip(s.Overrides), overrides...)
+	return &c
+}
+
 // Validate checks a schedule's settings; errors name the layer.
 func (s *Schedule) Validate() error {
 	if s.Loc == nil {

@@ -374,3 +374,25 @@ func TestOnCallMatchesBruteForce(t *testing.T) {
 	}
 	t.Logf("%d instants in %d schedules agree", checked, schedules)
 }
+
+// With adds overrides to a copy: the copy has them on call, the schedule
+// itself is unchanged.
+func TestWithAddsOverridesToACopy(t *testing.T) {
+	base := &Schedule{Name: "p", Loc: time.UTC, Layers: []Rotation{{Participants: []string{"ana"}, Start: Date{2026, 1, 5},
+		Length: 1, Unit: Weeks}}, Overrides: []Override{{User: "cid", From: time.Date(2026, 1, 6, 0, 0, 0, 0, time.UTC),
+		To: time.Date(2026, 1, 7, 0, 0, 0, 0, time.UTC)}}}
+	at := time.Date(2026, 1, 8, 12, 0, 0, 0, time.UTC)
+	with := base.With([]Override{{User: "bob", From: at.Add(-time.Hour), To: at.Add(time.Hour)}})
+	if got := with.OnCall(at); len(got) != 1 || got[0] != "bob" {
+		t.Errorf("with the override: %v", got)
+	}
+	if got := base.OnCall(at); len(got) != 1 || got[0] != "ana" || len(base.Overrides) != 1 {
+		t.Errorf("the schedule itself changed: %v, %d overrides", got, len(base.Overrides))
+	}
+	if got := with.OnCall(time.Date(2026, 1, 6, 12, 0, 0, 0, time.UTC)); len(got) != 1 || got[0] != "cid" {
+		t.Errorf("the config's override is kept: %v", got)
+	}
+	if base.With(nil) != base {
+		t.Error("With(nil) copies")
+	}
+}

@@ -49,6 +49,7 @@ var contract = []struct {
 	{"LoginsAndSessions", testLoginsAndSessions},
 	{"StatusPages", testStatusPages},
 	{"StatusHistory", testStatusHistory},
+	{"ScheduleOverrides", testScheduleOverrides},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

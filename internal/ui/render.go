@@ -44,6 +44,9 @@ var notices = map[string]string{
 	"sessions-revoked": "Sessions revoked: the user is logged out everywhere.",
 	"token-revoked":    "Token revoked: it no longer works.",
 	"config-applied":   "Config reloaded and applied.",
+	// The on-call page.
+	"override-created": "Override made: the person is on call for that time, and pages reach them.",
+	"override-removed": "Override removed.",
 }
 
 // render writes page name with data, in the layout.

@@ -84,6 +84,7 @@ func (u *UI) Routes() []auth.Route {
 		u.alertsRoutes(),
 		u.integrationRoutes(),
 		u.adminRoutes(),
+		u.oncallRoutes(),
 	} {
 		routes = append(routes, group...)
 	}

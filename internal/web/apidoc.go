@@ -276,6 +276,21 @@ var apiDocs = map[string]apiDoc{
 			To       time.Time   `json:"to"`
 			Shifts   []shiftJSON `json:"shifts"`
 		}{}, 400: errorJSON{}, 404: errorJSON{}}},
+	"GET /api/v1/schedules/{name}/overrides": {summary: "A schedule's overrides in force or to come, the config's and those made at run time, by start (at most 500 made at run time)",
+		params: []param{{name: "name", schema: "", description: "the schedule's name"}},
+		responses: map[int]any{200: struct {
+			Schedule  string         `json:"schedule"`
+			Overrides []overrideJSON `json:"overrides"`
+		}{}, 404: errorJSON{}}},
+	"POST /api/v1/schedules/{name}/overrides": {summary: "Put a user on call in a schedule for a while, in place of its rotations (at most 90 days, not over already)",
+		description: "Paging, who is on call, shifts and calendar feeds count it at once, with no reload of the config. An unknown schedule or user, a disabled user, an end not after the start, more than 90 days or an end in the past get 400 with the reason.",
+		params:      []param{{name: "name", schema: "", description: "the schedule's name"}},
+		body:        overrideRequestJSON{},
+		responses:   map[int]any{201: overrideJSON{}, 400: errorJSON{}, 413: errorJSON{}}},
+	"DELETE /api/v1/schedules/{name}/overrides/{id}": {summary: "Remove an override made at run time (the config's are removed from the file)",
+		params: []param{{name: "name", schema: "", description: "the schedule's name"},
+			{name: "id", schema: int64(0), description: "the override's id"}},
+		responses: map[int]any{200: overrideJSON{}, 404: errorJSON{}}},
 	"GET /api/v1/users": {summary: "Every user, with the schedules they are on call in now", responses: map[int]any{200: struct {
 		Users []userJSONOut `json:"users"`
 	}{}}},

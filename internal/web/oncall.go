@@ -28,12 +28,15 @@ func (s *Server) onCall() *runtime.OnCall {
 	return &runtime.OnCall{}
 }
 
-func (s *Server) schedule(w http.ResponseWriter, r *http.Request) (*oncall.Schedule, bool) {
-	sched, ok := s.onCall().Schedules[r.PathValue("name")]
-	if !ok {
-		writeError(w, tocsin.Errorf(tocsin.ENotFound, "no schedule named %q", r.PathValue("name")))
+// schedule is the schedule of the path, with the overrides made at run
+// time that overlap [from, to).
+func (s *Server) schedule(w http.ResponseWriter, r *http.Request, from, to time.Time) (*oncall.Schedule, bool) {
+	sched, err := s.OnCallSchedule(r.Context(), r.PathValue("name"), from, to)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
 	}
-	return sched, ok
+	return sched, true
 }
 
 // feedToken signs a feed's path.
@@ -60,10 +63,15 @@ type scheduleJSONOut struct {
 }
 
 func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request) {
-	oc, now := s.onCall(), s.Clock.Now()
-	out := make([]scheduleJSONOut, 0, len(oc.Schedules))
-	for _, name := range sortedKeys(oc.Schedules) {
-		sched := oc.Schedules[name]
+	now := s.Clock.Now()
+	scheds, err := s.OnCallSchedules(r.Context(), now, now.Add(time.Millisecond))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]scheduleJSONOut, 0, len(scheds))
+	for _, name := range sortedKeys(scheds) {
+		sched := scheds[name]
 		out = append(out, scheduleJSONOut{Name: name, TZ: sched.Loc.String(), OnCallAt: nonNilStrings(sched.OnCall(now)),
 			ICalURL: s.feedURL("/ical/schedules/" + url.PathEscape(name))})
 	}
@@ -72,10 +80,6 @@ func (s *Server) listSchedules(w http.ResponseWriter, r *http.Request) {
 
 // scheduleOnCall answers who is on call at ?at= (RFC 3339; default now).
 func (s *Server) scheduleOnCall(w http.ResponseWriter, r *http.Request) {
-	sched, ok := s.schedule(w, r)
-	if !ok {
-		return
-	}
 	at := s.Clock.Now()
 	if v := r.URL.Query().Get("at"); v != "" {
 		t, err := time.Parse(time.RFC3339, v)
@@ -84,6 +88,10 @@ func (s *Server) scheduleOnCall(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		at = t
+	}
+	sched, ok := s.schedule(w, r, at, at.Add(time.Millisecond))
+	if !ok {
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"at": at.Format(time.RFC3339), "users": nonNilStrings(sched.OnCall(at))})
 }
@@ -97,10 +105,6 @@ type shiftJSON struct {
 // scheduleShifts lists the shifts (and gaps) from ?from= to ?to= (default:
 // the next 7 days; at most 90 days).
 func (s *Server) scheduleShifts(w http.ResponseWriter, r *http.Request) {
-	sched, ok := s.schedule(w, r)
-	if !ok {
-		return
-	}
 	from, to := s.Clock.Now(), time.Time{}
 	q := r.URL.Query()
 	for _, p := range []struct {
@@ -123,6 +127,10 @@ func (s *Server) scheduleShifts(w http.ResponseWriter, r *http.Request) {
 		writeError(w, tocsin.Errorf(tocsin.EInvalid, "to must be after from, by at most 90 days"))
 		return
 	}
+	sched, ok := s.schedule(w, r, from, to)
+	if !ok {
+		return
+	}
 	out := []shiftJSON{}
 	for _, sh := range sched.Shifts(from, to) {
 		out = append(out, shiftJSON{Start: sh.Start.UTC(), End: sh.End.UTC(), Users: nonNilStrings(sh.Users)})
@@ -138,11 +146,16 @@ type userJSONOut struct {
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 	oc, now := s.onCall(), s.Clock.Now()
+	scheds, err := s.OnCallSchedules(r.Context(), now, now.Add(time.Millisecond))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	out := make([]userJSONOut, 0, len(oc.Users))
 	for _, u := range oc.Users {
-		j := userJSONOut{Name: u, OnCallIn: []string{}, ICalURL: s.feedURL("/ical/users/" + url.PathEscape(u))}
-		for _, name := range sortedKeys(oc.Schedules) {
-			if slices.Contains(oc.Schedules[name].OnCall(now), u) {
+		j := userJSONOut{Name: u, OnCallIn: []string{}, ICalURL: s.UserFeedURL(u)}
+		for _, name := range sortedKeys(scheds) {
+			if slices.Contains(scheds[name].OnCall(now), u) {
 				j.OnCallIn = append(j.OnCallIn, name)
 			}
 		}
@@ -156,12 +169,16 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 // A wrong token and an unknown name get the same 404.
 func (s *Server) scheduleFeed(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
-	sched, ok := s.onCall().Schedules[name]
-	if !ok || !s.feedAllowed(r, "/ical/schedules/"+url.PathEscape(name)) {
+	if _, ok := s.onCall().Schedules[name]; !ok || !s.feedAllowed(r, "/ical/schedules/"+url.PathEscape(name)) {
 		writeError(w, tocsin.Errorf(tocsin.ENotFound, "no such feed"))
 		return
 	}
 	now := s.Clock.Now()
+	sched, err := s.OnCallSchedule(r.Context(), name, now.Add(-feedPast), now.Add(feedAhead))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	events := oncall.Events(name, sched.Shifts(now.Add(-feedPast), now.Add(feedAhead)), "")
 	s.writeFeed(w, r, name+" on call", events, now)
 }
@@ -174,9 +191,14 @@ func (s *Server) userFeed(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.Clock.Now()
+	scheds, err := s.OnCallSchedules(r.Context(), now.Add(-feedPast), now.Add(feedAhead))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	var events []oncall.Event
-	for _, sn := range sortedKeys(oc.Schedules) {
-		events = append(events, oncall.Events(sn, oc.Schedules[sn].Shifts(now.Add(-feedPast), now.Add(feedAhead)), name)...)
+	for _, sn := range sortedKeys(scheds) {
+		events = append(events, oncall.Events(sn, scheds[sn].Shifts(now.Add(-feedPast), now.Add(feedAhead)), name)...)
 	}
 	s.writeFeed(w, r, name+" on call", events, now)
 }
