@@ -34,6 +34,8 @@ type view struct {
 var notices = map[string]string{
 	"acknowledged": "Acknowledged.",
 	"resolved":     "Resolved.",
+	"paused":       "Paused: it alerts nobody until it is resumed or pinged.",
+	"resumed":      "Resumed: it waits for its next ping.",
 }
 
 // render writes page name with data, in the layout.

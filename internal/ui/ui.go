@@ -80,6 +80,7 @@ func (u *UI) Routes() []auth.Route {
 	for _, group := range [][]auth.Route{
 		u.assetRoutes(),
 		u.incidentRoutes(),
+		u.dashboardRoutes(),
 	} {
 		routes = append(routes, group...)
 	}
