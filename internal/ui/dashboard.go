@@ -1,15 +1,18 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"html/template"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/auth"
+	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/probe/kinds"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
@@ -51,8 +54,7 @@ type dashboardView struct {
 	Incidents     []*tocsin.Incident
 	MoreIncidents bool // more are open than shown
 	OnCall        []onCallNow
-	Rows          []checkRow
-	AllChecks     int // checks before filtering
+	Checks        *checkTable
 }
 
 // onCallNow is who is on call now on one schedule.
@@ -83,7 +85,35 @@ func (u *UI) dashboard(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
-	u.render(w, r, "dashboard", "Dashboard", "dashboard", v)
+	// The table of checks, most of the page, is spliced in as the page
+	// is written rather than copied through the template.
+	// (v.Checks is shared with other requests: it is copied, not changed.)
+	t := *v.Checks
+	table := t.HTML
+	t.HTML, v.Checks = tableMark, &t
+	u.render(spliceWriter{ResponseWriter: w, with: []byte(table)}, r, "dashboard", "Dashboard", "dashboard", v)
+}
+
+// tableMark stands for the table of checks in the rendered page.
+const tableMark template.HTML = "<!--checks-->"
+
+// spliceWriter writes a page with its tableMark replaced by with.
+type spliceWriter struct {
+	http.ResponseWriter
+	with []byte
+}
+
+func (s spliceWriter) Write(b []byte) (int, error) {
+	before, after, found := bytes.Cut(b, []byte(tableMark))
+	if !found {
+		return s.ResponseWriter.Write(b)
+	}
+	for _, part := range [][]byte{before, s.with, after} {
+		if _, err := s.ResponseWriter.Write(part); err != nil {
+			return 0, err
+		}
+	}
+	return len(b), nil
 }
 
 func (u *UI) dashboardData(ctx context.Context, f dashboardFilter) (*dashboardView, error) {
@@ -117,11 +147,77 @@ func (u *UI) dashboardData(ctx context.Context, f dashboardFilter) (*dashboardVi
 			v.Incidents = append(v.Incidents, in)
 		}
 	}
+	if v.Checks, err = u.checkTable(ctx, f, now); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// checkTableAge is how long the dashboard shows a table of checks it
+// built before: building one reads every check and a day of pings and
+// probe runs, and renders a row for each, which a dashboard open on many
+// screens (or reloaded in a hurry) need not repeat every time; a second
+// or two changes no sparkline of a day. Measured in real time, as it is
+// about the server's work, not the world's clock.
+const checkTableAge = 2 * time.Second
+
+var realClock clock.Real
+
+// checkTable is the dashboard's table of checks for one filter, rendered.
+type checkTable struct {
+	HTML    template.HTML
+	Shown   int
+	All     int // checks before filtering
+	builtAt time.Time
+}
+
+// checkTables are the tables built lately, by filter, of each UI (by its
+// address): a few, as each filter has its own.
+var checkTables sync.Map // *UI -> *checkTableCache
+
+type checkTableCache struct {
+	mu       sync.Mutex
+	tables   map[[3]string]*checkTable
+	building map[[3]string]bool
+}
+
+// checkTable is the table of checks for f: one built less than
+// checkTableAge ago, else a new one; while one request builds it, the
+// others show the one before rather than wait.
+func (u *UI) checkTable(ctx context.Context, f dashboardFilter, now time.Time) (*checkTable, error) {
+	c, _ := checkTables.LoadOrStore(u, &checkTableCache{tables: map[[3]string]*checkTable{}, building: map[[3]string]bool{}})
+	cache := c.(*checkTableCache)
+	key := [3]string{f.State, f.Kind, strings.ToLower(f.Name)}
+	cache.mu.Lock()
+	t := cache.tables[key]
+	if t != nil && (realClock.Now().Sub(t.builtAt) < checkTableAge || cache.building[key]) {
+		cache.mu.Unlock()
+		return t, nil
+	}
+	cache.building[key] = true
+	cache.mu.Unlock()
+	t, err := u.buildCheckTable(ctx, f, now)
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	delete(cache.building, key)
+	if err != nil {
+		return nil, err
+	}
+	if len(cache.tables) >= 32 {
+		clear(cache.tables)
+	}
+	cache.tables[key] = t
+	return t, nil
+}
+
+// buildCheckTable reads every check, their pings by hour and their probe
+// runs by hour over the last day, in three queries, and renders the rows
+// that pass f, most urgent first.
+func (u *UI) buildCheckTable(ctx context.Context, f dashboardFilter, now time.Time) (*checkTable, error) {
 	checks, err := u.srv.DB.Checks(ctx)
 	if err != nil {
 		return nil, err
 	}
-	v.AllChecks = len(checks)
 	since := now.Truncate(time.Hour).Add(-(sparkHours - 1) * time.Hour)
 	pings, err := u.srv.DB.PingHours(ctx, since)
 	if err != nil {
@@ -138,6 +234,7 @@ func (u *UI) dashboardData(ctx context.Context, f dashboardFilter) (*dashboardVi
 		return nil, err
 	}
 	name := strings.ToLower(f.Name)
+	var rows []checkRow
 	for _, c := range checks {
 		row := checkRow{UUID: c.UUID, Name: c.Name, State: c.StateAt(now), Last: c.LastPingAt}
 		if c.IsProbe() {
@@ -157,10 +254,18 @@ func (u *UI) dashboardData(ctx context.Context, f dashboardFilter) (*dashboardVi
 		} else {
 			row.Spark = pingSpark(pings[c.ID], since)
 		}
-		v.Rows = append(v.Rows, row)
+		rows = append(rows, row)
 	}
-	slices.SortStableFunc(v.Rows, func(a, b checkRow) int { return stateRank(a.State) - stateRank(b.State) })
-	return v, nil
+	slices.SortStableFunc(rows, func(a, b checkRow) int { return stateRank(a.State) - stateRank(b.State) })
+	var buf bytes.Buffer
+	if err := u.pages["dashboard"].ExecuteTemplate(&buf, "checkrows", struct {
+		Rows []checkRow
+		Now  time.Time
+	}{rows, now}); err != nil {
+		return nil, err
+	}
+	return &checkTable{HTML: template.HTML(buf.String()), Shown: len(rows), All: len(checks),
+		builtAt: realClock.Now()}, nil
 }
 
 // stateRank orders checks as a responder reads them: down first.

@@ -38,7 +38,7 @@ func pingSpark(hours []store.PingHour, since time.Time) template.HTML {
 			fmt.Fprintf(&bad, "M%d %dv-%d", x, sparkHeight-okH, barHeight(h.Failed, max))
 		}
 	}
-	label := fmt.Sprintf("last 24 hours: %d successful pings, %d failed", ok, failed)
+	label := fmt.Sprintf("last day: %d pings, %d failed", ok+failed, failed)
 	return spark(label, good.String(), bad.String())
 }
 
@@ -68,7 +68,7 @@ func latencySpark(rs []store.Rollup, since time.Time) template.HTML {
 			fmt.Fprintf(&bad, "M%d %dv-4", x, sparkHeight)
 		}
 	}
-	label := fmt.Sprintf("last 24 hours: %d runs, %d failed, slowest hourly mean %s", runs, failed, latency(max))
+	label := fmt.Sprintf("last day: %d runs, %d failed, slowest hourly mean %s", runs, failed, latency(max))
 	return spark(label, line.String(), bad.String())
 }
 

@@ -131,7 +131,7 @@ func TestDashboardShowsChecks(t *testing.T) {
 	}
 	backup := rowOf(checks, "backup")
 	for _, want := range []string{`href="/checks/` + checkUUID + `"`, `s-down">down<`, "just now",
-		`aria-label="last 24 hours: 1 successful pings, 1 failed"`, `class="fail"`} {
+		`aria-label="last day: 2 pings, 1 failed"`, `class="fail"`} {
 		if !strings.Contains(backup, want) {
 			t.Errorf("backup's row lacks %q: %s", want, backup)
 		}
