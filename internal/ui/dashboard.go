@@ -54,7 +54,9 @@ type dashboardView struct {
 	Incidents     []*tocsin.Incident
 	MoreIncidents bool // more are open than shown
 	OnCall        []onCallNow
-	Checks        *checkTable
+	Checks        []checkRow
+	AllChecks     int       // checks before filtering
+	Now           time.Time // when it was built
 }
 
 // onCallNow is who is on call now on one schedule.
@@ -80,31 +82,27 @@ func (u *UI) dashboard(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := dashboardFilter{State: q.Get("state"), Kind: q.Get("kind"), Service: q.Get("service"),
 		Name: strings.TrimSpace(q.Get("name"))}
-	v, err := u.dashboardData(r.Context(), f)
+	content, err := u.dashboardContent(r.Context(), f)
 	if err != nil {
 		u.fail(w, r, err)
 		return
 	}
-	// The table of checks, most of the page, is spliced in as the page
-	// is written rather than copied through the template.
-	// (v.Checks is shared with other requests: it is copied, not changed.)
-	t := *v.Checks
-	table := t.HTML
-	t.HTML, v.Checks = tableMark, &t
-	u.render(spliceWriter{ResponseWriter: w, with: []byte(table)}, r, "dashboard", "Dashboard", "dashboard", v)
+	// The content, most of it the table of checks, is spliced in as the
+	// page is written rather than copied through the layout's template.
+	u.render(spliceWriter{ResponseWriter: w, with: content}, r, "dashboard", "Dashboard", "dashboard", contentMark)
 }
 
-// tableMark stands for the table of checks in the rendered page.
-const tableMark template.HTML = "<!--checks-->"
+// contentMark stands for the dashboard's content in the rendered page.
+const contentMark template.HTML = "<!--dashboard-->"
 
-// spliceWriter writes a page with its tableMark replaced by with.
+// spliceWriter writes a page with its contentMark replaced by with.
 type spliceWriter struct {
 	http.ResponseWriter
 	with []byte
 }
 
 func (s spliceWriter) Write(b []byte) (int, error) {
-	before, after, found := bytes.Cut(b, []byte(tableMark))
+	before, after, found := bytes.Cut(b, []byte(contentMark))
 	if !found {
 		return s.ResponseWriter.Write(b)
 	}
@@ -116,10 +114,68 @@ func (s spliceWriter) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-func (u *UI) dashboardData(ctx context.Context, f dashboardFilter) (*dashboardView, error) {
+// dashboardAge is how long the dashboard shows content it built before:
+// building it reads every check and a day of pings and probe runs, and
+// renders a row for each, which a dashboard open on many screens (or
+// reloaded in a hurry) need not repeat on every request; a second or two
+// changes no sparkline of a day. The content is the same for every
+// viewer (no forms, no times in a viewer's zone). Measured in real time,
+// as it is about the server's work, not the world's clock.
+const dashboardAge = 2 * time.Second
+
+var realClock clock.Real
+
+// dashboardCaches hold the content built lately, by filter, of each UI
+// (by its address).
+var dashboardCaches sync.Map // *UI -> *dashboardCache
+
+type dashboardCache struct {
+	mu       sync.Mutex
+	built    map[dashboardFilter]builtContent
+	building map[dashboardFilter]bool
+}
+
+type builtContent struct {
+	html []byte
+	at   time.Time
+}
+
+// dashboardContent is the dashboard's content for f: as built less than
+// dashboardAge ago, else built anew; while one request builds it, the
+// others show the one before rather than wait.
+func (u *UI) dashboardContent(ctx context.Context, f dashboardFilter) ([]byte, error) {
+	c, _ := dashboardCaches.LoadOrStore(u, &dashboardCache{built: map[dashboardFilter]builtContent{},
+		building: map[dashboardFilter]bool{}})
+	cache := c.(*dashboardCache)
+	cache.mu.Lock()
+	b, ok := cache.built[f]
+	if ok && (realClock.Now().Sub(b.at) < dashboardAge || cache.building[f]) {
+		cache.mu.Unlock()
+		return b.html, nil
+	}
+	cache.building[f] = true
+	cache.mu.Unlock()
+	html, err := u.buildDashboard(ctx, f)
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	delete(cache.building, f)
+	if err != nil {
+		return nil, err
+	}
+	if len(cache.built) >= 32 {
+		clear(cache.built)
+	}
+	cache.built[f] = builtContent{html: html, at: realClock.Now()}
+	return html, nil
+}
+
+// buildDashboard reads what the dashboard shows, in four queries (the
+// open incidents, every check, their pings by hour and their probe runs
+// by hour over the last day), and renders it.
+func (u *UI) buildDashboard(ctx context.Context, f dashboardFilter) ([]byte, error) {
 	now := u.srv.Clock.Now()
 	snap := u.srv.Snapshots.Load()
-	v := &dashboardView{Filter: f, States: checkStates}
+	v := &dashboardView{Filter: f, States: checkStates, Now: now}
 	if snap.Config != nil {
 		for _, s := range snap.Config.Services {
 			v.Services = append(v.Services, s.Name)
@@ -147,77 +203,11 @@ func (u *UI) dashboardData(ctx context.Context, f dashboardFilter) (*dashboardVi
 			v.Incidents = append(v.Incidents, in)
 		}
 	}
-	if v.Checks, err = u.checkTable(ctx, f, now); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
-
-// checkTableAge is how long the dashboard shows a table of checks it
-// built before: building one reads every check and a day of pings and
-// probe runs, and renders a row for each, which a dashboard open on many
-// screens (or reloaded in a hurry) need not repeat every time; a second
-// or two changes no sparkline of a day. Measured in real time, as it is
-// about the server's work, not the world's clock.
-const checkTableAge = 2 * time.Second
-
-var realClock clock.Real
-
-// checkTable is the dashboard's table of checks for one filter, rendered.
-type checkTable struct {
-	HTML    template.HTML
-	Shown   int
-	All     int // checks before filtering
-	builtAt time.Time
-}
-
-// checkTables are the tables built lately, by filter, of each UI (by its
-// address): a few, as each filter has its own.
-var checkTables sync.Map // *UI -> *checkTableCache
-
-type checkTableCache struct {
-	mu       sync.Mutex
-	tables   map[[3]string]*checkTable
-	building map[[3]string]bool
-}
-
-// checkTable is the table of checks for f: one built less than
-// checkTableAge ago, else a new one; while one request builds it, the
-// others show the one before rather than wait.
-func (u *UI) checkTable(ctx context.Context, f dashboardFilter, now time.Time) (*checkTable, error) {
-	c, _ := checkTables.LoadOrStore(u, &checkTableCache{tables: map[[3]string]*checkTable{}, building: map[[3]string]bool{}})
-	cache := c.(*checkTableCache)
-	key := [3]string{f.State, f.Kind, strings.ToLower(f.Name)}
-	cache.mu.Lock()
-	t := cache.tables[key]
-	if t != nil && (realClock.Now().Sub(t.builtAt) < checkTableAge || cache.building[key]) {
-		cache.mu.Unlock()
-		return t, nil
-	}
-	cache.building[key] = true
-	cache.mu.Unlock()
-	t, err := u.buildCheckTable(ctx, f, now)
-	cache.mu.Lock()
-	defer cache.mu.Unlock()
-	delete(cache.building, key)
-	if err != nil {
-		return nil, err
-	}
-	if len(cache.tables) >= 32 {
-		clear(cache.tables)
-	}
-	cache.tables[key] = t
-	return t, nil
-}
-
-// buildCheckTable reads every check, their pings by hour and their probe
-// runs by hour over the last day, in three queries, and renders the rows
-// that pass f, most urgent first.
-func (u *UI) buildCheckTable(ctx context.Context, f dashboardFilter, now time.Time) (*checkTable, error) {
 	checks, err := u.srv.DB.Checks(ctx)
 	if err != nil {
 		return nil, err
 	}
+	v.AllChecks = len(checks)
 	since := now.Truncate(time.Hour).Add(-(sparkHours - 1) * time.Hour)
 	pings, err := u.srv.DB.PingHours(ctx, since)
 	if err != nil {
@@ -234,7 +224,6 @@ func (u *UI) buildCheckTable(ctx context.Context, f dashboardFilter, now time.Ti
 		return nil, err
 	}
 	name := strings.ToLower(f.Name)
-	var rows []checkRow
 	for _, c := range checks {
 		row := checkRow{UUID: c.UUID, Name: c.Name, State: c.StateAt(now), Last: c.LastPingAt}
 		if c.IsProbe() {
@@ -254,18 +243,14 @@ func (u *UI) buildCheckTable(ctx context.Context, f dashboardFilter, now time.Ti
 		} else {
 			row.Spark = pingSpark(pings[c.ID], since)
 		}
-		rows = append(rows, row)
+		v.Checks = append(v.Checks, row)
 	}
-	slices.SortStableFunc(rows, func(a, b checkRow) int { return stateRank(a.State) - stateRank(b.State) })
+	slices.SortStableFunc(v.Checks, func(a, b checkRow) int { return stateRank(a.State) - stateRank(b.State) })
 	var buf bytes.Buffer
-	if err := u.pages["dashboard"].ExecuteTemplate(&buf, "checkrows", struct {
-		Rows []checkRow
-		Now  time.Time
-	}{rows, now}); err != nil {
+	if err := u.pages["dashboard"].ExecuteTemplate(&buf, "dashboard-content", v); err != nil {
 		return nil, err
 	}
-	return &checkTable{HTML: template.HTML(buf.String()), Shown: len(rows), All: len(checks),
-		builtAt: realClock.Now()}, nil
+	return buf.Bytes(), nil
 }
 
 // stateRank orders checks as a responder reads them: down first.
