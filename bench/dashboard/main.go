@@ -148,8 +148,8 @@ func run() error {
 		serverTimes = append(serverTimes, time.Since(start))
 	}
 	slices.Sort(serverTimes)
-	// Cold: the table of checks rebuilt from the store (it is reused for
-	// two seconds), a request every 2.5 s.
+	// Cold: the content built anew from the store (it is reused for two
+	// seconds), a request every 2.5 s.
 	var coldTimes []time.Duration
 	for range 5 {
 		time.Sleep(2500 * time.Millisecond)
@@ -186,10 +186,10 @@ func run() error {
 		seedTime.Round(time.Second), hist.pings, hist.failures, hist.probeRuns, hist.incidents, open)
 	fmt.Printf("- The page: %d checks, %d open incidents; %d bytes of HTML (%.0f per check), no compression\n",
 		rows, open, len(page), float64(len(page))/float64(rows))
-	fmt.Printf("- Server time (one connection, requests one after another, 127.0.0.1; the table of checks reused, as within two seconds): median %s, p90 %s, max %s over %d requests\n",
+	fmt.Printf("- Server time (one connection, requests one after another, 127.0.0.1; the content reused, as within two seconds of the last build): median %s, p90 %s, max %s over %d requests\n",
 		benchkit.Ms(serverTimes[len(serverTimes)/2]), benchkit.Ms(benchkit.Percentile(serverTimes, 90)),
 		benchkit.Ms(serverTimes[len(serverTimes)-1]), len(serverTimes))
-	fmt.Printf("- Server time with the table of checks built anew (reads every check, a day of pings and probe runs by hour; a request every 2.5 s): median %s, max %s over %d requests\n",
+	fmt.Printf("- Server time with the content built anew (the open incidents, every check, a day of pings and of probe runs by hour, 1,000 rows rendered; a request every 2.5 s): median %s, max %s over %d requests\n",
 		benchkit.Ms(coldTimes[len(coldTimes)/2]), benchkit.Ms(coldTimes[len(coldTimes)-1]), len(coldTimes))
 	fmt.Printf("- First contentful paint at 375 px in Chromium (%s): median %s, max %s over %d loads (logged in, page, CSS and script from 127.0.0.1)\n",
 		chromiumVersion(), benchkit.Ms(fcp[len(fcp)/2]), benchkit.Ms(fcp[len(fcp)-1]), len(fcp))
