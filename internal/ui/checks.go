@@ -24,10 +24,10 @@ func (u *UI) checkRoutes() []auth.Route {
 
 // Bounds of the check page.
 const (
-	checkPings     = 50  // latest pings in the log
-	checkHistory   = 20  // latest incidents in the state history
-	checkExpected  = 5   // next expected times
-	pingBodyExcept = 300 // characters of a ping's body shown
+	checkPings      = 50  // latest pings in the log
+	checkHistory    = 20  // latest incidents in the state history
+	checkExpected   = 5   // next expected times
+	pingBodyExcerpt = 300 // characters of a ping's body shown
 )
 
 // checkView is the check page's data.
@@ -103,7 +103,7 @@ func (u *UI) checkPage(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, p := range pings {
 			row := pingRow{Ping: p}
-			row.Excerpt, row.More = excerpt(p.Body, pingBodyExcept)
+			row.Excerpt, row.More = excerpt(p.Body, pingBodyExcerpt)
 			row.More = row.More || p.Truncated
 			v.Pings = append(v.Pings, row)
 		}
