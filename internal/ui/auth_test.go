@@ -40,7 +40,7 @@ func TestEveryPageNeedsLogin(t *testing.T) {
 		if !rt.Page {
 			t.Errorf("%s: not marked as a page", rt.Pattern)
 		}
-		path := strings.NewReplacer("{id}", "1", "{uuid}", checkUUID, "{name}", "x", "{file}", "app.css").Replace(pattern)
+		path := strings.NewReplacer("{id}", "1", "{uuid}", checkUUID, "{name}", "x", "{file}", "app.css", "{$}", "").Replace(pattern)
 		var form url.Values
 		if method != "GET" {
 			form = url.Values{"csrf_token": {"x"}}

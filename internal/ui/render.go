@@ -47,6 +47,8 @@ var notices = map[string]string{
 	// The on-call page.
 	"override-created": "Override made: the person is on call for that time, and pages reach them.",
 	"override-removed": "Override removed.",
+	"paused":           "Paused: it alerts nobody until it is resumed or pinged.",
+	"resumed":          "Resumed: it waits for its next ping.",
 }
 
 // render writes page name with data, in the layout.

@@ -85,6 +85,7 @@ func (u *UI) Routes() []auth.Route {
 		u.integrationRoutes(),
 		u.adminRoutes(),
 		u.oncallRoutes(),
+		u.dashboardRoutes(),
 	} {
 		routes = append(routes, group...)
 	}

@@ -201,7 +201,7 @@ func (s *Server) resumeCheck(w http.ResponseWriter, r *http.Request) { s.setPaus
 // when manual_resume is set) or resumes it (it then waits for its next ping,
 // as a new check does).
 func (s *Server) setPaused(w http.ResponseWriter, r *http.Request, pause bool) {
-	c, err := s.Actions.SetPaused(s.auditContext(r), r.PathValue("uuid"), pause, actor(r))
+	c, err := s.SetCheckPaused(r, r.PathValue("uuid"), pause)
 	if err != nil {
 		s.fail(w, r, err)
 		return
