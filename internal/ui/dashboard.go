@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"html/template"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -125,10 +126,7 @@ const dashboardAge = 2 * time.Second
 
 var realClock clock.Real
 
-// dashboardCaches hold the content built lately, by filter, of each UI
-// (by its address).
-var dashboardCaches sync.Map // *UI -> *dashboardCache
-
+// dashboardCache holds the content built lately, by filter.
 type dashboardCache struct {
 	mu       sync.Mutex
 	built    map[dashboardFilter]builtContent
@@ -144,14 +142,15 @@ type builtContent struct {
 // dashboardAge ago, else built anew; while one request builds it, the
 // others show the one before rather than wait.
 func (u *UI) dashboardContent(ctx context.Context, f dashboardFilter) ([]byte, error) {
-	c, _ := dashboardCaches.LoadOrStore(u, &dashboardCache{built: map[dashboardFilter]builtContent{},
-		building: map[dashboardFilter]bool{}})
-	cache := c.(*dashboardCache)
+	cache := &u.dashCache
 	cache.mu.Lock()
 	b, ok := cache.built[f]
 	if ok && (realClock.Now().Sub(b.at) < dashboardAge || cache.building[f]) {
 		cache.mu.Unlock()
 		return b.html, nil
+	}
+	if cache.building == nil {
+		cache.building = map[dashboardFilter]bool{}
 	}
 	cache.building[f] = true
 	cache.mu.Unlock()
@@ -162,8 +161,8 @@ func (u *UI) dashboardContent(ctx context.Context, f dashboardFilter) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	if len(cache.built) >= 32 {
-		clear(cache.built)
+	if len(cache.built) >= 32 || cache.built == nil {
+		cache.built = map[dashboardFilter]builtContent{}
 	}
 	cache.built[f] = builtContent{html: html, at: realClock.Now()}
 	return html, nil
@@ -181,15 +180,13 @@ func (u *UI) buildDashboard(ctx context.Context, f dashboardFilter) ([]byte, err
 			v.Services = append(v.Services, s.Name)
 		}
 	}
-	if oc := snap.OnCall; oc != nil {
-		names := make([]string, 0, len(oc.Schedules))
-		for name := range oc.Schedules {
-			names = append(names, name)
-		}
-		slices.Sort(names)
-		for _, name := range names {
-			v.OnCall = append(v.OnCall, onCallNow{Schedule: name, Users: oc.Schedules[name].OnCall(now)})
-		}
+	// Who is on call now counts the overrides made at run time, as paging does.
+	schedules, err := u.srv.OnCallSchedules(ctx, now, now.Add(time.Millisecond))
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range slices.Sorted(maps.Keys(schedules)) {
+		v.OnCall = append(v.OnCall, onCallNow{Schedule: name, Users: schedules[name].OnCall(now)})
 	}
 	incidents, err := u.srv.DB.Incidents(ctx, store.IncidentFilter{Open: true, Limit: dashboardIncidents + 1})
 	if err != nil {

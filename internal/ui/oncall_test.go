@@ -315,6 +315,12 @@ func TestOnCallPage(t *testing.T) {
 		!strings.Contains(body, "Override made") {
 		t.Errorf("the page after the override:\n%s", body)
 	}
+	// The dashboard's "on call now" counts the override too (its content
+	// may be up to two seconds old).
+	testkit.Eventually(t, "the dashboard naming bob on call for primary", func() bool {
+		_, _, body := alice.get(t, "/")
+		return strings.Contains(body, "<dt>primary</dt><dd>bob</dd>")
+	})
 
 	for _, c := range []struct {
 		change url.Values

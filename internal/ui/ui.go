@@ -36,7 +36,9 @@ type UI struct {
 	srv    *web.Server
 	pages  map[string]*template.Template // by page name: layout.html and templates/<name>.html
 	assets map[string]asset              // by file name
-	live   liveStreams                   // the incident pages' event streams
+
+	dashCache dashboardCache // the dashboard's content built lately
+	live      liveStreams    // the incident pages' event streams
 }
 
 // New parses every page template and reads the assets; an error is a bug
