@@ -79,6 +79,9 @@ type Check struct {
 	Notify       []string // channel names
 	AutoResolve  bool     // a recovery resolves the open incident
 	RunbookURL   string
+	// Tags sort checks for people (the dashboard filters by them); never
+	// nil on a check read from the store.
+	Tags []string
 	// EscalationPolicy pages people about the check's incidents, level by
 	// level, besides its Notify channels; "" for channels only.
 	EscalationPolicy string
