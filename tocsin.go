@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -149,6 +150,16 @@ func earliest(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// HasTags reports whether the check has every one of tags (true for none).
+func (c *Check) HasTags(tags ...string) bool {
+	for _, t := range tags {
+		if !slices.Contains(c.Tags, t) {
+			return false
+		}
+	}
+	return true
 }
 
 // IsProbe reports whether the check is an active probe rather than a heartbeat.
