@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -79,6 +80,9 @@ type Check struct {
 	Notify       []string // channel names
 	AutoResolve  bool     // a recovery resolves the open incident
 	RunbookURL   string
+	// Tags sort checks for people (the dashboard filters by them); never
+	// nil on a check read from the store.
+	Tags []string
 	// EscalationPolicy pages people about the check's incidents, level by
 	// level, besides its Notify channels; "" for channels only.
 	EscalationPolicy string
@@ -146,6 +150,16 @@ func earliest(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// HasTags reports whether the check has every one of tags (true for none).
+func (c *Check) HasTags(tags ...string) bool {
+	for _, t := range tags {
+		if !slices.Contains(c.Tags, t) {
+			return false
+		}
+	}
+	return true
 }
 
 // IsProbe reports whether the check is an active probe rather than a heartbeat.

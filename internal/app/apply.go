@@ -33,7 +33,7 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, req applyRequest) (
 		def := store.CheckDef{UUID: c.UUID, Name: c.Name, Slug: c.Slug,
 			Spec:  tocsin.ScheduleSpec{Every: c.Schedule.Every.D(), Cron: c.Schedule.Cron, TZ: c.Schedule.TZ},
 			Grace: c.Grace.D(), Notify: c.Notify, AutoResolve: c.AutoResolve == nil || *c.AutoResolve, Methods: c.Methods,
-			ManualResume: c.ManualResume, RunbookURL: c.RunbookURL, Description: c.Description,
+			ManualResume: c.ManualResume, RunbookURL: c.RunbookURL, Description: c.Description, Tags: c.Tags,
 			EscalationPolicy: c.EscalationPolicy, FlapChanges: c.Flap.Changes, FlapWindow: c.Flap.Window.D(),
 			FlapStable: c.Flap.Stable.D(), ReopenAfter: c.ReopenAfter.D()}
 		if c.IsProbe() {

@@ -204,7 +204,10 @@ type Check struct {
 	// level, besides its notify channels; optional.
 	EscalationPolicy string `yaml:"escalation_policy"`
 	Description      string `yaml:"description"`
-	Line             int    `yaml:"-"` // line of the check in the file, for later errors
+	// Tags sort checks for people: 0 to MaxTags distinct words of
+	// lowercase letters, digits, _ - . and : (the dashboard filters by them).
+	Tags []string `yaml:"tags" json:",omitempty"` // omitted untagged: fingerprints stay as before tags
+	Line int      `yaml:"-"`                      // line of the check in the file, for later errors
 
 	// A check is a heartbeat (Schedule) or an active probe (Probe).
 	Probe              Probe    `yaml:"probe"`

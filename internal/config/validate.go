@@ -349,6 +349,35 @@ func (d *decoder) validateChecks(cfg *Config, channels map[string]bool) {
 				d.fieldErrorf(p+".runbook_url", "%s", err)
 			}
 		}
+		d.validateTags(p+".tags", c.Tags)
+	}
+}
+
+// Limits of a check's tags. A tag is one word: the store keeps a check's
+// tags space-separated in one column, as Healthchecks does.
+const (
+	MaxTags   = 20
+	MaxTagLen = 64
+)
+
+var tagRE = regexp.MustCompile(`^[a-z0-9_.:-]+$`)
+
+func (d *decoder) validateTags(p string, tags []string) {
+	if len(tags) > MaxTags {
+		d.fieldErrorf(p, "at most %d tags, got %d", MaxTags, len(tags))
+	}
+	seen := map[string]int{}
+	for i, tag := range tags {
+		ip := fmt.Sprintf("%s[%d]", p, i)
+		if !tagRE.MatchString(tag) || len(tag) > MaxTagLen {
+			d.fieldErrorf(ip, "must be 1 to %d lowercase letters, digits, _, -, . or :, got %s", MaxTagLen, quote(tag))
+			continue
+		}
+		if j, dup := seen[tag]; dup {
+			d.fieldErrorf(ip, "tag %s is already listed at %s[%d]", quote(tag), p, j)
+			continue
+		}
+		seen[tag] = i
 	}
 }
 

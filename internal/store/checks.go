@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tocsinhq/tocsin"
@@ -17,7 +18,7 @@ const checkColumns = `id, uuid, name, slug, schedule_every, schedule_cron, sched
 	auto_resolve, methods, manual_resume, runbook_url, description, status, last_ping_at,
 	last_start_at, last_start_rid, last_duration, alert_after, pings, created_at, version,
 	probe, probe_interval, failures_before_down, successes_before_up, fail_streak, ok_streak, escalation_policy,
-	flap_changes, flap_window, flap_stable, reopen_after, state_changes, flapping_since, flap_count, reopen_at, reopen_note`
+	flap_changes, flap_window, flap_stable, reopen_after, state_changes, flapping_since, flap_count, reopen_at, reopen_note, tags`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -25,14 +26,14 @@ func (db *DB) scanCheck(r rowScanner) (*tocsin.Check, error) {
 	var c tocsin.Check
 	var every, grace, lastPing, lastStart, lastDur, alertAfter, created, interval int64
 	var flapWindow, flapStable, reopenAfter, flappingSince, reopenAt int64
-	var notify, changes string
+	var notify, changes, tags string
 	var autoResolve, manualResume int
 	var status string
 	err := r.Scan(&c.ID, &c.UUID, &c.Name, &c.Slug, &every, &c.Spec.Cron, &c.Spec.TZ, &grace, &notify,
 		&autoResolve, &c.Methods, &manualResume, &c.RunbookURL, &c.Description, &status, &lastPing,
 		&lastStart, &c.LastStartRID, &lastDur, &alertAfter, &c.Pings, &created, &c.Version,
 		&c.Probe, &interval, &c.FailuresBeforeDown, &c.SuccessesBeforeUp, &c.FailStreak, &c.OKStreak, &c.EscalationPolicy,
-		&c.FlapChanges, &flapWindow, &flapStable, &reopenAfter, &changes, &flappingSince, &c.FlapCount, &reopenAt, &c.ReopenNote)
+		&c.FlapChanges, &flapWindow, &flapStable, &reopenAfter, &changes, &flappingSince, &c.FlapCount, &reopenAt, &c.ReopenNote, &tags)
 	if err != nil {
 		return nil, err
 	}
@@ -40,6 +41,10 @@ func (db *DB) scanCheck(r rowScanner) (*tocsin.Check, error) {
 	c.Grace = time.Duration(grace) * time.Millisecond
 	if err := json.Unmarshal([]byte(notify), &c.Notify); err != nil {
 		return nil, fmt.Errorf("check %s: notify: %w", c.UUID, err)
+	}
+	c.Tags = strings.Fields(tags)
+	if c.Tags == nil {
+		c.Tags = []string{}
 	}
 	c.AutoResolve = autoResolve != 0
 	c.ManualResume = manualResume != 0
@@ -284,6 +289,7 @@ type CheckDef struct {
 	ManualResume bool
 	RunbookURL   string
 	Description  string
+	Tags         []string // stored space-separated: a tag is one word
 	// EscalationPolicy pages people about its incidents; "" for none.
 	EscalationPolicy string
 
@@ -373,7 +379,8 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 		args := []any{d.Slug, d.Spec.Every.Milliseconds(), d.Spec.Cron, d.Spec.TZ, d.Grace.Milliseconds(), string(notify),
 			boolInt(d.AutoResolve), d.Methods, boolInt(d.ManualResume), d.RunbookURL, d.Description,
 			d.Probe, d.Interval.Milliseconds(), d.FailuresBeforeDown, d.SuccessesBeforeUp, d.EscalationPolicy,
-			d.FlapChanges, d.FlapWindow.Milliseconds(), d.FlapStable.Milliseconds(), d.ReopenAfter.Milliseconds()}
+			d.FlapChanges, d.FlapWindow.Milliseconds(), d.FlapStable.Milliseconds(), d.ReopenAfter.Milliseconds(),
+			strings.Join(d.Tags, " ")}
 		s, ok := existing[d.Name]
 		if !ok {
 			id := d.UUID
@@ -383,9 +390,10 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 			var newID int64
 			err := tx.tx.QueryRowContext(ctx, `INSERT INTO checks (slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
 				auto_resolve, methods, manual_resume, runbook_url, description, probe, probe_interval, failures_before_down,
-				successes_before_up, escalation_policy, flap_changes, flap_window, flap_stable, reopen_after, uuid, name, created_at, managed_by)
+				successes_before_up, escalation_policy, flap_changes, flap_window, flap_stable, reopen_after, tags, uuid, name,
+				created_at, managed_by)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-				'config') RETURNING id`,
+				$24, 'config') RETURNING id`,
 				append(args, id, d.Name, now)...).Scan(&newID)
 			res.changed = append(res.changed, newID)
 			if err != nil {
@@ -405,13 +413,13 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 			grace = $5, notify = $6, auto_resolve = $7, methods = $8, manual_resume = $9, runbook_url = $10,
 			description = $11, probe = $12, probe_interval = $13, failures_before_down = $14, successes_before_up = $15,
 			escalation_policy = $16, flap_changes = $17, flap_window = $18, flap_stable = $19, reopen_after = $20,
-			uuid = $21, deleted_at = 0, managed_by = 'config', version = version + 1
-			WHERE id = $22 AND NOT (slug = $1 AND schedule_every = $2 AND schedule_cron = $3 AND schedule_tz = $4
+			tags = $21, uuid = $22, deleted_at = 0, managed_by = 'config', version = version + 1
+			WHERE id = $23 AND NOT (slug = $1 AND schedule_every = $2 AND schedule_cron = $3 AND schedule_tz = $4
 				AND grace = $5 AND notify = $6 AND auto_resolve = $7 AND methods = $8 AND manual_resume = $9
 				AND runbook_url = $10 AND description = $11 AND probe = $12 AND probe_interval = $13
 				AND failures_before_down = $14 AND successes_before_up = $15 AND escalation_policy = $16
 				AND flap_changes = $17 AND flap_window = $18 AND flap_stable = $19 AND reopen_after = $20
-				AND uuid = $21 AND deleted_at = 0 AND managed_by = 'config')`,
+				AND tags = $21 AND uuid = $22 AND deleted_at = 0 AND managed_by = 'config')`,
 			append(args, id, s.id)...)
 		if err != nil {
 			return res, fmt.Errorf("update check %q: %w", d.Name, uniqueToUser(err, "uuid "+id+" is already used by another check"))
@@ -449,11 +457,11 @@ func (tx *Tx) CreateCheck(ctx context.Context, d CheckDef) (string, error) {
 		id = NewUUID()
 	}
 	_, err = tx.tx.ExecContext(ctx, `INSERT INTO checks (slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
-		auto_resolve, methods, manual_resume, runbook_url, description, uuid, name, created_at, managed_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'api')`,
+		auto_resolve, methods, manual_resume, runbook_url, description, uuid, name, created_at, tags, managed_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'api')`,
 		d.Slug, d.Spec.Every.Milliseconds(), d.Spec.Cron, d.Spec.TZ, d.Grace.Milliseconds(), string(notify),
 		boolInt(d.AutoResolve), d.Methods, boolInt(d.ManualResume), d.RunbookURL, d.Description, id, d.Name,
-		ms(tx.db.clock.Now()))
+		ms(tx.db.clock.Now()), strings.Join(d.Tags, " "))
 	if err != nil {
 		return "", fmt.Errorf("create check %q: %w", d.Name, uniqueToUser(err, "a check with this name or uuid exists"))
 	}

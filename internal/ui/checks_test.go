@@ -28,6 +28,7 @@ func TestCheckPageOfHeartbeat(t *testing.T) {
 		"<h2>State history</h2>", `</a> <span class="badge s-triggered">triggered</span></td><td>not yet</td>`,
 		"curl -fsS -m 10 --retry 5 -o /dev/null " + s.base + "/ping/" + checkUUID + "</pre>",
 		`&#34;$url/start&#34;`, `&#34;$url/$status&#34;`,
+		`<dt>Tags</dt><dd class="tags"> <a href="/?tag=db" aria-label="Dashboard: checks tagged db">db</a> <a href="/?tag=eu" aria-label="Dashboard: checks tagged eu">eu</a></dd>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the page lacks %q", want)
@@ -51,6 +52,9 @@ func TestCheckPageOfHeartbeat(t *testing.T) {
 	}
 	if strings.Contains(body, "2026-05-10 02:30") {
 		t.Errorf("more than five expected times")
+	}
+	if strings.Contains(body, "<dt>Tags</dt>") {
+		t.Errorf("an untagged check's page shows tags")
 	}
 }
 

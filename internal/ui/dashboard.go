@@ -45,6 +45,7 @@ type dashboardFilter struct {
 	Kind    string // "heartbeat" or "probe"
 	Service string // the service of incidents
 	Name    string // part of a check's name, any case
+	Tag     string // a tag the checks have
 }
 
 // dashboardView is the dashboard's data.
@@ -52,6 +53,7 @@ type dashboardView struct {
 	Filter        dashboardFilter
 	States        []tocsin.CheckState
 	Services      []string // the config's services, for the filter
+	Tags          []string // the tags of the checks, for the filter
 	Incidents     []*tocsin.Incident
 	MoreIncidents bool // more are open than shown
 	OnCall        []onCallNow
@@ -71,6 +73,7 @@ type checkRow struct {
 	UUID, Name string
 	Probe      string // the probe's kind; "" for a heartbeat check
 	State      tocsin.CheckState
+	Tags       []string
 	Last, Next time.Time
 	Spark      template.HTML
 }
@@ -82,7 +85,7 @@ type checkRow struct {
 func (u *UI) dashboard(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := dashboardFilter{State: q.Get("state"), Kind: q.Get("kind"), Service: q.Get("service"),
-		Name: strings.TrimSpace(q.Get("name"))}
+		Name: strings.TrimSpace(q.Get("name")), Tag: strings.TrimSpace(q.Get("tag"))}
 	content, err := u.dashboardContent(r.Context(), f)
 	if err != nil {
 		u.fail(w, r, err)
@@ -221,8 +224,9 @@ func (u *UI) buildDashboard(ctx context.Context, f dashboardFilter) ([]byte, err
 		return nil, err
 	}
 	name := strings.ToLower(f.Name)
+	v.Tags = tagsInUse(checks, f.Tag)
 	for _, c := range checks {
-		row := checkRow{UUID: c.UUID, Name: c.Name, State: c.StateAt(now), Last: c.LastPingAt}
+		row := checkRow{UUID: c.UUID, Name: c.Name, State: c.StateAt(now), Tags: c.Tags, Last: c.LastPingAt}
 		if c.IsProbe() {
 			spec, _ := kinds.Parse(c.Probe)
 			row.Probe = spec.Type
@@ -232,7 +236,8 @@ func (u *UI) buildDashboard(ctx context.Context, f dashboardFilter) ([]byte, err
 		switch {
 		case f.State != "" && string(row.State) != f.State,
 			f.Kind == "probe" && row.Probe == "", f.Kind == "heartbeat" && row.Probe != "",
-			name != "" && !strings.Contains(strings.ToLower(c.Name), name):
+			name != "" && !strings.Contains(strings.ToLower(c.Name), name),
+			f.Tag != "" && !c.HasTags(f.Tag):
 			continue
 		}
 		if c.IsProbe() {
@@ -248,6 +253,21 @@ func (u *UI) buildDashboard(ctx context.Context, f dashboardFilter) ([]byte, err
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// tagsInUse are the tags of checks, sorted, with the one filtered by even
+// if no check has it (any more), so that the form shows what it asked.
+func tagsInUse(checks []*tocsin.Check, filtered string) []string {
+	seen := map[string]bool{}
+	if filtered != "" {
+		seen[filtered] = true
+	}
+	for _, c := range checks {
+		for _, t := range c.Tags {
+			seen[t] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // stateRank orders checks as a responder reads them: down first.

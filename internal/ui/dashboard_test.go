@@ -24,14 +24,14 @@ const (
 	webUUID     = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 )
 
-// dashboardConfig has a heartbeat check, a cron check in Berlin, an HTTP
-// probe of target, a schedule with alice on call, and a service fed by a
+// dashboardConfig has a heartbeat check and an HTTP probe of target,
+// both tagged eu (and db, web), an untagged cron check in Berlin, a schedule with alice on call, and a service fed by a
 // generic integration.
 func dashboardConfig(target string) string {
 	return `checks:
-  - {name: backup, uuid: ` + checkUUID + `, schedule: {every: 1m}, grace: 30s}
+  - {name: backup, uuid: ` + checkUUID + `, schedule: {every: 1m}, grace: 30s, tags: [db, eu]}
   - {name: nightly, uuid: ` + nightlyUUID + `, schedule: {cron: "30 2 * * *", tz: Europe/Berlin}, grace: 1h}
-  - {name: web, uuid: ` + webUUID + `, probe: {type: http, url: "` + target + `", timeout: 1s}, interval: 1h}
+  - {name: web, uuid: ` + webUUID + `, probe: {type: http, url: "` + target + `", timeout: 1s}, interval: 1h, tags: [web, eu]}
 users:
   - {name: alice, role: responder, tz: Europe/Berlin}
   - {name: victor, role: viewer}
@@ -131,6 +131,7 @@ func TestDashboardShowsChecks(t *testing.T) {
 	}
 	backup := rowOf(checks, "backup")
 	for _, want := range []string{`href="/checks/` + checkUUID + `"`, `s-down">down<`, "just now",
+		`<small class="tags"> <a href="/?tag=db">db</a> <a href="/?tag=eu">eu</a></small>`,
 		`aria-label="last day: 2 pings, 1 failed"`, `class="fail"`} {
 		if !strings.Contains(backup, want) {
 			t.Errorf("backup's row lacks %q: %s", want, backup)
@@ -143,8 +144,11 @@ func TestDashboardShowsChecks(t *testing.T) {
 			t.Errorf("nightly's row lacks %q: %s", want, nightly)
 		}
 	}
+	if strings.Contains(nightly, "tags") {
+		t.Errorf("the untagged check's row shows tags: %s", nightly)
+	}
 	web := rowOf(checks, "web")
-	for _, want := range []string{`href="/checks/` + webUUID + `"`, "<small>http</small>", "23 runs, 1 failed", `class="ok" d="M`} {
+	for _, want := range []string{`href="/checks/` + webUUID + `"`, "<small>http</small>", `<a href="/?tag=web">web</a>`, "23 runs, 1 failed", `class="ok" d="M`} {
 		if !strings.Contains(web, want) {
 			t.Errorf("web's row lacks %q: %s", want, web)
 		}
@@ -159,12 +163,16 @@ func TestDashboardFilters(t *testing.T) {
 	s, _ := dashboardSite(t)
 	victor := s.login(t, "victor")
 	for query, want := range map[string][]string{
-		"state=down":       {"backup"},
-		"state=new":        {"nightly", "web"},
-		"kind=probe":       {"web"},
-		"kind=heartbeat":   {"backup", "nightly"},
-		"name=NIGHT":       {"nightly"},
-		"state=up&name=zz": nil,
+		"state=down":        {"backup"},
+		"state=new":         {"nightly", "web"},
+		"kind=probe":        {"web"},
+		"kind=heartbeat":    {"backup", "nightly"},
+		"name=NIGHT":        {"nightly"},
+		"state=up&name=zz":  nil,
+		"tag=eu":            {"backup", "web"},
+		"tag=db":            {"backup"},
+		"tag=eu&kind=probe": {"web"},
+		"tag=nope":          nil,
 	} {
 		_, _, body := victor.get(t, "/?"+query)
 		_, checks, _ := strings.Cut(body, "<h2>Checks and probes</h2>")
@@ -185,9 +193,20 @@ func TestDashboardFilters(t *testing.T) {
 	if !strings.Contains(body, `<option selected>payments</option>`) {
 		t.Errorf("the form does not keep the service chosen")
 	}
-	_, _, body = victor.get(t, "/?state="+url.QueryEscape(`"><script>`))
-	if strings.Contains(body, "<script>") {
-		t.Errorf("a filter's value reaches the page unescaped")
+	// The tag menu offers the tags in use, and keeps the one chosen, even
+	// one no check has.
+	_, _, body = victor.get(t, "/?tag=eu")
+	if !strings.Contains(body, `<select id="f-tag" name="tag"><option value="">any</option><option>db</option><option selected>eu</option><option>web</option></select>`) {
+		t.Errorf("the tag menu is not the tags in use with eu chosen:\n%s", body)
+	}
+	_, _, body = victor.get(t, "/?tag=nope")
+	if !strings.Contains(body, `<option selected>nope</option>`) || !strings.Contains(body, `<a href="/">Clear</a>`) {
+		t.Errorf("the form does not keep the tag chosen")
+	}
+	for _, q := range []string{"state=" + url.QueryEscape(`"><script>`), "tag=" + url.QueryEscape(`"><script>`)} {
+		if _, _, body = victor.get(t, "/?"+q); strings.Contains(body, "<script>") {
+			t.Errorf("?%s: a filter's value reaches the page unescaped", q)
+		}
 	}
 }
 

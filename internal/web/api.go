@@ -51,6 +51,7 @@ type checkJSON struct {
 	Notify            []string          `json:"notify"`
 	AutoResolve       bool              `json:"auto_resolve"`
 	RunbookURL        string            `json:"runbook_url,omitempty"`
+	Tags              []string          `json:"tags"`
 	LastPingAt        *time.Time        `json:"last_ping_at"`
 	LastStartAt       *time.Time        `json:"last_start_at"`
 	LastDurationSec   *float64          `json:"last_duration_seconds"`
@@ -129,6 +130,9 @@ func (s *Server) checkJSON(c *tocsin.Check, now time.Time) checkJSON {
 	if j.Notify == nil {
 		j.Notify = []string{}
 	}
+	if j.Tags = c.Tags; j.Tags == nil {
+		j.Tags = []string{}
+	}
 	return j
 }
 
@@ -139,9 +143,12 @@ func (s *Server) listChecks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.Clock.Now()
+	tags := r.URL.Query()["tag"] // several: checks having all of them, as in Healthchecks
 	out := make([]checkJSON, 0, len(checks))
 	for _, c := range checks {
-		out = append(out, s.checkJSON(c, now))
+		if c.HasTags(tags...) {
+			out = append(out, s.checkJSON(c, now))
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"checks": out})
 }

@@ -158,9 +158,11 @@ var apiDocs = map[string]apiDoc{
 	// Management API.
 	"GET /api/v1/openapi.json": {summary: "This description of the API (OpenAPI 3.1)",
 		responses: map[int]any{200: media{contentType: "application/json", schema: map[string]any{"type": "object"}}}},
-	"GET /api/v1/checks": {summary: "Every check", responses: map[int]any{200: struct {
-		Checks []checkJSON `json:"checks"`
-	}{}}},
+	"GET /api/v1/checks": {summary: "Every check, or those having every tag asked for",
+		params: []param{{name: "tag", schema: []string{}, description: "a tag; repeated: checks having all of them"}},
+		responses: map[int]any{200: struct {
+			Checks []checkJSON `json:"checks"`
+		}{}}},
 	"GET /api/v1/checks/{uuid}": {summary: "One check", responses: map[int]any{200: checkJSON{}, 404: errorJSON{}}},
 	"GET /api/v1/checks/{uuid}/pings": {summary: "A check's last 100 pings, newest first", responses: map[int]any{200: struct {
 		Pings []pingJSON `json:"pings"`
