@@ -23,19 +23,7 @@ func TestIncidentFlowInChromium(t *testing.T) {
 	b := browser.Start(t)
 	s.browserLogin(t, b, "alice", "/")
 
-	resp, err := http.Get(s.base + "/ping/" + checkUUID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	var list struct {
-		Incidents []struct{ ID int64 } `json:"incidents"`
-	}
-	testkit.EventuallyAdvancing(t, clk, time.Second, "the check down and its incident open", func() bool {
-		s.api(t, "GET", "/api/v1/incidents?status=open", "", http.StatusOK, &list)
-		return len(list.Incidents) == 1
-	})
-	id := list.Incidents[0].ID
+	id := s.letCheckGoDown(t, clk)
 	path := fmt.Sprintf("/incidents/%d", id)
 
 	// The dashboard shows the check down and the incident open (its

@@ -27,6 +27,13 @@ func downIncident(t *testing.T) (*site, *clock.Fake, int64) {
 	t.Helper()
 	clk := clock.NewFake(time.Date(2026, 5, 4, 10, 0, 0, 0, time.UTC))
 	s := startSite(t, heartbeatConfig, clk)
+	return s, clk, s.letCheckGoDown(t, clk)
+}
+
+// letCheckGoDown pings the check once, moves the fake clock on until it
+// is down, and gives the id of its incident.
+func (s *site) letCheckGoDown(t *testing.T, clk *clock.Fake) int64 {
+	t.Helper()
 	resp, err := http.Get(s.base + "/ping/" + checkUUID)
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +46,7 @@ func downIncident(t *testing.T) (*site, *clock.Fake, int64) {
 		s.api(t, "GET", "/api/v1/incidents?status=open", "", http.StatusOK, &list)
 		return len(list.Incidents) == 1
 	})
-	return s, clk, list.Incidents[0].ID
+	return list.Incidents[0].ID
 }
 
 // A responder opens the incident's page, acknowledges and resolves it with
