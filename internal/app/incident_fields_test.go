@@ -393,3 +393,47 @@ func TestReopenWithinWindow(t *testing.T) {
 		t.Fatalf("a refused reopen changed the incident: %+v", in)
 	}
 }
+
+// An incident opened by a check merges like one opened by alerts: its
+// timeline follows, and the check recovering later touches neither.
+func TestMergeCheckIncident(t *testing.T) {
+	hook, hookURL := newHook(t)
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	const uuid = "6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b"
+	writeFile(t, path, fmt.Sprintf(incidentFieldsConfig+`checks:
+  - {name: backup, uuid: %s, schedule: {every: 1m}, grace: 30s, notify: [ops]}
+`, hookURL, uuid))
+	r, clk := startOnFakeClock(t, path)
+	ping := func() {
+		resp, err := http.Get(r.base + "/ping/" + uuid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	ping()
+	stepClock(clk, 91*time.Second)
+	testkit.Eventually(t, "backup paged", func() bool { return hook.find("incident.triggered", "backup is down") != nil })
+	var ans map[string]any
+	r.post(t, "/ingest/generic/k-gen-123-abcdefgh", "application/json", []byte(`{"key":"a","summary":"backups late"}`), &ans)
+	var list incidentList
+	testkit.Eventually(t, "two incidents", func() bool {
+		r.get(t, "/api/v1/incidents", &list)
+		return len(list.Incidents) == 2
+	})
+	alerts, check := list.Incidents[0].ID, list.Incidents[1].ID
+	if code, body := r.send(t, "POST", fmt.Sprintf("/api/v1/incidents/%d/merge", check), fmt.Sprintf(`{"into":%d}`, alerts)); code != 200 {
+		t.Fatalf("merge: %d %s", code, body)
+	}
+	if text := r.timeline(t, alerts); !strings.Contains(text, "Incident opened: backup is down") {
+		t.Errorf("the check's timeline did not follow:\n%s", text)
+	}
+	ping()
+	stepClock(clk, 2*time.Second)
+	if dup, _ := r.fields(t, check); dup.Status != "resolved" || dup.MergedInto != alerts || len(dup.Timeline) != 1 {
+		t.Errorf("the merged check incident after its check recovered: %+v", dup)
+	}
+	if in, _ := r.fields(t, alerts); in.Status != "triggered" {
+		t.Errorf("the target after the check recovered: %+v", in)
+	}
+}
