@@ -277,7 +277,50 @@ type Incident struct {
 	EscalationStep   int
 	EscalateAt       time.Time
 	Team             string
+
+	// Set by people: the services affected beyond Service, the roles held
+	// and the links of the incident; for a duplicate merged into another
+	// incident, that incident (zero: not merged).
+	Services   []string
+	Roles      []IncidentRole
+	Links      []IncidentLink
+	MergedInto int64
 }
+
+// IncidentRole is a role in an incident's response (commander,
+// communications or another named one) and the user who holds it.
+type IncidentRole struct {
+	Role string `json:"role"`
+	User string `json:"user"`
+}
+
+// Roles of an incident's response that every team knows; others may be named.
+const (
+	RoleCommander      = "commander"
+	RoleCommunications = "communications"
+)
+
+// IncidentLink is a link of an incident to elsewhere.
+type IncidentLink struct {
+	Kind  string `json:"kind"` // one of LinkKinds
+	Title string `json:"title"`
+	URL   string `json:"url"` // http or https
+}
+
+// LinkKinds are the kinds of an incident's links.
+var LinkKinds = []string{"status_page", "ticket", "dashboard", "other"}
+
+// Key moments of an incident, each marked on at most one of its timeline
+// entries: what a postmortem measures the incident by.
+const (
+	KeyDetection       = "detection"
+	KeyCauseIdentified = "cause_identified"
+	KeyMitigation      = "mitigation"
+	KeyResolution      = "resolution"
+)
+
+// KeyMoments lists the key moments in the order an incident goes through them.
+var KeyMoments = []string{KeyDetection, KeyCauseIdentified, KeyMitigation, KeyResolution}
 
 // Timeline entry kinds.
 const (
@@ -303,7 +346,14 @@ const (
 	TimelineHandedOver      = "monitoring.handed_over"
 	TimelineCheckRemoved    = "check.removed" // the config no longer defines the incident's check
 	TimelineExhausted       = "escalation.exhausted"
-	TimelineNote            = "incident.note" // a person's note, in their words
+	TimelineNote            = "incident.note"   // a person's note, in their words
+	TimelineManual          = "incident.manual" // a person's account of a moment, backdated to when it happened
+	TimelineServices        = "incident.services_changed"
+	TimelineRoles           = "incident.roles_changed"
+	TimelineLinks           = "incident.links_changed"
+	TimelineMerged          = "incident.merged"     // on the duplicate: merged into another incident
+	TimelineMergedIn        = "incident.merged_in"  // on the target: a duplicate merged into it
+	TimelineKeyMoment       = "incident.key_moment" // an entry marked or unmarked as a key moment
 )
 
 // TimelineEntry is one line of an incident's append-only history, with the
@@ -316,6 +366,7 @@ type TimelineEntry struct {
 	Actor      string          `json:"actor"`
 	Message    string          `json:"message"`
 	Data       json.RawMessage `json:"data,omitempty"`
+	KeyMoment  string          `json:"key_moment,omitempty"` // one of KeyMoments, or ""
 }
 
 // Notification events.
@@ -510,6 +561,7 @@ const (
 	P2 = "P2" // error
 	P3 = "P3" // warning
 	P4 = "P4" // info
+	P5 = "P5" // set by hand only: the lowest
 )
 
 // PriorityOf maps an alert severity to an incident priority.

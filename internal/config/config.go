@@ -32,6 +32,7 @@ const (
 	DefaultWatchdogMinEpisode   = time.Minute
 	DefaultWatchdogWriteTimeout = 5 * time.Second
 	DefaultAuditRetention       = 400 * 24 * time.Hour // more than a year, so that a yearly review finds last year's
+	DefaultReopenWindow         = 24 * time.Hour       // a problem back the next day is the same incident; later, a new one
 	DefaultProbeInterval        = time.Minute
 	DefaultProbeTimeout         = 10 * time.Second
 	MinStallAfter               = 3 * time.Second
@@ -72,6 +73,7 @@ type Config struct {
 	Warnings      []string      `yaml:"-"`             // non-fatal remarks, "file:line: path: text"
 	ReloadGuard   ReloadGuard   `yaml:"reload_guard"`  // refuses a config that looks torn (see guard.go)
 	Audit         Audit         `yaml:"audit"`         // how long the audit log is kept
+	Incidents     Incidents     `yaml:"incidents"`     // what people may do with incidents
 	Empty         bool          `yaml:"-"`             // the file held nothing but whitespace or comments
 
 	// On call: who is paged, when, and how.
@@ -349,6 +351,11 @@ func (s *Silence) IsRecurring() bool { return s.Cron != "" }
 // Audit tunes the audit log.
 type Audit struct {
 	Retention Duration `yaml:"retention"` // entries older than this are deleted; default 400d
+}
+
+// Incidents says what people may do with incidents.
+type Incidents struct {
+	ReopenWindow Duration `yaml:"reopen_window"` // how long after its resolution an incident may be reopened by hand; default 24h
 }
 
 // Probes tunes the running of active probes.

@@ -115,6 +115,7 @@ func (d *decoder) validate(cfg *Config) {
 	}
 
 	d.durationRange("audit.retention", &cfg.Audit.Retention, DefaultAuditRetention, 24*time.Hour, 100*366*24*time.Hour)
+	d.durationRange("incidents.reopen_window", &cfg.Incidents.ReopenWindow, DefaultReopenWindow, time.Minute, 90*24*time.Hour)
 	d.intDefault("probes.concurrency", &cfg.Probes.Concurrency, 64, 1, 10000)
 	d.duration("probes.retention", &cfg.Probes.Retention, 2*24*time.Hour)
 	pg := &cfg.Probes.Guard

@@ -11,7 +11,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/sanitize"
 )
 
-const incidentColumns = "id, COALESCE(check_id, 0), title, status, opened_at, acked_at, acked_by, resolved_at, resolved_by, notify, service, group_key, priority, page_at, paged, escalation_policy, escalation_step, escalate_at, team"
+const incidentColumns = "id, COALESCE(check_id, 0), title, status, opened_at, acked_at, acked_by, resolved_at, resolved_by, notify, service, group_key, priority, page_at, paged, escalation_policy, escalation_step, escalate_at, team, services, roles, links, COALESCE(merged_into, 0)"
 
 // The incident queries of write transactions, prepared once by Open.
 var (
@@ -29,14 +29,20 @@ func scanIncident(r rowScanner) (*tocsin.Incident, error) {
 	var in tocsin.Incident
 	var status string
 	var opened, acked, resolved, pageAt, escalateAt int64
-	var notify string
+	var notify, services, roles, links string
 	if err := r.Scan(&in.ID, &in.CheckID, &in.Title, &status, &opened, &acked, &in.AckedBy, &resolved, &in.ResolvedBy, &notify,
 		&in.Service, &in.GroupKey, &in.Priority, &pageAt, &in.Paged, &in.EscalationPolicy, &in.EscalationStep, &escalateAt,
-		&in.Team); err != nil {
+		&in.Team, &services, &roles, &links, &in.MergedInto); err != nil {
 		return nil, err
 	}
-	if err := json.Unmarshal([]byte(notify), &in.Notify); err != nil {
-		return nil, fmt.Errorf("incident %d: notify: %w", in.ID, err)
+	for _, f := range []struct {
+		name string
+		text string
+		into any
+	}{{"notify", notify, &in.Notify}, {"services", services, &in.Services}, {"roles", roles, &in.Roles}, {"links", links, &in.Links}} {
+		if err := json.Unmarshal([]byte(f.text), f.into); err != nil {
+			return nil, fmt.Errorf("incident %d: %s: %w", in.ID, f.name, err)
+		}
 	}
 	in.Status = tocsin.IncidentStatus(status)
 	in.OpenedAt, in.AckedAt, in.ResolvedAt, in.PageAt = fromMS(opened), fromMS(acked), fromMS(resolved), fromMS(pageAt)
@@ -228,7 +234,8 @@ func (db *DB) Incident(ctx context.Context, id int64) (*tocsin.Incident, error) 
 	if err != nil {
 		return nil, fmt.Errorf("get incident: %w", err)
 	}
-	rows, err := db.read.QueryContext(ctx, "SELECT id, at, kind, actor, message, data FROM timeline WHERE incident_id = $1 ORDER BY id", id)
+	rows, err := db.read.QueryContext(ctx, `SELECT t.id, t.at, t.kind, t.actor, t.message, t.data, COALESCE(k.kind, '')
+		FROM timeline t LEFT JOIN timeline_key_moments k ON k.timeline_id = t.id WHERE t.incident_id = $1 ORDER BY t.id`, id)
 	if err != nil {
 		return nil, fmt.Errorf("query timeline: %w", err)
 	}
@@ -237,7 +244,7 @@ func (db *DB) Incident(ctx context.Context, id int64) (*tocsin.Incident, error) 
 		e := tocsin.TimelineEntry{IncidentID: id}
 		var at int64
 		var data string
-		if err := rows.Scan(&e.ID, &at, &e.Kind, &e.Actor, &e.Message, &data); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.Kind, &e.Actor, &e.Message, &data, &e.KeyMoment); err != nil {
 			return nil, fmt.Errorf("scan timeline: %w", err)
 		}
 		e.At = fromMS(at)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/auth"
@@ -35,6 +36,17 @@ type incidentView struct {
 	Live     bool      // the page follows the incident's changes
 	Note     string    // the note of a form refused, to write again
 	Error    string    // why that note was refused
+
+	// Timeline is the incident's timeline in the order things happened
+	// (a backdated entry among the moments around it).
+	Timeline []tocsin.TimelineEntry
+	// The choices of the forms of incident_fields.go.
+	Priorities     []string
+	KeyMoments     []string
+	KeyMomentNames map[string]string
+	CanReopen      bool      // resolved within the reopen window, not merged
+	ReopenUntil    time.Time // when the window ends
+	EntryAt        string    // the backdated entry form's default time: now, in the viewer's zone
 }
 
 // pageRow is one notification of the incident: to whom, how, and what
@@ -63,7 +75,17 @@ func (u *UI) incidentPage(w http.ResponseWriter, r *http.Request) {
 		u.fail(w, r, err)
 		return
 	}
+	p, _ := auth.PrincipalFrom(r.Context())
+	v.EntryAt = u.srv.Clock.Now().In(u.zoneOf(p)).Format(entryTimeLayout)
 	u.render(w, r, "incident", incidentTitle(v.Incident), "incidents", v)
+}
+
+// keyMomentNames are the key moments as the page names them.
+var keyMomentNames = map[string]string{
+	tocsin.KeyDetection:       "Detection",
+	tocsin.KeyCauseIdentified: "Cause identified",
+	tocsin.KeyMitigation:      "Mitigation",
+	tocsin.KeyResolution:      "Resolution",
 }
 
 func incidentTitle(in *tocsin.Incident) string {
@@ -77,7 +99,16 @@ func (u *UI) incidentView(ctx context.Context, id int64) (*incidentView, error) 
 	if err != nil {
 		return nil, err
 	}
-	v := &incidentView{Incident: in, Live: in.Status != tocsin.IncidentResolved}
+	v := &incidentView{Incident: in, Live: in.Status != tocsin.IncidentResolved,
+		Priorities: []string{tocsin.P1, tocsin.P2, tocsin.P3, tocsin.P4, tocsin.P5}, KeyMoments: tocsin.KeyMoments,
+		KeyMomentNames: keyMomentNames}
+	v.Timeline = slices.Clone(in.Timeline)
+	slices.SortStableFunc(v.Timeline, func(a, b tocsin.TimelineEntry) int { return a.At.Compare(b.At) })
+	snap := u.srv.Snapshots.Load()
+	if in.Status == tocsin.IncidentResolved && in.MergedInto == 0 && snap.Config != nil {
+		v.ReopenUntil = in.ResolvedAt.Add(snap.Config.Incidents.ReopenWindow.D())
+		v.CanReopen = u.srv.Clock.Now().Before(v.ReopenUntil)
+	}
 	if in.CheckID != 0 {
 		if v.Check, err = u.srv.DB.CheckByID(ctx, in.CheckID); err != nil && tocsin.ErrorCode(err) != tocsin.ENotFound {
 			return nil, err
@@ -92,7 +123,6 @@ func (u *UI) incidentView(ctx context.Context, id int64) (*incidentView, error) 
 	if err != nil {
 		return nil, err
 	}
-	snap := u.srv.Snapshots.Load()
 	dir := &escalation.Directory{}
 	if snap.Policy != nil && snap.Policy.Directory != nil {
 		dir = snap.Policy.Directory

@@ -40,6 +40,11 @@ var notices = map[string]string{
 	"escalated":       "Escalated: the next level is paged.",
 	"reassigned":      "Reassigned: paged now.",
 	"noted":           "Note added.",
+	"priority-set":    "Priority set.",
+	"entry-added":     "Added to the timeline.",
+	"key-moment":      "Key moment changed.",
+	"reopened":        "Reopened: everyone paged for it is paged again.",
+	"merged":          "Merged: the duplicate's timeline, alerts and pages are here now.",
 	// The admin pages.
 	"sessions-revoked": "Sessions revoked: the user is logged out everywhere.",
 	"token-revoked":    "Token revoked: it no longer works.",

@@ -83,6 +83,7 @@ func (u *UI) Routes() []auth.Route {
 	for _, group := range [][]auth.Route{
 		u.assetRoutes(),
 		u.incidentRoutes(),
+		u.incidentFieldRoutes(),
 		u.alertsRoutes(),
 		u.integrationRoutes(),
 		u.adminRoutes(),

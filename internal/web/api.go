@@ -233,6 +233,10 @@ type incidentJSON struct {
 	GroupKey       string                 `json:"group_key,omitempty"`
 	FirstPageAt    *time.Time             `json:"first_page_at,omitempty"` // while waiting out group_wait
 	Paged          *bool                  `json:"paged,omitempty"`
+	Services       []string               `json:"services"`              // affected beyond service
+	Roles          []tocsin.IncidentRole  `json:"roles"`                 // who holds which role
+	Links          []tocsin.IncidentLink  `json:"links"`                 // status page, tickets, dashboards
+	MergedInto     int64                  `json:"merged_into,omitempty"` // the incident this duplicate was merged into
 	Alerts         []alertJSON            `json:"alerts,omitempty"`
 	Timeline       []tocsin.TimelineEntry `json:"timeline,omitempty"`
 }
@@ -242,7 +246,8 @@ func (s *Server) incidentJSON(in *tocsin.Incident, checkUUID string) incidentJSO
 		URL: incident.IncidentURL(s.Snapshots.Load().Env.PublicURL, in.ID), OpenedAt: in.OpenedAt.UTC(),
 		AcknowledgedAt: timePtr(in.AckedAt), AcknowledgedBy: in.AckedBy, ResolvedAt: timePtr(in.ResolvedAt),
 		ResolvedBy: in.ResolvedBy, Timeline: in.Timeline, Service: in.Service, Priority: in.Priority, GroupKey: in.GroupKey,
-		FirstPageAt: timePtr(in.PageAt)}
+		FirstPageAt: timePtr(in.PageAt), Services: nonNilList(in.Services), Roles: nonNilList(in.Roles),
+		Links: nonNilList(in.Links), MergedInto: in.MergedInto}
 	if in.GroupKey != "" {
 		j.Paged = &in.Paged
 	}

@@ -193,6 +193,24 @@ var apiDocs = map[string]apiDoc{
 	"POST /api/v1/incidents/{id}/notes": {summary: "Add a note (1 to 10000 characters) to the incident's timeline",
 		params: incidentIDParam, body: noteJSON{},
 		responses: map[int]any{201: incidentJSON{}, 400: errorJSON{}, 404: errorJSON{}}},
+	"PATCH /api/v1/incidents/{id}": {summary: "Change an incident's priority (P1 to P5), services affected, roles or links; each field given replaces the incident's",
+		description: "services: services of the config beyond the incident's own; roles: each role (commander, communications or another name) once, held by a user of the config; links: kind status_page, ticket, dashboard or other, a title and an http(s) URL. Every change is on the timeline and in the audit log; nothing pages. A merged incident takes no changes (409).",
+		params:      incidentIDParam, body: IncidentFieldsChange{}, responses: incidentBodyChange},
+	"POST /api/v1/incidents/{id}/reopen": {summary: "Reopen a resolved incident, within the config's incidents.reopen_window (default 24h) of its resolution",
+		description: "Everyone paged for it is paged again and its escalation resumes. 409 when it is not resolved, was resolved longer ago than the window, was merged, or its check has another open incident.",
+		params:      incidentIDParam, responses: incidentChange},
+	"POST /api/v1/incidents/{id}/merge": {summary: "Merge a duplicate into another incident; answers with the incident merged into",
+		description: "The duplicate's timeline entries, alerts and notifications move to the other incident, and the duplicate is resolved as merged into it. A merged incident cannot be merged again (409) nor merged into (400); nothing is merged into itself (400).",
+		params:      incidentIDParam, body: mergeRequestJSON{}, responses: incidentBodyChange},
+	"POST /api/v1/incidents/{id}/timeline": {summary: "Add a person's timeline entry, backdated to when it happened, optionally a key moment",
+		description: "at: not in the future, at most 7 days before the incident opened; message: 1 to 10000 characters; key_moment: detection, cause_identified, mitigation or resolution.",
+		params:      incidentIDParam, body: timelineEntryRequestJSON{},
+		responses: map[int]any{201: incidentJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}, 413: errorJSON{}}},
+	"PUT /api/v1/incidents/{id}/timeline/{entry}/key-moment": {summary: "Mark a timeline entry as a key moment: detection, cause_identified, mitigation or resolution",
+		description: "An incident has at most one entry per key moment and an entry at most one: the key moment moves from the entry that had it.",
+		params:      timelineEntryParams, body: keyMomentRequestJSON{}, responses: incidentBodyChange},
+	"DELETE /api/v1/incidents/{id}/timeline/{entry}/key-moment": {summary: "Unmark a timeline entry as a key moment",
+		params: timelineEntryParams, responses: incidentChange},
 	"GET /api/v1/alerts": {summary: "Alerts, newest first",
 		params: []param{{name: "status", schema: tocsin.AlertStatus(""), description: "firing, acknowledged or resolved"},
 			{name: "service", schema: ""},
@@ -410,8 +428,10 @@ var (
 	subscriptionParams = []param{{name: "slug", schema: "", description: "the status page's slug"},
 		{name: "token", schema: "", description: "the token of the subscription's link"}}
 
-	incidentIDParam = []param{{name: "id", schema: int64(0), description: "the incident's id"}}
-	incidentChange  = map[int]any{200: incidentJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}
+	incidentIDParam     = []param{{name: "id", schema: int64(0), description: "the incident's id"}}
+	timelineEntryParams = append(slices.Clone(incidentIDParam), param{name: "entry", schema: int64(0), description: "the timeline entry's id"})
+	incidentChange      = map[int]any{200: incidentJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}
+	incidentBodyChange  = map[int]any{200: incidentJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}, 413: errorJSON{}}
 
 	slugParam             = []param{{name: "slug", schema: "", description: "the status page's slug"}}
 	statusIncidentParams  = append(slices.Clone(slugParam), param{name: "id", schema: int64(0), description: "the public incident's or maintenance's id"})
