@@ -50,6 +50,7 @@ var contract = []struct {
 	{"StatusPages", testStatusPages},
 	{"StatusHistory", testStatusHistory},
 	{"ScheduleOverrides", testScheduleOverrides},
+	{"ReportRows", testReportRows},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
