@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/config"
+	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -37,6 +39,23 @@ const MaxRange = 400 * 24 * time.Hour
 type User struct {
 	Zone     *time.Location // nil: UTC
 	Contacts []string       // by contact index: "email", "slack", ...
+}
+
+// UsersOf reads the zone (users[].tz, UTC if none) and the contacts of
+// each configured user.
+func UsersOf(users []config.User) map[string]User {
+	out := make(map[string]User, len(users))
+	for _, u := range users {
+		ru := User{Zone: time.UTC}
+		if loc, err := time.LoadLocation(u.TZ); err == nil && u.TZ != "" {
+			ru.Zone = loc
+		}
+		for _, c := range u.Contacts {
+			ru.Contacts = append(ru.Contacts, notify.Describe(c.Type, c.To))
+		}
+		out[u.Name] = ru
+	}
+	return out
 }
 
 // Options select what a report covers.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin"
-	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/report"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
@@ -66,22 +65,10 @@ func reportTime(name, v string) (time.Time, error) {
 // reportUsers is each configured user's zone and contacts, as the reports
 // judge and show pages.
 func (s *Server) reportUsers() map[string]report.User {
-	out := map[string]report.User{}
-	snap := s.Snapshots.Load()
-	if snap == nil || snap.Config == nil {
-		return out
+	if snap := s.Snapshots.Load(); snap != nil && snap.Config != nil {
+		return report.UsersOf(snap.Config.Users)
 	}
-	for _, u := range snap.Config.Users {
-		ru := report.User{Zone: time.UTC}
-		if loc, err := time.LoadLocation(u.TZ); err == nil && u.TZ != "" {
-			ru.Zone = loc
-		}
-		for _, c := range u.Contacts {
-			ru.Contacts = append(ru.Contacts, notify.Describe(c.Type, c.To))
-		}
-		out[u.Name] = ru
-	}
-	return out
+	return nil
 }
 
 // wantsCSV reports whether the request asks for CSV: ?format=csv, or an
