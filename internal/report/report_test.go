@@ -315,3 +315,83 @@ func TestStats(t *testing.T) {
 		t.Error("stats of nothing")
 	}
 }
+
+// TestNoisy: checks and alerts ranked by pages, then flaps, written
+// through the incident package on a real store.
+func TestNoisy(t *testing.T) {
+	m := newMonth(t)
+	ctx := context.Background()
+	uuids := map[string]string{}
+	m.at(t, "2026-03-01T00:00:00Z", func(ctx context.Context, tx *store.Tx, now time.Time) error {
+		for _, name := range []string{"backup", "web"} {
+			id, err := tx.CreateCheck(ctx, store.CheckDef{Name: name, Slug: name, Spec: tocsin.ScheduleSpec{Every: time.Hour},
+				Grace: time.Minute, Notify: []string{"ops"}, AutoResolve: true})
+			if err != nil {
+				return err
+			}
+			uuids[name] = id
+		}
+		return nil
+	})
+	check := func(tx *store.Tx, name string) *tocsin.Check {
+		c, err := tx.CheckByUUID(ctx, uuids[name])
+		if err != nil || c == nil {
+			t.Fatalf("check %s: %v", name, err)
+		}
+		return c
+	}
+	// web: down twice, each time a new incident paging channel ops.
+	for _, day := range []string{"02", "03"} {
+		m.at(t, "2026-03-"+day+"T10:00:00Z", func(ctx context.Context, tx *store.Tx, now time.Time) error {
+			_, err := incident.CheckDown(ctx, tx, incident.Env{}, check(tx, "web"), now, "late", nil)
+			return err
+		})
+		m.at(t, "2026-03-"+day+"T11:00:00Z", func(ctx context.Context, tx *store.Tx, now time.Time) error {
+			return incident.RecoverCheck(ctx, tx, incident.Env{}, check(tx, "web"), now, "pinged", nil)
+		})
+	}
+	// backup: down once (ops paged), then its third change within the
+	// flap window makes it flapping: one flap, no new page.
+	m.at(t, "2026-03-04T10:00:00Z", func(ctx context.Context, tx *store.Tx, now time.Time) error {
+		_, err := incident.CheckDown(ctx, tx, incident.Env{}, check(tx, "backup"), now, "late", nil)
+		return err
+	})
+	m.at(t, "2026-03-04T10:10:00Z", func(ctx context.Context, tx *store.Tx, now time.Time) error {
+		c := check(tx, "backup")
+		c.FlapChanges, c.FlapWindow, c.FlapStable = 3, time.Hour, 10*time.Minute
+		c.Changes = []time.Time{utc("2026-03-04T10:00:00Z"), utc("2026-03-04T10:05:00Z"), now}
+		c.FlappingSince, c.FlapCount = now, 1
+		_, err := incident.CheckDown(ctx, tx, incident.Env{}, c, now, "failed", nil)
+		return err
+	})
+	// Alert 5 fires, resolves and fires again with alert 6 (one entry
+	// listing both): firings 2 and a flap for alert 5, one firing for 6.
+	alert := func(id int64, name string) map[string]any {
+		return map[string]any{"alert_id": id, "key": name, "labels": map[string]string{"alertname": name}}
+	}
+	var in *tocsin.Incident
+	m.at(t, "2026-03-05T10:00:00Z", func(ctx context.Context, tx *store.Tx, now time.Time) error {
+		in = &tocsin.Incident{Title: "disk", Service: "db", GroupKey: "g"}
+		return incident.OpenForAlerts(ctx, tx, incident.Env{}, in, now, "DiskFull firing", alert(5, "DiskFull"))
+	})
+	m.at(t, "2026-03-05T10:05:00Z", func(ctx context.Context, tx *store.Tx, now time.Time) error {
+		return incident.Note(ctx, tx, in.ID, now, tocsin.TimelineAlertResolved, "resolved", alert(5, "DiskFull"))
+	})
+	m.at(t, "2026-03-05T10:10:00Z", func(ctx context.Context, tx *store.Tx, now time.Time) error {
+		return incident.Note(ctx, tx, in.ID, now, tocsin.TimelineAlertFiring, "2 alerts joined",
+			map[string]any{"alerts": []any{alert(5, "DiskFull"), alert(6, "DiskSlow")}, "count": 2})
+	})
+
+	o := report.Options{From: utc("2026-03-01T00:00:00Z"), To: utc("2026-04-01T00:00:00Z"), Users: m.users}
+	n := report.NoisiestOf(m.rows(t, o), o)
+	wantChecks := []report.Noisy{{Name: "web", Incidents: 2, Pages: 2}, {Name: "backup", Incidents: 1, Pages: 1, Flaps: 1}}
+	wantAlerts := []report.Noisy{{Name: "DiskFull", Service: "db", Incidents: 1, Flaps: 1, Firings: 2},
+		{Name: "DiskSlow", Service: "db", Incidents: 1, Firings: 1}}
+	if !reflect.DeepEqual(n.Checks, wantChecks) || !reflect.DeepEqual(n.Alerts, wantAlerts) {
+		t.Errorf("noisy\n got %+v %+v\nwant %+v %+v", n.Checks, n.Alerts, wantChecks, wantAlerts)
+	}
+	o.Limit = 1
+	if n := report.NoisiestOf(m.rows(t, o), o); len(n.Checks) != 1 || n.Checks[0].Name != "web" || len(n.Alerts) != 1 {
+		t.Errorf("limit 1: %+v", n)
+	}
+}
