@@ -146,6 +146,7 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.PlainBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("application/atom+xml", openapi3filter.PlainBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("image/svg+xml", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.PlainBodyDecoder)
 
 	resp, err := http.Get(r.base + "/api/v1/openapi.json")
 	if err != nil {
@@ -262,6 +263,10 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 		"/api/v1/schedules/primary/shifts", "/api/v1/schedules/primary/shifts?from=2026-01-01T00:00:00Z&to=2026-01-20T00:00:00Z",
 		"/api/v1/schedules/primary/overrides",
 		"/api/v1/users", "/api/v1/replicas", "/api/v1/config", "/api/v1/audit", "/api/v1/audit?limit=5&action=silence",
+		"/api/v1/reports/summary", "/api/v1/reports/summary?from=2026-01-01&to=2026-02-01T00:00:00Z&service=payments",
+		"/api/v1/reports/summary?format=csv", "/api/v1/reports/people", "/api/v1/reports/people?team=core&format=csv",
+		"/api/v1/reports/noisy", "/api/v1/reports/noisy?limit=3&format=csv",
+		"/api/v1/reports/chart.svg", "/api/v1/reports/chart.svg?metric=mttr&bucket=week",
 	} {
 		c.api("GET", p, nil, 200, nil)
 	}
@@ -274,6 +279,8 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	c.api("DELETE", fmt.Sprintf("/api/v1/schedules/primary/overrides/%d", override.ID), nil, 200, nil)
 	c.api("DELETE", fmt.Sprintf("/api/v1/schedules/primary/overrides/%d", override.ID), nil, 404, nil)
 	c.api("GET", "/api/v1/schedules/primary/shifts?from=2026-01-01T00:00:00Z&to=2025-01-01T00:00:00Z", nil, 400, nil)
+	c.api("GET", "/api/v1/reports/summary?from=2024-01-01&to=2026-01-01", nil, 400, nil)
+	c.api("GET", "/api/v1/reports/chart.svg?metric=bogus", nil, 400, nil)
 	if code, _ := c.call("GET", "/api/v1/checks", "", "", nil); code != 401 {
 		t.Errorf("no token: %d", code)
 	}

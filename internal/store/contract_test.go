@@ -51,6 +51,7 @@ var contract = []struct {
 	{"StatusHistory", testStatusHistory},
 	{"ScheduleOverrides", testScheduleOverrides},
 	{"CheckTags", testCheckTags},
+	{"ReportRows", testReportRows},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

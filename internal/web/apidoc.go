@@ -7,6 +7,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/config"
+	"github.com/tocsinhq/tocsin/internal/report"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -314,6 +315,22 @@ var apiDocs = map[string]apiDoc{
 	"GET /api/v1/users": {summary: "Every user, with the schedules they are on call in now", responses: map[int]any{200: struct {
 		Users []userJSONOut `json:"users"`
 	}{}}},
+	"GET /api/v1/reports/summary": {summary: "Incidents, MTTA and MTTR (median and p90), escalations, pages and nobody-reachable events over a range, overall, per service and per team",
+		description: reportDescription, params: reportParams,
+		responses: map[int]any{200: jsonOr{report.Summary{}, reportCSV}, 400: errorJSON{}}},
+	"GET /api/v1/reports/people": {summary: "Pages per person over a range, their out-of-hours share in the person's own time zone, and the nights they interrupted",
+		description: reportDescription, params: reportParams,
+		responses: map[int]any{200: jsonOr{peopleReportJSON{}, reportCSV}, 400: errorJSON{}}},
+	"GET /api/v1/reports/noisy": {summary: "The noisiest checks and alerts over a range: most pages, then most flaps",
+		description: reportDescription, params: append(slices.Clone(reportParams),
+			param{name: "limit", schema: 0, description: "entries of each list, 1 to 100; default 10"}),
+		responses: map[int]any{200: jsonOr{report.NoisyReport{}, reportCSV}, 400: errorJSON{}}},
+	"GET /api/v1/reports/chart.svg": {summary: "A bar chart (SVG) of incidents opened, or of median minutes to acknowledge or resolve, per day or week (UTC)",
+		params: append(slices.Clone(reportRangeParams),
+			param{name: "metric", schema: "", description: "incidents (default), mtta or mttr"},
+			param{name: "bucket", schema: "", description: "day (default) or week (from Monday 00:00 UTC)"}),
+		responses: map[int]any{200: media{contentType: "image/svg+xml", schema: textSchema,
+			description: "an accessible bar chart: role img, with a title and a description that reads out every bar"}, 400: errorJSON{}}},
 	"GET /api/v1/replicas": {summary: "The replicas on the database, and which one leads", responses: map[int]any{200: struct {
 		This     string        `json:"this"`
 		Leader   *leaderJSON   `json:"leader"`
@@ -437,6 +454,26 @@ var (
 	statusIncidentParams  = append(slices.Clone(slugParam), param{name: "id", schema: int64(0), description: "the public incident's or maintenance's id"})
 	statusComponentParams = append(slices.Clone(slugParam), param{name: "component", schema: "", description: "the component's public id"})
 	statusIncidentChange  = map[int]any{200: statusIncidentJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}, 413: errorJSON{}}
+)
+
+// jsonOr is a response that is JSON of json's Go type, or alt when the
+// request asks for it.
+type jsonOr struct {
+	json any
+	alt  media
+}
+
+// The parameters of the reports.
+var (
+	reportRangeParams = []param{
+		{name: "from", schema: "", description: "an RFC 3339 time or a date (midnight UTC); default 30 days before to"},
+		{name: "to", schema: "", description: "an RFC 3339 time or a date (midnight UTC), excluded; default now; at most 400 days after from"},
+		{name: "service", schema: "", description: "only the incidents of this service"},
+		{name: "team", schema: "", description: "only the incidents of this team"}}
+	reportParams = append(slices.Clone(reportRangeParams),
+		param{name: "format", schema: "", description: "json (default) or csv; Accept: text/csv asks for CSV too"})
+	reportCSV         = media{contentType: "text/csv", schema: textSchema, description: "the report as CSV, a header row first"}
+	reportDescription = "docs/reports.md defines each figure. Times are UTC; a page is judged out of hours and at night in the zone of the person paged (users[].tz)."
 )
 
 func pingText(description string) media {

@@ -185,6 +185,13 @@ func (s *schemaSet) content(v any) (map[string]any, error) {
 	if m, ok := v.(media); ok {
 		return map[string]any{m.contentType: map[string]any{"schema": m.schema}}, nil
 	}
+	if o, ok := v.(jsonOr); ok {
+		c, err := s.content(o.json)
+		if err == nil {
+			c[o.alt.contentType] = map[string]any{"schema": o.alt.schema}
+		}
+		return c, err
+	}
 	schema, err := s.of(reflect.TypeOf(v))
 	if err != nil {
 		return nil, err

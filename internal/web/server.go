@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin"
-	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/metrics"
 	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/store"
@@ -22,7 +21,7 @@ import (
 // Server holds what the handlers need.
 type Server struct {
 	DB      *store.DB
-	Clock   clock.Clock
+	Clock   Clock
 	Log     *slog.Logger
 	Metrics *metrics.Metrics
 	Ping    http.Handler
@@ -46,6 +45,10 @@ type Server struct {
 	tokenUses tokenUses   // when each database token's last use was written
 	oidc      oidcClients // the client of sso.oidc's provider
 }
+
+// Clock is what the server asks of Tocsin's one clock (internal/clock):
+// only the time.
+type Clock interface{ Now() time.Time }
 
 // Snapshots gives the running compiled config; *atomic.Pointer does.
 type Snapshots interface {

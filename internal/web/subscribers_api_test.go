@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/statuspage"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/testkit"
@@ -19,8 +20,8 @@ import (
 func TestStatusSubscribersAPI(t *testing.T) {
 	s := testServer(t)
 	key := []byte("0123456789abcdef0123456789abcdef")
-	pages := &statuspage.Service{DB: s.DB, Clock: s.Clock, Configs: snapshotConfigs{s.Snapshots}, Log: testkit.Logger()}
-	pages.NotifySubscribers(&statuspage.Subscribers{DB: s.DB, Clock: s.Clock, Log: testkit.Logger(), Key: func() []byte { return key }})
+	pages := &statuspage.Service{DB: s.DB, Clock: clock.Real{}, Configs: snapshotConfigs{s.Snapshots}, Log: testkit.Logger()}
+	pages.NotifySubscribers(&statuspage.Subscribers{DB: s.DB, Clock: clock.Real{}, Log: testkit.Logger(), Key: func() []byte { return key }})
 	s.StatusPages = pages
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
