@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"regexp"
 	"slices"
 	"strconv"
@@ -18,7 +17,6 @@ import (
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/incident"
-	"github.com/tocsinhq/tocsin/internal/sanitize"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -32,9 +30,6 @@ import (
 const (
 	MaxIncidentServices = 50
 	MaxIncidentRoles    = 20
-	MaxIncidentLinks    = 50
-	MaxLinkTitle        = 200
-	MaxLinkURL          = 2000
 	// MaxBackdate is how long before an incident opened a timeline entry
 	// may be dated: what led up to an incident (a deploy, a first
 	// complaint) can precede its detection by days, not by months.
@@ -226,7 +221,7 @@ func (s *Server) ChangeIncidentFields(r *http.Request, id int64, ch IncidentFiel
 			}
 		}
 		if ch.Links != nil {
-			links, err := checkLinks(*ch.Links)
+			links, err := incident.CheckLinks(*ch.Links)
 			if err != nil {
 				return err
 			}
@@ -307,29 +302,6 @@ func checkRoles(cfg *config.Config, list []tocsin.IncidentRole) ([]tocsin.Incide
 			return nil, tocsin.Errorf(tocsin.EInvalid, "roles[%d].user: no user %q in the config", i, ro.User)
 		}
 		out = append(out, ro)
-	}
-	return out, nil
-}
-
-// checkLinks cleans a list of links: a known kind, a title and an http(s) URL.
-func checkLinks(list []tocsin.IncidentLink) ([]tocsin.IncidentLink, error) {
-	if len(list) > MaxIncidentLinks {
-		return nil, tocsin.Errorf(tocsin.EInvalid, "at most %d links, got %d", MaxIncidentLinks, len(list))
-	}
-	out := []tocsin.IncidentLink{}
-	for i, l := range list {
-		l.Kind, l.Title, l.URL = strings.TrimSpace(l.Kind), sanitize.Text(strings.TrimSpace(l.Title)), strings.TrimSpace(l.URL)
-		if !slices.Contains(tocsin.LinkKinds, l.Kind) {
-			return nil, tocsin.Errorf(tocsin.EInvalid, "links[%d].kind must be one of %s, got %q", i, strings.Join(tocsin.LinkKinds, ", "), l.Kind)
-		}
-		if n := utf8.RuneCountInString(l.Title); n == 0 || n > MaxLinkTitle {
-			return nil, tocsin.Errorf(tocsin.EInvalid, "links[%d].title must have 1 to %d characters", i, MaxLinkTitle)
-		}
-		u, err := url.Parse(l.URL)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(l.URL) > MaxLinkURL {
-			return nil, tocsin.Errorf(tocsin.EInvalid, "links[%d].url must be an http or https URL of at most %d characters, got %q", i, MaxLinkURL, l.URL)
-		}
-		out = append(out, l)
 	}
 	return out, nil
 }
