@@ -34,7 +34,7 @@ var contactTypes = notify.ContactNames()
 type User struct {
 	Name     string    `yaml:"name"`     // required, unique, ^[a-z0-9][a-z0-9_-]{0,63}$
 	Email    string    `yaml:"email"`    // optional; one @, no spaces
-	TZ       string    `yaml:"tz"`       // IANA time zone the user lives in, for display; default UTC
+	TZ       string    `yaml:"tz"`       // IANA time zone the user lives in, for display and the reports' out-of-hours rules; default UTC
 	Contacts []Contact `yaml:"contacts"` // where pages reach the user; none: the user cannot be paged (a warning)
 	Disabled bool      `yaml:"disabled"` // never paged; kept so that history still names the user
 	Bot      bool      `yaml:"bot"`      // not a human: never counts as the human an escalation reaches
