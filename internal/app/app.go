@@ -29,6 +29,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/notify"
 	"github.com/tocsinhq/tocsin/internal/notify/kind"
 	"github.com/tocsinhq/tocsin/internal/outbox"
+	"github.com/tocsinhq/tocsin/internal/postmortem"
 	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/sdnotify"
 	"github.com/tocsinhq/tocsin/internal/statuspage"
@@ -193,7 +194,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	srv := &web.Server{DB: db, Clock: a.clock, Log: a.log.With("component", "http"), Metrics: a.metrics,
 		Ping: &ping.Handler{Recorder: a.recorder, Settings: func() ping.Settings { return a.state.Load().Ping() }, Exists: db.PingTargetExists,
 			Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
-		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self, StatusPages: a.status}
+		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self, StatusPages: a.status,
+		Postmortems: postmortem.Writer{DB: db}}
 	pages, err := ui.New(srv)
 	if err != nil {
 		ln.Close()

@@ -147,6 +147,7 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	openapi3filter.RegisterBodyDecoder("application/atom+xml", openapi3filter.PlainBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("image/svg+xml", openapi3filter.PlainBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/markdown", openapi3filter.PlainBodyDecoder)
 
 	resp, err := http.Get(r.base + "/api/v1/openapi.json")
 	if err != nil {
@@ -267,9 +268,16 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 		"/api/v1/reports/summary?format=csv", "/api/v1/reports/people", "/api/v1/reports/people?team=core&format=csv",
 		"/api/v1/reports/noisy", "/api/v1/reports/noisy?limit=3&format=csv",
 		"/api/v1/reports/chart.svg", "/api/v1/reports/chart.svg?metric=mttr&bucket=week",
+		fmt.Sprintf("/api/v1/incidents/%d/postmortem?tz=Europe/Berlin", alertIncident),
+		fmt.Sprintf("/api/v1/incidents/%d/postmortem.md", alertIncident), fmt.Sprintf("/api/v1/incidents/%d/postmortem.html", checkIncident),
 	} {
 		c.api("GET", p, nil, 200, nil)
 	}
+	pm := fmt.Sprintf("/api/v1/incidents/%d/postmortem", alertIncident)
+	c.api("PUT", pm, map[string]any{"markdown": "# Postmortem\n\nEdited.", "base_revision": 0}, 200, nil)
+	c.api("PUT", pm, map[string]any{"markdown": "# Postmortem\n\nStale.", "base_revision": 0}, 409, nil)
+	c.api("GET", pm, nil, 200, nil)
+	c.api("GET", pm+"/revisions", nil, 200, nil)
 	// Errors, in the same description.
 	c.api("GET", "/api/v1/checks/"+nightly+"/results", nil, 400, nil)
 	c.api("GET", "/api/v1/incidents/999999", nil, 404, nil)

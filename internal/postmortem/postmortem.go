@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/report"
 	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/yuin/goldmark"
@@ -336,16 +337,17 @@ func alertNames(raw json.RawMessage) []string {
 	if json.Unmarshal(raw, &v) != nil {
 		return nil
 	}
+	// The entry that opens an incident names its alert before the alert
+	// is stored (alert_id 0): the alert is known by its name and key.
 	refs := v.Alerts
-	if v.ID != 0 {
+	if len(refs) == 0 {
 		refs = []ref{v.ref}
 	}
 	var out []string
 	for _, r := range refs {
-		if r.ID == 0 {
-			continue
+		if name := or(r.Labels["alertname"], r.Key); name != "" {
+			out = append(out, name)
 		}
-		out = append(out, or(r.Labels["alertname"], r.Key))
 	}
 	return out
 }
@@ -463,3 +465,26 @@ func Load(ctx context.Context, db *store.DB, id int64) (Facts, error) {
 	}
 	return f, nil
 }
+
+// Writer writes and renders the postmortems of the incidents in DB, for
+// the API (web.Postmortems).
+type Writer struct{ DB *store.DB }
+
+// Draft writes the draft of incident id's postmortem, the timeline's
+// times also in zone, with the zones, contacts and bots of users.
+func (w Writer) Draft(ctx context.Context, users []config.User, id int64, zone *time.Location) (string, error) {
+	f, err := Load(ctx, w.DB, id)
+	if err != nil {
+		return "", err
+	}
+	f.Users, f.Bots, f.Zone = report.UsersOf(users), map[string]bool{}, zone
+	for _, u := range users {
+		if u.Bot {
+			f.Bots[u.Name] = true
+		}
+	}
+	return Draft(f), nil
+}
+
+// HTML renders a postmortem's Markdown; raw HTML is left out.
+func (Writer) HTML(md string) (string, error) { return HTML(md) }

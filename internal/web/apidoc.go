@@ -212,6 +212,21 @@ var apiDocs = map[string]apiDoc{
 		params:      timelineEntryParams, body: keyMomentRequestJSON{}, responses: incidentBodyChange},
 	"DELETE /api/v1/incidents/{id}/timeline/{entry}/key-moment": {summary: "Unmark a timeline entry as a key moment",
 		params: timelineEntryParams, responses: incidentChange},
+	"GET /api/v1/incidents/{id}/postmortem": {summary: "The incident's postmortem: its latest saved revision, or a draft written from the incident's record when none is saved (revision 0)",
+		description: "The draft's timeline shows its times in UTC and in ?tz= (an IANA zone), else the zone of the user asking, else UTC only.",
+		params:      postmortemParams, responses: map[int]any{200: postmortemJSON{}, 400: errorJSON{}, 404: errorJSON{}}},
+	"PUT /api/v1/incidents/{id}/postmortem": {summary: "Save a revision of the incident's postmortem, authored by the caller",
+		description: "markdown: 1 to 60000 bytes; base_revision: the revision the edit started from (0: the draft). When another revision was saved since, nothing is saved (409): reload and edit that. Audited.",
+		params:      incidentIDParam, body: postmortemSaveJSON{},
+		responses: map[int]any{200: postmortemJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}, 413: errorJSON{}}},
+	"GET /api/v1/incidents/{id}/postmortem/revisions": {summary: "Every saved revision of the incident's postmortem, newest first",
+		params: incidentIDParam, responses: map[int]any{200: postmortemRevisionsJSON{}, 400: errorJSON{}, 404: errorJSON{}}},
+	"GET /api/v1/incidents/{id}/postmortem.md": {summary: "The incident's postmortem as GitHub-flavoured Markdown (the latest revision, else the draft)",
+		params: postmortemParams, responses: map[int]any{200: media{contentType: "text/markdown", schema: textSchema},
+			400: errorJSON{}, 404: errorJSON{}}},
+	"GET /api/v1/incidents/{id}/postmortem.html": {summary: "The incident's postmortem rendered as an HTML page; raw HTML in it is left out",
+		params: postmortemParams, responses: map[int]any{200: media{contentType: "text/html", schema: textSchema},
+			400: errorJSON{}, 404: errorJSON{}}},
 	"GET /api/v1/alerts": {summary: "Alerts, newest first",
 		params: []param{{name: "status", schema: tocsin.AlertStatus(""), description: "firing, acknowledged or resolved"},
 			{name: "service", schema: ""},
@@ -447,6 +462,7 @@ var (
 
 	incidentIDParam     = []param{{name: "id", schema: int64(0), description: "the incident's id"}}
 	timelineEntryParams = append(slices.Clone(incidentIDParam), param{name: "entry", schema: int64(0), description: "the timeline entry's id"})
+	postmortemParams    = append(slices.Clone(incidentIDParam), param{name: "tz", schema: "", description: "an IANA time zone the draft's timeline shows beside UTC"})
 	incidentChange      = map[int]any{200: incidentJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}
 	incidentBodyChange  = map[int]any{200: incidentJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}, 413: errorJSON{}}
 

@@ -16,6 +16,7 @@ import (
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/config"
 	"github.com/tocsinhq/tocsin/internal/metrics"
+	"github.com/tocsinhq/tocsin/internal/postmortem"
 	"github.com/tocsinhq/tocsin/internal/runtime"
 	"github.com/tocsinhq/tocsin/internal/statuspage"
 	"github.com/tocsinhq/tocsin/internal/store"
@@ -89,7 +90,8 @@ func testServer(t testing.TB) *Server {
 		Ping:        http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "OK") }),
 		Snapshots:   snapshots,
 		Actions:     okActions{},
-		StatusPages: pages}
+		StatusPages: pages,
+		Postmortems: postmortem.Writer{DB: db}}
 }
 
 // snapshotConfigs gives the config of the running snapshot, as the app's

@@ -41,6 +41,8 @@ type Server struct {
 	StatusPages StatusPages
 	// Pages serves the responder's web pages; nil: none.
 	Pages Pages
+	// Postmortems writes and renders the incidents' postmortems.
+	Postmortems Postmortems
 
 	tokenUses tokenUses   // when each database token's last use was written
 	oidc      oidcClients // the client of sso.oidc's provider
