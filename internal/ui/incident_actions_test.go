@@ -228,6 +228,14 @@ func TestIncidentNotes(t *testing.T) {
 	if timeline3, _ := s.timelineAndAudit(t, id, "user:victor"); len(timeline3) != len(timeline) {
 		t.Error("the viewer's note was written")
 	}
+	// Notes are Markdown, rendered safely: raw HTML and script links do
+	// not reach the page.
+	alice.post(t, path+"/notes", url.Values{"text": {"Rolled back **deploy 42**:\n\n- `db1` ok\n\n<script>alert(1)</script> [x](javascript:alert(2))"}})
+	_, _, body = alice.get(t, path)
+	if !strings.Contains(body, "<strong>deploy 42</strong>") || !strings.Contains(body, "<li><code>db1</code> ok</li>") ||
+		strings.Contains(body, "<script>alert") || strings.Contains(body, "javascript:alert") {
+		t.Errorf("the Markdown note on the page:\n%s", body)
+	}
 }
 
 // Escalate pages the policy's next level, and reassign pages the user or

@@ -156,9 +156,10 @@ func (u *UI) funcs() template.FuncMap {
 		// ago says how long before now t was, as "3m ago" or "in 2h".
 		"ago": ago,
 		// dur is a duration in Tocsin's words (1h30m).
-		"dur":   tocsin.FormatDuration,
-		"since": func(from, to time.Time) time.Duration { return to.Sub(from) },
-		"asset": u.assetURL,
+		"dur":      tocsin.FormatDuration,
+		"since":    func(from, to time.Time) time.Duration { return to.Sub(from) },
+		"asset":    u.assetURL,
+		"markdown": markdown,
 		"allowed": func(p auth.Principal, role string) bool {
 			r, err := auth.ParseRole(role)
 			return err == nil && p.Role.Allows(r)
