@@ -818,3 +818,21 @@ func TestEscalateByHandDuringGroupWait(t *testing.T) {
 		t.Fatalf("after group_wait: paged %v, page at %v, step %d", in.Paged, in.PageAt, in.EscalationStep)
 	}
 }
+
+// The entry that opens an alert's incident names the alert by its id, as
+// the later entries do: the reports and the postmortem count it by that.
+func TestOpeningEntryNamesTheAlert(t *testing.T) {
+	f := newFixture(t, &Policy{Services: map[string]Service{"web": {Name: "web", Notify: []string{"ops"}}}})
+	f.deliver("pd", "web", firing("k1", "disk full", "host", "a"))
+	a := f.alert("pd", "k1")
+	entries := f.incident(a.IncidentID).Timeline
+	if len(entries) == 0 || entries[0].Kind != tocsin.TimelineOpened {
+		t.Fatalf("first entry: %+v", entries)
+	}
+	var data struct {
+		AlertID int64 `json:"alert_id"`
+	}
+	if err := json.Unmarshal(entries[0].Data, &data); err != nil || data.AlertID != a.ID || a.ID == 0 {
+		t.Errorf("opening entry names alert %d (%v), want %d: %s", data.AlertID, err, a.ID, entries[0].Data)
+	}
+}

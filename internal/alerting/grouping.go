@@ -108,6 +108,13 @@ func (w *work) group(a *tocsin.AlertRecord, why string) error {
 		msg += fmt.Sprintf("; first page after group_wait %s, at %s", tocsin.FormatDuration(svc.GroupWait),
 			in.PageAt.UTC().Format(time.RFC3339))
 	}
+	if a.ID == 0 {
+		// The opening entry names the alert by its id, as every later
+		// entry does: the reports and the postmortem count it by that.
+		if err := w.save(a); err != nil {
+			return err
+		}
+	}
 	if err := incident.OpenForAlerts(w.ctx, w.tx, w.env, in, w.now, msg, alertData(a)); err != nil {
 		return err
 	}
