@@ -36,7 +36,7 @@ Usage:
   tocsin user set-password NAME [--server URL]   password from the terminal, or a line of stdin
   tocsin user invite NAME [--server URL]         print a one-time link to choose a password
   tocsin receive [--listen ADDR] [--secret S] [--tolerance 5m]   print webhooks (for trying Tocsin out)
-  tocsin version
+  tocsin version                                 version, commit and Go version of this binary
 
 Environment: TOCSIN_CONFIG, TOCSIN_LISTEN, TOCSIN_DATABASE, TOCSIN_FORCE_CONFIG
 mirror the flags of serve; TOCSIN_ADMIN_TOKEN adds an API token named "admin".
@@ -77,8 +77,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "user":
 		return userCommand(args[1:], os.Stdin, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "tocsin", version)
-		return 0
+		return printVersion(stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
