@@ -351,9 +351,10 @@ const (
 	TimelineServices        = "incident.services_changed"
 	TimelineRoles           = "incident.roles_changed"
 	TimelineLinks           = "incident.links_changed"
-	TimelineMerged          = "incident.merged"     // on the duplicate: merged into another incident
-	TimelineMergedIn        = "incident.merged_in"  // on the target: a duplicate merged into it
-	TimelineKeyMoment       = "incident.key_moment" // an entry marked or unmarked as a key moment
+	TimelineMerged          = "incident.merged"      // on the duplicate: merged into another incident
+	TimelineMergedIn        = "incident.merged_in"   // on the target: a duplicate merged into it
+	TimelineKeyMoment       = "incident.key_moment"  // an entry marked or unmarked as a key moment
+	TimelineActionItem      = "incident.action_item" // an action item of its postmortem added or changed
 )
 
 // TimelineEntry is one line of an incident's append-only history, with the
@@ -378,6 +379,8 @@ const (
 	// (a page again, with links), or an alert joined it while acknowledged.
 	EventPriorityRaised = "incident.priority_raised"
 	EventAlertJoined    = "incident.alert_joined"
+	// Sent to the owner of an open action item whose due date has passed.
+	EventActionItemOverdue = "action_item.overdue"
 )
 
 // NotificationStatus is where an outbox row stands.

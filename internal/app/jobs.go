@@ -27,6 +27,7 @@ func (a *App) newJobs(shared bool) []job.Job {
 		a.dispatcher.Job(),
 		{Name: "checkpoint", Run: a.checkpoint},
 		{Name: "audit_prune", Leader: true, Run: a.pruneAudit},
+		{Name: "action_items_overdue", Leader: true, Run: a.noticeOverdueActionItems},
 		a.status.Job(pages),
 		// The health check and the self-heartbeat wait on a store write
 		// for at most watchdog.write_timeout (at most a minute) and send

@@ -12,7 +12,7 @@ import (
 // leaderJobs are the jobs that run only on the replica leading the
 // engine: a job added to the table says here whether it does.
 var leaderJobs = map[string]bool{"engine": true, "probes": true, "alerts_timed": true, "escalation": true, "gap_check": true,
-	"follow_deadlines": true, "audit_prune": true,
+	"follow_deadlines": true, "audit_prune": true, "action_items_overdue": true,
 	"status_pages": true}
 
 // The job contract, checked in one place: every job has a name of its

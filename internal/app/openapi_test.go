@@ -278,6 +278,21 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	c.api("PUT", pm, map[string]any{"markdown": "# Postmortem\n\nStale.", "base_revision": 0}, 409, nil)
 	c.api("GET", pm, nil, 200, nil)
 	c.api("GET", pm+"/revisions", nil, 200, nil)
+	// Action items: one added, changed and listed; refusals.
+	items := fmt.Sprintf("/api/v1/incidents/%d/action-items", alertIncident)
+	var item struct {
+		ID int64 `json:"id"`
+	}
+	c.api("POST", items, map[string]any{"title": "Alert on disk usage", "owner": "ana", "due": "2026-01-31",
+		"link": "https://tickets.example/OPS-1"}, 201, &item)
+	c.api("POST", items, map[string]any{"title": "x", "owner": "nobody"}, 400, nil)
+	c.api("POST", "/api/v1/incidents/999999/action-items", map[string]any{"title": "x", "owner": "ana"}, 404, nil)
+	c.api("PATCH", fmt.Sprintf("/api/v1/action-items/%d", item.ID), map[string]any{"status": "done", "due": ""}, 200, nil)
+	c.api("PATCH", "/api/v1/action-items/999999", map[string]any{"status": "done"}, 404, nil)
+	c.api("GET", items, nil, 200, nil)
+	c.api("GET", "/api/v1/action-items?status=all&owner=ana", nil, 200, nil)
+	c.api("GET", "/api/v1/action-items?team=core", nil, 200, nil)
+	c.api("GET", "/api/v1/action-items?status=bogus", nil, 400, nil)
 	// Errors, in the same description.
 	c.api("GET", "/api/v1/checks/"+nightly+"/results", nil, 400, nil)
 	c.api("GET", "/api/v1/incidents/999999", nil, 404, nil)

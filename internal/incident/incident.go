@@ -94,6 +94,8 @@ type Event struct {
 	Recipient  string           `json:"recipient,omitempty"`
 	Escalation *EventEscalation `json:"escalation,omitempty"`
 	Links      *EventLinks      `json:"links,omitempty"`
+	// ActionItem is the action item an action_item.overdue notice is about.
+	ActionItem *EventActionItem `json:"action_item,omitempty"`
 }
 
 // EventEscalation says which step of a policy a page is.

@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 	"time"
@@ -31,6 +32,9 @@ type Facts struct {
 	Users    map[string]report.User // zone and contacts of each configured user
 	Bots     map[string]bool        // configured users with bot: true
 	Zone     *time.Location         // the reader's zone, shown beside UTC; nil: UTC only
+	// ActionItems are the incident's action items, in the order they were
+	// added; the Action items section lists them.
+	ActionItems []store.ActionItem
 }
 
 // Sections are the headings a person writes under, each with the prompt
@@ -108,7 +112,7 @@ func Measure(f Facts) Figures {
 // (the marked entries show it).
 var quietKinds = map[string]bool{
 	tocsin.TimelineNotifyQueued: true, tocsin.TimelineNotifySent: true, tocsin.TimelinePing: true,
-	tocsin.TimelineKeyMoment: true,
+	tocsin.TimelineKeyMoment: true, tocsin.TimelineActionItem: true, // the Action items section lists the items as they stand
 }
 
 // Draft writes the draft of f's incident's postmortem.
@@ -140,7 +144,37 @@ func Draft(f Facts) string {
 	for _, s := range Sections {
 		fmt.Fprintf(&b, "\n## %s\n\n_%s_\n", s.Title, s.Prompt)
 	}
+	writeActionItems(&b, f)
 	return b.String()
+}
+
+// writeActionItems lists the incident's action items under the last
+// section, Action items; none: the prompt alone.
+func writeActionItems(b *strings.Builder, f Facts) {
+	if len(f.ActionItems) == 0 {
+		return
+	}
+	b.WriteString("\n| Item | Owner | Due | Status | Link |\n|---|---|---|---|---|\n")
+	for _, a := range f.ActionItems {
+		fmt.Fprintf(b, "| #%d %s | %s | %s | %s | %s |\n", a.ID, cell(a.Title), cell(a.Owner), or(a.Due, "—"),
+			strings.ReplaceAll(a.Status, "_", " "), linkCell(a.Link))
+	}
+}
+
+// destEscaper keeps an http(s) URL whole as a Markdown link destination
+// in a table cell: nothing in it ends the destination, the cell or the
+// link, nor starts a code span or an entity.
+var destEscaper = strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "|", "%7C", "<", "%3C", ">", "%3E",
+	"`", "%60", "\\", "%5C", "&", "&amp;", "[", "%5B", "]", "%5D")
+
+// linkCell is a link as a table cell: a Markdown link named after its
+// host, or "—" for none.
+func linkCell(link string) string {
+	u, err := url.Parse(link)
+	if link == "" || err != nil || u.Host == "" {
+		return "—"
+	}
+	return "[" + cell(u.Host) + "](" + destEscaper.Replace(link) + ")"
 }
 
 func writeTimeline(b *strings.Builder, f Facts) {
@@ -441,7 +475,7 @@ func HTML(md string) (string, error) {
 }
 
 // Load reads the facts of incident id from the store: the incident with
-// its timeline, its pages and the name of its check. Users, Bots and
+// its timeline, its pages, its action items and the name of its check. Users, Bots and
 // Zone are the caller's to set.
 func Load(ctx context.Context, db *store.DB, id int64) (Facts, error) {
 	in, err := db.Incident(ctx, id)
@@ -457,6 +491,9 @@ func Load(ctx context.Context, db *store.DB, id int64) (Facts, error) {
 		if n.Event == tocsin.EventTriggered {
 			f.Pages = append(f.Pages, n)
 		}
+	}
+	if f.ActionItems, err = db.IncidentActionItems(ctx, id); err != nil {
+		return Facts{}, err
 	}
 	if in.CheckID != 0 {
 		if c, err := db.CheckByID(ctx, in.CheckID); err == nil {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/report"
+	"github.com/tocsinhq/tocsin/internal/store"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -158,5 +159,43 @@ func TestDraftIsGFM(t *testing.T) {
 		if !strings.Contains(out, "<h2>"+s.Title+"</h2>") {
 			t.Errorf("no section %q", s.Title)
 		}
+	}
+}
+
+// TestDraftActionItems: the incident's action items are a table under
+// Action items, one row each (item, owner, due, status, link), valid GFM
+// whatever their text and links hold.
+func TestDraftActionItems(t *testing.T) {
+	f := scripted()
+	f.ActionItems = []store.ActionItem{
+		{ID: 3, Title: "Alert on replication lag | before <it> fails", Owner: "cy", Due: "2026-01-20", Status: store.ActionOpen,
+			Link: "https://tickets.example/browse/OPS-1?a=1&b=(2)|x"},
+		{ID: 4, Title: "Runbook for failover", Owner: "bo", Status: store.ActionWontDo},
+	}
+	md := Draft(f)
+	want := "## Action items\n\n_What to change so that it does not happen again, each with an owner._\n\n" +
+		"| Item | Owner | Due | Status | Link |\n|---|---|---|---|---|\n" +
+		"| #3 Alert on replication lag \\| before &lt;it&gt; fails | cy | 2026-01-20 | open | [tickets.example](https://tickets.example/browse/OPS-1?a=1&amp;b=%282%29%7Cx) |\n" +
+		"| #4 Runbook for failover | bo | — | wont do | — |\n"
+	if !strings.HasSuffix(md, want) {
+		t.Fatalf("draft ends:\n%s\nwant\n%s", md[strings.LastIndex(md, "## Action items"):], want)
+	}
+	out, err := HTML(md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tables := regexp.MustCompile(`(?s)<table>.*?</table>`).FindAllString(out, -1)
+	if len(tables) != 5 {
+		t.Fatalf("%d tables, want 5", len(tables))
+	}
+	items := tables[4]
+	if n := strings.Count(items, "<tr>"); n != 3 || strings.Count(items, "<td") != 10 ||
+		!strings.Contains(items, `<a href="https://tickets.example/browse/OPS-1?a=1&amp;b=%282%29%7Cx">tickets.example</a>`) ||
+		!strings.Contains(items, "Alert on replication lag | before &lt;it&gt; fails") {
+		t.Fatalf("action items table:\n%s", items)
+	}
+	// None: the prompt alone, as before.
+	if md := Draft(scripted()); !strings.HasSuffix(md, "_What to change so that it does not happen again, each with an owner._\n") {
+		t.Fatalf("draft without action items ends:\n%s", md[len(md)-200:])
 	}
 }

@@ -28,8 +28,8 @@ func (tx *Tx) SaveIncidentFields(ctx context.Context, in *tocsin.Incident) error
 	return nil
 }
 
-// MergeIncident moves the timeline entries, alerts and notifications of
-// incident dup to incident into and records dup as merged into it. The
+// MergeIncident moves the timeline entries, alerts, notifications and
+// action items of incident dup to incident into and records dup as merged into it. The
 // key moments of dup's entries follow them, but where into already has
 // one of the same kind, into's stays and dup's is dropped. The caller
 // checks that the merge makes sense and resolves dup.
@@ -41,6 +41,7 @@ func (tx *Tx) MergeIncident(ctx context.Context, dup, into int64) error {
 		"UPDATE timeline SET incident_id = $2 WHERE incident_id = $1",
 		"UPDATE alerts SET incident_id = $2 WHERE incident_id = $1",
 		"UPDATE outbox SET incident_id = $2 WHERE incident_id = $1",
+		"UPDATE action_items SET incident_id = $2 WHERE incident_id = $1",
 		"UPDATE incidents SET merged_into = $2 WHERE id = $1",
 	} {
 		if _, err := tx.tx.ExecContext(ctx, q, dup, into); err != nil {

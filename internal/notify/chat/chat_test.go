@@ -351,6 +351,14 @@ func TestRenderFollowUps(t *testing.T) {
 	if m := Render(notification(t, raised).Payload); m.Title != "[P1] PRIORITY RAISED: disk 95% on db1" || m.State != StateTriggered {
 		t.Errorf("priority raised: %+v", m)
 	}
+	// An overdue action item of a resolved incident is not a resolution.
+	inc.Status = tocsin.IncidentResolved
+	overdue := incident.Event{Event: tocsin.EventActionItemOverdue, Reason: "Action item #3 (Alert on disk) was due 2026-03-09 and is still open",
+		Recipient: "ana", Incident: inc}
+	if m := Render(notification(t, overdue).Payload); m.Title != "ACTION ITEM OVERDUE: disk 95% on db1" ||
+		!strings.Contains(m.Reason, "was due 2026-03-09") {
+		t.Errorf("action item overdue: %+v", m)
+	}
 }
 
 func TestRenderAlertsCapped(t *testing.T) {

@@ -216,6 +216,8 @@ func title(m *Message, incident string, id json.RawMessage) string {
 		b.WriteString("PRIORITY RAISED")
 	case m.Event == tocsin.EventAlertJoined:
 		b.WriteString("ALERT JOINED")
+	case m.Event == tocsin.EventActionItemOverdue:
+		b.WriteString("ACTION ITEM OVERDUE") // whatever the incident's state: the item is what is late
 	case m.State == StateTriggered:
 		b.WriteString("TRIGGERED")
 	case m.State == StateAcknowledged:

@@ -541,6 +541,8 @@ func eventWord(e string) string {
 		return "ACKNOWLEDGED"
 	case tocsin.EventResolved:
 		return "RESOLVED"
+	case tocsin.EventActionItemOverdue:
+		return "ACTION ITEM OVERDUE"
 	}
 	e = oneLine(e, 60)
 	if i := strings.LastIndexByte(e, '.'); i >= 0 && i < len(e)-1 {

@@ -212,6 +212,20 @@ func FuzzMessage(f *testing.F) {
 	})
 }
 
+// TestOverdueActionItem: the notice of an overdue action item says so in
+// its subject, whatever its incident's state, and names the item.
+func TestOverdueActionItem(t *testing.T) {
+	m, text, _ := build(t, `{"event":"action_item.overdue","reason":"Action item #3 (Alert on disk) was due 2026-03-09 and is still open",
+		"recipient":"ana","incident":{"id":4,"title":"disk 95% on db1","status":"resolved","url":"https://tocsin.example/i/4"},
+		"action_item":{"id":3,"title":"Alert on disk","owner":"ana","due":"2026-03-09"}}`)
+	if got := m.Header.Get("Subject"); !strings.Contains(got, "ACTION ITEM OVERDUE: disk 95% on db1") {
+		t.Errorf("Subject = %q", got)
+	}
+	if !strings.Contains(text, "was due 2026-03-09") {
+		t.Errorf("text:\n%s", text)
+	}
+}
+
 // TestFollowUpsToThosePaged: a priority rise and an alert joining an
 // acknowledged incident name themselves in the subject and offer the links.
 func TestFollowUpsToThosePaged(t *testing.T) {
