@@ -152,7 +152,7 @@ func noticeOverdue(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incide
 	item := fmt.Sprintf("Action item #%d (%s)", a.ID, a.Title)
 	if len(channels) == 0 {
 		return 0, tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineNotifyNoChannel,
-			Actor: "tocsin", Message: fmt.Sprintf("NOBODY NOTIFIED: %s was due %s, but its owner %s has no contact to tell", item, a.Due, a.Owner),
+			Actor: "tocsin", Message: fmt.Sprintf("NOBODY NOTIFIED: %s was due %s, but its owner %s cannot be told (not a user of the config, disabled, or without a contact)", item, a.Due, a.Owner),
 			Data: mustJSON(map[string]any{"action_item": a.ID, "owner": a.Owner})})
 	}
 	ev := Event{Event: tocsin.EventActionItemOverdue, OccurredAt: now.UTC().Truncate(time.Millisecond),

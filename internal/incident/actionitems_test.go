@@ -106,7 +106,7 @@ func TestNoticeOverdueActionItems(t *testing.T) {
 		}
 	}
 	// cy's item: one entry a day (2026-03-10, 03-11, 03-12 in UTC).
-	if len(nobody) != 3 || !strings.Contains(nobody[0], "Action item #6 (nobody to tell) was due 2026-03-05, but its owner cy has no contact") {
+	if len(nobody) != 3 || !strings.Contains(nobody[0], "Action item #6 (nobody to tell) was due 2026-03-05, but its owner cy cannot be told") {
 		t.Fatalf("nobody told: %q", nobody)
 	}
 	if !Overdue(today, losAngeles, clk.Now()) || Overdue(today, losAngeles, time.Date(2026, 3, 11, 6, 59, 59, 0, time.UTC)) {
