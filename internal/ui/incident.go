@@ -47,6 +47,11 @@ type incidentView struct {
 	CanReopen      bool      // resolved within the reopen window, not merged
 	ReopenUntil    time.Time // when the window ends
 	EntryAt        string    // the backdated entry form's default time: now, in the viewer's zone
+	// The choices of the forms of incident_scope.go.
+	ServiceChoices []serviceChoice // the config's services but the incident's own
+	People         []string        // the config's users, who may hold a role
+	RoleRows       []roleRow
+	LinkKinds      []linkKind
 }
 
 // pageRow is one notification of the incident: to whom, how, and what
@@ -109,6 +114,17 @@ func (u *UI) incidentView(ctx context.Context, id int64) (*incidentView, error) 
 		v.ReopenUntil = in.ResolvedAt.Add(snap.Config.Incidents.ReopenWindow.D())
 		v.CanReopen = u.srv.Clock.Now().Before(v.ReopenUntil)
 	}
+	if snap.Config != nil {
+		for _, sv := range snap.Config.Services {
+			if sv.Name != in.Service {
+				v.ServiceChoices = append(v.ServiceChoices, serviceChoice{sv.Name, slices.Contains(in.Services, sv.Name)})
+			}
+		}
+		for _, cu := range snap.Config.Users {
+			v.People = append(v.People, cu.Name)
+		}
+	}
+	v.RoleRows, v.LinkKinds = roleRows(in.Roles), linkKinds()
 	if in.CheckID != 0 {
 		if v.Check, err = u.srv.DB.CheckByID(ctx, in.CheckID); err != nil && tocsin.ErrorCode(err) != tocsin.ENotFound {
 			return nil, err

@@ -45,6 +45,12 @@ var notices = map[string]string{
 	"key-moment":      "Key moment changed.",
 	"reopened":        "Reopened: everyone paged for it is paged again.",
 	"merged":          "Merged: the duplicate's timeline, alerts and pages are here now.",
+	"services-set":    "Services affected set.",
+	"roles-set":       "Roles set.",
+	"link-added":      "Link added.",
+	"link-removed":    "Link removed.",
+	// The postmortem page.
+	"postmortem-saved": "Postmortem saved as a new revision.",
 	// The admin pages.
 	"sessions-revoked": "Sessions revoked: the user is logged out everywhere.",
 	"token-revoked":    "Token revoked: it no longer works.",

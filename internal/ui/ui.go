@@ -84,6 +84,8 @@ func (u *UI) Routes() []auth.Route {
 		u.assetRoutes(),
 		u.incidentRoutes(),
 		u.incidentFieldRoutes(),
+		u.incidentScopeRoutes(),
+		u.postmortemRoutes(),
 		u.alertsRoutes(),
 		u.integrationRoutes(),
 		u.adminRoutes(),
