@@ -143,4 +143,19 @@ func TestPostmortemPage(t *testing.T) {
 	if pm := read(); pm.Revision != 3 {
 		t.Errorf("after the viewer: %+v", pm)
 	}
+
+	// A text near the limit, all of it percent-encoded by the form (each
+	// "é" is two bytes, six as sent), is saved; two bytes more are refused
+	// with the reason.
+	long := "# Long\n\n" + strings.Repeat("é", (60000-len("# Long\n\n"))/2)
+	if status, _, body := alice.post(t, path, url.Values{"markdown": {long}, "base_revision": {"3"}}); status != http.StatusSeeOther {
+		t.Fatalf("save of %d bytes: %d\n%.1000s", len(long), status, body)
+	}
+	if status, _, body := alice.post(t, path, url.Values{"markdown": {long + "ab"}, "base_revision": {"4"}}); status != http.StatusBadRequest ||
+		!strings.Contains(body, "60000") {
+		t.Errorf("save of %d bytes: %d, want 400 naming the limit\n%.1000s", len(long)+2, status, body)
+	}
+	if pm := read(); pm.Revision != 4 || pm.Markdown != long {
+		t.Errorf("after the long save: revision %d, %d bytes", pm.Revision, len(pm.Markdown))
+	}
 }

@@ -101,8 +101,13 @@ type Actions interface {
 	SetPaused(ctx context.Context, uuid string, pause bool, actor string) (*tocsin.Check, error)
 }
 
-// maxBody bounds every API request body.
+// maxBody bounds every API request body but a postmortem's.
 const maxBody = 64 << 10
+
+// maxPostmortemBody bounds the body that saves a postmortem: its text of up
+// to MaxPostmortem bytes, as JSON or percent-encoded by a browser's form,
+// where one byte may take three.
+const maxPostmortemBody = 3*MaxPostmortem + 4<<10
 
 // Handler returns the HTTP handler with every route.
 func (s *Server) Handler() http.Handler {
@@ -159,7 +164,11 @@ func limitBody(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// The ping handler caps bodies itself, and truncates; the alert
 		// endpoints have their own, larger limits.
-		if !strings.HasPrefix(r.URL.Path, "/ping/") && !strings.HasPrefix(r.URL.Path, "/ingest/") && r.URL.Path != "/v2/enqueue" {
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/ping/"), strings.HasPrefix(r.URL.Path, "/ingest/"), r.URL.Path == "/v2/enqueue":
+		case strings.HasSuffix(r.URL.Path, "/postmortem"):
+			r.Body = http.MaxBytesReader(w, r.Body, maxPostmortemBody)
+		default:
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}
 		h.ServeHTTP(w, r)
