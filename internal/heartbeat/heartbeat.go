@@ -28,7 +28,8 @@ func ApplyPing(c *tocsin.Check, p *tocsin.Ping) Transition {
 	tr := Transition{From: c.StateAt(now)}
 	wasDown := tr.From == tocsin.StateDown
 	storedDown := c.Status == tocsin.StateDown // the engine had acted on it
-	if c.Keywords != nil && p.Kind == tocsin.PingSuccess && p.ExitStatus == nil {
+	filtered := c.Keywords != nil && p.Kind == tocsin.PingSuccess && p.ExitStatus == nil
+	if filtered {
 		// Only the plain URL is classified: /start, /fail, /log and an
 		// exit status say what they are.
 		p.Kind = Classify(c.Keywords, p.Body)
@@ -68,6 +69,9 @@ func ApplyPing(c *tocsin.Check, p *tocsin.Ping) Transition {
 		} else {
 			c.Status = tocsin.StateUp
 			tr.Reason = "success ping"
+		}
+		if filtered {
+			tr.Reason += " (by the check's body keywords)"
 		}
 	}
 	c.AlertAfter = c.GoesDownAt()

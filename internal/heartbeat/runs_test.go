@@ -173,14 +173,14 @@ func TestKeywordFilter(t *testing.T) {
 	c.Keywords = f
 	p := ping(tocsin.PingSuccess, t0, "")
 	p.Body = []byte("all done")
-	ApplyPing(c, p)
-	if p.Kind != tocsin.PingSuccess || c.Status != tocsin.StateUp {
-		t.Fatalf("success keyword: kind %s status %s", p.Kind, c.Status)
+	tr := ApplyPing(c, p)
+	if p.Kind != tocsin.PingSuccess || c.Status != tocsin.StateUp || tr.Reason != "success ping (by the check's body keywords)" {
+		t.Fatalf("success keyword: kind %s status %s reason %q", p.Kind, c.Status, tr.Reason)
 	}
 	p = ping(tocsin.PingSuccess, t0.Add(time.Second), "")
 	p.Body = []byte("no keyword")
 	last := c.LastPingAt
-	tr := ApplyPing(c, p)
+	tr = ApplyPing(c, p)
 	if p.Kind != tocsin.PingIgnored || tr.Changed() || !c.LastPingAt.Equal(last) {
 		t.Fatalf("no keyword: kind %s, %+v, last ping %v", p.Kind, tr, c.LastPingAt)
 	}
