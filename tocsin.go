@@ -86,6 +86,9 @@ type Check struct {
 	// EscalationPolicy pages people about the check's incidents, level by
 	// level, besides its Notify channels; "" for channels only.
 	EscalationPolicy string
+	// Keywords, when set, classify the pings to the check's plain URL by
+	// their body (Healthchecks' keyword filters); nil: off.
+	Keywords *KeywordFilter
 
 	Status       CheckState // stored status: new, up, down or paused
 	LastPingAt   time.Time  // last success or fail; zero if none
@@ -96,6 +99,12 @@ type Check struct {
 	Pings        int64     // pings received, numbering them
 	CreatedAt    time.Time
 	Version      int64 // changes with every stored write; a copy with an old one is stale
+	// Runs are the runs started and not yet finished, oldest first, at
+	// most MaxOpenRuns: each finish is timed against its own start, so
+	// that overlapping runs (told apart by their rid) are timed apart.
+	// Only timing reads them; the state follows LastStartAt, as in
+	// Healthchecks.
+	Runs []Run
 
 	// Active probes (Probe is set): the probe's config as JSON, how often
 	// it runs, and the streaks that decide down and up.
@@ -122,6 +131,29 @@ type Check struct {
 	FlapCount     int         // changes since flapping began, the one that began it included
 	ReopenAt      time.Time   // when a down check whose incident was resolved by hand opens a new one; zero if none is due
 	ReopenNote    string      // why ReopenAt is set: who resolved which incident
+}
+
+// MaxOpenRuns bounds the runs a check keeps open; a start beyond it drops
+// the oldest, whose finish is then not timed.
+const MaxOpenRuns = 10
+
+// Run is a run that started and has not finished: its run id ("" when the
+// start carried none) and when it started.
+type Run struct {
+	RID string    `json:"rid,omitempty"`
+	At  time.Time `json:"at"`
+}
+
+// KeywordFilter decides what a ping says from the words in its body, as
+// Healthchecks' keyword filters do: a body holding a failure keyword is a
+// failure, else one holding a success keyword a success, else one holding
+// a start keyword a start; a body holding none is ignored, or a failure
+// with DefaultFail. Keywords match as case-sensitive substrings.
+type KeywordFilter struct {
+	Failure     []string `json:"failure,omitempty"`
+	Success     []string `json:"success,omitempty"`
+	Start       []string `json:"start,omitempty"`
+	DefaultFail bool     `json:"default_fail,omitempty"`
 }
 
 // Flapping reports whether flap damping holds the check.

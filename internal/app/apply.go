@@ -36,6 +36,10 @@ func (a *App) apply(ctx context.Context, cfg *config.Config, req applyRequest) (
 			ManualResume: c.ManualResume, RunbookURL: c.RunbookURL, Description: c.Description, Tags: c.Tags,
 			EscalationPolicy: c.EscalationPolicy, FlapChanges: c.Flap.Changes, FlapWindow: c.Flap.Window.D(),
 			FlapStable: c.Flap.Stable.D(), ReopenAfter: c.ReopenAfter.D()}
+		if k := c.Keywords; k != nil {
+			def.Keywords = &tocsin.KeywordFilter{Failure: k.Failure, Success: k.Success, Start: k.Start,
+				DefaultFail: k.NoMatch == config.NoMatchFail}
+		}
 		if c.IsProbe() {
 			spec, err := probeSpec(c.Probe, a.clock)
 			if err != nil {

@@ -209,7 +209,10 @@ type Check struct {
 	// Tags sort checks for people: 0 to MaxTags distinct words of
 	// lowercase letters, digits, _ - . and : (the dashboard filters by them).
 	Tags []string `yaml:"tags" json:",omitempty"` // omitted untagged: fingerprints stay as before tags
-	Line int      `yaml:"-"`                      // line of the check in the file, for later errors
+	// Keywords classify the pings to the check's plain URL by the words in
+	// their body, as Healthchecks' keyword filters do; nil: off.
+	Keywords *Keywords `yaml:"keywords" json:",omitempty"` // omitted when off: fingerprints stay as before keywords
+	Line     int       `yaml:"-"`                          // line of the check in the file, for later errors
 
 	// A check is a heartbeat (Schedule) or an active probe (Probe).
 	Probe              Probe    `yaml:"probe"`

@@ -320,8 +320,12 @@ func (d *decoder) validateChecks(cfg *Config, channels map[string]bool) {
 				d.fieldErrorf(p+".schedule", "a check has a schedule (heartbeat) or a probe, not both")
 			}
 			d.validateProbe(p, c)
+			if c.Keywords != nil {
+				d.fieldErrorf(p+".keywords", "only for heartbeat checks: a probe's state comes from its runs, not from pings")
+			}
 		} else {
 			d.validateSchedule(p+".schedule", &c.Schedule)
+			d.validateKeywords(p+".keywords", c.Keywords)
 			for _, k := range []string{"interval", "failures_before_down", "successes_before_up"} {
 				if d.set[p+"."+k] {
 					d.fieldErrorf(p+"."+k, "only for probe checks")

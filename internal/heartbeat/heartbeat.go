@@ -28,6 +28,12 @@ func ApplyPing(c *tocsin.Check, p *tocsin.Ping) Transition {
 	tr := Transition{From: c.StateAt(now)}
 	wasDown := tr.From == tocsin.StateDown
 	storedDown := c.Status == tocsin.StateDown // the engine had acted on it
+	filtered := c.Keywords != nil && p.Kind == tocsin.PingSuccess && p.ExitStatus == nil
+	if filtered {
+		// Only the plain URL is classified: /start, /fail, /log and an
+		// exit status say what they are.
+		p.Kind = Classify(c.Keywords, p.Body)
+	}
 	if c.Methods == "POST" && p.Method != "POST" {
 		p.Kind = tocsin.PingIgnored
 	}
@@ -39,18 +45,18 @@ func ApplyPing(c *tocsin.Check, p *tocsin.Ping) Transition {
 
 	switch p.Kind {
 	case tocsin.PingStart:
+		// A paused check stays paused: only a success or a failure
+		// un-pauses it, as in Healthchecks. Until then the run is timed
+		// but cannot take the check down.
 		c.LastStartAt, c.LastStartRID = now, p.RID
-		if c.Status == tocsin.StatePaused {
-			c.Status = tocsin.StateNew // un-paused: a run has begun, the next finish sets up or down
-		}
+		c.Runs = startRun(c.Runs, tocsin.Run{RID: p.RID, At: now})
 	case tocsin.PingSuccess, tocsin.PingFail:
-		if !c.LastStartAt.IsZero() && p.RID == c.LastStartRID {
-			p.Duration = now.Sub(c.LastStartAt)
-			c.LastDuration = p.Duration
-		}
-		// A fail always ends the pending run; a success ends it when it
-		// is the same run or carries no run id.
-		if p.Kind == tocsin.PingFail || p.RID == "" || p.RID == c.LastStartRID {
+		c.Runs, p.Duration = finishRun(c.Runs, p.RID, now)
+		c.LastDuration = p.Duration
+		// The pending start (the latest) ends when this finish is its
+		// run's; else a fail ends it anyway, and so does a success that
+		// carries no run id (Healthchecks' rules).
+		if p.RID == c.LastStartRID || p.Kind == tocsin.PingFail || p.RID == "" {
 			c.LastStartAt, c.LastStartRID = time.Time{}, ""
 		}
 		c.LastPingAt = now
@@ -63,6 +69,9 @@ func ApplyPing(c *tocsin.Check, p *tocsin.Ping) Transition {
 		} else {
 			c.Status = tocsin.StateUp
 			tr.Reason = "success ping"
+		}
+		if filtered {
+			tr.Reason += " (by the check's body keywords)"
 		}
 	}
 	c.AlertAfter = c.GoesDownAt()
@@ -100,6 +109,47 @@ func Expire(c *tocsin.Check, now time.Time) (Transition, bool) {
 	c.AlertAfter = time.Time{}
 	NoteChange(c, now, true)
 	return tr, true
+}
+
+// maxRunAge is how long after its start a finish is still timed against
+// it, as Healthchecks' MAX_DURATION: an older start is a run that died.
+const maxRunAge = 72 * time.Hour
+
+// startRun returns runs with r opened: a start with the id of an open run
+// starts that run again, and past tocsin.MaxOpenRuns the oldest is dropped.
+// It returns a new slice, since cached copies of the check share the old.
+func startRun(runs []tocsin.Run, r tocsin.Run) []tocsin.Run {
+	out := make([]tocsin.Run, 0, min(len(runs)+1, tocsin.MaxOpenRuns))
+	for _, o := range runs {
+		if o.RID != r.RID && r.At.Sub(o.At) <= maxRunAge {
+			out = append(out, o)
+		}
+	}
+	out = append(out, r)
+	if over := len(out) - tocsin.MaxOpenRuns; over > 0 {
+		out = out[over:]
+	}
+	return out
+}
+
+// finishRun ends the open run with this run id ("" for the latest start
+// that carried none) and returns the runs left and how long it ran; zero
+// if no such run is open (its start was lost, dropped or too old). A run
+// is finished by its own id only, so a finish without one does not time a
+// run that has one, as in Healthchecks.
+func finishRun(runs []tocsin.Run, rid string, now time.Time) ([]tocsin.Run, time.Duration) {
+	for i := len(runs) - 1; i >= 0; i-- {
+		if runs[i].RID != rid {
+			continue
+		}
+		var d time.Duration
+		if age := now.Sub(runs[i].At); age <= maxRunAge {
+			d = age
+		}
+		out := make([]tocsin.Run, 0, len(runs)-1)
+		return append(append(out, runs[:i]...), runs[i+1:]...), d
+	}
+	return runs, 0
 }
 
 func formatTime(t time.Time) string {

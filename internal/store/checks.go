@@ -18,7 +18,7 @@ const checkColumns = `id, uuid, name, slug, schedule_every, schedule_cron, sched
 	auto_resolve, methods, manual_resume, runbook_url, description, status, last_ping_at,
 	last_start_at, last_start_rid, last_duration, alert_after, pings, created_at, version,
 	probe, probe_interval, failures_before_down, successes_before_up, fail_streak, ok_streak, escalation_policy,
-	flap_changes, flap_window, flap_stable, reopen_after, state_changes, flapping_since, flap_count, reopen_at, reopen_note, tags`
+	flap_changes, flap_window, flap_stable, reopen_after, state_changes, flapping_since, flap_count, reopen_at, reopen_note, tags, open_runs, keyword_filter`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -26,14 +26,14 @@ func (db *DB) scanCheck(r rowScanner) (*tocsin.Check, error) {
 	var c tocsin.Check
 	var every, grace, lastPing, lastStart, lastDur, alertAfter, created, interval int64
 	var flapWindow, flapStable, reopenAfter, flappingSince, reopenAt int64
-	var notify, changes, tags string
+	var notify, changes, tags, runs, keywords string
 	var autoResolve, manualResume int
 	var status string
 	err := r.Scan(&c.ID, &c.UUID, &c.Name, &c.Slug, &every, &c.Spec.Cron, &c.Spec.TZ, &grace, &notify,
 		&autoResolve, &c.Methods, &manualResume, &c.RunbookURL, &c.Description, &status, &lastPing,
 		&lastStart, &c.LastStartRID, &lastDur, &alertAfter, &c.Pings, &created, &c.Version,
 		&c.Probe, &interval, &c.FailuresBeforeDown, &c.SuccessesBeforeUp, &c.FailStreak, &c.OKStreak, &c.EscalationPolicy,
-		&c.FlapChanges, &flapWindow, &flapStable, &reopenAfter, &changes, &flappingSince, &c.FlapCount, &reopenAt, &c.ReopenNote, &tags)
+		&c.FlapChanges, &flapWindow, &flapStable, &reopenAfter, &changes, &flappingSince, &c.FlapCount, &reopenAt, &c.ReopenNote, &tags, &runs, &keywords)
 	if err != nil {
 		return nil, err
 	}
@@ -60,6 +60,12 @@ func (db *DB) scanCheck(r rowScanner) (*tocsin.Check, error) {
 	c.FlappingSince, c.ReopenAt = fromMS(flappingSince), fromMS(reopenAt)
 	if c.Changes, err = decodeChanges(changes); err != nil {
 		return nil, fmt.Errorf("check %s: state changes: %w", c.UUID, err)
+	}
+	if c.Runs, err = decodeRuns(runs); err != nil {
+		return nil, fmt.Errorf("check %s: open runs: %w", c.UUID, err)
+	}
+	if c.Keywords, err = decodeKeywords(keywords); err != nil {
+		return nil, fmt.Errorf("check %s: keyword filter: %w", c.UUID, err)
 	}
 	if c.IsProbe() {
 		c.Schedule = tocsin.Every(c.Interval) // when it runs; probes have no ping deadline
@@ -202,7 +208,7 @@ func (tx *Tx) SaveCheckState(ctx context.Context, c *tocsin.Check) error {
 	res, err := tx.tx.StmtContext(ctx, tx.db.saveState).ExecContext(ctx,
 		string(c.Status), ms(c.LastPingAt), ms(c.LastStartAt), sanitize.Text(c.LastStartRID),
 		c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings, c.FailStreak, c.OKStreak,
-		encodeChanges(c.Changes), ms(c.FlappingSince), c.FlapCount, ms(c.ReopenAt), sanitize.Text(c.ReopenNote), ms(c.WakeAt()), c.ID, c.Version)
+		encodeChanges(c.Changes), ms(c.FlappingSince), c.FlapCount, ms(c.ReopenAt), sanitize.Text(c.ReopenNote), ms(c.WakeAt()), encodeRuns(c.Runs), c.ID, c.Version)
 	if err != nil {
 		return fmt.Errorf("save check state: %w", err)
 	}
@@ -232,19 +238,19 @@ func (tx *Tx) SaveCheckStates(ctx context.Context, cs []*tocsin.Check) error {
 	n := len(cs)
 	ids, versions, lastPing, lastStart := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	durations, alertAfter, pings, fails, oks := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-	statuses, rids := make([]string, n), make([]string, n)
+	statuses, rids, runs := make([]string, n), make([]string, n), make([]string, n)
 	changes, flapping, flapCounts, reopenAt, notes, wakeAt := make([]string, n), make([]int64, n), make([]int64, n),
 		make([]int64, n), make([]string, n), make([]int64, n)
 	for i, c := range cs {
 		changes[i], flapping[i], flapCounts[i] = encodeChanges(c.Changes), ms(c.FlappingSince), int64(c.FlapCount)
-		reopenAt[i], notes[i], wakeAt[i] = ms(c.ReopenAt), sanitize.Text(c.ReopenNote), ms(c.WakeAt())
+		reopenAt[i], notes[i], wakeAt[i], runs[i] = ms(c.ReopenAt), sanitize.Text(c.ReopenNote), ms(c.WakeAt()), encodeRuns(c.Runs)
 		ids[i], versions[i], statuses[i], lastPing[i], lastStart[i], rids[i] = c.ID, c.Version, string(c.Status),
 			ms(c.LastPingAt), ms(c.LastStartAt), sanitize.Text(c.LastStartRID)
 		durations[i], alertAfter[i], pings[i], fails[i], oks[i] = c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings,
 			int64(c.FailStreak), int64(c.OKStreak)
 	}
 	res, err := tx.tx.ExecContext(ctx, saveStatesPostgres, ids, versions, statuses, lastPing, lastStart, rids, durations,
-		alertAfter, pings, fails, oks, changes, flapping, flapCounts, reopenAt, notes, wakeAt)
+		alertAfter, pings, fails, oks, changes, flapping, flapCounts, reopenAt, notes, wakeAt, runs)
 	if err != nil {
 		return fmt.Errorf("save check states: %w", err)
 	}
@@ -263,18 +269,20 @@ const saveStatesPostgres = `UPDATE checks SET status = v.status, last_ping_at = 
 	last_start_at = v.last_start_at, last_start_rid = v.last_start_rid, last_duration = v.last_duration,
 	alert_after = v.alert_after, pings = v.pings, fail_streak = v.fail_streak, ok_streak = v.ok_streak,
 	state_changes = v.state_changes, flapping_since = v.flapping_since, flap_count = v.flap_count,
-	reopen_at = v.reopen_at, reopen_note = v.reopen_note, wake_at = v.wake_at, version = checks.version + 1
+	reopen_at = v.reopen_at, reopen_note = v.reopen_note, wake_at = v.wake_at, open_runs = v.open_runs, version = checks.version + 1
 	FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::text[], $7::bigint[],
 		$8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::text[], $13::bigint[], $14::bigint[],
-		$15::bigint[], $16::text[], $17::bigint[])
+		$15::bigint[], $16::text[], $17::bigint[], $18::text[])
 		AS v (id, version, status, last_ping_at, last_start_at, last_start_rid, last_duration, alert_after,
-			pings, fail_streak, ok_streak, state_changes, flapping_since, flap_count, reopen_at, reopen_note, wake_at)
+			pings, fail_streak, ok_streak, state_changes, flapping_since, flap_count, reopen_at, reopen_note, wake_at,
+			open_runs)
 	WHERE checks.id = v.id AND checks.version = v.version AND checks.deleted_at = 0`
 
 const saveStateSQL = `UPDATE checks SET status = $1, last_ping_at = $2, last_start_at = $3, last_start_rid = $4,
 	last_duration = $5, alert_after = $6, pings = $7, fail_streak = $8, ok_streak = $9, state_changes = $10,
-	flapping_since = $11, flap_count = $12, reopen_at = $13, reopen_note = $14, wake_at = $15, version = version + 1
-	WHERE id = $16 AND version = $17 AND deleted_at = 0`
+	flapping_since = $11, flap_count = $12, reopen_at = $13, reopen_note = $14, wake_at = $15, open_runs = $16,
+	version = version + 1
+	WHERE id = $17 AND version = $18 AND deleted_at = 0`
 
 // CheckDef is a check's definition, as config or the API gives it.
 type CheckDef struct {
@@ -292,6 +300,8 @@ type CheckDef struct {
 	Tags         []string // stored space-separated: a tag is one word
 	// EscalationPolicy pages people about its incidents; "" for none.
 	EscalationPolicy string
+	// Keywords classify the pings to the plain URL by their body; nil: off.
+	Keywords *tocsin.KeywordFilter
 
 	// Active probes: Probe is the probe's config as JSON.
 	Probe              string
@@ -380,7 +390,7 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 			boolInt(d.AutoResolve), d.Methods, boolInt(d.ManualResume), d.RunbookURL, d.Description,
 			d.Probe, d.Interval.Milliseconds(), d.FailuresBeforeDown, d.SuccessesBeforeUp, d.EscalationPolicy,
 			d.FlapChanges, d.FlapWindow.Milliseconds(), d.FlapStable.Milliseconds(), d.ReopenAfter.Milliseconds(),
-			strings.Join(d.Tags, " ")}
+			strings.Join(d.Tags, " "), encodeKeywords(d.Keywords)}
 		s, ok := existing[d.Name]
 		if !ok {
 			id := d.UUID
@@ -390,10 +400,10 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 			var newID int64
 			err := tx.tx.QueryRowContext(ctx, `INSERT INTO checks (slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
 				auto_resolve, methods, manual_resume, runbook_url, description, probe, probe_interval, failures_before_down,
-				successes_before_up, escalation_policy, flap_changes, flap_window, flap_stable, reopen_after, tags, uuid, name,
-				created_at, managed_by)
+				successes_before_up, escalation_policy, flap_changes, flap_window, flap_stable, reopen_after, tags, keyword_filter,
+				uuid, name, created_at, managed_by)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23,
-				$24, 'config') RETURNING id`,
+				$24, $25, 'config') RETURNING id`,
 				append(args, id, d.Name, now)...).Scan(&newID)
 			res.changed = append(res.changed, newID)
 			if err != nil {
@@ -413,13 +423,13 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 			grace = $5, notify = $6, auto_resolve = $7, methods = $8, manual_resume = $9, runbook_url = $10,
 			description = $11, probe = $12, probe_interval = $13, failures_before_down = $14, successes_before_up = $15,
 			escalation_policy = $16, flap_changes = $17, flap_window = $18, flap_stable = $19, reopen_after = $20,
-			tags = $21, uuid = $22, deleted_at = 0, managed_by = 'config', version = version + 1
-			WHERE id = $23 AND NOT (slug = $1 AND schedule_every = $2 AND schedule_cron = $3 AND schedule_tz = $4
+			tags = $21, keyword_filter = $22, uuid = $23, deleted_at = 0, managed_by = 'config', version = version + 1
+			WHERE id = $24 AND NOT (slug = $1 AND schedule_every = $2 AND schedule_cron = $3 AND schedule_tz = $4
 				AND grace = $5 AND notify = $6 AND auto_resolve = $7 AND methods = $8 AND manual_resume = $9
 				AND runbook_url = $10 AND description = $11 AND probe = $12 AND probe_interval = $13
 				AND failures_before_down = $14 AND successes_before_up = $15 AND escalation_policy = $16
 				AND flap_changes = $17 AND flap_window = $18 AND flap_stable = $19 AND reopen_after = $20
-				AND tags = $21 AND uuid = $22 AND deleted_at = 0 AND managed_by = 'config')`,
+				AND tags = $21 AND keyword_filter = $22 AND uuid = $23 AND deleted_at = 0 AND managed_by = 'config')`,
 			append(args, id, s.id)...)
 		if err != nil {
 			return res, fmt.Errorf("update check %q: %w", d.Name, uniqueToUser(err, "uuid "+id+" is already used by another check"))
@@ -457,11 +467,11 @@ func (tx *Tx) CreateCheck(ctx context.Context, d CheckDef) (string, error) {
 		id = NewUUID()
 	}
 	_, err = tx.tx.ExecContext(ctx, `INSERT INTO checks (slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
-		auto_resolve, methods, manual_resume, runbook_url, description, uuid, name, created_at, tags, managed_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'api')`,
+		auto_resolve, methods, manual_resume, runbook_url, description, uuid, name, created_at, tags, keyword_filter, managed_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'api')`,
 		d.Slug, d.Spec.Every.Milliseconds(), d.Spec.Cron, d.Spec.TZ, d.Grace.Milliseconds(), string(notify),
 		boolInt(d.AutoResolve), d.Methods, boolInt(d.ManualResume), d.RunbookURL, d.Description, id, d.Name,
-		ms(tx.db.clock.Now()), strings.Join(d.Tags, " "))
+		ms(tx.db.clock.Now()), strings.Join(d.Tags, " "), encodeKeywords(d.Keywords))
 	if err != nil {
 		return "", fmt.Errorf("create check %q: %w", d.Name, uniqueToUser(err, "a check with this name or uuid exists"))
 	}
@@ -888,4 +898,58 @@ func decodeChanges(s string) ([]time.Time, error) {
 		out[i] = fromMS(v)
 	}
 	return out, nil
+}
+
+// storedRun is a tocsin.Run as the open_runs column keeps it: the start in
+// milliseconds, as every time in the store.
+type storedRun struct {
+	RID string `json:"rid"`
+	At  int64  `json:"at"`
+}
+
+// encodeRuns is the open_runs column of runs. Run ids come from ping URLs
+// and pass through sanitize.Text, as the pings' do.
+func encodeRuns(runs []tocsin.Run) string {
+	out := make([]storedRun, len(runs))
+	for i, r := range runs {
+		out[i] = storedRun{RID: sanitize.Text(r.RID), At: ms(r.At)}
+	}
+	b, _ := json.Marshal(out) // strings and integers always encode
+	return string(b)
+}
+
+func decodeRuns(s string) ([]tocsin.Run, error) {
+	if s == "" || s == "[]" {
+		return nil, nil
+	}
+	var raw []storedRun
+	if err := json.Unmarshal([]byte(s), &raw); err != nil {
+		return nil, err
+	}
+	out := make([]tocsin.Run, len(raw))
+	for i, r := range raw {
+		out[i] = tocsin.Run{RID: r.RID, At: fromMS(r.At)}
+	}
+	return out, nil
+}
+
+// encodeKeywords is the keyword_filter column of f: "" for none, so that
+// an unchanged definition compares equal.
+func encodeKeywords(f *tocsin.KeywordFilter) string {
+	if f == nil {
+		return ""
+	}
+	b, _ := json.Marshal(f) // lists of strings and a bool always encode
+	return string(b)
+}
+
+func decodeKeywords(s string) (*tocsin.KeywordFilter, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var f tocsin.KeywordFilter
+	if err := json.Unmarshal([]byte(s), &f); err != nil {
+		return nil, err
+	}
+	return &f, nil
 }

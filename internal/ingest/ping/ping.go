@@ -26,6 +26,10 @@ import (
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
 )
 
+// neverCache is the Cache-Control of every ping answer, Django's
+// never_cache value, which Healthchecks sends.
+const neverCache = "max-age=0, no-cache, no-store, must-revalidate, private"
+
 // Route is what a ping URL addresses.
 type Route struct {
 	UUID       string // set for the UUID forms
@@ -183,7 +187,9 @@ func (h *Handler) init() {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.once.Do(h.init)
 	w.Header().Set("Access-Control-Allow-Origin", "*")
-	w.Header().Set("Cache-Control", "no-store")
+	// What Healthchecks sends (Django's never_cache): no cache, the
+	// browser's included, answers a ping in place of the server.
+	w.Header().Set("Cache-Control", neverCache)
 	set := h.Settings()
 	limit := set.BodyLimit
 	w.Header().Set("Ping-Body-Limit", strconv.Itoa(limit))
