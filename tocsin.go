@@ -546,6 +546,30 @@ type Link struct {
 	Text string `json:"text,omitempty"`
 }
 
+// Image is an image an alert carries (a graph, a panel's screenshot): Src
+// is the image, Href where clicking it leads, Alt the text in its place.
+type Image struct {
+	Src  string `json:"src"`
+	Href string `json:"href,omitempty"`
+	Alt  string `json:"alt,omitempty"`
+}
+
+// UnmarshalJSON also reads the form images were stored in before they kept
+// their link: {"href": <the image>, "text": <its alt text>}.
+func (im *Image) UnmarshalJSON(b []byte) error {
+	var v struct {
+		Src, Href, Alt, Text string
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	if v.Src == "" && v.Alt == "" {
+		v.Src, v.Href, v.Alt = v.Href, "", v.Text
+	}
+	*im = Image{Src: v.Src, Href: v.Href, Alt: v.Alt}
+	return nil
+}
+
 // Alert is one alert pushed by another tool (Alertmanager, anything that
 // speaks PagerDuty's Events API, the generic form). Its identity is Key:
 // Alertmanager's group key and fingerprint, or PagerDuty's dedup_key; never
@@ -562,7 +586,7 @@ type Alert struct {
 	EndsAt       time.Time
 	GeneratorURL string
 	Links        []Link
-	Images       []Link
+	Images       []Image
 	Details      json.RawMessage // custom details, as sent
 }
 

@@ -32,6 +32,10 @@ func (w *work) apply(d Delivery, a *tocsin.Alert, hash uint64) error {
 		w.out.New++
 		return w.fire(rec, "")
 	case tocsin.AlertResolved:
+		if old == nil && d.DropUnknown {
+			w.out.Dropped++
+			return nil
+		}
 		if old == nil {
 			// Resolved before Tocsin saw it fire (Tocsin was set up after,
 			// or the firing delivery was lost): kept for the record.
@@ -141,7 +145,11 @@ func (w *work) repeat(old *tocsin.AlertRecord, a *tocsin.Alert) error {
 // acknowledge handles PagerDuty's acknowledge action: the alert's incident
 // is acknowledged by the integration.
 func (w *work) acknowledge(d Delivery, a *tocsin.AlertRecord) error {
-	if a == nil || a.Status == tocsin.AlertResolved {
+	if a == nil {
+		w.out.Dropped++
+		return nil // PagerDuty accepts these too, and drops them
+	}
+	if a.Status == tocsin.AlertResolved {
 		w.out.Updated++
 		return nil // PagerDuty accepts these too, and they change nothing
 	}

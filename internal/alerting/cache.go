@@ -60,9 +60,10 @@ func contentHash(a *tocsin.Alert) uint64 {
 		str(l.Text)
 	}
 	str("images")
-	for _, l := range a.Images {
-		str(l.Href)
-		str(l.Text)
+	for _, im := range a.Images {
+		str(im.Src)
+		str(im.Href)
+		str(im.Alt)
 	}
 	str(string(a.Details))
 	return h.Sum64()

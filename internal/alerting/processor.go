@@ -27,11 +27,19 @@ type Delivery struct {
 	Integration string // the integration's name: with an alert's key, its identity
 	Service     string // the integration's service: where unrouted alerts go
 	Alerts      []tocsin.Alert
+	// DropUnknown drops the resolve of an alert never seen firing instead
+	// of keeping it for the record: PagerDuty drops such events, and a
+	// sender that resolves every key it might have triggered must not
+	// leave empty resolved alerts behind.
+	DropUnknown bool
 }
 
 // Outcome says what became of the alerts of a delivery.
 type Outcome struct {
 	New, Updated, Resolved, Silenced, Inhibited int
+	// Dropped counts acknowledgements and resolves of keys never seen
+	// firing that changed nothing and were not kept.
+	Dropped int
 }
 
 // Processor applies deliveries, with group commit, and the runs of its
@@ -516,6 +524,7 @@ func (o *Outcome) add(b Outcome) {
 	o.Resolved += b.Resolved
 	o.Silenced += b.Silenced
 	o.Inhibited += b.Inhibited
+	o.Dropped += b.Dropped
 }
 
 // earliest is the earlier of two times, zero meaning none.

@@ -26,7 +26,7 @@ func channelNames(cfg *config.Config) []string {
 func (a *App) countInMetrics() {
 	a.alerts.OnCommitted = func(o alerting.Outcome) {
 		for outcome, n := range map[string]int{"new": o.New, "updated": o.Updated, "resolved": o.Resolved,
-			"silenced": o.Silenced, "inhibited": o.Inhibited} {
+			"silenced": o.Silenced, "inhibited": o.Inhibited, "dropped": o.Dropped} {
 			a.metrics.Alerts.WithLabelValues(outcome).Add(float64(n))
 		}
 	}

@@ -299,7 +299,7 @@ type Service struct {
 // the service it feeds.
 type Integration struct {
 	Name      string `yaml:"name"`       // required, unique
-	Type      string `yaml:"type"`       // alertmanager, pagerduty or generic
+	Type      string `yaml:"type"`       // alertmanager, grafana, pagerduty or generic
 	Key       string `yaml:"key"`        // the secret in the URL or routing_key; or
 	KeySHA256 string `yaml:"key_sha256"` // its hex SHA-256
 	Service   string `yaml:"service"`    // a service name

@@ -614,9 +614,9 @@ func (d *decoder) validateAlerting(cfg *Config, channels map[string]bool) {
 		}
 		names[in.Name] = true
 		switch in.Type {
-		case "alertmanager", "pagerduty", "generic":
+		case "alertmanager", "grafana", "pagerduty", "generic":
 		default:
-			d.fieldErrorf(p+".type", "must be one of alertmanager, pagerduty, generic, got %s", quote(in.Type))
+			d.fieldErrorf(p+".type", "must be one of alertmanager, grafana, pagerduty, generic, got %s", quote(in.Type))
 		}
 		hash := in.KeySHA256
 		switch {

@@ -16,6 +16,7 @@ type EvidenceAlert struct {
 	Labels      map[string]string `json:"labels,omitempty"`
 	StartsAt    *time.Time        `json:"starts_at,omitempty"`
 	Links       []tocsin.Link     `json:"links,omitempty"`
+	Images      []tocsin.Image    `json:"images,omitempty"`
 }
 
 // Evidence is what a page of an alert incident carries: its first page
@@ -34,7 +35,7 @@ func AlertEvidence(alerts []*tocsin.AlertRecord) Evidence {
 	ev := Evidence{AlertsTotal: len(alerts)}
 	for _, a := range alerts[:min(maxEvidence, len(alerts))] {
 		e := EvidenceAlert{Integration: a.Integration, Summary: a.Summary, Severity: a.Severity, Source: a.Source,
-			Labels: maps.Clone(a.Labels), Links: a.Links}
+			Labels: maps.Clone(a.Labels), Links: a.Links, Images: a.Images}
 		if !a.StartsAt.IsZero() {
 			t := a.StartsAt.UTC()
 			e.StartsAt = &t

@@ -1,8 +1,9 @@
 // Package ingest reads the alert formats Tocsin accepts over HTTP and
 // answers their senders in each format's own words: Prometheus
-// Alertmanager's webhook, PagerDuty's Events API v2 and Tocsin's generic
-// form. Decode is the one way in; each format's parser lives in its own
-// package below this one (alertmanager, pagerduty, generic). The ping API,
+// Alertmanager's webhook, Grafana's webhook contact point, PagerDuty's
+// Events API v2 and Tocsin's generic form. Decode is the one way in; each
+// format's parser lives in its own package below this one (alertmanager,
+// grafana, pagerduty, generic). The ping API,
 // which carries no alerts, is package ping.
 package ingest
 
@@ -17,6 +18,7 @@ import (
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/ingest/alertmanager"
 	"github.com/tocsinhq/tocsin/internal/ingest/generic"
+	"github.com/tocsinhq/tocsin/internal/ingest/grafana"
 	"github.com/tocsinhq/tocsin/internal/ingest/pagerduty"
 )
 
@@ -26,12 +28,13 @@ type Kind string
 // The alert formats.
 const (
 	Alertmanager Kind = "alertmanager"
+	Grafana      Kind = "grafana"
 	PagerDuty    Kind = "pagerduty"
 	Generic      Kind = "generic"
 )
 
-// Body limits. Alertmanager sends every alert of a group in one body, so
-// its limit is the largest.
+// Body limits. Alertmanager (and Grafana, which speaks its webhook) sends
+// every alert of a group in one body, so its limit is the largest.
 const (
 	alertmanagerLimit = 8 << 20
 	genericLimit      = 1 << 20
@@ -41,7 +44,7 @@ const (
 // Limit is the largest body of this kind that Decode reads.
 func (k Kind) Limit() int64 {
 	switch k {
-	case Alertmanager:
+	case Alertmanager, Grafana:
 		return alertmanagerLimit
 	case PagerDuty:
 		return pagerdutyLimit
@@ -52,6 +55,11 @@ func (k Kind) Limit() int64 {
 // KeyInBody reports whether a request of this kind names its integration
 // in the body (PagerDuty's routing_key) rather than in the URL.
 func (k Kind) KeyInBody() bool { return k == PagerDuty }
+
+// DropsUnknown reports whether an acknowledge or resolve of a key never
+// seen firing is dropped rather than kept for the record: PagerDuty drops
+// them, and answers them like any other event.
+func (k Kind) DropsUnknown() bool { return k == PagerDuty }
 
 // Refusals that come before the body is decoded; Refuse words them.
 var (
@@ -84,6 +92,8 @@ func Decode(w http.ResponseWriter, r *http.Request, k Kind) (Delivery, error) {
 	switch k {
 	case Alertmanager:
 		_, d.Alerts, err = alertmanager.Parse(body, k.Limit())
+	case Grafana:
+		_, _, d.Alerts, err = grafana.Parse(body, k.Limit())
 	case Generic:
 		d.Alerts, err = generic.Parse(body, k.Limit())
 	case PagerDuty:
@@ -100,11 +110,11 @@ func Decode(w http.ResponseWriter, r *http.Request, k Kind) (Delivery, error) {
 // Stored says what became of a delivery's alerts, as its answer tells the
 // sender.
 type Stored struct {
-	New, Updated, Resolved, Silenced, Inhibited int
+	New, Updated, Resolved, Silenced, Inhibited, Dropped int
 }
 
-// Accept answers a delivery whose alerts are stored: Alertmanager hears
-// 200, the generic form 202 with the alerts' keys, PagerDuty its own
+// Accept answers a delivery whose alerts are stored: Alertmanager and
+// Grafana hear 200, the generic form 202 with the alerts' keys, PagerDuty its own
 // answer with the dedup key.
 func (k Kind) Accept(w http.ResponseWriter, d Delivery, st Stored) {
 	answer := map[string]any{"alerts": len(d.Alerts), "new": st.New, "updated": st.Updated, "resolved": st.Resolved,

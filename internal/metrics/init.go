@@ -27,13 +27,13 @@ var ProbeOutcomes = []string{"ok", probe.ClassTimeout, probe.ClassDNS, probe.Cla
 	probe.ClassStatus, probe.ClassContent, probe.ClassSlow, probe.ClassCert, probe.ClassProtocol, probe.ClassDenied}
 
 // AlertOutcomes are the outcomes of tocsin_alerts_total.
-var AlertOutcomes = []string{"new", "updated", "resolved", "silenced", "inhibited"}
+var AlertOutcomes = []string{"new", "updated", "resolved", "silenced", "inhibited", "dropped"}
 
 // SendOutcomes are the outcomes of tocsin_notification_attempts_total.
 var SendOutcomes = []string{"sent", "retry", "given_up"}
 
 // alertSuccess is the answer of each ingestion endpoint that took its alerts.
-var alertSuccess = map[string]string{"alertmanager": "200", "generic": "202", "pagerduty": "202"}
+var alertSuccess = map[string]string{"alertmanager": "200", "grafana": "200", "generic": "202", "pagerduty": "202"}
 
 // InitSeries creates at zero every series whose labels are known at start:
 // ping kinds, state changes, probe and alert outcomes, the ingestion

@@ -61,10 +61,12 @@ func Alert(a *tocsin.Alert) {
 	a.Summary, a.Source, a.Severity = Text(a.Summary), Text(a.Source), Text(a.Severity)
 	a.GeneratorURL = Text(a.GeneratorURL)
 	a.Labels, a.Annotations = stringMap(a.Labels), stringMap(a.Annotations)
-	for _, ls := range [][]tocsin.Link{a.Links, a.Images} {
-		for i := range ls {
-			ls[i].Href, ls[i].Text = Text(ls[i].Href), Text(ls[i].Text)
-		}
+	for i := range a.Links {
+		a.Links[i].Href, a.Links[i].Text = Text(a.Links[i].Href), Text(a.Links[i].Text)
+	}
+	for i := range a.Images {
+		im := &a.Images[i]
+		im.Src, im.Href, im.Alt = Text(im.Src), Text(im.Href), Text(im.Alt)
 	}
 	if len(a.Details) > 0 {
 		// In valid JSON, invalid UTF-8 can only sit inside strings, and a

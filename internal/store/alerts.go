@@ -131,7 +131,7 @@ type AlertJSON struct{ Labels, Annotations, Links, Images string }
 // EncodeAlert encodes the JSON columns of a.
 func EncodeAlert(a *tocsin.Alert) (AlertJSON, error) {
 	var texts [4]string
-	for i, v := range []any{nonNilMap(a.Labels), nonNilMap(a.Annotations), nonNilLinks(a.Links), nonNilLinks(a.Images)} {
+	for i, v := range []any{nonNilMap(a.Labels), nonNilMap(a.Annotations), nonNilList(a.Links), nonNilList(a.Images)} {
 		b, err := json.Marshal(v)
 		if err != nil {
 			return AlertJSON{}, fmt.Errorf("encode alert: %w", err)
@@ -375,9 +375,11 @@ func nonNilMap(m map[string]string) map[string]string {
 	return m
 }
 
-func nonNilLinks(l []tocsin.Link) []tocsin.Link {
+// nonNilList is l, or an empty list for nil, so that a JSON column holds
+// [] and never null.
+func nonNilList[T any](l []T) []T {
 	if l == nil {
-		return []tocsin.Link{}
+		return []T{}
 	}
 	return l
 }

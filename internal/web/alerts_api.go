@@ -29,6 +29,7 @@ type alertJSON struct {
 	StartsAt     *time.Time         `json:"starts_at"`
 	EndsAt       *time.Time         `json:"ends_at"`
 	Links        []tocsin.Link      `json:"links,omitempty"`
+	Images       []tocsin.Image     `json:"images,omitempty"`
 	Details      json.RawMessage    `json:"details,omitempty"`
 	FirstSeenAt  time.Time          `json:"first_seen_at"`
 	LastSeenAt   time.Time          `json:"last_seen_at"`
@@ -41,7 +42,7 @@ type alertJSON struct {
 func toAlertJSON(a *tocsin.AlertRecord) alertJSON {
 	return alertJSON{ID: a.ID, Integration: a.Integration, Key: a.Key, Service: a.Service, Status: a.Status, Summary: a.Summary,
 		Source: a.Source, Severity: a.Severity, Labels: a.Labels, Annotations: a.Annotations, StartsAt: timePtr(a.StartsAt),
-		EndsAt: timePtr(a.EndsAt), Links: a.Links, Details: a.Details, FirstSeenAt: a.FirstSeenAt.UTC(),
+		EndsAt: timePtr(a.EndsAt), Links: a.Links, Images: a.Images, Details: a.Details, FirstSeenAt: a.FirstSeenAt.UTC(),
 		LastSeenAt: a.LastSeenAt.UTC(), Deliveries: a.Deliveries, IncidentID: a.IncidentID, Suppressed: a.Suppressed,
 		SuppressedBy: a.SuppressorID}
 }

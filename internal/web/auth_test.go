@@ -32,6 +32,7 @@ var reviewedPublic = map[string]string{
 
 	"POST /ingest/alertmanager/{key}": "the integration key in the URL is the credential, as Alertmanager's webhook sends it",
 	"POST /ingest/generic/{key}":      "the integration key in the URL is the credential",
+	"POST /ingest/grafana/{key}":      "the integration key in the URL is the credential, as Grafana's webhook contact point sends it",
 	"POST /v2/enqueue":                "PagerDuty's Events API: the routing_key in the body is the credential",
 	"GET /ical/schedules/{name}":      "calendar feed: a signed token in the URL is the credential (calendar apps send no header)",
 	"GET /ical/users/{name}":          "calendar feed: a signed token in the URL is the credential",

@@ -21,7 +21,7 @@ type Alerts interface {
 const ingestTimeout = 30 * time.Second
 
 // receiveAlerts serves one alert format (see package ingest): Alertmanager's
-// webhook and the generic form at /ingest/<kind>/{key}, PagerDuty's Events
+// and Grafana's webhooks and the generic form at /ingest/<kind>/{key}, PagerDuty's Events
 // API v2 at /v2/enqueue, whose routing key in the body names the
 // integration.
 func (s *Server) receiveAlerts(kind ingest.Kind) http.Handler {
@@ -50,7 +50,7 @@ func (s *Server) receiveAlerts(kind ingest.Kind) http.Handler {
 				return
 			}
 		}
-		out, err := s.ingest(r, in, d.Alerts)
+		out, err := s.ingest(r, in, kind, d.Alerts)
 		if err != nil {
 			s.ingestFailed(rec, kind, in, err)
 			return
@@ -67,10 +67,11 @@ func (s *Server) integration(kind ingest.Kind, key string) (runtime.Integration,
 }
 
 // ingest hands alerts to the processor and waits for the commit.
-func (s *Server) ingest(r *http.Request, in runtime.Integration, alerts []tocsin.Alert) (alerting.Outcome, error) {
+func (s *Server) ingest(r *http.Request, in runtime.Integration, kind ingest.Kind, alerts []tocsin.Alert) (alerting.Outcome, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), ingestTimeout)
 	defer cancel()
-	return s.Alerts.Ingest(ctx, alerting.Delivery{Integration: in.Name, Service: in.Service, Alerts: alerts})
+	return s.Alerts.Ingest(ctx, alerting.Delivery{Integration: in.Name, Service: in.Service, Alerts: alerts,
+		DropUnknown: kind.DropsUnknown()})
 }
 
 // ingestFailed answers a delivery that could not be read or stored: 503,

@@ -41,6 +41,7 @@ func ingestServer(t testing.TB) (*Server, *store.DB) {
 		"k-am":  {Name: "am", Type: "alertmanager", Service: "payments"},
 		"k-pd":  {Name: "pd", Type: "pagerduty", Service: "payments"},
 		"k-gen": {Name: "gen", Type: "generic", Service: "payments"},
+		"k-gf":  {Name: "gf", Type: "grafana", Service: "payments"},
 	} {
 		snap.Integrations[sha256.Sum256([]byte(key))] = in
 	}
@@ -56,11 +57,15 @@ func alertRows(t testing.TB, db *store.DB) int {
 	return len(list)
 }
 
-// FuzzIngest posts arbitrary bodies to the three alert endpoints. Whatever
+// FuzzIngest posts arbitrary bodies to the four alert endpoints. Whatever
 // arrives, the answer is 2xx, or 4xx with a JSON message and nothing stored;
 // never a 5xx or a panic.
 func FuzzIngest(f *testing.F) {
 	am, err := os.ReadFile("../ingest/alertmanager/testdata/alertmanager-webhook-v4-firing.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	gf, err := os.ReadFile("../ingest/grafana/testdata/grafana-webhook-v1-firing.json")
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -79,13 +84,16 @@ func FuzzIngest(f *testing.F) {
 		{2, "application/json", `{"alerts":[{"key":"a","summary":"b"},{"key":"a","summary":"c"}]}`},
 		{2, "application/json; charset=utf-8", `{"key":"a","status":"resolved"}`},
 		{2, "application/json", `{"key":`},
+		{3, "application/json", string(gf)},
+		{3, "application/json", string(am)},
+		{3, "application/json", `{"version":"1","groupKey":"g","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"a"},"startsAt":"2026-01-01T00:00:00Z","fingerprint":"ab","values":[1]}]}`},
 	} {
 		f.Add(seed.endpoint, seed.ctype, seed.body)
 	}
 	s, db := ingestServer(f)
 	h := s.Handler()
 	f.Fuzz(func(t *testing.T, endpoint uint8, ctype, body string) {
-		path := [...]string{"/ingest/alertmanager/k-am", "/v2/enqueue", "/ingest/generic/k-gen"}[endpoint%3]
+		path := [...]string{"/ingest/alertmanager/k-am", "/v2/enqueue", "/ingest/generic/k-gen", "/ingest/grafana/k-gf"}[endpoint%4]
 		before := alertRows(t, db)
 		req := httptest.NewRequest("POST", path, strings.NewReader(body))
 		req.Header.Set("Content-Type", ctype)
@@ -126,5 +134,24 @@ func TestIngestAnswers(t *testing.T) {
 	}
 	if n := alertRows(t, db); n != 2 {
 		t.Fatalf("%d alerts stored", n)
+	}
+	// PagerDuty's acknowledge and resolve of a key never triggered: its
+	// answer, and nothing stored.
+	for _, action := range []string{"acknowledge", "resolve"} {
+		code, body = post("/v2/enqueue", "application/json", `{"routing_key":"k-pd","event_action":"`+action+`","dedup_key":"never-seen"}`)
+		if code != http.StatusAccepted || !strings.Contains(body, `"dedup_key":"never-seen"`) || !strings.Contains(body, `"Event processed"`) {
+			t.Fatalf("pagerduty %s of an unknown key: %d %s", action, code, body)
+		}
+	}
+	if n := alertRows(t, db); n != 2 {
+		t.Fatalf("%d alerts stored after the unknown key's events", n)
+	}
+	gf, err := os.ReadFile("../ingest/grafana/testdata/grafana-webhook-v1-firing.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, body = post("/ingest/grafana/k-gf", "application/json", string(gf))
+	if code != http.StatusOK || !strings.Contains(body, `"new": 2`) {
+		t.Fatalf("grafana: %d %s", code, body)
 	}
 }

@@ -37,6 +37,7 @@ func (s *Server) routes() []route {
 		// Alerts from other tools: the integration key (in the path, or
 		// PagerDuty's routing_key) is the credential.
 		{"POST /ingest/alertmanager/{key}", public, s.receiveAlerts(ingest.Alertmanager), false},
+		{"POST /ingest/grafana/{key}", public, s.receiveAlerts(ingest.Grafana), false},
 		{"POST /ingest/generic/{key}", public, s.receiveAlerts(ingest.Generic), false},
 		{"POST /v2/enqueue", public, s.receiveAlerts(ingest.PagerDuty), false},
 

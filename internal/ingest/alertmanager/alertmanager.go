@@ -72,20 +72,42 @@ type Alert struct {
 // sent. Every problem with the body is a *tocsin.Error with code EInvalid;
 // only a failure to read r is returned as it is, wrapped.
 func Parse(r io.Reader, limit int64) (*Payload, []tocsin.Alert, error) {
-	data, err := readLimited(r, limit)
+	data, err := ReadLimited(r, limit)
 	if err != nil {
 		return nil, nil, err
 	}
+	p, err := Decode(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	alerts, err := p.Map()
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, alerts, nil
+}
+
+// Decode unmarshals a webhook body read whole, without checking its
+// content, and refuses a groupKey that decoding altered. Errors name the
+// position or the field, as Parse's do. Senders whose body extends
+// Alertmanager's (Grafana) decode with it and map with Map.
+func Decode(data []byte) (*Payload, error) {
 	p, err := decode(data)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := exactGroupKey(data, p.GroupKey); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	return p, nil
+}
+
+// Map checks a decoded payload and maps its alerts, in the order sent,
+// with every string made storable.
+func (p *Payload) Map() ([]tocsin.Alert, error) {
 	alerts, err := p.validate()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	// The one place this path makes text storable: every string becomes
 	// valid UTF-8 without NUL (the key is the group key, checked exact,
@@ -93,7 +115,7 @@ func Parse(r io.Reader, limit int64) (*Payload, []tocsin.Alert, error) {
 	for i := range alerts {
 		sanitize.Alert(&alerts[i])
 	}
-	return p, alerts, nil
+	return alerts, nil
 }
 
 // exactGroupKey refuses a groupKey that decoding altered: it is part of
@@ -114,15 +136,15 @@ func exactGroupKey(data []byte, groupKey string) error {
 	return tocsin.Errorf(tocsin.EInvalid, "groupKey: %s", "is not valid UTF-8 or holds NUL (a raw byte or an escape such as \\ud800 or \\u0000 that decoding would replace); the key is the alert's identity and must be kept exactly")
 }
 
-// readLimited reads all of r, failing once it goes past limit bytes.
-func readLimited(r io.Reader, limit int64) ([]byte, error) {
+// ReadLimited reads all of r, failing once it goes past limit bytes.
+func ReadLimited(r io.Reader, limit int64) ([]byte, error) {
 	n := limit
 	if n < math.MaxInt64 {
 		n++ // one byte more tells "exactly limit" from "over limit"
 	}
 	data, err := io.ReadAll(io.LimitReader(r, n))
 	if err != nil {
-		return nil, fmt.Errorf("read alertmanager payload: %w", err)
+		return nil, fmt.Errorf("read webhook body: %w", err)
 	}
 	if int64(len(data)) > limit {
 		return nil, tocsin.Errorf(tocsin.EInvalid, "body larger than %d bytes", limit)

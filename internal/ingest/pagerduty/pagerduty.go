@@ -395,8 +395,9 @@ func NewKey() string {
 // (or with a blank one) gets newKey() as its key, NewKey if newKey is nil:
 // never anything derived from the summary, so two alerts with the same
 // text stay two. Component, group and class become labels, the client an
-// annotation, and the client URL the alert's generator URL. StartsAt is
-// the payload's timestamp, in UTC, when there is one.
+// annotation, the client URL the alert's generator URL, and images stay
+// whole (src, href, alt). StartsAt is the payload's timestamp, in UTC, when
+// there is one.
 func (e *Event) Alert(newKey func() string) tocsin.Alert {
 	if newKey == nil {
 		newKey = NewKey
@@ -445,7 +446,7 @@ func (e *Event) Alert(newKey func() string) tocsin.Alert {
 		a.Links = append(a.Links, tocsin.Link{Href: l.Href, Text: l.Text})
 	}
 	for _, img := range e.Images {
-		a.Images = append(a.Images, tocsin.Link{Href: img.Src, Text: img.Alt})
+		a.Images = append(a.Images, tocsin.Image{Src: img.Src, Href: img.Href, Alt: img.Alt})
 	}
 	// The one place this path makes text storable: every string becomes
 	// valid UTF-8 without NUL (the dedup key was checked exact by Parse).

@@ -63,7 +63,7 @@ func TestTrigger(t *testing.T) {
 		StartsAt:     time.Date(2015, 7, 17, 8, 42, 58, 315e6, time.UTC),
 		GeneratorURL: "https://monitoring.service.com",
 		Links:        []tocsin.Link{{Href: "http://pagerduty.example.com", Text: "An example link."}},
-		Images:       []tocsin.Link{{Href: "https://chart.example.com/cpu.png", Text: "CPU chart"}},
+		Images:       []tocsin.Image{{Src: "https://chart.example.com/cpu.png", Href: "https://example.com", Alt: "CPU chart"}},
 		Details:      json.RawMessage(`{"free space": "1%", "ping time": "1500ms", "load avg": 0.75}`),
 	}
 	if !reflect.DeepEqual(got, want) {

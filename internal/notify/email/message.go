@@ -346,6 +346,11 @@ type evidenceAlert struct {
 		Href string `json:"href"`
 		Text string `json:"text"`
 	} `json:"links"`
+	Images []struct {
+		Src  string `json:"src"`
+		Href string `json:"href"`
+		Alt  string `json:"alt"`
+	} `json:"images"`
 }
 
 // view is what both parts show, already cleaned of control characters and
@@ -388,11 +393,16 @@ type alertView struct {
 	Labels                                           []labelView
 	MoreLabels                                       int
 	Links                                            []linkView
+	Images                                           []imageView
 }
 
 type labelView struct{ Name, Value string }
 
 type linkView struct{ Href, Text string }
+
+// imageView is an image of an alert, shown as a link to it (Text, "image"
+// when it came without alt text) and to where it leads (Href), if anywhere.
+type imageView struct{ Src, Href, Text string }
 
 func makeView(ev *event, n *tocsin.Notification) *view {
 	v := &view{
@@ -528,6 +538,20 @@ func alertOf(a *evidenceAlert) alertView {
 			text = href
 		}
 		v.Links = append(v.Links, linkView{Href: href, Text: text})
+	}
+	for _, im := range a.Images {
+		if len(v.Images) == maxAlertLinks {
+			break
+		}
+		src := oneLine(im.Src, 2000)
+		if src == "" {
+			continue
+		}
+		text := oneLine(im.Alt, 200)
+		if text == "" {
+			text = "image"
+		}
+		v.Images = append(v.Images, imageView{Src: src, Href: oneLine(im.Href, 2000), Text: text})
 	}
 	return v
 }

@@ -88,6 +88,13 @@ func renderText(v *view) string {
 					line("  %s", l.Href)
 				}
 			}
+			for _, im := range a.Images {
+				if im.Href != "" {
+					line("  image %s: %s (links to %s)", im.Text, im.Src, im.Href)
+				} else {
+					line("  image %s: %s", im.Text, im.Src)
+				}
+			}
 		}
 	} else if v.AlertsTotal > 0 {
 		line("")
@@ -227,6 +234,9 @@ var htmlTemplate = template.Must(template.New("email").Funcs(template.FuncMap{
 {{- end}}
 {{- if .Links}}
 <div style="font-size:13px">{{range $i, $l := .Links}}{{if $i}} &middot; {{end}}<a href="{{$l.Href}}">{{$l.Text}}</a>{{end}}</div>
+{{- end}}
+{{- if .Images}}
+<div style="font-size:13px">Images: {{range $i, $m := .Images}}{{if $i}} &middot; {{end}}<a href="{{$m.Src}}">{{$m.Text}}</a>{{if $m.Href}} (<a href="{{$m.Href}}">link</a>){{end}}{{end}}</div>
 {{- end}}
 </div>
 {{- end}}
