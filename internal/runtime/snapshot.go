@@ -67,7 +67,7 @@ type OnCall struct {
 // Integration is a configured way in for alerts, found by its key.
 type Integration struct {
 	Name    string
-	Type    string // alertmanager, pagerduty or generic
+	Type    string // alertmanager, pagerduty, grafana or generic
 	Service string
 }
 

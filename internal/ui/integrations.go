@@ -84,6 +84,11 @@ func (u *UI) integrationsPage(w http.ResponseWriter, r *http.Request) {
 				{id + "-am", "Alertmanager (alertmanager.yml), through PagerDuty's Events API", alertmanagerPagerDuty(iv.URL, key)},
 				{id + "-curl", "curl: trigger, then resolve, a test alert", pagerDutyCurl(iv.URL, key)},
 			}
+		case "grafana":
+			iv.URL = v.Base + "/ingest/grafana/" + key
+			iv.Snippets = []snippet{
+				{id + "-grafana", "Grafana (a provisioned contact point; or Alerting → Contact points → Webhook with this URL)", grafanaContactPoint(iv.URL)},
+			}
 		case "generic":
 			iv.URL = v.Base + "/ingest/generic/" + key
 			iv.Snippets = []snippet{
@@ -125,6 +130,23 @@ receivers:
       - routing_key: ` + key + `
         url: ` + url + `
         send_resolved: true
+`
+}
+
+// grafanaContactPoint is Grafana's file provisioning of a webhook contact
+// point that sends its default body to Tocsin.
+func grafanaContactPoint(url string) string {
+	return `apiVersion: 1
+contactPoints:
+  - orgId: 1
+    name: tocsin
+    receivers:
+      - uid: tocsin
+        type: webhook
+        disableResolveMessage: false
+        settings:
+          url: ` + url + `
+          httpMethod: POST
 `
 }
 

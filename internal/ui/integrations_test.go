@@ -23,6 +23,7 @@ integrations:
   - {name: pd-compat, type: pagerduty, key: "k-pd-123-abcdefgh", service: payments}
   - {name: scripts, type: generic, key: "k-gen-123-abcdefgh", service: payments}
   - {name: hashed, type: generic, key_sha256: "25fb941ec56da7887bcc2e7e07095fa9eec1c24f11463de1141a30f200544952", service: payments}
+  - {name: grafana, type: grafana, key: "k-graf-123-abcdefgh", service: payments}
 users:
   - {name: alice, role: responder, tz: Europe/Berlin}
   - {name: victor, role: viewer}
@@ -46,6 +47,7 @@ func TestIntegrationsPage(t *testing.T) {
 		s.base + "/v2/enqueue", "routing_key: k-pd-123-abcdefgh", `&#34;routing_key&#34;: &#34;k-pd-123-abcdefgh&#34;`,
 		s.base + "/ingest/generic/k-gen-123-abcdefgh",
 		"only its SHA-256", s.base + "/ingest/generic/&lt;integration key&gt;",
+		"url: " + s.base + "/ingest/grafana/k-graf-123-abcdefgh", "type: webhook", "httpMethod: POST",
 		`data-copy="int0-am"`, "notifies ops", `aria-current="page">Integrations`,
 	} {
 		if !strings.Contains(body, want) {

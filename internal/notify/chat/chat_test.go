@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -461,5 +462,30 @@ func TestBadChannelURLNotRetried(t *testing.T) {
 			}
 			checkNoSecret(t, err)
 		}
+	}
+}
+
+// The alerts' images (PagerDuty's images[]) become links after the
+// actions: to their href, else the image; script or relative URLs never;
+// at most MaxImages.
+func TestRenderImages(t *testing.T) {
+	ev := page()
+	ev.Evidence = map[string]any{"alerts": []map[string]any{
+		{"summary": "a", "images": []map[string]string{
+			{"src": "https://img.example.com/cpu.png", "href": "https://grafana.example.com/d/1", "alt": "CPU graph"},
+			{"src": "https://img.example.com/mem.png"},
+			{"src": "javascript:alert(1)"},
+		}},
+		{"summary": "b", "images": []map[string]string{{"src": "/relative.png"}, {"src": "https://img.example.com/disk.png", "alt": "Disk"},
+			{"src": "https://img.example.com/net.png"}}},
+	}, "alerts_total": 2}
+	m := Render(notification(t, ev).Payload)
+	want := []Link{{"CPU graph", "https://grafana.example.com/d/1"}, {"Image", "https://img.example.com/mem.png"}, {"Disk", "https://img.example.com/disk.png"}}
+	if !reflect.DeepEqual(m.Images, want) {
+		t.Fatalf("images %+v, want %+v", m.Images, want)
+	}
+	links := m.Links()
+	if len(links) < 3 || !reflect.DeepEqual(links[len(links)-3:], want) || links[0].Label != "Acknowledge" {
+		t.Errorf("links %+v", links)
 	}
 }

@@ -77,7 +77,11 @@ type Message struct {
 	AcknowledgeURL string
 	ResolveURL     string
 	RunbookURL     string
+	Images         []Link // up to MaxImages images of the evidence's alerts (PagerDuty's images[]), as links
 }
+
+// MaxImages is how many images of the alerts a message links to.
+const MaxImages = 3
 
 // Line is one line of a message body: a label of ours ("Reason") and text
 // from the payload. Item lines are list entries without a label.
@@ -135,7 +139,7 @@ func (m *Message) Facts() []Line {
 }
 
 // Links are the message's links, the actions first: Acknowledge, Resolve,
-// View incident, Runbook; only those present.
+// View incident, Runbook, then the alerts' images; only those present.
 func (m *Message) Links() []Link {
 	var ls []Link
 	for _, l := range []Link{{"Acknowledge", m.AcknowledgeURL}, {"Resolve", m.ResolveURL},
@@ -144,7 +148,7 @@ func (m *Message) Links() []Link {
 			ls = append(ls, l)
 		}
 	}
-	return ls
+	return append(ls, m.Images...)
 }
 
 // Render turns a notification payload (the JSON of incident.Event) into a
@@ -198,6 +202,7 @@ func Render(payload []byte) Message {
 		m.Paging = paging(m.Recipient, esc)
 	}
 	m.Alerts, m.AlertCount = alerts(top["evidence"])
+	m.Images = images(top["evidence"])
 	m.Title = title(&m, clean(str(inc["title"]), maxTitleText), inc["id"])
 	if msg := clean(str(top["message"]), maxTitleText); inc == nil && msg != "" {
 		m.Title = msg // Tocsin's reports about itself (watchdog, config) name no incident
@@ -301,6 +306,40 @@ func alerts(raw json.RawMessage) ([]string, int) {
 		total = int(min(t, 1<<30))
 	}
 	return out, max(total, len(out))
+}
+
+// images reads the images of the evidence's alerts
+// ({"alerts":[{"images":[{"src","href","alt"}]}]}): a link to where each
+// points (its href, else the image itself), labelled by its alt text.
+func images(raw json.RawMessage) []Link {
+	var ev struct {
+		Alerts []struct {
+			Images []struct{ Src, Href, Alt json.RawMessage }
+		}
+	}
+	if json.Unmarshal(raw, &ev) != nil {
+		return nil
+	}
+	var out []Link
+	for _, a := range ev.Alerts {
+		for _, im := range a.Images {
+			u := safeURL(str(im.Href))
+			if u == "" {
+				u = safeURL(str(im.Src))
+			}
+			if u == "" {
+				continue
+			}
+			label := clean(str(im.Alt), maxShortText)
+			if label == "" {
+				label = "Image"
+			}
+			if out = append(out, Link{label, u}); len(out) == MaxImages {
+				return out
+			}
+		}
+	}
+	return out
 }
 
 // alertLine is one alert: "[critical] summary", the alert name or a few
