@@ -11,7 +11,7 @@ import (
 
 // In Chromium a responder adds an action item on the postmortem page,
 // finds it on /actions, marks it done, and sees it leave /actions; the
-// pages fit 1280 and 375 px and pass axe.
+// pages fit 1280 and 375 px and pass axe, in light and dark.
 func TestActionItemsInChromium(t *testing.T) {
 	s, _ := startResponders(t)
 	id := s.alertIncident(t, "k-pay-123-abcdefgh", "PaymentsDown", "critical")
@@ -42,6 +42,10 @@ func TestActionItemsInChromium(t *testing.T) {
 		t.Fatalf("/actions says %q", list)
 	}
 	s.look(t, b, "/actions", "actions")
+	b.ColorScheme(t, "dark")
+	s.look(t, b, "/actions", "actions-dark")
+	s.look(t, b, pm, "action-items-dark")
+	b.ColorScheme(t, "light")
 
 	items := s.incidentActionItems(t, id)
 	if len(items) != 1 {
