@@ -10,6 +10,7 @@ import (
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/auth"
 	"github.com/tocsinhq/tocsin/internal/escalation"
+	"github.com/tocsinhq/tocsin/internal/store"
 	"github.com/tocsinhq/tocsin/internal/web"
 )
 
@@ -52,7 +53,16 @@ type incidentView struct {
 	People         []string        // the config's users, who may hold a role
 	RoleRows       []roleRow
 	LinkKinds      []linkKind
+	// The postmortem's action items: the first few open ones, and counts.
+	ActionItems []actionRow
+	ActionCount int
+	ActionOpen  int
+	ActionLate  int // open and overdue
 }
+
+// maxActionItemsOnIncident bounds the open action items the incident page
+// lists; the postmortem page lists them all.
+const maxActionItemsOnIncident = 5
 
 // pageRow is one notification of the incident: to whom, how, and what
 // became of it.
@@ -138,6 +148,23 @@ func (u *UI) incidentView(ctx context.Context, id int64) (*incidentView, error) 
 	notes, err := u.srv.DB.Notifications(ctx, id)
 	if err != nil {
 		return nil, err
+	}
+	items, err := u.srv.DB.IncidentActionItems(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v.ActionCount = len(items)
+	for _, row := range u.actionRows(items) {
+		if row.Status != store.ActionOpen {
+			continue
+		}
+		v.ActionOpen++
+		if row.Overdue {
+			v.ActionLate++
+		}
+		if len(v.ActionItems) < maxActionItemsOnIncident {
+			v.ActionItems = append(v.ActionItems, row)
+		}
 	}
 	dir := &escalation.Directory{}
 	if snap.Policy != nil && snap.Policy.Directory != nil {

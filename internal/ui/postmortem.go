@@ -48,6 +48,13 @@ type postmortemView struct {
 	Error    string // why a save was refused
 	Conflict bool   // refused because another revision was saved meanwhile
 
+	// The incident's action items, in the order they were made, and the
+	// choices of their forms.
+	ActionItems []actionRow
+	OpenItems   int
+	Owners      []string
+	Statuses    []statusChoice
+
 	all []store.PostmortemRevision // every saved revision, newest first
 }
 
@@ -60,7 +67,8 @@ type revisionRow struct {
 }
 
 // postmortemView reads incident id's postmortem: its revisions, and the
-// draft when none is saved: two store queries, and the draft's own.
+// draft when none is saved, and its action items: three store queries,
+// and the draft's own.
 func (u *UI) postmortemView(ctx context.Context, p auth.Principal, id int64) (*postmortemView, error) {
 	in, err := u.srv.DB.Incident(ctx, id)
 	if err != nil {
@@ -70,7 +78,17 @@ func (u *UI) postmortemView(ctx context.Context, p auth.Principal, id int64) (*p
 	if err != nil {
 		return nil, err
 	}
-	v := &postmortemView{Incident: in, MaxBytes: web.MaxPostmortem, all: revs}
+	items, err := u.srv.DB.IncidentActionItems(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	v := &postmortemView{Incident: in, MaxBytes: web.MaxPostmortem, all: revs,
+		ActionItems: u.actionRows(items), Owners: u.configUsers(), Statuses: actionStatuses}
+	for _, a := range items {
+		if a.Status == store.ActionOpen {
+			v.OpenItems++
+		}
+	}
 	for i, rev := range revs {
 		row := revisionRow{Revision: rev.Revision, Author: rev.Author, SavedAt: rev.SavedAt, markdown: rev.Markdown}
 		if i == 0 {

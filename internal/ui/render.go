@@ -51,6 +51,9 @@ var notices = map[string]string{
 	"link-removed":    "Link removed.",
 	// The postmortem page.
 	"postmortem-saved": "Postmortem saved as a new revision.",
+	// The postmortem page's action items.
+	"action-item-added":   "Action item added.",
+	"action-item-changed": "Action item changed.",
 	// The admin pages.
 	"sessions-revoked": "Sessions revoked: the user is logged out everywhere.",
 	"token-revoked":    "Token revoked: it no longer works.",
@@ -166,6 +169,8 @@ func (u *UI) funcs() template.FuncMap {
 		"since":    func(from, to time.Time) time.Duration { return to.Sub(from) },
 		"asset":    u.assetURL,
 		"markdown": markdown,
+		// actionStatus is an action item's status in words ("won't do").
+		"actionStatus": actionStatusName,
 		"allowed": func(p auth.Principal, role string) bool {
 			r, err := auth.ParseRole(role)
 			return err == nil && p.Role.Allows(r)

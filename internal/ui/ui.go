@@ -86,6 +86,7 @@ func (u *UI) Routes() []auth.Route {
 		u.incidentFieldRoutes(),
 		u.incidentScopeRoutes(),
 		u.postmortemRoutes(),
+		u.actionItemRoutes(),
 		u.alertsRoutes(),
 		u.integrationRoutes(),
 		u.adminRoutes(),
