@@ -96,6 +96,9 @@ type Check struct {
 	Pings        int64     // pings received, numbering them
 	CreatedAt    time.Time
 	Version      int64 // changes with every stored write; a copy with an old one is stale
+	// ManagedBy says who defines the check: "config" (the config file,
+	// kept in step on reload) or "api" (made at run time, in the database).
+	ManagedBy string
 
 	// Active probes (Probe is set): the probe's config as JSON, how often
 	// it runs, and the streaks that decide down and up.

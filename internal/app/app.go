@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tocsinhq/tocsin/internal/checkadmin"
 	"log/slog"
 	"net"
 	"net/http"
@@ -195,7 +196,8 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		Ping: &ping.Handler{Recorder: a.recorder, Settings: func() ping.Settings { return a.state.Load().Ping() }, Exists: db.PingTargetExists,
 			Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
 		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self, StatusPages: a.status,
-		Postmortems: postmortem.Writer{DB: db}}
+		Postmortems: postmortem.Writer{DB: db},
+		Checks:      &checkadmin.Manager{DB: db, Clock: a.clock, Running: a.state.Load, Scheduled: a.engine.Schedule}}
 	pages, err := ui.New(srv)
 	if err != nil {
 		ln.Close()

@@ -18,7 +18,8 @@ const checkColumns = `id, uuid, name, slug, schedule_every, schedule_cron, sched
 	auto_resolve, methods, manual_resume, runbook_url, description, status, last_ping_at,
 	last_start_at, last_start_rid, last_duration, alert_after, pings, created_at, version,
 	probe, probe_interval, failures_before_down, successes_before_up, fail_streak, ok_streak, escalation_policy,
-	flap_changes, flap_window, flap_stable, reopen_after, state_changes, flapping_since, flap_count, reopen_at, reopen_note, tags`
+	flap_changes, flap_window, flap_stable, reopen_after, state_changes, flapping_since, flap_count, reopen_at, reopen_note, tags,
+	managed_by`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -33,7 +34,8 @@ func (db *DB) scanCheck(r rowScanner) (*tocsin.Check, error) {
 		&autoResolve, &c.Methods, &manualResume, &c.RunbookURL, &c.Description, &status, &lastPing,
 		&lastStart, &c.LastStartRID, &lastDur, &alertAfter, &c.Pings, &created, &c.Version,
 		&c.Probe, &interval, &c.FailuresBeforeDown, &c.SuccessesBeforeUp, &c.FailStreak, &c.OKStreak, &c.EscalationPolicy,
-		&c.FlapChanges, &flapWindow, &flapStable, &reopenAfter, &changes, &flappingSince, &c.FlapCount, &reopenAt, &c.ReopenNote, &tags)
+		&c.FlapChanges, &flapWindow, &flapStable, &reopenAfter, &changes, &flappingSince, &c.FlapCount, &reopenAt, &c.ReopenNote, &tags,
+		&c.ManagedBy)
 	if err != nil {
 		return nil, err
 	}
@@ -443,7 +445,9 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 }
 
 // CreateCheck creates a check that the config file does not manage (the API
-// and bulk tools create these) and returns its UUID.
+// and bulk tools create these) and returns its UUID: d.UUID when given,
+// so that an imported check keeps its ping URL, else a new one. A name or
+// UUID that another check has is an EConflict error.
 func (tx *Tx) CreateCheck(ctx context.Context, d CheckDef) (string, error) {
 	if _, err := tx.db.sched(d.Spec); err != nil {
 		return "", tocsin.Errorf(tocsin.EInvalid, "check %q: %v", d.Name, err)
@@ -457,11 +461,13 @@ func (tx *Tx) CreateCheck(ctx context.Context, d CheckDef) (string, error) {
 		id = NewUUID()
 	}
 	_, err = tx.tx.ExecContext(ctx, `INSERT INTO checks (slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
-		auto_resolve, methods, manual_resume, runbook_url, description, uuid, name, created_at, tags, managed_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'api')`,
+		auto_resolve, methods, manual_resume, runbook_url, description, uuid, name, created_at, tags, escalation_policy,
+		flap_changes, flap_window, flap_stable, reopen_after, managed_by)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 'api')`,
 		d.Slug, d.Spec.Every.Milliseconds(), d.Spec.Cron, d.Spec.TZ, d.Grace.Milliseconds(), string(notify),
 		boolInt(d.AutoResolve), d.Methods, boolInt(d.ManualResume), d.RunbookURL, d.Description, id, d.Name,
-		ms(tx.db.clock.Now()), strings.Join(d.Tags, " "))
+		ms(tx.db.clock.Now()), strings.Join(d.Tags, " "), d.EscalationPolicy, d.FlapChanges, d.FlapWindow.Milliseconds(),
+		d.FlapStable.Milliseconds(), d.ReopenAfter.Milliseconds())
 	if err != nil {
 		return "", fmt.Errorf("create check %q: %w", d.Name, uniqueToUser(err, "a check with this name or uuid exists"))
 	}

@@ -165,6 +165,16 @@ var apiDocs = map[string]apiDoc{
 			Checks []checkJSON `json:"checks"`
 		}{}}},
 	"GET /api/v1/checks/{uuid}": {summary: "One check", responses: map[int]any{200: checkJSON{}, 404: errorJSON{}}},
+	"POST /api/v1/checks": {summary: "Create a check managed through the API (managed_by: api), kept in the database across restarts and reloads",
+		description: "name is required and unique among all checks; uuid is optional (kept if given, so that an imported check keeps its ping URL); " +
+			"slug defaults to the name, slugified; schedule is every (like 1h) or cron with tz; grace defaults to 1h; notify names channels of the config (400 for an unknown one).",
+		body: checkBody{}, responses: map[int]any{201: checkJSON{}, 400: errorJSON{}, 409: errorJSON{}}},
+	"PATCH /api/v1/checks/{uuid}": {summary: "Change a check managed through the API; each field given replaces the check's",
+		description: "A check defined in the config file (managed_by: config) answers 409 naming the file and line that define it.",
+		body:        checkBody{}, responses: map[int]any{200: checkJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}},
+	"DELETE /api/v1/checks/{uuid}": {summary: "Delete a check managed through the API; its open incident is resolved",
+		description: "A check defined in the config file answers 409 naming the file and line that define it.",
+		responses:   map[int]any{200: checkJSON{}, 404: errorJSON{}, 409: errorJSON{}}},
 	"GET /api/v1/checks/{uuid}/pings": {summary: "A check's last 100 pings, newest first", responses: map[int]any{200: struct {
 		Pings []pingJSON `json:"pings"`
 	}{}, 404: errorJSON{}}},

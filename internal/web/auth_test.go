@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/sha256"
+	"github.com/tocsinhq/tocsin/internal/checkadmin"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -91,7 +92,8 @@ func testServer(t testing.TB) *Server {
 		Snapshots:   snapshots,
 		Actions:     okActions{},
 		StatusPages: pages,
-		Postmortems: postmortem.Writer{DB: db}}
+		Postmortems: postmortem.Writer{DB: db},
+		Checks:      &checkadmin.Manager{DB: db, Clock: clock.Real{}, Running: snapshots.Load, Scheduled: func(int64, time.Time) {}}}
 }
 
 // snapshotConfigs gives the config of the running snapshot, as the app's

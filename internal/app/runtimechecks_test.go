@@ -1,0 +1,120 @@
+package app
+
+import (
+	"fmt"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tocsinhq/tocsin/internal/store"
+	"github.com/tocsinhq/tocsin/internal/testkit"
+)
+
+// Checks made through the API live beside the config's: created with the
+// UUID given, named uniquely across both kinds, their channels checked by
+// name, kept across a reload (which does not count them), changed and
+// deleted with audit entries; the config's refuse every change with 409
+// naming the file and line.
+func TestChecksManagedAtRuntime(t *testing.T) {
+	hook, hookURL := newHook(t)
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	config := fmt.Sprintf(`channels:
+  - {name: ops, type: webhook, url: %q}
+checks:
+  - {name: backup, uuid: 2d1c6a4e-0b7f-4e8a-9c3d-5f6e7a8b9c0d, schedule: {every: 1h}, notify: [ops]}
+`, hookURL)
+	writeFile(t, path, config)
+	r, clk := startOnFakeClock(t, path)
+	const uuid = "7a0d3f1e-5b6c-4d2e-8f9a-0b1c2d3e4f5a"
+
+	for _, tc := range []struct {
+		name, method, path, body string
+		code                     int
+		says                     string
+	}{
+		{"unknown channel", "POST", "/api/v1/checks", `{"name": "etl", "schedule": {"every": "1h"}, "notify": ["nope"]}`, 400, `no channel named "nope"`},
+		{"no schedule", "POST", "/api/v1/checks", `{"name": "etl"}`, 400, "schedule: required"},
+		{"bad cron", "POST", "/api/v1/checks", `{"name": "etl", "schedule": {"cron": "61 * * * *"}}`, 400, "etl"},
+		{"name of a config check", "POST", "/api/v1/checks", `{"name": "backup", "schedule": {"every": "1h"}}`, 409, `a check named "backup" exists`},
+		{"created", "POST", "/api/v1/checks", `{"uuid": "` + uuid + `", "name": "ETL run", "schedule": {"cron": "0 3 * * *", "tz": "Europe/Paris"},
+			"grace": "10m", "notify": ["ops"], "tags": ["batch"]}`, 201, `"managed_by": "api"`},
+		{"uuid taken", "POST", "/api/v1/checks", `{"uuid": "` + uuid + `", "name": "other", "schedule": {"every": "1h"}}`, 409, "exists"},
+		{"config check edited", "PATCH", "/api/v1/checks/2d1c6a4e-0b7f-4e8a-9c3d-5f6e7a8b9c0d", `{"grace": "5m"}`, 409,
+			`check "backup" is defined in the config file ` + path + ` at line 4`},
+		{"config check deleted", "DELETE", "/api/v1/checks/2d1c6a4e-0b7f-4e8a-9c3d-5f6e7a8b9c0d", "", 409, path + " at line 4"},
+		{"unknown field", "PATCH", "/api/v1/checks/" + uuid, `{"graze": "5m"}`, 400, "graze"},
+		{"renamed", "PATCH", "/api/v1/checks/" + uuid, `{"name": "etl", "description": "nightly load"}`, 200, `"slug": "etl"`},
+	} {
+		code, body := r.send(t, tc.method, tc.path, tc.body)
+		if code != tc.code || !strings.Contains(body, tc.says) {
+			t.Errorf("%s: %s %s: %d %s; want %d saying %q", tc.name, tc.method, tc.path, code, body, tc.code, tc.says)
+		}
+	}
+	var list struct {
+		Checks []struct {
+			Name      string
+			ManagedBy string `json:"managed_by"`
+		} `json:"checks"`
+	}
+	show := func() string {
+		r.get(t, "/api/v1/checks", &list)
+		var out []string
+		for _, c := range list.Checks {
+			out = append(out, c.Name+":"+c.ManagedBy)
+		}
+		return strings.Join(out, " ")
+	}
+	if got := show(); got != "backup:config etl:api" {
+		t.Fatalf("checks %s", got)
+	}
+	// A reload keeps the API's check and counts only the config's.
+	var reload struct{ Summary string }
+	if code := r.do(t, "POST", "/api/v1/config/reload", &reload); code != 200 || !strings.HasPrefix(reload.Summary, "1 checks") {
+		t.Fatalf("reload: %d %+v", code, reload)
+	}
+	if got := show(); got != "backup:config etl:api" {
+		t.Fatalf("checks after reload %s", got)
+	}
+
+	// A changed schedule reaches the engine at once: pinged, then given a
+	// one-minute period, the check goes down two minutes on.
+	resp, err := http.Get(r.base + "/ping/" + uuid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code, body := r.send(t, "PATCH", "/api/v1/checks/"+uuid, `{"schedule": {"every": "1m"}, "grace": "1m"}`); code != 200 {
+		t.Fatalf("patch: %d %s", code, body)
+	}
+	stepClock(clk, 2*time.Minute+time.Second)
+	testkit.Eventually(t, "etl paged", func() bool { return hook.find("incident.triggered", "etl is down") != nil })
+
+	// Deleted: gone, its incident resolved, and the name free again.
+	if code, body := r.send(t, "DELETE", "/api/v1/checks/"+uuid, ""); code != 200 {
+		t.Fatalf("delete: %d %s", code, body)
+	}
+	if got := show(); got != "backup:config" {
+		t.Fatalf("checks after delete %s", got)
+	}
+	var open incidentList
+	r.get(t, "/api/v1/incidents?status=open", &open)
+	if len(open.Incidents) != 0 {
+		t.Errorf("open incidents after delete: %+v", open)
+	}
+	if code, body := r.send(t, "POST", "/api/v1/checks", `{"uuid": "`+uuid+`", "name": "etl", "schedule": {"every": "1h"}}`); code != 201 {
+		t.Fatalf("create again: %d %s", code, body)
+	}
+	var audit struct{ Entries []store.AuditEntry }
+	r.get(t, "/api/v1/audit?actor=api:admin", &audit)
+	var actions []string
+	for _, e := range audit.Entries {
+		if strings.HasPrefix(e.Action, "check.") {
+			actions = append(actions, e.Action)
+		}
+	}
+	if got := strings.Join(actions, " "); got != "check.create check.delete check.update check.update check.create" {
+		t.Errorf("audit %s", got)
+	}
+}
