@@ -40,7 +40,10 @@ const (
 
 var (
 	slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]*$`)
-	tagRE  = regexp.MustCompile(`^[a-z0-9_.:-]+$`)
+	// A tag made at run time is any word: clients of Healthchecks'
+	// API send theirs as they are (bar,baz); the store keeps a check's
+	// tags space-separated.
+	tagRE  = regexp.MustCompile(`^\S+$`)
 	uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 )
 
@@ -106,7 +109,7 @@ func (m *Manager) Validate(d *store.CheckDef) error {
 	seen := map[string]bool{}
 	for _, tag := range d.Tags {
 		if !tagRE.MatchString(tag) || len(tag) > config.MaxTagLen || seen[tag] {
-			return invalid("tags: %q is not a tag (1 to %d lowercase letters, digits, _, -, . or :, once)", tag, config.MaxTagLen)
+			return invalid("tags: %q is not a tag (1 to %d characters, no spaces, once)", tag, config.MaxTagLen)
 		}
 		seen[tag] = true
 	}
