@@ -195,7 +195,7 @@ func New(ctx context.Context, opts Options) (*App, error) {
 	a.statusSubscribers() // before the routes: the status pages serve theirs
 	checks := &checkadmin.Manager{DB: db, Clock: a.clock, Running: a.state.Load, Scheduled: a.engine.Schedule}
 	pings := &ping.Handler{Recorder: a.recorder, Settings: func() ping.Settings { return a.state.Load().Ping() }, Exists: db.PingTargetExists,
-		Log: a.log.With("component", "ping"), Timeout: 30 * time.Second}
+		Log: a.log.With("component", "ping"), Timeout: 30 * time.Second, Provision: checks.Provision}
 	srv := &web.Server{DB: db, Clock: a.clock, Log: a.log.With("component", "http"), Metrics: a.metrics,
 		Ping:      pings,
 		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self, StatusPages: a.status,

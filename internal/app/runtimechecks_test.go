@@ -1,7 +1,9 @@
 package app
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -116,5 +118,54 @@ checks:
 	}
 	if got := strings.Join(actions, " "); got != "check.create check.delete check.update check.update check.create" {
 		t.Errorf("audit %s", got)
+	}
+}
+
+// /ping/<ping-key>/<slug>?create=1 makes the missing check, managed
+// through the API, and answers 201 Created; the next ping is a ping.
+// Without create=1, or with a wrong key, a missing slug is not found.
+func TestPingCreatesCheck(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	writeFile(t, path, "ping_key: k3y-for-pings-0123456789\nchecks:\n  - {name: backup, schedule: {every: 1h}}\n")
+	r := start(t, path, nil)
+	ping := func(p string) (int, string) {
+		resp, err := http.Get(r.base + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for _, tc := range []struct {
+		path string
+		code int
+		body string
+	}{
+		{"/ping/k3y-for-pings-0123456789/nightly-etl", 404, "not found"},
+		{"/ping/wrong-key-0123456789/nightly-etl?create=1", 404, "not found"},
+		{"/ping/k3y-for-pings-0123456789/nightly-etl?create=1", 201, "Created"},
+		{"/ping/k3y-for-pings-0123456789/nightly-etl?create=1", 200, "OK"},
+		{"/ping/k3y-for-pings-0123456789/nightly-etl/fail", 200, "OK"},
+		{"/ping/k3y-for-pings-0123456789/backup?create=1", 200, "OK"},
+	} {
+		if code, body := ping(tc.path); code != tc.code || body != tc.body {
+			t.Errorf("GET %s: %d %q, want %d %q", tc.path, code, body, tc.code, tc.body)
+		}
+	}
+	var c struct {
+		Name      string
+		ManagedBy string `json:"managed_by"`
+		State     string
+		Pings     int
+	}
+	var list struct{ Checks []json.RawMessage }
+	r.get(t, "/api/v1/checks", &list)
+	if len(list.Checks) != 2 {
+		t.Fatalf("checks %s", list.Checks)
+	}
+	json.Unmarshal(list.Checks[1], &c)
+	if c.Name != "nightly-etl" || c.ManagedBy != "api" || c.State != "down" || c.Pings != 3 {
+		t.Fatalf("provisioned check %+v", c)
 	}
 }

@@ -30,6 +30,10 @@ type Manager struct {
 	Running func() *runtime.Snapshot
 	// Scheduled puts a check's deadline in the engine's queue (zero: none).
 	Scheduled func(checkID int64, at time.Time)
+	// ProvisionLimit caps the checks a ping can make (?create=1): past
+	// this many checks managed through the API, such a ping is not found,
+	// as Healthchecks caps its auto-provisioning. 0: MaxProvisioned.
+	ProvisionLimit int
 }
 
 // Limits of a definition, as the config file's.
