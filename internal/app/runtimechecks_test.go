@@ -1,8 +1,10 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tocsinhq/tocsin/internal/clock"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -168,4 +170,41 @@ func TestPingCreatesCheck(t *testing.T) {
 	if c.Name != "nightly-etl" || c.ManagedBy != "api" || c.State != "down" || c.Pings != 3 {
 		t.Fatalf("provisioned check %+v", c)
 	}
+}
+
+// A check made through the API is still there after a restart on the
+// same database, managed by the API, while the config's are synced again.
+func TestRuntimeCheckSurvivesRestart(t *testing.T) {
+	dir := t.TempDir()
+	path, dbPath := filepath.Join(dir, "tocsin.yaml"), filepath.Join(dir, "t.db")
+	writeFile(t, path, "checks:\n  - {name: backup, schedule: {every: 1h}}\n")
+	run := func(do func(r *running)) {
+		t.Helper()
+		ctx, cancel := context.WithCancel(context.Background())
+		a, err := New(ctx, Options{ConfigPath: path, Listen: "127.0.0.1:0", Database: dbPath, AdminToken: "tok", Version: "test",
+			Clock: clock.Real{}, Log: testkit.Logger()})
+		if err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		r := &running{app: a, base: "http://" + a.Addr(), done: make(chan error, 1)}
+		go func() { r.done <- a.Run(ctx) }()
+		do(r)
+		cancel()
+		select {
+		case <-r.done:
+		case <-time.After(20 * time.Second):
+			t.Fatal("app did not stop")
+		}
+	}
+	run(func(r *running) {
+		if code, body := r.send(t, "POST", "/api/v1/checks", `{"name": "etl", "schedule": {"every": "1h"}}`); code != 201 {
+			t.Fatalf("create: %d %s", code, body)
+		}
+	})
+	run(func(r *running) {
+		if got := checkNames(t, r); got != "backup,etl" {
+			t.Fatalf("checks after a restart: %s", got)
+		}
+	})
 }

@@ -158,6 +158,12 @@ func (m *Manager) Create(ctx context.Context, d store.CheckDef, actor string) (*
 	if err := m.Validate(&d); err != nil {
 		return nil, err
 	}
+	if d.FlapChanges == 0 && d.FlapWindow == 0 && d.FlapStable == 0 && d.ReopenAfter == 0 {
+		// The config's check_defaults, as a config check that sets none takes.
+		def := m.Running().Config.CheckDefaults
+		d.FlapChanges, d.FlapWindow, d.FlapStable = def.Flap.Changes, def.Flap.Window.D(), def.Flap.Stable.D()
+		d.ReopenAfter = def.ReopenAfter.D()
+	}
 	var c *tocsin.Check
 	err := m.DB.Write(ctx, func(tx *store.Tx) error {
 		if taken, err := tx.CheckNameTaken(ctx, d.Name); err != nil {

@@ -11,7 +11,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"strings"
@@ -190,9 +189,5 @@ func (a *API) lookup(r *request) (*tocsin.Check, error) {
 		}
 		return nil, tocsin.Errorf(tocsin.ENotFound, "check not found")
 	}
-	c, err := a.DB.CheckByUUID(r.Context(), key)
-	if errors.Is(err, context.Canceled) {
-		return nil, err
-	}
-	return c, err
+	return a.DB.CheckByUUID(r.Context(), key)
 }

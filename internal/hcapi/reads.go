@@ -73,7 +73,7 @@ func (a *API) listChannels(w http.ResponseWriter, r *request) {
 	writeJSON(w, http.StatusOK, map[string]any{"channels": out})
 }
 
-// pingKinds are Tocsin's ping kinds as Healthchecks names them.
+// pingType is a Tocsin ping kind as Healthchecks names it.
 func pingType(k tocsin.PingKind) string {
 	if k == tocsin.PingSuccess || k == "" {
 		return "success"

@@ -40,6 +40,10 @@ func testAPIChecks(t *testing.T, db *DB, clk *clock.Fake) {
 	if c.ManagedBy != "api" || c.Spec.Cron != "0 3 * * *" || c.Spec.TZ != "Europe/Paris" || c.Notify[0] != "ops" {
 		t.Fatalf("stored %+v", c)
 	}
+	// No flap or re-page settings: the built-in defaults.
+	if c.FlapChanges != 4 || c.FlapWindow != 10*time.Minute || c.FlapStable != 10*time.Minute || c.ReopenAfter != time.Hour {
+		t.Errorf("flap %d %v %v, reopen %v: want the built-in defaults", c.FlapChanges, c.FlapWindow, c.FlapStable, c.ReopenAfter)
+	}
 	if cfg, _ := db.CheckByUUID(ctx, cfgUUID); cfg.ManagedBy != "config" {
 		t.Errorf("config check managed by %q", cfg.ManagedBy)
 	}

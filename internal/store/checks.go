@@ -460,14 +460,18 @@ func (tx *Tx) CreateCheck(ctx context.Context, d CheckDef) (string, error) {
 	if id == "" {
 		id = NewUUID()
 	}
-	_, err = tx.tx.ExecContext(ctx, `INSERT INTO checks (slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
-		auto_resolve, methods, manual_resume, runbook_url, description, uuid, name, created_at, tags, escalation_policy,
-		flap_changes, flap_window, flap_stable, reopen_after, managed_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, 'api')`,
-		d.Slug, d.Spec.Every.Milliseconds(), d.Spec.Cron, d.Spec.TZ, d.Grace.Milliseconds(), string(notify),
+	cols := `slug, schedule_every, schedule_cron, schedule_tz, grace, notify, auto_resolve, methods, manual_resume,
+		runbook_url, description, uuid, name, created_at, tags, escalation_policy`
+	args := []any{d.Slug, d.Spec.Every.Milliseconds(), d.Spec.Cron, d.Spec.TZ, d.Grace.Milliseconds(), string(notify),
 		boolInt(d.AutoResolve), d.Methods, boolInt(d.ManualResume), d.RunbookURL, d.Description, id, d.Name,
-		ms(tx.db.clock.Now()), strings.Join(d.Tags, " "), d.EscalationPolicy, d.FlapChanges, d.FlapWindow.Milliseconds(),
-		d.FlapStable.Milliseconds(), d.ReopenAfter.Milliseconds())
+		ms(tx.db.clock.Now()), strings.Join(d.Tags, " "), d.EscalationPolicy}
+	// A definition without flap or re-page settings keeps the built-in
+	// defaults of the columns.
+	if d.FlapChanges != 0 || d.FlapWindow != 0 || d.FlapStable != 0 || d.ReopenAfter != 0 {
+		cols += ", flap_changes, flap_window, flap_stable, reopen_after"
+		args = append(args, d.FlapChanges, d.FlapWindow.Milliseconds(), d.FlapStable.Milliseconds(), d.ReopenAfter.Milliseconds())
+	}
+	_, err = tx.tx.ExecContext(ctx, "INSERT INTO checks ("+cols+", managed_by) VALUES ("+placeholders(1, len(args))+", 'api')", args...)
 	if err != nil {
 		return "", fmt.Errorf("create check %q: %w", d.Name, uniqueToUser(err, "a check with this name or uuid exists"))
 	}
