@@ -105,6 +105,9 @@ type Check struct {
 	// Only timing reads them; the state follows LastStartAt, as in
 	// Healthchecks.
 	Runs []Run
+	// ManagedBy says who defines the check: "config" (the config file,
+	// kept in step on reload) or "api" (made at run time, in the database).
+	ManagedBy string
 
 	// Active probes (Probe is set): the probe's config as JSON, how often
 	// it runs, and the streaks that decide down and up.

@@ -33,6 +33,7 @@ Usage:
   tocsin token revoke ID [--server URL]
   tocsin cron next|prev EXPR [--tz ZONE] [--after|--before RFC3339] [-n N]
   tocsin backup [--database DSN] DEST
+  tocsin import healthchecks FILE [--notify CHANNEL,...] [--server URL]   checks listed by Healthchecks' API, UUIDs kept
   tocsin user set-password NAME [--server URL]   password from the terminal, or a line of stdin
   tocsin user invite NAME [--server URL]         print a one-time link to choose a password
   tocsin receive [--listen ADDR] [--secret S] [--tolerance 5m]   print webhooks (for trying Tocsin out)
@@ -40,7 +41,7 @@ Usage:
 
 Environment: TOCSIN_CONFIG, TOCSIN_LISTEN, TOCSIN_DATABASE, TOCSIN_FORCE_CONFIG
 mirror the flags of serve; TOCSIN_ADMIN_TOKEN adds an API token named "admin".
-config reload, config check --against, the token and the user commands use
+config reload, config check --against, import, the token and the user commands use
 TOCSIN_SERVER (default http://127.0.0.1:8080) and the token in TOCSIN_API_TOKEN
 (else TOCSIN_ADMIN_TOKEN).
 
@@ -70,6 +71,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return tokenCommand(args[1:], stdout, stderr)
 	case "backup":
 		return backup(args[1:], stdout, stderr)
+	case "import":
+		return importCommand(args[1:], os.Stdin, stdout, stderr)
 	case "cron":
 		return cronCommand(args[1:], clock.Real{}, stdout, stderr)
 	case "receive":

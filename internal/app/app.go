@@ -7,6 +7,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/tocsinhq/tocsin/internal/checkadmin"
+	"github.com/tocsinhq/tocsin/internal/hcapi"
 	"log/slog"
 	"net"
 	"net/http"
@@ -191,11 +193,16 @@ func New(ctx context.Context, opts Options) (*App, error) {
 		return nil, fmt.Errorf("setup link: %w", err)
 	}
 	a.statusSubscribers() // before the routes: the status pages serve theirs
+	checks := &checkadmin.Manager{DB: db, Clock: a.clock, Running: a.state.Load, Scheduled: a.engine.Schedule}
+	pings := &ping.Handler{Recorder: a.recorder, Settings: func() ping.Settings { return a.state.Load().Ping() }, Exists: db.PingTargetExists,
+		Log: a.log.With("component", "ping"), Timeout: 30 * time.Second, Provision: checks.Provision}
 	srv := &web.Server{DB: db, Clock: a.clock, Log: a.log.With("component", "http"), Metrics: a.metrics,
-		Ping: &ping.Handler{Recorder: a.recorder, Settings: func() ping.Settings { return a.state.Load().Ping() }, Exists: db.PingTargetExists,
-			Log: a.log.With("component", "ping"), Timeout: 30 * time.Second},
+		Ping:      pings,
 		Snapshots: &a.state, Alerts: a.alerts, Actions: actions{a}, Replica: self, StatusPages: a.status,
-		Postmortems: postmortem.Writer{DB: db}}
+		Postmortems: postmortem.Writer{DB: db},
+		Checks:      checks}
+	srv.Healthchecks = &hcapi.API{DB: db, Clock: a.clock, Checks: checks, Running: a.state.Load,
+		Authenticate: srv.TokenPrincipal, AuditContext: srv.AuditContext, SetPaused: actions{a}.SetPaused}
 	pages, err := ui.New(srv)
 	if err != nil {
 		ln.Close()

@@ -71,7 +71,9 @@ func (c *apiClient) call(method, path, token, contentType string, body []byte) (
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	if token != "" {
+	if token != "" && strings.HasPrefix(path, "/api/v3/") {
+		req.Header.Set("X-Api-Key", token) // Healthchecks' API
+	} else if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	if contentType != "" {
@@ -473,6 +475,51 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	}
 	if code, _ := c.call("GET", "/status/nope/api/v2/summary.json", "", "", nil); code != 404 {
 		t.Errorf("GET the summary of no page: %d, want 404", code)
+	}
+
+	// Healthchecks' Management API, with the token in X-Api-Key.
+	hcCheck := `{"name": "hc-etl", "timeout": 3600, "grace": 60, "channels": "*"}`
+	code, raw := c.call("POST", "/api/v3/checks/", "tok", "application/json", []byte(hcCheck))
+	var hcMade struct {
+		PingURL string `json:"ping_url"`
+	}
+	if json.Unmarshal(raw, &hcMade); code != 201 || hcMade.PingURL == "" {
+		t.Fatalf("create through /api/v3: %d %s", code, raw)
+	}
+	hc := "/api/v3/checks/" + hcMade.PingURL[strings.LastIndex(hcMade.PingURL, "/")+1:]
+	c.call("POST", "/ping/"+hc[len("/api/v3/checks/"):], "", "text/plain", []byte("loaded"))
+	for _, call := range []struct {
+		method, path, body string
+		want               int
+	}{
+		{"GET", "/api/v3/checks/?tag=nope", "", 200},
+		{"GET", "/api/v3/checks/", "", 200},
+		{"POST", "/api/v3/checks/", `{"name": "hc-etl", "grace": 120, "unique": ["name"]}`, 200},
+		{"POST", "/api/v3/checks/", `{"timeout": 1}`, 400},
+		{"GET", hc, "", 200},
+		{"POST", hc, `{"desc": "nightly load"}`, 200},
+		{"GET", "/api/v3/checks/" + web, "", 200},
+		{"POST", hc + "/pause", "", 200},
+		{"POST", hc + "/resume", "", 200},
+		{"POST", hc + "/resume", "", 409},
+		{"GET", hc + "/pings/", "", 200},
+		{"GET", hc + "/pings/1/body", "", 200},
+		{"GET", hc + "/pings/9/body", "", 404},
+		{"GET", hc + "/flips/", "", 200},
+		{"GET", "/api/v3/channels/", "", 200},
+		{"DELETE", hc, "", 200},
+		{"GET", hc, "", 404},
+	} {
+		var body []byte
+		if call.body != "" {
+			body = []byte(call.body)
+		}
+		if code, raw := c.call(call.method, call.path, "tok", "application/json", body); code != call.want {
+			t.Errorf("%s %s: %d, want %d: %s", call.method, call.path, code, call.want, raw)
+		}
+	}
+	if code, _ := c.call("GET", "/api/v3/checks/", "", "", nil); code != 401 {
+		t.Errorf("/api/v3 without a key: %d", code)
 	}
 
 	// Every GET of the description was called.

@@ -18,7 +18,8 @@ const checkColumns = `id, uuid, name, slug, schedule_every, schedule_cron, sched
 	auto_resolve, methods, manual_resume, runbook_url, description, status, last_ping_at,
 	last_start_at, last_start_rid, last_duration, alert_after, pings, created_at, version,
 	probe, probe_interval, failures_before_down, successes_before_up, fail_streak, ok_streak, escalation_policy,
-	flap_changes, flap_window, flap_stable, reopen_after, state_changes, flapping_since, flap_count, reopen_at, reopen_note, tags, open_runs, keyword_filter`
+	flap_changes, flap_window, flap_stable, reopen_after, state_changes, flapping_since, flap_count, reopen_at, reopen_note, tags, open_runs, keyword_filter,
+	managed_by`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -33,7 +34,8 @@ func (db *DB) scanCheck(r rowScanner) (*tocsin.Check, error) {
 		&autoResolve, &c.Methods, &manualResume, &c.RunbookURL, &c.Description, &status, &lastPing,
 		&lastStart, &c.LastStartRID, &lastDur, &alertAfter, &c.Pings, &created, &c.Version,
 		&c.Probe, &interval, &c.FailuresBeforeDown, &c.SuccessesBeforeUp, &c.FailStreak, &c.OKStreak, &c.EscalationPolicy,
-		&c.FlapChanges, &flapWindow, &flapStable, &reopenAfter, &changes, &flappingSince, &c.FlapCount, &reopenAt, &c.ReopenNote, &tags, &runs, &keywords)
+		&c.FlapChanges, &flapWindow, &flapStable, &reopenAfter, &changes, &flappingSince, &c.FlapCount, &reopenAt, &c.ReopenNote, &tags, &runs, &keywords,
+		&c.ManagedBy)
 	if err != nil {
 		return nil, err
 	}
@@ -453,7 +455,9 @@ func (tx *Tx) SyncChecks(ctx context.Context, defs []CheckDef) (SyncResult, erro
 }
 
 // CreateCheck creates a check that the config file does not manage (the API
-// and bulk tools create these) and returns its UUID.
+// and bulk tools create these) and returns its UUID: d.UUID when given,
+// so that an imported check keeps its ping URL, else a new one. A name or
+// UUID that another check has is an EConflict error.
 func (tx *Tx) CreateCheck(ctx context.Context, d CheckDef) (string, error) {
 	if _, err := tx.db.sched(d.Spec); err != nil {
 		return "", tocsin.Errorf(tocsin.EInvalid, "check %q: %v", d.Name, err)
@@ -466,12 +470,18 @@ func (tx *Tx) CreateCheck(ctx context.Context, d CheckDef) (string, error) {
 	if id == "" {
 		id = NewUUID()
 	}
-	_, err = tx.tx.ExecContext(ctx, `INSERT INTO checks (slug, schedule_every, schedule_cron, schedule_tz, grace, notify,
-		auto_resolve, methods, manual_resume, runbook_url, description, uuid, name, created_at, tags, keyword_filter, managed_by)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, 'api')`,
-		d.Slug, d.Spec.Every.Milliseconds(), d.Spec.Cron, d.Spec.TZ, d.Grace.Milliseconds(), string(notify),
+	cols := `slug, schedule_every, schedule_cron, schedule_tz, grace, notify, auto_resolve, methods, manual_resume,
+		runbook_url, description, uuid, name, created_at, tags, escalation_policy, keyword_filter`
+	args := []any{d.Slug, d.Spec.Every.Milliseconds(), d.Spec.Cron, d.Spec.TZ, d.Grace.Milliseconds(), string(notify),
 		boolInt(d.AutoResolve), d.Methods, boolInt(d.ManualResume), d.RunbookURL, d.Description, id, d.Name,
-		ms(tx.db.clock.Now()), strings.Join(d.Tags, " "), encodeKeywords(d.Keywords))
+		ms(tx.db.clock.Now()), strings.Join(d.Tags, " "), d.EscalationPolicy, encodeKeywords(d.Keywords)}
+	// A definition without flap or re-page settings keeps the built-in
+	// defaults of the columns.
+	if d.FlapChanges != 0 || d.FlapWindow != 0 || d.FlapStable != 0 || d.ReopenAfter != 0 {
+		cols += ", flap_changes, flap_window, flap_stable, reopen_after"
+		args = append(args, d.FlapChanges, d.FlapWindow.Milliseconds(), d.FlapStable.Milliseconds(), d.ReopenAfter.Milliseconds())
+	}
+	_, err = tx.tx.ExecContext(ctx, "INSERT INTO checks ("+cols+", managed_by) VALUES ("+placeholders(1, len(args))+", 'api')", args...)
 	if err != nil {
 		return "", fmt.Errorf("create check %q: %w", d.Name, uniqueToUser(err, "a check with this name or uuid exists"))
 	}

@@ -51,6 +51,7 @@ var contract = []struct {
 	{"StatusHistory", testStatusHistory},
 	{"ScheduleOverrides", testScheduleOverrides},
 	{"CheckTags", testCheckTags},
+	{"APIChecks", testAPIChecks},
 	{"ReportRows", testReportRows},
 }
 

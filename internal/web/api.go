@@ -72,6 +72,12 @@ type checkJSON struct {
 	// after its incident was resolved by hand.
 	ReopenAt  *time.Time `json:"reopen_at,omitempty"`
 	CreatedAt time.Time  `json:"created_at"`
+	// ManagedBy: config (the config file defines it: the API may only
+	// pause and resume it) or api (made at run time).
+	ManagedBy        string `json:"managed_by"`
+	Methods          string `json:"methods,omitempty"`
+	ManualResume     bool   `json:"manual_resume"`
+	EscalationPolicy string `json:"escalation_policy,omitempty"`
 }
 
 // flapJSON is a check's flap damping settings.
@@ -101,7 +107,8 @@ func (s *Server) checkJSON(c *tocsin.Check, now time.Time) checkJSON {
 		Grace: tocsin.FormatDuration(c.Grace), Notify: c.Notify, AutoResolve: c.AutoResolve, RunbookURL: c.RunbookURL,
 		LastPingAt: timePtr(c.LastPingAt), LastStartAt: timePtr(c.LastStartAt), NextExpectedAt: timePtr(c.ExpectedAt()),
 		GoesDownAt: timePtr(c.GoesDownAt()), Pings: c.Pings, PingURL: s.Snapshots.Load().Env.PublicURL + "/ping/" + c.UUID,
-		CreatedAt: c.CreatedAt.UTC()}
+		CreatedAt: c.CreatedAt.UTC(), ManagedBy: c.ManagedBy, Methods: c.Methods, ManualResume: c.ManualResume,
+		EscalationPolicy: c.EscalationPolicy}
 	if c.Spec.Every > 0 {
 		j.Schedule.Every = tocsin.FormatDuration(c.Spec.Every)
 	}

@@ -170,6 +170,16 @@ var apiDocs = map[string]apiDoc{
 			Checks []checkJSON `json:"checks"`
 		}{}}},
 	"GET /api/v1/checks/{uuid}": {summary: "One check", responses: map[int]any{200: checkJSON{}, 404: errorJSON{}}},
+	"POST /api/v1/checks": {summary: "Create a check managed through the API (managed_by: api), kept in the database across restarts and reloads",
+		description: "name is required and unique among all checks; uuid is optional (kept if given, so that an imported check keeps its ping URL); " +
+			"slug defaults to the name, slugified; schedule is every (like 1h) or cron with tz; grace defaults to 1h; notify names channels of the config (400 for an unknown one).",
+		body: checkBody{}, responses: map[int]any{201: checkJSON{}, 400: errorJSON{}, 409: errorJSON{}}},
+	"PATCH /api/v1/checks/{uuid}": {summary: "Change a check managed through the API; each field given replaces the check's",
+		description: "A check defined in the config file (managed_by: config) answers 409 naming the file and line that define it.",
+		body:        checkBody{}, responses: map[int]any{200: checkJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}},
+	"DELETE /api/v1/checks/{uuid}": {summary: "Delete a check managed through the API; its open incident is resolved",
+		description: "A check defined in the config file answers 409 naming the file and line that define it.",
+		responses:   map[int]any{200: checkJSON{}, 404: errorJSON{}, 409: errorJSON{}}},
 	"GET /api/v1/checks/{uuid}/pings": {summary: "A check's last 100 pings, newest first", responses: map[int]any{200: struct {
 		Pings []pingJSON `json:"pings"`
 	}{}, 404: errorJSON{}}},
@@ -179,6 +189,42 @@ var apiDocs = map[string]apiDoc{
 		responses: map[int]any{200: checkJSON{}, 404: errorJSON{}}},
 	"POST /api/v1/checks/{uuid}/resume": {summary: "Resume a paused check; it waits for its next ping",
 		responses: map[int]any{200: checkJSON{}, 404: errorJSON{}, 409: errorJSON{}}},
+	// Healthchecks' Management API (internal/hcapi): the X-Api-Key header
+	// (or the JSON body's api_key) holds a Tocsin API token; a viewer
+	// token is Healthchecks' read-only key. Documents are Healthchecks'.
+	"/api/v3/checks/{$}": {summary: "Healthchecks: list checks (GET, ?tag= repeatable, ?slug=), or create one (POST; with unique: update the first match, 200)",
+		description: hcDescription, methods: []string{"GET", "POST"}, paths: []string{"/api/v3/checks/"},
+		params: []param{{name: "tag", schema: []string{}, description: "a tag; repeated: checks having all of them"},
+			{name: "slug", schema: "", description: "checks with this slug"}},
+		body: hcObject, bodyOptional: true, responses: hcAnswers(200, 201)},
+	"/api/v3/checks/{key}": {summary: "Healthchecks: one check by UUID or unique key (GET), update it (POST), delete it (DELETE)",
+		description: hcDescription, methods: []string{"GET", "POST", "DELETE"},
+		params: []param{{name: "key", schema: "", description: "the check's UUID, or (GET) its unique_key"}},
+		body:   hcObject, bodyOptional: true, responses: hcAnswers(200)},
+	"/api/v3/checks/{key}/pause": {summary: "Healthchecks: pause a check", description: hcDescription, methods: []string{"POST"},
+		params: []param{{name: "key", schema: "", description: "the check's UUID"}}, body: hcObject, bodyOptional: true,
+		responses: hcAnswers(200)},
+	"/api/v3/checks/{key}/resume": {summary: "Healthchecks: resume a paused check (409, text, if it is not paused)", description: hcDescription,
+		methods: []string{"POST"}, params: []param{{name: "key", schema: "", description: "the check's UUID"}}, body: hcObject, bodyOptional: true,
+		responses: map[int]any{200: hcObject, 400: errorJSON{}, 401: errorJSON{}, 404: errorJSON{},
+			409: media{contentType: "text/html", schema: textSchema, description: "check is not paused"}}},
+	"/api/v3/checks/{key}/pings/{$}": {summary: "Healthchecks: a check's last 100 pings, newest first (read-write key)", description: hcDescription,
+		methods: []string{"GET"}, paths: []string{"/api/v3/checks/{key}/pings/"},
+		params: []param{{name: "key", schema: "", description: "the check's UUID"}}, responses: hcAnswers(200)},
+	"/api/v3/checks/{key}/pings/{n}/body": {summary: "Healthchecks: a ping's body as it came (read-write key)", description: hcDescription,
+		methods: []string{"GET"}, params: []param{{name: "key", schema: "", description: "the check's UUID"},
+			{name: "n", schema: int64(0), description: "the ping's number"}},
+		responses: map[int]any{200: media{contentType: "text/plain", schema: textSchema}, 401: errorJSON{}, 404: errorJSON{}}},
+	"/api/v3/checks/{key}/flips/{$}": {summary: "Healthchecks: a check's changes between up and down, newest first: its incidents' openings and resolutions; an invalid start, end or seconds is 400 without a body",
+		description: hcDescription, methods: []string{"GET"}, paths: []string{"/api/v3/checks/{key}/flips/"},
+		params: []param{{name: "key", schema: "", description: "the check's UUID or unique key"},
+			{name: "start", schema: int64(0), description: "Unix time: flips at or after"},
+			{name: "end", schema: int64(0), description: "Unix time: flips before"},
+			{name: "seconds", schema: int64(0), description: "flips of the last this many seconds"}},
+		responses: map[int]any{200: hcObject, 401: errorJSON{}, 404: errorJSON{}}},
+	"/api/v3/channels/{$}": {summary: "Healthchecks: the config's channels with a stable id (read-write key)", description: hcDescription,
+		methods: []string{"GET"}, paths: []string{"/api/v3/channels/"}, responses: hcAnswers(200)},
+
 	"GET /api/v1/incidents": {summary: "Incidents, newest first",
 		params: []param{{name: "status", schema: "", description: "open, triggered, acknowledged or resolved"},
 			{name: "check", schema: "", description: "a check's UUID"},
@@ -511,6 +557,23 @@ var (
 	reportCSV         = media{contentType: "text/csv", schema: textSchema, description: "the report as CSV, a header row first"}
 	reportDescription = "docs/reports.md defines each figure. Times are UTC; a page is judged out of hours and at night in the zone of the person paged (users[].tz)."
 )
+
+// hcObject is a JSON object of Healthchecks' API, as its documentation
+// describes it.
+var hcObject = media{contentType: "application/json", schema: map[string]any{"type": "object"}}
+
+const hcDescription = "Healthchecks' Management API v3, as Healthchecks documents it: X-Api-Key is a Tocsin API token " +
+	"(viewer: the read-only key; responder or admin: the read-write key). Public in the route table: the handler checks the key."
+
+// hcAnswers are the answers of a Healthchecks endpoint: its document with
+// each success status, and Healthchecks' JSON errors.
+func hcAnswers(ok ...int) map[int]any {
+	out := map[int]any{400: errorJSON{}, 401: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}
+	for _, s := range ok {
+		out[s] = hcObject
+	}
+	return out
+}
 
 func pingText(description string) media {
 	return media{contentType: "text/plain", schema: textSchema, description: description}

@@ -29,6 +29,10 @@ func (s *Server) auditContext(r *http.Request) context.Context {
 	return store.WithAuditSource(r.Context(), s.auditSource(r))
 }
 
+// AuditContext is auditContext for the handlers of other packages that
+// find the request's principal themselves.
+func (s *Server) AuditContext(r *http.Request) context.Context { return s.auditContext(r) }
+
 // auditEvent is an audit entry of an action taken by the request's principal.
 func (s *Server) auditEvent(r *http.Request, action, message string, data any) store.AuditEvent {
 	src := s.auditSource(r)

@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"crypto/sha256"
+	"github.com/tocsinhq/tocsin/internal/checkadmin"
+	"github.com/tocsinhq/tocsin/internal/hcapi"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -23,12 +25,25 @@ import (
 	"github.com/tocsinhq/tocsin/internal/testkit"
 )
 
+// hcPublic: Healthchecks' Management API checks its X-Api-Key itself
+// (TestHealthchecks* in internal/app), to answer in Healthchecks' words.
+const hcPublic = "Healthchecks' Management API: the API token in X-Api-Key (or the body's api_key) is the credential, checked by internal/hcapi with the role each method needs"
+
 // reviewedPublic lists the routes served without a token, and why.
 var reviewedPublic = map[string]string{
 	"GET /healthz": "liveness probe",
 	"GET /readyz":  "readiness probe; names the problem (a stalled loop, the store not writable), never a store error's text",
 	"GET /metrics": "Prometheus scrape, as exporters are; the config's metrics setting can ask for a token (TestMetricsAccess) or turn it off",
 	"/ping/":       "the ping URL is the credential, as in Healthchecks",
+
+	"/api/v3/checks/{$}":                  hcPublic,
+	"/api/v3/checks/{key}":                hcPublic,
+	"/api/v3/checks/{key}/pause":          hcPublic,
+	"/api/v3/checks/{key}/resume":         hcPublic,
+	"/api/v3/checks/{key}/pings/{$}":      hcPublic,
+	"/api/v3/checks/{key}/pings/{n}/body": hcPublic,
+	"/api/v3/checks/{key}/flips/{$}":      hcPublic,
+	"/api/v3/channels/{$}":                hcPublic,
 
 	"POST /ingest/alertmanager/{key}": "the integration key in the URL is the credential, as Alertmanager's webhook sends it",
 	"POST /ingest/generic/{key}":      "the integration key in the URL is the credential",
@@ -86,13 +101,18 @@ func testServer(t testing.TB) *Server {
 	pages := &statuspage.Service{DB: db, Clock: clock.Real{}, Configs: snapshotConfigs{snapshots}, Log: testkit.Logger()}
 	pages.NotifySubscribers(&statuspage.Subscribers{DB: db, Clock: clock.Real{}, Log: testkit.Logger(),
 		Key: func() []byte { return []byte("0123456789abcdef0123456789abcdef") }})
-	return &Server{DB: db, Clock: clock.Real{}, Log: testkit.Logger(),
+	checks := &checkadmin.Manager{DB: db, Clock: clock.Real{}, Running: snapshots.Load, Scheduled: func(int64, time.Time) {}}
+	srv := &Server{DB: db, Clock: clock.Real{}, Log: testkit.Logger(),
 		Metrics:     metrics.New(func() float64 { return 0 }, func() float64 { return 0 }),
 		Ping:        http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "OK") }),
 		Snapshots:   snapshots,
 		Actions:     okActions{},
 		StatusPages: pages,
-		Postmortems: postmortem.Writer{DB: db}}
+		Postmortems: postmortem.Writer{DB: db},
+		Checks:      checks}
+	srv.Healthchecks = &hcapi.API{DB: db, Clock: clock.Real{}, Checks: checks, Running: snapshots.Load,
+		Authenticate: srv.TokenPrincipal, AuditContext: srv.AuditContext, SetPaused: srv.Actions.SetPaused}
+	return srv
 }
 
 // snapshotConfigs gives the config of the running snapshot, as the app's
@@ -150,6 +170,11 @@ func TestEveryRouteRequiresAuth(t *testing.T) {
 		isPublic := rt.role == auth.Public
 		if _, reviewed := reviewedPublic[rt.pattern]; reviewed != isPublic {
 			t.Errorf("%s: public=%v in the table, but the reviewed list says %v", rt.pattern, isPublic, reviewed)
+		}
+		if isPublic && reviewedPublic[rt.pattern] == hcPublic {
+			seenPublic[rt.pattern] = true
+			hcAuthWalk(t, h, rt.pattern)
+			continue
 		}
 		if isPublic {
 			seenPublic[rt.pattern] = true
@@ -276,3 +301,31 @@ func TestBadRequests(t *testing.T) {
 
 // statusPagePublic is why the documents of a status page are public.
 const statusPagePublic = "a status page, public by design: it shows only the components, statuses and public incidents its config publishes, never a check, service, UUID or internal incident"
+
+// hcAuthWalk: a route of Healthchecks' API refuses a request without a key
+// or with a wrong one, in Healthchecks' words, and takes a right one.
+func hcAuthWalk(t *testing.T, h http.Handler, pattern string) {
+	t.Helper()
+	path := strings.NewReplacer("{key}", "0b9c2f3e-8c7a-4d4e-9a51-3f1d2c8e6b70", "{n}", "1", "{$}", "").Replace(pattern)
+	send := func(method, key string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, nil)
+		if key != "" {
+			req.Header.Set("X-Api-Key", key)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w
+	}
+	method := "GET"
+	if send(method, "").Code == http.StatusMethodNotAllowed {
+		method = "POST"
+	}
+	for key, want := range map[string]string{"": "missing api key", "wrong-token": "wrong api key"} {
+		if w := send(method, key); w.Code != http.StatusUnauthorized || !strings.Contains(w.Body.String(), want) {
+			t.Errorf("%s %s with X-Api-Key %q: %d %s, want 401 %q", method, pattern, key, w.Code, w.Body.String(), want)
+		}
+	}
+	if w := send(method, "right-token"); w.Code == http.StatusUnauthorized {
+		t.Errorf("%s %s with a right key: 401 %s", method, pattern, w.Body.String())
+	}
+}

@@ -79,6 +79,12 @@ func (s *Server) tokenPrincipal(r *http.Request, token string) (auth.Principal, 
 	return p, tocsin.Errorf(tocsin.EUnauth, "invalid bearer token")
 }
 
+// TokenPrincipal is the principal of an API token sent some other way
+// than as a bearer token (Healthchecks' X-Api-Key), or an EUnauth error.
+func (s *Server) TokenPrincipal(r *http.Request, token string) (auth.Principal, error) {
+	return s.tokenPrincipal(r, token)
+}
+
 // principal is who the request acts as (the zero Principal on a public route).
 func principal(r *http.Request) auth.Principal {
 	p, _ := auth.PrincipalFrom(r.Context())

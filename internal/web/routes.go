@@ -70,7 +70,10 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/openapi.json", public, http.HandlerFunc(s.openAPIDocument), false},
 		{"GET /api/v1/session", viewer, http.HandlerFunc(s.whoami), false},
 		{"GET /api/v1/checks", viewer, http.HandlerFunc(s.listChecks), false},
+		{"POST /api/v1/checks", responder, http.HandlerFunc(s.createCheck), false},
 		{"GET /api/v1/checks/{uuid}", viewer, http.HandlerFunc(s.getCheck), false},
+		{"PATCH /api/v1/checks/{uuid}", responder, http.HandlerFunc(s.patchCheck), false},
+		{"DELETE /api/v1/checks/{uuid}", responder, http.HandlerFunc(s.deleteCheck), false},
 		{"GET /api/v1/checks/{uuid}/pings", viewer, http.HandlerFunc(s.listPings), false},
 		{"GET /api/v1/checks/{uuid}/results", viewer, http.HandlerFunc(s.probeResults), false},
 		{"POST /api/v1/checks/{uuid}/pause", responder, http.HandlerFunc(s.pauseCheck), false},
@@ -142,6 +145,13 @@ func (s *Server) routes() []route {
 	if s.Pages != nil {
 		for _, rt := range s.Pages.Routes() {
 			table = append(table, route{rt.Pattern, rt.Role, s.withAuditSource(rt.Handler), rt.Page})
+		}
+	}
+	// Healthchecks' Management API (/api/v3/...): its package checks the
+	// X-Api-Key header itself, to answer as Healthchecks does.
+	if s.Healthchecks != nil {
+		for _, rt := range s.Healthchecks.Routes() {
+			table = append(table, route{rt.Pattern, rt.Role, rt.Handler, rt.Page})
 		}
 	}
 	return table

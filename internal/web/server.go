@@ -43,6 +43,12 @@ type Server struct {
 	Pages Pages
 	// Postmortems writes and renders the incidents' postmortems.
 	Postmortems Postmortems
+	// Checks creates, changes and deletes the checks made at run time.
+	Checks CheckAdmin
+	// Healthchecks serves Healthchecks' Management API (/api/v3/...),
+	// which checks its own X-Api-Key credential (TokenPrincipal) to
+	// answer in Healthchecks' words; nil: not served.
+	Healthchecks Pages
 
 	tokenUses tokenUses   // when each database token's last use was written
 	oidc      oidcClients // the client of sso.oidc's provider

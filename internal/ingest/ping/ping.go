@@ -162,6 +162,9 @@ type Handler struct {
 	Log        *slog.Logger
 	// Timeout bounds how long a ping waits for its commit.
 	Timeout time.Duration
+	// Provision makes the missing check of a ping by slug with ?create=1
+	// (provision.go); nil: such pings are not found. It needs Exists.
+	Provision Provisioner
 
 	once   sync.Once
 	bodies *budget
@@ -217,6 +220,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req := heartbeat.Request{UUID: route.UUID, Slug: route.Slug}
+	var created bool // by ?create=1 (provision.go)
 	if route.UUID == "" {
 		sum := sha256.Sum256([]byte(route.Key))
 		if set.PingKeySHA256 == nil || subtle.ConstantTimeCompare(sum[:], set.PingKeySHA256) != 1 {
@@ -232,8 +236,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.Log.Warn("look up ping target", "err", err)
 		}
 		if !found {
-			notFound(w, r)
-			return
+			if found, created = h.provision(r, route); !found {
+				notFound(w, r)
+				return
+			}
 		}
 	}
 	var body []byte
@@ -279,6 +285,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			h.known.forget(route.UUID, route.Slug)
 		}
 		reply(w, r, http.StatusNotFound, "not found")
+	case created:
+		reply(w, r, http.StatusCreated, "Created")
 	default:
 		reply(w, r, http.StatusOK, "OK")
 	}

@@ -1,0 +1,156 @@
+package web
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/config"
+	"github.com/tocsinhq/tocsin/internal/store"
+)
+
+// CheckAdmin changes the checks made at run time (internal/checkadmin):
+// it validates a definition against the running config, stores it with an
+// audit entry and tells the engine. A check of the config file refuses
+// every change with an EConflict error naming its file and line.
+type CheckAdmin interface {
+	Create(ctx context.Context, d store.CheckDef, actor string) (*tocsin.Check, error)
+	Update(ctx context.Context, uuid string, d store.CheckDef, actor string) (*tocsin.Check, error)
+	Delete(ctx context.Context, uuid string, actor string) (*tocsin.Check, error)
+}
+
+// checkBody is a check's definition as POST /api/v1/checks and PATCH
+// /api/v1/checks/{uuid} read it: on PATCH, each field given replaces the
+// check's (schedule whole).
+type checkBody struct {
+	UUID             *string       `json:"uuid,omitempty"` // create only: kept, so that an imported check keeps its ping URL
+	Name             *string       `json:"name,omitempty"`
+	Slug             *string       `json:"slug,omitempty"`
+	Description      *string       `json:"description,omitempty"`
+	Schedule         *scheduleJSON `json:"schedule,omitempty"`
+	Grace            *string       `json:"grace,omitempty"` // like 5m; default 1h
+	Notify           *[]string     `json:"notify,omitempty"`
+	Tags             *[]string     `json:"tags,omitempty"`
+	AutoResolve      *bool         `json:"auto_resolve,omitempty"`
+	RunbookURL       *string       `json:"runbook_url,omitempty"`
+	Methods          *string       `json:"methods,omitempty"` // "" or POST
+	ManualResume     *bool         `json:"manual_resume,omitempty"`
+	EscalationPolicy *string       `json:"escalation_policy,omitempty"`
+}
+
+// checkDef is the definition of a stored check, for a change to start from.
+func checkDef(c *tocsin.Check) store.CheckDef {
+	return store.CheckDef{UUID: c.UUID, Name: c.Name, Slug: c.Slug, Spec: c.Spec, Grace: c.Grace, Notify: c.Notify,
+		AutoResolve: c.AutoResolve, Methods: c.Methods, ManualResume: c.ManualResume, RunbookURL: c.RunbookURL,
+		Description: c.Description, Tags: c.Tags, EscalationPolicy: c.EscalationPolicy, FlapChanges: c.FlapChanges,
+		FlapWindow: c.FlapWindow, FlapStable: c.FlapStable, ReopenAfter: c.ReopenAfter}
+}
+
+// apply sets the fields given in b on d.
+func (b checkBody) apply(d *store.CheckDef) error {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&d.Name, b.Name)
+	set(&d.Slug, b.Slug)
+	set(&d.Description, b.Description)
+	set(&d.RunbookURL, b.RunbookURL)
+	set(&d.Methods, b.Methods)
+	set(&d.EscalationPolicy, b.EscalationPolicy)
+	if b.Name != nil && b.Slug == nil {
+		d.Slug = "" // a new name makes a new slug, unless one is given
+	}
+	if b.Schedule != nil {
+		d.Spec = tocsin.ScheduleSpec{Cron: b.Schedule.Cron, TZ: b.Schedule.TZ}
+		if b.Schedule.Every != "" {
+			every, err := config.ParseDuration(b.Schedule.Every)
+			if err != nil {
+				return tocsin.Errorf(tocsin.EInvalid, "schedule.every: %v", err)
+			}
+			d.Spec.Every = every
+		}
+	}
+	if b.Grace != nil {
+		g, err := config.ParseDuration(*b.Grace)
+		if err != nil {
+			return tocsin.Errorf(tocsin.EInvalid, "grace: %v", err)
+		}
+		d.Grace = g
+	}
+	if b.Notify != nil {
+		d.Notify = *b.Notify
+	}
+	if b.Tags != nil {
+		d.Tags = *b.Tags
+	}
+	if b.AutoResolve != nil {
+		d.AutoResolve = *b.AutoResolve
+	}
+	if b.ManualResume != nil {
+		d.ManualResume = *b.ManualResume
+	}
+	return nil
+}
+
+// createCheck makes a check managed through the API: 201 with it.
+func (s *Server) createCheck(w http.ResponseWriter, r *http.Request) {
+	var b checkBody
+	if !decodeBody(w, r, &b, "a check") {
+		return
+	}
+	d := store.CheckDef{Grace: config.DefaultGrace, AutoResolve: true}
+	if b.UUID != nil {
+		d.UUID = *b.UUID
+	}
+	if err := b.apply(&d); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	c, err := s.Checks.Create(s.auditContext(r), d, actor(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, s.checkJSON(c, s.Clock.Now()))
+}
+
+// patchCheck changes a check managed through the API; one of the config
+// file is 409, naming the file and line.
+func (s *Server) patchCheck(w http.ResponseWriter, r *http.Request) {
+	var b checkBody
+	if !decodeBody(w, r, &b, "a check's fields") {
+		return
+	}
+	c, err := s.DB.CheckByUUID(r.Context(), r.PathValue("uuid"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if b.UUID != nil && *b.UUID != c.UUID {
+		s.fail(w, r, tocsin.Errorf(tocsin.EInvalid, "uuid: a check's UUID does not change"))
+		return
+	}
+	d := checkDef(c)
+	if err := b.apply(&d); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if c, err = s.Checks.Update(s.auditContext(r), c.UUID, d, actor(r)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.checkJSON(c, s.Clock.Now()))
+}
+
+// deleteCheck removes a check managed through the API and resolves its
+// open incident; one of the config file is 409.
+func (s *Server) deleteCheck(w http.ResponseWriter, r *http.Request) {
+	c, err := s.Checks.Delete(s.auditContext(r), r.PathValue("uuid"), actor(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.checkJSON(c, s.Clock.Now()))
+}
