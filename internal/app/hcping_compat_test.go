@@ -618,7 +618,22 @@ func TestHealthchecksPingBySlugCases(t *testing.T) {
 		wantStatus(t, s.ping(t, "GET", "rrrrrrrrrrrrrrrrrrrrrr/foo-works", nil), 404, "not found")
 	})
 	t.Run("test_it_auto_provisions_missing_check", func(t *testing.T) {
-		t.Skip("?create=1 (auto-provisioning) is not served by this release: listed in docs/compatibility.md")
+		wantStatus(t, s.ping(t, "GET", hcPingKey+"/foo-new?create=1", nil), 201, "Created")
+		cs, err := s.app.db.Checks(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var made *tocsin.Check
+		for _, c := range cs {
+			if c.Slug == "foo-new" {
+				made = c
+			}
+		}
+		if made == nil || made.Name != "foo-new" || made.Status != tocsin.StateUp || made.Pings != 1 || made.ManagedBy != "api" {
+			t.Fatalf("the check made: %+v", made)
+		}
+		// The check exists now: the same URL is a ping like any other.
+		wantStatus(t, s.ping(t, "GET", hcPingKey+"/foo-new?create=1", nil), 200, "OK")
 	})
 	t.Run("test_auto_provisioning_is_off_by_default", func(t *testing.T) {
 		wantStatus(t, s.ping(t, "GET", hcPingKey+"/foo-missing", nil), 404, "not found")

@@ -49,7 +49,7 @@ type hcClient struct {
 	clk *clock.Fake
 }
 
-func startHC(t *testing.T) *hcClient {
+func startHCAPI(t *testing.T) *hcClient {
 	t.Helper()
 	_, hookURL := newHook(t)
 	path := filepath.Join(t.TempDir(), "tocsin.yaml")
@@ -58,24 +58,24 @@ func startHC(t *testing.T) *hcClient {
 	return &hcClient{t: t, r: startWith(t, path, clk, testkit.Logger(), nil), clk: clk}
 }
 
-// hcAnswer is an answer: status, headers, body, and the body as JSON.
-type hcAnswer struct {
+// apiHcAnswer is an answer: status, headers, body, and the body as JSON.
+type apiHcAnswer struct {
 	code int
 	h    http.Header
 	raw  []byte
 	doc  map[string]any
 }
 
-func (a hcAnswer) str(key string) string { s, _ := a.doc[key].(string); return s }
-func (a hcAnswer) num(key string) float64 {
+func (a apiHcAnswer) str(key string) string { s, _ := a.doc[key].(string); return s }
+func (a apiHcAnswer) num(key string) float64 {
 	n, _ := a.doc[key].(float64)
 	return n
 }
-func (a hcAnswer) errorText() string { return a.str("error") }
+func (a apiHcAnswer) errorText() string { return a.str("error") }
 
 // send makes a request with key in X-Api-Key ("" for none) and body (a
 // string as is, else JSON).
-func (c *hcClient) send(method, path, key string, body any) hcAnswer {
+func (c *hcClient) send(method, path, key string, body any) apiHcAnswer {
 	c.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -100,7 +100,7 @@ func (c *hcClient) send(method, path, key string, body any) hcAnswer {
 		c.t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	a := hcAnswer{code: resp.StatusCode, h: resp.Header}
+	a := apiHcAnswer{code: resp.StatusCode, h: resp.Header}
 	a.raw, _ = io.ReadAll(resp.Body)
 	json.Unmarshal(a.raw, &a.doc)
 	return a
@@ -109,7 +109,7 @@ func (c *hcClient) send(method, path, key string, body any) hcAnswer {
 // post is Healthchecks' CreateCheckTestCase.post: the read-write key in
 // the body unless one is given, and, with a fragment, a 400 whose error
 // holds it.
-func (c *hcClient) post(path string, data map[string]any, fragment string) hcAnswer {
+func (c *hcClient) post(path string, data map[string]any, fragment string) apiHcAnswer {
 	c.t.Helper()
 	if _, ok := data["api_key"]; !ok {
 		data["api_key"] = rwKey
@@ -122,7 +122,7 @@ func (c *hcClient) post(path string, data map[string]any, fragment string) hcAns
 }
 
 // create makes a check through the API and answers its document.
-func (c *hcClient) create(data map[string]any) hcAnswer {
+func (c *hcClient) create(data map[string]any) apiHcAnswer {
 	c.t.Helper()
 	a := c.send("POST", "/api/v3/checks/", rwKey, data)
 	if a.code != 201 {
@@ -132,7 +132,7 @@ func (c *hcClient) create(data map[string]any) hcAnswer {
 }
 
 // uuid of a check document, from its ping URL.
-func (a hcAnswer) uuid() string {
+func (a apiHcAnswer) uuid() string {
 	u := a.str("ping_url")
 	return u[strings.LastIndex(u, "/")+1:]
 }
@@ -157,7 +157,7 @@ func (c *hcClient) count() int {
 	return len(checks)
 }
 
-func (c *hcClient) get(uuid string) hcAnswer {
+func (c *hcClient) get(uuid string) apiHcAnswer {
 	c.t.Helper()
 	return c.send("GET", "/api/v3/checks/"+uuid, rwKey, nil)
 }
@@ -192,14 +192,14 @@ func (c *hcClient) cases(t *testing.T, cases map[string]func(t *testing.T)) {
 	}
 }
 
-func wantCode(t *testing.T, a hcAnswer, code int) {
+func wantCode(t *testing.T, a apiHcAnswer, code int) {
 	t.Helper()
 	if a.code != code {
 		t.Fatalf("status %d, want %d: %s", a.code, code, a.raw)
 	}
 }
 
-func wantCORS(t *testing.T, a hcAnswer) {
+func wantCORS(t *testing.T, a apiHcAnswer) {
 	t.Helper()
 	if a.h.Get("Access-Control-Allow-Origin") != "*" {
 		t.Errorf("Access-Control-Allow-Origin %q", a.h.Get("Access-Control-Allow-Origin"))

@@ -7,9 +7,9 @@ import (
 
 // hc/api/tests/test_create_check.py, on /api/v3/checks/.
 func TestHealthchecksCreateCheck(t *testing.T) {
-	c := startHC(t)
+	c := startHCAPI(t)
 	const url = "/api/v3/checks/"
-	post := func(data map[string]any, fragment string) hcAnswer { return c.post(url, data, fragment) }
+	post := func(data map[string]any, fragment string) apiHcAnswer { return c.post(url, data, fragment) }
 	skip := func(why string) func(t *testing.T) { return func(t *testing.T) { t.Skip(why) } }
 	c.cases(t, map[string]func(t *testing.T){
 		"test_it_works": func(t *testing.T) {

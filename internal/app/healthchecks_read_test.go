@@ -15,14 +15,14 @@ const oneProject = "Tocsin has one project: every check and channel belongs to e
 
 // hc/api/tests/test_list_checks.py, on GET /api/v3/checks/.
 func TestHealthchecksListChecks(t *testing.T) {
-	c := startHC(t)
+	c := startHCAPI(t)
 	var a1, a2 string
 	setUp := func() {
 		a1 = c.create(map[string]any{"name": "Alice 1", "timeout": 3600, "grace": 900, "tags": "a1-tag a1-additional-tag"}).uuid()
 		a2 = c.create(map[string]any{"name": "Alice 2", "timeout": 86400, "grace": 3600, "tags": "a2-tag"}).uuid()
 		c.ping(a2, "", nil)
 	}
-	byName := func(a hcAnswer) map[string]map[string]any {
+	byName := func(a apiHcAnswer) map[string]map[string]any {
 		out := map[string]map[string]any{}
 		checks, _ := a.doc["checks"].([]any)
 		for _, x := range checks {
@@ -107,7 +107,7 @@ func uniqueKeyOf(uuid string) string {
 
 // hc/api/tests/test_get_check.py, on GET /api/v3/checks/{uuid or unique key}.
 func TestHealthchecksGetCheck(t *testing.T) {
-	c := startHC(t)
+	c := startHCAPI(t)
 	var a1 string
 	c.cases(t, map[string]func(t *testing.T){
 		"test_it_works": func(t *testing.T) {
@@ -171,7 +171,7 @@ func TestHealthchecksGetCheck(t *testing.T) {
 
 // hc/api/tests/test_delete_check.py, on DELETE /api/v3/checks/{uuid}.
 func TestHealthchecksDeleteCheck(t *testing.T) {
-	c := startHC(t)
+	c := startHCAPI(t)
 	var url string
 	cases := map[string]func(t *testing.T){
 		"test_it_works": func(t *testing.T) {
@@ -215,7 +215,7 @@ func TestHealthchecksDeleteCheck(t *testing.T) {
 // hc/api/tests/test_pause.py and test_resume.py, on POST
 // /api/v3/checks/{uuid}/pause and /resume.
 func TestHealthchecksPauseResume(t *testing.T) {
-	c := startHC(t)
+	c := startHCAPI(t)
 	var id string
 	cases := map[string]func(t *testing.T){
 		"test_pause/test_it_works": func(t *testing.T) {
@@ -284,9 +284,9 @@ func TestHealthchecksPauseResume(t *testing.T) {
 // hc/api/tests/test_get_pings.py and test_get_ping_body.py, on GET
 // /api/v3/checks/{uuid}/pings/ and /pings/{n}/body.
 func TestHealthchecksPings(t *testing.T) {
-	c := startHC(t)
+	c := startHCAPI(t)
 	var id string
-	pings := func(key string) hcAnswer { return c.send("GET", "/api/v3/checks/"+id+"/pings/", key, nil) }
+	pings := func(key string) apiHcAnswer { return c.send("GET", "/api/v3/checks/"+id+"/pings/", key, nil) }
 	list := func(t *testing.T) []map[string]any {
 		a := pings(rwKey)
 		wantCode(t, a, 200)
@@ -296,7 +296,7 @@ func TestHealthchecksPings(t *testing.T) {
 		}
 		return out
 	}
-	body := func(key, method string, n int) hcAnswer {
+	body := func(key, method string, n int) apiHcAnswer {
 		return c.send(method, fmt.Sprintf("/api/v3/checks/%s/pings/%d/body", id, n), key, nil)
 	}
 	cases := map[string]func(t *testing.T){
@@ -412,9 +412,9 @@ func TestHealthchecksPings(t *testing.T) {
 // Tocsin's flips are its incidents: a fail ping opens one (up 0), a
 // success resolves it (up 1).
 func TestHealthchecksFlips(t *testing.T) {
-	c := startHC(t)
+	c := startHCAPI(t)
 	var id string
-	flips := func(key, qs string) hcAnswer { return c.send("GET", "/api/v3/checks/"+id+"/flips/"+qs, key, nil) }
+	flips := func(key, qs string) apiHcAnswer { return c.send("GET", "/api/v3/checks/"+id+"/flips/"+qs, key, nil) }
 	cases := map[string]func(t *testing.T){
 		"test_it_works": func(t *testing.T) {
 			a := flips(rwKey, "")
@@ -482,7 +482,7 @@ func TestHealthchecksFlips(t *testing.T) {
 
 // hc/api/tests/test_list_channels.py, on GET /api/v3/channels/.
 func TestHealthchecksListChannels(t *testing.T) {
-	c := startHC(t)
+	c := startHCAPI(t)
 	c.cases(t, map[string]func(t *testing.T){
 		"test_it_works": func(t *testing.T) {
 			a := c.send("GET", "/api/v3/channels/", rwKey, nil)

@@ -10,9 +10,9 @@ import (
 // case starts, as Healthchecks' setUp does, from one check made with the
 // defaults.
 func TestHealthchecksUpdateCheck(t *testing.T) {
-	c := startHC(t)
+	c := startHCAPI(t)
 	var id string
-	post := func(code string, data map[string]any, key string) hcAnswer {
+	post := func(code string, data map[string]any, key string) apiHcAnswer {
 		return c.send("POST", "/api/v3/checks/"+code, key, data)
 	}
 	skip := func(why string) func(t *testing.T) { return func(t *testing.T) { t.Skip(why) } }
