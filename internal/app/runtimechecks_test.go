@@ -208,3 +208,61 @@ func TestRuntimeCheckSurvivesRestart(t *testing.T) {
 		}
 	})
 }
+
+// A check made through the API takes a keyword filter as the config
+// file's keywords block, checked by the same rules; GET shows it, a
+// body holding a failure keyword fails the check, and PATCH with null
+// turns the filter off.
+func TestRuntimeCheckKeywords(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tocsin.yaml")
+	writeFile(t, path, "checks: []\n")
+	r, _ := startOnFakeClock(t, path)
+	const uuid = "5c2b8e0a-3d4f-4a6b-9c8d-7e6f5a4b3c2d"
+	for _, tc := range []struct {
+		body, says string
+	}{
+		{`{"keywords": {}}`, "keywords: set at least one keyword"},
+		{`{"keywords": {"failure": [" "]}}`, "keywords.failure[0]: must not be empty"},
+		{`{"keywords": {"success": ["OK"], "no_match": "maybe"}}`, "keywords.no_match: must be ignore (default) or fail"},
+		{`{"keywords": {"succes": ["OK"]}}`, "keywords: must be an object"},
+	} {
+		body := `{"name": "etl", "schedule": {"every": "1h"}, ` + tc.body[1:]
+		if code, got := r.send(t, "POST", "/api/v1/checks", body); code != 400 || !strings.Contains(got, tc.says) {
+			t.Errorf("%s: %d %s; want 400 saying %q", tc.body, code, got, tc.says)
+		}
+	}
+	code, body := r.send(t, "POST", "/api/v1/checks", `{"uuid": "`+uuid+`", "name": "etl", "schedule": {"every": "1h"},
+		"keywords": {"failure": ["ERROR"], "success": ["DONE"], "no_match": "fail"}}`)
+	if code != 201 {
+		t.Fatalf("create: %d %s", code, body)
+	}
+	type shown struct {
+		State    string
+		Keywords *struct {
+			Failure, Success, Start []string
+			NoMatch                 string `json:"no_match"`
+		}
+	}
+	var c shown
+	r.get(t, "/api/v1/checks/"+uuid, &c)
+	if k := c.Keywords; k == nil || strings.Join(k.Failure, ",") != "ERROR" || strings.Join(k.Success, ",") != "DONE" ||
+		len(k.Start) != 0 || k.NoMatch != "fail" {
+		t.Fatalf("shown keywords %+v", c.Keywords)
+	}
+	resp, err := http.Post(r.base+"/ping/"+uuid, "text/plain", strings.NewReader("backup ERROR: disk full"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	testkit.Eventually(t, "etl down on a failure keyword", func() bool {
+		r.get(t, "/api/v1/checks/"+uuid, &c)
+		return c.State == "down"
+	})
+	// A change of another field keeps the filter; null turns it off.
+	if code, body := r.send(t, "PATCH", "/api/v1/checks/"+uuid, `{"grace": "5m"}`); code != 200 || !strings.Contains(body, `"ERROR"`) {
+		t.Fatalf("patch grace: %d %s", code, body)
+	}
+	if code, body := r.send(t, "PATCH", "/api/v1/checks/"+uuid, `{"keywords": null}`); code != 200 || strings.Contains(body, "keywords") {
+		t.Fatalf("patch keywords null: %d %s", code, body)
+	}
+}

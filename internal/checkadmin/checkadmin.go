@@ -117,6 +117,15 @@ func (m *Manager) Validate(d *store.CheckDef) error {
 		}
 		seen[tag] = true
 	}
+	if k := d.Keywords; k != nil {
+		if pr := config.KeywordProblems(k.Failure, k.Success, k.Start); len(pr) > 0 {
+			field := "keywords"
+			if pr[0].Field != "" {
+				field += "." + pr[0].Field
+			}
+			return invalid("%s: %s", field, pr[0].Problem)
+		}
+	}
 	st := m.Running()
 	for _, ch := range d.Notify {
 		if _, ok := st.Channels[ch]; !ok {

@@ -36,26 +36,8 @@ func (d *decoder) validateKeywords(p string, k *Keywords) {
 	if k == nil {
 		return
 	}
-	if len(k.Failure)+len(k.Success)+len(k.Start) == 0 {
-		d.fieldErrorf(p, "set at least one keyword in failure, success or start (or leave keywords out)")
-	}
-	for _, l := range []struct {
-		name string
-		list []string
-	}{{"failure", k.Failure}, {"success", k.Success}, {"start", k.Start}} {
-		lp := p + "." + l.name
-		if len(l.list) > MaxKeywords {
-			d.fieldErrorf(lp, "at most %d keywords, got %d", MaxKeywords, len(l.list))
-		}
-		for i, kw := range l.list {
-			ip := fmt.Sprintf("%s[%d]", lp, i)
-			switch {
-			case strings.TrimSpace(kw) == "":
-				d.fieldErrorf(ip, "must not be empty or only spaces: it would match every body")
-			case len(kw) > MaxKeywordLen:
-				d.fieldErrorf(ip, "at most %d bytes, got %d", MaxKeywordLen, len(kw))
-			}
-		}
+	for _, pr := range KeywordProblems(k.Failure, k.Success, k.Start) {
+		d.fieldErrorf(joinField(p, pr.Field), "%s", pr.Problem)
 	}
 	switch k.NoMatch {
 	case "":
@@ -64,4 +46,47 @@ func (d *decoder) validateKeywords(p string, k *Keywords) {
 	default:
 		d.fieldErrorf(p+".no_match", "must be %s (default) or %s, got %s", NoMatchIgnore, NoMatchFail, quote(k.NoMatch))
 	}
+}
+
+func joinField(p, field string) string {
+	if field == "" {
+		return p
+	}
+	return p + "." + field
+}
+
+// KeywordProblem is one problem of a keyword filter's lists: the field
+// under the filter ("" for the filter itself, like failure[0]) and what
+// is wrong.
+type KeywordProblem struct {
+	Field, Problem string
+}
+
+// KeywordProblems checks a keyword filter's lists by the rules of the
+// config file's keywords block, which the APIs share: at least one
+// keyword, at most MaxKeywords a list, none empty or longer than
+// MaxKeywordLen.
+func KeywordProblems(failure, success, start []string) []KeywordProblem {
+	var out []KeywordProblem
+	if len(failure)+len(success)+len(start) == 0 {
+		out = append(out, KeywordProblem{"", "set at least one keyword in failure, success or start (or leave keywords out)"})
+	}
+	for _, l := range []struct {
+		name string
+		list []string
+	}{{"failure", failure}, {"success", success}, {"start", start}} {
+		if len(l.list) > MaxKeywords {
+			out = append(out, KeywordProblem{l.name, fmt.Sprintf("at most %d keywords, got %d", MaxKeywords, len(l.list))})
+		}
+		for i, kw := range l.list {
+			ip := fmt.Sprintf("%s[%d]", l.name, i)
+			switch {
+			case strings.TrimSpace(kw) == "":
+				out = append(out, KeywordProblem{ip, "must not be empty or only spaces: it would match every body"})
+			case len(kw) > MaxKeywordLen:
+				out = append(out, KeywordProblem{ip, fmt.Sprintf("at most %d bytes, got %d", MaxKeywordLen, len(kw))})
+			}
+		}
+	}
+	return out
 }

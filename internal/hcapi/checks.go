@@ -207,7 +207,7 @@ func defOf(c *tocsin.Check) store.CheckDef {
 	return store.CheckDef{UUID: c.UUID, Name: c.Name, Slug: c.Slug, Spec: c.Spec, Grace: c.Grace, Notify: c.Notify,
 		AutoResolve: c.AutoResolve, Methods: c.Methods, ManualResume: c.ManualResume, RunbookURL: c.RunbookURL,
 		Description: c.Description, Tags: c.Tags, EscalationPolicy: c.EscalationPolicy, FlapChanges: c.FlapChanges,
-		FlapWindow: c.FlapWindow, FlapStable: c.FlapStable, ReopenAfter: c.ReopenAfter}
+		FlapWindow: c.FlapWindow, FlapStable: c.FlapStable, ReopenAfter: c.ReopenAfter, Keywords: c.Keywords}
 }
 
 // apply sets on d the fields s gives, as Healthchecks' _update does.

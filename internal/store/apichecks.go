@@ -25,12 +25,12 @@ func (tx *Tx) UpdateCheck(ctx context.Context, id int64, d CheckDef) (*tocsin.Ch
 	r, err := tx.tx.ExecContext(ctx, `UPDATE checks SET name = $1, slug = $2, schedule_every = $3, schedule_cron = $4,
 		schedule_tz = $5, grace = $6, notify = $7, auto_resolve = $8, methods = $9, manual_resume = $10, runbook_url = $11,
 		description = $12, tags = $13, escalation_policy = $14, flap_changes = $15, flap_window = $16, flap_stable = $17,
-		reopen_after = $18, version = version + 1
-		WHERE id = $19 AND managed_by = 'api' AND deleted_at = 0`,
+		reopen_after = $18, keyword_filter = $19, version = version + 1
+		WHERE id = $20 AND managed_by = 'api' AND deleted_at = 0`,
 		d.Name, d.Slug, d.Spec.Every.Milliseconds(), d.Spec.Cron, d.Spec.TZ, d.Grace.Milliseconds(), string(notify),
 		boolInt(d.AutoResolve), d.Methods, boolInt(d.ManualResume), d.RunbookURL, d.Description, strings.Join(d.Tags, " "),
 		d.EscalationPolicy, d.FlapChanges, d.FlapWindow.Milliseconds(), d.FlapStable.Milliseconds(),
-		d.ReopenAfter.Milliseconds(), id)
+		d.ReopenAfter.Milliseconds(), encodeKeywords(d.Keywords), id)
 	if err != nil {
 		return nil, fmt.Errorf("update check %q: %w", d.Name, uniqueToUser(err, "a check with this name exists"))
 	}

@@ -18,7 +18,8 @@ func testAPIChecks(t *testing.T, db *DB, clk *clock.Fake) {
 	const given = "0f3e6c4a-1b2c-4d5e-8f90-123456789abc"
 	write := func(f func(tx *Tx) error) error { return db.Write(ctx, f) }
 	api := CheckDef{UUID: given, Name: "imported", Slug: "imported", Spec: tocsin.ScheduleSpec{Cron: "0 3 * * *", TZ: "Europe/Paris"},
-		Grace: time.Minute, Notify: []string{"ops"}, Tags: []string{"batch"}, AutoResolve: true}
+		Grace: time.Minute, Notify: []string{"ops"}, Tags: []string{"batch"}, AutoResolve: true,
+		Keywords: &tocsin.KeywordFilter{Failure: []string{"ERROR"}, Success: []string{"OK"}}}
 	if err := write(func(tx *Tx) error { _, err := tx.CreateCheck(ctx, api); return err }); err != nil {
 		t.Fatal(err)
 	}
@@ -39,6 +40,9 @@ func testAPIChecks(t *testing.T, db *DB, clk *clock.Fake) {
 	}
 	if c.ManagedBy != "api" || c.Spec.Cron != "0 3 * * *" || c.Spec.TZ != "Europe/Paris" || c.Notify[0] != "ops" {
 		t.Fatalf("stored %+v", c)
+	}
+	if k := c.Keywords; k == nil || k.Failure[0] != "ERROR" || k.Success[0] != "OK" || k.DefaultFail {
+		t.Errorf("stored keywords %+v, want those created", k)
 	}
 	// No flap or re-page settings: the built-in defaults.
 	if c.FlapChanges != 4 || c.FlapWindow != 10*time.Minute || c.FlapStable != 10*time.Minute || c.ReopenAfter != time.Hour {
@@ -68,6 +72,7 @@ func testAPIChecks(t *testing.T, db *DB, clk *clock.Fake) {
 	}
 	upd := api
 	upd.Name, upd.Spec, upd.Grace = "renamed", tocsin.ScheduleSpec{Every: 2 * time.Hour}, 5*time.Minute
+	upd.Keywords = &tocsin.KeywordFilter{Start: []string{"BEGIN"}, DefaultFail: true}
 	var got *tocsin.Check
 	if err := write(func(tx *Tx) (err error) { got, err = tx.UpdateCheck(ctx, c.ID, upd); return err }); err != nil {
 		t.Fatal(err)
@@ -75,6 +80,9 @@ func testAPIChecks(t *testing.T, db *DB, clk *clock.Fake) {
 	if got.Name != "renamed" || got.UUID != given || got.Status != tocsin.StateUp || got.Pings != 3 || got.Spec.Every != 2*time.Hour ||
 		got.Version <= c.Version {
 		t.Fatalf("updated %+v", got)
+	}
+	if k := got.Keywords; k == nil || len(k.Failure) != 0 || k.Start[0] != "BEGIN" || !k.DefaultFail {
+		t.Errorf("updated keywords %+v, want the new ones", k)
 	}
 	if want := clk.Now().Add(2*time.Hour + 5*time.Minute); !got.AlertAfter.Equal(want) {
 		t.Errorf("deadline %v, want %v from the new schedule", got.AlertAfter, want)

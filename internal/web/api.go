@@ -78,6 +78,9 @@ type checkJSON struct {
 	Methods          string `json:"methods,omitempty"`
 	ManualResume     bool   `json:"manual_resume"`
 	EscalationPolicy string `json:"escalation_policy,omitempty"`
+	// Keywords is the keyword filter of the pings to the plain URL;
+	// absent when off.
+	Keywords *keywordsJSON `json:"keywords,omitempty"`
 }
 
 // flapJSON is a check's flap damping settings.
@@ -108,7 +111,7 @@ func (s *Server) checkJSON(c *tocsin.Check, now time.Time) checkJSON {
 		LastPingAt: timePtr(c.LastPingAt), LastStartAt: timePtr(c.LastStartAt), NextExpectedAt: timePtr(c.ExpectedAt()),
 		GoesDownAt: timePtr(c.GoesDownAt()), Pings: c.Pings, PingURL: s.Snapshots.Load().Env.PublicURL + "/ping/" + c.UUID,
 		CreatedAt: c.CreatedAt.UTC(), ManagedBy: c.ManagedBy, Methods: c.Methods, ManualResume: c.ManualResume,
-		EscalationPolicy: c.EscalationPolicy}
+		EscalationPolicy: c.EscalationPolicy, Keywords: keywordsOf(c.Keywords)}
 	if c.Spec.Every > 0 {
 		j.Schedule.Every = tocsin.FormatDuration(c.Spec.Every)
 	}

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 
 	"github.com/tocsinhq/tocsin"
@@ -36,6 +38,54 @@ type checkBody struct {
 	Methods          *string       `json:"methods,omitempty"` // "" or POST
 	ManualResume     *bool         `json:"manual_resume,omitempty"`
 	EscalationPolicy *string       `json:"escalation_policy,omitempty"`
+	// Keywords is the keyword filter, as the config file's keywords
+	// block; on PATCH, null turns it off.
+	Keywords json.RawMessage `json:"keywords,omitempty"`
+}
+
+// keywordsJSON is a keyword filter as the API reads and shows it: the
+// config file's keywords block.
+type keywordsJSON struct {
+	Failure []string `json:"failure"`
+	Success []string `json:"success"`
+	Start   []string `json:"start"`
+	NoMatch string   `json:"no_match"` // ignore (default) or fail
+}
+
+// keywordsOf is the filter f as the API shows it; nil when off.
+func keywordsOf(f *tocsin.KeywordFilter) *keywordsJSON {
+	if f == nil {
+		return nil
+	}
+	k := &keywordsJSON{Failure: nonNilList(f.Failure), Success: nonNilList(f.Success), Start: nonNilList(f.Start),
+		NoMatch: config.NoMatchIgnore}
+	if f.DefaultFail {
+		k.NoMatch = config.NoMatchFail
+	}
+	return k
+}
+
+// keywordFilter reads a keywords object; null is no filter.
+func keywordFilter(raw json.RawMessage) (*tocsin.KeywordFilter, error) {
+	if string(raw) == "null" {
+		return nil, nil
+	}
+	var k keywordsJSON
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&k); err != nil {
+		return nil, tocsin.Errorf(tocsin.EInvalid, "keywords: must be an object with failure, success, start and no_match: %v", err)
+	}
+	f := &tocsin.KeywordFilter{Failure: k.Failure, Success: k.Success, Start: k.Start}
+	switch k.NoMatch {
+	case "", config.NoMatchIgnore:
+	case config.NoMatchFail:
+		f.DefaultFail = true
+	default:
+		return nil, tocsin.Errorf(tocsin.EInvalid, "keywords.no_match: must be %s (default) or %s, got %q",
+			config.NoMatchIgnore, config.NoMatchFail, k.NoMatch)
+	}
+	return f, nil
 }
 
 // checkDef is the definition of a stored check, for a change to start from.
@@ -43,7 +93,7 @@ func checkDef(c *tocsin.Check) store.CheckDef {
 	return store.CheckDef{UUID: c.UUID, Name: c.Name, Slug: c.Slug, Spec: c.Spec, Grace: c.Grace, Notify: c.Notify,
 		AutoResolve: c.AutoResolve, Methods: c.Methods, ManualResume: c.ManualResume, RunbookURL: c.RunbookURL,
 		Description: c.Description, Tags: c.Tags, EscalationPolicy: c.EscalationPolicy, FlapChanges: c.FlapChanges,
-		FlapWindow: c.FlapWindow, FlapStable: c.FlapStable, ReopenAfter: c.ReopenAfter}
+		FlapWindow: c.FlapWindow, FlapStable: c.FlapStable, ReopenAfter: c.ReopenAfter, Keywords: c.Keywords}
 }
 
 // apply sets the fields given in b on d.
@@ -90,6 +140,13 @@ func (b checkBody) apply(d *store.CheckDef) error {
 	}
 	if b.ManualResume != nil {
 		d.ManualResume = *b.ManualResume
+	}
+	if len(b.Keywords) > 0 {
+		f, err := keywordFilter(b.Keywords)
+		if err != nil {
+			return err
+		}
+		d.Keywords = f
 	}
 	return nil
 }
