@@ -157,7 +157,19 @@ type KeywordFilter struct {
 	Success     []string `json:"success,omitempty"`
 	Start       []string `json:"start,omitempty"`
 	DefaultFail bool     `json:"default_fail,omitempty"`
+	// HTTPOff keeps the lists without classifying pings: a check made
+	// through Healthchecks' API with filter_http_body false.
+	HTTPOff bool `json:"http_off,omitempty"`
+	// EmailSubject and EmailBody are Healthchecks' filter_subject and
+	// filter_body, which apply the lists to email pings; Tocsin takes no
+	// email, so they are kept for that API to show, and change nothing.
+	EmailSubject bool `json:"email_subject,omitempty"`
+	EmailBody    bool `json:"email_body,omitempty"`
 }
+
+// ClassifiesPings reports whether f decides what the pings to a check's
+// plain URL say.
+func (f *KeywordFilter) ClassifiesPings() bool { return f != nil && !f.HTTPOff }
 
 // Flapping reports whether flap damping holds the check.
 func (c *Check) Flapping() bool { return !c.FlappingSince.IsZero() }

@@ -45,6 +45,10 @@ type hcCheck struct {
 	FailureKw     string  `json:"failure_kw"`
 	FilterSubject bool    `json:"filter_subject"`
 	FilterBody    bool    `json:"filter_body"`
+	// Newer releases of Healthchecks: the keywords classify HTTP pings,
+	// and a ping matching none is a failure.
+	FilterHTTPBody    bool `json:"filter_http_body"`
+	FilterDefaultFail bool `json:"filter_default_fail"`
 }
 
 var uuidPattern = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
@@ -107,16 +111,40 @@ func (c hcCheck) mapped(notify []string) (map[string]any, []string) {
 	if c.Channels != nil && *c.Channels != "" && notify == nil {
 		lost = append(lost, "channels: Healthchecks' integrations are not Tocsin's channels; give --notify")
 	}
-	for field, v := range map[string]string{"subject": c.Subject, "subject_fail": c.SubjectFail, "start_kw": c.StartKw,
-		"success_kw": c.SuccessKw, "failure_kw": c.FailureKw} {
-		if v != "" {
-			lost = append(lost, fmt.Sprintf("%s %q: keyword filters are not imported", field, v))
-		}
-	}
-	if c.FilterSubject || c.FilterBody {
-		lost = append(lost, "filter_subject, filter_body: keyword filters are not imported")
+	switch k := c.keywords(); {
+	case c.FilterHTTPBody && k != nil:
+		d["keywords"] = k
+	case c.FilterHTTPBody:
+		lost = append(lost, "filter_http_body: on without a keyword, which Tocsin's keyword filter needs")
+	case c.SuccessKw != "" || c.FailureKw != "" || c.StartKw != "":
+		lost = append(lost, fmt.Sprintf("keywords (success_kw %q, failure_kw %q, start_kw %q): Healthchecks applies them to email only"+
+			" (filter_http_body is off), and Tocsin takes no email", c.SuccessKw, c.FailureKw, c.StartKw))
 	}
 	return d, lost
+}
+
+// keywords is c's keyword lists as Tocsin's API takes them (split at
+// commas, as Healthchecks reads them); nil when they hold no keyword.
+func (c hcCheck) keywords() map[string]any {
+	failure, success, start := splitKeywords(c.FailureKw), splitKeywords(c.SuccessKw), splitKeywords(c.StartKw)
+	if len(failure)+len(success)+len(start) == 0 {
+		return nil
+	}
+	noMatch := "ignore"
+	if c.FilterDefaultFail {
+		noMatch = "fail"
+	}
+	return map[string]any{"failure": failure, "success": success, "start": start, "no_match": noMatch}
+}
+
+func splitKeywords(s string) []string {
+	out := []string{}
+	for _, kw := range strings.Split(s, ",") {
+		if kw = strings.TrimSpace(kw); kw != "" {
+			out = append(out, kw)
+		}
+	}
+	return out
 }
 
 func seconds(n int64) string { return (time.Duration(n) * time.Second).String() }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,9 +18,9 @@ import (
 // TestImportHealthchecks imports the checks of Healthchecks' documented
 // GET /api/v3/checks/ answer into a running server: UUIDs kept from the
 // ping URLs (the old ping URL pings the new check), schedules, grace,
-// tags and pauses mapped, and what cannot be mapped reported: keyword
-// filters, integrations, an OnCalendar schedule, and a read-only listing's
-// missing UUIDs.
+// tags, pauses and keyword filters on HTTP bodies mapped, and what cannot
+// be mapped reported: keywords for email only, integrations, an
+// OnCalendar schedule, and a read-only listing's missing UUIDs.
 func TestImportHealthchecks(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "tocsin.yaml")
@@ -47,9 +48,8 @@ func TestImportHealthchecks(t *testing.T) {
 	code, out, errs := run("import", "healthchecks", "testdata/healthchecks-checks.json", "--notify", "ops", "--server", base)
 	for _, want := range []string{
 		`created "Filesystem Backup" (31365bce-8da9-4729-8ff3-aaa71d56b712)`,
-		`not kept: success_kw "SUCCESS": keyword filters are not imported`,
-		`not kept: failure_kw "ERROR": keyword filters are not imported`,
-		`not kept: filter_subject, filter_body: keyword filters are not imported`,
+		`not kept: keywords (success_kw "SUCCESS", failure_kw "ERROR", start_kw ""): Healthchecks applies them to email only` +
+			` (filter_http_body is off), and Tocsin takes no email`,
 		`created "Database Backup" (803f680d-e89b-492b-82ef-2be7b774a92d)`,
 		`skipped "Weekly Report": schedule "Mon *-*-* 09:00": an OnCalendar expression, which Tocsin does not take`,
 		"2 created, 1 skipped of 3",
@@ -110,6 +110,35 @@ func TestImportHealthchecks(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, `created "Nightly Sync"`) ||
 		!strings.Contains(out, "not kept: uuid: not in the listing (a read-only key's), so the check gets a new ping URL") {
 		t.Errorf("read-only listing: exit %d\n%s", code, out)
+	}
+	// Keywords on HTTP bodies (newer releases' filter_http_body) become
+	// the check's keyword filter.
+	listing := filepath.Join(dir, "keywords.json")
+	if err := os.WriteFile(listing, []byte(`{"checks": [{"name": "ETL", "timeout": 3600, "grace": 600,
+		"ping_url": "https://hc-ping.com/6e1b0f2a-7c3d-4e5f-8a9b-0c1d2e3f4a5b", "success_kw": "DONE", "failure_kw": "ERROR, FATAL",
+		"start_kw": "", "filter_subject": false, "filter_body": false, "filter_http_body": true, "filter_default_fail": true}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := run("import", "healthchecks", listing, "--server", base); code != exitOK || strings.Contains(out, "not kept") {
+		t.Errorf("keywords listing: exit %d\n%s", code, out)
+	}
+	var k struct {
+		Keywords *struct {
+			Failure, Success, Start []string
+			NoMatch                 string `json:"no_match"`
+		}
+	}
+	req, _ := http.NewRequest("GET", base+"/api/v1/checks/6e1b0f2a-7c3d-4e5f-8a9b-0c1d2e3f4a5b", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	} else {
+		json.NewDecoder(resp.Body).Decode(&k)
+		resp.Body.Close()
+	}
+	if f := k.Keywords; f == nil || strings.Join(f.Failure, "|") != "ERROR|FATAL" || strings.Join(f.Success, "|") != "DONE" ||
+		len(f.Start) != 0 || f.NoMatch != "fail" {
+		t.Errorf("imported keywords %+v", k.Keywords)
 	}
 	if code, _, errs := run("import", "healthchecks", "testdata/nope.json", "--server", base); code != exitInvalid || errs == "" {
 		t.Errorf("missing file: exit %d %q", code, errs)

@@ -13,8 +13,6 @@ func TestHealthchecksCreateCheck(t *testing.T) {
 	skip := func(why string) func(t *testing.T) { return func(t *testing.T) { t.Skip(why) } }
 	c.cases(t, map[string]func(t *testing.T){
 		"test_it_works": func(t *testing.T) {
-			// Without start_kw, success_kw, failure_kw, filter_subject and
-			// filter_body: keyword filters are not set through this API.
 			a := post(map[string]any{"name": "Foo", "tags": "bar,baz", "desc": "description goes here", "timeout": 3600, "grace": 60}, "")
 			wantCode(t, a, 201)
 			wantCORS(t, a)
@@ -240,8 +238,20 @@ func TestHealthchecksCreateCheck(t *testing.T) {
 				post(map[string]any{s: strings.Repeat("A", 201)}, s+" is too long")
 			}
 		},
-		"test_it_sets_success_kw":            skip("keyword filters are not set through this API: a non-empty subject is refused with 400"),
-		"test_it_sets_failure_kw":            skip("keyword filters are not set through this API: a non-empty subject_fail is refused with 400"),
+		"test_it_sets_success_kw": func(t *testing.T) {
+			a := post(map[string]any{"subject": "SUCCESS,COMPLETE"}, "")
+			wantCode(t, a, 201)
+			if a.doc["filter_subject"] != true || a.str("success_kw") != "SUCCESS,COMPLETE" {
+				t.Fatalf("%s", a.raw)
+			}
+		},
+		"test_it_sets_failure_kw": func(t *testing.T) {
+			a := post(map[string]any{"subject_fail": "FAILED,FAILURE"}, "")
+			wantCode(t, a, 201)
+			if a.doc["filter_subject"] != true || a.str("failure_kw") != "FAILED,FAILURE" {
+				t.Fatalf("%s", a.raw)
+			}
+		},
 		"test_it_rejects_non_string_subject": func(t *testing.T) { post(map[string]any{"subject": false}, "subject is not a string") },
 		"test_it_rejects_non_string_subject_fail": func(t *testing.T) {
 			post(map[string]any{"subject_fail": false}, "subject_fail is not a string")

@@ -186,9 +186,21 @@ func TestHealthchecksUpdateCheck(t *testing.T) {
 			}
 		},
 		"test_it_rejects_bad_methods_value": func(t *testing.T) { wantCode(t, post(id, map[string]any{"methods": "bad-value"}, rwKey), 400) },
-		"test_it_sets_success_kw":           skip("keyword filters are not set through this API: a non-empty subject is refused with 400"),
-		"test_it_sets_failure_kw":           skip("keyword filters are not set through this API: a non-empty subject_fail is refused with 400"),
+		"test_it_sets_success_kw": func(t *testing.T) {
+			wantCode(t, post(id, map[string]any{"subject": "SUCCESS,COMPLETE"}, rwKey), 200)
+			if a := c.get(id); a.doc["filter_subject"] != true || a.str("success_kw") != "SUCCESS,COMPLETE" {
+				t.Fatalf("%s", a.raw)
+			}
+		},
+		"test_it_sets_failure_kw": func(t *testing.T) {
+			wantCode(t, post(id, map[string]any{"subject_fail": "FAILED,FAILURE"}, rwKey), 200)
+			if a := c.get(id); a.doc["filter_subject"] != true || a.str("failure_kw") != "FAILED,FAILURE" {
+				t.Fatalf("%s", a.raw)
+			}
+		},
 		"test_it_unsets_filter_subject_flag": func(t *testing.T) {
+			// setUp: filter_subject on, success_kw SUCCESS.
+			wantCode(t, post(id, map[string]any{"filter_subject": true, "success_kw": "SUCCESS"}, rwKey), 200)
 			a := post(id, map[string]any{"subject": ""}, rwKey)
 			wantCode(t, a, 200)
 			if a.doc["filter_subject"] != false || a.str("success_kw") != "" {
@@ -202,9 +214,14 @@ func TestHealthchecksUpdateCheck(t *testing.T) {
 				t.Fatalf("%s", a.raw)
 			}
 		},
-		"test_it_rejects_out_of_range_timeout":     func(t *testing.T) { wantCode(t, post(id, map[string]any{"timeout": 500 * 24 * 3600}, rwKey), 400) },
-		"test_it_prioritizes_filter_subject_field": skip("keyword filters are not set through this API: a non-empty subject is refused with 400"),
-		"test_v1_reports_status_started":           skip("Tocsin serves Healthchecks' API as /api/v3/ only; test_v2_reports_started_separately is v3's behaviour"),
+		"test_it_rejects_out_of_range_timeout": func(t *testing.T) { wantCode(t, post(id, map[string]any{"timeout": 500 * 24 * 3600}, rwKey), 400) },
+		"test_it_prioritizes_filter_subject_field": func(t *testing.T) {
+			wantCode(t, post(id, map[string]any{"subject": "SUCCESS", "filter_subject": false}, rwKey), 200)
+			if a := c.get(id); a.doc["filter_subject"] != false || a.str("success_kw") != "SUCCESS" {
+				t.Fatalf("%s", a.raw)
+			}
+		},
+		"test_v1_reports_status_started": skip("Tocsin serves Healthchecks' API as /api/v3/ only; test_v2_reports_started_separately is v3's behaviour"),
 		"test_v2_reports_started_separately": func(t *testing.T) {
 			c.ping(id, "start", nil)
 			a := post(id, map[string]any{}, rwKey)

@@ -118,12 +118,14 @@ func (m *Manager) Validate(d *store.CheckDef) error {
 		seen[tag] = true
 	}
 	if k := d.Keywords; k != nil {
-		if pr := config.KeywordProblems(k.Failure, k.Success, k.Start); len(pr) > 0 {
-			field := "keywords"
-			if pr[0].Field != "" {
-				field += "." + pr[0].Field
+		for _, pr := range config.KeywordProblems(k.Failure, k.Success, k.Start) {
+			if pr.Field == "" {
+				if k.HTTPOff {
+					continue // lists kept for Healthchecks' API, classifying nothing, may be empty
+				}
+				return invalid("keywords: %s", pr.Problem)
 			}
-			return invalid("%s: %s", field, pr[0].Problem)
+			return invalid("keywords.%s: %s", pr.Field, pr.Problem)
 		}
 	}
 	st := m.Running()

@@ -61,10 +61,8 @@ func (a *API) checkDict(c *tocsin.Check, readonly bool, now time.Time) map[strin
 		"grace": int64(c.Grace / time.Second), "n_pings": c.Pings, "status": string(status),
 		"started": !c.LastStartAt.IsZero(), "last_ping": isoTime(c.LastPingAt, true), "next_ping": isoTime(c.ExpectedAt(), true),
 		"manual_resume": c.ManualResume, "methods": c.Methods,
-		// Keyword filters are not set through this API: Healthchecks' empty values.
-		"subject": "", "subject_fail": "", "start_kw": "", "success_kw": "", "failure_kw": "",
-		"filter_subject": false, "filter_body": false,
 	}
+	filterOf(c.Keywords).fields(d)
 	if c.LastDuration > 0 {
 		d["last_duration"] = int64(c.LastDuration / time.Second)
 	}
@@ -256,6 +254,9 @@ func (a *API) apply(d *store.CheckDef, s *spec) error {
 	if s.methods != nil {
 		d.Methods = *s.methods
 	}
+	f := filterOf(d.Keywords)
+	f.apply(s)
+	d.Keywords = f.keywordFilter()
 	return nil
 }
 

@@ -21,7 +21,10 @@ type spec struct {
 	channels, desc, name, schedule, slug, tags, tz, methods *string
 	grace, timeout                                          *time.Duration
 	manualResume                                            *bool
-	unique                                                  []string
+	// Keyword filters: comma-separated keywords, and the flags.
+	subject, subjectFail, startKw, successKw, failureKw          *string
+	filterSubject, filterBody, filterHTTPBody, filterDefaultFail *bool
+	unique                                                       []string
 }
 
 func (s *spec) has(field string) bool {
@@ -97,8 +100,8 @@ func parseSpec(body map[string]json.RawMessage) (*spec, error) {
 		*dst = &d
 		return nil
 	}
-	// Keyword filters: checked as Healthchecks does, and refused when set,
-	// since checks made here do not filter by keyword.
+	// Fields of Healthchecks that Tocsin has no use for: checked as
+	// Healthchecks does, and refused when set.
 	keyword := func(field string) error {
 		var v *string
 		if err := str(field, 200, &v); err != nil || v == nil || *v == "" {
@@ -106,20 +109,15 @@ func parseSpec(body map[string]json.RawMessage) (*spec, error) {
 		}
 		return specError(field, "is not supported by Tocsin")
 	}
-	flag := func(field string) error {
-		var v *bool
-		if err := boolean(field, &v); err != nil || v == nil || !*v {
-			return err
-		}
-		return specError(field, "is not supported by Tocsin")
-	}
 	steps := []func() error{
 		func() error { return str("channels", 0, &s.channels) },
 		func() error { return str("desc", 0, &s.desc) },
-		func() error { return keyword("failure_kw") },
+		func() error { return str("failure_kw", 200, &s.failureKw) },
 		func() error { return keyword("req_failure_kw") },
-		func() error { return flag("filter_body") },
-		func() error { return flag("filter_subject") },
+		func() error { return boolean("filter_subject", &s.filterSubject) },
+		func() error { return boolean("filter_body", &s.filterBody) },
+		func() error { return boolean("filter_http_body", &s.filterHTTPBody) },
+		func() error { return boolean("filter_default_fail", &s.filterDefaultFail) },
 		func() error { return seconds("grace", &s.grace) },
 		func() error { return boolean("manual_resume", &s.manualResume) },
 		func() error {
@@ -150,11 +148,11 @@ func parseSpec(body map[string]json.RawMessage) (*spec, error) {
 			}
 			return nil
 		},
-		func() error { return keyword("start_kw") },
+		func() error { return str("start_kw", 200, &s.startKw) },
 		func() error { return keyword("req_start_kw") },
-		func() error { return keyword("subject") },
-		func() error { return keyword("subject_fail") },
-		func() error { return keyword("success_kw") },
+		func() error { return str("subject", 200, &s.subject) },
+		func() error { return str("subject_fail", 200, &s.subjectFail) },
+		func() error { return str("success_kw", 200, &s.successKw) },
 		func() error { return keyword("req_success_kw") },
 		func() error { return str("tags", 0, &s.tags) },
 		func() error { return seconds("timeout", &s.timeout) },

@@ -28,7 +28,7 @@ func ApplyPing(c *tocsin.Check, p *tocsin.Ping) Transition {
 	tr := Transition{From: c.StateAt(now)}
 	wasDown := tr.From == tocsin.StateDown
 	storedDown := c.Status == tocsin.StateDown // the engine had acted on it
-	filtered := c.Keywords != nil && p.Kind == tocsin.PingSuccess && p.ExitStatus == nil
+	filtered := c.Keywords.ClassifiesPings() && p.Kind == tocsin.PingSuccess && p.ExitStatus == nil
 	if filtered {
 		// Only the plain URL is classified: /start, /fail, /log and an
 		// exit status say what they are.

@@ -52,9 +52,10 @@ type keywordsJSON struct {
 	NoMatch string   `json:"no_match"` // ignore (default) or fail
 }
 
-// keywordsOf is the filter f as the API shows it; nil when off.
+// keywordsOf is the filter f as the API shows it; nil when off (lists
+// kept through Healthchecks' API with filter_http_body false are off).
 func keywordsOf(f *tocsin.KeywordFilter) *keywordsJSON {
-	if f == nil {
+	if !f.ClassifiesPings() {
 		return nil
 	}
 	k := &keywordsJSON{Failure: nonNilList(f.Failure), Success: nonNilList(f.Success), Start: nonNilList(f.Start),
