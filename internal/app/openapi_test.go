@@ -521,6 +521,21 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	if code, _ := c.call("GET", "/api/v3/checks/", "", "", nil); code != 401 {
 		t.Errorf("/api/v3 without a key: %d", code)
 	}
+	// Healthchecks' badges: the list, then a tag's badge and every check's.
+	c.call("POST", "/api/v3/checks/", "tok", "application/json", []byte(`{"name": "hc-tagged", "tags": "etl"}`))
+	code, raw = c.call("GET", "/api/v3/badges/", "tok", "", nil)
+	var badges struct {
+		Badges map[string]map[string]string `json:"badges"`
+	}
+	if json.Unmarshal(raw, &badges); code != 200 || badges.Badges["etl"]["svg"] == "" || badges.Badges["*"]["svg3"] == "" {
+		t.Fatalf("GET /api/v3/badges/: %d %s", code, raw)
+	}
+	for _, u := range []string{badges.Badges["etl"]["svg"], badges.Badges["*"]["svg3"]} {
+		path := u[strings.Index(u, "/badge/"):]
+		if code, raw := c.call("GET", path, "", "", nil); code != 200 {
+			t.Errorf("GET %s: %d %s", path, code, raw)
+		}
+	}
 
 	// Every GET of the description was called.
 	for path, item := range doc.Paths.Map() {

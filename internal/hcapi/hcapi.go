@@ -59,6 +59,11 @@ func (a *API) Routes() []auth.Route {
 		r("/api/v3/checks/{key}/pings/{n}/body", a.endpoint(map[string]handler{"GET": {auth.Responder, a.pingBody}})),
 		r("/api/v3/checks/{key}/flips/{$}", a.endpoint(map[string]handler{"GET": {auth.Viewer, a.listFlips}})),
 		r("/api/v3/channels/{$}", a.endpoint(map[string]handler{"GET": {auth.Responder, a.listChannels}})),
+		r("/api/v3/badges/{$}", a.endpoint(map[string]handler{"GET": {auth.Viewer, a.listBadges}})),
+		// The badges themselves need no key: their signature is the
+		// credential, and they show only a tag, its state and counts.
+		r("/badge/{key}/{sigformat}", http.HandlerFunc(a.badgeAll)),
+		r("/badge/{key}/{sig}/{tagformat}", http.HandlerFunc(a.badgeTag)),
 	}
 }
 

@@ -224,6 +224,19 @@ var apiDocs = map[string]apiDoc{
 		responses: map[int]any{200: hcObject, 401: errorJSON{}, 404: errorJSON{}}},
 	"/api/v3/channels/{$}": {summary: "Healthchecks: the config's channels with a stable id (read-write key)", description: hcDescription,
 		methods: []string{"GET"}, paths: []string{"/api/v3/channels/"}, responses: hcAnswers(200)},
+	"/api/v3/badges/{$}": {summary: "Healthchecks: the signed badge URLs (svg, svg3, json, json3, shields, shields3) of every tag in use and of * (every check); an empty map without links_secret",
+		description: hcDescription, methods: []string{"GET"}, paths: []string{"/api/v3/badges/"}, responses: hcAnswers(200)},
+	"/badge/{key}/{sigformat}": {summary: "Healthchecks: the badge of every check, as listed by /api/v3/badges/ under *",
+		description: hcBadgeDescription, methods: []string{"GET"}, params: []param{
+			{name: "key", schema: "", description: "the badge key"},
+			{name: "sigformat", schema: "", description: "the signature (ending in -2: late shows as up), a dot, and svg, json or shields"}},
+		responses: map[int]any{200: hcBadgeMedia, 404: media{contentType: "text/plain", schema: textSchema}}},
+	"/badge/{key}/{sig}/{tagformat}": {summary: "Healthchecks: the badge of a tag's checks, as listed by /api/v3/badges/",
+		description: hcBadgeDescription, methods: []string{"GET"}, params: []param{
+			{name: "key", schema: "", description: "the badge key"},
+			{name: "sig", schema: "", description: "the tag's signature (ending in -2: late shows as up)"},
+			{name: "tagformat", schema: "", description: "the tag, a dot, and svg, json or shields"}},
+		responses: map[int]any{200: hcBadgeMedia, 404: media{contentType: "text/plain", schema: textSchema}}},
 
 	"GET /api/v1/incidents": {summary: "Incidents, newest first",
 		params: []param{{name: "status", schema: "", description: "open, triggered, acknowledged or resolved"},
@@ -564,6 +577,13 @@ var hcObject = media{contentType: "application/json", schema: map[string]any{"ty
 
 const hcDescription = "Healthchecks' Management API v3, as Healthchecks documents it: X-Api-Key is a Tocsin API token " +
 	"(viewer: the read-only key; responder or admin: the read-write key). Public in the route table: the handler checks the key."
+
+// hcBadgeMedia is a check badge: an SVG image, Healthchecks' JSON or shields.io's.
+var hcBadgeMedia = media{contentType: "image/svg+xml", schema: textSchema,
+	description: "an SVG badge (.svg); .json is {status, total, grace, down}, .shields shields.io's endpoint JSON"}
+
+const hcBadgeDescription = "Healthchecks' check badges: no token, the signature (derived from links_secret) is the credential; " +
+	"status down if a check is down, else late if one is in its grace period, else up; never cached. 404 for a wrong key, signature or format."
 
 // hcAnswers are the answers of a Healthchecks endpoint: its document with
 // each success status, and Healthchecks' JSON errors.

@@ -29,6 +29,10 @@ import (
 // (TestHealthchecks* in internal/app), to answer in Healthchecks' words.
 const hcPublic = "Healthchecks' Management API: the API token in X-Api-Key (or the body's api_key) is the credential, checked by internal/hcapi with the role each method needs"
 
+// hcBadge: Healthchecks' check badges, signed with a key derived from
+// links_secret; an answer shows only a tag, its state and counts.
+const hcBadge = "Healthchecks' check badges: the HMAC signature in the URL is the credential; they show only a tag name, its state and counts"
+
 // reviewedPublic lists the routes served without a token, and why.
 var reviewedPublic = map[string]string{
 	"GET /healthz": "liveness probe",
@@ -44,6 +48,9 @@ var reviewedPublic = map[string]string{
 	"/api/v3/checks/{key}/pings/{n}/body": hcPublic,
 	"/api/v3/checks/{key}/flips/{$}":      hcPublic,
 	"/api/v3/channels/{$}":                hcPublic,
+	"/api/v3/badges/{$}":                  hcPublic,
+	"/badge/{key}/{sigformat}":            hcBadge,
+	"/badge/{key}/{sig}/{tagformat}":      hcBadge,
 
 	"POST /ingest/alertmanager/{key}": "the integration key in the URL is the credential, as Alertmanager's webhook sends it",
 	"POST /ingest/generic/{key}":      "the integration key in the URL is the credential",
