@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/ingest/ping"
 )
 
 // Check badges, as Healthchecks serves them: an unguessable URL per tag
@@ -128,7 +129,7 @@ func (a *API) badge(w http.ResponseWriter, r *http.Request, key, sig, tag, forma
 	h.Set("Access-Control-Allow-Headers", "X-Api-Key")
 	h.Set("Access-Control-Allow-Methods", "GET, OPTIONS")
 	h.Set("Access-Control-Max-Age", "600")
-	h.Set("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate, private")
+	h.Set("Cache-Control", ping.NeverCache) // as Healthchecks answers pings and badges
 	switch r.Method {
 	case http.MethodOptions:
 		w.WriteHeader(http.StatusNoContent)

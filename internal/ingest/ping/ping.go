@@ -26,9 +26,9 @@ import (
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
 )
 
-// neverCache is the Cache-Control of every ping answer, Django's
+// NeverCache is the Cache-Control of every ping and badge answer, Django's
 // never_cache value, which Healthchecks sends.
-const neverCache = "max-age=0, no-cache, no-store, must-revalidate, private"
+const NeverCache = "max-age=0, no-cache, no-store, must-revalidate, private"
 
 // Route is what a ping URL addresses.
 type Route struct {
@@ -192,7 +192,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	// What Healthchecks sends (Django's never_cache): no cache, the
 	// browser's included, answers a ping in place of the server.
-	w.Header().Set("Cache-Control", neverCache)
+	w.Header().Set("Cache-Control", NeverCache)
 	set := h.Settings()
 	limit := set.BodyLimit
 	w.Header().Set("Ping-Body-Limit", strconv.Itoa(limit))
