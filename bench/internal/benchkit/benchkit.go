@@ -535,3 +535,22 @@ func ReadMem(pid int) (Mem, error) {
 	}
 	return m, sc.Err()
 }
+
+// ProcCPU is the CPU time, user and system, that process pid has used so
+// far, from /proc/<pid>/stat.
+func ProcCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name, in parentheses, may hold spaces: count from after it.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(f))
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	// The times are in USER_HZ ticks: 100 a second on Linux for every
+	// architecture Go supports.
+	return time.Duration(utime+stime) * (time.Second / 100), nil
+}
