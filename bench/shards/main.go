@@ -25,9 +25,11 @@
 // what the leaders' server processes were doing (pg_stat_activity, sampled
 // every 25 ms). Last, a fencing check: a leader stalls past its leases,
 // another takes its shards, and the stalled one's writes under its old
-// tokens are counted: all must be refused, none committed.
+// tokens are counted: all must be refused, none committed. At the end it
+// times the leader's once-a-second deadline read (store.DeadlinesBefore)
+// with the run's checks and with 1,000,000 more written into the table.
 //
-//	go run ./bench/shards [-leaders 1,2,4,8] [-shards 8] [-checks 8000] [-batch 32] [-d 3s] [-warmup 1s] [-reps 3] [-cpuprofile FILE]
+//	go run ./bench/shards [-leaders 1,2,4,8] [-shards 8] [-checks 8000] [-batch 32] [-d 3s] [-warmup 1s] [-reps 3] [-ttl 8s] [-every 2s] [-scan 1000000] [-cpuprofile FILE]
 package main
 
 import (
@@ -323,6 +325,7 @@ type sample struct {
 	pgCPU, simCPU       time.Duration
 	machineCPU          time.Duration // every process's, others' included
 	walSyncs, allCommit int64         // over the whole run, warm-up included
+	walBytes, allPings  int64
 	waits               map[string]int
 	waitSamples         int
 	lastErr             string
@@ -339,9 +342,10 @@ func run() error {
 	window := flag.Duration("d", 3*time.Second, "measured duration of each run")
 	warmup := flag.Duration("warmup", time.Second, "unmeasured warm-up before each run, once every shard has a leader")
 	reps := flag.Int("reps", 3, "repetitions of each (mode, leaders) pair")
-	ttl := flag.Duration("ttl", time.Second, "how long a shard lease lasts unrenewed")
-	every := flag.Duration("every", 250*time.Millisecond, "how often leaders renew and look for lapsed shards")
+	ttl := flag.Duration("ttl", 8*time.Second, "how long a shard lease lasts unrenewed (the engine lease's 8 s)")
+	every := flag.Duration("every", 2*time.Second, "how often leaders renew and look for lapsed shards (the engine lease's 2 s)")
 	stale := flag.Int("stale", 200, "writes the stalled leader attempts under its old tokens in the fencing check")
+	scan := flag.Int("scan", 1_000_000, "at the end, add this many checks and time the leader's once-a-second deadline read (0: skip)")
 	dir := flag.String("dir", "", "directory for PostgreSQL's data (default: a new temporary directory)")
 	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of this program over the measured runs")
 	flag.Parse()
@@ -474,6 +478,61 @@ func run() error {
 		return err
 	}
 	fr.print(*ttl, *every)
+	if *scan > 0 {
+		return timeDeadlineRead(ctx, db, admin, *scan)
+	}
+	return nil
+}
+
+// timeDeadlineRead times store.DeadlinesBefore, which the leader runs every
+// second on a shared database (follow_deadlines), with the checks of the
+// runs and again with n more, written straight into the table, their
+// deadlines spread over the next hour.
+func timeDeadlineRead(ctx context.Context, db *store.DB, admin *pgx.Conn, n int) error {
+	read := func() (median, worst time.Duration, due int, err error) {
+		var ds []time.Duration
+		for range 7 {
+			t0 := time.Now()
+			d, err := db.DeadlinesBefore(ctx, time.Now().Add(2*time.Second))
+			if err != nil {
+				return 0, 0, 0, err
+			}
+			ds = append(ds, time.Since(t0))
+			due = len(d)
+		}
+		return benchkit.Percentile(ds, 50), slices.Max(ds), due, nil
+	}
+	fmt.Println("\n### The leader's deadline read, every second on a shared database")
+	fmt.Println()
+	fmt.Println("| checks in the table | read (median of 7) | slowest | deadlines due within 2 s |")
+	fmt.Println("|---:|---:|---:|---:|")
+	// The runs left dead row versions behind: vacuum before each read, so
+	// that both read a clean table.
+	if _, err := admin.Exec(ctx, "VACUUM ANALYZE checks"); err != nil {
+		return err
+	}
+	var before int
+	if err := admin.QueryRow(ctx, "SELECT count(*) FROM checks").Scan(&before); err != nil {
+		return err
+	}
+	med, worst, due, err := read()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("| %d | %s | %s | %d |\n", before, benchkit.Ms(med), benchkit.Ms(worst), due)
+	now := time.Now().UnixMilli()
+	if _, err := admin.Exec(ctx, `INSERT INTO checks (uuid, name, slug, schedule_every, grace, status, created_at, alert_after)
+		SELECT 'scan-' || g, 'scan-' || g, 'scan-' || g, 3600000, 3600000, 'up', $1::bigint, $1::bigint + g * 3600000 / $2::bigint
+		FROM generate_series(1, $2::bigint) g`, now, n); err != nil {
+		return fmt.Errorf("add checks: %w", err)
+	}
+	if _, err := admin.Exec(ctx, "VACUUM ANALYZE checks"); err != nil {
+		return err
+	}
+	if med, worst, due, err = read(); err != nil {
+		return err
+	}
+	fmt.Printf("| %d | %s | %s | %d |\n", before+n, benchkit.Ms(med), benchkit.Ms(worst), due)
 	return nil
 }
 
@@ -536,7 +595,7 @@ func stopLeaders(ls []*leader) {
 // the window, and what PostgreSQL did.
 func measure(ctx context.Context, s *sim, admin *pgx.Conn, n int, warmup, window time.Duration) (sample, error) {
 	smp := sample{global: s.global, leaders: n, waits: map[string]int{}}
-	walBefore, err := walSyncs(ctx, admin)
+	walBefore, err := walStats(ctx, admin)
 	if err != nil {
 		return smp, err
 	}
@@ -577,22 +636,25 @@ func measure(ctx context.Context, s *sim, admin *pgx.Conn, n int, warmup, window
 		}
 	}
 	stopLeaders(ls)
-	_, smp.allCommit, _, _ = total()
+	smp.allPings, smp.allCommit, _, _ = total()
 	// A server process adds its WAL counters to pg_stat_wal when it exits
 	// or at most once a second: give them that second.
 	time.Sleep(1100 * time.Millisecond)
-	walAfter, err := walSyncs(ctx, admin)
+	walAfter, err := walStats(ctx, admin)
 	if err != nil {
 		return smp, err
 	}
-	smp.walSyncs = walAfter - walBefore
+	smp.walSyncs, smp.walBytes = walAfter.syncs-walBefore.syncs, walAfter.bytes-walBefore.bytes
 	return smp, nil
 }
 
-func walSyncs(ctx context.Context, admin *pgx.Conn) (int64, error) {
-	var n int64
-	err := admin.QueryRow(ctx, "SELECT wal_sync FROM pg_stat_wal").Scan(&n)
-	return n, err
+// wal is what pg_stat_wal counts: WAL syncs to disk and bytes of WAL.
+type wal struct{ syncs, bytes int64 }
+
+func walStats(ctx context.Context, admin *pgx.Conn) (wal, error) {
+	var w wal
+	err := admin.QueryRow(ctx, "SELECT wal_sync, wal_bytes::bigint FROM pg_stat_wal").Scan(&w.syncs, &w.bytes)
+	return w, err
 }
 
 // serverPIDs lists PostgreSQL's processes: the server processes of every
@@ -658,15 +720,15 @@ func sampleWaits(ctx context.Context, admin *pgx.Conn, into map[string]int) erro
 func printSamples(samples []sample, levels []int) {
 	fmt.Println("### Every run")
 	fmt.Println()
-	fmt.Println("CPU is a share of one core over the measured window; the machine has 2. Commits per WAL sync cover the whole run, warm-up included.")
+	fmt.Println("CPU is a share of one core over the measured window; the machine has 2. Commits per WAL sync and WAL bytes per ping cover the whole run, warm-up included.")
 	fmt.Println()
-	fmt.Println("| mode | leaders | rep | pings/s | commits/s | PostgreSQL CPU | this program's CPU | other processes' CPU | commits per WAL sync | leaders' server processes (share of samples) | fenced | failed |")
-	fmt.Println("|:---|---:|---:|---:|---:|---:|---:|---:|---:|:---|---:|---:|")
+	fmt.Println("| mode | leaders | rep | pings/s | commits/s | PostgreSQL CPU | this program's CPU | other processes' CPU | commits per WAL sync | WAL bytes per ping | leaders' server processes (share of samples) | fenced | failed |")
+	fmt.Println("|:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|---:|---:|")
 	for _, smp := range samples {
 		other := max(0, smp.machineCPU-smp.pgCPU-smp.simCPU)
-		fmt.Printf("| %s | %d | %d | %.0f | %.0f | %.0f%% | %.0f%% | %.0f%% | %s | %s | %d | %d |\n", modeName(smp.global), smp.leaders, smp.rep,
+		fmt.Printf("| %s | %d | %d | %.0f | %.0f | %.0f%% | %.0f%% | %.0f%% | %s | %s | %s | %d | %d |\n", modeName(smp.global), smp.leaders, smp.rep,
 			smp.pingsPerSec(), smp.commitsPerSec(), pct(smp.pgCPU, smp.window), pct(smp.simCPU, smp.window), pct(other, smp.window),
-			perSync(smp), waitShares(smp), smp.fenced, smp.failed)
+			perSync(smp), walPerPing(smp), waitShares(smp), smp.fenced, smp.failed)
 	}
 	for _, smp := range samples {
 		if smp.lastErr != "" {
@@ -715,6 +777,13 @@ func perSync(smp sample) string {
 		return "-"
 	}
 	return fmt.Sprintf("%.1f", float64(smp.allCommit)/float64(smp.walSyncs))
+}
+
+func walPerPing(smp sample) string {
+	if smp.allPings == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.0f", float64(smp.walBytes)/float64(smp.allPings))
 }
 
 // waitShares lists the three commonest states of the sampled server
