@@ -336,6 +336,7 @@ func (s sample) commitsPerSec() float64 { return float64(s.commits) / s.window.S
 
 func run() error {
 	leadersFlag := flag.String("leaders", "1,2,4,8", "comma-separated numbers of shard leaders")
+	modesFlag := flag.String("modes", "global,shard", "write locks to measure, in this order: global (today's one lock), shard (a lock per shard)")
 	nShards := flag.Int("shards", 8, "shards the checks are hashed into")
 	nChecks := flag.Int("checks", 8000, "checks, spread over the shards")
 	batch := flag.Int("batch", 32, "pings a transaction records (checks of one shard)")
@@ -356,6 +357,17 @@ func run() error {
 			return fmt.Errorf("bad -leaders %q: each from 1 to -shards", *leadersFlag)
 		}
 		levels = append(levels, n)
+	}
+	var modes []bool // global?
+	for _, m := range strings.Split(*modesFlag, ",") {
+		switch strings.TrimSpace(m) {
+		case "global":
+			modes = append(modes, true)
+		case "shard":
+			modes = append(modes, false)
+		default:
+			return fmt.Errorf("bad -modes %q", *modesFlag)
+		}
 	}
 	if *nChecks < *nShards || *batch < 1 {
 		return errors.New("need at least one check per shard and a batch of at least 1")
@@ -458,7 +470,7 @@ func run() error {
 	var samples []sample
 	for rep := 1; rep <= *reps; rep++ {
 		for _, n := range levels {
-			for _, global := range []bool{true, false} {
+			for _, global := range modes {
 				s.global = global
 				smp, err := measure(ctx, s, admin, n, *warmup, *window)
 				if err != nil {
@@ -752,9 +764,17 @@ func printSamples(samples []sample, levels []int) {
 	g1, s1 := med(true, levels[0]), med(false, levels[0])
 	for _, n := range levels {
 		g, sh := med(true, n), med(false, n)
-		fmt.Printf("| %d | %.0f | %.2fx | %.0f | %.2fx | %.2fx |\n", n, g, g/g1, sh, sh/s1, sh/g)
+		fmt.Printf("| %d | %.0f | %s | %.0f | %s | %s |\n", n, g, ratio(g, g1), sh, ratio(sh, s1), ratio(sh, g))
 	}
 	fmt.Println()
+}
+
+// ratio is a/b, or "-" when b was not measured.
+func ratio(a, b float64) string {
+	if b == 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.2fx", a/b)
 }
 
 // middle is the median of xs.
