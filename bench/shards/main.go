@@ -123,15 +123,18 @@ type leader struct {
 	conn  *pgx.Conn
 
 	mu   sync.Mutex
-	held map[int]store.Lease
+	held map[int]store.Lease // by shard: the leases it holds
 
-	next            []int // by shard: where its next batch starts
+	next []int // by shard: where its next batch starts; the writer's only
+
+	// What the writer did, read by the measurements.
 	pings, commits  atomic.Int64
 	fenced, failed  atomic.Int64
-	lastErr         atomic.Value
-	loops           sync.WaitGroup
-	stopLoops       context.CancelFunc
 	commitsOnShards []atomic.Int64
+	lastErr         atomic.Value // string
+
+	loops     sync.WaitGroup
+	stopLoops context.CancelFunc
 }
 
 func newLeader(ctx context.Context, s *sim, index, of int) (*leader, error) {
@@ -206,8 +209,8 @@ func (l *leader) electRound(ctx context.Context) {
 		cur, exists := stored[leaseName(k)]
 		mine := cur.Holder == l.name
 		lapsed := exists && !now.Before(cur.ExpiresAt)
-		own := k%l.of == l.index
-		if !mine && !(own && (!exists || lapsed)) && !lapsed {
+		preferred := k%l.of == l.index
+		if !mine && !lapsed && !(preferred && !exists) {
 			continue
 		}
 		got, err := l.sim.db.AcquireLease(rctx, leaseName(k), l.name, l.sim.ttl, false)
