@@ -376,7 +376,8 @@ func run() error {
 		return errors.New("need at least one check per shard and a batch of at least 1")
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
+	// Every wait of the program ends with this: a hung server ends the run.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "tocsin-shards-")
