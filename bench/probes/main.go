@@ -1,16 +1,31 @@
-// Command probes measures the cost of active probes: it builds ./cmd/tocsin,
-// starts an HTTP target on 127.0.0.1 in this process (it answers 200 with a
-// small JSON body and counts the requests), and runs `tocsin serve` twice on
-// fresh SQLite files: first with a config file that declares no checks (the
-// baseline), then with one that declares n HTTP probes of the target, each
-// every interval. After a warm-up (the first runs are spread over one
-// interval) it samples, over the measured duration, the CPU time of the
-// process (utime+stime from /proc/<pid>/stat), its memory (VmRSS, VmHWM from
-// /proc/<pid>/status), the requests the target saw, the probe counters and
-// latency histogram from Tocsin's /metrics, and the growth of the database
-// files. It prints a Markdown report for docs/benchmarks.md.
+// Command probes measures the cost of active probes against a Gatus-like
+// baseline in the same run. It builds ./cmd/tocsin and the baseline
+// (./bench/probes/gatuslike: per endpoint, what Gatus does for an HTTP
+// endpoint with the condition "[STATUS] == 200", results in memory), starts
+// an HTTP target on 127.0.0.1 in a process of its own (this binary with
+// -role target), and runs side by side, against that target:
 //
-//	go run ./bench/probes [-n 1000] [-interval 30s] [-warmup 35s] [-duration 2m]
+//   - Tocsin with n HTTP probes every interval, on a fresh SQLite file
+//     (default sync=full: every result durable);
+//   - the baseline with the same n endpoints and interval;
+//   - Tocsin with no checks, the idle cost.
+//
+// After a warm-up (the first runs of both are spread over one interval) it
+// measures several windows of one interval each: the CPU time of each
+// process (utime+stime from /proc/<pid>/stat), its memory (VmRSS sampled,
+// VmHWM, from /proc/<pid>/status), the requests the target saw of each
+// prober, Tocsin's probe counters and the lag of each run's start behind
+// its schedule (tocsin_probe_lag_seconds), and, from the target, the
+// longest gap between two requests of one probe and the runs that never
+// came (a gap over 1.5 intervals). Running the three side by side puts the
+// machine's noise on all of them alike. It prints a Markdown report for
+// docs/benchmarks.md.
+//
+//	go run ./bench/probes [-n 1000] [-interval 30s] [-windows 4] [-warmup 45s] [-cpuprofile FILE]
+//
+// With -cpuprofile, the Tocsin with probes is this binary running Tocsin in
+// its process (app.New and Run, as `tocsin serve` does) with a CPU profile
+// of the measured windows, instead of the built binary.
 //
 // CPU times in /proc are in clock ticks; the tick rate comes from
 // `getconf CLK_TCK`, or is taken as 100 (USER_HZ on Linux) when getconf
@@ -18,49 +33,67 @@
 package main
 
 import (
-	"database/sql"
+	"bufio"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
+	"syscall"
 	"time"
-
-	_ "modernc.org/sqlite"
 
 	"github.com/tocsinhq/tocsin/bench/internal/benchkit"
 )
 
+// Gatus's own figures for 1,000 HTTP probes every 30 s on this machine, as
+// issue #20 measured them (Gatus cannot be built here).
+const (
+	gatusCPULow, gatusCPUHigh = 1.1, 1.3 // seconds of CPU per 30 s
+	gatusRSS                  = 50 << 20
+)
+
+// profileEnv tells this binary, started as `probes serve ...`, where to
+// write Tocsin's CPU profile.
+const profileEnv = "TOCSIN_PROBES_CPUPROFILE"
+
 func main() {
-	if err := run(); err != nil {
+	var err error
+	switch {
+	case len(os.Args) > 1 && os.Args[1] == "serve":
+		err = serveProfiled(os.Args[2:])
+	default:
+		err = run()
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "probes:", err)
 		os.Exit(1)
 	}
 }
 
-// retention is Tocsin's default probes.retention, for the extrapolation.
-const retention = 48 * time.Hour
-
 func run() error {
-	n := flag.Int("n", 1000, "HTTP probes in the config file")
-	interval := flag.Duration("interval", 30*time.Second, "interval of every probe")
-	warmup := flag.Duration("warmup", 35*time.Second, "time after start-up before measuring (the first runs are spread over one interval)")
-	duration := flag.Duration("duration", 2*time.Minute, "measured time")
-	baseline := flag.Duration("baseline", 30*time.Second, "measured time of the baseline without checks (after 5 s of warm-up)")
+	role := flag.String("role", "", "internal: target (the HTTP target process)")
+	n := flag.Int("n", 1000, "HTTP probes (and baseline endpoints)")
+	interval := flag.Duration("interval", 30*time.Second, "interval of every probe; also the length of a measured window")
+	windows := flag.Int("windows", 4, "measured windows of one interval each")
+	warmup := flag.Duration("warmup", 45*time.Second, "time after start-up before measuring (the first runs are spread over one interval)")
 	sample := flag.Duration("sample", 5*time.Second, "period of the memory samples")
-	dir := flag.String("dir", "", "directory for the binary and databases (default: a new temporary directory)")
+	gatusConc := flag.Int("gatus-concurrency", 3, "endpoints the baseline evaluates at once (Gatus's default is 3)")
+	cpuprofile := flag.String("cpuprofile", "", "run the Tocsin with probes in this binary's process and write a CPU profile of the measured windows here (and the baseline's beside it, FILE-gatuslike.prof)")
+	dir := flag.String("dir", "", "directory for the binaries and databases (default: a new temporary directory)")
 	flag.Parse()
-	if *n < 1 || *interval < time.Second || *duration < *sample || *sample <= 0 {
-		return errors.New("need -n >= 1, -interval >= 1s and -duration >= -sample > 0")
+	if *role == "target" {
+		return serveTarget(*n, *interval)
+	}
+	if *n < 1 || *interval < time.Second || *windows < 1 || *sample <= 0 {
+		return errors.New("need -n >= 1, -interval >= 1s, -windows >= 1 and -sample > 0")
 	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "tocsin-probes-")
@@ -75,25 +108,36 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	bin := filepath.Join(*dir, "tocsin")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/tocsin")
-	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build tocsin: %w", err)
+	tocsinBin, gatusBin := filepath.Join(*dir, "tocsin"), filepath.Join(*dir, "gatuslike")
+	for _, b := range [][2]string{{tocsinBin, "./cmd/tocsin"}, {gatusBin, "./bench/probes/gatuslike"}} {
+		build := exec.Command("go", "build", "-o", b[0], b[1])
+		build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build %s: %w", b[1], err)
+		}
 	}
-	hz := clockTicks()
-
-	// The target: every probe's URL carries its index, so the runs of each
-	// probe can be counted.
-	tgt := newTarget(*n)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: tgt, ReadHeaderTimeout: 10 * time.Second}
-	go srv.Serve(ln)
-	defer srv.Close()
-	targetAddr := ln.Addr().String()
+	hz := clockTicks()
+
+	// The target, in a process of its own.
+	tgt := exec.Command(self, "-role", "target", "-n", strconv.Itoa(*n), "-interval", interval.String())
+	tgt.Stderr = os.Stderr
+	out, err := tgt.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := tgt.Start(); err != nil {
+		return err
+	}
+	defer func() { tgt.Process.Signal(syscall.SIGTERM); tgt.Wait() }()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("target address: %w", err)
+	}
+	targetAddr := strings.TrimSpace(line)
 
 	emptyCfg := filepath.Join(*dir, "empty.yaml")
 	if err := os.WriteFile(emptyCfg, []byte("checks: []\n"), 0o600); err != nil {
@@ -104,84 +148,102 @@ func run() error {
 		return err
 	}
 
-	fmt.Fprintf(os.Stderr, "baseline: %d checks, %s warm-up, %s measured\n", 0, 5*time.Second, *baseline)
-	base, err := measure(bin, emptyCfg, filepath.Join(*dir, "empty.db"), hz, 5*time.Second, *baseline, *sample, nil)
-	if err != nil {
-		return fmt.Errorf("baseline: %w", err)
-	}
-	fmt.Fprintf(os.Stderr, "probes: %d checks every %s, %s warm-up, %s measured\n", *n, *interval, *warmup, *duration)
-	dbPath := filepath.Join(*dir, "probes.db")
-	load, err := measure(bin, probesCfg, dbPath, hz, *warmup, *duration, *sample, tgt)
-	if err != nil {
-		return fmt.Errorf("probes: %w", err)
-	}
-	// Tocsin has stopped (and checkpointed its WAL): count what it stored.
-	tables := dbTables(dbPath)
-
-	window := load.wall.Seconds()
-	expected := float64(*n) / interval.Seconds()
-	reqRate := float64(load.requests) / window
-	var runs, fails float64
-	outcomes := make([]string, 0, len(load.runs))
-	for k, v := range load.runs {
-		runs += v
-		if k != "ok" {
-			fails += v
+	fmt.Fprintf(os.Stderr, "probes: %d every %s; %s warm-up, %d windows of %s\n", *n, *interval, *warmup, *windows, *interval)
+	loadBin := tocsinBin
+	if *cpuprofile != "" {
+		loadBin = self
+		if *cpuprofile, err = filepath.Abs(*cpuprofile); err != nil {
+			return err
 		}
-		outcomes = append(outcomes, fmt.Sprintf("%s %.0f", k, v))
+		os.Setenv(profileEnv, *cpuprofile)
 	}
-	sort.Strings(outcomes)
+	load, err := benchkit.StartTocsin(loadBin, probesCfg, filepath.Join(*dir, "probes.db"))
+	if err != nil {
+		return fmt.Errorf("tocsin with probes: %w", err)
+	}
+	defer load.Stop()
+	idle, err := benchkit.StartTocsin(tocsinBin, emptyCfg, filepath.Join(*dir, "empty.db"))
+	if err != nil {
+		return fmt.Errorf("idle tocsin: %w", err)
+	}
+	defer idle.Stop()
+	gatusArgs := []string{"-n", strconv.Itoa(*n), "-interval", interval.String(),
+		"-url", "http://" + targetAddr + "/health?by=g&i=", "-concurrency", strconv.Itoa(*gatusConc)}
+	if *cpuprofile != "" {
+		gatusArgs = append(gatusArgs, "-cpuprofile", strings.TrimSuffix(*cpuprofile, ".prof")+"-gatuslike.prof")
+	}
+	gatus := exec.Command(gatusBin, gatusArgs...)
+	gatus.Stderr = os.Stderr // its per-run log lines go to stdout: discarded, as a container's would be read and dropped
+	if err := gatus.Start(); err != nil {
+		return err
+	}
+	defer func() { gatus.Process.Signal(syscall.SIGTERM); gatus.Wait() }()
 
-	fmt.Printf("## %s HTTP probes every %s\n\n%s", thousands(*n), *interval, machine)
-	fmt.Printf("- Tick rate for /proc CPU times: %d Hz\n", hz)
-	fmt.Printf("- Binary: `go build ./cmd/tocsin`, run as `tocsin serve` on a fresh SQLite file (default `sync=full`)\n")
-	fmt.Printf("- Target: a `net/http` server in the benchmark process on %s, answering 200 `{\"status\":\"ok\"}`\n", "127.0.0.1")
-	fmt.Printf("- Probes: `probe: {type: http, url: \"http://127.0.0.1:PORT/health?i=K\", expect_status: [200]}, interval: %s`; other settings at their defaults (timeout 10s, probes.concurrency 64, probes.retention 2d)\n", *interval)
-	fmt.Printf("- Baseline: the same binary with no checks, %s warm-up, %s measured\n", 5*time.Second, base.wall.Round(time.Second))
-	fmt.Printf("- With probes: %s warm-up, %s measured; memory sampled every %s\n\n", *warmup, load.wall.Round(time.Second), *sample)
+	time.Sleep(*warmup)
+	if *cpuprofile != "" {
+		syscall.Kill(load.PID, syscall.SIGUSR1)
+		gatus.Process.Signal(syscall.SIGUSR1)
+	}
+	procs := []*proc{{name: "Tocsin, probes", pid: load.PID}, {name: "Gatus-like baseline", pid: gatus.Process.Pid},
+		{name: "Tocsin, no checks", pid: idle.PID}}
+	metricsURL := "http://" + load.Addr + "/metrics"
+	statsURL := "http://" + targetAddr + "/stats"
+	if _, err := targetStatsOf(statsURL + "?reset=gaps"); err != nil {
+		return err
+	}
+	m0, err := benchkit.ScrapePrefix(metricsURL, "tocsin_probe_")
+	if err != nil {
+		return err
+	}
+	s0, err := targetStatsOf(statsURL)
+	if err != nil {
+		return err
+	}
+	var wins []window
+	for w := range *windows {
+		win, err := measureWindow(procs, hz, *interval, *sample, metricsURL, statsURL)
+		if err != nil {
+			return fmt.Errorf("window %d: %w", w+1, err)
+		}
+		wins = append(wins, win)
+		fmt.Fprintf(os.Stderr, "window %d: Tocsin %.2f s, baseline %.2f s of CPU\n", w+1, win.cpu[0], win.cpu[1])
+	}
+	m1, err := benchkit.ScrapePrefix(metricsURL, "tocsin_probe_")
+	if err != nil {
+		return err
+	}
+	s1, err := targetStatsOf(statsURL)
+	if err != nil {
+		return err
+	}
+	for _, p := range procs {
+		if p.end, err = benchkit.ReadMem(p.pid); err != nil {
+			return err
+		}
+	}
+	g, err := benchkit.Scrape(metricsURL, "go_memstats_heap_inuse_bytes", "go_goroutines")
+	if err != nil {
+		return err
+	}
 
-	fmt.Println("| process | CPU (% of one core) | VmRSS at end | VmRSS mean (min-max) over the window | VmHWM | Go heap in use | goroutines |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---:|")
-	for _, r := range []struct {
-		name string
-		m    *result
-	}{{"no checks (baseline)", base}, {fmt.Sprintf("%s HTTP probes every %s", thousands(*n), *interval), load}} {
-		fmt.Printf("| %s | %.2f%% | %s | %s (%s-%s) | %s | %s | %.0f |\n", r.name, r.m.cpuPct(), mib(r.m.end.RSS),
-			mib(r.m.rssMean()), mib(r.m.rssMin()), mib(r.m.rssMax()), mib(r.m.end.HWM), mib(int64(r.m.heap)), r.m.goroutines)
-	}
-	fmt.Println()
-	perRSS := float64(load.end.RSS-base.end.RSS) / float64(*n)
-	perMean := (load.rssMean() - base.rssMean()) / float64(*n)
-	perHWM := float64(load.end.HWM-base.end.HWM) / float64(*n)
-	fmt.Printf("- Per probe over the baseline: %.1f KiB of VmRSS at the end (%.1f KiB on the window means), %.1f KiB of VmHWM\n",
-		perRSS/1024, perMean/1024, perHWM/1024)
-	fmt.Printf("- CPU over the baseline: %.2f%% of one core, %.1f ms of CPU per probe run\n",
-		load.cpuPct()-base.cpuPct(), (load.cpuSec()-base.cpuSec()*window/base.wall.Seconds())/math.Max(runs, 1)*1000)
-	fmt.Printf("- Target: %d requests in %.1f s, %.2f req/s (expected n/interval = %.2f/s, ratio %.3f); runs per probe in the window: min %d, median %d, max %d (expected %.1f); probes never seen: %d\n",
-		load.requests, window, reqRate, expected, reqRate/expected, load.perProbe[0], load.perProbe[len(load.perProbe)/2],
-		load.perProbe[len(load.perProbe)-1], window/interval.Seconds(), load.unseen)
-	fmt.Printf("- Tocsin's `tocsin_probe_runs_total` over the window: %.0f runs, %.2f runs/s; failures: %.0f (outcomes: %s); since start: %.0f runs, %.0f failures\n",
-		runs, runs/window, fails, strings.Join(outcomes, ", "), load.totalRuns, load.totalFails)
-	fmt.Printf("- Probe latency (`tocsin_probe_seconds` over the window, interpolated in its buckets): mean %s, p50 %s, p99 %s\n",
-		benchkit.Ms(load.latMean), benchkit.Ms(load.latP50), benchkit.Ms(load.latP99))
-	growth := float64(load.sizeEnd.bytes - load.sizeStart.bytes)
-	rows := load.sizeEnd.results - load.sizeStart.results
-	fmt.Printf("- Database size as SQLite sees it (page_count x page_size, committed WAL included): %s at the start of the window, %s at its end; growth %s for %d result rows (%.0f bytes a row), %s an hour extrapolated\n",
-		mib(load.sizeStart.bytes), mib(load.sizeEnd.bytes), kib(int64(growth)), rows, growth/math.Max(float64(rows), 1), mib(int64(growth/window*3600)))
-	fmt.Printf("- Database files on disk (main + WAL): %s at the start of the window, %s at its end\n", mib(load.dbStart), mib(load.dbEnd))
-	if tables.err != "" {
-		fmt.Printf("- Tables after stopping: %s\n", tables.err)
-	} else {
-		fmt.Printf("- Tables after stopping (database %s): probe_results %d rows, %s of pages (%.0f bytes a row); probe_rollups %d rows (%d hour, %d day), %s of pages (%.0f bytes a row)\n",
-			mib(tables.fileBytes), tables.results, kib(tables.resultBytes), float64(tables.resultBytes)/math.Max(float64(tables.results), 1),
-			tables.rollups, tables.hourRollups, tables.dayRollups, kib(tables.rollupBytes), float64(tables.rollupBytes)/math.Max(float64(tables.rollups), 1))
-		resultRows := float64(*n) * retention.Seconds() / interval.Seconds()
-		rollupRows := float64(*n) * (365*24 + 365)
-		fmt.Printf("- At steady state, with the default retention of 2 days: %.0f result rows, about %s; a year of rollups (%d hour + 365 day rows per probe): %.0f rows, about %s\n",
-			resultRows, mib(int64(resultRows*float64(tables.resultBytes)/math.Max(float64(tables.results), 1))),
-			365*24, rollupRows, mib(int64(rollupRows*float64(tables.rollupBytes)/math.Max(float64(tables.rollups), 1))))
-	}
+	report(reportInput{machine: machine, n: *n, interval: *interval, warmup: *warmup, gatusConc: *gatusConc,
+		profiled: *cpuprofile != "", hz: hz, procs: procs, wins: wins, m0: m0, m1: m1, s0: s0, s1: s1, heap: g["go_memstats_heap_inuse_bytes"],
+		goroutines: g["go_goroutines"]})
 	return nil
+}
+
+// serveProfiled is this binary started as `probes serve --config C
+// --listen A --database D` by benchkit.StartTocsin: Tocsin with a CPU
+// profile written to the file named in profileEnv.
+func serveProfiled(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg := fs.String("config", "", "config file")
+	listen := fs.String("listen", "", "address")
+	database := fs.String("database", "", "database")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return serveTocsin(*cfg, *database, *listen, os.Getenv(profileEnv))
 }
 
 // probeConfig is a config file with n HTTP probes of the target.
@@ -190,189 +252,261 @@ func probeConfig(n int, interval time.Duration, addr string) []byte {
 	b.WriteString("checks:\n")
 	width := max(4, len(strconv.Itoa(n)))
 	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "  - {name: web-%0*d, probe: {type: http, url: \"http://%s/health?i=%d\", expect_status: [200]}, interval: %s}\n",
+		fmt.Fprintf(&b, "  - {name: web-%0*d, probe: {type: http, url: \"http://%s/health?by=t&i=%d\", expect_status: [200]}, interval: %s}\n",
 			width, i, addr, i, interval)
 	}
 	return []byte(b.String())
 }
 
-// target answers every request with 200 and a small JSON body, and counts
-// the requests of each probe by the i in its query.
-type target struct {
-	total atomic.Int64
-	per   []atomic.Int64 // index 0: requests without a valid i
+// proc is one measured process.
+type proc struct {
+	name string
+	pid  int
+	rss  []int64 // samples over every window
+	end  benchkit.Mem
 }
 
-func newTarget(n int) *target { return &target{per: make([]atomic.Int64, n+1)} }
-
-func (t *target) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	t.total.Add(1)
-	i, err := strconv.Atoi(r.URL.Query().Get("i"))
-	if err != nil || i < 1 || i >= len(t.per) {
-		i = 0
-	}
-	t.per[i].Add(1)
-	w.Header().Set("Content-Type", "application/json")
-	io.WriteString(w, `{"status":"ok"}`)
+// window is what one measured window saw; cpu is in the order of procs.
+type window struct {
+	wall     time.Duration
+	cpu      []float64 // seconds
+	requests map[string]int64
+	metrics  [2]map[string]float64
 }
 
-func (t *target) snapshot() []int64 {
-	out := make([]int64, len(t.per))
-	for i := range t.per {
-		out[i] = t.per[i].Load()
-	}
-	return out
-}
-
-// result is what one run of the binary measured over its window.
-type result struct {
-	wall       time.Duration
-	ticks      int64 // utime+stime over the window
-	hz         int64
-	end        benchkit.Mem
-	rss        []int64 // samples
-	heap       float64
-	goroutines float64
-
-	// With a target only.
-	requests              int64
-	perProbe              []int64 // sorted requests per probe in the window
-	unseen                int
-	runs                  map[string]float64 // by outcome, over the window
-	totalRuns, totalFails float64
-	latMean, latP50       time.Duration
-	latP99                time.Duration
-	dbStart, dbEnd        int64  // main file + WAL, bytes
-	sizeStart, sizeEnd    dbSize // as SQLite sees it, committed WAL frames included
-}
-
-func (r *result) cpuSec() float64 { return float64(r.ticks) / float64(r.hz) }
-func (r *result) cpuPct() float64 { return r.cpuSec() / r.wall.Seconds() * 100 }
-func (r *result) rssMean() float64 {
-	var s int64
-	for _, v := range r.rss {
-		s += v
-	}
-	return float64(s) / float64(len(r.rss))
-}
-func (r *result) rssMin() int64 { return minMax(r.rss, false) }
-func (r *result) rssMax() int64 { return minMax(r.rss, true) }
-
-func minMax(v []int64, isMax bool) int64 {
-	m := v[0]
-	for _, x := range v[1:] {
-		if (isMax && x > m) || (!isMax && x < m) {
-			m = x
-		}
-	}
-	return m
-}
-
-// measure starts the binary, waits warmup, then samples it for window and
-// stops it. tgt, when not nil, is the probes' target.
-func measure(bin, cfgPath, dbPath string, hz int64, warmup, window, sample time.Duration, tgt *target) (*result, error) {
-	tc, err := benchkit.StartTocsin(bin, cfgPath, dbPath)
-	if err != nil {
-		return nil, err
-	}
-	defer tc.Stop()
-	metricsURL := "http://" + tc.Addr + "/metrics"
-	time.Sleep(warmup)
-
-	res := &result{hz: hz}
+func measureWindow(procs []*proc, hz int64, length, sample time.Duration, metricsURL, statsURL string) (window, error) {
+	w := window{cpu: make([]float64, len(procs)), requests: map[string]int64{}}
 	t0 := time.Now()
-	cpu0, err := cpuTicks(tc.PID)
-	if err != nil {
-		return nil, err
-	}
-	var req0 int64
-	var per0 []int64
-	var m0 map[string]float64
-	if tgt != nil {
-		req0, per0 = tgt.total.Load(), tgt.snapshot()
-		if m0, err = benchkit.ScrapePrefix(metricsURL, "tocsin_probe_"); err != nil {
-			return nil, err
+	c0 := make([]int64, len(procs))
+	for i, p := range procs {
+		v, err := cpuTicks(p.pid)
+		if err != nil {
+			return w, err
 		}
-		res.dbStart = fileSizes(dbPath)
-		if res.sizeStart, err = logicalSize(dbPath); err != nil {
-			return nil, err
-		}
+		c0[i] = v
 	}
-	m, err := benchkit.ReadMem(tc.PID)
+	s0, err := targetStatsOf(statsURL)
 	if err != nil {
-		return nil, err
+		return w, err
 	}
-	res.rss = append(res.rss, m.RSS)
-	for end := t0.Add(window); ; {
+	if w.metrics[0], err = benchkit.ScrapePrefix(metricsURL, "tocsin_probe_"); err != nil {
+		return w, err
+	}
+	for end := t0.Add(length); ; {
+		for _, p := range procs {
+			m, err := benchkit.ReadMem(p.pid)
+			if err != nil {
+				return w, err
+			}
+			p.rss = append(p.rss, m.RSS)
+		}
 		left := time.Until(end)
 		if left <= 0 {
 			break
 		}
 		time.Sleep(min(sample, left))
-		if m, err = benchkit.ReadMem(tc.PID); err != nil {
-			return nil, err
-		}
-		res.rss = append(res.rss, m.RSS)
 	}
-	cpu1, err := cpuTicks(tc.PID)
-	if err != nil {
-		return nil, err
-	}
-	res.wall = time.Since(t0)
-	res.ticks = cpu1 - cpu0
-	res.end = m
-	if tgt != nil {
-		res.requests = tgt.total.Load() - req0
-		per1 := tgt.snapshot()
-		for i := 1; i < len(per1); i++ {
-			d := per1[i] - per0[i]
-			res.perProbe = append(res.perProbe, d)
-			if per1[i] == 0 {
-				res.unseen++
-			}
-		}
-		sort.Slice(res.perProbe, func(i, j int) bool { return res.perProbe[i] < res.perProbe[j] })
-		res.dbEnd = fileSizes(dbPath)
-		if res.sizeEnd, err = logicalSize(dbPath); err != nil {
-			return nil, err
-		}
-		m1, err := benchkit.ScrapePrefix(metricsURL, "tocsin_probe_")
+	for i, p := range procs {
+		v, err := cpuTicks(p.pid)
 		if err != nil {
-			return nil, err
+			return w, err
 		}
-		res.runs = map[string]float64{}
-		for k, v := range m1 {
-			if o, ok := strings.CutPrefix(k, `tocsin_probe_runs_total{outcome="`); ok {
-				o = strings.TrimSuffix(o, `"}`)
-				res.runs[o] = v - m0[k]
-				res.totalRuns += v
-				if o != "ok" {
-					res.totalFails += v
-				}
-			}
-		}
-		cnt := m1["tocsin_probe_seconds_count"] - m0["tocsin_probe_seconds_count"]
-		if cnt > 0 {
-			res.latMean = secs((m1["tocsin_probe_seconds_sum"] - m0["tocsin_probe_seconds_sum"]) / cnt)
-		}
-		res.latP50, res.latP99 = histQuantile(m0, m1, 0.50), histQuantile(m0, m1, 0.99)
+		w.cpu[i] = float64(v-c0[i]) / float64(hz)
 	}
-	g, err := benchkit.Scrape(metricsURL, "go_memstats_heap_inuse_bytes", "go_goroutines")
+	w.wall = time.Since(t0)
+	s1, err := targetStatsOf(statsURL)
 	if err != nil {
-		return nil, err
+		return w, err
 	}
-	res.heap, res.goroutines = g["go_memstats_heap_inuse_bytes"], g["go_goroutines"]
-	return res, nil
+	if w.metrics[1], err = benchkit.ScrapePrefix(metricsURL, "tocsin_probe_"); err != nil {
+		return w, err
+	}
+	for k := range s1 {
+		w.requests[k] = sum(s1[k].Count) - sum(s0[k].Count)
+	}
+	return w, nil
 }
 
-// histQuantile estimates the q-quantile of tocsin_probe_seconds between two
-// scrapes, interpolating linearly inside a bucket, as Prometheus'
-// histogram_quantile does.
-func histQuantile(m0, m1 map[string]float64, q float64) time.Duration {
-	type bucket struct{ le, n float64 }
+func targetStatsOf(url string) (map[string]targetStats, error) {
+	resp, err := http.Get(url)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var out map[string]targetStats
+	return out, json.NewDecoder(resp.Body).Decode(&out)
+}
+
+func sum(v []int64) int64 {
+	var s int64
+	for _, x := range v {
+		s += x
+	}
+	return s
+}
+
+type reportInput struct {
+	machine          string
+	n                int
+	interval, warmup time.Duration
+	gatusConc        int
+	profiled         bool
+	hz               int64
+	procs            []*proc
+	wins             []window
+	m0, m1           map[string]float64
+	s0, s1           map[string]targetStats
+	heap, goroutines float64
+}
+
+func report(in reportInput) {
+	per30 := 30 * time.Second.Seconds() / in.interval.Seconds() // scale of a window to 30 s
+	fmt.Printf("## %s HTTP probes every %s, against a Gatus-like baseline\n\n%s", thousands(in.n), in.interval, in.machine)
+	fmt.Printf("- Tick rate for /proc CPU times: %d Hz\n", in.hz)
+	if in.profiled {
+		fmt.Printf("- Tocsin with probes: this benchmark's binary running Tocsin in its process (app.New, Run) with a CPU profile of the windows\n")
+	} else {
+		fmt.Printf("- Tocsin with probes: `go build ./cmd/tocsin`, `tocsin serve` on a fresh SQLite file (default `sync=full`)\n")
+	}
+	fmt.Printf("- Probes: `probe: {type: http, url: \"http://127.0.0.1:PORT/health?by=t&i=K\", expect_status: [200]}, interval: %s`; other settings at their defaults (timeout 10s, probes.concurrency 64)\n", in.interval)
+	fmt.Printf("- Baseline: `bench/probes/gatuslike`, the same %s endpoints, condition `[STATUS] == 200`, results in memory, concurrency %d\n", thousands(in.n), in.gatusConc)
+	fmt.Printf("- Target: a `net/http` server in a process of its own on 127.0.0.1, answering 200 `{\"status\":\"ok\"}`\n")
+	fmt.Printf("- The three processes run side by side; %s warm-up, then %d windows of %s; memory sampled every 5 s\n\n", in.warmup, len(in.wins), in.interval)
+
+	fmt.Println("| window | Tocsin, probes: CPU s | baseline: CPU s | Tocsin, no checks: CPU s | Tocsin / baseline | Tocsin runs (target saw) | baseline runs (target saw) |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|")
+	ratios := make([]float64, 0, len(in.wins))
+	cpus := make([][]float64, len(in.procs))
+	for i, w := range in.wins {
+		runs := runsIn(w.metrics[0], w.metrics[1])
+		fmt.Printf("| %d | %.2f | %.2f | %.2f | %.2fx | %.0f (%d) | - (%d) |\n", i+1, w.cpu[0], w.cpu[1], w.cpu[2], w.cpu[0]/w.cpu[1],
+			runs, w.requests["t"], w.requests["g"])
+		ratios = append(ratios, w.cpu[0]/w.cpu[1])
+		for j := range in.procs {
+			cpus[j] = append(cpus[j], w.cpu[j]*per30/w.wall.Seconds()*in.interval.Seconds())
+		}
+	}
+	fmt.Println()
+	fmt.Println("| process | CPU per 30 s, median (min-max) | CPU per run | VmRSS mean (min-max) over the windows | VmRSS at end | VmHWM |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|")
+	var total float64
+	for _, w := range in.wins {
+		total += w.wall.Seconds()
+	}
+	for j, p := range in.procs {
+		perRun := "-"
+		var req int64
+		switch j {
+		case 0:
+			req = sumReq(in.wins, "t")
+		case 1:
+			req = sumReq(in.wins, "g")
+		}
+		if req > 0 {
+			var s float64
+			for _, w := range in.wins {
+				s += w.cpu[j]
+			}
+			perRun = fmt.Sprintf("%.2f ms", s/float64(req)*1000)
+		}
+		fmt.Printf("| %s | %.2f s (%.2f-%.2f) | %s | %s (%s-%s) | %s | %s |\n", p.name, median(cpus[j]), slices.Min(cpus[j]), slices.Max(cpus[j]),
+			perRun, mib(mean(p.rss)), mib(slices.Min(p.rss)), mib(slices.Max(p.rss)), mib(p.end.RSS), mib(p.end.HWM))
+	}
+	fmt.Println()
+	tc, bc := median(cpus[0]), median(cpus[1])
+	fmt.Printf("- Tocsin against the baseline, same windows: CPU %.2fx (median of the per-window ratios; %.2fx to %.2fx); VmRSS %.2fx on the window means\n",
+		median(ratios), slices.Min(ratios), slices.Max(ratios), mean(in.procs[0].rss)/mean(in.procs[1].rss))
+	if in.n == 1000 && in.interval == 30*time.Second {
+		fmt.Printf("- Against Gatus's figures from issue #20 (%.1f-%.1f s of CPU per 30 s, %s): CPU %.2f s per 30 s is %s; VmRSS %s is %s\n",
+			gatusCPULow, gatusCPUHigh, mib(int64(gatusRSS)), tc, verdict(tc <= gatusCPULow, tc <= gatusCPUHigh),
+			mib(mean(in.procs[0].rss)), verdict(mean(in.procs[0].rss) <= gatusRSS, mean(in.procs[0].rss) <= gatusRSS))
+	}
+	fmt.Printf("- Baseline CPU per 30 s: %.2f s; Tocsin's over its own idle process: %.2f s\n", bc, tc-median(cpus[2]))
+
+	// Lateness and missed runs.
+	runs := runsIn(in.m0, in.m1)
+	expected := float64(in.n) * total / in.interval.Seconds()
+	fmt.Printf("- Tocsin's runs over the windows: %.0f, %.2f a second (n/interval = %.2f); outcomes: %s\n", runs, runs/total,
+		float64(in.n)/in.interval.Seconds(), outcomes(in.m0, in.m1))
+	lagCount := in.m1["tocsin_probe_lag_seconds_count"] - in.m0["tocsin_probe_lag_seconds_count"]
+	lagMean := 0.0
+	if lagCount > 0 {
+		lagMean = (in.m1["tocsin_probe_lag_seconds_sum"] - in.m0["tocsin_probe_lag_seconds_sum"]) / lagCount
+	}
+	fmt.Printf("- Lag of each run's start behind its schedule (`tocsin_probe_lag_seconds`, %.0f runs, interpolated in its buckets): mean %s, p50 %s, p99 %s, max at most %s\n",
+		lagCount, benchkit.Ms(secs(lagMean)), benchkit.Ms(histQuantile(in.m0, in.m1, "tocsin_probe_lag_seconds", 0.5)),
+		benchkit.Ms(histQuantile(in.m0, in.m1, "tocsin_probe_lag_seconds", 0.99)), histMax(in.m0, in.m1, "tocsin_probe_lag_seconds"))
+	for _, k := range []struct{ key, name string }{{"t", "Tocsin"}, {"g", "baseline"}} {
+		st0, st1 := in.s0[k.key], in.s1[k.key]
+		per := make([]int64, 0, in.n)
+		var missed int64
+		var maxGap time.Duration
+		unseen := 0
+		for i := 1; i < len(st1.Count); i++ {
+			per = append(per, st1.Count[i]-st0.Count[i])
+			missed += st1.Missed[i] - st0.Missed[i]
+			maxGap = max(maxGap, st1.MaxGap[i])
+			if st1.Count[i] == st0.Count[i] {
+				unseen++
+			}
+		}
+		sort.Slice(per, func(i, j int) bool { return per[i] < per[j] })
+		got := sum(per)
+		fmt.Printf("- %s, as the target saw it over the windows: %d requests (%.3f of n x windows); runs per probe min %d, median %d, max %d (expected %.1f); probes never seen: %d; longest gap between two runs of a probe: %s (interval %s); runs missed (a gap over 1.5 intervals): %d\n",
+			k.name, got, float64(got)/expected, per[0], per[len(per)/2], per[len(per)-1], total/in.interval.Seconds(), unseen,
+			maxGap.Round(time.Millisecond), in.interval, missed)
+	}
+	fmt.Printf("- Tocsin's latency of a run (`tocsin_probe_seconds`): p50 %s, p99 %s; Go heap in use at the end %s, %.0f goroutines\n",
+		benchkit.Ms(histQuantile(in.m0, in.m1, "tocsin_probe_seconds", 0.5)), benchkit.Ms(histQuantile(in.m0, in.m1, "tocsin_probe_seconds", 0.99)),
+		mib(in.heap), in.goroutines)
+}
+
+func verdict(low, high bool) string {
+	switch {
+	case low:
+		return "at or below the whole range"
+	case high:
+		return "within the range"
+	}
+	return "ABOVE it"
+}
+
+func sumReq(ws []window, k string) int64 {
+	var s int64
+	for _, w := range ws {
+		s += w.requests[k]
+	}
+	return s
+}
+
+func runsIn(m0, m1 map[string]float64) float64 {
+	var s float64
+	for k, v := range m1 {
+		if strings.HasPrefix(k, "tocsin_probe_runs_total{") {
+			s += v - m0[k]
+		}
+	}
+	return s
+}
+
+func outcomes(m0, m1 map[string]float64) string {
+	var out []string
+	for k, v := range m1 {
+		if o, ok := strings.CutPrefix(k, `tocsin_probe_runs_total{outcome="`); ok && v-m0[k] > 0 {
+			out = append(out, fmt.Sprintf("%s %.0f", strings.TrimSuffix(o, `"}`), v-m0[k]))
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, ", ")
+}
+
+type bucket struct{ le, n float64 }
+
+// buckets are the counts of histogram name between two scrapes, by bound.
+func buckets(m0, m1 map[string]float64, name string) []bucket {
 	var bs []bucket
 	for k, v := range m1 {
-		le, ok := strings.CutPrefix(k, `tocsin_probe_seconds_bucket{le="`)
+		le, ok := strings.CutPrefix(k, name+`_bucket{le="`)
 		if !ok {
 			continue
 		}
@@ -387,6 +521,14 @@ func histQuantile(m0, m1 map[string]float64, q float64) time.Duration {
 		bs = append(bs, bucket{f, v - m0[k]})
 	}
 	sort.Slice(bs, func(i, j int) bool { return bs[i].le < bs[j].le })
+	return bs
+}
+
+// histQuantile estimates the q-quantile of histogram name between two
+// scrapes, interpolating linearly inside a bucket, as Prometheus'
+// histogram_quantile does.
+func histQuantile(m0, m1 map[string]float64, name string, q float64) time.Duration {
+	bs := buckets(m0, m1, name)
 	if len(bs) == 0 || bs[len(bs)-1].n == 0 {
 		return 0
 	}
@@ -407,78 +549,41 @@ func histQuantile(m0, m1 map[string]float64, q float64) time.Duration {
 	return secs(lo)
 }
 
+// histMax is the upper bound of the highest bucket that gained an
+// observation between two scrapes.
+func histMax(m0, m1 map[string]float64, name string) string {
+	bs := buckets(m0, m1, name)
+	if len(bs) == 0 || bs[len(bs)-1].n == 0 {
+		return "-"
+	}
+	for i, b := range bs {
+		if b.n == bs[len(bs)-1].n {
+			if math.IsInf(b.le, 1) {
+				return fmt.Sprintf("above %s", benchkit.Ms(secs(bs[i-1].le)))
+			}
+			return benchkit.Ms(secs(b.le))
+		}
+	}
+	return "-"
+}
+
 func secs(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
-// fileSizes is the size of the database file and its WAL.
-func fileSizes(dbPath string) int64 {
-	var s int64
-	for _, p := range []string{dbPath, dbPath + "-wal"} {
-		if fi, err := os.Stat(p); err == nil {
-			s += fi.Size()
-		}
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
 	}
-	return s
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
-type dbSize struct{ bytes, results int64 }
-
-// logicalSize reads the size of the database and the number of stored
-// probe results through a read-only connection, which sees every committed
-// transaction, checkpointed or not.
-func logicalSize(dbPath string) (dbSize, error) {
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
-	if err != nil {
-		return dbSize{}, err
+func mean[T int64 | float64](v []T) float64 {
+	var s float64
+	for _, x := range v {
+		s += float64(x)
 	}
-	defer db.Close()
-	var pages, pageSize int64
-	var st dbSize
-	if err := db.QueryRow("PRAGMA page_count").Scan(&pages); err != nil {
-		return dbSize{}, fmt.Errorf("page_count: %w", err)
-	}
-	if err := db.QueryRow("PRAGMA page_size").Scan(&pageSize); err != nil {
-		return dbSize{}, fmt.Errorf("page_size: %w", err)
-	}
-	if err := db.QueryRow("SELECT COUNT(*) FROM probe_results").Scan(&st.results); err != nil {
-		return dbSize{}, fmt.Errorf("count results: %w", err)
-	}
-	st.bytes = pages * pageSize
-	return st, nil
-}
-
-type tableStats struct {
-	err                      string
-	fileBytes                int64
-	results, rollups         int64
-	hourRollups, dayRollups  int64
-	resultBytes, rollupBytes int64
-}
-
-// dbTables counts the probe tables' rows and, through SQLite's dbstat
-// table, the bytes of their pages.
-func dbTables(dbPath string) tableStats {
-	st := tableStats{fileBytes: fileSizes(dbPath)}
-	db, err := sql.Open("sqlite", "file:"+dbPath+"?mode=ro")
-	if err != nil {
-		return tableStats{err: err.Error()}
-	}
-	defer db.Close()
-	for _, q := range []struct {
-		sql string
-		to  *int64
-	}{
-		{"SELECT COUNT(*) FROM probe_results", &st.results},
-		{"SELECT COUNT(*) FROM probe_rollups WHERE granularity = 'hour'", &st.hourRollups},
-		{"SELECT COUNT(*) FROM probe_rollups WHERE granularity = 'day'", &st.dayRollups},
-		{"SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = 'probe_results'", &st.resultBytes},
-		{"SELECT COALESCE(SUM(pgsize), 0) FROM dbstat WHERE name = 'probe_rollups'", &st.rollupBytes},
-	} {
-		if err := db.QueryRow(q.sql).Scan(q.to); err != nil {
-			return tableStats{err: fmt.Sprintf("%s: %v", q.sql, err)}
-		}
-	}
-	st.rollups = st.hourRollups + st.dayRollups
-	return st
+	return s / float64(max(1, len(v)))
 }
 
 // clockTicks is the tick rate of the CPU times in /proc/<pid>/stat.
@@ -518,8 +623,6 @@ func cpuTicks(pid int) (int64, error) {
 }
 
 func mib[T int64 | float64](b T) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
-
-func kib(b int64) string { return fmt.Sprintf("%.0f KiB", float64(b)/1024) }
 
 func thousands(n int) string {
 	s := strconv.Itoa(n)

@@ -38,6 +38,7 @@ func (a *App) countInMetrics() {
 		a.metrics.ProbeRuns.WithLabelValues(outcome).Inc()
 		a.metrics.ProbeLatency.Observe(r.Latency.Seconds())
 	}
+	a.probes.OnStart = func(late time.Duration) { a.metrics.ProbeLag.Observe(late.Seconds()) }
 	a.engine.OnExpire = func(_ int64, late time.Duration) {
 		a.metrics.DeadlineLag.Observe(late.Seconds())
 		a.metrics.StateChanges.WithLabelValues("up", "down").Inc()

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -13,6 +14,7 @@ import (
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
 	"github.com/tocsinhq/tocsin/internal/collect"
+	"github.com/tocsinhq/tocsin/internal/groupcommit"
 	"github.com/tocsinhq/tocsin/internal/heartbeat"
 	"github.com/tocsinhq/tocsin/internal/incident"
 	"github.com/tocsinhq/tocsin/internal/job"
@@ -35,6 +37,23 @@ type GuardConfig struct {
 	Notify    []string // operator channels
 }
 
+// dueGrid is the step of probes' due times: probes due within one step
+// start in one round, one wake-up of the job, instead of one each (a
+// thousand probes every 30 s are 33 a second, ten thousand 333).
+const dueGrid = 100 * time.Millisecond
+
+// onGrid rounds t up to the next step of dueGrid: never earlier than asked.
+func onGrid(t time.Time) time.Time {
+	if g := t.Truncate(dueGrid); g.Before(t) {
+		return g.Add(dueGrid)
+	}
+	return t
+}
+
+// checkCacheSize bounds the probe checks the results writer keeps in
+// memory (a random one goes when it is full).
+const checkCacheSize = 1 << 14
+
 // HourlyRollupRetention is how long hourly rollups are kept; daily ones
 // (365 rows a probe a year) are kept for good.
 const HourlyRollupRetention = 90 * 24 * time.Hour
@@ -56,6 +75,14 @@ type ProbeRunner struct {
 	Retention time.Duration
 	// OnResult, if set, sees every result (metrics).
 	OnResult func(checkID int64, r probe.Result)
+	// OnStart, if set, is told how late each run started behind its
+	// schedule (metrics): the wait for a free slot of Concurrency included.
+	OnStart func(late time.Duration)
+	// BatchWait is how long a successful result waits for others to share
+	// its commit. A commit costs more than a probe of a nearby target, and
+	// results come one by one, so without it each would get its own. A
+	// failed result (which may turn its check down) is written at once.
+	BatchWait time.Duration
 	// Bus, if set, hears of each commit that opened, re-opened or resolved
 	// incidents: notifications were queued, and a first escalation step
 	// may be due (job.Queued|job.Paging).
@@ -74,6 +101,9 @@ type ProbeRunner struct {
 	inflight sync.WaitGroup
 	results  chan probeRun
 	sem      chan struct{}
+	// The checks as the writer last committed them: a result need not read
+	// its check again. Owned by the writer goroutine.
+	cache *groupcommit.Cache[int64, *tocsin.Check]
 
 	// The guard's memory, owned by the writer goroutine.
 	flips    []flip
@@ -118,8 +148,9 @@ type flip struct {
 // NewProbeRunner makes a runner; Load reads its probes, a job.Runner runs its Job.
 func NewProbeRunner(db *store.DB, clk clock.Clock, env func() incident.Env, guard func() GuardConfig, log *slog.Logger) *ProbeRunner {
 	return &ProbeRunner{db: db, clock: clk, env: env, guard: guard, log: log, Concurrency: 64,
-		Retention: 2 * 24 * time.Hour, queue: newDeadlineQueue(), checks: map[int64]*probeState{},
-		inFlight: map[int64]bool{}, wake: job.NewWake(), held: map[int64]time.Time{}}
+		Retention: 2 * 24 * time.Hour, BatchWait: 500 * time.Millisecond, queue: newDeadlineQueue(), checks: map[int64]*probeState{},
+		inFlight: map[int64]bool{}, wake: job.NewWake(), held: map[int64]time.Time{},
+		cache: groupcommit.NewCache[int64, *tocsin.Check](checkCacheSize, 0)}
 }
 
 // Load reads the probe checks and schedules the new ones; it is called at
@@ -150,7 +181,7 @@ func (r *ProbeRunner) Load(ctx context.Context) error {
 			st = &probeState{name: pc.Name, spec: pc.Probe, interval: pc.Interval, prober: p, err: err}
 			r.checks[pc.ID] = st
 			if fresh {
-				r.queue.Set(pc.ID, now.Add(time.Duration(rand.Int64N(int64(pc.Interval)))))
+				r.queue.Set(pc.ID, onGrid(now.Add(time.Duration(rand.Int64N(int64(pc.Interval))))))
 			}
 		}
 		st.paused = pc.Paused
@@ -188,6 +219,7 @@ func (r *ProbeRunner) begin(ctx context.Context) (end func()) {
 	r.term = ctx
 	r.sem = make(chan struct{}, max(1, r.Concurrency))
 	r.results = make(chan probeRun, 1024)
+	r.cache = groupcommit.NewCache[int64, *tocsin.Check](checkCacheSize, 0) // a new term trusts no copy of the last
 	r.flips, r.pending, r.held, r.degraded, r.handover = nil, nil, map[int64]time.Time{}, 0, handover{}
 	written := make(chan struct{})
 	go func() { r.write(ctx); close(written) }()
@@ -202,8 +234,8 @@ func (r *ProbeRunner) begin(ctx context.Context) (end func()) {
 func (r *ProbeRunner) round(_ context.Context, now time.Time) (time.Time, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	due := r.queue.PopDue(now, 1000)
-	for _, id := range due {
+	for _, d := range r.queue.PopDueAt(now, 1000) {
+		id := d.id
 		st := r.checks[id]
 		if st == nil {
 			continue
@@ -212,22 +244,22 @@ func (r *ProbeRunner) round(_ context.Context, now time.Time) (time.Time, error)
 		// jitter so that probes started together drift apart.
 		j := st.interval / 20
 		next := now.Add(st.interval + time.Duration(rand.Int64N(int64(2*j)+1)) - j)
-		r.queue.Set(id, next)
+		r.queue.Set(id, onGrid(next))
 		if st.paused || st.prober == nil || r.inFlight[id] {
 			continue // a probe never overlaps itself
 		}
 		r.inFlight[id] = true
 		r.inflight.Add(1)
-		go func(term context.Context, id int64, p probe.Prober) {
+		go func(term context.Context, id int64, due time.Time, p probe.Prober) {
 			defer r.inflight.Done()
-			r.runOne(term, id, p) // outlives the round, not the term
-		}(r.term, id, st.prober)
+			r.runOne(term, id, due, p) // outlives the round, not the term
+		}(r.term, id, d.at, st.prober)
 	}
 	next, _ := r.queue.Peek()
 	return next, nil
 }
 
-func (r *ProbeRunner) runOne(ctx context.Context, id int64, p probe.Prober) {
+func (r *ProbeRunner) runOne(ctx context.Context, id int64, due time.Time, p probe.Prober) {
 	defer func() {
 		r.mu.Lock()
 		delete(r.inFlight, id)
@@ -239,6 +271,9 @@ func (r *ProbeRunner) runOne(ctx context.Context, id int64, p probe.Prober) {
 		return
 	}
 	at := r.clock.Now()
+	if r.OnStart != nil {
+		r.OnStart(at.Sub(due))
+	}
 	res := safeProbe(ctx, p)
 	<-r.sem
 	if ctx.Err() != nil {
@@ -264,19 +299,44 @@ func safeProbe(ctx context.Context, p probe.Prober) (res probe.Result) {
 func (r *ProbeRunner) write(ctx context.Context) {
 	tick := time.NewTicker(time.Second) // cadence of the guard's timers; times come from the clock
 	defer tick.Stop()
-	batch := make([]probeRun, 0, 256)
+	batch := make([]probeRun, 0, 512)
 	for {
 		select {
 		case run, ok := <-r.results:
 			if !ok {
 				return
 			}
-			batch = collect.Ready(r.results, append(batch[:0], run), cap(batch))
-			r.record(ctx, batch)
+			r.record(ctx, r.gather(append(batch[:0], run)))
 		case <-tick.C:
 			r.record(ctx, nil)
 		}
 	}
+}
+
+// gather adds to batch, which holds one result, those that arrive within
+// BatchWait: until one fails, the batch is full or the wait is over. (On
+// shutdown, the channel closed, it returns what it has.)
+func (r *ProbeRunner) gather(batch []probeRun) []probeRun {
+	if r.BatchWait <= 0 || !batch[0].res.OK {
+		return collect.Ready(r.results, batch, cap(batch))
+	}
+	wait := time.NewTimer(r.BatchWait)
+	defer wait.Stop()
+	for len(batch) < cap(batch) {
+		select {
+		case run, ok := <-r.results:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, run)
+			if !run.res.OK {
+				return collect.Ready(r.results, batch, cap(batch))
+			}
+		case <-wait.C:
+			return batch
+		}
+	}
+	return batch
 }
 
 // record writes a batch of results and settles the guard's pending
@@ -297,11 +357,13 @@ func (r *ProbeRunner) record(ctx context.Context, batch []probeRun) {
 	var ho handover
 	var deadlines []store.Deadline
 	queued := false
+	work := map[int64]*tocsin.Check{}
 	err := r.db.Write(wctx, func(tx *store.Tx) error {
 		flips, pending, held, degraded = append([]flip(nil), r.flips...), append([]flip(nil), r.pending...), cloneHeld(r.held), r.degraded
 		ho, deadlines, queued = r.handover.clone(), deadlines[:0], false
+		clear(work)
 		for _, run := range batch {
-			fl, recovered, err := r.apply(wctx, tx, env, run, &deadlines)
+			fl, recovered, err := r.apply(wctx, tx, env, run, work, &deadlines)
 			if err != nil {
 				return err
 			}
@@ -320,9 +382,11 @@ func (r *ProbeRunner) record(ctx context.Context, batch []probeRun) {
 		return r.decide(wctx, tx, env, g, now, total, &flips, &pending, held, &degraded, &ho, &queued)
 	})
 	if err != nil {
+		groupcommit.ForgetAll(r.cache, work) // what the failed transaction did to them is undone
 		r.log.Error("record probe results", "err", err, "results", len(batch))
 		return
 	}
+	r.cache.Commit(work)
 	r.flips, r.pending, r.held, r.degraded, r.handover = flips, pending, held, degraded, ho
 	if r.Deadline != nil {
 		for _, d := range deadlines {
@@ -345,63 +409,123 @@ func cloneHeld(m map[int64]time.Time) map[int64]time.Time {
 // apply records one result and moves the check's state; it returns a flip
 // when the check turned down (its incident waits for the guard).
 // Each check whose state changed gets its engine deadline in deadlines.
-func (r *ProbeRunner) apply(ctx context.Context, tx *store.Tx, env incident.Env, run probeRun, deadlines *[]store.Deadline) (*flip, bool, error) {
-	c, err := tx.CheckByID(ctx, run.checkID)
-	if tocsin.ErrorCode(err) == tocsin.ENotFound {
-		return nil, false, nil // removed since it ran
+// The check comes from work (this batch's copies), else the cache, else
+// the store; a cached copy that another writer made stale (the API, a
+// config reload, an incident's flap damping) fails to save, and the run
+// is applied again to the stored check.
+func (r *ProbeRunner) apply(ctx context.Context, tx *store.Tx, env incident.Env, run probeRun, work map[int64]*tocsin.Check,
+	deadlines *[]store.Deadline) (*flip, bool, error) {
+	c, err := r.check(ctx, tx, run.checkID, work)
+	if err != nil || c == nil {
+		return nil, false, err
+	}
+	before := c.Status
+	ch, err := r.advance(ctx, tx, c, run)
+	if errors.Is(err, store.ErrStale) {
+		delete(work, run.checkID)
+		r.cache.Forget(run.checkID)
+		if c, err = r.check(ctx, tx, run.checkID, work); err != nil || c == nil {
+			return nil, false, err
+		}
+		before = c.Status
+		ch, err = r.advance(ctx, tx, c, run)
 	}
 	if err != nil {
 		return nil, false, err
-	}
-	if !c.IsProbe() {
-		return nil, false, nil
 	}
 	res := run.res
 	if err := tx.InsertProbeResult(ctx, c.ID, store.ProbeResult{At: run.at, OK: res.OK, Latency: res.Latency,
 		Class: res.Class, Message: res.Message}); err != nil {
 		return nil, false, err
 	}
-	if c.Pings%100 == 0 {
+	if (c.Pings-1)%100 == 0 {
 		if err := tx.PruneProbeResults(ctx, c.ID, run.at.Add(-r.Retention), run.at.Add(-HourlyRollupRetention)); err != nil {
 			return nil, false, err
 		}
 	}
+	if c.Status == tocsin.StatePaused {
+		return nil, false, nil
+	}
+	r.logResult(tx, c, res, before)
+	if ch != noChange {
+		*deadlines = append(*deadlines, store.Deadline{CheckID: c.ID, At: c.NextDeadline()})
+	}
+	switch ch {
+	case wentDown:
+		return &flip{checkID: c.ID, at: run.at}, false, nil
+	case cameBack:
+		return nil, true, incident.CheckUp(ctx, tx, env, c, run.at, fmt.Sprintf("%d successful run(s) in a row", c.OKStreak),
+			r.evidence(ctx, tx, c, res))
+	}
+	return nil, false, nil
+}
+
+// change is what a run did to its check's state.
+type change int
+
+const (
+	noChange change = iota
+	wentDown
+	wentUp   // from new or paused
+	cameBack // from down
+)
+
+// advance counts the run on c, moves its state, and saves it (store.ErrStale
+// if c is not the stored check's version).
+func (r *ProbeRunner) advance(ctx context.Context, tx *store.Tx, c *tocsin.Check, run probeRun) (change, error) {
 	c.Pings++ // counts runs for probes
 	if c.Status == tocsin.StatePaused {
-		return nil, false, tx.SaveCheckState(ctx, c)
+		return noChange, tx.SaveCheckState(ctx, c)
 	}
+	res := run.res
 	if res.OK {
 		c.OKStreak, c.FailStreak = c.OKStreak+1, 0
 	} else {
 		c.FailStreak, c.OKStreak = c.FailStreak+1, 0
 	}
 	c.LastPingAt = run.at
-	before := c.Status
-	defer func() { r.logResult(tx, c, res, before) }()
-	var out *flip
+	ch := noChange
 	switch {
 	case !res.OK && c.FailStreak >= c.FailuresBeforeDown && c.Status != tocsin.StateDown:
 		c.Status = tocsin.StateDown
 		heartbeat.NoteChange(c, run.at, true)
-		*deadlines = append(*deadlines, store.Deadline{CheckID: c.ID, At: c.NextDeadline()})
-		out = &flip{checkID: c.ID, at: run.at}
+		ch = wentDown
 	case res.OK && c.OKStreak >= c.SuccessesBeforeUp && c.Status != tocsin.StateUp:
-		wasDown := c.Status == tocsin.StateDown
+		ch = wentUp
+		if c.Status == tocsin.StateDown {
+			ch = cameBack
+		}
 		c.Status = tocsin.StateUp
-		if wasDown {
+		if ch == cameBack {
 			heartbeat.NoteChange(c, run.at, false)
 		}
-		*deadlines = append(*deadlines, store.Deadline{CheckID: c.ID, At: c.NextDeadline()})
-		if err := tx.SaveCheckState(ctx, c); err != nil {
-			return nil, false, err
-		}
-		if wasDown {
-			return nil, true, incident.CheckUp(ctx, tx, env, c, run.at, fmt.Sprintf("%d successful run(s) in a row", c.OKStreak),
-				r.evidence(ctx, tx, c, res))
-		}
-		return nil, false, nil
 	}
-	return out, false, tx.SaveCheckState(ctx, c)
+	return ch, tx.SaveCheckState(ctx, c)
+}
+
+// check is the check of a result: this batch's copy, else a copy of the
+// cached one, else the stored one; nil if it is gone or no longer a probe.
+func (r *ProbeRunner) check(ctx context.Context, tx *store.Tx, id int64, work map[int64]*tocsin.Check) (*tocsin.Check, error) {
+	if c, ok := work[id]; ok {
+		return c, nil
+	}
+	if c, ok := r.cache.Get(id); ok {
+		cp := *c
+		work[id] = &cp
+		return &cp, nil
+	}
+	c, err := tx.CheckByID(ctx, id)
+	if tocsin.ErrorCode(err) == tocsin.ENotFound {
+		return nil, nil // removed since it ran
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !c.IsProbe() {
+		return nil, nil
+	}
+	work[id] = c
+	return c, nil
 }
 
 // evidence is what a notification about a probe carries: the failing

@@ -60,6 +60,23 @@ func (q *deadlineQueue) PopDue(now time.Time, max int) []int64 {
 	return ids
 }
 
+// due is one popped deadline.
+type due struct {
+	id int64
+	at time.Time
+}
+
+// PopDueAt is PopDue with the time each id was due at.
+func (q *deadlineQueue) PopDueAt(now time.Time, max int) []due {
+	var out []due
+	for len(q.items) > 0 && len(out) < max && !q.items[0].at.After(now) {
+		it := heap.Pop((*heapOf)(q)).(*item)
+		delete(q.index, it.id)
+		out = append(out, due{it.id, it.at})
+	}
+	return out
+}
+
 // Len is the number of scheduled checks.
 func (q *deadlineQueue) Len() int { return len(q.items) }
 

@@ -20,6 +20,7 @@ type Metrics struct {
 	LoopStalled  *prometheus.GaugeVec     // by loop
 	ProbeRuns    *prometheus.CounterVec   // by outcome: ok or the error class
 	ProbeLatency prometheus.Histogram
+	ProbeLag     prometheus.Histogram   // a run's start behind its schedule
 	AlertReqs    *prometheus.CounterVec // by integration type and HTTP status
 	Alerts       *prometheus.CounterVec // by outcome: new, updated, resolved, silenced, inhibited
 	Leader       prometheus.Gauge       // 1 while this replica runs the engine
@@ -51,6 +52,8 @@ func New(outboxDepth, scheduled func() float64) *Metrics {
 			Help: "Probe runs, by outcome (ok, or the class of failure)."}, []string{"outcome"}),
 		ProbeLatency: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tocsin_probe_seconds",
 			Help: "Time a probe run took.", Buckets: prometheus.ExponentialBuckets(0.001, 2.5, 12)}),
+		ProbeLag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "tocsin_probe_lag_seconds",
+			Help: "Time from a probe run's scheduled start to its start.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 15)}),
 		AlertReqs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tocsin_alert_requests_total",
 			Help: "Requests to the alert ingestion endpoints, by integration type and HTTP status."}, []string{"type", "code"}),
 		Alerts: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "tocsin_alerts_total",
@@ -61,7 +64,7 @@ func New(outboxDepth, scheduled func() float64) *Metrics {
 			Help: "Runs of timed jobs, by job and outcome (ok, error, panic)."}, []string{"job", "outcome"}),
 	}
 	r.MustRegister(m.Pings, m.PingBatch, m.StateChanges, m.Sends, m.SendLatency, m.DeadlineLag, m.ConfigReload, m.LoopStalled,
-		m.ProbeRuns, m.ProbeLatency, m.AlertReqs, m.Alerts, m.Leader, m.JobRuns,
+		m.ProbeRuns, m.ProbeLatency, m.ProbeLag, m.AlertReqs, m.Alerts, m.Leader, m.JobRuns,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tocsin_outbox_depth",
 			Help: "Notifications waiting in the outbox."}, outboxDepth),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "tocsin_scheduled_deadlines",

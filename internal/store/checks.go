@@ -175,10 +175,20 @@ func (db *DB) CheckByID(ctx context.Context, id int64) (*tocsin.Check, error) {
 	return db.oneCheck(ctx, db.read, "AND id = $1", id)
 }
 
-// CheckByID returns the check inside the transaction.
+// CheckByID returns the check inside the transaction, through a statement
+// prepared once: the probe results writer reads one check a result.
 func (tx *Tx) CheckByID(ctx context.Context, id int64) (*tocsin.Check, error) {
-	return tx.db.oneCheck(ctx, tx.tx, "AND id = $1", id)
+	c, err := tx.db.scanCheck(tx.queryRow(ctx, checkByIDSQL, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tocsin.Errorf(tocsin.ENotFound, "check not found")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get check: %w", err)
+	}
+	return c, nil
 }
+
+const checkByIDSQL = "SELECT " + checkColumns + " FROM checks WHERE deleted_at = 0 AND id = $1"
 
 // ChecksBySlug returns the checks with this slug (more than one is ambiguous).
 func (tx *Tx) ChecksBySlug(ctx context.Context, slug string) ([]*tocsin.Check, error) {
@@ -775,34 +785,38 @@ type ProbeResult struct {
 	Message string        `json:"message,omitempty"`
 }
 
-// InsertProbeResult stores a run and adds it to the hourly and daily rollups.
+// InsertProbeResult stores a run and adds it to the hourly and daily
+// rollups, through statements prepared once (a result costs three).
 func (tx *Tx) InsertProbeResult(ctx context.Context, checkID int64, r ProbeResult) error {
 	us := r.Latency.Microseconds()
-	_, err := tx.tx.ExecContext(ctx, `INSERT INTO probe_results (check_id, at, ok, latency, class, message)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (check_id, at) DO NOTHING`,
-		checkID, ms(r.At), boolInt(r.OK), us, r.Class, r.Message)
-	if err != nil {
+	if _, err := tx.exec(ctx, insertProbeResultSQL, checkID, ms(r.At), boolInt(r.OK), us, r.Class, r.Message); err != nil {
 		return fmt.Errorf("insert probe result: %w", err)
 	}
 	at := r.At.UTC()
-	for gran, bucket := range map[string]time.Time{
-		"hour": at.Truncate(time.Hour),
-		"day":  time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, time.UTC),
+	for _, b := range [...]struct {
+		gran  string
+		start time.Time
+	}{
+		{"hour", at.Truncate(time.Hour)},
+		{"day", time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, time.UTC)},
 	} {
-		_, err := tx.tx.ExecContext(ctx, `INSERT INTO probe_rollups (check_id, granularity, bucket, runs, ok_runs, latency_sum, latency_max)
-			VALUES ($1, $2, $3, 1, $4, $5, $5)
-			ON CONFLICT (check_id, granularity, bucket) DO UPDATE SET runs = probe_rollups.runs + 1,
-				ok_runs = probe_rollups.ok_runs + excluded.ok_runs,
-				latency_sum = probe_rollups.latency_sum + excluded.latency_sum,
-				latency_max = CASE WHEN excluded.latency_max > probe_rollups.latency_max
-					THEN excluded.latency_max ELSE probe_rollups.latency_max END`,
-			checkID, gran, ms(bucket), boolInt(r.OK), us)
-		if err != nil {
+		if _, err := tx.exec(ctx, rollUpProbeResultSQL, checkID, b.gran, ms(b.start), boolInt(r.OK), us); err != nil {
 			return fmt.Errorf("roll up probe result: %w", err)
 		}
 	}
 	return nil
 }
+
+const insertProbeResultSQL = `INSERT INTO probe_results (check_id, at, ok, latency, class, message)
+	VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (check_id, at) DO NOTHING`
+
+const rollUpProbeResultSQL = `INSERT INTO probe_rollups (check_id, granularity, bucket, runs, ok_runs, latency_sum, latency_max)
+	VALUES ($1, $2, $3, 1, $4, $5, $5)
+	ON CONFLICT (check_id, granularity, bucket) DO UPDATE SET runs = probe_rollups.runs + 1,
+		ok_runs = probe_rollups.ok_runs + excluded.ok_runs,
+		latency_sum = probe_rollups.latency_sum + excluded.latency_sum,
+		latency_max = CASE WHEN excluded.latency_max > probe_rollups.latency_max
+			THEN excluded.latency_max ELSE probe_rollups.latency_max END`
 
 // PruneProbeResults deletes runs older than before and hourly rollups
 // older than hoursBefore; daily rollups stay.

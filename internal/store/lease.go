@@ -45,9 +45,13 @@ func WithFence(ctx context.Context, l Lease) context.Context {
 	return context.WithValue(ctx, fenceKey{}, l)
 }
 
-func checkFence(ctx context.Context, tx *sql.Tx, f Lease) error {
+const fenceSQL = "SELECT token FROM leases WHERE name = $1 AND holder = $2"
+
+// checkFence runs in every fenced write (each batch of probe results is
+// one), hence its statement prepared once.
+func checkFence(ctx context.Context, tx *Tx, f Lease) error {
 	var token int64
-	err := tx.QueryRowContext(ctx, "SELECT token FROM leases WHERE name = $1 AND holder = $2", f.Name, f.Holder).Scan(&token)
+	err := tx.queryRow(ctx, fenceSQL, f.Name, f.Holder).Scan(&token)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && token != f.Token) {
 		return fmt.Errorf("%w (lease %s, token %d)", ErrFenced, f.Name, f.Token)
 	}

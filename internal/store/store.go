@@ -57,7 +57,8 @@ type DB struct {
 
 // preparedQueries are the statements Open prepares for write transactions.
 var preparedQueries = []string{alertByKeySQL, alertsByKeysSQL, alertByIDSQL, alertsOfIncidentSQL, alertsSuppressedBySQL, insertAlertSQL,
-	updateAlertSQL, touchAlertSQL, openIncidentForGroupSQL, incidentByIDSQL, createIncidentSQL, saveIncidentSQL, appendTimelineSQL}
+	updateAlertSQL, touchAlertSQL, openIncidentForGroupSQL, incidentByIDSQL, createIncidentSQL, saveIncidentSQL, appendTimelineSQL,
+	checkByIDSQL, insertProbeResultSQL, rollUpProbeResultSQL, fenceSQL}
 
 // Options configure Open.
 type Options struct {
@@ -355,13 +356,13 @@ func (db *DB) transact(ctx context.Context, serialize bool, fn func(*Tx) error) 
 			return fmt.Errorf("begin: write lock: %w", err)
 		}
 	}
+	t := &Tx{tx: tx, db: db}
 	if f, ok := ctx.Value(fenceKey{}).(Lease); ok {
-		if err := checkFence(ctx, tx, f); err != nil {
+		if err := checkFence(ctx, t, f); err != nil {
 			tx.Rollback()
 			return err
 		}
 	}
-	t := &Tx{tx: tx, db: db}
 	if err := runTx(fn, t); err != nil {
 		tx.Rollback()
 		return err
