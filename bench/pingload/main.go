@@ -258,11 +258,10 @@ func run() error {
 	fmt.Println(align)
 	type key struct{ n, conns int }
 	type summary struct {
-		bare         []float64
-		rps, ratio   [][]float64 // by target
-		pg, pgRatio  []float64
-		pgRows       [][2]result // SQLite, PostgreSQL
-		pgRowsLabels []int       // the repetition of each
+		bare        []float64
+		rps, ratio  [][]float64 // by target
+		pg, pgRatio []float64
+		pgRows      [][2]result // SQLite, PostgreSQL, by repetition
 	}
 	sums := map[key]*summary{}
 	for _, n := range spreads {
@@ -302,7 +301,7 @@ func run() error {
 					}
 					warnFailed("PostgreSQL", p)
 					s.pg, s.pgRatio = append(s.pg, p.rps), append(s.pgRatio, p.rps/first.rps)
-					s.pgRows, s.pgRowsLabels = append(s.pgRows, [2]result{first, p}), append(s.pgRowsLabels, rep)
+					s.pgRows = append(s.pgRows, [2]result{first, p})
 				}
 				fmt.Println(row)
 			}
@@ -343,7 +342,7 @@ func run() error {
 			for _, c := range levels {
 				s := sums[key{n, c}]
 				for i, r := range s.pgRows {
-					fmt.Printf("| %d | %d | %d | %.0f | %s | %s | %.0f | %s | %s | %.2f |\n", n, c, s.pgRowsLabels[i], r[0].rps,
+					fmt.Printf("| %d | %d | %d | %.0f | %s | %s | %.0f | %s | %s | %.2f |\n", n, c, i+1, r[0].rps,
 						benchkit.Ms(r[0].p50), benchkit.Ms(r[0].p99), r[1].rps, benchkit.Ms(r[1].p50), benchkit.Ms(r[1].p99), r[1].rps/r[0].rps)
 				}
 			}
