@@ -21,9 +21,12 @@ const PingsKept = 100
 // maxBatch bounds how many pings share one transaction.
 const maxBatch = 512
 
-// cacheSize bounds the checks kept in memory: enough for the busy ones,
-// small beside 100,000 checks that ping once an hour.
-const cacheSize = 1024
+// cacheSize bounds the checks kept in memory: enough for 10,000 checks
+// pinging at once, each read from the store only at its first ping, and
+// at about 1 KiB a check 16 MiB at most, small beside a million checks
+// that ping once an hour (a check not cached costs a read in its batch's
+// one query).
+const cacheSize = 16384
 
 // Request is a ping as received, addressed by UUID or by ping key and slug
 // (the handler has checked the ping key).
@@ -66,19 +69,19 @@ type Recorder struct {
 	w     groupcommit.Writer
 	beat  func()
 	// cache holds the last committed copy of each check pinged, by UUID.
-	// Only Run's goroutine touches it.
+	// Only Run's goroutine touches it. A batch reads the checks it has no
+	// copy of in one query and saves each check it changed once, at the
+	// end, checking its version; if a copy was stale (another writer
+	// changed the check: the engine, the API, a config reload, another
+	// replica) the batch is tried again from fresh copies. On a shared
+	// database the next freshBatches batches read every check too: another
+	// replica is pinging them, and cached copies would mostly be stale.
 	cache *groupcommit.Cache[string, *tocsin.Check]
-	// shared: other replicas write the checks too, and each statement is a
-	// round trip. A batch then reads the checks it has no copy of in one
-	// query and saves them all in one, checking their versions; if a copy
-	// was stale the batch is tried again from fresh copies, and the next
-	// freshBatches batches read every check (another replica is pinging
-	// them: cached copies would mostly be stale).
-	shared bool
 }
 
-// freshBatches is how long, after a stale copy, a replica stops trusting
-// its cache.
+// freshBatches is how long, after a stale copy, a replica of a shared
+// database stops trusting its cache. On SQLite, where this process is the
+// only writer, the batch tried again and the one after it read fresh.
 const freshBatches = 100
 
 // recording is a ping on its way through a batch.
@@ -95,13 +98,13 @@ func NewRecorder(db *store.DB, clk clock.Clock, env func() incident.Env, hooks H
 	if beat == nil {
 		beat = func() {}
 	}
-	fresh := 0
+	fresh := 1
 	if db.Shared() {
 		fresh = freshBatches
 	}
 	return &Recorder{db: db, clock: clk, env: env, hooks: hooks, log: log, beat: beat,
 		queue: groupcommit.NewQueue[*recording](maxBatch, ErrStopped), w: groupcommit.Writer{DB: db, Clock: clk, Log: log},
-		cache: groupcommit.NewCache[string, *tocsin.Check](cacheSize, fresh), shared: db.Shared()}
+		cache: groupcommit.NewCache[string, *tocsin.Check](cacheSize, fresh)}
 }
 
 // ErrStopped is returned for pings that arrive while the recorder stops.
@@ -137,15 +140,14 @@ type batch struct {
 	pings     []*tocsin.Ping
 	trs       []Transition
 	queued    bool
-	dirty     []*tocsin.Check // shared: the checks to save at the end, each once
+	dirty     []*tocsin.Check // the checks to save at the end, each once
 }
 
 // commit stores a batch in one transaction. Checks come from the cache
 // when it has them; the stored version guards every write, so a copy made
-// stale by another writer (the engine, the API, a config reload) is read
-// again and the ping applied to the fresh one. On a shared database the
-// checks are saved together at the end, and a stale copy makes the whole
-// batch go again from fresh copies (see Recorder.shared).
+// stale by another writer (the engine, the API, a config reload, another
+// replica) makes the whole batch go again from fresh copies (see
+// Recorder.cache).
 //
 // Pings whose request ended before the transaction got to them (the client
 // gave up, or they queued while the process was frozen) are left out: they
@@ -229,10 +231,8 @@ func (r *Recorder) apply(ctx context.Context, tx *store.Tx, calls []*call, b *ba
 	b.deadlines, b.pings, b.trs, b.queued, b.dirty = b.deadlines[:0], b.pings[:0], b.trs[:0], false, b.dirty[:0]
 	clear(b.work)
 	now := r.clock.Now()
-	if r.shared {
-		if err := r.prefetch(ctx, tx, calls, b.work); err != nil {
-			return err
-		}
+	if err := r.prefetch(ctx, tx, calls, b.work); err != nil {
+		return err
 	}
 	saved := map[int64]bool{}
 	for _, cl := range calls {
@@ -251,30 +251,9 @@ func (r *Recorder) apply(ctx context.Context, tx *store.Tx, calls []*call, b *ba
 		ping := p.req.Ping
 		ping.At = now
 		tr := ApplyPing(c, &ping)
-		if r.shared {
-			if !saved[c.ID] {
-				saved[c.ID] = true
-				b.dirty = append(b.dirty, c)
-			}
-		} else {
-			err = tx.SaveCheckState(ctx, c)
-		}
-		if errors.Is(err, store.ErrStale) {
-			r.cache.Forget(c.UUID)
-			delete(b.work, c.UUID)
-			if c, err = r.lookup(ctx, tx, p, b.work); err != nil || c == nil {
-				if err == nil {
-					continue
-				}
-				return err
-			}
-			ping = p.req.Ping
-			ping.At = now
-			tr = ApplyPing(c, &ping)
-			err = tx.SaveCheckState(ctx, c)
-		}
-		if err != nil {
-			return err
+		if !saved[c.ID] {
+			saved[c.ID] = true
+			b.dirty = append(b.dirty, c)
 		}
 		p.res.Found, p.res.Check, p.res.Transition = true, c.UUID, tr
 		b.pings = append(b.pings, &ping)

@@ -81,6 +81,11 @@ func (db *DB) scanCheck(r rowScanner) (*tocsin.Check, error) {
 
 func (db *DB) queryChecks(ctx context.Context, q sqlQuerier, where string, args ...any) ([]*tocsin.Check, error) {
 	rows, err := q.QueryContext(ctx, "SELECT "+checkColumns+" FROM checks WHERE deleted_at = 0 "+where, args...)
+	return db.scanChecks(rows, err)
+}
+
+// scanChecks reads the checks of a query's rows.
+func (db *DB) scanChecks(rows *sql.Rows, err error) ([]*tocsin.Check, error) {
 	if err != nil {
 		return nil, fmt.Errorf("query checks: %w", err)
 	}
@@ -112,7 +117,12 @@ func (db *DB) CheckByUUID(ctx context.Context, uuid string) (*tocsin.Check, erro
 }
 
 func (db *DB) oneCheck(ctx context.Context, q sqlQuerier, where string, args ...any) (*tocsin.Check, error) {
-	c, err := db.scanCheck(q.QueryRowContext(ctx, "SELECT "+checkColumns+" FROM checks WHERE deleted_at = 0 "+where, args...))
+	return db.scanOneCheck(q.QueryRowContext(ctx, "SELECT "+checkColumns+" FROM checks WHERE deleted_at = 0 "+where, args...))
+}
+
+// scanOneCheck reads the check of a one-row query, or a not-found *tocsin.Error.
+func (db *DB) scanOneCheck(row rowScanner) (*tocsin.Check, error) {
+	c, err := db.scanCheck(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, tocsin.Errorf(tocsin.ENotFound, "check not found")
 	}
@@ -167,8 +177,19 @@ func (db *DB) deadlines(ctx context.Context, cond string, args ...any) ([]Deadli
 
 // CheckByUUID returns the check inside the transaction.
 func (tx *Tx) CheckByUUID(ctx context.Context, uuid string) (*tocsin.Check, error) {
-	return tx.db.oneCheck(ctx, tx.tx, "AND uuid = $1", uuid)
+	return tx.db.scanOneCheck(tx.queryRow(ctx, checkByUUIDSQL, uuid))
 }
+
+// The reads of the ping path, prepared once on the writer connection
+// (preparedQueries): a ping to a check not in the recorder's cache reads
+// it, and parsing this statement cost more than running it.
+const (
+	checkByUUIDSQL  = "SELECT " + checkColumns + " FROM checks WHERE deleted_at = 0 AND uuid = $1"
+	checksBySlugSQL = "SELECT " + checkColumns + " FROM checks WHERE deleted_at = 0 AND slug = $1 LIMIT 2"
+	// SQLite only: PostgreSQL takes an array (ChecksByUUIDs).
+	checksByUUIDsSQLite = "SELECT " + checkColumns + " FROM checks WHERE deleted_at = 0 AND uuid IN (SELECT value FROM json_each($1))"
+	prunePingsSQL       = "DELETE FROM pings WHERE check_id = $1 AND n < $2"
+)
 
 // CheckByID returns the check, or a not-found *tocsin.Error.
 func (db *DB) CheckByID(ctx context.Context, id int64) (*tocsin.Check, error) {
@@ -192,7 +213,7 @@ const checkByIDSQL = "SELECT " + checkColumns + " FROM checks WHERE deleted_at =
 
 // ChecksBySlug returns the checks with this slug (more than one is ambiguous).
 func (tx *Tx) ChecksBySlug(ctx context.Context, slug string) ([]*tocsin.Check, error) {
-	return tx.db.queryChecks(ctx, tx.tx, "AND slug = $1 LIMIT 2", slug)
+	return tx.db.scanChecks(tx.query(ctx, checksBySlugSQL, slug))
 }
 
 // ChecksByUUIDs returns the checks with these UUIDs, in one query: a
@@ -206,7 +227,7 @@ func (tx *Tx) ChecksByUUIDs(ctx context.Context, uuids []string) ([]*tocsin.Chec
 	if err != nil {
 		return nil, err
 	}
-	return tx.db.queryChecks(ctx, tx.tx, "AND uuid IN (SELECT value FROM json_each($1))", string(list))
+	return tx.db.scanChecks(tx.query(ctx, checksByUUIDsSQLite, string(list)))
 }
 
 // ErrStale is returned when a check changed since it was read.
@@ -217,10 +238,7 @@ var ErrStale = errors.New("check changed since it was read")
 // run ID of a start ping comes from the ping's URL) pass through
 // sanitize.Text, as the pings' do.
 func (tx *Tx) SaveCheckState(ctx context.Context, c *tocsin.Check) error {
-	res, err := tx.tx.StmtContext(ctx, tx.db.saveState).ExecContext(ctx,
-		string(c.Status), ms(c.LastPingAt), ms(c.LastStartAt), sanitize.Text(c.LastStartRID),
-		c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings, c.FailStreak, c.OKStreak,
-		encodeChanges(c.Changes), ms(c.FlappingSince), c.FlapCount, ms(c.ReopenAt), sanitize.Text(c.ReopenNote), ms(c.WakeAt()), encodeRuns(c.Runs), c.ID, c.Version)
+	res, err := tx.tx.StmtContext(ctx, tx.db.saveState).ExecContext(ctx, appendStateArgs(nil, c)...)
 	if err != nil {
 		return fmt.Errorf("save check state: %w", err)
 	}
@@ -231,21 +249,21 @@ func (tx *Tx) SaveCheckState(ctx context.Context, c *tocsin.Check) error {
 	return nil
 }
 
+// appendStateArgs appends the arguments of saveStateSQL for c.
+func appendStateArgs(args []any, c *tocsin.Check) []any {
+	return append(args, string(c.Status), ms(c.LastPingAt), ms(c.LastStartAt), sanitize.Text(c.LastStartRID),
+		c.LastDuration.Milliseconds(), ms(c.AlertAfter), c.Pings, c.FailStreak, c.OKStreak,
+		encodeChanges(c.Changes), ms(c.FlappingSince), c.FlapCount, ms(c.ReopenAt), sanitize.Text(c.ReopenNote), ms(c.WakeAt()),
+		encodeRuns(c.Runs), c.ID, c.Version)
+}
+
 // SaveCheckStates is SaveCheckState for many checks, each once: on
-// PostgreSQL in one statement per 256 checks (a round trip each), on
-// SQLite one prepared statement per check. If any is stale, ErrStale is
-// returned and the caller must roll back.
+// PostgreSQL in one statement (a round trip), on SQLite in a few
+// multi-row statements (rowChunks). If any is stale, ErrStale is returned
+// and the caller must roll back.
 func (tx *Tx) SaveCheckStates(ctx context.Context, cs []*tocsin.Check) error {
 	if tx.db.dialect != dialectPostgres {
-		for i, c := range cs {
-			if err := tx.SaveCheckState(ctx, c); err != nil {
-				for _, done := range cs[:i] {
-					done.Version-- // rolled back with the transaction
-				}
-				return err
-			}
-		}
-		return nil
+		return tx.saveStateRows(ctx, cs)
 	}
 	n := len(cs)
 	ids, versions, lastPing, lastStart := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
@@ -532,20 +550,28 @@ func (tx *Tx) InsertPings(ctx context.Context, pings []*tocsin.Ping) error {
 	if tx.db.dialect == dialectPostgres {
 		return tx.insertPingRows(ctx, pings)
 	}
-	stmt := tx.tx.StmtContext(ctx, tx.db.insertPing)
-	defer stmt.Close()
-	for _, p := range pings {
-		var exit any
-		if p.ExitStatus != nil {
-			exit = *p.ExitStatus
+	args := make([]any, 0, pingColumns*min(len(pings), rowChunks[0]))
+	return eachChunk(len(pings), func(from, to int) error {
+		args = args[:0]
+		for _, p := range pings[from:to] {
+			args = appendPingArgs(args, p)
 		}
-		t := sanitize.Text
-		if _, err := stmt.ExecContext(ctx, p.CheckID, p.N, ms(p.At), t(string(p.Kind)), exit, t(p.RID), t(p.Method),
-			t(p.RemoteAddr), t(p.Scheme), t(p.UserAgent), p.Body, boolInt(p.Truncated), p.Duration.Milliseconds()); err != nil {
-			return fmt.Errorf("insert ping: %w", err)
+		if _, err := tx.tx.StmtContext(ctx, tx.db.insertPings[to-from]).ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("insert pings: %w", err)
 		}
+		return nil
+	})
+}
+
+// appendPingArgs appends the arguments of one row of insertPingsSQL for p.
+func appendPingArgs(args []any, p *tocsin.Ping) []any {
+	var exit any
+	if p.ExitStatus != nil {
+		exit = *p.ExitStatus
 	}
-	return nil
+	t := sanitize.Text
+	return append(args, p.CheckID, p.N, ms(p.At), t(string(p.Kind)), exit, t(p.RID), t(p.Method),
+		t(p.RemoteAddr), t(p.Scheme), t(p.UserAgent), p.Body, boolInt(p.Truncated), p.Duration.Milliseconds())
 }
 
 // insertPingRows inserts a batch in one statement, from arrays, one per
@@ -585,12 +611,9 @@ const insertPingsPostgres = `INSERT INTO pings (check_id, n, at, kind, exit_stat
 	SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::bigint[], $6::text[], $7::text[],
 		$8::text[], $9::text[], $10::text[], $11::bytea[], $12::bigint[], $13::bigint[])`
 
-const insertPingSQL = `INSERT INTO pings (check_id, n, at, kind, exit_status, rid, method, remote_addr, scheme,
-	user_agent, body, truncated, duration) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`
-
 // PrunePings deletes the pings of a check numbered below keepFrom.
 func (tx *Tx) PrunePings(ctx context.Context, checkID, keepFrom int64) error {
-	_, err := tx.tx.ExecContext(ctx, "DELETE FROM pings WHERE check_id = $1 AND n < $2", checkID, keepFrom)
+	_, err := tx.exec(ctx, prunePingsSQL, checkID, keepFrom)
 	if err != nil {
 		return fmt.Errorf("prune pings: %w", err)
 	}

@@ -519,4 +519,30 @@ func testSaveCheckStates(t *testing.T, db *DB, clk *clock.Fake) {
 	if got, _ := db.CheckByUUID(ctx, b.UUID); got.Version != version || fresh.Version != version {
 		t.Fatalf("a refused save moved b: stored version %d, copy %d, want %d", got.Version, fresh.Version, version)
 	}
+
+	// More checks than one statement saves on SQLite (64+4+2), the stale
+	// one last: the whole save is refused, and no copy's version moves.
+	var many []*tocsin.Check
+	for i := range 70 {
+		c := createCheck(t, db, fmt.Sprintf("many-%02d", i))
+		c.Pings = int64(i + 1)
+		many = append(many, c)
+	}
+	created := many[0].Version // every check's, as each was made by one insert
+	many = append(many, a)
+	err = db.Write(ctx, func(tx *Tx) error { return tx.SaveCheckStates(ctx, many) })
+	if !errors.Is(err, ErrStale) || many[0].Version != created || many[69].Version != created {
+		t.Fatalf("saving 70 checks and a stale copy: %v, copies at versions %d and %d, want ErrStale and %d", err,
+			many[0].Version, many[69].Version, created)
+	}
+	many = many[:70]
+	if err := db.Write(ctx, func(tx *Tx) error { return tx.SaveCheckStates(ctx, many) }); err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range many {
+		got, err := db.CheckByUUID(ctx, c.UUID)
+		if err != nil || got.Pings != int64(i+1) || got.Version != created+1 || c.Version != created+1 {
+			t.Fatalf("%s after the save: %d pings, version %d (copy %d), %v", c.Name, got.Pings, got.Version, c.Version, err)
+		}
+	}
 }

@@ -9,14 +9,15 @@ import (
 
 // PingTargetExists reports whether a check has this UUID (when uuid is
 // set) or this slug. It reads one index entry, on the read pool, so that
-// the ping API can refuse a ping to nothing before it reads the body.
+// the ping API can refuse a ping to nothing before it reads the body. The
+// statements are prepared once (Open): parsing one cost more than running it.
 func (db *DB) PingTargetExists(ctx context.Context, uuid, slug string) (bool, error) {
-	col, val := "uuid", uuid
+	st, val := db.targetByUUID, uuid
 	if uuid == "" {
-		col, val = "slug", slug
+		st, val = db.targetBySlug, slug
 	}
 	var one int
-	err := db.read.QueryRowContext(ctx, "SELECT 1 FROM checks WHERE deleted_at = 0 AND "+col+" = $1 LIMIT 1", val).Scan(&one)
+	err := st.QueryRowContext(ctx, val).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -25,3 +26,8 @@ func (db *DB) PingTargetExists(ctx context.Context, uuid, slug string) (bool, er
 	}
 	return true, nil
 }
+
+const (
+	targetByUUIDSQL = "SELECT 1 FROM checks WHERE deleted_at = 0 AND uuid = $1 LIMIT 1"
+	targetBySlugSQL = "SELECT 1 FROM checks WHERE deleted_at = 0 AND slug = $1 LIMIT 1"
+)

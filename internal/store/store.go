@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,8 +47,11 @@ type DB struct {
 	path       string
 
 	// Statements of the ping path, parsed once on the writer connection.
-	saveState  *sql.Stmt
-	insertPing *sql.Stmt
+	saveState *sql.Stmt
+	// SQLite: the multi-row forms, by row count (rowChunks).
+	saveStates, insertPings map[int]*sql.Stmt
+	// The ping API's look-ups of a ping's target, on the read pool.
+	targetByUUID, targetBySlug *sql.Stmt
 
 	// Statements of the alert path, parsed once on the writer connection:
 	// it runs a handful of them per alert, and parsing them was most of its
@@ -58,7 +62,10 @@ type DB struct {
 // preparedQueries are the statements Open prepares for write transactions.
 var preparedQueries = []string{alertByKeySQL, alertsByKeysSQL, alertByIDSQL, alertsOfIncidentSQL, alertsSuppressedBySQL, insertAlertSQL,
 	updateAlertSQL, touchAlertSQL, openIncidentForGroupSQL, incidentByIDSQL, createIncidentSQL, saveIncidentSQL, appendTimelineSQL,
-	checkByIDSQL, insertProbeResultSQL, rollUpProbeResultSQL, fenceSQL}
+	checkByIDSQL, insertProbeResultSQL, rollUpProbeResultSQL, fenceSQL, checkByUUIDSQL, checksBySlugSQL, prunePingsSQL}
+
+// sqlitePreparedQueries are prepared too on SQLite, where they are valid.
+var sqlitePreparedQueries = []string{checksByUUIDsSQLite}
 
 // Options configure Open.
 type Options struct {
@@ -177,11 +184,24 @@ func (db *DB) prepare(ctx context.Context) error {
 	if db.saveState, err = db.write.PrepareContext(ctx, saveStateSQL); err != nil {
 		return fmt.Errorf("open store: prepare: %w", err)
 	}
-	if db.insertPing, err = db.write.PrepareContext(ctx, insertPingSQL); err != nil {
+	queries := preparedQueries
+	if db.dialect != dialectPostgres {
+		queries = append(slices.Clip(queries), sqlitePreparedQueries...)
+		if db.saveStates, err = db.prepareRowChunks(ctx, saveStatesSQL); err != nil {
+			return err
+		}
+		if db.insertPings, err = db.prepareRowChunks(ctx, insertPingsSQL); err != nil {
+			return err
+		}
+	}
+	if db.targetByUUID, err = db.read.PrepareContext(ctx, db.sql(targetByUUIDSQL)); err != nil {
 		return fmt.Errorf("open store: prepare: %w", err)
 	}
-	db.stmts = make(map[string]*sql.Stmt, len(preparedQueries))
-	for _, q := range preparedQueries {
+	if db.targetBySlug, err = db.read.PrepareContext(ctx, db.sql(targetBySlugSQL)); err != nil {
+		return fmt.Errorf("open store: prepare: %w", err)
+	}
+	db.stmts = make(map[string]*sql.Stmt, len(queries))
+	for _, q := range queries {
 		st, err := db.write.PrepareContext(ctx, db.sql(q))
 		if err != nil {
 			return fmt.Errorf("open store: prepare: %w", err)
@@ -193,12 +213,18 @@ func (db *DB) prepare(ctx context.Context) error {
 
 // Close closes the database.
 func (db *DB) Close() error {
-	for _, st := range []*sql.Stmt{db.saveState, db.insertPing} {
+	for _, st := range []*sql.Stmt{db.saveState, db.targetByUUID, db.targetBySlug} {
 		if st != nil {
 			st.Close()
 		}
 	}
 	for _, st := range db.stmts {
+		st.Close()
+	}
+	for _, st := range db.saveStates {
+		st.Close()
+	}
+	for _, st := range db.insertPings {
 		st.Close()
 	}
 	err := db.write.Close()

@@ -182,7 +182,7 @@ func (h *Handler) init() {
 	}
 	h.bodies = newBudget(size, wait)
 	if h.Exists != nil {
-		h.known = &known{exists: h.Exists, set: map[string]struct{}{}}
+		h.known = &known{exists: h.Exists, set: map[target]struct{}{}}
 	}
 }
 
@@ -228,7 +228,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	if h.known != nil {
+	if h.known != nil && !h.known.remembers(route.UUID, route.Slug) {
 		ctx, cancel := context.WithTimeout(r.Context(), h.Timeout)
 		found, err := h.known.has(ctx, route.UUID, route.Slug)
 		cancel()
