@@ -33,8 +33,7 @@ func (q *deadlineQueue) Set(id int64, at time.Time) {
 		q.fix(int(i))
 	default:
 		q.items = append(q.items, entry{id: id, at: at.UnixNano()})
-		q.pos[id] = int32(len(q.items) - 1)
-		q.up(len(q.items) - 1)
+		q.up(len(q.items) - 1) // records its position
 	}
 }
 
@@ -65,25 +64,23 @@ func (q *deadlineQueue) has(id int64) bool {
 	return ok
 }
 
-func (q *deadlineQueue) less(i, j int) bool {
-	a, b := q.items[i], q.items[j]
-	return a.at < b.at || a.at == b.at && a.id < b.id
+// before orders entries by deadline, then by check id.
+func before(a, b entry) bool { return a.at < b.at || a.at == b.at && a.id < b.id }
+
+// place puts e at i and records its position.
+func (q *deadlineQueue) place(i int, e entry) {
+	q.items[i] = e
+	q.pos[e.id] = int32(i)
 }
 
-func (q *deadlineQueue) swap(i, j int) {
-	q.items[i], q.items[j] = q.items[j], q.items[i]
-	q.pos[q.items[i].id], q.pos[q.items[j].id] = int32(i), int32(j)
-}
-
-// remove takes out the entry at i.
+// remove takes out the entry at i: the last entry fills its place.
 func (q *deadlineQueue) remove(i int) {
 	last := len(q.items) - 1
-	if i != last {
-		q.swap(i, last)
-	}
-	delete(q.pos, q.items[last].id)
+	delete(q.pos, q.items[i].id)
+	moved := q.items[last]
 	q.items = q.items[:last]
 	if i != last {
+		q.place(i, moved)
 		q.fix(i)
 	}
 }
@@ -95,33 +92,40 @@ func (q *deadlineQueue) fix(i int) {
 	}
 }
 
+// up moves the entry at i towards the root. Each parent it passes moves
+// down a level; the entry is written once, where it stops: one index
+// write a level rather than two.
 func (q *deadlineQueue) up(i int) {
+	e := q.items[i]
 	for i > 0 {
 		parent := (i - 1) / 2
-		if !q.less(i, parent) {
-			return
+		if !before(e, q.items[parent]) {
+			break
 		}
-		q.swap(i, parent)
+		q.place(i, q.items[parent])
 		i = parent
 	}
+	q.place(i, e)
 }
 
-// down moves the entry at i towards the leaves; it reports whether it moved.
+// down moves the entry at i towards the leaves, as up does the other
+// way; it reports whether it moved.
 func (q *deadlineQueue) down(i int) bool {
-	start := i
+	start, e := i, q.items[i]
 	for {
 		child := 2*i + 1
 		if child >= len(q.items) {
 			break
 		}
-		if right := child + 1; right < len(q.items) && q.less(right, child) {
+		if right := child + 1; right < len(q.items) && before(q.items[right], q.items[child]) {
 			child = right
 		}
-		if !q.less(child, i) {
+		if !before(q.items[child], e) {
 			break
 		}
-		q.swap(i, child)
+		q.place(i, q.items[child])
 		i = child
 	}
+	q.place(i, e)
 	return i > start
 }
