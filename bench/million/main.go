@@ -12,7 +12,7 @@
 // start-up and a heap profile of the loaded server there. It prints a
 // Markdown report for docs/benchmarks.md.
 //
-//	go run ./bench/million [-checks 1000000] [-postgres] [-wave 300] [-waves 3] [-profile DIR]
+//	go run ./bench/million [-checks 1000000] [-postgres] [-wave 300] [-waves 3] [-profile DIR] [-dir DIR [-reuse] [-bin PATH]]
 package main
 
 import (
@@ -61,6 +61,7 @@ func run() error {
 	idle := flag.Duration("idle", 5*time.Second, "idle time before reading the memory")
 	profile := flag.String("profile", "", "directory for CPU and heap profiles of an in-process start-up on the loaded database")
 	dir := flag.String("dir", "", "directory for the binary and database (default: a new temporary directory)")
+	binFlag := flag.String("bin", "", "run this tocsin binary instead of building ./cmd/tocsin (to compare two builds on one database)")
 	reuse := flag.Bool("reuse", false, "SQLite: the database in -dir holds the checks of an earlier run with the same -checks and -waves; "+
 		"measure the restart, the waves and the profiles only (within two hours of that run, before the long checks go down)")
 	flag.Parse()
@@ -89,11 +90,14 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	bin := filepath.Join(*dir, "tocsin")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/tocsin")
-	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build tocsin: %w", err)
+	bin := *binFlag
+	if bin == "" {
+		bin = filepath.Join(*dir, "tocsin")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/tocsin")
+		build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build tocsin: %w", err)
+		}
 	}
 	storeName := "SQLite"
 	database := filepath.Join(*dir, "tocsin.db")
