@@ -107,7 +107,8 @@ type Actions interface {
 	SetPaused(ctx context.Context, uuid string, pause bool, actor string) (*tocsin.Check, error)
 }
 
-// maxBody bounds every API request body but a postmortem's.
+// maxBody bounds every API request body but a postmortem's and a bulk
+// create's.
 const maxBody = 64 << 10
 
 // maxBulkChecksBody bounds the body of POST /api/v1/checks/bulk: up to
