@@ -13,23 +13,16 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
-	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/bench/internal/benchkit"
 	"github.com/tocsinhq/tocsin/internal/app"
 	"github.com/tocsinhq/tocsin/internal/clock"
-	"github.com/tocsinhq/tocsin/internal/incident"
 )
 
 const (
@@ -42,13 +35,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "deadlines:", err)
 		os.Exit(1)
 	}
-}
-
-// arrival is one incident.triggered notification as received.
-type arrival struct {
-	at  time.Time
-	ev  incident.Event
-	err error
 }
 
 func run() error {
@@ -74,37 +60,13 @@ func run() error {
 	}
 	dbPath := filepath.Join(*dir, "tocsin.db")
 
-	// The webhook receiver.
-	arrivals := make(chan arrival, nShort+16)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	recv, err := benchkit.NewReceiver(nShort + 16)
 	if err != nil {
 		return err
 	}
-	var seenMu sync.Mutex
-	seen := map[string]bool{}
-	recv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		at := time.Now()
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-		var ev incident.Event
-		if err == nil {
-			err = json.Unmarshal(body, &ev)
-		}
-		w.WriteHeader(http.StatusNoContent)
-		if err == nil && ev.Event != tocsin.EventTriggered {
-			return
-		}
-		seenMu.Lock()
-		dup := err == nil && seen[ev.IdempotencyKey]
-		seen[ev.IdempotencyKey] = true
-		seenMu.Unlock()
-		if !dup {
-			arrivals <- arrival{at: at, ev: ev, err: err}
-		}
-	}), ReadHeaderTimeout: 10 * time.Second}
-	go recv.Serve(ln)
 	defer recv.Close()
 
-	cfg := fmt.Sprintf("channels:\n  - {name: ops, type: webhook, url: \"http://%s/hook\"}\n", ln.Addr())
+	cfg := fmt.Sprintf("channels:\n  - {name: ops, type: webhook, url: %q}\n", recv.URL)
 	if *perChannel > 0 {
 		cfg += fmt.Sprintf("outbox:\n  per_channel: %d\n", *perChannel)
 	}
@@ -155,8 +117,7 @@ func run() error {
 	fmt.Printf("- Pinging the %d long checks once (%d connections): %s, %.0f pings/s; deadlines queued: %d\n\n",
 		len(longUUIDs), *conc, d.Round(time.Millisecond), float64(len(longUUIDs))/d.Seconds(), a.Engine().Scheduled())
 
-	fmt.Println("| wave | checks | burst | webhooks | p50 | p99 | max | engine lag p50 / p99 | queue+send p50 / p99 |")
-	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Print(benchkit.WaveHeader)
 	var all []time.Duration
 	for w := range *waves {
 		ids := shortUUIDs[w**waveSize : (w+1)**waveSize]
@@ -166,34 +127,13 @@ func run() error {
 			return fmt.Errorf("ping wave %d: %w", w+1, err)
 		}
 		burst := time.Since(t0)
-		var lat, lag, send []time.Duration
-		timeout := time.NewTimer(shortEvery + shortGrace + 30*time.Second)
-	collect:
-		for len(lat) < len(ids) {
-			select {
-			case a := <-arrivals:
-				if a.err != nil {
-					stop()
-					return fmt.Errorf("bad webhook: %w", a.err)
-				}
-				if a.ev.Check == nil || a.ev.Check.LastPingAt == nil {
-					stop()
-					return fmt.Errorf("webhook without check.last_ping_at: %+v", a.ev)
-				}
-				deadline := a.ev.Check.LastPingAt.Add(shortEvery + shortGrace)
-				lat = append(lat, a.at.Sub(deadline))
-				lag = append(lag, a.ev.OccurredAt.Sub(deadline))
-				send = append(send, a.at.Sub(a.ev.OccurredAt))
-			case <-timeout.C:
-				break collect
-			}
+		wave, err := recv.Collect(len(ids), shortEvery+shortGrace, shortEvery+shortGrace+30*time.Second)
+		if err != nil {
+			stop()
+			return err
 		}
-		timeout.Stop()
-		all = append(all, lat...)
-		fmt.Printf("| %d | %d | %s | %d | %s | %s | %s | %s / %s | %s / %s |\n", w+1, len(ids), benchkit.Ms(burst), len(lat),
-			benchkit.Ms(benchkit.Percentile(lat, 50)), benchkit.Ms(benchkit.Percentile(lat, 99)), benchkit.Ms(benchkit.Percentile(lat, 100)),
-			benchkit.Ms(benchkit.Percentile(lag, 50)), benchkit.Ms(benchkit.Percentile(lag, 99)),
-			benchkit.Ms(benchkit.Percentile(send, 50)), benchkit.Ms(benchkit.Percentile(send, 99)))
+		all = append(all, wave.Latency...)
+		fmt.Print(wave.Row(fmt.Sprint(w+1), len(ids), burst))
 	}
 	p99 := benchkit.Percentile(all, 99)
 	met := "yes"

@@ -2,8 +2,9 @@ package main
 
 // tocsin import healthchecks FILE: the checks of a Healthchecks project,
 // as its GET /api/v3/checks/ lists them, made again in a running Tocsin
-// through POST /api/v1/checks, with their UUIDs, so that the ping URLs
-// keep working once the host name points at Tocsin.
+// through POST /api/v1/checks/bulk (a thousand a request), with their
+// UUIDs, so that the ping URLs keep working once the host name points at
+// Tocsin.
 
 import (
 	"encoding/json"
@@ -149,6 +150,77 @@ func splitKeywords(s string) []string {
 
 func seconds(n int64) string { return (time.Duration(n) * time.Second).String() }
 
+// importBatch is how many checks one POST /api/v1/checks/bulk makes.
+const importBatch = 1000
+
+// importResult is what became of one check of the listing: made with
+// uuid, what of it was not kept, or why it was skipped.
+type importResult struct {
+	uuid, skipped string
+	lost          []string
+}
+
+func (c hcCheck) label() string {
+	if c.Name != "" {
+		return c.Name
+	}
+	return c.Slug + c.uuidOf()
+}
+
+// importBatchOf makes the checks of batch that map to Tocsin's in one
+// POST /api/v1/checks/bulk. That request makes all or none: if it is
+// refused (a check whose name or UUID Tocsin has), each is made alone
+// through POST /api/v1/checks, so that one such check skips only itself.
+// The error is the server's unreachable.
+func importBatchOf(base string, batch []hcCheck, notify []string) ([]importResult, error) {
+	results := make([]importResult, len(batch))
+	var defs []map[string]any
+	var at []int // index in batch of each of defs
+	for i, c := range batch {
+		d, lost := c.mapped(notify)
+		if d == nil {
+			results[i].skipped = strings.Join(lost, "; ")
+			continue
+		}
+		results[i].lost = lost
+		defs, at = append(defs, d), append(at, i)
+	}
+	if len(defs) == 0 {
+		return results, nil
+	}
+	var bulk struct {
+		Checks []struct {
+			UUID string `json:"uuid"`
+		} `json:"checks"`
+	}
+	status, err := callServer(http.MethodPost, base+"/api/v1/checks/bulk", map[string]any{"checks": defs}, &bulk)
+	if err != nil {
+		return nil, err
+	}
+	if status == http.StatusCreated && len(bulk.Checks) == len(defs) {
+		for j, c := range bulk.Checks {
+			results[at[j]].uuid = c.UUID
+		}
+		return results, nil
+	}
+	for j, d := range defs {
+		var answer struct {
+			UUID  string `json:"uuid"`
+			Error string `json:"error"`
+		}
+		status, err := callServer(http.MethodPost, base+"/api/v1/checks", d, &answer)
+		if err != nil {
+			return nil, err
+		}
+		if status != http.StatusCreated {
+			results[at[j]].skipped = fmt.Sprintf("HTTP %d: %s", status, answer.Error)
+			continue
+		}
+		results[at[j]].uuid = answer.UUID
+	}
+	return results, nil
+}
+
 func importCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "healthchecks" {
 		fmt.Fprint(stderr, importUsage)
@@ -195,41 +267,32 @@ func importCommand(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	}
 	base := serverURL(*server)
 	created, failed := 0, 0
-	for _, c := range list.Checks {
-		label := c.Name
-		if label == "" {
-			label = c.Slug + c.uuidOf()
-		}
-		d, lost := c.mapped(notify)
-		if d == nil {
-			failed++
-			fmt.Fprintf(stdout, "skipped %q: %s\n", label, strings.Join(lost, "; "))
-			continue
-		}
-		var answer struct {
-			UUID  string `json:"uuid"`
-			Error string `json:"error"`
-		}
-		status, err := callServer(http.MethodPost, base+"/api/v1/checks", d, &answer)
+	for from := 0; from < len(list.Checks); from += importBatch {
+		batch := list.Checks[from:min(from+importBatch, len(list.Checks))]
+		results, err := importBatchOf(base, batch, notify)
 		if err != nil {
 			fmt.Fprintf(stderr, "tocsin: import: %v\n", err)
 			return exitFailed
 		}
-		if status != http.StatusCreated {
-			failed++
-			fmt.Fprintf(stdout, "skipped %q: HTTP %d: %s\n", label, status, answer.Error)
-			continue
-		}
-		created++
-		fmt.Fprintf(stdout, "created %q (%s)\n", label, answer.UUID)
-		if c.Status == "paused" {
-			if status, err := callServer(http.MethodPost, base+"/api/v1/checks/"+answer.UUID+"/pause", nil, &answer); err != nil ||
-				status != http.StatusOK {
-				lost = append(lost, fmt.Sprintf("paused: not paused (HTTP %d %v)", status, err))
+		for i, c := range batch {
+			label, res := c.label(), results[i]
+			if res.skipped != "" {
+				failed++
+				fmt.Fprintf(stdout, "skipped %q: %s\n", label, res.skipped)
+				continue
 			}
-		}
-		for _, l := range lost {
-			fmt.Fprintf(stdout, "  not kept: %s\n", l)
+			created++
+			fmt.Fprintf(stdout, "created %q (%s)\n", label, res.uuid)
+			if c.Status == "paused" {
+				var answer struct{}
+				if status, err := callServer(http.MethodPost, base+"/api/v1/checks/"+res.uuid+"/pause", nil, &answer); err != nil ||
+					status != http.StatusOK {
+					res.lost = append(res.lost, fmt.Sprintf("paused: not paused (HTTP %d %v)", status, err))
+				}
+			}
+			for _, l := range res.lost {
+				fmt.Fprintf(stdout, "  not kept: %s\n", l)
+			}
 		}
 	}
 	fmt.Fprintf(stdout, "%d created, %d skipped of %d\n", created, failed, len(list.Checks))

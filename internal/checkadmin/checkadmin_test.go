@@ -88,3 +88,40 @@ func TestValidate(t *testing.T) {
 		t.Errorf("Validate filled %+v, %v", d, err)
 	}
 }
+
+// CreateMany makes every check or none: each gets the config's check
+// defaults and its deadline reaches the engine; a bad one is named by its
+// index, and a name taken by a check already there is a conflict.
+func TestCreateMany(t *testing.T) {
+	m, scheduled := testManager(t, 0)
+	ctx := context.Background()
+	every := tocsin.ScheduleSpec{Every: time.Hour}
+	cs, err := m.CreateMany(ctx, []store.CheckDef{{Name: "a", Spec: every}, {Name: "B b", Spec: every, Notify: []string{"ops"}}}, "test")
+	if err != nil || len(cs) != 2 || cs[0].Name != "a" || cs[1].Slug != "b-b" || cs[1].ManagedBy != "api" {
+		t.Fatalf("CreateMany = %+v, %v", cs, err)
+	}
+	if _, ok := scheduled[cs[1].ID]; !ok || len(scheduled) != 2 {
+		t.Errorf("scheduled %v", scheduled)
+	}
+	for _, tc := range []struct {
+		defs []store.CheckDef
+		code string
+		want string
+	}{
+		{nil, tocsin.EInvalid, "at least one"},
+		{make([]store.CheckDef, MaxBulk+1), tocsin.EInvalid, "at most 1000"},
+		{[]store.CheckDef{{Name: "c", Spec: every}, {Name: "d"}}, tocsin.EInvalid, "checks[1].schedule: required"},
+		{[]store.CheckDef{{Name: "c", Spec: tocsin.ScheduleSpec{Cron: "0 25 * * *"}}}, tocsin.EInvalid, "checks[0].schedule:"},
+		{[]store.CheckDef{{Name: "c", Spec: every}, {Name: "c", Spec: every}}, tocsin.EInvalid, `checks[1].name: "c" is also the name of checks[0]`},
+		{[]store.CheckDef{{Name: "c", Spec: every}, {Name: "a", Spec: every}}, tocsin.EConflict, `checks[1].name: a check named "a" exists`},
+		{[]store.CheckDef{{Name: "c", Spec: every, UUID: cs[0].UUID}}, tocsin.EConflict, "checks[0].uuid:"},
+	} {
+		_, err := m.CreateMany(ctx, tc.defs, "test")
+		if tocsin.ErrorCode(err) != tc.code || !strings.Contains(tocsin.ErrorMessage(err), tc.want) {
+			t.Errorf("CreateMany(%d defs) = %v; want %s saying %q", len(tc.defs), err, tc.code, tc.want)
+		}
+	}
+	if all, _ := m.DB.Checks(ctx); len(all) != 2 {
+		t.Errorf("%d checks after the refused calls, want 2", len(all))
+	}
+}

@@ -66,7 +66,7 @@ func (e *Engine) scheduleIfAbsent(checkID int64, at time.Time) { e.set(checkID, 
 
 func (e *Engine) set(checkID int64, at time.Time, ifAbsent bool) {
 	e.mu.Lock()
-	if _, present := e.queue.index[checkID]; ifAbsent && present {
+	if ifAbsent && e.queue.has(checkID) {
 		e.mu.Unlock()
 		return
 	}
@@ -88,14 +88,11 @@ func (e *Engine) Scheduled() int {
 
 func (e *Engine) poke() { e.wake.Poke() }
 
-// Load rebuilds the queue from storage.
+// Load rebuilds the queue from storage, a batch of deadlines at a time
+// as the store reads them: pings keep moving deadlines meanwhile, each
+// waiting at most for one batch.
 func (e *Engine) Load(ctx context.Context) error {
-	ds, err := e.db.Deadlines(ctx)
-	if err != nil {
-		return err
-	}
-	e.setAll(ds)
-	return nil
+	return e.db.StreamDeadlines(ctx, e.setAll)
 }
 
 // LoadDue puts in the queue the stored deadlines at or before until. On a

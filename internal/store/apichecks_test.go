@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -124,5 +125,80 @@ func testAPIChecks(t *testing.T, db *DB, clk *clock.Fake) {
 		return err
 	}); err != nil {
 		t.Fatalf("creating again with the deleted check's name and UUID: %v", err)
+	}
+}
+
+// testCreateChecks: many checks made in one call are stored as given
+// (UUIDs kept or made, flap settings as given, managed by the API), and
+// ChecksTaken finds the names and UUIDs a check has, live or removed from
+// the config; a name taken rolls back the whole call.
+func testCreateChecks(t *testing.T, db *DB, clk *clock.Fake) {
+	ctx := context.Background()
+	const given = "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"
+	defs := make([]CheckDef, 300)
+	for i := range defs {
+		name := fmt.Sprintf("job-%03d", i)
+		defs[i] = CheckDef{Name: name, Slug: name, Spec: tocsin.ScheduleSpec{Every: time.Hour}, Grace: time.Minute,
+			Notify: []string{"ops"}, Tags: []string{"batch", "x"}, AutoResolve: true, FlapChanges: 5,
+			FlapWindow: 3 * time.Minute, FlapStable: 2 * time.Minute, ReopenAfter: 0}
+	}
+	defs[0].UUID = given
+	defs[1].Spec = tocsin.ScheduleSpec{Cron: "0 3 * * *", TZ: "Europe/Paris"}
+	defs[2].Keywords = &tocsin.KeywordFilter{Failure: []string{"ERROR"}}
+	var uuids []string
+	if err := db.Write(ctx, func(tx *Tx) (err error) { uuids, err = tx.CreateChecks(ctx, defs); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if len(uuids) != len(defs) || uuids[0] != given || uuids[1] == "" || uuids[1] == uuids[2] {
+		t.Fatalf("uuids %v", uuids[:3])
+	}
+	all, err := db.Checks(ctx)
+	if err != nil || len(all) != len(defs) {
+		t.Fatalf("%d checks, %v", len(all), err)
+	}
+	for i, c := range all {
+		if c.Name != defs[i].Name || c.UUID != uuids[i] || c.ManagedBy != "api" || c.Grace != time.Minute || c.Notify[0] != "ops" ||
+			len(c.Tags) != 2 || !c.AutoResolve || c.FlapChanges != 5 || c.FlapWindow != 3*time.Minute || c.ReopenAfter != 0 ||
+			c.CreatedAt.IsZero() || !c.NextDeadline().IsZero() {
+			t.Fatalf("check %d stored as %+v", i, c)
+		}
+	}
+	if all[1].Spec.TZ != "Europe/Paris" || all[2].Keywords == nil || all[2].Keywords.Failure[0] != "ERROR" || all[3].Keywords != nil {
+		t.Errorf("cron %+v, keywords %+v, %+v", all[1].Spec, all[2].Keywords, all[3].Keywords)
+	}
+	// A config check removed from the file keeps its name.
+	if err := db.Write(ctx, func(tx *Tx) error {
+		if _, err := tx.SyncChecks(ctx, []CheckDef{{Name: "gone", Slug: "gone", Spec: tocsin.ScheduleSpec{Every: time.Hour}}}); err != nil {
+			return err
+		}
+		_, err := tx.SyncChecks(ctx, nil)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var names, ids map[string]bool
+	if err := db.Write(ctx, func(tx *Tx) (err error) {
+		names, ids, err = tx.ChecksTaken(ctx, []string{"job-007", "gone", "free"}, []string{given, "9c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(names) != 2 || !names["job-007"] || !names["gone"] || len(ids) != 1 || !ids[given] {
+		t.Errorf("taken names %v, uuids %v", names, ids)
+	}
+	// One name taken: nothing of the call stays.
+	clash := []CheckDef{{Name: "new-1", Slug: "new-1", Spec: tocsin.ScheduleSpec{Every: time.Hour}},
+		{Name: "job-005", Slug: "job-005", Spec: tocsin.ScheduleSpec{Every: time.Hour}}}
+	err = db.Write(ctx, func(tx *Tx) error { _, err := tx.CreateChecks(ctx, clash); return err })
+	if tocsin.ErrorCode(err) != tocsin.EConflict {
+		t.Fatalf("clash: %v, want a conflict", err)
+	}
+	bad := []CheckDef{{Name: "new-2", Slug: "new-2", Spec: tocsin.ScheduleSpec{Cron: "61 * * * *"}}}
+	if err := db.Write(ctx, func(tx *Tx) error { _, err := tx.CreateChecks(ctx, bad); return err }); tocsin.ErrorCode(err) != tocsin.EInvalid {
+		t.Fatalf("bad cron: %v, want invalid", err)
+	}
+	var n int
+	if err := db.Write(ctx, func(tx *Tx) (err error) { n, err = tx.CountAPIChecks(ctx); return err }); err != nil || n != len(defs) {
+		t.Errorf("%d API checks after the failed calls, %v; want %d", n, err, len(defs))
 	}
 }

@@ -139,40 +139,65 @@ type Deadline struct {
 	At      time.Time
 }
 
-// Deadlines returns every check that can go down by waiting, for the
-// engine's queue at start-up. It reads two integers a check.
+// Deadlines returns every check that can go down by waiting. It reads
+// two integers a check.
 func (db *DB) Deadlines(ctx context.Context) ([]Deadline, error) {
-	return db.deadlines(ctx, "")
+	var out []Deadline
+	err := db.deadlines(ctx, func(ds []Deadline) { out = append(out, ds...) }, "")
+	return out, err
 }
+
+// StreamDeadlines is Deadlines for the engine's queue at start-up: it
+// hands fn the deadlines as it reads them, deadlineBatch at a time, so
+// that a million checks are queued without a copy of them all. fn must
+// not keep the slice.
+func (db *DB) StreamDeadlines(ctx context.Context, fn func([]Deadline)) error {
+	return db.deadlines(ctx, fn, "")
+}
+
+// deadlineBatch is how many deadlines StreamDeadlines hands over at once.
+const deadlineBatch = 4096
 
 // DeadlinesBefore returns the deadlines at or before t. On a shared
 // database the engine's leader reads them every second, since pings taken
 // by other replicas move deadlines it was not told of. No index: one on
 // alert_after would cost every ping a second index write.
 func (db *DB) DeadlinesBefore(ctx context.Context, t time.Time) ([]Deadline, error) {
-	return db.deadlines(ctx, " AND (alert_after > 0 AND alert_after <= $1 OR wake_at > 0 AND wake_at <= $1)", ms(t))
+	var out []Deadline
+	err := db.deadlines(ctx, func(ds []Deadline) { out = append(out, ds...) },
+		" AND (alert_after > 0 AND alert_after <= $1 OR wake_at > 0 AND wake_at <= $1)", ms(t))
+	return out, err
 }
 
-func (db *DB) deadlines(ctx context.Context, cond string, args ...any) ([]Deadline, error) {
+func (db *DB) deadlines(ctx context.Context, fn func([]Deadline), cond string, args ...any) error {
 	rows, err := db.read.QueryContext(ctx, "SELECT id, alert_after, wake_at FROM checks WHERE (alert_after > 0 OR wake_at > 0) AND deleted_at = 0"+cond, args...)
 	if err != nil {
-		return nil, fmt.Errorf("query deadlines: %w", err)
+		return fmt.Errorf("query deadlines: %w", err)
 	}
 	defer rows.Close()
-	var out []Deadline
+	batch := make([]Deadline, 0, deadlineBatch)
 	for rows.Next() {
 		var d Deadline
 		var at, wake int64
 		if err := rows.Scan(&d.CheckID, &at, &wake); err != nil {
-			return nil, err
+			return err
 		}
 		if at == 0 || wake != 0 && wake < at {
 			at = wake
 		}
 		d.At = fromMS(at)
-		out = append(out, d)
+		if batch = append(batch, d); len(batch) == deadlineBatch {
+			fn(batch)
+			batch = batch[:0]
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read deadlines: %w", err)
+	}
+	if len(batch) > 0 {
+		fn(batch)
+	}
+	return nil
 }
 
 // CheckByUUID returns the check inside the transaction.

@@ -52,6 +52,7 @@ var contract = []struct {
 	{"ScheduleOverrides", testScheduleOverrides},
 	{"CheckTags", testCheckTags},
 	{"APIChecks", testAPIChecks},
+	{"CreateChecks", testCreateChecks},
 	{"ReportRows", testReportRows},
 }
 

@@ -174,6 +174,12 @@ var apiDocs = map[string]apiDoc{
 		description: "name is required and unique among all checks; uuid is optional (kept if given, so that an imported check keeps its ping URL); " +
 			"slug defaults to the name, slugified; schedule is every (like 1h) or cron with tz; grace defaults to 1h; notify names channels of the config (400 for an unknown one).",
 		body: checkBody{}, responses: map[int]any{201: checkJSON{}, 400: errorJSON{}, 409: errorJSON{}}},
+	"POST /api/v1/checks/bulk": {summary: "Create up to 1,000 checks managed through the API at once, all or none, in one transaction",
+		description: "Each check is as POST /api/v1/checks takes it; they are answered in the order given. A bad one is 400 naming its index and field " +
+			"(checks[3].schedule: ...), a name or uuid another check has is 409 (checks[3].name: ...); either way no check is made. One audit entry, check.create_many, lists them.",
+		body: bulkChecks{}, responses: map[int]any{201: struct {
+			Checks []checkJSON `json:"checks"`
+		}{}, 400: errorJSON{}, 409: errorJSON{}, 413: errorJSON{}}},
 	"PATCH /api/v1/checks/{uuid}": {summary: "Change a check managed through the API; each field given replaces the check's",
 		description: "A check defined in the config file (managed_by: config) answers 409 naming the file and line that define it.",
 		body:        checkBody{}, responses: map[int]any{200: checkJSON{}, 400: errorJSON{}, 404: errorJSON{}, 409: errorJSON{}}},

@@ -17,6 +17,9 @@ import (
 // every change with an EConflict error naming its file and line.
 type CheckAdmin interface {
 	Create(ctx context.Context, d store.CheckDef, actor string) (*tocsin.Check, error)
+	// CreateMany creates up to checkadmin.MaxBulk checks, all or none; an
+	// error names the bad one by its index, as checks[3].name.
+	CreateMany(ctx context.Context, defs []store.CheckDef, actor string) ([]*tocsin.Check, error)
 	Update(ctx context.Context, uuid string, d store.CheckDef, actor string) (*tocsin.Check, error)
 	Delete(ctx context.Context, uuid string, actor string) (*tocsin.Check, error)
 }
@@ -172,6 +175,45 @@ func (s *Server) createCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, s.checkJSON(c, s.Clock.Now()))
+}
+
+// bulkChecks is the body of POST /api/v1/checks/bulk.
+type bulkChecks struct {
+	Checks []checkBody `json:"checks"`
+}
+
+// createChecks makes many checks managed through the API, all or none:
+// 201 with them, in the order given. A bad one is 400 naming its index
+// and field, a name or UUID taken 409; either way none is made.
+func (s *Server) createChecks(w http.ResponseWriter, r *http.Request) {
+	var b bulkChecks
+	if !decodeBody(w, r, &b, `{"checks": [check, ...]}`) {
+		return
+	}
+	defs := make([]store.CheckDef, len(b.Checks))
+	for i, cb := range b.Checks {
+		defs[i] = store.CheckDef{Grace: config.DefaultGrace, AutoResolve: true}
+		if cb.UUID != nil {
+			defs[i].UUID = *cb.UUID
+		}
+		if err := cb.apply(&defs[i]); err != nil {
+			s.fail(w, r, tocsin.Errorf(tocsin.ErrorCode(err), "checks[%d].%s", i, tocsin.ErrorMessage(err)))
+			return
+		}
+	}
+	cs, err := s.Checks.CreateMany(s.auditContext(r), defs, actor(r))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	now := s.Clock.Now()
+	out := make([]checkJSON, len(cs))
+	for i, c := range cs {
+		out[i] = s.checkJSON(c, now)
+	}
+	writeJSON(w, http.StatusCreated, struct {
+		Checks []checkJSON `json:"checks"`
+	}{out})
 }
 
 // patchCheck changes a check managed through the API; one of the config

@@ -71,6 +71,7 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/session", viewer, http.HandlerFunc(s.whoami), false},
 		{"GET /api/v1/checks", viewer, http.HandlerFunc(s.listChecks), false},
 		{"POST /api/v1/checks", responder, http.HandlerFunc(s.createCheck), false},
+		{"POST /api/v1/checks/bulk", responder, http.HandlerFunc(s.createChecks), false},
 		{"GET /api/v1/checks/{uuid}", viewer, http.HandlerFunc(s.getCheck), false},
 		{"PATCH /api/v1/checks/{uuid}", responder, http.HandlerFunc(s.patchCheck), false},
 		{"DELETE /api/v1/checks/{uuid}", responder, http.HandlerFunc(s.deleteCheck), false},

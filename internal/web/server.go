@@ -107,8 +107,13 @@ type Actions interface {
 	SetPaused(ctx context.Context, uuid string, pause bool, actor string) (*tocsin.Check, error)
 }
 
-// maxBody bounds every API request body but a postmortem's.
+// maxBody bounds every API request body but a postmortem's and a bulk
+// create's.
 const maxBody = 64 << 10
+
+// maxBulkChecksBody bounds the body of POST /api/v1/checks/bulk: up to
+// checkadmin.MaxBulk definitions of a few hundred bytes each.
+const maxBulkChecksBody = 4 << 20
 
 // maxPostmortemBody bounds the body that saves a postmortem: its text of up
 // to MaxPostmortem bytes, as JSON or percent-encoded by a browser's form,
@@ -174,6 +179,8 @@ func limitBody(h http.Handler) http.Handler {
 		case strings.HasPrefix(r.URL.Path, "/ping/"), strings.HasPrefix(r.URL.Path, "/ingest/"), r.URL.Path == "/v2/enqueue":
 		case strings.HasSuffix(r.URL.Path, "/postmortem"):
 			r.Body = http.MaxBytesReader(w, r.Body, maxPostmortemBody)
+		case r.URL.Path == "/api/v1/checks/bulk":
+			r.Body = http.MaxBytesReader(w, r.Body, maxBulkChecksBody)
 		default:
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		}

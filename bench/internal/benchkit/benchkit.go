@@ -132,6 +132,7 @@ func Load(ctx context.Context, url func(i int64) string, conc int, warmup, windo
 // as it is, from a new reader each time, so one Request may be reused.
 type Request struct {
 	Method, URL, ContentType string
+	Header                   http.Header // more headers, if any
 	Body                     []byte
 }
 
@@ -277,6 +278,9 @@ func send(ctx context.Context, c *http.Client, r Request) (bool, error) {
 	req, err := http.NewRequestWithContext(ctx, r.Method, r.URL, bytes.NewReader(r.Body))
 	if err != nil {
 		return false, err
+	}
+	for k, v := range r.Header {
+		req.Header[k] = v
 	}
 	if r.ContentType != "" {
 		req.Header.Set("Content-Type", r.ContentType)
@@ -463,17 +467,23 @@ type Proc struct {
 
 // StartTocsin runs the binary on a free port and waits for /healthz.
 func StartTocsin(bin, cfgPath, dbPath string) (*Proc, error) {
+	return StartTocsinOn(bin, cfgPath, dbPath, dbPath+".log")
+}
+
+// StartTocsinOn is StartTocsin on any --database (a PostgreSQL URL too),
+// logging to logPath.
+func StartTocsinOn(bin, cfgPath, database, logPath string) (*Proc, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	logf, err := os.Create(dbPath + ".log")
+	logf, err := os.Create(logPath)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--listen", addr, "--database", dbPath)
+	cmd := exec.Command(bin, "serve", "--config", cfgPath, "--listen", addr, "--database", database)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	t0 := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -501,12 +511,12 @@ func StartTocsin(bin, cfgPath, dbPath string) (*Proc, error) {
 		}
 		select {
 		case err := <-exited:
-			return nil, fmt.Errorf("tocsin exited before serving (log: %s.log): %v", dbPath, err)
+			return nil, fmt.Errorf("tocsin exited before serving (log: %s): %v", logPath, err)
 		case <-time.After(20 * time.Millisecond):
 		}
-		if time.Since(t0) > time.Minute {
+		if time.Since(t0) > 5*time.Minute {
 			stop()
-			return nil, errors.New("tocsin did not answer /healthz within a minute")
+			return nil, errors.New("tocsin did not answer /healthz within 5 minutes")
 		}
 	}
 }
