@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/sanitize"
@@ -128,17 +131,50 @@ func (tx *Tx) SaveAlert(ctx context.Context, a *tocsin.AlertRecord) error {
 // transaction.
 type AlertJSON struct{ Labels, Annotations, Links, Images string }
 
-// EncodeAlert encodes the JSON columns of a.
+// EncodeAlert encodes the JSON columns of a, as json.Marshal does.
 func EncodeAlert(a *tocsin.Alert) (AlertJSON, error) {
-	var texts [4]string
-	for i, v := range []any{nonNilMap(a.Labels), nonNilMap(a.Annotations), nonNilList(a.Links), nonNilList(a.Images)} {
-		b, err := json.Marshal(v)
-		if err != nil {
-			return AlertJSON{}, fmt.Errorf("encode alert: %w", err)
-		}
-		texts[i] = string(b)
+	links, err := json.Marshal(nonNilList(a.Links))
+	if err != nil {
+		return AlertJSON{}, fmt.Errorf("encode alert: %w", err)
 	}
-	return AlertJSON{texts[0], texts[1], texts[2], texts[3]}, nil
+	images, err := json.Marshal(nonNilList(a.Images))
+	if err != nil {
+		return AlertJSON{}, fmt.Errorf("encode alert: %w", err)
+	}
+	return AlertJSON{encodeStringMap(a.Labels), encodeStringMap(a.Annotations), string(links), string(images)}, nil
+}
+
+// encodeStringMap is json.Marshal of m (nil as {}), without reflection:
+// labels and annotations are most of the work of encoding an alert, which
+// every delivery does for each of its alerts.
+func encodeStringMap(m map[string]string) string {
+	b := make([]byte, 0, 64*len(m)+2)
+	b = append(b, '{')
+	for i, k := range slices.Sorted(maps.Keys(m)) {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendJSONString(b, m[k])
+	}
+	return string(append(b, '}'))
+}
+
+// appendJSONString appends s as json.Marshal writes it. Plain ASCII
+// (printable, and none of the characters json.Marshal escapes: quote,
+// backslash, <, > and &) is copied; anything else goes through
+// json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := range len(s) {
+		if c := s[i]; c < ' ' || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s) // a string always encodes
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // SaveEncodedAlert is SaveAlert with the JSON columns given: they must be
@@ -366,13 +402,6 @@ func (db *DB) NextPageAt(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("next page: %w", err)
 	}
 	return fromMS(at.Int64), nil
-}
-
-func nonNilMap(m map[string]string) map[string]string {
-	if m == nil {
-		return map[string]string{}
-	}
-	return m
 }
 
 // nonNilList is l, or an empty list for nil, so that a JSON column holds
