@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -32,7 +33,8 @@ var (
 		labels, annotations, starts_at, ends_at, generator_url, links, images, details, first_seen_at, last_seen_at, deliveries,
 		group_key, incident_id, suppressed, suppressor_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`
-	updateAlertSQL = `UPDATE alerts SET integration = $1, key = $2, service = $3, status = $4, summary = $5,
+	insertAlertSQLite = strings.TrimSuffix(insertAlertSQL, " RETURNING id")
+	updateAlertSQL    = `UPDATE alerts SET integration = $1, key = $2, service = $3, status = $4, summary = $5,
 		source = $6, severity = $7, labels = $8, annotations = $9, starts_at = $10, ends_at = $11, generator_url = $12,
 		links = $13, images = $14, details = $15, first_seen_at = $16, last_seen_at = $17, deliveries = $18, group_key = $19,
 		incident_id = $20, suppressed = $21, suppressor_id = $22 WHERE id = $23`
@@ -194,6 +196,19 @@ func (tx *Tx) SaveEncodedAlert(ctx context.Context, a *tocsin.AlertRecord, enc A
 	args := []any{t(a.Integration), t(a.Key), t(a.Service), string(a.Status), t(a.Summary), t(a.Source), t(a.Severity),
 		texts[0], texts[1], ms(a.StartsAt), ms(a.EndsAt), t(a.GeneratorURL), texts[2], texts[3], t(string(a.Details)),
 		ms(a.FirstSeenAt), ms(a.LastSeenAt), a.Deliveries, t(a.GroupKey), incident, t(a.Suppressed), a.SuppressorID}
+	if a.ID == 0 && tx.db.dialect == dialectSQLite {
+		// SQLite gives the new row's id without RETURNING, whose result
+		// rows cost about as much CPU as the insert itself
+		// (BenchmarkInsertAlerts); a first delivery inserts every alert.
+		res, err := tx.exec(ctx, insertAlertSQLite, args...)
+		if err == nil {
+			a.ID, err = res.LastInsertId()
+		}
+		if err != nil {
+			return fmt.Errorf("insert alert: %w", err)
+		}
+		return nil
+	}
 	if a.ID == 0 {
 		if err := tx.queryRow(ctx, insertAlertSQL, args...).Scan(&a.ID); err != nil {
 			return fmt.Errorf("insert alert: %w", err)
