@@ -6,7 +6,8 @@
 // concurrency levels. It prints a Markdown report for docs/benchmarks.md.
 //
 //	go run ./bench/alertload [-alertmanager PATH] [-sync full|normal] [-c 8,32] [-d 3s] [-warmup 1s] [-reps 3]
-//	    [-groups 1000] [-alerts 10] [-group-wait 30s] [-dir DIR] [-timeout 15m] [-cpuprofile FILE -profile repeat|first]
+//	    [-groups 1000] [-alerts 10] [-layouts spread,hot] [-group-wait 30s] [-dir DIR] [-timeout 15m]
+//	    [-cpuprofile FILE -profile repeat|first|repeat-hot|first-hot]
 //
 // Alertmanager is found with -alertmanager or on PATH; install it with
 //
@@ -24,6 +25,13 @@
 //   - repeat delivery: a pool both servers already hold, sent round and
 //     round for a warm-up and a measured window, as Alertmanager repeats a
 //     group's notification every group_interval.
+//
+// and each over two layouts of the groups (-layouts):
+//
+//   - spread: the requests take the pool's groups in turn;
+//   - hot: every request goes to one group. A first delivery sends as many
+//     requests as a spread one, each of alerts new to that group; a repeat
+//     delivery sends the same request (the group's alerts) again and again.
 //
 // The load generator runs in the same process as Tocsin and shares the CPUs
 // with both servers. Everything listens on 127.0.0.1; Alertmanager is killed
@@ -83,7 +91,8 @@ func run() error {
 	dir := flag.String("dir", "", "directory for the database and Alertmanager's files (default: a new temporary directory)")
 	syncMode := flag.String("sync", "full", "SQLite sync mode of Tocsin's database: full (the default) or normal")
 	cpuprofile := flag.String("cpuprofile", "", "after the comparison, run Tocsin once more at the highest concurrency with a CPU profile written here")
-	profileKind := flag.String("profile", "repeat", "what -cpuprofile profiles: repeat (a repeat-delivery window) or first (fresh pools sent once, about one window's worth)")
+	profileKind := flag.String("profile", "repeat", "what -cpuprofile profiles: repeat (a repeat-delivery window) or first (fresh pools sent once, about one window's worth) over the groups in turn; repeat-hot or first-hot over one hot group")
+	layoutList := flag.String("layouts", "spread,hot", "comma-separated layouts of the groups: spread (requests take the groups in turn), hot (every request to one group)")
 	groupWait := flag.Duration("group-wait", 30*time.Second, "group_wait of Tocsin's service and of Alertmanager's route")
 	timeout := flag.Duration("timeout", 15*time.Minute, "stop everything after this long")
 	flag.Parse()
@@ -98,8 +107,15 @@ func run() error {
 	switch {
 	case *nGroups < 1 || *perGroup < 1 || *reps < 1:
 		return errors.New("-groups, -alerts and -reps must be at least 1")
-	case *profileKind != "repeat" && *profileKind != "first":
-		return fmt.Errorf("bad -profile %q: repeat or first", *profileKind)
+	case !slices.Contains([]string{"repeat", "first", "repeat-hot", "first-hot"}, *profileKind):
+		return fmt.Errorf("bad -profile %q: repeat, first, repeat-hot or first-hot", *profileKind)
+	}
+	var layouts []string
+	for _, s := range strings.Split(*layoutList, ",") {
+		if s = strings.TrimSpace(s); s != "spread" && s != "hot" || slices.Contains(layouts, s) {
+			return fmt.Errorf("bad -layouts %q: spread, hot or both", *layoutList)
+		}
+		layouts = append(layouts, s)
 	}
 	amBin := *amFlag
 	if amBin == "" {
@@ -165,7 +181,7 @@ integrations:
 	now := time.Now().UTC()
 	gen := generator{groups: *nGroups, perGroup: *perGroup, startsAt: now.Add(-15 * time.Minute).Truncate(time.Second),
 		endsAt: now.Add(time.Hour).Truncate(time.Second), externalURL: am.base}
-	steady := gen.pool(0)
+	steady := gen.pool(0, false)
 	nextPool := 1 // pools made so far
 	amPools := 1  // pools sent to Alertmanager (the profile's is not)
 	requests := func(p *pool) (amReq, tocsinReq func(int64) benchkit.Request) {
@@ -188,6 +204,7 @@ integrations:
 	fmt.Printf("- Tocsin: SQLite in WAL mode, sync=%s; one service, group_by [alertname, cluster], group_wait %s, no channels\n", *syncMode, *groupWait)
 	fmt.Printf("- Alerts: pools of %d groups x %d alerts = %d alerts, 8 labels and 3 annotations each; one request = one group; body %s (Tocsin, webhook v4) and %s (Alertmanager, API v2)\n",
 		*nGroups, *perGroup, *nGroups**perGroup, kib(steady.tocsinBytes/len(steady.tocsin)), kib(steady.amBytes/len(steady.am)))
+	fmt.Printf("- Layouts: %s\n", strings.Join(layouts, ", "))
 	fmt.Printf("- First delivery: a fresh pool sent once per run. Repeat delivery: %s warm-up, %s measured over a pool already held. %d repetitions, Alertmanager and Tocsin alternating\n",
 		*warmup, *window, *reps)
 	fmt.Printf("- Disk before the runs: 4 KiB write + fdatasync p50 %s, p99 %s (%d in 1 s)\n\n",
@@ -214,9 +231,29 @@ integrations:
 	sentNew := len(steady.tocsin) * *perGroup // alerts Tocsin should count as new
 	sentRepeat := 0                           // and as updated
 
+	// freshPool makes the pool of a first-delivery run: the groups of a
+	// spread pool, or, for the hot group, as many requests of new alerts
+	// all in one group.
+	freshPool := func(hot bool) *pool {
+		p := gen.pool(nextPool, hot)
+		nextPool++
+		return p
+	}
+	// repeatPool is what a repeat-delivery run sends round and round: pool
+	// 0, or, for the hot group, its first group alone.
+	repeatPool := func(hot bool) *pool {
+		if hot {
+			return &pool{am: steady.am[:1], tocsin: steady.tocsin[:1]}
+		}
+		return steady
+	}
+
 	type row struct {
-		c, rep     int
-		am, tocsin benchkit.Result
+		delivery string // first or repeat
+		groups   string // spread or hot
+		c, rep   int
+		am       benchkit.Result
+		tocsin   benchkit.Result
 		// Alertmanager's CPU time during its run and during Tocsin's,
 		// as a share of one core: it keeps working after it answers.
 		amCPU, amCPUTocsin float64
@@ -227,7 +264,7 @@ integrations:
 		r := f()
 		return r, (procCPU(am.pid) - c0) / time.Since(t0).Seconds()
 	}
-	var first, repeat []row
+	var rows []row
 	fail := func(kind, server string, r benchkit.Result) {
 		if r.Failed > 0 {
 			fmt.Fprintf(os.Stderr, "alertload: %s, %s: %d failed requests, first: %s\n", kind, server, r.Failed, r.FirstError)
@@ -235,77 +272,78 @@ integrations:
 	}
 	for _, c := range levels {
 		for rep := 1; rep <= *reps; rep++ {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			fresh := gen.pool(nextPool)
-			nextPool++
-			amReq, tocsinReq := requests(fresh)
-			amPools++
-			am1, cpuA := timed(func() benchkit.Result { return benchkit.Once(ctx, amReq, len(fresh.am), c) })
-			t1, cpuT := timed(func() benchkit.Result { return benchkit.Once(ctx, tocsinReq, len(fresh.tocsin), c) })
-			sentNew += t1.AllOK * *perGroup
-			first = append(first, row{c, rep, am1, t1, cpuA, cpuT})
-			fail("first delivery", "Alertmanager", am1)
-			fail("first delivery", "Tocsin", t1)
+			for _, g := range layouts {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				hot := g == "hot"
+				fresh := freshPool(hot)
+				amReq, tocsinReq := requests(fresh)
+				amPools++
+				am1, cpuA := timed(func() benchkit.Result { return benchkit.Once(ctx, amReq, len(fresh.am), c) })
+				t1, cpuT := timed(func() benchkit.Result { return benchkit.Once(ctx, tocsinReq, len(fresh.tocsin), c) })
+				sentNew += t1.AllOK * *perGroup
+				rows = append(rows, row{"first", g, c, rep, am1, t1, cpuA, cpuT})
+				fail("first delivery, "+g, "Alertmanager", am1)
+				fail("first delivery, "+g, "Tocsin", t1)
 
-			amReq, tocsinReq = requests(steady)
-			am2, cpuA := timed(func() benchkit.Result { return benchkit.LoadRequests(ctx, amReq, c, *warmup, *window) })
-			t2, cpuT := timed(func() benchkit.Result { return benchkit.LoadRequests(ctx, tocsinReq, c, *warmup, *window) })
-			sentRepeat += t2.AllOK * *perGroup
-			repeat = append(repeat, row{c, rep, am2, t2, cpuA, cpuT})
-			fail("repeat delivery", "Alertmanager", am2)
-			fail("repeat delivery", "Tocsin", t2)
+				amReq, tocsinReq = requests(repeatPool(hot))
+				am2, cpuA := timed(func() benchkit.Result { return benchkit.LoadRequests(ctx, amReq, c, *warmup, *window) })
+				t2, cpuT := timed(func() benchkit.Result { return benchkit.LoadRequests(ctx, tocsinReq, c, *warmup, *window) })
+				sentRepeat += t2.AllOK * *perGroup
+				rows = append(rows, row{"repeat", g, c, rep, am2, t2, cpuA, cpuT})
+				fail("repeat delivery, "+g, "Alertmanager", am2)
+				fail("repeat delivery, "+g, "Tocsin", t2)
+			}
 		}
 	}
 
 	ratio := func(r row) float64 { return r.tocsin.RPS() / r.am.RPS() }
 	A := float64(*perGroup)
-	fmt.Printf("### First delivery: a fresh pool of %d alerts sent once\n\n", *nGroups**perGroup)
-	fmt.Println("| connections | rep | AM time | AM alerts/s | AM p50 | AM p99 | Tocsin time | Tocsin alerts/s | Tocsin p50 | Tocsin p99 | ratio | AM CPU (own run / Tocsin's) | failed (AM / Tocsin) |")
-	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-	for _, r := range first {
-		fmt.Printf("| %d | %d | %s | %.0f | %s | %s | %s | %.0f | %s | %s | %.2f | %s / %s | %d / %d |\n", r.c, r.rep,
-			secs(r.am.Window), r.am.RPS()*A, benchkit.Ms(r.am.Percentile(50)), benchkit.Ms(r.am.Percentile(99)),
-			secs(r.tocsin.Window), r.tocsin.RPS()*A, benchkit.Ms(r.tocsin.Percentile(50)), benchkit.Ms(r.tocsin.Percentile(99)),
-			ratio(r), pct(r.amCPU), pct(r.amCPUTocsin), r.am.Failed, r.tocsin.Failed)
-	}
-	fmt.Printf("\n### Repeat delivery: the pool both already hold, sent round and round\n\n")
-	fmt.Println("| connections | rep | AM req/s | AM alerts/s | AM p50 | AM p99 | Tocsin req/s | Tocsin alerts/s | Tocsin p50 | Tocsin p99 | ratio | AM CPU (own run / Tocsin's) | failed (AM / Tocsin) |")
-	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-	for _, r := range repeat {
-		fmt.Printf("| %d | %d | %.0f | %.0f | %s | %s | %.0f | %.0f | %s | %s | %.2f | %s / %s | %d / %d |\n", r.c, r.rep,
-			r.am.RPS(), r.am.RPS()*A, benchkit.Ms(r.am.Percentile(50)), benchkit.Ms(r.am.Percentile(99)),
-			r.tocsin.RPS(), r.tocsin.RPS()*A, benchkit.Ms(r.tocsin.Percentile(50)), benchkit.Ms(r.tocsin.Percentile(99)),
-			ratio(r), pct(r.amCPU), pct(r.amCPUTocsin), r.am.Failed, r.tocsin.Failed)
+	for _, kind := range []string{"first", "repeat"} {
+		for _, g := range layouts {
+			fmt.Printf("### %s\n\n", runTitle(kind, g, *nGroups, *perGroup))
+			fmt.Println("| connections | rep | AM req/s | AM alerts/s | AM p50 | AM p99 | Tocsin req/s | Tocsin alerts/s | Tocsin p50 | Tocsin p99 | ratio | AM CPU (own run / Tocsin's) | failed (AM / Tocsin) |")
+			fmt.Println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+			for _, r := range rows {
+				if r.delivery != kind || r.groups != g {
+					continue
+				}
+				fmt.Printf("| %d | %d | %.0f | %.0f | %s | %s | %.0f | %.0f | %s | %s | %.2f | %s / %s | %d / %d |\n", r.c, r.rep,
+					r.am.RPS(), r.am.RPS()*A, benchkit.Ms(r.am.Percentile(50)), benchkit.Ms(r.am.Percentile(99)),
+					r.tocsin.RPS(), r.tocsin.RPS()*A, benchkit.Ms(r.tocsin.Percentile(50)), benchkit.Ms(r.tocsin.Percentile(99)),
+					ratio(r), pct(r.amCPU), pct(r.amCPUTocsin), r.am.Failed, r.tocsin.Failed)
+			}
+			fmt.Println()
+		}
 	}
 
-	fmt.Println("\nMedians over the repetitions (accepted alerts/s; the ratio is the median of the per-repetition ratios):")
+	fmt.Println("Medians over the repetitions (accepted requests/s and alerts/s; the ratio is the median of the per-repetition ratios):")
 	fmt.Println()
-	fmt.Println("| delivery | connections | Alertmanager alerts/s | Tocsin alerts/s | ratio | target | met |")
-	fmt.Println("|:---|---:|---:|---:|---:|---:|:---|")
+	fmt.Println("| delivery | groups | connections | Alertmanager req/s | Alertmanager alerts/s | Tocsin req/s | Tocsin alerts/s | ratio | target | met |")
+	fmt.Println("|:---|:---|---:|---:|---:|---:|---:|---:|---:|:---|")
 	allMet := true
-	for _, kind := range []struct {
-		name string
-		rows []row
-	}{{"first", first}, {"repeat", repeat}} {
-		for _, c := range levels {
-			var amv, tv, rv []float64
-			for _, r := range kind.rows {
-				if r.c == c {
-					amv, tv, rv = append(amv, r.am.RPS()*A), append(tv, r.tocsin.RPS()*A), append(rv, ratio(r))
+	for _, kind := range []string{"first", "repeat"} {
+		for _, g := range layouts {
+			for _, c := range levels {
+				var amv, tv, rv []float64
+				for _, r := range rows {
+					if r.delivery == kind && r.groups == g && r.c == c {
+						amv, tv, rv = append(amv, r.am.RPS()), append(tv, r.tocsin.RPS()), append(rv, ratio(r))
+					}
 				}
+				m := median(rv)
+				met := "yes"
+				if m < 1 {
+					met, allMet = "no", false
+				}
+				fmt.Printf("| %s | %s | %d | %.0f | %.0f | %.0f | %.0f | %.2f | >= 1.00 | %s |\n", kind, groupsName(g, *nGroups),
+					c, median(amv), median(amv)*A, median(tv), median(tv)*A, m, met)
 			}
-			m := median(rv)
-			met := "yes"
-			if m < 1 {
-				met, allMet = "no", false
-			}
-			fmt.Printf("| %s | %d | %.0f | %.0f | %.2f | >= 1.00 | %s |\n", kind.name, c, median(amv), median(tv), m, met)
 		}
 	}
 	failed := 0
-	for _, r := range append(slices.Clone(first), repeat...) {
+	for _, r := range rows {
 		failed += r.am.Failed + r.tocsin.Failed
 	}
 	fmt.Printf("\nTarget >= 1.00 met: %s. Failed requests over all runs: %d.\n", yesNo(allMet), failed)
@@ -322,28 +360,33 @@ integrations:
 		}
 		defer f.Close()
 		c := slices.Max(levels)
-		// For -profile first, enough fresh pools to last about one window
-		// at the rate measured above, made before the profile starts.
+		kind, g, _ := strings.Cut(*profileKind, "-")
+		hot := g == "hot"
+		// For first deliveries, enough fresh pools to last about one
+		// window at the rate measured above, made before the profile
+		// starts.
 		var fresh []*pool
-		if *profileKind == "first" {
+		if kind == "first" {
 			var took []float64
-			for _, r := range first {
-				if r.c == c {
+			for _, r := range rows {
+				if r.delivery == kind && r.groups == groupsOf(hot) && r.c == c {
 					took = append(took, r.tocsin.Window.Seconds())
 				}
 			}
-			n := min(10, max(1, int(math.Ceil(window.Seconds()/median(took)))))
+			n := 1
+			if len(took) > 0 {
+				n = min(10, max(1, int(math.Ceil(window.Seconds()/median(took)))))
+			}
 			for range n {
-				fresh = append(fresh, gen.pool(nextPool))
-				nextPool++
+				fresh = append(fresh, freshPool(hot))
 			}
 		}
 		if err := pprof.StartCPUProfile(f); err != nil {
 			return err
 		}
 		var t benchkit.Result
-		if *profileKind == "repeat" {
-			_, tocsinReq := requests(steady)
+		if kind == "repeat" {
+			_, tocsinReq := requests(repeatPool(hot))
 			t = benchkit.LoadRequests(ctx, tocsinReq, c, 0, *window)
 			sentRepeat += t.AllOK * *perGroup
 		} else {
@@ -356,12 +399,12 @@ integrations:
 			}
 		}
 		pprof.StopCPUProfile()
-		what := *profileKind + " delivery"
+		what := kind + " delivery, " + groupsName(groupsOf(hot), *nGroups)
 		if len(fresh) > 0 {
-			what = fmt.Sprintf("first delivery of %d fresh pools", len(fresh))
+			what = fmt.Sprintf("first delivery of %d fresh pools, %s", len(fresh), groupsName(groupsOf(hot), *nGroups))
 		}
-		fmt.Printf("\nProfiled Tocsin run (%s, %d connections, %s): %.0f alerts/s, p99 %s, %d failed; profile in %s\n",
-			what, c, secs(t.Window), t.RPS()*A, benchkit.Ms(t.Percentile(99)), t.Failed, *cpuprofile)
+		fmt.Printf("\nProfiled Tocsin run (%s, %d connections, %s): %.0f req/s, %.0f alerts/s, p99 %s, %d failed; profile in %s\n",
+			what, c, secs(t.Window), t.RPS(), t.RPS()*A, benchkit.Ms(t.Percentile(99)), t.Failed, *cpuprofile)
 	}
 
 	// Sanity: what Tocsin counted against what it answered 2xx to, and
@@ -656,18 +699,25 @@ type webhook struct {
 	TruncatedAlerts   int               `json:"truncatedAlerts"`
 }
 
-func (g generator) pool(p int) *pool {
+// pool makes pool p. A hot pool's requests are all of one group (the
+// first rule on one cluster), each with alerts of its own.
+func (g generator) pool(p int, hot bool) *pool {
 	out := &pool{}
+	seen := map[string]bool{}
 	for gi := range g.groups {
 		r := rules[gi%len(rules)]
 		ci := gi / len(rules)
+		subnet := 16 + ci%16
+		if hot {
+			r, ci, subnet = rules[0], 0, 16+gi/256%16
+		}
 		cluster := fmt.Sprintf("prod-%s-%03d-g%d", regions[ci%len(regions)], ci, p)
 		var posted []amAlert
 		var sent []webhookAlert
 		for ai := range g.perGroup {
 			ns := namespaces[(gi+ai)%len(namespaces)]
 			pod := fmt.Sprintf("%s-%s-%s", ns, hexOf(fmt.Sprint(cluster, ns), 10), hexOf(fmt.Sprint(cluster, gi, ai), 5))
-			instance := fmt.Sprintf("10.%d.%d.%d:8080", 16+ci%16, gi%256, 10+ai)
+			instance := fmt.Sprintf("10.%d.%d.%d:8080", subnet, gi%256, 10+ai)
 			fill := strings.NewReplacer("{ns}", ns, "{pod}", pod, "{cluster}", cluster, "{instance}", instance)
 			labels := map[string]string{"alertname": r.name, "cluster": cluster, "namespace": ns, "pod": pod,
 				"instance": instance, "job": r.job, "severity": r.severity, "team": r.team}
@@ -678,8 +728,13 @@ func (g generator) pool(p int) *pool {
 			posted = append(posted, amAlert{Labels: labels, Annotations: annotations, StartsAt: startsAt, EndsAt: g.endsAt, GeneratorURL: gen})
 			// What Alertmanager's webhook carries for a firing alert: the
 			// zero time as endsAt, and the fingerprint of its labels.
+			fp := fingerprint(labels)
+			if seen[fp] {
+				panic("alertload: two alerts of pool " + strconv.Itoa(p) + " have fingerprint " + fp)
+			}
+			seen[fp] = true
 			sent = append(sent, webhookAlert{Status: "firing", Labels: labels, Annotations: annotations, StartsAt: startsAt,
-				GeneratorURL: gen, Fingerprint: fingerprint(labels)})
+				GeneratorURL: gen, Fingerprint: fp})
 		}
 		body := webhook{Receiver: "tocsin", Status: "firing", Alerts: sent,
 			GroupLabels:       map[string]string{"alertname": r.name, "cluster": cluster},
@@ -699,6 +754,32 @@ func (g generator) pool(p int) *pool {
 		out.amBytes, out.tocsinBytes = out.amBytes+len(amBody), out.tocsinBytes+len(tBody)
 	}
 	return out
+}
+
+// runTitle heads the table of one kind of run.
+func runTitle(delivery, layout string, groups, perGroup int) string {
+	if delivery == "first" {
+		return fmt.Sprintf("First delivery, %s: a fresh pool of %d alerts sent once", groupsName(layout, groups), groups*perGroup)
+	}
+	if layout == "hot" {
+		return "Repeat delivery, one hot group: the same group's alerts, which both already hold, sent again and again"
+	}
+	return fmt.Sprintf("Repeat delivery, %s: the pool both already hold, sent round and round", groupsName(layout, groups))
+}
+
+// groupsName says how a layout spreads the requests.
+func groupsName(layout string, groups int) string {
+	if layout == "hot" {
+		return "one hot group"
+	}
+	return fmt.Sprintf("%d groups in turn", groups)
+}
+
+func groupsOf(hot bool) string {
+	if hot {
+		return "hot"
+	}
+	return "spread"
 }
 
 // common returns the pairs that all n maps share, as Alertmanager computes

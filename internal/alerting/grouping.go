@@ -156,7 +156,7 @@ func (w *work) flushJoins() error {
 		var data any = alertData(alerts[0])
 		if len(alerts) > 1 {
 			var names []string
-			list := make([]map[string]any, 0, min(len(alerts), maxListed))
+			list := make([]alertNote, 0, min(len(alerts), maxListed))
 			for _, a := range alerts[:min(len(alerts), maxListed)] {
 				names = append(names, a.Summary)
 				list = append(list, alertData(a))

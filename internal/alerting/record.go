@@ -22,7 +22,17 @@ func (w *work) refresh(old *tocsin.AlertRecord, a *tocsin.Alert) {
 	old.Deliveries++
 }
 
-func alertData(a *tocsin.AlertRecord) map[string]any {
-	return map[string]any{"alert_id": a.ID, "integration": a.Integration, "key": a.Key, "severity": a.Severity,
-		"labels": a.Labels}
+// alertNote is what a timeline entry records of an alert. Its fields are
+// in the order json.Marshal writes a map's keys, so the stored JSON is what
+// a map of them gave, without sorting keys for every entry.
+type alertNote struct {
+	AlertID     int64             `json:"alert_id"`
+	Integration string            `json:"integration"`
+	Key         string            `json:"key"`
+	Labels      map[string]string `json:"labels"`
+	Severity    string            `json:"severity"`
+}
+
+func alertData(a *tocsin.AlertRecord) alertNote {
+	return alertNote{AlertID: a.ID, Integration: a.Integration, Key: a.Key, Labels: a.Labels, Severity: a.Severity}
 }

@@ -115,3 +115,25 @@ func testSyncSilences(t *testing.T, db *DB, _ *clock.Fake) {
 		t.Fatalf("ended silence still live: %+v", live)
 	}
 }
+
+// FuzzEncodeStringMap holds the labels and annotations columns to what
+// json.Marshal writes.
+func FuzzEncodeStringMap(f *testing.F) {
+	f.Add("alertname", "HighLatency", "summary", "p99 <2s> & \"quoted\" \\ \u2028 é \x7f")
+	f.Add("", "", "a\x00b", "\xff\xfe")
+	f.Add("runbook_url", "https://runbooks.example.com/a?b=1&c=2", "description", "line\nline\ttab\r")
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
+		for _, m := range []map[string]string{nil, {}, {k1: v1}, {k1: v1, k2: v2}} {
+			want := []byte("{}")
+			if m != nil {
+				var err error
+				if want, err = json.Marshal(m); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := encodeStringMap(m); got != string(want) {
+				t.Fatalf("encodeStringMap(%q) = %s, json.Marshal gives %s", m, got, want)
+			}
+		}
+	})
+}

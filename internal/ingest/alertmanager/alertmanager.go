@@ -158,6 +158,9 @@ func decode(data []byte) (*Payload, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, tocsin.Errorf(tocsin.EInvalid, "body is empty; expected a JSON object")
 	}
+	if p, ok := quickDecode(data); ok {
+		return p, nil
+	}
 	var p Payload
 	err := json.Unmarshal(data, &p)
 	var syntaxErr *json.SyntaxError
