@@ -38,7 +38,6 @@ import (
 	"github.com/tocsinhq/tocsin/bench/internal/benchkit"
 	"github.com/tocsinhq/tocsin/internal/app"
 	"github.com/tocsinhq/tocsin/internal/clock"
-	"github.com/tocsinhq/tocsin/internal/pgtest"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, to watch the leases
 	_ "modernc.org/sqlite"             // the "sqlite" driver, likewise
@@ -84,18 +83,9 @@ func run() error {
 	watchDriver, watchDSN := "sqlite", "file:"+filepath.Join(*dir, "tocsin.db")+"?mode=ro"
 	store := "SQLite in WAL mode, sync=" + *syncMode
 	if *withPG {
-		// The server runs as the postgres user when this runs as root: let
-		// it pass through the directory.
-		if err := os.Chmod(*dir, 0o711); err != nil {
-			return err
-		}
-		pgDir := filepath.Join(*dir, "postgres")
-		if err := os.Mkdir(pgDir, 0o700); err != nil {
-			return err
-		}
-		srv, err := pgtest.Launch(pgDir, true)
+		srv, err := benchkit.LaunchPostgres(*dir)
 		if err != nil {
-			return fmt.Errorf("start PostgreSQL: %w", err)
+			return err
 		}
 		defer srv.Stop()
 		database, store = srv.DSN, "PostgreSQL, every commit synced"

@@ -33,7 +33,6 @@ import (
 	"github.com/tocsinhq/tocsin/bench/internal/benchkit"
 	"github.com/tocsinhq/tocsin/internal/app"
 	"github.com/tocsinhq/tocsin/internal/clock"
-	"github.com/tocsinhq/tocsin/internal/pgtest"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -102,18 +101,9 @@ func run() error {
 	storeName := "SQLite"
 	database := filepath.Join(*dir, "tocsin.db")
 	if *withPG {
-		// The server runs as the postgres user when this runs as root: let
-		// it pass through the directory.
-		if err := os.Chmod(*dir, 0o711); err != nil {
-			return err
-		}
-		pgDir := filepath.Join(*dir, "postgres")
-		if err := os.Mkdir(pgDir, 0o700); err != nil {
-			return err
-		}
-		srv, err := pgtest.Launch(pgDir, true)
+		srv, err := benchkit.LaunchPostgres(*dir)
 		if err != nil {
-			return fmt.Errorf("start PostgreSQL: %w", err)
+			return err
 		}
 		defer srv.Stop()
 		storeName, database = "PostgreSQL", srv.DSN

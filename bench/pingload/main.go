@@ -43,7 +43,6 @@ import (
 	"github.com/tocsinhq/tocsin/bench/internal/benchkit"
 	"github.com/tocsinhq/tocsin/internal/app"
 	"github.com/tocsinhq/tocsin/internal/clock"
-	"github.com/tocsinhq/tocsin/internal/pgtest"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -158,18 +157,9 @@ func run() error {
 	}
 	var pg *target
 	if *withPG {
-		// The server runs as the postgres user when this runs as root: let
-		// it pass through the directory.
-		if err := os.Chmod(*dir, 0o711); err != nil {
-			return err
-		}
-		pgDir := filepath.Join(*dir, "postgres")
-		if err := os.Mkdir(pgDir, 0o700); err != nil {
-			return err
-		}
-		srv, err := pgtest.Launch(pgDir, true)
+		srv, err := benchkit.LaunchPostgres(*dir)
 		if err != nil {
-			return fmt.Errorf("start PostgreSQL: %w", err)
+			return err
 		}
 		defer srv.Stop()
 		// With several replicas, consecutive pings of a check go to

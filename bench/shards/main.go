@@ -39,7 +39,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"os"
-	"path/filepath"
 	"runtime/pprof"
 	"slices"
 	"sort"
@@ -53,7 +52,6 @@ import (
 
 	"github.com/tocsinhq/tocsin/bench/internal/benchkit"
 	"github.com/tocsinhq/tocsin/internal/clock"
-	"github.com/tocsinhq/tocsin/internal/pgtest"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -391,18 +389,9 @@ func run() error {
 	fmt.Println()
 	fmt.Print(benchkit.Machine(*dir))
 
-	// The server runs as the postgres user when this runs as root: let it
-	// pass through the directory.
-	if err := os.Chmod(*dir, 0o711); err != nil {
-		return err
-	}
-	pgDir := filepath.Join(*dir, "postgres")
-	if err := os.Mkdir(pgDir, 0o700); err != nil {
-		return err
-	}
-	srv, err := pgtest.Launch(pgDir, true)
+	srv, err := benchkit.LaunchPostgres(*dir)
 	if err != nil {
-		return fmt.Errorf("start PostgreSQL: %w", err)
+		return err
 	}
 	defer srv.Stop()
 

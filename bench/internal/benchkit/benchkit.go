@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/tocsinhq/tocsin"
 	"github.com/tocsinhq/tocsin/internal/clock"
+	"github.com/tocsinhq/tocsin/internal/pgtest"
 	"github.com/tocsinhq/tocsin/internal/store"
 )
 
@@ -563,4 +565,24 @@ func ProcCPU(pid int) (time.Duration, error) {
 	// The times are in USER_HZ ticks: 100 a second on Linux for every
 	// architecture Go supports.
 	return time.Duration(utime+stime) * (time.Second / 100), nil
+}
+
+// LaunchPostgres starts a throwaway PostgreSQL server under dir, in
+// dir/postgres, syncing every commit to disk as a production server does.
+// The caller stops it.
+func LaunchPostgres(dir string) (*pgtest.Server, error) {
+	// The server runs as the postgres user when this runs as root: let it
+	// pass through the directory.
+	if err := os.Chmod(dir, 0o711); err != nil {
+		return nil, err
+	}
+	pgDir := filepath.Join(dir, "postgres")
+	if err := os.Mkdir(pgDir, 0o700); err != nil {
+		return nil, err
+	}
+	srv, err := pgtest.Launch(pgDir, true)
+	if err != nil {
+		return nil, fmt.Errorf("start PostgreSQL: %w", err)
+	}
+	return srv, nil
 }
