@@ -17,8 +17,10 @@
 // prober, Tocsin's probe counters and the lag of each run's start behind
 // its schedule (tocsin_probe_lag_seconds), and, from the target, the
 // longest gap between two requests of one probe and the runs that never
-// came (a gap over 1.5 intervals). Running the three side by side puts the
-// machine's noise on all of them alike. It prints a Markdown report for
+// came (a gap over 1.5 intervals); every Tocsin's /metrics is scraped at
+// the same moments, so that each carries the cost of being scraped alike.
+// Running the three side by side puts the machine's noise on all of them
+// alike. It prints a Markdown report for
 // docs/benchmarks.md.
 //
 //	go run ./bench/probes [-n 1000] [-interval 30s] [-windows 4] [-warmup 45s] [-cpuprofile FILE] [-before BIN] [-gogc N]
@@ -206,7 +208,7 @@ func run() error {
 			return fmt.Errorf("%s: %w", x.name, err)
 		}
 		defer p.Stop()
-		extras = append(extras, &proc{name: x.name, key: x.key, pid: p.PID})
+		extras = append(extras, &proc{name: x.name, key: x.key, pid: p.PID, addr: p.Addr})
 	}
 	gatusArgs := []string{"-n", strconv.Itoa(*n), "-interval", interval.String(),
 		"-url", "http://" + targetAddr + "/health?by=g&i=", "-concurrency", strconv.Itoa(*gatusConc)}
@@ -226,8 +228,8 @@ func run() error {
 		syscall.Kill(idle.PID, syscall.SIGUSR1)
 		gatus.Process.Signal(syscall.SIGUSR1)
 	}
-	procs := append([]*proc{{name: "Tocsin, probes", key: "t", pid: load.PID}, {name: "Gatus-like baseline", key: "g", pid: gatus.Process.Pid},
-		{name: "Tocsin, no checks", pid: idle.PID}}, extras...)
+	procs := append([]*proc{{name: "Tocsin, probes", key: "t", pid: load.PID, addr: load.Addr}, {name: "Gatus-like baseline", key: "g", pid: gatus.Process.Pid},
+		{name: "Tocsin, no checks", pid: idle.PID, addr: idle.Addr}}, extras...)
 	metricsURL := "http://" + load.Addr + "/metrics"
 	statsURL := "http://" + targetAddr + "/stats"
 	if _, err := targetStatsOf(statsURL + "?reset=gaps"); err != nil {
@@ -235,6 +237,9 @@ func run() error {
 	}
 	m0, err := benchkit.ScrapePrefix(metricsURL, "tocsin_probe_")
 	if err != nil {
+		return err
+	}
+	if err := scrapeRest(procs); err != nil {
 		return err
 	}
 	s0, err := targetStatsOf(statsURL)
@@ -252,6 +257,9 @@ func run() error {
 	}
 	m1, err := benchkit.ScrapePrefix(metricsURL, "tocsin_probe_")
 	if err != nil {
+		return err
+	}
+	if err := scrapeRest(procs); err != nil {
 		return err
 	}
 	s1, err := targetStatsOf(statsURL)
@@ -329,9 +337,25 @@ type proc struct {
 	name   string
 	key    string // the prober the target counts its requests as; "" for none
 	pid    int
+	addr   string  // a Tocsin's HTTP address; "" for the baseline
 	rss    []int64 // samples over every window
 	end    benchkit.Mem
 	rollup map[string]int64 // /proc/<pid>/smaps_rollup at the end, bytes
+}
+
+// scrapeRest scrapes /metrics of every Tocsin but the first whenever the
+// first's is scraped, so that all carry the cost of being scraped alike
+// (the gzip writers of the Prometheus handler keep a megabyte or two).
+func scrapeRest(procs []*proc) error {
+	for _, p := range procs[1:] {
+		if p.addr == "" {
+			continue
+		}
+		if _, err := benchkit.ScrapePrefix("http://"+p.addr+"/metrics", "tocsin_probe_"); err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+	}
+	return nil
 }
 
 // readRollup reads /proc/<pid>/smaps_rollup: the process's mappings summed,
@@ -394,6 +418,9 @@ func measureWindow(procs []*proc, hz int64, length, sample time.Duration, metric
 	if w.metrics[0], err = benchkit.ScrapePrefix(metricsURL, "tocsin_probe_"); err != nil {
 		return w, err
 	}
+	if err := scrapeRest(procs); err != nil {
+		return w, err
+	}
 	for end := t0.Add(length); ; {
 		for _, p := range procs {
 			m, err := benchkit.ReadMem(p.pid)
@@ -421,6 +448,9 @@ func measureWindow(procs []*proc, hz int64, length, sample time.Duration, metric
 		return w, err
 	}
 	if w.metrics[1], err = benchkit.ScrapePrefix(metricsURL, "tocsin_probe_"); err != nil {
+		return w, err
+	}
+	if err := scrapeRest(procs); err != nil {
 		return w, err
 	}
 	for k := range s1 {
