@@ -571,3 +571,23 @@ func TestProbersShareATransport(t *testing.T) {
 		t.Errorf("User-Agents seen: %v, want Tocsin-Probe/1 on all 4 runs", agents)
 	}
 }
+
+// funcClock is a clock that cannot be a map key.
+type funcClock struct{ now func() time.Time }
+
+func (c funcClock) Now() time.Time { return c.now() }
+
+// TestUnhashableClock: a prober whose clock cannot key the shared
+// transports gets a transport of its own, and probes.
+func TestUnhashableClock(t *testing.T) {
+	srv := serve(t, func(http.ResponseWriter, *http.Request) {})
+	p, err := New(Config{URL: srv.URL, Timeout: healthy}, funcClock{clock.Real{}.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := newProber(t, Config{URL: srv.URL})
+	if p.client.Transport == q.client.Transport {
+		t.Error("the prober with a func clock shares a transport")
+	}
+	expectClass(t, run(t, p), "")
+}
