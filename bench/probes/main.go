@@ -503,7 +503,7 @@ func report(in reportInput) {
 	fmt.Printf("- Probes: `probe: {type: http, url: \"http://127.0.0.1:PORT/health?by=t&i=K\", expect_status: [200]}, interval: %s`; other settings at their defaults (timeout 10s, probes.concurrency 64)\n", in.interval)
 	fmt.Printf("- Baseline: `bench/probes/gatuslike`, the same %s endpoints, condition `[STATUS] == 200`, results in memory, concurrency %d\n", thousands(in.n), in.gatusConc)
 	fmt.Printf("- Target: a `net/http` server in a process of its own on 127.0.0.1, answering 200 `{\"status\":\"ok\"}`\n")
-	fmt.Printf("- The three processes run side by side; %s warm-up, then %d windows of %s; memory sampled every 5 s\n\n", in.warmup, len(in.wins), in.interval)
+	fmt.Printf("- The %d processes run side by side; %s warm-up, then %d windows of %s; memory sampled every 5 s\n\n", len(in.procs), in.warmup, len(in.wins), in.interval)
 
 	fmt.Println("| window | Tocsin, probes: CPU s | baseline: CPU s | Tocsin, no checks: CPU s | Tocsin / baseline | Tocsin runs (target saw) | baseline runs (target saw) |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|")
