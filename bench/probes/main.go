@@ -17,15 +17,25 @@
 // prober, Tocsin's probe counters and the lag of each run's start behind
 // its schedule (tocsin_probe_lag_seconds), and, from the target, the
 // longest gap between two requests of one probe and the runs that never
-// came (a gap over 1.5 intervals). Running the three side by side puts the
-// machine's noise on all of them alike. It prints a Markdown report for
+// came (a gap over 1.5 intervals); every Tocsin's /metrics is scraped at
+// the same moments, so that each carries the cost of being scraped alike.
+// Running the three side by side puts the machine's noise on all of them
+// alike. It prints a Markdown report for
 // docs/benchmarks.md.
 //
-//	go run ./bench/probes [-n 1000] [-interval 30s] [-windows 4] [-warmup 45s] [-cpuprofile FILE]
+//	go run ./bench/probes [-n 1000] [-interval 30s] [-windows 4] [-warmup 45s] [-cpuprofile FILE] [-before BIN] [-gogc N]
 //
-// With -cpuprofile, the Tocsin with probes is this binary running Tocsin in
-// its process (app.New and Run, as `tocsin serve` does) with a CPU profile
-// of the measured windows, instead of the built binary.
+// -before BIN runs one more Tocsin with the same probes beside them, that
+// binary (built from an older tree, say), and -gogc N one more of this
+// tree's under GOGC=N, so that a change is measured against the code
+// before it in the same run.
+//
+// With -cpuprofile, the Tocsin with probes and the idle one are this binary
+// running Tocsin in its process (app.New and Run, as `tocsin serve` does)
+// with a CPU profile of the measured windows, instead of the built binary;
+// at the end each writes a heap profile, its goroutines and runtime/metrics'
+// account of its memory beside the CPU profile (FILE-heap.prof,
+// FILE-goroutines.txt, FILE-memory.txt; the idle one's as FILE-idle-*).
 //
 // CPU times in /proc are in clock ticks; the tick rate comes from
 // `getconf CLK_TCK`, or is taken as 100 (USER_HZ on Linux) when getconf
@@ -64,6 +74,9 @@ const (
 // write Tocsin's CPU profile.
 const profileEnv = "TOCSIN_PROBES_CPUPROFILE"
 
+// memRateEnv passes -memprofilerate to the profiled Tocsins.
+const memRateEnv = "TOCSIN_PROBES_MEMPROFILERATE"
+
 func main() {
 	var err error
 	switch {
@@ -86,7 +99,10 @@ func run() error {
 	warmup := flag.Duration("warmup", 45*time.Second, "time after start-up before measuring (the first runs are spread over one interval)")
 	sample := flag.Duration("sample", 5*time.Second, "period of the memory samples")
 	gatusConc := flag.Int("gatus-concurrency", 3, "endpoints the baseline evaluates at once (Gatus's default is 3)")
-	cpuprofile := flag.String("cpuprofile", "", "run the Tocsin with probes in this binary's process and write a CPU profile of the measured windows here (and the baseline's beside it, FILE-gatuslike.prof)")
+	cpuprofile := flag.String("cpuprofile", "", "run the Tocsin with probes and the idle one in this binary's process and write a CPU profile of the measured windows here (and the baseline's beside it, FILE-gatuslike.prof), and at the end heap profiles, goroutines and runtime/metrics (FILE-heap.prof, FILE-goroutines.txt, FILE-memory.txt, FILE-idle-*)")
+	before := flag.String("before", "", "also run this tocsin binary (one built from an older tree, say) with the same probes, as \"Tocsin before\"")
+	gogc := flag.Int("gogc", 0, "also run this tree's Tocsin with the same probes under the environment variable GOGC=N")
+	memRate := flag.Int("memprofilerate", 0, "with -cpuprofile: runtime.MemProfileRate of the profiled Tocsins (1: every allocation; 0: Go's default, one sample per 512 KiB)")
 	dir := flag.String("dir", "", "directory for the binaries and databases (default: a new temporary directory)")
 	flag.Parse()
 	if *role == "target" {
@@ -144,7 +160,7 @@ func run() error {
 		return err
 	}
 	probesCfg := filepath.Join(*dir, "probes.yaml")
-	if err := os.WriteFile(probesCfg, probeConfig(*n, *interval, targetAddr), 0o600); err != nil {
+	if err := os.WriteFile(probesCfg, probeConfig(*n, *interval, targetAddr, "t"), 0o600); err != nil {
 		return err
 	}
 
@@ -156,17 +172,44 @@ func run() error {
 			return err
 		}
 		os.Setenv(profileEnv, *cpuprofile)
+		os.Setenv(memRateEnv, strconv.Itoa(*memRate))
 	}
 	load, err := benchkit.StartTocsin(loadBin, probesCfg, filepath.Join(*dir, "probes.db"))
 	if err != nil {
 		return fmt.Errorf("tocsin with probes: %w", err)
 	}
 	defer load.Stop()
-	idle, err := benchkit.StartTocsin(tocsinBin, emptyCfg, filepath.Join(*dir, "empty.db"))
+	idleBin := tocsinBin
+	if *cpuprofile != "" {
+		idleBin = self
+		os.Setenv(profileEnv, strings.TrimSuffix(*cpuprofile, ".prof")+"-idle.prof")
+	}
+	idle, err := benchkit.StartTocsin(idleBin, emptyCfg, filepath.Join(*dir, "empty.db"))
 	if err != nil {
 		return fmt.Errorf("idle tocsin: %w", err)
 	}
 	defer idle.Stop()
+	// The extra Tocsins with probes, each probing as a prober of its own.
+	var extras []*proc
+	for _, x := range []struct {
+		on        bool
+		name, key string
+		bin, env  string
+	}{{*before != "", "Tocsin before", "b", *before, ""}, {*gogc > 0, fmt.Sprintf("Tocsin, GOGC=%d", *gogc), "c", tocsinBin, "GOGC=" + strconv.Itoa(*gogc)}} {
+		if !x.on {
+			continue
+		}
+		cfg := filepath.Join(*dir, "probes-"+x.key+".yaml")
+		if err := os.WriteFile(cfg, probeConfig(*n, *interval, targetAddr, x.key), 0o600); err != nil {
+			return err
+		}
+		p, err := startWithEnv(x.bin, cfg, filepath.Join(*dir, "probes-"+x.key+".db"), x.env)
+		if err != nil {
+			return fmt.Errorf("%s: %w", x.name, err)
+		}
+		defer p.Stop()
+		extras = append(extras, &proc{name: x.name, key: x.key, pid: p.PID, addr: p.Addr})
+	}
 	gatusArgs := []string{"-n", strconv.Itoa(*n), "-interval", interval.String(),
 		"-url", "http://" + targetAddr + "/health?by=g&i=", "-concurrency", strconv.Itoa(*gatusConc)}
 	if *cpuprofile != "" {
@@ -182,10 +225,11 @@ func run() error {
 	time.Sleep(*warmup)
 	if *cpuprofile != "" {
 		syscall.Kill(load.PID, syscall.SIGUSR1)
+		syscall.Kill(idle.PID, syscall.SIGUSR1)
 		gatus.Process.Signal(syscall.SIGUSR1)
 	}
-	procs := []*proc{{name: "Tocsin, probes", pid: load.PID}, {name: "Gatus-like baseline", pid: gatus.Process.Pid},
-		{name: "Tocsin, no checks", pid: idle.PID}}
+	procs := append([]*proc{{name: "Tocsin, probes", key: "t", pid: load.PID, addr: load.Addr}, {name: "Gatus-like baseline", key: "g", pid: gatus.Process.Pid},
+		{name: "Tocsin, no checks", pid: idle.PID, addr: idle.Addr}}, extras...)
 	metricsURL := "http://" + load.Addr + "/metrics"
 	statsURL := "http://" + targetAddr + "/stats"
 	if _, err := targetStatsOf(statsURL + "?reset=gaps"); err != nil {
@@ -193,6 +237,9 @@ func run() error {
 	}
 	m0, err := benchkit.ScrapePrefix(metricsURL, "tocsin_probe_")
 	if err != nil {
+		return err
+	}
+	if err := scrapeRest(procs); err != nil {
 		return err
 	}
 	s0, err := targetStatsOf(statsURL)
@@ -212,6 +259,9 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	if err := scrapeRest(procs); err != nil {
+		return err
+	}
 	s1, err := targetStatsOf(statsURL)
 	if err != nil {
 		return err
@@ -219,6 +269,19 @@ func run() error {
 	for _, p := range procs {
 		if p.end, err = benchkit.ReadMem(p.pid); err != nil {
 			return err
+		}
+		if p.rollup, err = readRollup(p.pid); err != nil {
+			return err
+		}
+	}
+	if *cpuprofile != "" {
+		for _, p := range []struct {
+			pid  int
+			base string
+		}{{load.PID, *cpuprofile}, {idle.PID, strings.TrimSuffix(*cpuprofile, ".prof") + "-idle.prof"}} {
+			if err := memProfiles(p.pid, strings.TrimSuffix(p.base, ".prof")); err != nil {
+				return err
+			}
 		}
 	}
 	g, err := benchkit.Scrape(metricsURL, "go_memstats_heap_inuse_bytes", "go_goroutines")
@@ -246,24 +309,87 @@ func serveProfiled(args []string) error {
 	return serveTocsin(*cfg, *database, *listen, os.Getenv(profileEnv))
 }
 
-// probeConfig is a config file with n HTTP probes of the target.
-func probeConfig(n int, interval time.Duration, addr string) []byte {
+// startWithEnv is benchkit.StartTocsin with env ("K=V", or "" for none)
+// added to the environment the process inherits.
+func startWithEnv(bin, cfgPath, dbPath, env string) (*benchkit.Proc, error) {
+	if k, v, ok := strings.Cut(env, "="); ok {
+		os.Setenv(k, v)
+		defer os.Unsetenv(k)
+	}
+	return benchkit.StartTocsin(bin, cfgPath, dbPath)
+}
+
+// probeConfig is a config file with n HTTP probes of the target, each
+// telling the target that it comes from prober key.
+func probeConfig(n int, interval time.Duration, addr, key string) []byte {
 	var b strings.Builder
 	b.WriteString("checks:\n")
 	width := max(4, len(strconv.Itoa(n)))
 	for i := 1; i <= n; i++ {
-		fmt.Fprintf(&b, "  - {name: web-%0*d, probe: {type: http, url: \"http://%s/health?by=t&i=%d\", expect_status: [200]}, interval: %s}\n",
-			width, i, addr, i, interval)
+		fmt.Fprintf(&b, "  - {name: web-%0*d, probe: {type: http, url: \"http://%s/health?by=%s&i=%d\", expect_status: [200]}, interval: %s}\n",
+			width, i, addr, key, i, interval)
 	}
 	return []byte(b.String())
 }
 
 // proc is one measured process.
 type proc struct {
-	name string
-	pid  int
-	rss  []int64 // samples over every window
-	end  benchkit.Mem
+	name   string
+	key    string // the prober the target counts its requests as; "" for none
+	pid    int
+	addr   string  // a Tocsin's HTTP address; "" for the baseline
+	rss    []int64 // samples over every window
+	end    benchkit.Mem
+	rollup map[string]int64 // /proc/<pid>/smaps_rollup at the end, bytes
+}
+
+// scrapeRest scrapes /metrics of every Tocsin but the first whenever the
+// first's is scraped, so that all carry the cost of being scraped alike
+// (the gzip writers of the Prometheus handler keep a megabyte or two).
+func scrapeRest(procs []*proc) error {
+	for _, p := range procs[1:] {
+		if p.addr == "" {
+			continue
+		}
+		if _, err := benchkit.ScrapePrefix("http://"+p.addr+"/metrics", "tocsin_probe_"); err != nil {
+			return fmt.Errorf("%s: %w", p.name, err)
+		}
+	}
+	return nil
+}
+
+// readRollup reads /proc/<pid>/smaps_rollup: the process's mappings summed,
+// in bytes by field (Rss, Anonymous, Private_Dirty, ...).
+func readRollup(pid int) (map[string]int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/smaps_rollup", pid))
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64); ok && err == nil {
+			out[k] = kb << 10
+		}
+	}
+	return out, nil
+}
+
+// memProfiles asks the profiled Tocsin pid (serveTocsin) for its memory
+// profiles, base-heap.prof and the rest, and waits for the last of them.
+func memProfiles(pid int, base string) error {
+	last := base + "-memory.txt"
+	os.Remove(last)
+	if err := syscall.Kill(pid, syscall.SIGUSR2); err != nil {
+		return err
+	}
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if st, err := os.Stat(last); err == nil && st.Size() > 0 {
+			time.Sleep(200 * time.Millisecond) // the file is written in a few calls
+			return nil
+		}
+	}
+	return fmt.Errorf("no %s within 30 s", last)
 }
 
 // window is what one measured window saw; cpu is in the order of procs.
@@ -290,6 +416,9 @@ func measureWindow(procs []*proc, hz int64, length, sample time.Duration, metric
 		return w, err
 	}
 	if w.metrics[0], err = benchkit.ScrapePrefix(metricsURL, "tocsin_probe_"); err != nil {
+		return w, err
+	}
+	if err := scrapeRest(procs); err != nil {
 		return w, err
 	}
 	for end := t0.Add(length); ; {
@@ -319,6 +448,9 @@ func measureWindow(procs []*proc, hz int64, length, sample time.Duration, metric
 		return w, err
 	}
 	if w.metrics[1], err = benchkit.ScrapePrefix(metricsURL, "tocsin_probe_"); err != nil {
+		return w, err
+	}
+	if err := scrapeRest(procs); err != nil {
 		return w, err
 	}
 	for k := range s1 {
@@ -371,7 +503,7 @@ func report(in reportInput) {
 	fmt.Printf("- Probes: `probe: {type: http, url: \"http://127.0.0.1:PORT/health?by=t&i=K\", expect_status: [200]}, interval: %s`; other settings at their defaults (timeout 10s, probes.concurrency 64)\n", in.interval)
 	fmt.Printf("- Baseline: `bench/probes/gatuslike`, the same %s endpoints, condition `[STATUS] == 200`, results in memory, concurrency %d\n", thousands(in.n), in.gatusConc)
 	fmt.Printf("- Target: a `net/http` server in a process of its own on 127.0.0.1, answering 200 `{\"status\":\"ok\"}`\n")
-	fmt.Printf("- The three processes run side by side; %s warm-up, then %d windows of %s; memory sampled every 5 s\n\n", in.warmup, len(in.wins), in.interval)
+	fmt.Printf("- The %d processes run side by side; %s warm-up, then %d windows of %s; memory sampled every 5 s\n\n", len(in.procs), in.warmup, len(in.wins), in.interval)
 
 	fmt.Println("| window | Tocsin, probes: CPU s | baseline: CPU s | Tocsin, no checks: CPU s | Tocsin / baseline | Tocsin runs (target saw) | baseline runs (target saw) |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|---:|")
@@ -395,14 +527,7 @@ func report(in reportInput) {
 	}
 	for j, p := range in.procs {
 		perRun := "-"
-		var req int64
-		switch j {
-		case 0:
-			req = sumReq(in.wins, "t")
-		case 1:
-			req = sumReq(in.wins, "g")
-		}
-		if req > 0 {
+		if req := sumReq(in.wins, p.key); p.key != "" && req > 0 {
 			var s float64
 			for _, w := range in.wins {
 				s += w.cpu[j]
@@ -411,6 +536,13 @@ func report(in reportInput) {
 		}
 		fmt.Printf("| %s | %.2f s (%.2f-%.2f) | %s | %s (%s-%s) | %s | %s |\n", p.name, median(cpus[j]), slices.Min(cpus[j]), slices.Max(cpus[j]),
 			perRun, mib(mean(p.rss)), mib(slices.Min(p.rss)), mib(slices.Max(p.rss)), mib(p.end.RSS), mib(p.end.HWM))
+	}
+	fmt.Println()
+	fmt.Println("| process, at the end (`/proc/PID/smaps_rollup`) | Rss | anonymous (heap, stacks, runtime) | file-backed (binary, libraries) | Private_Dirty |")
+	fmt.Println("|---|---:|---:|---:|---:|")
+	for _, p := range in.procs {
+		r := p.rollup
+		fmt.Printf("| %s | %s | %s | %s | %s |\n", p.name, mib(r["Rss"]), mib(r["Anonymous"]), mib(r["Rss"]-r["Anonymous"]), mib(r["Private_Dirty"]))
 	}
 	fmt.Println()
 	tc, bc := median(cpus[0]), median(cpus[1])
@@ -422,6 +554,15 @@ func report(in reportInput) {
 			mib(mean(in.procs[0].rss)), verdict(mean(in.procs[0].rss) <= gatusRSS, mean(in.procs[0].rss) <= gatusRSS))
 	}
 	fmt.Printf("- Baseline CPU per 30 s: %.2f s; Tocsin's over its own idle process: %.2f s\n", bc, tc-median(cpus[2]))
+	for j := 3; j < len(in.procs); j++ {
+		r := make([]float64, len(in.wins))
+		for i, w := range in.wins {
+			r[i] = w.cpu[j] / w.cpu[1]
+		}
+		fmt.Printf("- %s against the baseline, same windows: CPU %.2f s per 30 s, %.2fx (%.2fx to %.2fx); VmRSS %s, %.2fx; against Tocsin with probes: CPU %.2fx, VmRSS %.2fx\n",
+			in.procs[j].name, median(cpus[j]), median(r), slices.Min(r), slices.Max(r), mib(mean(in.procs[j].rss)), mean(in.procs[j].rss)/mean(in.procs[1].rss),
+			median(cpus[j])/tc, mean(in.procs[j].rss)/mean(in.procs[0].rss))
+	}
 
 	// Lateness and missed runs.
 	runs := runsIn(in.m0, in.m1)
@@ -436,7 +577,11 @@ func report(in reportInput) {
 	fmt.Printf("- Lag of each run's start behind its schedule (`tocsin_probe_lag_seconds`, %.0f runs, interpolated in its buckets): mean %s, p50 %s, p99 %s, max at most %s\n",
 		lagCount, benchkit.Ms(secs(lagMean)), benchkit.Ms(histQuantile(in.m0, in.m1, "tocsin_probe_lag_seconds", 0.5)),
 		benchkit.Ms(histQuantile(in.m0, in.m1, "tocsin_probe_lag_seconds", 0.99)), histMax(in.m0, in.m1, "tocsin_probe_lag_seconds"))
-	for _, k := range []struct{ key, name string }{{"t", "Tocsin"}, {"g", "baseline"}} {
+	for _, p := range in.procs {
+		if p.key == "" {
+			continue
+		}
+		k := struct{ key, name string }{p.key, p.name}
 		st0, st1 := in.s0[k.key], in.s1[k.key]
 		per := make([]int64, 0, in.n)
 		var missed int64

@@ -10,8 +10,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -27,14 +31,18 @@ import (
 // serveTarget is the -role target process: an HTTP server on 127.0.0.1 that
 // answers every request with 200 and a small JSON body. It prints its
 // address on stdout and keeps, for each prober ("by" in the query: t for
-// Tocsin, g for the Gatus-like baseline) and each probe ("i"), the number of
+// Tocsin, g for the Gatus-like baseline, b and c for the Tocsins of -before
+// and -gogc) and each probe ("i"), the number of
 // requests and the gaps between consecutive ones; GET /stats returns them.
 func serveTarget(n int, interval time.Duration) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	t := &target{interval: interval, by: map[string]*arrivals{"t": newArrivals(n), "g": newArrivals(n)}}
+	t := &target{interval: interval, by: map[string]*arrivals{}}
+	for _, k := range []string{"t", "g", "b", "c"} { // Tocsin, the baseline, Tocsin before (-before), under GOGC (-gogc)
+		t.by[k] = newArrivals(n)
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /stats", t.stats)
 	mux.Handle("/", t)
@@ -122,8 +130,12 @@ func (t *target) stats(w http.ResponseWriter, r *http.Request) {
 // serveTocsin is the -role tocsin process: Tocsin run as `tocsin serve`
 // runs it (app.New, then Run until SIGTERM), with a CPU profile written to
 // profile from the first SIGUSR1 (the start of the measured windows) to
-// the stop, so that start-up does not weigh in it.
+// the stop, so that start-up does not weigh in it. On SIGUSR2 (the end of
+// the windows) it writes its memory profiles beside it (writeMemProfiles).
 func serveTocsin(cfgPath, database, listen, profile string) error {
+	if rate, _ := strconv.Atoi(os.Getenv(memRateEnv)); rate > 0 {
+		runtime.MemProfileRate = rate // before anything worth profiling is allocated
+	}
 	f, err := os.Create(profile)
 	if err != nil {
 		return err
@@ -148,8 +160,67 @@ func serveTocsin(cfgPath, database, listen, profile string) error {
 			}
 		})
 	}()
+	usr2 := make(chan os.Signal, 1)
+	signal.Notify(usr2, syscall.SIGUSR2)
+	go func() {
+		for range usr2 {
+			if err := writeMemProfiles(strings.TrimSuffix(profile, ".prof")); err != nil {
+				log.Error("memory profiles", "err", err)
+			}
+		}
+	}()
 	err = a.Run(ctx)
 	profiling.Do(func() {}) // no profile starts after this
 	pprof.StopCPUProfile()
 	return err
+}
+
+// writeMemProfiles writes, under the name base: a heap profile after a
+// collection (base-heap.prof: inuse_space and, since the start,
+// alloc_space), the goroutines by where they wait (base-goroutines.txt)
+// and where the runtime's memory goes (base-memory.txt: runtime/metrics'
+// heap, stacks and runtime structures, and /proc/self/smaps_rollup).
+func writeMemProfiles(base string) error {
+	runtime.GC()
+	if err := writeProfile(base+"-heap.prof", "heap", 0); err != nil {
+		return err
+	}
+	if err := writeProfile(base+"-goroutines.txt", "goroutine", 1); err != nil {
+		return err
+	}
+	f, err := os.Create(base + "-memory.txt")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	var samples []metrics.Sample
+	for _, d := range metrics.All() {
+		if d.Kind == metrics.KindUint64 && (strings.HasPrefix(d.Name, "/memory/classes/") || strings.HasPrefix(d.Name, "/gc/") ||
+			strings.HasPrefix(d.Name, "/sched/goroutines")) {
+			samples = append(samples, metrics.Sample{Name: d.Name})
+		}
+	}
+	metrics.Read(samples)
+	sort.Slice(samples, func(i, j int) bool { return samples[i].Name < samples[j].Name })
+	for _, s := range samples {
+		fmt.Fprintf(f, "%-60s %d\n", s.Name, s.Value.Uint64())
+	}
+	rollup, err := os.ReadFile("/proc/self/smaps_rollup")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(f, "\n%s", rollup)
+	return err
+}
+
+func writeProfile(path, name string, debug int) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup(name).WriteTo(f, debug); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -19,10 +19,12 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -73,12 +75,12 @@ type Prober struct {
 	cfg     Config
 	url     string
 	method  string
-	header  http.Header
-	host    string // a Host header, which net/http takes from Request.Host
+	header  http.Header // read only: each request gets a copy
+	host    string      // a Host header, which net/http takes from Request.Host
 	expect  []int
 	re      *regexp.Regexp
 	path    []string
-	client  *http.Client
+	client  http.Client
 	now     func() time.Time
 	hasJSON bool
 }
@@ -87,49 +89,94 @@ const maxRedirects = 10
 
 var errTooManyRedirects = errors.New("stopped after 10 redirects")
 
+// defaultHeader is the header of every probe that sets none of its own,
+// shared rather than one map a probe.
+var defaultHeader = http.Header{"User-Agent": {"Tocsin-Probe/1"}}
+
 // New validates cfg and returns a prober. clock is Tocsin's clock; it times
 // each probe and is the "now" for certificate checks.
 func New(cfg Config, clock interface{ Now() time.Time }) (*Prober, error) {
 	if clock == nil {
 		return nil, errors.New("http probe: clock is required")
 	}
-	p := &Prober{cfg: cfg, now: clock.Now, method: cfg.Method, header: make(http.Header)}
+	p := &Prober{cfg: cfg, now: clock.Now, method: cfg.Method}
 	if err := p.validate(); err != nil {
 		return nil, fmt.Errorf("http probe: %w", err)
 	}
+	p.client = http.Client{Transport: transportFor(clock, cfg.TLSVerify == nil || *cfg.TLSVerify, cfg.Timeout),
+		CheckRedirect: stopAtRedirect}
+	if cfg.FollowRedirects {
+		p.client.CheckRedirect = followRedirects
+	}
+	return p, nil
+}
 
-	verify := cfg.TLSVerify == nil || *cfg.TLSVerify
-	dialer := &net.Dialer{Timeout: cfg.Timeout}
-	// One transport per prober, without keep-alives: every probe measures a
-	// new connection (DNS, connect, handshake) and no idle connections are
-	// left open between probes. Proxy is nil on purpose: a probe measures
-	// the target, not a proxy picked up from the environment.
-	transport := &http.Transport{
+func stopAtRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+func followRedirects(_ *http.Request, via []*http.Request) error {
+	if len(via) >= maxRedirects {
+		return errTooManyRedirects
+	}
+	return nil
+}
+
+// transportKey is what tells transports apart: probes alike in these
+// share one.
+type transportKey struct {
+	clock   any
+	verify  bool
+	timeout time.Duration
+}
+
+// transports are the transports of every prober made so far, one for each
+// clock, verification setting and timeout in use; they hold no connection
+// between probes, so there are as few as the distinct settings.
+var transports = struct {
+	sync.Mutex
+	m map[transportKey]*http.Transport
+}{m: map[transportKey]*http.Transport{}}
+
+// transportFor returns the transport for probes with these settings. A
+// transport with its TLS config and dialer is about 1.5 KB, and keeps
+// half a kilobyte more once used (its map of requests to cancel, its last
+// wanted connection), so a thousand probes share one rather than each
+// having its own: without keep-alives every request still opens a
+// connection of its own, so nothing but that memory is shared. A clock
+// that cannot be a map key (never Tocsin's) gets a transport of its own.
+func transportFor(clock interface{ Now() time.Time }, verify bool, timeout time.Duration) *http.Transport {
+	if !reflect.ValueOf(clock).Comparable() {
+		return newTransport(clock, verify, timeout)
+	}
+	k := transportKey{clock: clock, verify: verify, timeout: timeout}
+	transports.Lock()
+	defer transports.Unlock()
+	t := transports.m[k]
+	if t == nil {
+		t = newTransport(clock, verify, timeout)
+		transports.m[k] = t
+	}
+	return t
+}
+
+// newTransport is a transport without keep-alives: every probe measures a
+// new connection (DNS, connect, handshake) and no idle connections are left
+// open between probes. Proxy is nil on purpose: a probe measures the
+// target, not a proxy picked up from the environment. The timeouts back up
+// the probe's context deadline, which bounds the whole request.
+func newTransport(clock interface{ Now() time.Time }, verify bool, timeout time.Duration) *http.Transport {
+	dialer := &net.Dialer{Timeout: timeout}
+	return &http.Transport{
 		Proxy:       nil,
 		DialContext: dialer.DialContext,
 		TLSClientConfig: &tls.Config{
 			InsecureSkipVerify: !verify,
 			Time:               clock.Now,
 		},
-		TLSHandshakeTimeout:    cfg.Timeout,
-		ResponseHeaderTimeout:  cfg.Timeout,
+		TLSHandshakeTimeout:    timeout,
+		ResponseHeaderTimeout:  timeout,
 		DisableKeepAlives:      true,
 		MaxResponseHeaderBytes: probe.MaxBody,
 	}
-	follow := cfg.FollowRedirects
-	p.client = &http.Client{
-		Transport: transport,
-		CheckRedirect: func(_ *http.Request, via []*http.Request) error {
-			if !follow {
-				return http.ErrUseLastResponse
-			}
-			if len(via) >= maxRedirects {
-				return errTooManyRedirects
-			}
-			return nil
-		},
-	}
-	return p, nil
 }
 
 func (p *Prober) validate() error {
@@ -155,21 +202,8 @@ func (p *Prober) validate() error {
 	if !isToken(p.method) {
 		return fmt.Errorf("method %q: not a valid HTTP method", cfg.Method)
 	}
-	for k, v := range cfg.Headers {
-		if !isToken(k) {
-			return fmt.Errorf("headers: %q is not a valid header name", k)
-		}
-		if !validHeaderValue(v) {
-			return fmt.Errorf("headers.%s: control characters in value", k)
-		}
-		if strings.EqualFold(k, "Host") {
-			p.host = v
-			continue
-		}
-		p.header.Set(k, v)
-	}
-	if p.header.Get("User-Agent") == "" {
-		p.header.Set("User-Agent", "Tocsin-Probe/1")
+	if p.header, p.host, err = buildHeader(cfg.Headers); err != nil {
+		return err
 	}
 
 	for i, code := range cfg.ExpectStatus {
@@ -206,6 +240,33 @@ func (p *Prober) validate() error {
 		return fmt.Errorf("timeout: must be positive, got %s", cfg.Timeout)
 	}
 	return nil
+}
+
+// buildHeader checks the configured headers and returns the header of
+// every request (the shared defaultHeader when none is configured) and the
+// Host header, if one is set.
+func buildHeader(headers map[string]string) (http.Header, string, error) {
+	if len(headers) == 0 {
+		return defaultHeader, "", nil
+	}
+	h, host := make(http.Header), ""
+	for k, v := range headers {
+		if !isToken(k) {
+			return nil, "", fmt.Errorf("headers: %q is not a valid header name", k)
+		}
+		if !validHeaderValue(v) {
+			return nil, "", fmt.Errorf("headers.%s: control characters in value", k)
+		}
+		if strings.EqualFold(k, "Host") {
+			host = v
+			continue
+		}
+		h.Set(k, v)
+	}
+	if h.Get("User-Agent") == "" {
+		h.Set("User-Agent", "Tocsin-Probe/1")
+	}
+	return h, host, nil
 }
 
 // Stages of a request, for saying where a probe ran out of time.

@@ -524,3 +524,70 @@ func TestHungProbesDoNotDelayOthers(t *testing.T) {
 		expectClass(t, r.Result, probe.ClassTimeout)
 	}
 }
+
+// TestProbersShareATransport: probers alike share one transport, those
+// that differ in verification or timeout do not, and every run still opens
+// a connection of its own and sends the default User-Agent.
+func TestProbersShareATransport(t *testing.T) {
+	var mu sync.Mutex
+	conns := 0
+	agents := map[string]int{}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		agents[r.Header.Get("User-Agent")]++
+		mu.Unlock()
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+
+	no := false
+	a := newProber(t, Config{URL: srv.URL + "/a"})
+	b := newProber(t, Config{URL: srv.URL + "/b", ExpectStatus: []int{200}})
+	unverified := newProber(t, Config{URL: srv.URL, TLSVerify: &no})
+	longer := newProber(t, Config{URL: srv.URL, Timeout: 2 * healthy})
+	if a.client.Transport != b.client.Transport {
+		t.Error("two probers alike have transports of their own")
+	}
+	if unverified.client.Transport == a.client.Transport || longer.client.Transport == a.client.Transport {
+		t.Error("probers with other verification or timeout share a transport")
+	}
+	for range 2 {
+		expectClass(t, run(t, a), "")
+		expectClass(t, run(t, b), "")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if conns != 4 {
+		t.Errorf("4 runs opened %d connections, want one each", conns)
+	}
+	if agents["Tocsin-Probe/1"] != 4 {
+		t.Errorf("User-Agents seen: %v, want Tocsin-Probe/1 on all 4 runs", agents)
+	}
+}
+
+// funcClock is a clock that cannot be a map key.
+type funcClock struct{ now func() time.Time }
+
+func (c funcClock) Now() time.Time { return c.now() }
+
+// TestUnhashableClock: a prober whose clock cannot key the shared
+// transports gets a transport of its own, and probes.
+func TestUnhashableClock(t *testing.T) {
+	srv := serve(t, func(http.ResponseWriter, *http.Request) {})
+	p, err := New(Config{URL: srv.URL, Timeout: healthy}, funcClock{clock.Real{}.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := newProber(t, Config{URL: srv.URL})
+	if p.client.Transport == q.client.Transport {
+		t.Error("the prober with a func clock shares a transport")
+	}
+	expectClass(t, run(t, p), "")
+}
