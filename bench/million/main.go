@@ -26,6 +26,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -191,10 +192,14 @@ func run() error {
 		}
 	}()
 	fmt.Print(benchkit.WaveHeader)
-	var all []time.Duration
+	var all, waveCPU []time.Duration
 	shortURLs := pingURLs(p.Addr, short)
 	for w := range *waves {
 		ids := shortURLs[w**waveSize : (w+1)**waveSize]
+		cpu0, err := benchkit.ProcCPU(p.PID)
+		if err != nil {
+			return err
+		}
 		t0 := time.Now()
 		if err := benchkit.PingAll(ctx, ids, *conc); err != nil {
 			return fmt.Errorf("ping wave %d: %w", w+1, err)
@@ -204,7 +209,12 @@ func run() error {
 		if err != nil {
 			return err
 		}
+		cpu1, err := benchkit.ProcCPU(p.PID)
+		if err != nil {
+			return err
+		}
 		all = append(all, wave.Latency...)
+		waveCPU = append(waveCPU, cpu1-cpu0)
 		fmt.Print(wave.Row(fmt.Sprint(w+1), len(ids), burst))
 	}
 	close(stopSampling)
@@ -212,6 +222,13 @@ func run() error {
 	p99 := benchkit.Percentile(all, 99)
 	fmt.Printf("| all | %d | | %d | %s | %s | %s | | |\n\n", nShort, len(all), benchkit.Ms(benchkit.Percentile(all, 50)), benchkit.Ms(p99),
 		benchkit.Ms(benchkit.Percentile(all, 100)))
+	// CPU time is what a busy machine leaves least changed: latency waits
+	// for the cores other work holds, the work itself does not.
+	var cpuText []string
+	for _, c := range waveCPU {
+		cpuText = append(cpuText, fmt.Sprintf("%d ms (%.2f ms a check)", c.Milliseconds(), float64(c.Microseconds())/1000/float64(*waveSize)))
+	}
+	fmt.Printf("Tocsin's CPU time in each wave, from its first ping to its last webhook: %s.\n\n", strings.Join(cpuText, ", "))
 	heap, _ := benchkit.Scrape("http://"+p.Addr+"/metrics", "go_memstats_heap_inuse_bytes")
 	fmt.Println("| process | VmRSS | VmHWM |")
 	fmt.Println("|---|---:|---:|")

@@ -26,8 +26,9 @@
 // every 25 ms). Last, a fencing check: a leader stalls past its leases,
 // another takes its shards, and the stalled one's writes under its old
 // tokens are counted: all must be refused, none committed. At the end it
-// times the leader's once-a-second deadline read (store.DeadlinesBefore)
-// with the run's checks and with 1,000,000 more written into the table.
+// times the leader's once-a-second deadline read (the moved deadlines it
+// takes, against the scan it made before) with the run's checks and with
+// 1,000,000 more written into the table.
 //
 //	go run ./bench/shards [-leaders 1,2,4,8] [-shards 8] [-checks 8000] [-batch 32] [-d 3s] [-warmup 1s] [-reps 3] [-ttl 8s] [-every 2s] [-scan 1000000] [-cpuprofile FILE]
 package main
@@ -489,56 +490,86 @@ func run() error {
 	return nil
 }
 
-// timeDeadlineRead times store.DeadlinesBefore, which the leader runs every
-// second on a shared database (follow_deadlines), with the checks of the
-// runs and again with n more, written straight into the table, their
-// deadlines spread over the next hour.
+// scanDeadlinesSQL is the read that follow_deadlines made every second
+// before deadline_moves: every deadline due within 2 s, with no index to
+// find them, so a scan of the table.
+const scanDeadlinesSQL = `SELECT id, alert_after, wake_at FROM checks WHERE (alert_after > 0 OR wake_at > 0) AND deleted_at = 0
+	AND (alert_after > 0 AND alert_after <= $1 OR wake_at > 0 AND wake_at <= $1)`
+
+// movesPerRead is how many checks have their deadline moved earlier before
+// each timed take of the moves, as /start pings served by other replicas
+// would.
+const movesPerRead = 50
+
+// timeDeadlineRead times what the leader runs every second on a shared
+// database (follow_deadlines), with the checks of the runs and again with
+// n more, written straight into the table, their deadlines spread over the
+// next hour: taking the moved deadlines (store.Tx.TakeDeadlineMoves, a
+// fenceless write here), after movesPerRead checks moved theirs earlier,
+// and, as the baseline in the same run, the scan it made before.
 func timeDeadlineRead(ctx context.Context, db *store.DB, admin *pgx.Conn, n int) error {
-	read := func() (median, worst time.Duration, due int, err error) {
-		var ds []time.Duration
-		for range 7 {
+	read := func() (scan, take []time.Duration, taken int, err error) {
+		for i := range 7 {
 			t0 := time.Now()
-			d, err := db.DeadlinesBefore(ctx, time.Now().Add(2*time.Second))
+			rows, err := admin.Query(ctx, scanDeadlinesSQL, time.Now().Add(2*time.Second).UnixMilli())
 			if err != nil {
-				return 0, 0, 0, err
+				return nil, nil, 0, err
 			}
-			ds = append(ds, time.Since(t0))
-			due = len(d)
+			rows.Close()
+			scan = append(scan, time.Since(t0))
+			if _, err := admin.Exec(ctx, `UPDATE checks SET alert_after = alert_after - 1000
+				WHERE id IN (SELECT id FROM checks WHERE alert_after > 0 ORDER BY id OFFSET $1 LIMIT $2)`,
+				i*movesPerRead, movesPerRead); err != nil {
+				return nil, nil, 0, err
+			}
+			t0 = time.Now()
+			err = db.Write(ctx, func(tx *store.Tx) error {
+				ds, err := tx.TakeDeadlineMoves(ctx, 10000)
+				taken = len(ds)
+				return err
+			})
+			if err != nil {
+				return nil, nil, 0, err
+			}
+			take = append(take, time.Since(t0))
 		}
-		return benchkit.Percentile(ds, 50), slices.Max(ds), due, nil
+		return scan, take, taken, nil
+	}
+	row := func(checks int) error {
+		// The runs left dead row versions behind, and the inserts below
+		// moves: vacuum and clear them, so that every read starts clean.
+		if _, err := admin.Exec(ctx, "DELETE FROM deadline_moves"); err != nil {
+			return err
+		}
+		if _, err := admin.Exec(ctx, "VACUUM ANALYZE checks"); err != nil {
+			return err
+		}
+		scan, take, taken, err := read()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("| %d | %s | %s | %s | %s | %d |\n", checks, benchkit.Ms(benchkit.Percentile(scan, 50)), benchkit.Ms(slices.Max(scan)),
+			benchkit.Ms(benchkit.Percentile(take, 50)), benchkit.Ms(slices.Max(take)), taken)
+		return nil
 	}
 	fmt.Println("\n### The leader's deadline read, every second on a shared database")
 	fmt.Println()
-	fmt.Println("| checks in the table | read (median of 7) | slowest | deadlines due within 2 s |")
-	fmt.Println("|---:|---:|---:|---:|")
-	// The runs left dead row versions behind: vacuum before each read, so
-	// that both read a clean table.
-	if _, err := admin.Exec(ctx, "VACUUM ANALYZE checks"); err != nil {
-		return err
-	}
+	fmt.Println("| checks in the table | scan before deadline_moves (median of 7) | slowest | take the moves (median of 7) | slowest | moves a take |")
+	fmt.Println("|---:|---:|---:|---:|---:|---:|")
 	var before int
 	if err := admin.QueryRow(ctx, "SELECT count(*) FROM checks").Scan(&before); err != nil {
 		return err
 	}
-	med, worst, due, err := read()
-	if err != nil {
+	if err := row(before); err != nil {
 		return err
 	}
-	fmt.Printf("| %d | %s | %s | %d |\n", before, benchkit.Ms(med), benchkit.Ms(worst), due)
 	now := time.Now().UnixMilli()
 	if _, err := admin.Exec(ctx, `INSERT INTO checks (uuid, name, slug, schedule_every, grace, status, created_at, alert_after)
 		SELECT 'scan-' || g, 'scan-' || g, 'scan-' || g, 3600000, 3600000, 'up', $1::bigint, $1::bigint + g * 3600000 / $2::bigint
 		FROM generate_series(1, $2::bigint) g`, now, n); err != nil {
 		return fmt.Errorf("add checks: %w", err)
 	}
-	if _, err := admin.Exec(ctx, "VACUUM ANALYZE checks"); err != nil {
-		return err
-	}
-	if med, worst, due, err = read(); err != nil {
-		return err
-	}
-	fmt.Printf("| %d | %s | %s | %d |\n", before+n, benchkit.Ms(med), benchkit.Ms(worst), due)
-	return nil
+	return row(before + n)
 }
 
 func modeName(global bool) string {

@@ -41,12 +41,16 @@ func (a *App) newJobs(shared bool) []job.Job {
 	return jobs
 }
 
-// followDeadlines puts in the engine's queue, every second, the deadlines
-// due within the next two that pings and API calls served by the other
-// replicas set: this replica's engine was not told of them.
+// followDeadlines queues, every second, the deadlines that pings and API
+// calls served by the other replicas moved earlier or set anew: this
+// replica's engine was not told of them (see engine.Follow).
 func (a *App) followDeadlines(ctx context.Context, now time.Time) (time.Time, error) {
-	if err := a.engine.LoadDue(ctx, now.Add(2*time.Second)); err != nil {
-		return now.Add(time.Second), fmt.Errorf("read deadlines: %w", err)
+	more, err := a.engine.Follow(ctx)
+	if err != nil {
+		return now.Add(time.Second), fmt.Errorf("follow deadlines: %w", err)
+	}
+	if more {
+		return now, nil
 	}
 	return now.Add(time.Second), nil
 }

@@ -95,17 +95,38 @@ func (e *Engine) Load(ctx context.Context) error {
 	return e.db.StreamDeadlines(ctx, e.setAll)
 }
 
-// LoadDue puts in the queue the stored deadlines at or before until. On a
-// shared database pings and API calls served by other replicas move
-// deadlines this engine was not told of; its leader calls LoadDue every
-// second with a horizon a little ahead, so that no deadline is missed.
-func (e *Engine) LoadDue(ctx context.Context, until time.Time) error {
-	ds, err := e.db.DeadlinesBefore(ctx, until)
-	if err != nil {
-		return err
-	}
-	e.setAll(ds)
-	return nil
+// followBatch bounds how many moved deadlines one call of Follow takes.
+const followBatch = 10000
+
+// Follow queues the deadlines that writes moved earlier, or set where a
+// check had none (store.Tx.TakeDeadlineMoves). On a shared database pings
+// and API calls served by other replicas move deadlines this engine was
+// not told of; its leader calls Follow every second. It reports whether
+// more moves are waiting.
+func (e *Engine) Follow(ctx context.Context) (more bool, err error) {
+	err = e.db.Write(ctx, func(tx *store.Tx) error {
+		ds, err := tx.TakeDeadlineMoves(ctx, followBatch)
+		if err != nil {
+			return err
+		}
+		// Queued before the commit that forgets them: should it fail they
+		// are taken again, and an early entry only makes the engine read
+		// the check once more.
+		e.mu.Lock()
+		first, _ := e.queue.Peek()
+		earlier := false
+		for _, d := range ds {
+			e.queue.SetEarlier(d.CheckID, d.At)
+			earlier = earlier || first.IsZero() || d.At.Before(first)
+		}
+		e.mu.Unlock()
+		if earlier {
+			e.poke()
+		}
+		more = len(ds) == followBatch
+		return nil
+	})
+	return more, err
 }
 
 // setAll queues the deadlines, and wakes the engine's job if one comes

@@ -37,6 +37,15 @@ func (q *deadlineQueue) Set(id int64, at time.Time) {
 	}
 }
 
+// SetEarlier schedules id at at, unless its deadline is already at or
+// before at.
+func (q *deadlineQueue) SetEarlier(id int64, at time.Time) {
+	if i, ok := q.pos[id]; ok && q.items[i].at <= at.UnixNano() {
+		return
+	}
+	q.Set(id, at)
+}
+
 // Peek returns the earliest deadline, if any.
 func (q *deadlineQueue) Peek() (time.Time, bool) {
 	if len(q.items) == 0 {

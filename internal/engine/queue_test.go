@@ -44,10 +44,16 @@ func TestQueueMatchesMap(t *testing.T) {
 	}
 	for step := range 20000 {
 		id := int64(rnd(300) + 1)
-		switch rnd(4) {
+		switch rnd(5) {
 		case 0:
 			q.Set(id, time.Time{})
 			delete(want, id)
+		case 4:
+			at := start.Add(time.Duration(rnd(100)) * time.Second)
+			q.SetEarlier(id, at)
+			if old, ok := want[id]; !ok || at.Before(old) {
+				want[id] = at
+			}
 		case 3:
 			now := start.Add(time.Duration(rnd(100)) * time.Second)
 			for _, got := range q.PopDue(now, 1+rnd(3)) {

@@ -158,15 +158,37 @@ func (db *DB) StreamDeadlines(ctx context.Context, fn func([]Deadline)) error {
 // deadlineBatch is how many deadlines StreamDeadlines hands over at once.
 const deadlineBatch = 4096
 
-// DeadlinesBefore returns the deadlines at or before t. On a shared
-// database the engine's leader reads them every second, since pings taken
-// by other replicas move deadlines it was not told of. No index: one on
-// alert_after would cost every ping a second index write.
-func (db *DB) DeadlinesBefore(ctx context.Context, t time.Time) ([]Deadline, error) {
+// TakeDeadlineMoves removes and returns up to limit of the deadlines that
+// writes moved earlier or set where a check had none. On
+// PostgreSQL a trigger on checks records them (deadline_moves), so that
+// the engine's leader learns of the deadlines that pings and API calls
+// served by other replicas set, without reading every check. A deadline
+// moved later is not recorded: the leader's earlier entry fires first.
+// SQLite's one server is told of every deadline it sets: it has none.
+func (tx *Tx) TakeDeadlineMoves(ctx context.Context, limit int) ([]Deadline, error) {
+	if tx.db.dialect != dialectPostgres {
+		return nil, nil
+	}
+	rows, err := tx.query(ctx, `DELETE FROM deadline_moves WHERE seq IN (SELECT seq FROM deadline_moves ORDER BY seq LIMIT $1)
+		RETURNING check_id, at`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("take deadline moves: %w", err)
+	}
+	defer rows.Close()
 	var out []Deadline
-	err := db.deadlines(ctx, func(ds []Deadline) { out = append(out, ds...) },
-		" AND (alert_after > 0 AND alert_after <= $1 OR wake_at > 0 AND wake_at <= $1)", ms(t))
-	return out, err
+	for rows.Next() {
+		var d Deadline
+		var at int64
+		if err := rows.Scan(&d.CheckID, &at); err != nil {
+			return nil, err
+		}
+		d.At = fromMS(at)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("take deadline moves: %w", err)
+	}
+	return out, nil
 }
 
 func (db *DB) deadlines(ctx context.Context, fn func([]Deadline), cond string, args ...any) error {

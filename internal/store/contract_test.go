@@ -54,6 +54,7 @@ var contract = []struct {
 	{"APIChecks", testAPIChecks},
 	{"CreateChecks", testCreateChecks},
 	{"ReportRows", testReportRows},
+	{"DeadlineMoves", testDeadlineMoves},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -545,5 +546,77 @@ func testSaveCheckStates(t *testing.T, db *DB, clk *clock.Fake) {
 		if err != nil || got.Pings != int64(i+1) || got.Version != created+1 || c.Version != created+1 {
 			t.Fatalf("%s after the save: %d pings, version %d (copy %d), %v", c.Name, got.Pings, got.Version, c.Version, err)
 		}
+	}
+}
+
+// testDeadlineMoves: on PostgreSQL a write that sets a check's deadline
+// where it had none, or moves it earlier, leaves a move for the engine's
+// leader to take, once; a move later leaves none. SQLite has no moves.
+func testDeadlineMoves(t *testing.T, db *DB, clk *clock.Fake) {
+	ctx := context.Background()
+	take := func(limit int) []Deadline {
+		t.Helper()
+		var ds []Deadline
+		if err := db.Write(ctx, func(tx *Tx) error {
+			var err error
+			ds, err = tx.TakeDeadlineMoves(ctx, limit)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	save := func(c *tocsin.Check) {
+		t.Helper()
+		if err := db.Write(ctx, func(tx *Tx) error { return tx.SaveCheckState(ctx, c) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := func(ds []Deadline, c *tocsin.Check, at time.Time) {
+		t.Helper()
+		if !db.Shared() {
+			if len(ds) != 0 {
+				t.Fatalf("SQLite took moves %+v", ds)
+			}
+			return
+		}
+		if len(ds) != 1 || ds[0].CheckID != c.ID || !ds[0].At.Equal(at) {
+			t.Fatalf("moves %+v, want check %d at %s", ds, c.ID, at)
+		}
+	}
+	now := clk.Now()
+	a := createCheck(t, db, "a") // no deadline until its first ping
+	if ds := take(10); len(ds) != 0 {
+		t.Fatalf("a check without a deadline left moves %+v", ds)
+	}
+	a.Status, a.AlertAfter = tocsin.StateUp, now.Add(10*time.Minute)
+	save(a)
+	want(take(10), a, now.Add(10*time.Minute))
+	if ds := take(10); len(ds) != 0 {
+		t.Fatalf("moves taken twice: %+v", ds)
+	}
+	a.AlertAfter = now.Add(20 * time.Minute) // a ping: later
+	save(a)
+	if ds := take(10); len(ds) != 0 {
+		t.Fatalf("a deadline moved later left moves %+v", ds)
+	}
+	a.AlertAfter = now.Add(5 * time.Minute) // a start, or a shorter schedule: earlier
+	save(a)
+	want(take(10), a, now.Add(5*time.Minute))
+	a.ReopenAt = now.Add(time.Minute) // the other deadline, earlier still
+	save(a)
+	want(take(10), a, now.Add(time.Minute))
+
+	// Taken a limit at a time.
+	var moved []*tocsin.Check
+	for _, name := range []string{"b", "c", "d"} {
+		c := createCheck(t, db, name)
+		c.Status, c.AlertAfter = tocsin.StateUp, now.Add(time.Hour)
+		save(c)
+		moved = append(moved, c)
+	}
+	first, second := take(2), take(2)
+	if db.Shared() && (len(first) != 2 || len(second) != 1 || first[0].CheckID == second[0].CheckID || first[1].CheckID == second[0].CheckID) {
+		t.Fatalf("taken 2 at a time: %+v then %+v, want the 3 moves of %d checks", first, second, len(moved))
 	}
 }

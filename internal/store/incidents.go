@@ -50,10 +50,14 @@ func scanIncident(r rowScanner) (*tocsin.Incident, error) {
 	return &in, nil
 }
 
+const (
+	openIncidentForCheckSQL = "SELECT " + incidentColumns + " FROM incidents WHERE check_id = $1 AND status <> 'resolved'"
+	lastIncidentForCheckSQL = "SELECT " + incidentColumns + " FROM incidents WHERE check_id = $1 ORDER BY id DESC LIMIT 1"
+)
+
 // OpenIncidentForCheck returns the check's open incident, or nil.
 func (tx *Tx) OpenIncidentForCheck(ctx context.Context, checkID int64) (*tocsin.Incident, error) {
-	in, err := scanIncident(tx.tx.QueryRowContext(ctx, "SELECT "+incidentColumns+
-		" FROM incidents WHERE check_id = $1 AND status <> 'resolved'", checkID))
+	in, err := scanIncident(tx.queryRow(ctx, openIncidentForCheckSQL, checkID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
@@ -66,8 +70,7 @@ func (tx *Tx) OpenIncidentForCheck(ctx context.Context, checkID int64) (*tocsin.
 // LastIncidentForCheck returns the check's latest incident, open or not,
 // or nil if it has none.
 func (tx *Tx) LastIncidentForCheck(ctx context.Context, checkID int64) (*tocsin.Incident, error) {
-	in, err := scanIncident(tx.tx.QueryRowContext(ctx, "SELECT "+incidentColumns+
-		" FROM incidents WHERE check_id = $1 ORDER BY id DESC LIMIT 1", checkID))
+	in, err := scanIncident(tx.queryRow(ctx, lastIncidentForCheckSQL, checkID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}

@@ -9,6 +9,9 @@ import (
 	"github.com/tocsinhq/tocsin"
 )
 
+const enqueueSQL = `INSERT INTO outbox (idempotency_key, channel, event, incident_id, payload, status,
+	next_attempt_at, created_at, target) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING`
+
 // Enqueue adds a notification to the outbox. A row with the same idempotency
 // key is left as it is: enqueueing is idempotent. It reports whether a row
 // was added.
@@ -19,9 +22,7 @@ func (tx *Tx) Enqueue(ctx context.Context, n *tocsin.Notification) (bool, error)
 	}
 	n.CreatedAt = now
 	n.Status = tocsin.NotifyPending
-	res, err := tx.tx.ExecContext(ctx, `INSERT INTO outbox (idempotency_key, channel, event, incident_id, payload, status,
-		next_attempt_at, created_at, target) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8) ON CONFLICT (idempotency_key) DO NOTHING`,
-		n.IdempotencyKey, n.Channel, n.Event, n.IncidentID, n.Payload, ms(n.NextAttemptAt), ms(now), n.Target)
+	res, err := tx.exec(ctx, enqueueSQL, n.IdempotencyKey, n.Channel, n.Event, n.IncidentID, n.Payload, ms(n.NextAttemptAt), ms(now), n.Target)
 	if err != nil {
 		return false, fmt.Errorf("enqueue notification: %w", err)
 	}
@@ -79,7 +80,7 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, lease time.Duration, l
 			return err
 		}
 		args := []any{ms(now), 4 * limit, string(excluded)}
-		rows, err := tx.tx.QueryContext(ctx, db.sql(claimDueSQL), append(args, owner)...)
+		rows, err := tx.query(ctx, claimDueSQL, append(args, owner)...)
 		if err != nil {
 			return fmt.Errorf("query due notifications: %w", err)
 		}
@@ -101,8 +102,7 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, lease time.Duration, l
 			return err
 		}
 		for _, n := range due {
-			if _, err := tx.tx.ExecContext(ctx, "UPDATE outbox SET claimed_by = $1, claimed_until = $2 WHERE id = $3",
-				owner, ms(now.Add(lease)), n.ID); err != nil {
+			if _, err := tx.exec(ctx, claimSQL, owner, ms(now.Add(lease)), n.ID); err != nil {
 				return fmt.Errorf("claim notification: %w", err)
 			}
 		}
@@ -131,10 +131,17 @@ func (db *DB) ReleaseClaims(ctx context.Context, owner string) error {
 	return nil
 }
 
+const (
+	markSentSQL = `UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, claimed_by = '',
+	claimed_until = 0, last_error = '' WHERE id = $3`
+	markRetrySQL = `UPDATE outbox SET status = $1, attempts = $2, last_error = $3, next_attempt_at = $4,
+	claimed_by = '', claimed_until = 0 WHERE id = $5`
+	claimSQL = "UPDATE outbox SET claimed_by = $1, claimed_until = $2 WHERE id = $3"
+)
+
 // MarkSent records a delivered notification.
 func (tx *Tx) MarkSent(ctx context.Context, id int64, attempts int) error {
-	_, err := tx.tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = $1, sent_at = $2, claimed_by = '',
-		claimed_until = 0, last_error = '' WHERE id = $3`, attempts, ms(tx.db.clock.Now()), id)
+	_, err := tx.exec(ctx, markSentSQL, attempts, ms(tx.db.clock.Now()), id)
 	if err != nil {
 		return fmt.Errorf("mark sent: %w", err)
 	}
@@ -148,8 +155,7 @@ func (tx *Tx) MarkRetry(ctx context.Context, id int64, attempts int, lastErr str
 	if retryAt.IsZero() {
 		status = string(tocsin.NotifyFailed)
 	}
-	_, err := tx.tx.ExecContext(ctx, `UPDATE outbox SET status = $1, attempts = $2, last_error = $3, next_attempt_at = $4,
-		claimed_by = '', claimed_until = 0 WHERE id = $5`, status, attempts, lastErr, ms(retryAt), id)
+	_, err := tx.exec(ctx, markRetrySQL, status, attempts, lastErr, ms(retryAt), id)
 	if err != nil {
 		return fmt.Errorf("mark retry: %w", err)
 	}

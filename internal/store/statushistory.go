@@ -147,15 +147,22 @@ func (tx *Tx) OpenStatusMaintenances(ctx context.Context, page string) ([]Status
 	return tx.statusIncidents(ctx, "page = $1 AND kind = 'maintenance' AND resolved_at = 0 ORDER BY id", page)
 }
 
+// activeStatusMaintenancesSQL is prepared: every check that goes down asks
+// for the maintenances under way.
+const (
+	activeStatusMaintenancesWhere = `kind = 'maintenance' AND resolved_at = 0 AND scheduled_for <= $1
+		AND scheduled_until > $1 ORDER BY id`
+	activeStatusMaintenancesSQL = "SELECT " + statusIncidentColumns + " FROM status_incidents WHERE " + activeStatusMaintenancesWhere
+)
+
 // ActiveStatusMaintenances lists the maintenances of every page whose
 // window holds now and that are not completed.
 func (tx *Tx) ActiveStatusMaintenances(ctx context.Context, now time.Time) ([]StatusIncident, error) {
-	return tx.statusIncidents(ctx, `kind = 'maintenance' AND resolved_at = 0 AND scheduled_for <= $1
-		AND scheduled_until > $1 ORDER BY id`, ms(now))
+	return tx.statusIncidents(ctx, activeStatusMaintenancesWhere, ms(now))
 }
 
 func (tx *Tx) statusIncidents(ctx context.Context, where string, args ...any) ([]StatusIncident, error) {
-	rows, err := tx.tx.QueryContext(ctx, "SELECT "+statusIncidentColumns+" FROM status_incidents WHERE "+where, args...)
+	rows, err := tx.query(ctx, "SELECT "+statusIncidentColumns+" FROM status_incidents WHERE "+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("status incidents: %w", err)
 	}

@@ -62,7 +62,11 @@ type DB struct {
 // preparedQueries are the statements Open prepares for write transactions.
 var preparedQueries = []string{alertByKeySQL, alertsByKeysSQL, alertByIDSQL, alertsOfIncidentSQL, alertsSuppressedBySQL, insertAlertSQL,
 	updateAlertSQL, touchAlertSQL, openIncidentForGroupSQL, incidentByIDSQL, createIncidentSQL, saveIncidentSQL, appendTimelineSQL,
-	checkByIDSQL, insertProbeResultSQL, rollUpProbeResultSQL, fenceSQL, checkByUUIDSQL, checksBySlugSQL, prunePingsSQL}
+	checkByIDSQL, insertProbeResultSQL, rollUpProbeResultSQL, fenceSQL, checkByUUIDSQL, checksBySlugSQL, prunePingsSQL,
+	// A wave of checks going down: each opens an incident and queues its
+	// notifications, and the outbox claims and records them.
+	openIncidentForCheckSQL, lastIncidentForCheckSQL, activeStatusMaintenancesSQL, enqueueSQL, claimDueSQL, claimSQL,
+	markSentSQL, markRetrySQL}
 
 // sqlitePreparedQueries are prepared too on SQLite, where they are valid.
 var sqlitePreparedQueries = []string{checksByUUIDsSQLite}

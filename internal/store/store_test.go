@@ -40,7 +40,7 @@ func TestMigrateFromEmptyAndAgain(t *testing.T) {
 	}
 }
 
-const latestVersion = 18
+const latestVersion = 20
 
 // TestMigrateFromEveryVersion builds a database at each earlier version,
 // with a row in it, and opens it with this binary.
