@@ -153,19 +153,18 @@ func (w *work) flushJoins() error {
 	for _, id := range w.joinIDs {
 		alerts := w.joins[id]
 		msg := "Alert joined the incident: " + alerts[0].Summary
-		var data any = alertData(alerts[0])
+		data := alertData(alerts[0])
 		if len(alerts) > 1 {
+			listed := alerts[:min(len(alerts), maxListed)]
 			var names []string
-			list := make([]alertNote, 0, min(len(alerts), maxListed))
-			for _, a := range alerts[:min(len(alerts), maxListed)] {
+			for _, a := range listed {
 				names = append(names, a.Summary)
-				list = append(list, alertData(a))
 			}
 			msg = fmt.Sprintf("%d alerts joined the incident: %s", len(alerts), strings.Join(names, "; "))
 			if len(alerts) > maxListed {
 				msg += "; ..."
 			}
-			data = map[string]any{"alerts": list, "count": len(alerts)}
+			data = alertsData(listed, len(alerts))
 		}
 		if err := incident.Note(w.ctx, w.tx, id, w.now, tocsin.TimelineAlertFiring, msg, data); err != nil {
 			return err

@@ -116,8 +116,8 @@ func testSyncSilences(t *testing.T, db *DB, _ *clock.Fake) {
 	}
 }
 
-// FuzzEncodeStringMap holds the labels and annotations columns to what
-// json.Marshal writes.
+// FuzzEncodeStringMap holds the labels and annotations columns, and
+// AppendJSONStringMap, to what json.Marshal writes.
 func FuzzEncodeStringMap(f *testing.F) {
 	f.Add("alertname", "HighLatency", "summary", "p99 <2s> & \"quoted\" \\ \u2028 é \x7f")
 	f.Add("", "", "a\x00b", "\xff\xfe")
@@ -133,6 +133,13 @@ func FuzzEncodeStringMap(f *testing.F) {
 			}
 			if got := encodeStringMap(m); got != string(want) {
 				t.Fatalf("encodeStringMap(%q) = %s, json.Marshal gives %s", m, got, want)
+			}
+			marshaled, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := AppendJSONStringMap([]byte("x"), m); string(got) != "x"+string(marshaled) {
+				t.Fatalf("AppendJSONStringMap(%q) = %s, json.Marshal gives %s", m, got[1:], marshaled)
 			}
 		}
 	})
