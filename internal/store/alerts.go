@@ -36,7 +36,8 @@ var (
 		source = $6, severity = $7, labels = $8, annotations = $9, starts_at = $10, ends_at = $11, generator_url = $12,
 		links = $13, images = $14, details = $15, first_seen_at = $16, last_seen_at = $17, deliveries = $18, group_key = $19,
 		incident_id = $20, suppressed = $21, suppressor_id = $22 WHERE id = $23`
-	touchAlertSQL = "UPDATE alerts SET last_seen_at = $1, deliveries = deliveries + 1 WHERE id = $2"
+	touchAlertSQL       = "UPDATE alerts SET last_seen_at = $1, deliveries = deliveries + 1 WHERE id = $2"
+	setAlertIncidentSQL = "UPDATE alerts SET incident_id = $1 WHERE id = $2"
 	// The repeated "group_key <> ''" lets SQLite use the partial unique index.
 	openIncidentForGroupSQL = "SELECT " + incidentColumns +
 		" FROM incidents WHERE service = $1 AND group_key = $2 AND group_key <> '' AND status <> 'resolved'"
@@ -223,6 +224,15 @@ func (tx *Tx) SaveEncodedAlert(ctx context.Context, a *tocsin.AlertRecord, enc A
 func (tx *Tx) TouchAlert(ctx context.Context, id int64, at time.Time) error {
 	if _, err := tx.exec(ctx, touchAlertSQL, ms(at), id); err != nil {
 		return fmt.Errorf("touch alert: %w", err)
+	}
+	return nil
+}
+
+// SetAlertIncident makes alert id a member of incident incidentID, its
+// other columns as they are.
+func (tx *Tx) SetAlertIncident(ctx context.Context, id, incidentID int64) error {
+	if _, err := tx.exec(ctx, setAlertIncidentSQL, incidentID, id); err != nil {
+		return fmt.Errorf("set alert incident: %w", err)
 	}
 	return nil
 }

@@ -61,7 +61,7 @@ type DB struct {
 
 // preparedQueries are the statements Open prepares for write transactions.
 var preparedQueries = []string{alertByKeySQL, alertsByKeysSQL, alertByIDSQL, alertsOfIncidentSQL, alertsSuppressedBySQL, insertAlertSQL,
-	updateAlertSQL, touchAlertSQL, openIncidentForGroupSQL, incidentByIDSQL, createIncidentSQL, saveIncidentSQL, appendTimelineSQL,
+	updateAlertSQL, touchAlertSQL, setAlertIncidentSQL, openIncidentForGroupSQL, incidentByIDSQL, createIncidentSQL, saveIncidentSQL, appendTimelineSQL,
 	checkByIDSQL, insertProbeResultSQL, rollUpProbeResultSQL, fenceSQL, checkByUUIDSQL, checksBySlugSQL, prunePingsSQL}
 
 // sqlitePreparedQueries are prepared too on SQLite, where they are valid.
