@@ -108,7 +108,8 @@ func (w *work) group(a *tocsin.AlertRecord, why string) error {
 		msg += fmt.Sprintf("; first page after group_wait %s, at %s", tocsin.FormatDuration(svc.GroupWait),
 			in.PageAt.UTC().Format(time.RFC3339))
 	}
-	if a.ID == 0 {
+	inserted := a.ID == 0
+	if inserted {
 		// The opening entry names the alert by its id, as every later
 		// entry does: the reports and the postmortem count it by that.
 		if err := w.save(a); err != nil {
@@ -120,7 +121,14 @@ func (w *work) group(a *tocsin.AlertRecord, why string) error {
 	}
 	w.keep(in, groupRef{})
 	a.IncidentID = in.ID
-	if err := w.save(a); err != nil {
+	if inserted {
+		// Only its incident changed since the insert: one column written,
+		// not the whole row and every index.
+		if err := w.tx.SetAlertIncident(w.ctx, a.ID, in.ID); err != nil {
+			return err
+		}
+		w.stored(a)
+	} else if err := w.save(a); err != nil {
 		return err
 	}
 	if in.PageAt.IsZero() {
@@ -153,19 +161,18 @@ func (w *work) flushJoins() error {
 	for _, id := range w.joinIDs {
 		alerts := w.joins[id]
 		msg := "Alert joined the incident: " + alerts[0].Summary
-		var data any = alertData(alerts[0])
+		data := alertData(alerts[0])
 		if len(alerts) > 1 {
+			listed := alerts[:min(len(alerts), maxListed)]
 			var names []string
-			list := make([]alertNote, 0, min(len(alerts), maxListed))
-			for _, a := range alerts[:min(len(alerts), maxListed)] {
+			for _, a := range listed {
 				names = append(names, a.Summary)
-				list = append(list, alertData(a))
 			}
 			msg = fmt.Sprintf("%d alerts joined the incident: %s", len(alerts), strings.Join(names, "; "))
 			if len(alerts) > maxListed {
 				msg += "; ..."
 			}
-			data = map[string]any{"alerts": list, "count": len(alerts)}
+			data = alertsData(listed, len(alerts))
 		}
 		if err := incident.Note(w.ctx, w.tx, id, w.now, tocsin.TimelineAlertFiring, msg, data); err != nil {
 			return err

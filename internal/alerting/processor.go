@@ -333,9 +333,22 @@ func (s *span) more() bool { return s.hi < len(s.r.d.Alerts) }
 // with the error that stopped it; alerts of its earlier chunks then stay
 // stored, and the sender's retry repeats them, which updates and does not
 // duplicate (at least once, for the whole delivery).
+//
+// Each delivery is answered as soon as the transaction holding its last
+// alerts ends, not at the end of the batch: its sender can send the next
+// one while the writer commits the rest of the batch.
 func (p *Processor) commit(ctx context.Context, batch []*call) {
 	var chunk []*span
 	n := 0
+	flush := func() {
+		p.commitSpans(ctx, chunk)
+		for _, s := range chunk {
+			if !s.more() {
+				answer(s.c)
+			}
+		}
+		chunk, n = nil, 0
+	}
 	for _, c := range batch {
 		r := c.Req
 		for lo := 0; ; {
@@ -343,8 +356,7 @@ func (p *Processor) commit(ctx context.Context, batch []*call) {
 			chunk = append(chunk, &span{c: c, r: r, lo: lo, hi: hi})
 			n += hi - lo
 			if n >= maxAlertsPerTx {
-				p.commitSpans(ctx, chunk)
-				chunk, n = nil, 0
+				flush()
 			}
 			if lo = hi; lo >= len(r.d.Alerts) {
 				break
@@ -352,16 +364,19 @@ func (p *Processor) commit(ctx context.Context, batch []*call) {
 		}
 	}
 	if len(chunk) > 0 {
-		p.commitSpans(ctx, chunk)
+		flush()
 	}
-	for _, c := range batch {
-		if c.Err != nil {
-			c.Req.out = Outcome{}
-		} else if c.Req.refused != nil {
-			c.Err = c.Req.refused
-		}
-		c.Answer()
+}
+
+// answer hands a delivery's outcome, or the error that stopped it, to its
+// sender.
+func answer(c *call) {
+	if c.Err != nil {
+		c.Req.out = Outcome{}
+	} else if c.Req.refused != nil {
+		c.Err = c.Req.refused
 	}
+	c.Answer()
 }
 
 // commitSpans applies spans in one transaction. A span whose delivery

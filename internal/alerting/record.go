@@ -1,7 +1,11 @@
 package alerting
 
 import (
+	"encoding/json"
+	"strconv"
+
 	"github.com/tocsinhq/tocsin"
+	"github.com/tocsinhq/tocsin/internal/store"
 )
 
 // record makes the stored form of a newly firing (or re-firing) alert.
@@ -22,17 +26,39 @@ func (w *work) refresh(old *tocsin.AlertRecord, a *tocsin.Alert) {
 	old.Deliveries++
 }
 
-// alertNote is what a timeline entry records of an alert. Its fields are
-// in the order json.Marshal writes a map's keys, so the stored JSON is what
-// a map of them gave, without sorting keys for every entry.
-type alertNote struct {
-	AlertID     int64             `json:"alert_id"`
-	Integration string            `json:"integration"`
-	Key         string            `json:"key"`
-	Labels      map[string]string `json:"labels"`
-	Severity    string            `json:"severity"`
+// alertData is what a timeline entry records of an alert: the JSON that
+// json.Marshal writes for the map of its alert_id, integration, key,
+// labels and severity, written without reflection (or sorting those five
+// keys): a first delivery writes one for every new group and every join.
+func alertData(a *tocsin.AlertRecord) json.RawMessage {
+	return appendAlertData(nil, a)
 }
 
-func alertData(a *tocsin.AlertRecord) alertNote {
-	return alertNote{AlertID: a.ID, Integration: a.Integration, Key: a.Key, Labels: a.Labels, Severity: a.Severity}
+func appendAlertData(b []byte, a *tocsin.AlertRecord) []byte {
+	b = append(b, `{"alert_id":`...)
+	b = strconv.AppendInt(b, a.ID, 10)
+	b = append(b, `,"integration":`...)
+	b = store.AppendJSONString(b, a.Integration)
+	b = append(b, `,"key":`...)
+	b = store.AppendJSONString(b, a.Key)
+	b = append(b, `,"labels":`...)
+	b = store.AppendJSONStringMap(b, a.Labels)
+	b = append(b, `,"severity":`...)
+	b = store.AppendJSONString(b, a.Severity)
+	return append(b, '}')
+}
+
+// alertsData is what a timeline entry records of several alerts: the JSON
+// of {"alerts": [alertData of each of listed], "count": count}.
+func alertsData(listed []*tocsin.AlertRecord, count int) json.RawMessage {
+	b := append(make([]byte, 0, 256*len(listed)), `{"alerts":[`...)
+	for i, a := range listed {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendAlertData(b, a)
+	}
+	b = append(b, `],"count":`...)
+	b = strconv.AppendInt(b, int64(count), 10)
+	return append(b, '}')
 }

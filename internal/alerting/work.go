@@ -111,12 +111,20 @@ func (w *work) save(a *tocsin.AlertRecord) error {
 	if err != nil {
 		return err
 	}
+	w.stored(a)
+	return nil
+}
+
+// stored keeps the inhibition sources and the cache current after a was
+// written.
+func (w *work) stored(a *tocsin.AlertRecord) {
+	k := cacheKey{a.Integration, a.Key}
 	w.remember(a)
 	if _, ok := w.known[k]; ok {
 		w.known[k] = a
 	}
 	if w.sourcesByID == nil {
-		return nil
+		return
 	}
 	ref := w.sourcesByID[a.ID]
 	if a.Status == tocsin.AlertResolved || !w.policy.isSource(a.Labels) {
@@ -124,7 +132,7 @@ func (w *work) save(a *tocsin.AlertRecord) error {
 			delete(w.sourcesByID, a.ID)
 			w.sources = slices.DeleteFunc(w.sources, func(r *store.AlertRef) bool { return r.ID == a.ID })
 		}
-		return nil
+		return
 	}
 	if ref == nil {
 		ref = &store.AlertRef{ID: a.ID}
@@ -134,7 +142,6 @@ func (w *work) save(a *tocsin.AlertRecord) error {
 		w.sources = slices.Insert(w.sources, i, ref)
 	}
 	ref.Labels, ref.Suppressed, ref.IncidentID, ref.Summary = a.Labels, a.Suppressed, a.IncidentID, a.Summary
-	return nil
 }
 
 // incidentStatus reads an incident's status once per transaction.

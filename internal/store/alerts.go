@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -33,12 +32,12 @@ var (
 		labels, annotations, starts_at, ends_at, generator_url, links, images, details, first_seen_at, last_seen_at, deliveries,
 		group_key, incident_id, suppressed, suppressor_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) RETURNING id`
-	insertAlertSQLite = strings.TrimSuffix(insertAlertSQL, " RETURNING id")
-	updateAlertSQL    = `UPDATE alerts SET integration = $1, key = $2, service = $3, status = $4, summary = $5,
+	updateAlertSQL = `UPDATE alerts SET integration = $1, key = $2, service = $3, status = $4, summary = $5,
 		source = $6, severity = $7, labels = $8, annotations = $9, starts_at = $10, ends_at = $11, generator_url = $12,
 		links = $13, images = $14, details = $15, first_seen_at = $16, last_seen_at = $17, deliveries = $18, group_key = $19,
 		incident_id = $20, suppressed = $21, suppressor_id = $22 WHERE id = $23`
-	touchAlertSQL = "UPDATE alerts SET last_seen_at = $1, deliveries = deliveries + 1 WHERE id = $2"
+	touchAlertSQL       = "UPDATE alerts SET last_seen_at = $1, deliveries = deliveries + 1 WHERE id = $2"
+	setAlertIncidentSQL = "UPDATE alerts SET incident_id = $1 WHERE id = $2"
 	// The repeated "group_key <> ''" lets SQLite use the partial unique index.
 	openIncidentForGroupSQL = "SELECT " + incidentColumns +
 		" FROM incidents WHERE service = $1 AND group_key = $2 AND group_key <> '' AND status <> 'resolved'"
@@ -146,28 +145,39 @@ func EncodeAlert(a *tocsin.Alert) (AlertJSON, error) {
 	return AlertJSON{encodeStringMap(a.Labels), encodeStringMap(a.Annotations), string(links), string(images)}, nil
 }
 
-// encodeStringMap is json.Marshal of m (nil as {}), without reflection:
-// labels and annotations are most of the work of encoding an alert, which
-// every delivery does for each of its alerts.
+// encodeStringMap is json.Marshal of m, nil as {}: labels and annotations
+// are most of the work of encoding an alert, which every delivery does for
+// each of its alerts.
 func encodeStringMap(m map[string]string) string {
-	b := make([]byte, 0, 64*len(m)+2)
+	if m == nil {
+		return "{}"
+	}
+	return string(AppendJSONStringMap(make([]byte, 0, 64*len(m)+2), m))
+}
+
+// AppendJSONStringMap appends m as json.Marshal writes it (nil as null),
+// without reflection.
+func AppendJSONStringMap(b []byte, m map[string]string) []byte {
+	if m == nil {
+		return append(b, "null"...)
+	}
 	b = append(b, '{')
 	for i, k := range slices.Sorted(maps.Keys(m)) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = AppendJSONString(b, k)
 		b = append(b, ':')
-		b = appendJSONString(b, m[k])
+		b = AppendJSONString(b, m[k])
 	}
-	return string(append(b, '}'))
+	return append(b, '}')
 }
 
-// appendJSONString appends s as json.Marshal writes it. Plain ASCII
+// AppendJSONString appends s as json.Marshal writes it. Plain ASCII
 // (printable, and none of the characters json.Marshal escapes: quote,
 // backslash, <, > and &) is copied; anything else goes through
 // json.Marshal.
-func appendJSONString(b []byte, s string) []byte {
+func AppendJSONString(b []byte, s string) []byte {
 	for i := range len(s) {
 		if c := s[i]; c < ' ' || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			q, _ := json.Marshal(s) // a string always encodes
@@ -196,23 +206,12 @@ func (tx *Tx) SaveEncodedAlert(ctx context.Context, a *tocsin.AlertRecord, enc A
 	args := []any{t(a.Integration), t(a.Key), t(a.Service), string(a.Status), t(a.Summary), t(a.Source), t(a.Severity),
 		texts[0], texts[1], ms(a.StartsAt), ms(a.EndsAt), t(a.GeneratorURL), texts[2], texts[3], t(string(a.Details)),
 		ms(a.FirstSeenAt), ms(a.LastSeenAt), a.Deliveries, t(a.GroupKey), incident, t(a.Suppressed), a.SuppressorID}
-	if a.ID == 0 && tx.db.dialect == dialectSQLite {
-		// SQLite gives the new row's id without RETURNING, whose result
-		// rows cost about as much CPU as the insert itself
-		// (BenchmarkInsertAlerts); a first delivery inserts every alert.
-		res, err := tx.exec(ctx, insertAlertSQLite, args...)
-		if err == nil {
-			a.ID, err = res.LastInsertId()
-		}
+	if a.ID == 0 {
+		id, err := tx.insert(ctx, insertAlertSQL, args...)
 		if err != nil {
 			return fmt.Errorf("insert alert: %w", err)
 		}
-		return nil
-	}
-	if a.ID == 0 {
-		if err := tx.queryRow(ctx, insertAlertSQL, args...).Scan(&a.ID); err != nil {
-			return fmt.Errorf("insert alert: %w", err)
-		}
+		a.ID = id
 		return nil
 	}
 	if _, err := tx.exec(ctx, updateAlertSQL, append(args, a.ID)...); err != nil {
@@ -225,6 +224,15 @@ func (tx *Tx) SaveEncodedAlert(ctx context.Context, a *tocsin.AlertRecord, enc A
 func (tx *Tx) TouchAlert(ctx context.Context, id int64, at time.Time) error {
 	if _, err := tx.exec(ctx, touchAlertSQL, ms(at), id); err != nil {
 		return fmt.Errorf("touch alert: %w", err)
+	}
+	return nil
+}
+
+// SetAlertIncident makes alert id a member of incident incidentID, its
+// other columns as they are.
+func (tx *Tx) SetAlertIncident(ctx context.Context, id, incidentID int64) error {
+	if _, err := tx.exec(ctx, setAlertIncidentSQL, incidentID, id); err != nil {
+		return fmt.Errorf("set alert incident: %w", err)
 	}
 	return nil
 }

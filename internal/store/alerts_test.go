@@ -50,6 +50,26 @@ func testAlertRoundTrip(t *testing.T, db *DB, _ *clock.Fake) {
 	if tocsin.ErrorCode(err) != tocsin.EConflict {
 		t.Errorf("second open incident of a group: %v", err)
 	}
+	// An alert stored before its incident is made its member after.
+	b := *a
+	b.ID, b.Key, b.IncidentID = 0, a.Key+"-b", 0
+	err = db.Write(ctx, func(tx *Tx) error {
+		if err := tx.SaveAlert(ctx, &b); err != nil {
+			return err
+		}
+		if b.ID == 0 || b.ID == a.ID {
+			t.Errorf("second alert's id %d (first %d)", b.ID, a.ID)
+		}
+		b.IncidentID = a.IncidentID
+		return tx.SetAlertIncident(ctx, b.ID, a.IncidentID)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if members, err := db.AlertsOfIncident(ctx, a.IncidentID); err != nil || len(members) != 2 ||
+		!reflect.DeepEqual(members[0], a) || !reflect.DeepEqual(members[1], &b) {
+		t.Errorf("members %+v, %v", members, err)
+	}
 	err = db.Write(ctx, func(tx *Tx) error {
 		due, err := tx.IncidentsToPage(ctx, now.Add(29*time.Second), 10)
 		if err != nil || len(due) != 0 {
@@ -116,8 +136,8 @@ func testSyncSilences(t *testing.T, db *DB, _ *clock.Fake) {
 	}
 }
 
-// FuzzEncodeStringMap holds the labels and annotations columns to what
-// json.Marshal writes.
+// FuzzEncodeStringMap holds the labels and annotations columns, and
+// AppendJSONStringMap, to what json.Marshal writes.
 func FuzzEncodeStringMap(f *testing.F) {
 	f.Add("alertname", "HighLatency", "summary", "p99 <2s> & \"quoted\" \\ \u2028 é \x7f")
 	f.Add("", "", "a\x00b", "\xff\xfe")
@@ -133,6 +153,13 @@ func FuzzEncodeStringMap(f *testing.F) {
 			}
 			if got := encodeStringMap(m); got != string(want) {
 				t.Fatalf("encodeStringMap(%q) = %s, json.Marshal gives %s", m, got, want)
+			}
+			marshaled, err := json.Marshal(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := AppendJSONStringMap([]byte("x"), m); string(got) != "x"+string(marshaled) {
+				t.Fatalf("AppendJSONStringMap(%q) = %s, json.Marshal gives %s", m, got[1:], marshaled)
 			}
 		}
 	})

@@ -210,7 +210,7 @@ func testWritesAreSerialized(t *testing.T, db *DB, _ *clock.Fake) {
 func testIncidentsAndTimeline(t *testing.T, db *DB, clk *clock.Fake) {
 	ctx := context.Background()
 	now := clk.Now()
-	var id int64
+	var id, entryID int64
 	if err := db.Write(ctx, func(tx *Tx) error {
 		in := &tocsin.Incident{Title: "Latency", Status: tocsin.IncidentTriggered, OpenedAt: now, Service: "api", GroupKey: "g1",
 			Priority: tocsin.P2, PageAt: now.Add(30 * time.Second)}
@@ -218,8 +218,11 @@ func testIncidentsAndTimeline(t *testing.T, db *DB, clk *clock.Fake) {
 			return err
 		}
 		id = in.ID
-		return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: "opened", Actor: "system",
-			Message: "opened", Data: []byte(`{"n":1}`)})
+		e := &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: "opened", Actor: "system",
+			Message: "opened", Data: []byte(`{"n":1}`)}
+		err := tx.AppendTimeline(ctx, e)
+		entryID = e.ID
+		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +239,7 @@ func testIncidentsAndTimeline(t *testing.T, db *DB, clk *clock.Fake) {
 	}
 	in, err := db.Incident(ctx, id)
 	if err != nil || in.Title != "Latency" || in.Priority != tocsin.P2 || !in.PageAt.Equal(now.Add(30*time.Second)) ||
-		len(in.Timeline) != 1 || string(in.Timeline[0].Data) != `{"n":1}` {
+		len(in.Timeline) != 1 || string(in.Timeline[0].Data) != `{"n":1}` || id == 0 || in.Timeline[0].ID != entryID {
 		t.Fatalf("incident %+v, %v", in, err)
 	}
 	if at, err := db.NextPageAt(ctx); err != nil || !at.Equal(now.Add(30*time.Second)) {

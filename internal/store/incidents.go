@@ -102,15 +102,16 @@ func (tx *Tx) CreateIncident(ctx context.Context, in *tocsin.Incident) error {
 	if err != nil {
 		return err
 	}
-	err = tx.queryRow(ctx, createIncidentSQL, checkID, sanitize.Text(in.Title), string(in.Status),
+	id, err := tx.insert(ctx, createIncidentSQL, checkID, sanitize.Text(in.Title), string(in.Status),
 		ms(in.OpenedAt), string(notify), sanitize.Text(in.Service), sanitize.Text(in.GroupKey), in.Priority, ms(in.PageAt), boolInt(in.Paged),
-		in.EscalationPolicy, in.EscalationStep, ms(in.EscalateAt), in.Team).Scan(&in.ID)
+		in.EscalationPolicy, in.EscalationStep, ms(in.EscalateAt), in.Team)
 	if err != nil {
 		if isUniqueViolation(err) && in.GroupKey != "" {
 			return tocsin.Errorf(tocsin.EConflict, "group %q of service %q has an open incident", in.GroupKey, in.Service)
 		}
 		return fmt.Errorf("create incident: %w", err)
 	}
+	in.ID = id
 	return nil
 }
 
@@ -133,11 +134,12 @@ func (tx *Tx) AppendTimeline(ctx context.Context, e *tocsin.TimelineEntry) error
 	if e.At.IsZero() {
 		e.At = tx.db.clock.Now()
 	}
-	err = tx.queryRow(ctx, appendTimelineSQL, e.IncidentID, ms(e.At), e.Kind, sanitize.Text(e.Actor),
-		sanitize.Text(e.Message), data).Scan(&e.ID)
+	id, err := tx.insert(ctx, appendTimelineSQL, e.IncidentID, ms(e.At), e.Kind, sanitize.Text(e.Actor),
+		sanitize.Text(e.Message), data)
 	if err != nil {
 		return fmt.Errorf("append timeline: %w", err)
 	}
+	e.ID = id
 	return nil
 }
 
