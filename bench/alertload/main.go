@@ -39,7 +39,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -260,9 +259,11 @@ integrations:
 	}
 	// timed runs f and returns Alertmanager's CPU share during it.
 	timed := func(f func() benchkit.Result) (benchkit.Result, float64) {
-		c0, t0 := procCPU(am.pid), time.Now()
+		c0, _ := benchkit.ProcCPU(am.pid) // 0 if it cannot be read, as the share then is
+		t0 := time.Now()
 		r := f()
-		return r, (procCPU(am.pid) - c0) / time.Since(t0).Seconds()
+		c1, _ := benchkit.ProcCPU(am.pid)
+		return r, (c1 - c0).Seconds() / time.Since(t0).Seconds()
 	}
 	var rows []row
 	fail := func(kind, server string, r benchkit.Result) {
@@ -513,27 +514,6 @@ receivers:
 	stop()
 	return nil, fmt.Errorf("alertmanager not ready within 30 s; its log:\n%s", tail())
 }
-
-// procCPU is the CPU time, user and system, that process pid has used, in
-// seconds; 0 if it cannot be read.
-func procCPU(pid int) float64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The command name, in parentheses, may hold spaces: count from after it.
-	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseFloat(f[11], 64)
-	stime, _ := strconv.ParseFloat(f[12], 64)
-	return (utime + stime) / clockTicks
-}
-
-// clockTicks is USER_HZ, the unit of /proc/<pid>/stat times: 100 on Linux
-// for every architecture Go supports.
-const clockTicks = 100
 
 // checkFingerprints asks Alertmanager for the alerts of one group it was
 // sent and compares its fingerprints with those of the webhook body made

@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
@@ -86,17 +85,11 @@ func run() error {
 		defer os.RemoveAll(d)
 		*dir = d
 	}
-	root, err := benchkit.ModuleRoot()
-	if err != nil {
-		return err
-	}
 	bin := *binFlag
 	if bin == "" {
-		bin = filepath.Join(*dir, "tocsin")
-		build := exec.Command("go", "build", "-o", bin, "./cmd/tocsin")
-		build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
-		if err := build.Run(); err != nil {
-			return fmt.Errorf("build tocsin: %w", err)
+		var err error
+		if bin, err = benchkit.BuildTocsin(*dir); err != nil {
+			return err
 		}
 	}
 	storeName := "SQLite"

@@ -12,7 +12,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"time"
 
@@ -41,15 +40,9 @@ func run() error {
 		defer os.RemoveAll(d)
 		*dir = d
 	}
-	root, err := benchkit.ModuleRoot()
+	bin, err := benchkit.BuildTocsin(*dir)
 	if err != nil {
 		return err
-	}
-	bin := filepath.Join(*dir, "tocsin")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/tocsin")
-	build.Dir, build.Stdout, build.Stderr = root, os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build tocsin: %w", err)
 	}
 	cfgPath := filepath.Join(*dir, "tocsin.yaml")
 	if err := os.WriteFile(cfgPath, []byte("checks: []\n"), 0o600); err != nil {
