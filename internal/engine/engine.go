@@ -112,17 +112,7 @@ func (e *Engine) Follow(ctx context.Context) (more bool, err error) {
 		// Queued before the commit that forgets them: should it fail they
 		// are taken again, and an early entry only makes the engine read
 		// the check once more.
-		e.mu.Lock()
-		first, _ := e.queue.Peek()
-		earlier := false
-		for _, d := range ds {
-			e.queue.SetEarlier(d.CheckID, d.At)
-			earlier = earlier || first.IsZero() || d.At.Before(first)
-		}
-		e.mu.Unlock()
-		if earlier {
-			e.poke()
-		}
+		e.queueAll(ds, (*deadlineQueue).SetEarlier)
 		more = len(ds) == followBatch
 		return nil
 	})
@@ -131,12 +121,16 @@ func (e *Engine) Follow(ctx context.Context) (more bool, err error) {
 
 // setAll queues the deadlines, and wakes the engine's job if one comes
 // before what it waits for.
-func (e *Engine) setAll(ds []store.Deadline) {
+func (e *Engine) setAll(ds []store.Deadline) { e.queueAll(ds, (*deadlineQueue).Set) }
+
+// queueAll puts each deadline in the queue with set, and wakes the engine's
+// job if one comes before what it waits for.
+func (e *Engine) queueAll(ds []store.Deadline, set func(*deadlineQueue, int64, time.Time)) {
 	e.mu.Lock()
 	first, _ := e.queue.Peek()
 	earlier := false
 	for _, d := range ds {
-		e.queue.Set(d.CheckID, d.At)
+		set(e.queue, d.CheckID, d.At)
 		earlier = earlier || first.IsZero() || d.At.Before(first)
 	}
 	e.mu.Unlock()
