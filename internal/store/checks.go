@@ -143,16 +143,8 @@ type Deadline struct {
 // two integers a check.
 func (db *DB) Deadlines(ctx context.Context) ([]Deadline, error) {
 	var out []Deadline
-	err := db.deadlines(ctx, func(ds []Deadline) { out = append(out, ds...) }, "")
+	err := db.StreamDeadlines(ctx, func(ds []Deadline) { out = append(out, ds...) })
 	return out, err
-}
-
-// StreamDeadlines is Deadlines for the engine's queue at start-up: it
-// hands fn the deadlines as it reads them, deadlineBatch at a time, so
-// that a million checks are queued without a copy of them all. fn must
-// not keep the slice.
-func (db *DB) StreamDeadlines(ctx context.Context, fn func([]Deadline)) error {
-	return db.deadlines(ctx, fn, "")
 }
 
 // deadlineBatch is how many deadlines StreamDeadlines hands over at once.
@@ -191,8 +183,12 @@ func (tx *Tx) TakeDeadlineMoves(ctx context.Context, limit int) ([]Deadline, err
 	return out, nil
 }
 
-func (db *DB) deadlines(ctx context.Context, fn func([]Deadline), cond string, args ...any) error {
-	rows, err := db.read.QueryContext(ctx, "SELECT id, alert_after, wake_at FROM checks WHERE (alert_after > 0 OR wake_at > 0) AND deleted_at = 0"+cond, args...)
+// StreamDeadlines is Deadlines for the engine's queue at start-up: it
+// hands fn the deadlines as it reads them, deadlineBatch at a time, so
+// that a million checks are queued without a copy of them all. fn must
+// not keep the slice.
+func (db *DB) StreamDeadlines(ctx context.Context, fn func([]Deadline)) error {
+	rows, err := db.read.QueryContext(ctx, "SELECT id, alert_after, wake_at FROM checks WHERE (alert_after > 0 OR wake_at > 0) AND deleted_at = 0")
 	if err != nil {
 		return fmt.Errorf("query deadlines: %w", err)
 	}
