@@ -152,7 +152,7 @@ func run() error {
 			if len(bins) > 1 {
 				name = filepath.Base(bin)
 			}
-			targets = append(targets, target{name: name, bases: []string{"http://" + p.Addr}})
+			targets = append(targets, target{name: name, bases: []string{"http://" + p.Addr}, pid: p.PID})
 		}
 	}
 	var pg *target
@@ -185,7 +185,8 @@ func run() error {
 	}), ReadHeaderTimeout: 10 * time.Second}
 	go bareSrv.Serve(ln)
 	defer bareSrv.Close()
-	bare := target{name: "bare", bases: []string{"http://" + ln.Addr().String()}}
+	// This process is otherwise idle while wrk loads the bare handler.
+	bare := target{name: "bare", bases: []string{"http://" + ln.Addr().String()}, pid: os.Getpid()}
 
 	// measure loads t with pings spread over the first n checks.
 	scripts := map[int]string{}
@@ -217,8 +218,18 @@ func run() error {
 				return result{}, err
 			}
 		}
+		cpu0, err := benchkit.ProcCPU(t.pid)
+		if err != nil {
+			return result{}, err
+		}
 		w, err := runWrk(ctx, t.bases[0], script, *threads, conns, *window)
-		r := result{rps: w.rps, p50: w.p50, p99: w.p99, failed: w.failed}
+		cpu1, cerr := benchkit.ProcCPU(t.pid)
+		if err == nil {
+			err = cerr
+		}
+		reqs := max(1, w.rps*window.Seconds())
+		r := result{rps: w.rps, p50: w.p50, p99: w.p99, failed: w.failed,
+			serverCPU: time.Duration(float64(cpu1-cpu0) / reqs), loadCPU: time.Duration(float64(w.cpu) / reqs)}
 		if w.failed > 0 {
 			r.firstErr = "wrk: " + strings.Join(strings.Fields(w.output), " ")
 		}
@@ -249,14 +260,20 @@ func run() error {
 	type key struct{ n, conns int }
 	type summary struct {
 		bare        []float64
-		rps, ratio  [][]float64 // by target
+		rps, ratio  [][]float64    // by target
+		cpu         [][2][]float64 // server and wrk µs per request: bare, then by target
 		pg, pgRatio []float64
 		pgRows      [][2]result // SQLite, PostgreSQL, by repetition
 	}
 	sums := map[key]*summary{}
 	for _, n := range spreads {
 		for _, c := range levels {
-			s := &summary{rps: make([][]float64, len(targets)), ratio: make([][]float64, len(targets))}
+			s := &summary{rps: make([][]float64, len(targets)), ratio: make([][]float64, len(targets)),
+				cpu: make([][2][]float64, 1+len(targets))}
+			addCPU := func(i int, r result) {
+				s.cpu[i][0] = append(s.cpu[i][0], float64(r.serverCPU)/1e3)
+				s.cpu[i][1] = append(s.cpu[i][1], float64(r.loadCPU)/1e3)
+			}
 			sums[key{n, c}] = s
 			for rep := 1; rep <= *reps; rep++ {
 				b, err := measure(bare, n, c)
@@ -265,6 +282,7 @@ func run() error {
 				}
 				warnFailed("bare", b)
 				s.bare = append(s.bare, b.rps)
+				addCPU(0, b)
 				row := fmt.Sprintf("| %d | %d | %d | %.0f | %s | %s |", n, c, rep, b.rps, benchkit.Ms(b.p50), benchkit.Ms(b.p99))
 				var first result
 				for i, t := range targets {
@@ -278,6 +296,7 @@ func run() error {
 					warnFailed(t.name, r)
 					commits, perCommit := (c1-c0)/time.Since(t0).Seconds(), (p1-p0)/max(1, c1-c0)
 					s.rps[i], s.ratio[i] = append(s.rps[i], r.rps), append(s.ratio[i], r.rps/b.rps)
+					addCPU(1+i, r)
 					row += fmt.Sprintf(" %.0f | %s | %s | %.2f | %.0f | %.1f |", r.rps, benchkit.Ms(r.p50), benchkit.Ms(r.p99),
 						r.rps/b.rps, commits, perCommit)
 					if i == 0 {
@@ -319,6 +338,30 @@ func run() error {
 				row += fmt.Sprintf(" %.0f | %.2f | >= 0.50 | %s |", median(s.rps[i]), r, met)
 			}
 			fmt.Println(row)
+		}
+	}
+
+	if *useWrk {
+		fmt.Println("\nCPU time per request answered, medians over the repetitions: the server's process and wrk's, in µs;")
+		fmt.Println("the two cores hold 2,000,000 µs a second, the kernel's network work included in both processes' system time.")
+		fmt.Println()
+		header, align = "| checks | connections | bare server µs | bare wrk µs |", "|---:|---:|---:|---:|"
+		for _, t := range targets {
+			header += fmt.Sprintf(" %[1]s server µs | %[1]s wrk µs | %[1]s server cores |", t.name)
+			align += "---:|---:|---:|"
+		}
+		fmt.Println(header)
+		fmt.Println(align)
+		for _, n := range spreads {
+			for _, c := range levels {
+				s := sums[key{n, c}]
+				row := fmt.Sprintf("| %d | %d | %.1f | %.1f |", n, c, median(s.cpu[0][0]), median(s.cpu[0][1]))
+				for i := range targets {
+					row += fmt.Sprintf(" %.1f | %.1f | %.2f |", median(s.cpu[1+i][0]), median(s.cpu[1+i][1]),
+						median(s.cpu[1+i][0])*median(s.rps[i])/1e6)
+				}
+				fmt.Println(row)
+			}
 		}
 	}
 
@@ -365,7 +408,7 @@ func run() error {
 			defer stop()
 			inProcessAddr = addr
 		}
-		t := target{name: "Tocsin", bases: []string{"http://" + inProcessAddr}}
+		t := target{name: "Tocsin", bases: []string{"http://" + inProcessAddr}, pid: os.Getpid()}
 		c := slices.Max(levels)
 		for _, n := range spreads {
 			file := *cpuprofile
@@ -394,6 +437,7 @@ func run() error {
 type target struct {
 	name  string
 	bases []string // http://host:port
+	pid   int      // the server's process, whose CPU time -wrk reads
 }
 
 // batches reads the group commits so far and the pings they held from
@@ -412,6 +456,9 @@ type result struct {
 	p50, p99 time.Duration
 	failed   int64
 	firstErr string
+	// With -wrk, the CPU time per request of the server's process and of
+	// wrk: with the kernel's share, the two cores' budget.
+	serverCPU, loadCPU time.Duration
 }
 
 func warnFailed(name string, r result) {

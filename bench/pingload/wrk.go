@@ -45,7 +45,8 @@ end
 type wrkRun struct {
 	rps      float64
 	p50, p99 time.Duration
-	failed   int64 // non-2xx answers and socket errors
+	failed   int64         // non-2xx answers and socket errors
+	cpu      time.Duration // wrk's own CPU time, user and system
 	output   string
 }
 
@@ -59,7 +60,9 @@ func runWrk(ctx context.Context, base, script string, threads, conns int, d time
 	if err != nil {
 		return wrkRun{}, fmt.Errorf("wrk: %w: %s", err, out)
 	}
-	return parseWrk(out)
+	r, err := parseWrk(out)
+	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	return r, err
 }
 
 // parseWrk reads requests/s, the 50th and 99th latency percentiles and
