@@ -30,6 +30,62 @@ func (tx *Tx) Enqueue(ctx context.Context, n *tocsin.Notification) (bool, error)
 	return added == 1, err
 }
 
+// EnqueueAll is Enqueue for many notifications, in one statement on
+// PostgreSQL: it reports, for each, whether a row was added (a second
+// notification with the key of an earlier one is not).
+func (tx *Tx) EnqueueAll(ctx context.Context, ns []*tocsin.Notification) ([]bool, error) {
+	added := make([]bool, len(ns))
+	if tx.db.dialect != dialectPostgres || len(ns) < 2 {
+		for i, n := range ns {
+			var err error
+			if added[i], err = tx.Enqueue(ctx, n); err != nil {
+				return nil, err
+			}
+		}
+		return added, nil
+	}
+	now := tx.db.clock.Now()
+	k := len(ns)
+	keys, channels, events, targets := make([]string, k), make([]string, k), make([]string, k), make([]string, k)
+	incidents, next := make([]int64, k), make([]int64, k)
+	payloads := make([][]byte, k)
+	for i, n := range ns {
+		if n.NextAttemptAt.IsZero() {
+			n.NextAttemptAt = now
+		}
+		n.CreatedAt, n.Status = now, tocsin.NotifyPending
+		keys[i], channels[i], events[i], incidents[i], payloads[i], next[i], targets[i] = n.IdempotencyKey, n.Channel, n.Event,
+			n.IncidentID, n.Payload, ms(n.NextAttemptAt), n.Target
+	}
+	rows, err := tx.tx.QueryContext(ctx, `INSERT INTO outbox (idempotency_key, channel, event, incident_id, payload, status,
+		next_attempt_at, created_at, target)
+		SELECT key, channel, event, incident_id, payload, 'pending', next_attempt_at, $8, target
+		FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bytea[], $6::bigint[], $7::text[]) WITH ORDINALITY
+			AS v (key, channel, event, incident_id, payload, next_attempt_at, target, i) ORDER BY i
+		ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key`,
+		keys, channels, events, incidents, payloads, next, targets, ms(now))
+	if err != nil {
+		return nil, fmt.Errorf("enqueue notifications: %w", err)
+	}
+	defer rows.Close()
+	inserted := map[string]bool{}
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			return nil, fmt.Errorf("enqueue notifications: %w", err)
+		}
+		inserted[key] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("enqueue notifications: %w", err)
+	}
+	for i, key := range keys {
+		added[i] = inserted[key]
+		delete(inserted, key) // a key twice in ns: only the first was added
+	}
+	return added, nil
+}
+
 const outboxColumns = `id, idempotency_key, channel, event, incident_id, payload, status, attempts, next_attempt_at,
 	last_error, created_at, sent_at, target`
 
