@@ -157,15 +157,36 @@ func (db *DB) ClaimDue(ctx context.Context, owner string, lease time.Duration, l
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, n := range due {
-			if _, err := tx.exec(ctx, claimSQL, owner, ms(now.Add(lease)), n.ID); err != nil {
-				return fmt.Errorf("claim notification: %w", err)
-			}
+		if err := tx.claim(ctx, due, owner, now.Add(lease)); err != nil {
+			return err
 		}
 		out = due
 		return nil
 	})
 	return out, err
+}
+
+// claim marks the rows ns claimed by owner until until: on PostgreSQL in
+// one statement, as a burst claims hundreds (one statement a row was a
+// round trip each before the first of them could be sent).
+func (tx *Tx) claim(ctx context.Context, ns []*tocsin.Notification, owner string, until time.Time) error {
+	if tx.db.dialect != dialectPostgres || len(ns) < 2 {
+		for _, n := range ns {
+			if _, err := tx.exec(ctx, claimSQL, owner, ms(until), n.ID); err != nil {
+				return fmt.Errorf("claim notification: %w", err)
+			}
+		}
+		return nil
+	}
+	ids := make([]int64, len(ns))
+	for i, n := range ns {
+		ids[i] = n.ID
+	}
+	if _, err := tx.tx.ExecContext(ctx, "UPDATE outbox SET claimed_by = $1, claimed_until = $2 WHERE id = ANY($3::bigint[])",
+		owner, ms(until), ids); err != nil {
+		return fmt.Errorf("claim notifications: %w", err)
+	}
+	return nil
 }
 
 // NextDue returns when the earliest pending notification is due, or zero.
@@ -198,6 +219,38 @@ const (
 // MarkSent records a delivered notification.
 func (tx *Tx) MarkSent(ctx context.Context, id int64, attempts int) error {
 	_, err := tx.exec(ctx, markSentSQL, attempts, ms(tx.db.clock.Now()), id)
+	if err != nil {
+		return fmt.Errorf("mark sent: %w", err)
+	}
+	return nil
+}
+
+// Sent is a delivered notification, for MarkSentAll: its row and the
+// attempt that delivered it.
+type Sent struct {
+	ID       int64
+	Attempts int
+}
+
+// MarkSentAll is MarkSent for many rows: on PostgreSQL in one statement,
+// as the outcomes of a burst of sends are recorded together, holding the
+// write lock.
+func (tx *Tx) MarkSentAll(ctx context.Context, sent []Sent) error {
+	if tx.db.dialect != dialectPostgres || len(sent) < 2 {
+		for _, s := range sent {
+			if err := tx.MarkSent(ctx, s.ID, s.Attempts); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	ids, attempts := make([]int64, len(sent)), make([]int64, len(sent))
+	for i, s := range sent {
+		ids[i], attempts[i] = s.ID, int64(s.Attempts)
+	}
+	_, err := tx.tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = v.attempts, sent_at = $1, claimed_by = '',
+		claimed_until = 0, last_error = '' FROM unnest($2::bigint[], $3::bigint[]) AS v (id, attempts) WHERE outbox.id = v.id`,
+		ms(tx.db.clock.Now()), ids, attempts)
 	if err != nil {
 		return fmt.Errorf("mark sent: %w", err)
 	}

@@ -118,6 +118,18 @@ func testRoundBatches(t *testing.T, db *DB, clk *clock.Fake) {
 		t.Fatalf("notifications: %+v, %v", ns, err)
 	}
 
+	// Deliveries recorded together.
+	if err := db.Write(ctx, func(tx *Tx) error {
+		return tx.MarkSentAll(ctx, []Sent{{ID: ns[1].ID, Attempts: 1}, {ID: ns[2].ID, Attempts: 3}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ns, err = db.Notifications(ctx, inA.ID)
+	if err != nil || ns[0].Status != tocsin.NotifyPending || ns[1].Status != tocsin.NotifySent || ns[1].Attempts != 1 ||
+		ns[2].Status != tocsin.NotifySent || ns[2].Attempts != 3 || !ns[2].SentAt.Equal(clk.Now()) {
+		t.Fatalf("notifications after MarkSentAll: %+v, %v", ns, err)
+	}
+
 	// The maintenances under way are read once a transaction, and again
 	// once it writes one.
 	err = db.Write(ctx, func(tx *Tx) error {
