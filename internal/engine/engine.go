@@ -177,13 +177,28 @@ func (e *Engine) expire(ctx context.Context, ids []int64, now time.Time) error {
 	defer cancel()
 	err := e.db.Write(wctx, func(tx *store.Tx) error {
 		done, resched, queued = done[:0], resched[:0], false
+		// The round's checks are read, saved and taken down together:
+		// on PostgreSQL each statement is a round trip, and a wave of
+		// checks missing their deadlines together puts hundreds in a
+		// round.
+		checks, err := tx.ChecksByIDs(wctx, ids)
+		if err != nil {
+			return err
+		}
+		type change struct {
+			c               *tocsin.Check
+			reopen, settled bool
+			reopenNote      string
+			since           time.Time
+			changes         int
+		}
+		var changed []change
+		var save []*tocsin.Check
+		var downs []incident.Down
 		for _, id := range ids {
-			c, err := tx.CheckByID(wctx, id)
-			if err != nil {
-				if tocsin.ErrorCode(err) == tocsin.ENotFound { // removed since it was queued
-					continue
-				}
-				return err
+			c, ok := checks[id]
+			if !ok { // removed since it was queued
+				continue
 			}
 			due := c.GoesDownAt()
 			tr, expired := heartbeat.Expire(c, now)
@@ -197,22 +212,11 @@ func (e *Engine) expire(ctx context.Context, ids []int64, now time.Time) error {
 				resched = append(resched, store.Deadline{CheckID: id, At: c.NextDeadline()})
 				continue
 			}
-			if err := tx.SaveCheckState(wctx, c); err != nil {
-				return err
-			}
+			save = append(save, c)
+			changed = append(changed, change{c: c, reopen: reopen, settled: settled, reopenNote: reopenNote, since: since,
+				changes: changes})
 			if next := c.NextDeadline(); !next.IsZero() {
 				resched = append(resched, store.Deadline{CheckID: id, At: next})
-			}
-			queued = true
-			if settled {
-				if err := incident.FlapEnded(wctx, tx, env, c, now, since, changes); err != nil {
-					return err
-				}
-			}
-			if reopen && c.StateAt(now) == tocsin.StateDown {
-				if _, err := incident.StillDown(wctx, tx, env, c, now, reopenNote); err != nil {
-					return err
-				}
 			}
 			if !expired {
 				continue
@@ -222,12 +226,30 @@ func (e *Engine) expire(ctx context.Context, ids []int64, now time.Time) error {
 			if !c.LastPingAt.IsZero() {
 				data["last_ping_at"] = c.LastPingAt.UTC()
 			}
-			if _, err := incident.CheckDown(wctx, tx, env, c, now, tr.Reason, data); err != nil {
-				return err
-			}
+			downs = append(downs, incident.Down{Check: c, Reason: tr.Reason, Data: data})
 			done = append(done, late{id, now.Sub(due)})
 		}
-		return nil
+		if len(save) == 0 {
+			return nil
+		}
+		queued = true
+		if err := tx.SaveCheckStates(wctx, save); err != nil {
+			return err
+		}
+		for _, ch := range changed {
+			if ch.settled {
+				if err := incident.FlapEnded(wctx, tx, env, ch.c, now, ch.since, ch.changes); err != nil {
+					return err
+				}
+			}
+			if ch.reopen && ch.c.StateAt(now) == tocsin.StateDown {
+				if _, err := incident.StillDown(wctx, tx, env, ch.c, now, ch.reopenNote); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = incident.ChecksDown(wctx, tx, env, now, downs)
+		return err
 	})
 	if err != nil {
 		// Put them back: the next round tries again, nothing is lost.

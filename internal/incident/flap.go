@@ -27,44 +27,14 @@ const (
 // OpenForCheck. With it: a flapping check's open incident only gets a
 // (damped) timeline entry; a check that goes down again within the flap
 // window after its incident was resolved by its recovery re-opens that
-// incident, paging again, instead of opening another.
+// incident, paging again, instead of opening another. It is ChecksDown
+// for one check.
 func CheckDown(ctx context.Context, tx *store.Tx, env Env, c *tocsin.Check, now time.Time, reason string, data any) (*tocsin.Incident, error) {
-	if c.FlapChanges <= 0 {
-		return OpenForCheck(ctx, tx, env, c, now, reason, data)
-	}
-	open, err := tx.OpenIncidentForCheck(ctx, c.ID)
+	ins, err := ChecksDown(ctx, tx, env, now, []Down{{Check: c, Reason: reason, Data: data}})
 	if err != nil {
 		return nil, err
 	}
-	began := beganFlapping(c)
-	switch {
-	case open != nil && began:
-		return open, noteFlapBegan(ctx, tx, open, c, now, "down: "+reason, data)
-	case open != nil && c.Flapping():
-		return open, noteFlapChange(ctx, tx, open, c, now, "down: "+reason, data)
-	case open != nil:
-		return OpenForCheck(ctx, tx, env, c, now, reason, data) // "is down again" on the open one
-	}
-	last, err := recentlyRecovered(ctx, tx, c)
-	if err != nil {
-		return nil, err
-	}
-	if last != nil {
-		why := fmt.Sprintf("%s is down again %s after it recovered: %s", c.Name,
-			now.Sub(last.ResolvedAt).Round(time.Second), reason)
-		if err := reopen(ctx, tx, env, last, c, now, why, data); err != nil {
-			return nil, err
-		}
-		if began {
-			return last, noteFlapBegan(ctx, tx, last, c, now, "down: "+reason, data)
-		}
-		return last, nil
-	}
-	in, err := OpenForCheck(ctx, tx, env, c, now, reason, data)
-	if err != nil || !began {
-		return in, err
-	}
-	return in, noteFlapBegan(ctx, tx, in, c, now, "down: "+reason, data)
+	return ins[0], nil
 }
 
 // CheckUp records that c is up again. Unless c is flapping it is
@@ -145,8 +115,13 @@ func beganFlapping(c *tocsin.Check) bool {
 }
 
 func noteFlapBegan(ctx context.Context, tx *store.Tx, in *tocsin.Incident, c *tocsin.Check, now time.Time, change string, data any) error {
+	return tx.AppendTimeline(ctx, flapBegan(in, c, now, change, data))
+}
+
+// flapBegan is the timeline entry of c beginning to flap.
+func flapBegan(in *tocsin.Incident, c *tocsin.Check, now time.Time, change string, data any) *tocsin.TimelineEntry {
 	n, span := len(c.Changes), c.Changes[len(c.Changes)-1].Sub(c.Changes[0]).Round(time.Second)
-	return Note(ctx, tx, in.ID, now, tocsin.TimelineFlapping,
+	return note(in.ID, now, tocsin.TimelineFlapping,
 		fmt.Sprintf("%s is flapping: %d changes in %s (%s); this incident stays open and pages nobody again until %s has been up for %s",
 			c.Name, n, span, change, c.Name, tocsin.FormatDuration(c.FlapStable)),
 		map[string]any{"changes": n, "span": span.String(), "window": c.FlapWindow.String(), "stable": c.FlapStable.String(),
@@ -154,6 +129,15 @@ func noteFlapBegan(ctx context.Context, tx *store.Tx, in *tocsin.Incident, c *to
 }
 
 func noteFlapChange(ctx context.Context, tx *store.Tx, in *tocsin.Incident, c *tocsin.Check, now time.Time, change string, data any) error {
+	if e := flapChange(in, c, now, change, data); e != nil {
+		return tx.AppendTimeline(ctx, e)
+	}
+	return nil
+}
+
+// flapChange is the timeline entry of a change of flapping c, or nil if
+// this change is not noted.
+func flapChange(in *tocsin.Incident, c *tocsin.Check, now time.Time, change string, data any) *tocsin.TimelineEntry {
 	if c.FlapCount > flapNotesInFull && c.FlapCount%flapNoteEvery != 0 {
 		return nil
 	}
@@ -162,25 +146,19 @@ func noteFlapChange(ctx context.Context, tx *store.Tx, in *tocsin.Incident, c *t
 	if c.FlapCount == flapNotesInFull {
 		msg += fmt.Sprintf("; from now on every %dth change is noted here", flapNoteEvery)
 	}
-	return Note(ctx, tx, in.ID, now, tocsin.TimelineFlapping, msg, data)
+	return note(in.ID, now, tocsin.TimelineFlapping, msg, data)
 }
 
-// recentlyRecovered returns c's latest incident if its resolution was c's
-// recovery at c's change before the latest (so within the flap window),
-// else nil.
-func recentlyRecovered(ctx context.Context, tx *store.Tx, c *tocsin.Check) (*tocsin.Incident, error) {
-	if len(c.Changes) < 2 {
-		return nil, nil
-	}
-	last, err := tx.LastIncidentForCheck(ctx, c.ID)
-	if err != nil || last == nil || last.Status != tocsin.IncidentResolved || last.ResolvedBy != "tocsin" {
-		return nil, err
+// recentlyRecovered reports whether last, c's latest incident, was
+// resolved by c's recovery at c's change before the latest (so within the
+// flap window).
+func recentlyRecovered(c *tocsin.Check, last *tocsin.Incident) bool {
+	if len(c.Changes) < 2 || last == nil || last.Status != tocsin.IncidentResolved || last.ResolvedBy != "tocsin" {
+		return false
 	}
 	up := c.Changes[len(c.Changes)-2]
-	if d := last.ResolvedAt.Sub(up); d < 0 || d > time.Second {
-		return nil, nil // resolved for another reason, at another time
-	}
-	return last, nil
+	d := last.ResolvedAt.Sub(up)
+	return d >= 0 && d <= time.Second // else resolved for another reason, at another time
 }
 
 // reopen makes a resolved incident triggered again and pages its channels

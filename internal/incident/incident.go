@@ -204,11 +204,44 @@ func OpenForCheck(ctx context.Context, tx *store.Tx, env Env, c *tocsin.Check, n
 		return nil, err
 	}
 	if open != nil {
-		return open, tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: open.ID, At: now, Kind: tocsin.TimelineStateChange,
-			Actor: "tocsin", Message: fmt.Sprintf("%s is down again: %s", c.Name, reason), Data: mustJSON(data)})
+		return open, tx.AppendTimeline(ctx, downAgain(open, c, now, reason, data))
 	}
+	o, err := newOpening(ctx, tx, env, c, now, reason, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.CreateIncident(ctx, o.in); err != nil {
+		return nil, err
+	}
+	var w writes
+	if err := o.write(&w, tx, env, now); err != nil {
+		return nil, err
+	}
+	return o.in, w.flush(ctx, tx)
+}
+
+// downAgain is the timeline entry of a check down again while its
+// incident is open.
+func downAgain(open *tocsin.Incident, c *tocsin.Check, now time.Time, reason string, data any) *tocsin.TimelineEntry {
+	return &tocsin.TimelineEntry{IncidentID: open.ID, At: now, Kind: tocsin.TimelineStateChange,
+		Actor: "tocsin", Message: fmt.Sprintf("%s is down again: %s", c.Name, reason), Data: mustJSON(data)}
+}
+
+// opening is the incident a check that went down opens: decided (muted or
+// not, paged through its policy or not) before its row is written, and
+// its timeline entries and pages made once it has an ID.
+type opening struct {
+	in     *tocsin.Incident
+	c      *tocsin.Check
+	muted  string // why nobody is paged, or ""
+	reason string
+	data   any
+}
+
+func newOpening(ctx context.Context, tx *store.Tx, env Env, c *tocsin.Check, now time.Time, reason string, data any) (*opening, error) {
 	muted := ""
 	if env.Muted != nil {
+		var err error
 		if muted, err = env.Muted(ctx, tx, c, now); err != nil {
 			return nil, err
 		}
@@ -219,22 +252,23 @@ func OpenForCheck(ctx context.Context, tx *store.Tx, env Env, c *tocsin.Check, n
 		// (woken by whoever commits this): the first level is due now.
 		in.EscalationPolicy, in.EscalateAt, in.Paged = c.EscalationPolicy, now, true
 	}
-	if err := tx.CreateIncident(ctx, in); err != nil {
-		return nil, err
-	}
-	if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineOpened,
-		Actor: "tocsin", Message: fmt.Sprintf("Incident opened: %s is down: %s", c.Name, reason), Data: mustJSON(data)}); err != nil {
-		return nil, err
-	}
-	logChange(tx, env, "incident opened", in, c, reason, "")
-	if muted != "" {
-		return in, tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: TimelineMuted,
-			Actor: "tocsin", Message: "Nobody paged: " + muted})
+	return &opening{in: in, c: c, muted: muted, reason: reason, data: data}, nil
+}
+
+// write adds the opened incident's timeline entries and pages to w.
+func (o *opening) write(w *writes, tx *store.Tx, env Env, now time.Time) error {
+	in, c := o.in, o.c
+	w.note(&tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineOpened,
+		Actor: "tocsin", Message: fmt.Sprintf("Incident opened: %s is down: %s", c.Name, o.reason), Data: mustJSON(o.data)})
+	logChange(tx, env, "incident opened", in, c, o.reason, "")
+	if o.muted != "" {
+		w.note(&tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: TimelineMuted, Actor: "tocsin", Message: "Nobody paged: " + o.muted})
+		return nil
 	}
 	if len(c.Notify) == 0 && c.EscalationPolicy != "" {
-		return in, nil // people are paged through the policy; no channel to tell
+		return nil // people are paged through the policy; no channel to tell
 	}
-	return in, notify(ctx, tx, env, in, c, tocsin.EventTriggered, now, reason, "", data)
+	return w.notify(env, in, c, tocsin.EventTriggered, tocsin.EventTriggered, now, o.reason, "", o.data)
 }
 
 // Open opens an incident that no check owns (monitoring degraded, say),
@@ -287,8 +321,12 @@ func ResolveUnpaged(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incid
 
 // Note appends an automated entry to an incident's timeline.
 func Note(ctx context.Context, tx *store.Tx, id int64, now time.Time, kind, message string, data any) error {
-	return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: id, At: now, Kind: kind, Actor: "tocsin",
-		Message: message, Data: mustJSON(data)})
+	return tx.AppendTimeline(ctx, note(id, now, kind, message, data))
+}
+
+// note is the automated timeline entry Note appends.
+func note(id int64, now time.Time, kind, message string, data any) *tocsin.TimelineEntry {
+	return &tocsin.TimelineEntry{IncidentID: id, At: now, Kind: kind, Actor: "tocsin", Message: message, Data: mustJSON(data)}
 }
 
 // ResolveAuto resolves an incident for a reason Tocsin decided.
@@ -425,15 +463,11 @@ func notify(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *
 // (the event, or a tag of its own for pages that may repeat).
 func notifyTagged(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, c *tocsin.Check, event, tag string, now time.Time,
 	reason, actor string, evidence any) error {
-	channels := in.Notify
-	if c != nil {
-		channels = c.Notify
+	var w writes
+	if err := w.notify(env, in, c, event, tag, now, reason, actor, evidence); err != nil {
+		return err
 	}
-	if len(channels) == 0 {
-		return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineNotifyNoChannel,
-			Actor: "tocsin", Message: "NOBODY NOTIFIED of " + event + ": no notification channel is configured for this incident"})
-	}
-	return send(ctx, tx, env, in, channels, newEvent(env, in, c, event, now, reason, actor, evidence), tag, now)
+	return w.flush(ctx, tx)
 }
 
 // TellPaged queues event to every channel the incident was paged on:
@@ -459,7 +493,11 @@ func tellPaged(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, 
 		return tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineNotifyNoChannel,
 			Actor: "tocsin", Message: "Nobody was paged for this incident, so nobody is sent " + event})
 	}
-	return send(ctx, tx, env, in, channels, newEvent(env, in, c, event, now, reason, actor, evidence), tag, now)
+	var w writes
+	if err := w.send(env, in, channels, newEvent(env, in, c, event, now, reason, actor, evidence), tag, now); err != nil {
+		return err
+	}
+	return w.flush(ctx, tx)
 }
 
 // newEvent makes the document of a notification of in.
@@ -485,48 +523,6 @@ func newEvent(env Env, in *tocsin.Incident, c *tocsin.Check, event string, now t
 // signed links.
 func pages(event string) bool {
 	return event == tocsin.EventTriggered || event == tocsin.EventPriorityRaised || event == tocsin.EventAlertJoined
-}
-
-// send queues ev to channels, each with its idempotency key (of tag and
-// the channel), its signed links if ev pages, and a timeline entry.
-func send(ctx context.Context, tx *store.Tx, env Env, in *tocsin.Incident, channels []string, ev Event, tag string, now time.Time) error {
-	for _, ch := range channels {
-		contact := strings.HasPrefix(ch, "contact:")
-		if !contact && env.HasChannel != nil && !env.HasChannel(ch) {
-			if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineNotifyNoChannel,
-				Actor: "tocsin", Message: fmt.Sprintf("NOT NOTIFIED: channel %q of %s is not configured", ch, ev.Event)}); err != nil {
-				return err
-			}
-			continue
-		}
-		ev.IdempotencyKey = "tocsin-incident-" + strconv.FormatInt(in.ID, 10) + "-" + tag + "-" + ch
-		ev.Links = nil
-		if env.Links != nil && pages(ev.Event) {
-			ev.Links = env.Links(in.ID, RecipientOf(ch), now)
-		}
-		payload, err := json.Marshal(ev)
-		if err != nil {
-			return fmt.Errorf("encode event: %w", err)
-		}
-		added, err := tx.Enqueue(ctx, &tocsin.Notification{IdempotencyKey: ev.IdempotencyKey, Channel: ch, Event: ev.Event,
-			IncidentID: in.ID, Payload: payload})
-		if err != nil {
-			return err
-		}
-		if !added {
-			continue
-		}
-		to := "channel " + ch
-		if contact {
-			to = RecipientOf(ch) + " (" + ch + ")"
-		}
-		if err := tx.AppendTimeline(ctx, &tocsin.TimelineEntry{IncidentID: in.ID, At: now, Kind: tocsin.TimelineNotifyQueued,
-			Actor: "tocsin", Message: fmt.Sprintf("%s queued for %s", ev.Event, to),
-			Data: mustJSON(map[string]string{"channel": ch, "idempotency_key": ev.IdempotencyKey})}); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // IncidentURL is the link to an incident in notifications: its page,

@@ -347,14 +347,7 @@ func (d *Dispatcher) recordOutcomes(ctx context.Context) {
 	for o := range d.outcomes {
 		batch = collect.Ready(d.outcomes, append(batch[:0], o), cap(batch))
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-		err := d.db.Write(rctx, func(tx *store.Tx) error {
-			for _, o := range batch {
-				if err := record(rctx, tx, o); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err := d.db.Write(rctx, func(tx *store.Tx) error { return recordAll(rctx, tx, batch) })
 		cancel()
 		if err != nil {
 			// The rows stay claimed until the lease lapses, then go out
@@ -368,38 +361,59 @@ func (d *Dispatcher) recordOutcomes(ctx context.Context) {
 	}
 }
 
-// record writes one outcome and its timeline entry.
-func record(ctx context.Context, tx *store.Tx, o outcome) error {
+// recordAll writes the outcomes and their timeline entries. The
+// deliveries, nearly every outcome, are marked sent together and the
+// entries appended together: one statement each on PostgreSQL, where
+// each is a round trip made holding the write lock.
+func recordAll(ctx context.Context, tx *store.Tx, batch []outcome) error {
+	var sent []store.Sent
+	var entries []*tocsin.TimelineEntry
+	for _, o := range batch {
+		entry, err := record(ctx, tx, o, &sent)
+		if err != nil {
+			return err
+		}
+		if entry != nil {
+			entries = append(entries, entry)
+		}
+	}
+	if err := tx.MarkSentAll(ctx, sent); err != nil {
+		return err
+	}
+	return tx.AppendTimelines(ctx, entries)
+}
+
+// record writes one failed outcome, or adds a delivery to sent, and
+// returns its timeline entry (nil: no incident to tell).
+func record(ctx context.Context, tx *store.Tx, o outcome, sent *[]store.Sent) (*tocsin.TimelineEntry, error) {
 	n := o.n
 	entry := &tocsin.TimelineEntry{IncidentID: n.IncidentID, Actor: "tocsin",
 		Data: mustJSON(map[string]any{"channel": n.Channel, "idempotency_key": n.IdempotencyKey, "attempt": o.attempt,
 			"latency_ms": o.latency.Milliseconds(), "error": errText(o.err)})}
 	switch o.kind {
 	case OutcomeSent:
-		if err := tx.MarkSent(ctx, n.ID, o.attempt); err != nil {
-			return err
-		}
+		*sent = append(*sent, store.Sent{ID: n.ID, Attempts: o.attempt})
 		entry.Kind = tocsin.TimelineNotifySent
 		entry.Message = fmt.Sprintf("%s delivered to %s (%s) in %s, attempt %d", n.Event, n.Channel, o.ch.Type,
 			o.latency.Round(time.Millisecond), o.attempt)
 	case OutcomeRetry:
 		if err := tx.MarkRetry(ctx, n.ID, o.attempt, o.err.Error(), o.retryAt); err != nil {
-			return err
+			return nil, err
 		}
 		entry.Kind = tocsin.TimelineNotifyFailed
 		entry.Message = fmt.Sprintf("%s to %s failed (attempt %d of %d): %s; retry at %s", n.Event, n.Channel,
 			o.attempt, o.max, o.err, o.retryAt.UTC().Format(time.RFC3339))
 	default:
 		if err := tx.MarkRetry(ctx, n.ID, o.attempt, o.err.Error(), time.Time{}); err != nil {
-			return err
+			return nil, err
 		}
 		entry.Kind = tocsin.TimelineNotifyGivenUp
 		entry.Message = fmt.Sprintf("%s to %s FAILED for good after attempt %d: %s", n.Event, n.Channel, o.attempt, o.err)
 	}
 	if n.IncidentID == 0 {
-		return nil
+		return nil, nil
 	}
-	return tx.AppendTimeline(ctx, entry)
+	return entry, nil
 }
 
 // Backoff is the delay before the attempt after attempt: base doubled per

@@ -55,6 +55,7 @@ var contract = []struct {
 	{"CreateChecks", testCreateChecks},
 	{"ReportRows", testReportRows},
 	{"DeadlineMoves", testDeadlineMoves},
+	{"RoundBatches", testRoundBatches},
 }
 
 var contractStart = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)

@@ -143,6 +143,193 @@ func (tx *Tx) AppendTimeline(ctx context.Context, e *tocsin.TimelineEntry) error
 	return nil
 }
 
+// The engine's round writes the incidents, timeline entries and
+// notifications of hundreds of checks in one transaction. On PostgreSQL
+// each statement is a round trip to the server, so the batch forms below
+// take one statement for all rows (arrays through unnest); on SQLite,
+// in-process, they run the prepared one-row statements, which cost no
+// more there.
+
+// OpenIncidentsForChecks returns the open incident of each of the checks
+// that has one, by check id: OpenIncidentForCheck for many checks.
+func (tx *Tx) OpenIncidentsForChecks(ctx context.Context, checkIDs []int64) (map[int64]*tocsin.Incident, error) {
+	out := make(map[int64]*tocsin.Incident, len(checkIDs))
+	if tx.db.dialect != dialectPostgres || len(checkIDs) < 2 {
+		for _, id := range checkIDs {
+			in, err := tx.OpenIncidentForCheck(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if in != nil {
+				out[id] = in
+			}
+		}
+		return out, nil
+	}
+	rows, err := tx.tx.QueryContext(ctx, "SELECT "+incidentColumns+
+		" FROM incidents WHERE check_id = ANY($1::bigint[]) AND status <> 'resolved'", checkIDs)
+	if err != nil {
+		return nil, fmt.Errorf("get open incidents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		in, err := scanIncident(rows)
+		if err != nil {
+			return nil, fmt.Errorf("get open incidents: %w", err)
+		}
+		out[in.CheckID] = in
+	}
+	return out, rows.Err()
+}
+
+// LastIncidentsForChecks returns the latest incident, open or not, of
+// each of the checks that has one, by check id: LastIncidentForCheck for
+// many checks.
+func (tx *Tx) LastIncidentsForChecks(ctx context.Context, checkIDs []int64) (map[int64]*tocsin.Incident, error) {
+	out := make(map[int64]*tocsin.Incident, len(checkIDs))
+	if tx.db.dialect != dialectPostgres || len(checkIDs) < 2 {
+		for _, id := range checkIDs {
+			in, err := tx.LastIncidentForCheck(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if in != nil {
+				out[id] = in
+			}
+		}
+		return out, nil
+	}
+	rows, err := tx.tx.QueryContext(ctx, "SELECT DISTINCT ON (check_id) "+incidentColumns+
+		" FROM incidents WHERE check_id = ANY($1::bigint[]) ORDER BY check_id, id DESC", checkIDs)
+	if err != nil {
+		return nil, fmt.Errorf("get last incidents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		in, err := scanIncident(rows)
+		if err != nil {
+			return nil, fmt.Errorf("get last incidents: %w", err)
+		}
+		out[in.CheckID] = in
+	}
+	return out, rows.Err()
+}
+
+// CreateIncidents is CreateIncident for many incidents: it inserts them
+// and sets their IDs.
+func (tx *Tx) CreateIncidents(ctx context.Context, ins []*tocsin.Incident) error {
+	if tx.db.dialect != dialectPostgres || len(ins) < 2 {
+		for _, in := range ins {
+			if err := tx.CreateIncident(ctx, in); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	// The IDs are taken from the sequence first: the rows a multi-row
+	// INSERT returns come in no promised order.
+	ids, err := tx.nextIDs(ctx, "incidents", len(ins))
+	if err != nil {
+		return fmt.Errorf("create incidents: %w", err)
+	}
+	n := len(ins)
+	checkIDs, opened, pageAt, paged, steps, escalateAt := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n),
+		make([]int64, n), make([]int64, n)
+	titles, statuses, notify, services, groups, priorities, policies, teams := make([]string, n), make([]string, n),
+		make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, in := range ins {
+		list, err := json.Marshal(nonNil(in.Notify))
+		if err != nil {
+			return err
+		}
+		checkIDs[i], titles[i], statuses[i], opened[i], notify[i] = in.CheckID, sanitize.Text(in.Title), string(in.Status),
+			ms(in.OpenedAt), string(list)
+		services[i], groups[i], priorities[i], pageAt[i], paged[i] = sanitize.Text(in.Service), sanitize.Text(in.GroupKey),
+			in.Priority, ms(in.PageAt), int64(boolInt(in.Paged))
+		policies[i], steps[i], escalateAt[i], teams[i] = in.EscalationPolicy, int64(in.EscalationStep), ms(in.EscalateAt), in.Team
+	}
+	_, err = tx.tx.ExecContext(ctx, createIncidentsPostgres, ids, checkIDs, titles, statuses, opened, notify, services, groups,
+		priorities, pageAt, paged, policies, steps, escalateAt, teams)
+	if err != nil {
+		return fmt.Errorf("create incidents: %w", err)
+	}
+	for i, in := range ins {
+		in.ID = ids[i]
+	}
+	return nil
+}
+
+const createIncidentsPostgres = `INSERT INTO incidents (id, check_id, title, status, opened_at, notify, service, group_key,
+	priority, page_at, paged, escalation_policy, escalation_step, escalate_at, team)
+	SELECT id, NULLIF(check_id, 0), title, status, opened_at, notify, service, group_key, priority, page_at, paged,
+		escalation_policy, escalation_step, escalate_at, team
+	FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[],
+		$9::text[], $10::bigint[], $11::bigint[], $12::text[], $13::bigint[], $14::bigint[], $15::text[])
+		AS v (id, check_id, title, status, opened_at, notify, service, group_key, priority, page_at, paged,
+			escalation_policy, escalation_step, escalate_at, team)`
+
+// nextIDs takes n values of the sequence of table's id column (PostgreSQL).
+func (tx *Tx) nextIDs(ctx context.Context, table string, n int) ([]int64, error) {
+	rows, err := tx.tx.QueryContext(ctx, "SELECT nextval(pg_get_serial_sequence($1, 'id')) FROM generate_series(1, $2)", table, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := make([]int64, 0, n)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if len(ids) != n {
+		return nil, fmt.Errorf("took %d ids of %s, not %d", len(ids), table, n)
+	}
+	return ids, nil
+}
+
+// AppendTimelines is AppendTimeline for many entries, appended in order.
+// Their IDs are not read back.
+func (tx *Tx) AppendTimelines(ctx context.Context, es []*tocsin.TimelineEntry) error {
+	if tx.db.dialect != dialectPostgres || len(es) < 2 {
+		for _, e := range es {
+			if err := tx.AppendTimeline(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	n := len(es)
+	incidents, ats := make([]int64, n), make([]int64, n)
+	kinds, actors, messages, data := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	now := tx.db.clock.Now()
+	for i, e := range es {
+		d, err := jsonText(e.Data)
+		if err != nil {
+			return err
+		}
+		if e.At.IsZero() {
+			e.At = now
+		}
+		incidents[i], ats[i], kinds[i], actors[i], messages[i], data[i] = e.IncidentID, ms(e.At), e.Kind, sanitize.Text(e.Actor),
+			sanitize.Text(e.Message), d
+	}
+	// WITH ORDINALITY and ORDER BY: the identity column numbers the rows
+	// in the order they are inserted, the order of the entries.
+	_, err := tx.tx.ExecContext(ctx, `INSERT INTO timeline (incident_id, at, kind, actor, message, data)
+		SELECT incident_id, at, kind, actor, message, data
+		FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY
+			AS v (incident_id, at, kind, actor, message, data, i) ORDER BY i`, incidents, ats, kinds, actors, messages, data)
+	if err != nil {
+		return fmt.Errorf("append timeline: %w", err)
+	}
+	return nil
+}
+
 // IncidentFilter selects incidents to list.
 type IncidentFilter struct {
 	Status   tocsin.IncidentStatus // empty: any

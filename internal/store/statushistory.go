@@ -156,9 +156,23 @@ const (
 )
 
 // ActiveStatusMaintenances lists the maintenances of every page whose
-// window holds now and that are not completed.
+// window holds now and that are not completed. Every check going down
+// asks, hundreds in one round of the engine, so the answer is kept for
+// the rest of the transaction, until it writes a status incident; the
+// caller must not change it.
 func (tx *Tx) ActiveStatusMaintenances(ctx context.Context, now time.Time) ([]StatusIncident, error) {
-	return tx.statusIncidents(ctx, activeStatusMaintenancesWhere, ms(now))
+	if m, ok := tx.maintenances[ms(now)]; ok {
+		return m, nil
+	}
+	m, err := tx.statusIncidents(ctx, activeStatusMaintenancesWhere, ms(now))
+	if err != nil {
+		return nil, err
+	}
+	if tx.maintenances == nil {
+		tx.maintenances = map[int64][]StatusIncident{}
+	}
+	tx.maintenances[ms(now)] = m
+	return m, nil
 }
 
 func (tx *Tx) statusIncidents(ctx context.Context, where string, args ...any) ([]StatusIncident, error) {

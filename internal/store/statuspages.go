@@ -111,6 +111,7 @@ func idList(ids []string) string {
 // CreateStatusIncident inserts s and sets its ID. A second open incident
 // opened by Tocsin on one page is a conflict.
 func (tx *Tx) CreateStatusIncident(ctx context.Context, s *StatusIncident) error {
+	tx.maintenances = nil // ActiveStatusMaintenances reads again
 	err := tx.tx.QueryRowContext(ctx, `INSERT INTO status_incidents (page, kind, name, status, impact, components, auto,
 		taken_over, published_at, created_at, created_by, updated_at, monitoring_at, resolved_at, scheduled_for, scheduled_until)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) RETURNING id`,
@@ -127,6 +128,7 @@ func (tx *Tx) CreateStatusIncident(ctx context.Context, s *StatusIncident) error
 // SaveStatusIncident writes every field of s but its page, kind and
 // creation back.
 func (tx *Tx) SaveStatusIncident(ctx context.Context, s *StatusIncident) error {
+	tx.maintenances = nil // ActiveStatusMaintenances reads again
 	res, err := tx.tx.ExecContext(ctx, `UPDATE status_incidents SET name = $1, status = $2, impact = $3, components = $4,
 		auto = $5, taken_over = $6, published_at = $7, updated_at = $8, monitoring_at = $9, resolved_at = $10,
 		scheduled_for = $11, scheduled_until = $12 WHERE id = $13`,

@@ -484,6 +484,8 @@ type Tx struct {
 	db    *DB
 	bound map[string]*sql.Stmt // statements bound to tx, closed with it
 	after []func()             // run once the transaction has committed
+	// maintenances keeps ActiveStatusMaintenances' answers, by time.
+	maintenances map[int64][]StatusIncident
 }
 
 // AfterCommit runs f once tx has committed, and never if it rolls back: for
