@@ -52,7 +52,7 @@ func newFixture(t *testing.T, policy *Policy) *fixture {
 func (f *fixture) deliver(integration, service string, alerts ...tocsin.Alert) Outcome {
 	f.t.Helper()
 	c := groupcommit.NewCall(f.ctx, newPending(Delivery{Integration: integration, Service: service, Alerts: alerts}))
-	f.p.commit(f.ctx, []*call{c}, nil)
+	f.p.commit(f.ctx, []*call{c})
 	if c.Err != nil {
 		f.t.Fatal(c.Err)
 	}

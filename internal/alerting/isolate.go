@@ -48,7 +48,7 @@ func (p *Processor) isolate(ctx context.Context, s *span, err error) bool {
 			one.encoded = r.encoded[i : i+1]
 		}
 		c := groupcommit.NewCall(s.c.Ctx, one)
-		p.commit(ctx, []*call{c}, nil)
+		p.commit(ctx, []*call{c})
 		switch {
 		case c.Err == nil:
 			r.out.add(one.out)

@@ -30,7 +30,7 @@ func TestRefusedAlertLeavesItsNeighboursStored(t *testing.T) {
 		Alerts: []tocsin.Alert{firing("bad", "refused"), firing("good", "disk full")}}))
 	other := groupcommit.NewCall(f.ctx, newPending(Delivery{Integration: "am", Service: "payments",
 		Alerts: []tocsin.Alert{firing("other", "cpu")}}))
-	f.p.commit(f.ctx, []*call{r, other}, nil)
+	f.p.commit(f.ctx, []*call{r, other})
 	if tocsin.ErrorCode(r.Err) != tocsin.EInvalid || !strings.Contains(tocsin.ErrorMessage(r.Err), "alerts[0]") {
 		t.Fatalf("delivery error = %v, want EInvalid naming alerts[0]", r.Err)
 	}
@@ -71,7 +71,7 @@ func TestRefusedAlertInALargeDelivery(t *testing.T) {
 	}
 	alerts[bad] = firing(fmt.Sprintf("a%d", bad), "refused")
 	r := groupcommit.NewCall(f.ctx, newPending(Delivery{Integration: "am", Service: "payments", Alerts: alerts}))
-	f.p.commit(f.ctx, []*call{r}, nil)
+	f.p.commit(f.ctx, []*call{r})
 	if want := fmt.Sprintf("alerts[%d]", bad); tocsin.ErrorCode(r.Err) != tocsin.EInvalid ||
 		!strings.Contains(tocsin.ErrorMessage(r.Err), want) {
 		t.Fatalf("delivery error = %v, want EInvalid naming %s", r.Err, want)

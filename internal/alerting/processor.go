@@ -69,9 +69,8 @@ type Processor struct {
 	shared bool
 
 	queue     *groupcommit.Queue[*pending]
-	syncer    *groupcommit.Syncer // answers the deliveries once their commits are durable
-	timedRuns chan *timedRun      // the timed job's runs, for Run's goroutine
-	wake      *job.Wake           // wakes the timed job
+	timedRuns chan *timedRun // the timed job's runs, for Run's goroutine
+	wake      *job.Wake      // wakes the timed job
 
 	silences      atomic.Pointer[silenceSet]
 	policyChanged atomic.Bool
@@ -113,8 +112,7 @@ func New(db *store.DB, clk clock.Clock, env func() incident.Env, policy func() *
 		size = 0 // another replica may have changed any alert since
 	}
 	p := &Processor{db: db, clock: clk, env: env, policy: policy, log: log, beat: beat,
-		queue: groupcommit.NewQueue[*pending](maxBatch, ErrStopped), syncer: groupcommit.NewSyncer(db.Sync, log),
-		cache:  groupcommit.NewCache[cacheKey, cached](size, 0),
+		queue: groupcommit.NewQueue[*pending](maxBatch, ErrStopped), cache: groupcommit.NewCache[cacheKey, cached](size, 0),
 		shared: db.Shared(), timedRuns: make(chan *timedRun), wake: job.NewWake()}
 	p.silences.Store(newSilenceSet(nil))
 	return p
@@ -239,14 +237,12 @@ func (p *Processor) runTimed(ctx context.Context, now time.Time) (time.Time, err
 func (p *Processor) Run(ctx context.Context) {
 	idle := time.NewTicker(time.Second) // watchdog cadence only; no time is read from it
 	defer idle.Stop()
-	go p.syncer.Run()
 	batch := make([]*call, 0, maxBatch)
 	for {
 		p.beat()
 		select {
 		case <-ctx.Done():
 			p.queue.Drain()
-			p.syncer.Stop()
 			return
 		case <-idle.C:
 			if p.shared {
@@ -261,7 +257,7 @@ func (p *Processor) Run(ctx context.Context) {
 			close(r.done)
 		case c := <-p.queue.Calls():
 			batch = p.queue.Batch(batch, c)
-			p.commit(ctx, batch, p.answerWhenSynced)
+			p.commit(ctx, batch)
 		}
 	}
 }
@@ -279,17 +275,11 @@ func (p *Processor) nextWake(page time.Time) time.Time {
 // write runs fn in one transaction bounded by groupcommit.Bounded: a stuck
 // disk must not hold the processor forever, and senders retry.
 func (p *Processor) write(ctx context.Context, fn func(w *work) error) (*work, error) {
-	return p.writeWith(ctx, p.db.Write, fn)
-}
-
-// writeWith is write through db's Write or WriteUnsynced.
-func (p *Processor) writeWith(ctx context.Context, write func(context.Context, func(*store.Tx) error) error,
-	fn func(w *work) error) (*work, error) {
 	wctx, cancel := groupcommit.Bounded(ctx)
 	defer cancel()
 	var w *work
 	cache := p.cache.Rows() // nil on a shared database: see New
-	err := write(wctx, func(tx *store.Tx) error {
+	err := p.db.Write(wctx, func(tx *store.Tx) error {
 		w = &work{ctx: wctx, tx: tx, now: p.clock.Now(), env: p.env(), policy: p.policy(), silences: p.silences.Load(),
 			cache: cache}
 		if err := fn(w); err != nil {
@@ -344,25 +334,18 @@ func (s *span) more() bool { return s.hi < len(s.r.d.Alerts) }
 // stored, and the sender's retry repeats them, which updates and does not
 // duplicate (at least once, for the whole delivery).
 //
-// Each delivery is settled as soon as the transaction holding its last
-// alerts ends, not at the end of the batch, and handed to done with the
-// others that transaction ended (nil: nobody waits for them). Run's done
-// answers them once that transaction is durable: their senders can send
-// the next ones while the writer commits the rest of the batch.
-func (p *Processor) commit(ctx context.Context, batch []*call, done func([]*call)) {
+// Each delivery is answered as soon as the transaction holding its last
+// alerts ends, not at the end of the batch: its sender can send the next
+// one while the writer commits the rest of the batch.
+func (p *Processor) commit(ctx context.Context, batch []*call) {
 	var chunk []*span
 	n := 0
 	flush := func() {
 		p.commitSpans(ctx, chunk)
-		var ended []*call
 		for _, s := range chunk {
 			if !s.more() {
-				settleCall(s.c)
-				ended = append(ended, s.c)
+				answer(s.c)
 			}
-		}
-		if done != nil && len(ended) > 0 {
-			done(ended)
 		}
 		chunk, n = nil, 0
 	}
@@ -385,30 +368,15 @@ func (p *Processor) commit(ctx context.Context, batch []*call, done func([]*call
 	}
 }
 
-// settleCall makes a delivery's outcome, or the error that stopped it, what
-// its sender hears.
-func settleCall(c *call) {
+// answer hands a delivery's outcome, or the error that stopped it, to its
+// sender.
+func answer(c *call) {
 	if c.Err != nil {
 		c.Req.out = Outcome{}
 	} else if c.Req.refused != nil {
 		c.Err = c.Req.refused
 	}
-}
-
-// answerWhenSynced answers deliveries committed without waiting for the
-// disk once the syncer has them on disk (see store.DB.WriteUnsynced). A
-// failed sync is their error: what they stored may be lost to a crash of
-// the machine, and their senders retry, which updates and does not
-// duplicate.
-func (p *Processor) answerWhenSynced(calls []*call) {
-	p.syncer.After(func(err error) {
-		for _, c := range calls {
-			if err != nil && c.Err == nil {
-				c.Err, c.Req.out = err, Outcome{}
-			}
-			c.Answer()
-		}
-	})
+	c.Answer()
 }
 
 // commitSpans applies spans in one transaction. A span whose delivery
@@ -423,9 +391,7 @@ func (p *Processor) commitSpans(ctx context.Context, spans []*span) {
 	if len(live) == 0 {
 		return
 	}
-	// The deliveries are answered after the syncer's sync (Run's done): the
-	// writer commits the next batch meanwhile.
-	w, err := p.writeWith(ctx, p.db.WriteUnsynced, func(w *work) error {
+	w, err := p.write(ctx, func(w *work) error {
 		for _, s := range live {
 			if s.more() || s.lo > 0 {
 				// A chunk of a delivery split over transactions: its joins

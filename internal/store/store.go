@@ -45,7 +45,6 @@ type DB struct {
 	dialect    string // "sqlite" or "postgres": which migrations apply
 	sched      ScheduleFunc
 	path       string
-	wal        *walSync // SQLite with sync=full: the writer commits unsynced, and Sync syncs (see walSync)
 
 	// Statements of the ping path, parsed once on the writer connection.
 	saveState *sql.Stmt
@@ -146,15 +145,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	// group commit shares each sync among many pings. sync=normal leaves
 	// syncing to checkpoints: a crash of Tocsin still loses nothing, a crash
 	// of the machine may lose the last commits.
-	//
-	// With sync=full the writer itself commits in NORMAL mode, and DB
-	// syncs the WAL after each commit, outside the write lock (walSync).
-	pragmas := "&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_txlock=immediate"
-	conn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")" + pragmas
+	conn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_txlock=immediate"
 	// The writer never checkpoints: a checkpoint copies the WAL into the
 	// database and syncs it, and done inside a commit it would stall every
 	// ping waiting on that commit. Checkpoint does it beside the writer.
-	w, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"+pragmas+"&_pragma=wal_autocheckpoint(0)")
+	w, err := sql.Open("sqlite", conn+"&_pragma=wal_autocheckpoint(0)")
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
@@ -177,16 +172,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	cp.SetMaxOpenConns(1)
 	db := &DB{write: w, read: r, checkpoint: cp, lock: lock, clock: opts.Clock, sched: opts.Schedule, path: path,
 		dialect: dialectSQLite}
-	if sync == "FULL" {
-		db.wal = &walSync{path: path + "-wal"}
-	}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
-	}
-	if err := db.Sync(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store: %w", err)
 	}
 	if err := db.prepare(ctx); err != nil {
 		db.Close()
@@ -251,9 +239,6 @@ func (db *DB) Close() error {
 	if db.checkpoint != nil {
 		err = errors.Join(err, db.checkpoint.Close())
 	}
-	if db.wal != nil {
-		db.wal.close()
-	}
 	if db.lock != nil {
 		db.lock.Close() // closing the file releases the lock
 	}
@@ -304,16 +289,6 @@ func (db *DB) Backup(ctx context.Context, path string) error {
 	}
 	_, err := db.write.ExecContext(ctx, "VACUUM INTO $1", path)
 	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	// The copy is made by the writer connection, which does not sync (see
-	// walSync): a backup is complete once it is on disk.
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	defer f.Close()
-	if err := f.Sync(); err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
 	return nil
@@ -398,44 +373,10 @@ func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
 	return db.transact(ctx, true, fn)
 }
 
-// WriteUnsynced is Write returning as soon as the transaction has
-// committed, before the disk holds it: later transactions see it, a
-// crash of Tocsin keeps it, but a crash of the machine may lose it until
-// Sync returns. Nothing it commits may be acknowledged before Sync; a
-// group committer hands its answers to a groupcommit.Syncer, and applies
-// its next batch meanwhile. (Whatever acts on the commit outside the
-// database, such as the outbox sending a notification it queued, first
-// claims it in a write of its own, which syncs.)
-func (db *DB) WriteUnsynced(ctx context.Context, fn func(*Tx) error) error {
-	return db.commit(ctx, true, fn)
-}
-
-// Sync makes every transaction committed so far durable. Only SQLite with
-// sync=full has anything to do (see walSync): PostgreSQL syncs each commit
-// itself, and sync=normal leaves syncing to checkpoints.
-func (db *DB) Sync() error {
-	if db.wal == nil {
-		return nil
-	}
-	return db.wal.sync()
-}
-
 // writeLockKey names the advisory lock of write transactions ("tocsin" in ASCII).
 const writeLockKey = 0x746f6373696e
 
-// transact commits fn's transaction and returns once it is durable. If
-// the sync fails the transaction stays committed and its caller hears the
-// error: what it did may be lost to a crash of the machine.
 func (db *DB) transact(ctx context.Context, serialize bool, fn func(*Tx) error) error {
-	if err := db.commit(ctx, serialize, fn); err != nil {
-		return err
-	}
-	return db.Sync()
-}
-
-// commit runs fn in a transaction and commits it, not waiting for the disk
-// (see Sync).
-func (db *DB) commit(ctx context.Context, serialize bool, fn func(*Tx) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
