@@ -153,43 +153,27 @@ func (tx *Tx) AppendTimeline(ctx context.Context, e *tocsin.TimelineEntry) error
 // OpenIncidentsForChecks returns the open incident of each of the checks
 // that has one, by check id: OpenIncidentForCheck for many checks.
 func (tx *Tx) OpenIncidentsForChecks(ctx context.Context, checkIDs []int64) (map[int64]*tocsin.Incident, error) {
-	out := make(map[int64]*tocsin.Incident, len(checkIDs))
-	if tx.db.dialect != dialectPostgres || len(checkIDs) < 2 {
-		for _, id := range checkIDs {
-			in, err := tx.OpenIncidentForCheck(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			if in != nil {
-				out[id] = in
-			}
-		}
-		return out, nil
-	}
-	rows, err := tx.tx.QueryContext(ctx, "SELECT "+incidentColumns+
-		" FROM incidents WHERE check_id = ANY($1::bigint[]) AND status <> 'resolved'", checkIDs)
-	if err != nil {
-		return nil, fmt.Errorf("get open incidents: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		in, err := scanIncident(rows)
-		if err != nil {
-			return nil, fmt.Errorf("get open incidents: %w", err)
-		}
-		out[in.CheckID] = in
-	}
-	return out, rows.Err()
+	return tx.incidentsByCheck(ctx, checkIDs, "open incidents", tx.OpenIncidentForCheck,
+		"SELECT "+incidentColumns+" FROM incidents WHERE check_id = ANY($1::bigint[]) AND status <> 'resolved'")
 }
 
 // LastIncidentsForChecks returns the latest incident, open or not, of
 // each of the checks that has one, by check id: LastIncidentForCheck for
 // many checks.
 func (tx *Tx) LastIncidentsForChecks(ctx context.Context, checkIDs []int64) (map[int64]*tocsin.Incident, error) {
+	return tx.incidentsByCheck(ctx, checkIDs, "last incidents", tx.LastIncidentForCheck,
+		"SELECT DISTINCT ON (check_id) "+incidentColumns+" FROM incidents WHERE check_id = ANY($1::bigint[]) ORDER BY check_id, id DESC")
+}
+
+// incidentsByCheck returns at most one incident of each check, by check
+// id: on PostgreSQL through query, which takes the ids as its one
+// argument; otherwise, or for one check, through one, a check at a time.
+func (tx *Tx) incidentsByCheck(ctx context.Context, checkIDs []int64, what string,
+	one func(context.Context, int64) (*tocsin.Incident, error), query string) (map[int64]*tocsin.Incident, error) {
 	out := make(map[int64]*tocsin.Incident, len(checkIDs))
 	if tx.db.dialect != dialectPostgres || len(checkIDs) < 2 {
 		for _, id := range checkIDs {
-			in, err := tx.LastIncidentForCheck(ctx, id)
+			in, err := one(ctx, id)
 			if err != nil {
 				return nil, err
 			}
@@ -199,16 +183,15 @@ func (tx *Tx) LastIncidentsForChecks(ctx context.Context, checkIDs []int64) (map
 		}
 		return out, nil
 	}
-	rows, err := tx.tx.QueryContext(ctx, "SELECT DISTINCT ON (check_id) "+incidentColumns+
-		" FROM incidents WHERE check_id = ANY($1::bigint[]) ORDER BY check_id, id DESC", checkIDs)
+	rows, err := tx.tx.QueryContext(ctx, query, checkIDs)
 	if err != nil {
-		return nil, fmt.Errorf("get last incidents: %w", err)
+		return nil, fmt.Errorf("get %s: %w", what, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		in, err := scanIncident(rows)
 		if err != nil {
-			return nil, fmt.Errorf("get last incidents: %w", err)
+			return nil, fmt.Errorf("get %s: %w", what, err)
 		}
 		out[in.CheckID] = in
 	}
