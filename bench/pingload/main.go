@@ -316,53 +316,52 @@ func run() error {
 			}
 		}
 	}
-	fmt.Println("\nMedians over the repetitions:")
-	fmt.Println()
-	header, align = "| checks | connections | bare req/s |", "|---:|---:|---:|"
-	for _, t := range targets {
-		header += fmt.Sprintf(" %[1]s req/s | %[1]s ratio | target | met |", t.name)
-		align += "---:|---:|---:|:---|"
-	}
-	fmt.Println(header)
-	fmt.Println(align)
-	for _, n := range spreads {
-		for _, c := range levels {
-			s := sums[key{n, c}]
-			row := fmt.Sprintf("| %d | %d | %.0f |", n, c, median(s.bare))
-			for i := range targets {
-				r := median(s.ratio[i])
-				met := "yes"
-				if r < 0.5 {
-					met = "no"
-				}
-				row += fmt.Sprintf(" %.0f | %.2f | >= 0.50 | %s |", median(s.rps[i]), r, met)
-			}
-			fmt.Println(row)
-		}
-	}
-
-	if *useWrk {
-		fmt.Println("\nCPU time per request answered, medians over the repetitions: the server's process and wrk's, in µs;")
-		fmt.Println("the two cores hold 2,000,000 µs a second, the kernel's network work included in both processes' system time.")
-		fmt.Println()
-		header, align = "| checks | connections | bare server µs | bare wrk µs |", "|---:|---:|---:|---:|"
+	// perTarget prints a table with a row for each number of checks and
+	// connections: the bare handler's cells, then each target's.
+	perTarget := func(header, align, targetHeader, targetAlign string, bare func(*summary) string, cells func(*summary, int) string) {
 		for _, t := range targets {
-			header += fmt.Sprintf(" %[1]s server µs | %[1]s wrk µs | %[1]s server cores |", t.name)
-			align += "---:|---:|---:|"
+			header += fmt.Sprintf(targetHeader, t.name)
+			align += targetAlign
 		}
 		fmt.Println(header)
 		fmt.Println(align)
 		for _, n := range spreads {
 			for _, c := range levels {
 				s := sums[key{n, c}]
-				row := fmt.Sprintf("| %d | %d | %.1f | %.1f |", n, c, median(s.cpu[0][0]), median(s.cpu[0][1]))
+				row := fmt.Sprintf("| %d | %d |", n, c) + bare(s)
 				for i := range targets {
-					row += fmt.Sprintf(" %.1f | %.1f | %.2f |", median(s.cpu[1+i][0]), median(s.cpu[1+i][1]),
-						median(s.cpu[1+i][0])*median(s.rps[i])/1e6)
+					row += cells(s, i)
 				}
 				fmt.Println(row)
 			}
 		}
+	}
+	fmt.Println("\nMedians over the repetitions:")
+	fmt.Println()
+	perTarget("| checks | connections | bare req/s |", "|---:|---:|---:|", " %[1]s req/s | %[1]s ratio | target | met |", "---:|---:|---:|:---|",
+		func(s *summary) string { return fmt.Sprintf(" %.0f |", median(s.bare)) },
+		func(s *summary, i int) string {
+			r := median(s.ratio[i])
+			met := "yes"
+			if r < 0.5 {
+				met = "no"
+			}
+			return fmt.Sprintf(" %.0f | %.2f | >= 0.50 | %s |", median(s.rps[i]), r, met)
+		})
+
+	if *useWrk {
+		fmt.Println("\nCPU time per request answered, medians over the repetitions: the server's process and wrk's, in µs;")
+		fmt.Println("the two cores hold 2,000,000 µs a second, the kernel's network work included in both processes' system time.")
+		fmt.Println()
+		perTarget("| checks | connections | bare server µs | bare wrk µs |", "|---:|---:|---:|---:|",
+			" %[1]s server µs | %[1]s wrk µs | %[1]s server cores |", "---:|---:|---:|",
+			func(s *summary) string {
+				return fmt.Sprintf(" %.1f | %.1f |", median(s.cpu[0][0]), median(s.cpu[0][1]))
+			},
+			func(s *summary, i int) string {
+				return fmt.Sprintf(" %.1f | %.1f | %.2f |", median(s.cpu[1+i][0]), median(s.cpu[1+i][1]),
+					median(s.cpu[1+i][0])*median(s.rps[i])/1e6)
+			})
 	}
 
 	if pg != nil {
